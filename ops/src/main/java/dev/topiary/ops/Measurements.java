@@ -1,0 +1,38 @@
+package dev.topiary.ops;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/** Sparsity measurements, as ops (graph or eager) and in plain Java. */
+public final class Measurements {
+  private Measurements() {}
+
+  /** Fraction of exactly-zero elements of {@code values} (a float32 scalar op); 0 for an empty tensor. */
+  public static Operand<TFloat32> sparsity(Ops tf, Operand<TFloat32> values) {
+    Operand<TFloat32> zeros = tf.dtypes.cast(tf.math.equal(values, tf.constant(0f)), TFloat32.class);
+    return mean(tf, zeros);
+  }
+
+  /** Fraction of exactly-zero elements of {@code values}; 0 for an empty array. */
+  public static double sparsity(float[] values) {
+    if (values.length == 0) {
+      return 0.0;
+    }
+    int zeros = 0;
+    for (float v : values) {
+      if (v == 0f) {
+        zeros++;
+      }
+    }
+    return (double) zeros / values.length;
+  }
+
+  /** Mean over every element of a float32 tensor of any rank (0 for an empty tensor). */
+  static Operand<TFloat32> mean(Ops tf, Operand<TFloat32> values) {
+    Operand<TInt32> allAxes = tf.range(tf.constant(0), tf.rank(values), tf.constant(1));
+    Operand<TFloat32> count = tf.dtypes.cast(tf.size(values), TFloat32.class);
+    return tf.math.divNoNan(tf.sum(values, allAxes), count);
+  }
+}

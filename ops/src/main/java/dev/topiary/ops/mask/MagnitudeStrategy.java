@@ -1,0 +1,34 @@
+package dev.topiary.ops.mask;
+
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/** Unstructured per-tensor magnitude masks (see {@link MagnitudeRules}). */
+final class MagnitudeStrategy implements MaskStrategy {
+  static final MagnitudeStrategy INSTANCE = new MagnitudeStrategy();
+
+  private MagnitudeStrategy() {}
+
+  @Override
+  public void validate(Shape shape) {
+    // Any rank can be pruned per tensor.
+  }
+
+  @Override
+  public MaskResult ops(Ops tf, Operand<TFloat32> weights, Operand<TFloat32> sparsity) {
+    return MagnitudeRules.ops(tf, tf.math.abs(weights), sparsity);
+  }
+
+  @Override
+  public HostMask host(float[] weights, long[] shape, float sparsity) {
+    HostArrays.check(weights, shape, sparsity);
+    return MagnitudeRules.host(HostArrays.abs(weights), shape, sparsity);
+  }
+
+  @Override
+  public String toString() {
+    return "magnitude";
+  }
+}

@@ -1,0 +1,68 @@
+package dev.topiary.ops.mask;
+
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.FloatNdArray;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * How a weight tensor's mask is chosen: {@link #magnitude()} (per tensor, unstructured),
+ * {@link #block(int, int, BlockPooling)} (rank-2 weights, whole blocks kept or pruned) or
+ * {@link #mByN(int, int)} (m zeros in every n consecutive input-channel weights, e.g. 2:4).
+ *
+ * <p>Each strategy computes the same mask two ways: as TensorFlow ops (graph or eager) and in plain
+ * Java on a host array. Both agree exactly (see the tests).
+ */
+public sealed interface MaskStrategy permits MagnitudeStrategy, BlockStrategy, MByNStrategy {
+
+  /** Unstructured per-tensor magnitude pruning, the reference's default. */
+  static MaskStrategy magnitude() {
+    return MagnitudeStrategy.INSTANCE;
+  }
+
+  /**
+   * Block sparsity for rank-2 weights: magnitudes pooled over {@code rows x cols} blocks decide for the
+   * whole block. Blocks start at index 0 of each dimension; a partial block at the end (when a
+   * dimension is not divisible) is pooled over its real elements only.
+   */
+  static MaskStrategy block(int rows, int cols, BlockPooling pooling) {
+    return (rows == 1 && cols == 1) ? magnitude() : new BlockStrategy(rows, cols, pooling);
+  }
+
+  /** {@code m} zeros in every {@code n} consecutive weights along the input-channel axis (2:4 is (2, 4)). */
+  static MaskStrategy mByN(int m, int n) {
+    return new MByNStrategy(m, n);
+  }
+
+  /**
+   * Checks that weights of {@code shape} can be masked this way.
+   *
+   * @throws IllegalArgumentException naming the strategy, the shape and what is wrong
+   */
+  void validate(Shape shape);
+
+  /** True if the schedule's sparsity is ignored and the mask is fixed at the first pruning step. */
+  default boolean fixedAfterFirstUpdate() {
+    return false;
+  }
+
+  /** The mask of {@code weights} at {@code sparsity} (float32 scalar), built with {@code tf}. */
+  MaskResult ops(Ops tf, Operand<TFloat32> weights, Operand<TFloat32> sparsity);
+
+  /**
+   * The mask of row-major {@code weights} of {@code shape} at {@code sparsity}, in plain Java.
+   *
+   * @throws IllegalArgumentException if the shape does not match the number of values, or the
+   *     sparsity is outside [0, 1)
+   */
+  HostMask host(float[] weights, long[] shape, float sparsity);
+
+  /** The mask of {@code weights} at {@code sparsity}, in plain Java. */
+  default HostMask host(FloatNdArray weights, float sparsity) {
+    float[] values = new float[Math.toIntExact(weights.size())];
+    weights.copyTo(DataBuffers.of(values, false, false));
+    return host(values, weights.shape().asArray(), sparsity);
+  }
+}

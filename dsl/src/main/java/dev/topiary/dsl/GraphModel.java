@@ -1,0 +1,458 @@
+package dev.topiary.dsl;
+
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Fit;
+import dev.topiary.dsl.training.History;
+import dev.topiary.ops.PrunedWeight;
+import dev.topiary.ops.PruningHook;
+import dev.topiary.ops.PruningStep;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Tensor;
+import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * A model built into a TensorFlow graph: one set of variables, a training pass (with the pruning
+ * update pulled in by every pruned weight read), an inference pass (weights read through their
+ * masks), the loss, metrics and the optimizer step. All ops are made once, here; training only runs
+ * them.
+ */
+final class GraphModel implements Model {
+  private final ModelSpec spec;
+  private final Compile compile;
+  private final Graph graph;
+  private final Session session;
+  private final Ops tf;
+  private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+  private final Map<String, Placeholder<TFloat32>> loadFeeds = new HashMap<>();
+  private final Op loadAll;
+  private final PruningStep step;
+  private final PruningHook pruning;
+  /** Pruned weights by variable name. */
+  private final Map<String, PrunedWeight> pruned = new LinkedHashMap<>();
+  final List<Placeholder<TFloat32>> inputFeeds = new ArrayList<>();
+  final List<Placeholder<?>> labelFeeds = new ArrayList<>();
+  final List<Operand<TFloat32>> inferenceOutputs;
+  /** Weight values as inference reads them (masked where pruned), by variable name. */
+  private final Map<String, Operand<TFloat32>> inferenceReads = new LinkedHashMap<>();
+  final Op trainStep;
+  final Objectives trainObjectives;
+  final Objectives evalObjectives;
+  private final Map<String, Operand<TFloat32>> sparsityOps = new LinkedHashMap<>();
+  private TensorBoardWriter tensorBoard;
+
+  /** The loss and metric ops of one pass, each a batch mean. */
+  record Objectives(Operand<TFloat32> loss, Map<String, Operand<TFloat32>> metrics) {}
+
+  static GraphModel build(ModelSpec spec, Compile compile) {
+    return new GraphModel(spec, compile);
+  }
+
+  private GraphModel(ModelSpec spec, Compile compile) {
+    this.spec = spec;
+    this.compile = compile;
+    this.graph = new Graph();
+    try {
+      this.tf = Ops.create(graph);
+      createVariables();
+      this.loadAll = tf.withControlDependencies(variables.keySet().stream()
+          .map(name -> (Op) tf.withName(name + "_load").assign(variables.get(name), loadFeeds.get(name)))
+          .toList()).withName("load_weights").noOp();
+      this.step = PruningStep.create(tf, "global_step");
+      this.pruning = createPruning();
+
+      for (Node in : spec.inputs()) {
+        inputFeeds.add(tf.withName(spec.inputName(in)).placeholder(TFloat32.class, Placeholder.shape(in.shape())));
+      }
+      for (int i = 0; i < spec.outputs().size(); i++) {
+        Node out = spec.outputs().get(i);
+        var labelShape = Placeholder.shape(compile.loss().labelShape(out.shape()));
+        labelFeeds.add(compile.loss().integerLabels()
+            ? tf.withName("label_" + i).placeholder(TInt32.class, labelShape)
+            : tf.withName("label_" + i).placeholder(TFloat32.class, labelShape));
+      }
+
+      Pass training = new Pass(true);
+      Pass inference = new Pass(false);
+      List<Operand<TFloat32>> trainOutputs = training.run();
+      this.inferenceOutputs = inference.run();
+      this.trainObjectives = objectives(trainOutputs, "train");
+      this.evalObjectives = objectives(inferenceOutputs, "eval");
+      this.trainStep = createTrainStep(training);
+      for (var e : pruned.entrySet()) {
+        sparsityOps.put(e.getKey(), dev.topiary.ops.Measurements.sparsity(tf, inferenceReads.get(e.getKey())));
+      }
+      this.session = new Session(graph);
+      initializeWeights();
+    } catch (RuntimeException e) {
+      graph.close();
+      throw e;
+    }
+  }
+
+  private void createVariables() {
+    for (Layer layer : spec.layers()) {
+      for (WeightSpec w : spec.weights(layer)) {
+        String name = spec.variableName(layer, w.name());
+        variables.put(name, tf.withName(name).variable(w.shape(), TFloat32.class));
+        loadFeeds.put(name, tf.withName(name + "_value").placeholder(TFloat32.class, Placeholder.shape(w.shape())));
+      }
+    }
+  }
+
+  private PruningHook createPruning() {
+    PruningHook.Builder builder = PruningHook.builder(tf).step(step);
+    boolean any = false;
+    for (Layer layer : spec.layers()) {
+      if (layer.pruning().isEmpty()) {
+        continue;
+      }
+      for (WeightSpec w : spec.weights(layer)) {
+        if (layer.prunableWeights().contains(w.name())) {
+          builder.prune(variables.get(spec.variableName(layer, w.name())), layer.pruning().get());
+          any = true;
+        }
+      }
+    }
+    if (!any) {
+      return null;
+    }
+    PruningHook hook = builder.build();
+    for (PrunedWeight w : hook.weights()) {
+      pruned.put(w.name(), w);
+    }
+    return hook;
+  }
+
+  /** One forward pass over the model's nodes, training or inference. */
+  private final class Pass {
+    final boolean training;
+    final Map<String, Operand<TFloat32>> reads = new LinkedHashMap<>();
+    final List<Op> updates = new ArrayList<>();
+
+    Pass(boolean training) {
+      this.training = training;
+    }
+
+    List<Operand<TFloat32>> run() {
+      Map<Node, Operand<TFloat32>> values = new java.util.IdentityHashMap<>();
+      for (int i = 0; i < spec.inputs().size(); i++) {
+        values.put(spec.inputs().get(i), inputFeeds.get(i));
+      }
+      Map<Layer, Integer> calls = new java.util.IdentityHashMap<>();
+      for (Node n : spec.nodes()) {
+        if (n.isInput()) {
+          continue;
+        }
+        Layer layer = n.layer();
+        String layerName = spec.layerName(layer);
+        int call = calls.merge(layer, 1, Integer::sum) - 1;
+        Ops scope = tf.withSubScope((training ? "train_" : "infer_") + layerName + (call == 0 ? "" : "_call" + call));
+        List<Operand<TFloat32>> in = n.inputs().stream().map(values::get).toList();
+        values.put(n, layer.call(context(scope, layer, layerName), in));
+      }
+      return spec.outputs().stream().map(values::get).toList();
+    }
+
+    private LayerContext context(Ops scope, Layer layer, String layerName) {
+      long seed = Seeds.mix(compile.seed(), layerName);
+      return new LayerContext() {
+        @Override
+        public Ops tf() {
+          return scope;
+        }
+
+        @Override
+        public Operand<TFloat32> weight(String name) {
+          String variable = spec.variableName(layer, name);
+          Variable<TFloat32> v = variables.get(variable);
+          if (v == null) {
+            throw new IllegalArgumentException("layer '" + layerName + "' has no weight '" + name + "'");
+          }
+          return reads.computeIfAbsent(variable, k -> read(k, v));
+        }
+
+        @Override
+        public boolean training() {
+          return training;
+        }
+
+        @Override
+        public long seed() {
+          return seed;
+        }
+
+        @Override
+        public void addUpdate(Op update) {
+          if (!training) {
+            throw new IllegalStateException("updates belong to the training pass");
+          }
+          updates.add(update);
+        }
+
+        @Override
+        public Op assign(String name, Operand<TFloat32> value) {
+          return scope.assign(variables.get(spec.variableName(layer, name)), value);
+        }
+      };
+    }
+
+    private Operand<TFloat32> read(String name, Variable<TFloat32> v) {
+      PrunedWeight p = pruned.get(name);
+      if (training) {
+        return p != null ? pruning.read(v) : tf.withName(name + "_read").identity(v);
+      }
+      Operand<TFloat32> value = p != null
+          ? tf.withName(name + "_masked").math.mul(tf.identity(v), tf.identity(p.mask()))
+          : tf.withName(name + "_infer_read").identity(v);
+      inferenceReads.put(name, value);
+      return value;
+    }
+  }
+
+  private Objectives objectives(List<Operand<TFloat32>> outputs, String prefix) {
+    Ops scope = tf.withSubScope(prefix + "_objectives");
+    Operand<TFloat32> loss = null;
+    Map<String, Operand<TFloat32>> metrics = new LinkedHashMap<>();
+    for (int i = 0; i < outputs.size(); i++) {
+      Operand<TFloat32> perExample = compile.loss().perExample(scope, outputs.get(i), labelFeeds.get(i));
+      Operand<TFloat32> mean = scope.math.mean(perExample, scope.constant(0));
+      loss = loss == null ? mean : scope.math.add(loss, mean);
+      for (var metric : compile.metrics()) {
+        String name = (outputs.size() == 1 ? "" : spec.layerName(spec.outputs().get(i).layer()) + "_") + metric.logName();
+        metrics.put(name, scope.math.mean(metric.perExample(scope, outputs.get(i), labelFeeds.get(i),
+            compile.loss()), scope.constant(0)));
+      }
+    }
+    return new Objectives(loss, metrics);
+  }
+
+  private Op createTrainStep(Pass training) {
+    List<String> names = new ArrayList<>();
+    List<Output<?>> reads = new ArrayList<>();
+    for (Layer layer : spec.layers()) {
+      for (WeightSpec w : spec.weights(layer)) {
+        String name = spec.variableName(layer, w.name());
+        if (w.trainable() && training.reads.containsKey(name)) {
+          names.add(name);
+          reads.add(training.reads.get(name).asOutput());
+        }
+      }
+    }
+    List<Op> after = new ArrayList<>(training.updates);
+    if (!reads.isEmpty()) {
+      Output<?>[] grads = graph.addGradients(trainObjectives.loss().asOutput(), reads.toArray(new Output<?>[0]));
+      List<GradAndVar<?>> pairs = new ArrayList<>();
+      for (int i = 0; i < grads.length; i++) {
+        if (grads[i] != null) {
+          pairs.add(gradAndVar(grads[i], variables.get(names.get(i))));
+        }
+      }
+      if (pairs.isEmpty()) {
+        throw new IllegalArgumentException("the loss does not depend on any trainable weight");
+      }
+      after.add(compile.optimizer().create(graph).applyGradients(new ArrayList<>(pairs), "train"));
+    }
+    if (pruning == null) {
+      after.add(tf.withControlDependencies(after).assignAdd(step.variable(), tf.constant(1L)));
+    } else {
+      // The step advances inside the pruning update, which every pruned read pulls in.
+      after.add(pruning.update());
+    }
+    return tf.withControlDependencies(after).withName("train_step").noOp();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static GradAndVar<TFloat32> gradAndVar(Output<?> grad, Variable<TFloat32> v) {
+    return new GradAndVar<>((Output<TFloat32>) grad, v.asOutput());
+  }
+
+  private void initializeWeights() {
+    Map<String, HostArray> initial = new LinkedHashMap<>();
+    for (Layer layer : spec.layers()) {
+      for (WeightSpec w : spec.weights(layer)) {
+        String name = spec.variableName(layer, w.name());
+        SplittableRandom random = new SplittableRandom(Seeds.mix(compile.seed(), name));
+        initial.put(name, HostArray.of(w.initializer().values(w.shape(), random), w.shape().asArray()));
+      }
+    }
+    setWeights(initial);
+  }
+
+  // ---- runtime -------------------------------------------------------------------------------
+
+  Session session() {
+    return session;
+  }
+
+  Ops tf() {
+    return tf;
+  }
+
+  @Override
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  @Override
+  public Compile compileSettings() {
+    return compile;
+  }
+
+  @Override
+  public String executionMode() {
+    return "graph";
+  }
+
+  @Override
+  public History fit(List<HostArray> inputs, List<HostArray> labels, Fit fit) {
+    return new FitLoop(this, fit).run(inputs, labels);
+  }
+
+  @Override
+  public Map<String, Double> evaluate(List<HostArray> inputs, List<HostArray> labels, int batchSize) {
+    return FitLoop.evaluate(this, inputs, labels, batchSize);
+  }
+
+  @Override
+  public List<HostArray> predict(List<HostArray> inputs, int batchSize) {
+    return FitLoop.predict(this, inputs, batchSize);
+  }
+
+  @Override
+  public Model strip() {
+    GraphModel plain = build(spec.withoutPruning(), compile);
+    try {
+      plain.setWeights(weights());
+      return plain;
+    } catch (RuntimeException e) {
+      plain.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public ModelSummary summary() {
+    return ModelSummary.of(spec, sparsity());
+  }
+
+  @Override
+  public Map<String, HostArray> weights() {
+    Session.Runner runner = session.runner();
+    List<String> names = new ArrayList<>(variables.keySet());
+    for (String name : names) {
+      Operand<TFloat32> read = inferenceReads.get(name);
+      runner.fetch(read != null ? read : tf.identity(variables.get(name)));
+    }
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    try (Result r = runner.run()) {
+      for (int i = 0; i < names.size(); i++) {
+        out.put(names.get(i), HostArray.fromTensor((TFloat32) r.get(i)));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void setWeights(Map<String, HostArray> weights) {
+    for (String name : weights.keySet()) {
+      if (!variables.containsKey(name)) {
+        throw new IllegalArgumentException("unknown weight '" + name + "'; this model has " + variables.keySet());
+      }
+    }
+    List<Tensor> tensors = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      for (var e : variables.entrySet()) {
+        HostArray value = weights.get(e.getKey());
+        if (value == null) {
+          throw new IllegalArgumentException("weight '" + e.getKey() + "' is missing; every weight must be given");
+        }
+        if (!java.util.Arrays.equals(value.shape(), e.getValue().shape().asArray()) || value.isIntegral()) {
+          throw new IllegalArgumentException("weight '" + e.getKey() + "' must be float of shape "
+              + e.getValue().shape() + ", got " + value);
+        }
+        Tensor t = value.toTensor();
+        tensors.add(t);
+        runner.feed(loadFeeds.get(e.getKey()), t);
+      }
+      runner.addTarget(loadAll).run();
+    } finally {
+      tensors.forEach(Tensor::close);
+    }
+  }
+
+  @Override
+  public Map<String, Double> sparsity() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (sparsityOps.isEmpty()) {
+      return out;
+    }
+    Session.Runner runner = session.runner();
+    sparsityOps.values().forEach(runner::fetch);
+    try (Result r = runner.run()) {
+      int i = 0;
+      for (String name : sparsityOps.keySet()) {
+        out.put(name, (double) ((TFloat32) r.get(i++)).getFloat());
+      }
+    }
+    return out;
+  }
+
+  /** Element counts of the pruned weights, for a size-weighted overall sparsity. */
+  Map<String, Long> prunedSizes() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    pruned.forEach((name, w) -> out.put(name, w.weight().shape().size()));
+    return out;
+  }
+
+  PruningHook pruningHook() {
+    return pruning;
+  }
+
+  @Override
+  public long step() {
+    try (Result r = session.runner().fetch(step.read(tf)).run()) {
+      return ((TInt64) r.get(0)).getLong();
+    }
+  }
+
+  TensorBoardWriter tensorBoard(java.nio.file.Path dir) {
+    if (tensorBoard == null || !tensorBoard.dir().equals(dir)) {
+      if (tensorBoard != null) {
+        tensorBoard.close();
+      }
+      tensorBoard = new TensorBoardWriter(this, dir);
+    }
+    return tensorBoard;
+  }
+
+  @Override
+  public void close() {
+    if (tensorBoard != null) {
+      tensorBoard.close();
+    }
+    session.close();
+    graph.close();
+  }
+}

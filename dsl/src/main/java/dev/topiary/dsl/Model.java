@@ -1,0 +1,79 @@
+package dev.topiary.dsl;
+
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Fit;
+import dev.topiary.dsl.training.History;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A built model: its variables and ops, ready to train and infer. Holds native resources: close it
+ * (try-with-resources). Pruning runs inside every training step by construction.
+ */
+public interface Model extends AutoCloseable {
+
+  /** The definition this model was built from. */
+  ModelSpec spec();
+
+  Compile compileSettings();
+
+  /** "graph" or "eager": how this model executes. */
+  String executionMode();
+
+  /** Trains on {@code inputs}/{@code labels} (one array per model input/output). */
+  History fit(List<HostArray> inputs, List<HostArray> labels, Fit fit);
+
+  default History fit(HostArray inputs, HostArray labels, Fit fit) {
+    return fit(List.of(inputs), List.of(labels), fit);
+  }
+
+  /** Loss and metrics over the given examples, inference mode, as Keras' {@code evaluate}. */
+  Map<String, Double> evaluate(List<HostArray> inputs, List<HostArray> labels, int batchSize);
+
+  default Map<String, Double> evaluate(HostArray inputs, HostArray labels) {
+    return evaluate(List.of(inputs), List.of(labels), 128);
+  }
+
+  /** The model outputs for {@code inputs}, inference mode, one array per output. */
+  List<HostArray> predict(List<HostArray> inputs, int batchSize);
+
+  default HostArray predict(HostArray inputs) {
+    List<HostArray> out = predict(List.of(inputs), 128);
+    if (out.size() != 1) {
+      throw new IllegalStateException("this model has " + out.size() + " outputs; use predict(List, int)");
+    }
+    return out.get(0);
+  }
+
+  /**
+   * A plain model without masks or step whose pruned weights hold their zeros: the same outputs as
+   * this model's inference. A new model: close it too.
+   */
+  Model strip();
+
+  /** Layers, shapes, parameter counts and the current sparsity of each pruned weight. */
+  ModelSummary summary();
+
+  /**
+   * Every layer weight by variable name ({@code dense_kernel}), as inference sees it: pruned weights
+   * with their mask applied.
+   */
+  Map<String, HostArray> weights();
+
+  /**
+   * Loads weights by variable name; every weight of the model must be given with its exact shape.
+   *
+   * @throws IllegalArgumentException naming a missing, unknown or mis-shaped weight
+   */
+  void setWeights(Map<String, HostArray> weights);
+
+  /** Measured fraction of zeros of each pruned weight (with its mask applied), by variable name. */
+  Map<String, Double> sparsity();
+
+  /** Training steps run so far. */
+  long step();
+
+  @Override
+  void close();
+}

@@ -1,0 +1,319 @@
+package dev.topiary.dsl;
+
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.ops.PruningSpec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.tensorflow.ndarray.Shape;
+
+/**
+ * An immutable model definition: a graph of {@link Node}s from inputs to outputs, with every layer
+ * named (explicitly or Keras-style: dense, dense_1, ...). Made by {@link Sequential} or
+ * {@link Functional}; {@link #compile(Compile)} builds it into a trainable {@link Model}.
+ */
+public final class ModelSpec {
+  private final String kind;
+  private final List<Node> inputs;
+  private final List<Node> outputs;
+  private final List<Node> order;
+  private final List<Layer> layers;
+  private final Map<Layer, String> layerNames;
+  private final Map<Node, String> inputNames;
+  private final Map<Layer, List<Shape>> firstInputShapes;
+
+  ModelSpec(String kind, List<Node> inputs, List<Node> outputs) {
+    if (inputs.isEmpty() || outputs.isEmpty()) {
+      throw new IllegalArgumentException("a model needs at least one input and one output");
+    }
+    for (Node in : inputs) {
+      if (!in.isInput()) {
+        throw new IllegalArgumentException("model inputs must be Input nodes, got " + in);
+      }
+    }
+    this.kind = kind;
+    this.inputs = List.copyOf(inputs);
+    this.outputs = List.copyOf(outputs);
+    this.order = topologicalOrder(this.outputs);
+    Set<Node> declared = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    declared.addAll(this.inputs);
+    for (Node n : order) {
+      if (n.isInput() && !declared.contains(n)) {
+        throw new IllegalArgumentException("the outputs depend on an input that is not among the model inputs: " + n);
+      }
+    }
+    this.layers = new ArrayList<>();
+    this.firstInputShapes = new IdentityHashMap<>();
+    for (Node n : order) {
+      if (!n.isInput() && !firstInputShapes.containsKey(n.layer())) {
+        layers.add(n.layer());
+        firstInputShapes.put(n.layer(), n.inputs().stream().map(Node::shape).toList());
+      }
+    }
+    this.layerNames = nameLayers(layers);
+    this.inputNames = nameInputs(this.inputs);
+    validateSharedLayersAndPruning();
+  }
+
+  private static List<Node> topologicalOrder(List<Node> outputs) {
+    List<Node> order = new ArrayList<>();
+    Set<Node> done = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Node out : outputs) {
+      visit(out, done, order);
+    }
+    return List.copyOf(order);
+  }
+
+  private static void visit(Node node, Set<Node> done, List<Node> order) {
+    if (done.contains(node)) {
+      return;
+    }
+    for (Node in : node.inputs()) {
+      visit(in, done, order);
+    }
+    done.add(node);
+    order.add(node);
+  }
+
+  private static Map<Layer, String> nameLayers(List<Layer> layers) {
+    Map<Layer, String> names = new IdentityHashMap<>();
+    Set<String> taken = new java.util.HashSet<>();
+    for (Layer l : layers) {
+      if (l.name() != null && !taken.add(l.name())) {
+        throw new IllegalArgumentException("two layers are named '" + l.name() + "'; layer names must be unique");
+      }
+    }
+    Map<String, Integer> counters = new HashMap<>();
+    for (Layer l : layers) {
+      String name = l.name();
+      if (name == null) {
+        String base = snakeCase(l.typeName());
+        do {
+          int n = counters.merge(base, 1, Integer::sum) - 1;
+          name = n == 0 ? base : base + "_" + n;
+        } while (taken.contains(name));
+        taken.add(name);
+      }
+      names.put(l, name);
+    }
+    return names;
+  }
+
+  private static Map<Node, String> nameInputs(List<Node> inputs) {
+    Map<Node, String> names = new IdentityHashMap<>();
+    Set<String> taken = new java.util.HashSet<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      Node in = inputs.get(i);
+      String name = in.inputName() != null ? in.inputName() : (i == 0 ? "input" : "input_" + i);
+      if (!taken.add(name)) {
+        throw new IllegalArgumentException("two inputs are named '" + name + "'");
+      }
+      names.put(in, name);
+    }
+    return names;
+  }
+
+  /** Keras naming: MaxPooling2D -> max_pooling2d, Conv2D -> conv2d. */
+  static String snakeCase(String typeName) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < typeName.length(); i++) {
+      char c = typeName.charAt(i);
+      if (Character.isUpperCase(c) && i > 0 && Character.isLowerCase(typeName.charAt(i - 1))) {
+        b.append('_');
+      }
+      b.append(c);
+    }
+    return b.toString().toLowerCase(Locale.ROOT);
+  }
+
+  private void validateSharedLayersAndPruning() {
+    for (Node n : order) {
+      if (n.isInput()) {
+        continue;
+      }
+      List<Shape> shapes = n.inputs().stream().map(Node::shape).toList();
+      List<WeightSpec> here = n.layer().weights(shapes);
+      List<WeightSpec> first = n.layer().weights(firstInputShapes.get(n.layer()));
+      if (!here.equals(first) && !sameShapes(here, first)) {
+        throw new IllegalArgumentException("layer '" + layerName(n.layer()) + "' is shared between inputs that need"
+            + " different weight shapes: " + describe(first) + " vs " + describe(here));
+      }
+    }
+    for (Layer l : layers) {
+      if (l.pruning().isEmpty()) {
+        continue;
+      }
+      PruningSpec spec = l.pruning().get();
+      for (WeightSpec w : weights(l)) {
+        if (l.prunableWeights().contains(w.name())) {
+          try {
+            spec.strategy().validate(w.shape());
+          } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("layer '" + layerName(l) + "' (" + l.typeName() + "), weight '"
+                + w.name() + "': " + e.getMessage(), e);
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean sameShapes(List<WeightSpec> a, List<WeightSpec> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!a.get(i).name().equals(b.get(i).name()) || !a.get(i).shape().equals(b.get(i).shape())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String describe(List<WeightSpec> weights) {
+    return weights.stream().map(w -> w.name() + w.shape()).toList().toString();
+  }
+
+  /** "Sequential" or "Functional". */
+  public String kind() {
+    return kind;
+  }
+
+  public List<Node> inputs() {
+    return inputs;
+  }
+
+  public List<Node> outputs() {
+    return outputs;
+  }
+
+  /** Every node, inputs first, each after the nodes it depends on. */
+  public List<Node> nodes() {
+    return order;
+  }
+
+  /** Each distinct layer once, in order of first use. */
+  public List<Layer> layers() {
+    return List.copyOf(layers);
+  }
+
+  public String layerName(Layer layer) {
+    String name = layerNames.get(layer);
+    if (name == null) {
+      throw new IllegalArgumentException(Node.describe(layer) + " is not part of this model");
+    }
+    return name;
+  }
+
+  public String inputName(Node input) {
+    return inputNames.get(input);
+  }
+
+  /** The layer named {@code name}. */
+  public Layer layer(String name) {
+    return layers.stream().filter(l -> layerNames.get(l).equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no layer named '" + name + "'; layers: "
+            + layers.stream().map(layerNames::get).toList()));
+  }
+
+  /** The weights of {@code layer}, for the input shapes of its first application. */
+  public List<WeightSpec> weights(Layer layer) {
+    return layer.weights(firstInputShapes.get(layer));
+  }
+
+  /** Graph variable name of a layer weight: {@code <layer>_<weight>}, e.g. {@code dense_1_kernel}. */
+  public String variableName(Layer layer, String weight) {
+    return layerName(layer) + "_" + weight;
+  }
+
+  /** Layers with pruning, by name, with their prunable weights. */
+  public Map<String, PruningSpec> prunedLayers() {
+    Map<String, PruningSpec> out = new LinkedHashMap<>();
+    for (Layer l : layers) {
+      l.pruning().ifPresent(p -> out.put(layerName(l), p));
+    }
+    return out;
+  }
+
+  /** This model with every layer replaced by {@code replace.apply(layer)}, sharing and names kept. */
+  public ModelSpec mapLayers(UnaryOperator<Layer> replace) {
+    Map<Layer, Layer> replaced = new IdentityHashMap<>();
+    Map<Node, Node> copies = new IdentityHashMap<>();
+    for (Node n : order) {
+      if (n.isInput()) {
+        copies.put(n, n);
+        continue;
+      }
+      Layer target = replaced.computeIfAbsent(n.layer(), l -> {
+        Layer r = replace.apply(l);
+        // Keep the name the model gave the original so that weights keep their names.
+        return r.name() == null && r instanceof dev.topiary.dsl.layers.BaseLayer<?> b ? b.named(layerName(l)) : r;
+      });
+      copies.put(n, Node.of(target, n.inputs().stream().map(copies::get).toList()));
+    }
+    return new ModelSpec(kind, inputs, outputs.stream().map(copies::get).toList());
+  }
+
+  /**
+   * This model with {@code spec} on every layer that has prunable weights and that {@code policy}
+   * chooses; layers already marked keep their own settings.
+   */
+  public ModelSpec prunedWith(PruningSpec spec, PruningPolicy policy) {
+    List<Layer> candidates = layers.stream().filter(l -> !l.prunableWeights().isEmpty()).toList();
+    if (candidates.isEmpty()) {
+      throw new IllegalArgumentException("this model has no layer with prunable weights");
+    }
+    Set<Layer> chosen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (int i = 0; i < candidates.size(); i++) {
+      Layer l = candidates.get(i);
+      if (policy.shouldPrune(l, layerName(l), i, candidates.size())) {
+        chosen.add(l);
+      }
+    }
+    return mapLayers(l -> chosen.contains(l) && l.pruning().isEmpty() ? l.withPruning(spec) : l);
+  }
+
+  /** This model with every layer marked for pruning. */
+  public ModelSpec prunedWith(PruningSpec spec) {
+    return prunedWith(spec, PruningPolicy.all());
+  }
+
+  /** This model without any pruning: what {@link Model#strip()} builds. */
+  public ModelSpec withoutPruning() {
+    return mapLayers(l -> l.pruning().isPresent() ? l.withoutPruning() : l);
+  }
+
+  /** Builds the model into a new graph, ready to train. */
+  public Model compile(Compile compile) {
+    return GraphModel.build(this, compile);
+  }
+
+  /** The definition-time summary (no sparsity measured yet). */
+  public ModelSummary summary() {
+    return ModelSummary.of(this, Map.of());
+  }
+
+  /** Names of all layers, in order. */
+  public List<String> layerNames() {
+    List<String> names = new ArrayList<>();
+    for (Layer l : layers) {
+      names.add(layerNames.get(l));
+    }
+    return names;
+  }
+
+  /** Unique set of layer types in this model. */
+  Set<String> layerTypes() {
+    Set<String> types = new LinkedHashSet<>();
+    layers.forEach(l -> types.add(l.typeName()));
+    return types;
+  }
+}

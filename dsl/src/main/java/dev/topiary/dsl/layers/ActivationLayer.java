@@ -1,0 +1,49 @@
+package dev.topiary.dsl.layers;
+
+import dev.topiary.ops.PruningSpec;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/** Keras' {@code Activation} layer: applies an activation function element-wise. */
+public final class ActivationLayer extends BaseLayer<ActivationLayer> {
+  private final Activation activation;
+
+  private ActivationLayer(String name, Activation activation) {
+    super(name, null);
+    if (activation == null) {
+      throw new IllegalArgumentException("Activation layer needs an activation function, got null");
+    }
+    this.activation = activation;
+  }
+
+  public static ActivationLayer of(Activation activation) {
+    return new ActivationLayer(null, activation);
+  }
+
+  public Activation activation() {
+    return activation;
+  }
+
+  @Override
+  protected ActivationLayer copy(String name, PruningSpec pruning) {
+    return new ActivationLayer(name, activation);
+  }
+
+  @Override
+  public String typeName() {
+    return "Activation";
+  }
+
+  @Override
+  public Shape outputShape(List<Shape> inputShapes) {
+    requireInputs(inputShapes, 1);
+    return inputShapes.get(0);
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    return activation.apply(context.tf(), inputs.get(0));
+  }
+}

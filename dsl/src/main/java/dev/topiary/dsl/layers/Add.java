@@ -1,0 +1,53 @@
+package dev.topiary.dsl.layers;
+
+import dev.topiary.ops.PruningSpec;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/** Element-wise sum of two or more inputs of the same shape. */
+public final class Add extends BaseLayer<Add> {
+  private Add(String name) {
+    super(name, null);
+  }
+
+  public static Add of() {
+    return new Add(null);
+  }
+
+  @Override
+  protected Add copy(String name, PruningSpec pruning) {
+    return new Add(name);
+  }
+
+  @Override
+  public String typeName() {
+    return "Add";
+  }
+
+  @Override
+  public int inputCount() {
+    return -1;
+  }
+
+  @Override
+  public Shape outputShape(List<Shape> inputShapes) {
+    if (inputShapes.size() < 2) {
+      throw new LayerShapeException(describe() + " needs at least 2 inputs, got " + inputShapes.size());
+    }
+    Shape first = inputShapes.get(0);
+    for (Shape s : inputShapes) {
+      if (!s.isCompatibleWith(first) || s.numDimensions() != first.numDimensions()) {
+        throw new LayerShapeException(describe() + " needs inputs of one shape, got " + Shapes.format(first)
+            + " and " + Shapes.format(s));
+      }
+    }
+    return first;
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    return context.tf().math.addN(inputs);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.topiary.dsl.layers;
+
+import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.schedule.PruningSchedule;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.tensorflow.ndarray.Shape;
+
+/**
+ * Base of the built-in layers: the name and pruning settings every layer carries, and their
+ * immutable withers. {@code L} is the concrete layer type, so {@code Dense.of(10).named("logits")}
+ * is still a {@code Dense}.
+ */
+public abstract class BaseLayer<L extends BaseLayer<L>> implements Layer {
+  private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.\\-]*");
+
+  private final String name;
+  private final PruningSpec pruning;
+
+  protected BaseLayer(String name, PruningSpec pruning) {
+    this.name = name;
+    this.pruning = pruning;
+  }
+
+  /** A copy with another name and pruning and every other setting unchanged. */
+  protected abstract L copy(String name, PruningSpec pruning);
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public final Optional<PruningSpec> pruning() {
+    return Optional.ofNullable(pruning);
+  }
+
+  /** A copy named {@code name} (letters, digits, '_', '.', '-'; starting with a letter). */
+  public L named(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "invalid layer name '" + name + "': use letters, digits, '_', '.' or '-', starting with a letter");
+    }
+    return copy(name, pruning);
+  }
+
+  /**
+   * A copy whose prunable weights are pruned as {@code spec} says.
+   *
+   * @throws IllegalArgumentException if this layer has no prunable weights
+   */
+  @Override
+  public L withPruning(PruningSpec spec) {
+    if (spec == null) {
+      throw new IllegalArgumentException("pruning spec of " + describe() + " must not be null");
+    }
+    if (prunableWeights().isEmpty()) {
+      throw new IllegalArgumentException(
+          describe() + " has no prunable weights; only layers with kernels or embeddings can be pruned");
+    }
+    return copy(name, spec);
+  }
+
+  /** A copy pruned with unstructured magnitude pruning along {@code schedule}. */
+  public L prunable(PruningSchedule schedule) {
+    return withPruning(PruningSpec.of(schedule));
+  }
+
+  /** A copy pruned as {@code spec} says (block or m-by-n options). */
+  public L prunable(PruningSpec spec) {
+    return withPruning(spec);
+  }
+
+  @Override
+  public L withoutPruning() {
+    return copy(name, null);
+  }
+
+  /** "layer 'conv' (Conv2D)" or "a Conv2D layer" when unnamed: for messages. */
+  public String describe() {
+    return name != null ? "layer '" + name + "' (" + typeName() + ")" : "a " + typeName() + " layer";
+  }
+
+  /** Fails with a message naming this layer and the shapes unless exactly {@code count} inputs came. */
+  protected void requireInputs(List<Shape> shapes, int count) {
+    if (shapes.size() != count) {
+      throw new LayerShapeException(describe() + " takes " + count + " input(s), got " + shapes.size());
+    }
+  }
+
+  /** Fails unless the single input has {@code rank} dimensions (batch included). */
+  protected Shape requireRank(List<Shape> shapes, int rank, String expected) {
+    requireInputs(shapes, 1);
+    Shape in = shapes.get(0);
+    if (in.numDimensions() != rank) {
+      throw new LayerShapeException(describe() + " expects input of shape " + expected + ", got " + Shapes.format(in));
+    }
+    return in;
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}

@@ -1,0 +1,62 @@
+package dev.topiary.dsl.layers;
+
+import dev.topiary.ops.PruningSpec;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.random.RandomUniform;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Zeroes a fraction {@code rate} of its inputs during training and scales the rest by
+ * {@code 1 / (1 - rate)}; the identity at inference. The random stream is fixed by the model seed.
+ */
+public final class Dropout extends BaseLayer<Dropout> {
+  private final double rate;
+
+  private Dropout(String name, double rate) {
+    super(name, null);
+    if (!(rate >= 0 && rate < 1)) {
+      throw new IllegalArgumentException("Dropout rate must be in [0, 1), got " + rate);
+    }
+    this.rate = rate;
+  }
+
+  public static Dropout of(double rate) {
+    return new Dropout(null, rate);
+  }
+
+  public double rate() {
+    return rate;
+  }
+
+  @Override
+  protected Dropout copy(String name, PruningSpec pruning) {
+    return new Dropout(name, rate);
+  }
+
+  @Override
+  public String typeName() {
+    return "Dropout";
+  }
+
+  @Override
+  public Shape outputShape(List<Shape> inputShapes) {
+    requireInputs(inputShapes, 1);
+    return inputShapes.get(0);
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    Operand<TFloat32> x = inputs.get(0);
+    if (!context.training() || rate == 0) {
+      return x;
+    }
+    Ops tf = context.tf();
+    Operand<TFloat32> noise = tf.random.randomUniform(tf.shape(x), TFloat32.class,
+        RandomUniform.seed(context.seed()), RandomUniform.seed2(context.seed() >>> 17));
+    Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(noise, tf.constant((float) rate)), TFloat32.class);
+    return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
+  }
+}

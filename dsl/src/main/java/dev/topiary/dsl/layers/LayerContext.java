@@ -1,0 +1,31 @@
+package dev.topiary.dsl.layers;
+
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/** What a layer sees while it builds its ops: the {@code Ops}, its weights, and the mode. */
+public interface LayerContext {
+
+  /** The ops factory, scoped to this layer; graph or eager. */
+  Ops tf();
+
+  /** The value of the layer's weight {@code name} (one of its {@link Layer#weights}), as this pass must see it. */
+  Operand<TFloat32> weight(String name);
+
+  /** True in the training pass (dropout active, batch statistics), false for inference. */
+  boolean training();
+
+  /** A seed for this layer's random ops, fixed by the model seed and the layer's place. */
+  long seed();
+
+  /**
+   * Registers an op that each training step must run (e.g. moving-average updates); only valid in
+   * the training pass.
+   */
+  void addUpdate(Op update);
+
+  /** Assigns {@code value} to the non-trainable weight {@code name}; training pass only. */
+  Op assign(String name, Operand<TFloat32> value);
+}

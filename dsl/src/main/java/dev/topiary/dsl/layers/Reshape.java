@@ -1,0 +1,78 @@
+package dev.topiary.dsl.layers;
+
+import dev.topiary.ops.PruningSpec;
+import java.util.Arrays;
+import java.util.List;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/** Reshapes each example to {@code targetShape} (batch dimension excluded; one entry may be -1). */
+public final class Reshape extends BaseLayer<Reshape> {
+  private final long[] target;
+
+  private Reshape(String name, long[] target) {
+    super(name, null);
+    int unknown = 0;
+    for (long d : target) {
+      if (d == -1) {
+        unknown++;
+      } else if (d < 1) {
+        throw new IllegalArgumentException("Reshape target " + Arrays.toString(target) + " has an invalid dimension " + d);
+      }
+    }
+    if (unknown > 1) {
+      throw new IllegalArgumentException("Reshape target " + Arrays.toString(target) + " may hold at most one -1");
+    }
+    this.target = target.clone();
+  }
+
+  public static Reshape of(long... targetShape) {
+    return new Reshape(null, targetShape);
+  }
+
+  @Override
+  protected Reshape copy(String name, PruningSpec pruning) {
+    return new Reshape(name, target);
+  }
+
+  @Override
+  public String typeName() {
+    return "Reshape";
+  }
+
+  @Override
+  public Shape outputShape(List<Shape> inputShapes) {
+    requireInputs(inputShapes, 1);
+    Shape in = inputShapes.get(0);
+    long size = Shapes.exampleSize(in);
+    long known = 1;
+    for (long d : target) {
+      known *= d == -1 ? 1 : d;
+    }
+    long[] out = target.clone();
+    for (int i = 0; i < out.length; i++) {
+      if (out[i] == -1) {
+        out[i] = size % known == 0 ? size / known : -2;
+      }
+    }
+    long product = 1;
+    for (long d : out) {
+      product *= d;
+    }
+    if (product != size) {
+      throw new LayerShapeException(describe() + " cannot reshape input " + Shapes.format(in) + " ("
+          + size + " values per example) to " + Arrays.toString(target));
+    }
+    return Shapes.batchOf(out);
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    long[] full = new long[target.length + 1];
+    full[0] = -1;
+    long[] resolved = Shapes.withoutBatch(outputShape(List.of(inputs.get(0).shape())));
+    System.arraycopy(resolved, 0, full, 1, resolved.length);
+    return context.tf().reshape(inputs.get(0), context.tf().constant(full));
+  }
+}

@@ -1,0 +1,36 @@
+package dev.topiary.dsl.training;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a model trains: optimizer, loss, metrics and the seed that fixes initial weights, shuffling
+ * and dropout. Immutable; {@code Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
+ * .metrics(Metric.ACCURACY).seed(42)}.
+ */
+public record Compile(Optimizer optimizer, Loss loss, List<Metric> metrics, long seed) {
+  public Compile {
+    Objects.requireNonNull(optimizer, "optimizer");
+    Objects.requireNonNull(loss, "loss");
+    metrics = List.copyOf(metrics);
+    for (Metric m : metrics) {
+      m.resolve(loss); // fails now if the metric does not fit the loss
+    }
+  }
+
+  public static Compile of(Optimizer optimizer, Loss loss) {
+    return new Compile(optimizer, loss, List.of(), 0L);
+  }
+
+  public Compile metrics(Metric... metrics) {
+    return new Compile(optimizer, loss, List.of(metrics), seed);
+  }
+
+  public Compile seed(long seed) {
+    return new Compile(optimizer, loss, metrics, seed);
+  }
+
+  public Compile optimizer(Optimizer optimizer) {
+    return new Compile(optimizer, loss, metrics, seed);
+  }
+}

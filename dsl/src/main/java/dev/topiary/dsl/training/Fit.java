@@ -1,0 +1,93 @@
+package dev.topiary.dsl.training;
+
+import dev.topiary.dsl.data.HostArray;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How {@code fit} runs: epochs, batch size, shuffling, validation, callbacks, progress and
+ * TensorBoard. Immutable, Keras defaults: 1 epoch, batch 32, shuffled, no validation.
+ *
+ * <pre>{@code Fit.epochs(4).batchSize(128).validationSplit(0.1)}</pre>
+ */
+public record Fit(
+    int epochs,
+    int batchSize,
+    boolean shuffle,
+    Long shuffleSeed,
+    double validationSplit,
+    List<HostArray> validationInputs,
+    List<HostArray> validationLabels,
+    List<Callback> callbacks,
+    ProgressSink progress,
+    Path tensorBoardDir) {
+
+  public Fit {
+    if (epochs < 1) {
+      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+    }
+    if (!(validationSplit >= 0 && validationSplit < 1)) {
+      throw new IllegalArgumentException("validation split must be in [0, 1), got " + validationSplit);
+    }
+    if (validationSplit > 0 && validationInputs != null) {
+      throw new IllegalArgumentException("give either a validation split or validation data, not both");
+    }
+    callbacks = List.copyOf(callbacks);
+    progress = progress == null ? ProgressSink.console() : progress;
+  }
+
+  public static Fit epochs(int epochs) {
+    return new Fit(epochs, 32, true, null, 0, null, null, List.of(), ProgressSink.console(), null);
+  }
+
+  public Fit batchSize(int batchSize) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
+        callbacks, progress, tensorBoardDir);
+  }
+
+  /** Shuffle the training examples every epoch (default), with the model seed unless {@link #shuffleSeed(long)}. */
+  public Fit shuffle(boolean shuffle) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
+        callbacks, progress, tensorBoardDir);
+  }
+
+  public Fit shuffleSeed(long seed) {
+    return new Fit(epochs, batchSize, shuffle, seed, validationSplit, validationInputs, validationLabels, callbacks,
+        progress, tensorBoardDir);
+  }
+
+  /** Hold out the last {@code fraction} of the examples (before shuffling, as Keras) for validation. */
+  public Fit validationSplit(double fraction) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, fraction, validationInputs, validationLabels, callbacks,
+        progress, tensorBoardDir);
+  }
+
+  public Fit validationData(HostArray inputs, HostArray labels) {
+    return validationData(List.of(inputs), List.of(labels));
+  }
+
+  public Fit validationData(List<HostArray> inputs, List<HostArray> labels) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, List.copyOf(inputs), List.copyOf(labels),
+        callbacks, progress, tensorBoardDir);
+  }
+
+  public Fit callbacks(Callback... callbacks) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
+        List.of(callbacks), progress, tensorBoardDir);
+  }
+
+  /** Where progress lines go; {@link ProgressSink#silent()} for none. */
+  public Fit progress(ProgressSink progress) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
+        callbacks, progress, tensorBoardDir);
+  }
+
+  /** Write TensorBoard event files (loss, metrics, per-weight sparsity and threshold) under {@code dir}. */
+  public Fit tensorBoard(Path dir) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
+        callbacks, progress, dir);
+  }
+}

@@ -1,0 +1,213 @@
+package dev.topiary.dsl.training;
+
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.Shapes;
+import java.util.Arrays;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/**
+ * A loss: per-example values, averaged over the batch (Keras' sum-over-batch-size reduction), plus
+ * the accuracy that {@link Metric#ACCURACY} means for it and the labels it accepts.
+ */
+public sealed interface Loss
+    permits Loss.SparseCategoricalCrossentropy, Loss.CategoricalCrossentropy, Loss.BinaryCrossentropy,
+        Loss.MeanSquaredError {
+
+  /** Clipping of probabilities before a log, as Keras' epsilon. */
+  float EPSILON = 1e-7f;
+
+  /** Integer class labels {@code (batch,)}; the model outputs one score per class. */
+  static SparseCategoricalCrossentropy sparseCategoricalCrossentropy(boolean fromLogits) {
+    return new SparseCategoricalCrossentropy(fromLogits);
+  }
+
+  /** One-hot float labels of the output's shape. */
+  static CategoricalCrossentropy categoricalCrossentropy(boolean fromLogits) {
+    return new CategoricalCrossentropy(fromLogits);
+  }
+
+  /** Float labels in [0, 1] of the output's shape (or {@code (batch,)} for one output unit). */
+  static BinaryCrossentropy binaryCrossentropy(boolean fromLogits) {
+    return new BinaryCrossentropy(fromLogits);
+  }
+
+  static MeanSquaredError meanSquaredError() {
+    return new MeanSquaredError();
+  }
+
+  /** Whether labels are integer class ids (else floats). */
+  boolean integerLabels();
+
+  /** Per-example loss, shape {@code (batch,)}. */
+  Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels);
+
+  /** Accuracy matching this loss's labels. */
+  Metric accuracy();
+
+  /** The label placeholder shape for an output of {@code outputShape}. */
+  Shape labelShape(Shape outputShape);
+
+  /** Keras' name, for logs. */
+  String kerasName();
+
+  /**
+   * Checks that {@code labels} suit this loss for an output of {@code outputShape}.
+   *
+   * @throws IllegalArgumentException naming the output, the expected and the actual dtype and shape
+   */
+  default void checkLabels(String output, Shape outputShape, HostArray labels) {
+    if (labels.isIntegral() != integerLabels()) {
+      throw new IllegalArgumentException(kerasName() + " needs " + (integerLabels() ? "integer" : "float")
+          + " labels for output '" + output + "', got " + (labels.isIntegral() ? "integer" : "float") + " labels");
+    }
+    Shape expected = labelShape(outputShape);
+    long[] actual = labels.exampleShape();
+    long[] wanted = Shapes.withoutBatch(expected);
+    if (!Arrays.equals(actual, wanted)) {
+      throw new IllegalArgumentException(kerasName() + " labels for output '" + output + "' must have shape "
+          + Shapes.format(expected) + ", got " + Arrays.toString(labels.shape()));
+    }
+  }
+
+  record SparseCategoricalCrossentropy(boolean fromLogits) implements Loss {
+    @Override
+    public boolean integerLabels() {
+      return true;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels) {
+      Gradients.ensureRegistered();
+      // The op normalizes its input with a softmax: log-probabilities give -log p[label] exactly.
+      Operand<TFloat32> logits = fromLogits ? output : tf.math.log(Probabilities.clip(tf, output));
+      return tf.nn.sparseSoftmaxCrossEntropyWithLogits(logits, (Operand<TInt32>) labels).loss();
+    }
+
+    @Override
+    public Metric accuracy() {
+      return Metric.SPARSE_CATEGORICAL_ACCURACY;
+    }
+
+    @Override
+    public Shape labelShape(Shape outputShape) {
+      return Shape.of(-1);
+    }
+
+    @Override
+    public String kerasName() {
+      return "sparse_categorical_crossentropy";
+    }
+  }
+
+  record CategoricalCrossentropy(boolean fromLogits) implements Loss {
+    @Override
+    public boolean integerLabels() {
+      return false;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels) {
+      Operand<TFloat32> y = (Operand<TFloat32>) labels;
+      if (fromLogits) {
+        return tf.nn.softmaxCrossEntropyWithLogits(output, y).loss();
+      }
+      Operand<TFloat32> logP = tf.math.log(Probabilities.clip(tf, output));
+      return tf.math.neg(tf.sum(tf.math.mul(y, logP), tf.constant(-1)));
+    }
+
+    @Override
+    public Metric accuracy() {
+      return Metric.CATEGORICAL_ACCURACY;
+    }
+
+    @Override
+    public Shape labelShape(Shape outputShape) {
+      return outputShape;
+    }
+
+    @Override
+    public String kerasName() {
+      return "categorical_crossentropy";
+    }
+  }
+
+  record BinaryCrossentropy(boolean fromLogits) implements Loss {
+    @Override
+    public boolean integerLabels() {
+      return false;
+    }
+
+    @Override
+    public Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels) {
+      Operand<TFloat32> z = tf.reshape(Probabilities.floats(labels), tf.shape(output));
+      Operand<TFloat32> elementwise;
+      if (fromLogits) {
+        // max(x, 0) - x z + log(1 + exp(-|x|)): stable for any logit.
+        elementwise = tf.math.add(
+            tf.math.sub(tf.math.maximum(output, tf.constant(0f)), tf.math.mul(output, z)),
+            tf.math.log1p(tf.math.exp(tf.math.neg(tf.math.abs(output)))));
+      } else {
+        Operand<TFloat32> p = Probabilities.clip(tf, output);
+        Operand<TFloat32> one = tf.constant(1f);
+        elementwise = tf.math.neg(tf.math.add(tf.math.mul(z, tf.math.log(p)),
+            tf.math.mul(tf.math.sub(one, z), tf.math.log(tf.math.sub(one, p)))));
+      }
+      return tf.math.mean(elementwise, tf.constant(-1));
+    }
+
+    @Override
+    public Metric accuracy() {
+      return Metric.BINARY_ACCURACY;
+    }
+
+    @Override
+    public Shape labelShape(Shape outputShape) {
+      return outputShape.numDimensions() == 2 && outputShape.get(1) == 1 ? Shape.of(-1) : outputShape;
+    }
+
+    @Override
+    public String kerasName() {
+      return "binary_crossentropy";
+    }
+  }
+
+  record MeanSquaredError() implements Loss {
+    @Override
+    public boolean integerLabels() {
+      return false;
+    }
+
+    @Override
+    public Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels) {
+      Operand<TFloat32> diff = tf.math.sub(output, tf.reshape(Probabilities.floats(labels), tf.shape(output)));
+      Operand<TFloat32> squared = tf.math.mul(diff, diff);
+      if (output.shape().numDimensions() == 1) {
+        return squared;
+      }
+      return tf.math.mean(tf.reshape(squared, tf.constant(new long[] {-1, Shapes.exampleSize(output.shape())})),
+          tf.constant(-1));
+    }
+
+    @Override
+    public Metric accuracy() {
+      throw new IllegalArgumentException("accuracy is not defined for mean_squared_error; use metrics for"
+          + " classification losses only");
+    }
+
+    @Override
+    public Shape labelShape(Shape outputShape) {
+      return outputShape.numDimensions() == 2 && outputShape.get(1) == 1 ? Shape.of(-1) : outputShape;
+    }
+
+    @Override
+    public String kerasName() {
+      return "mean_squared_error";
+    }
+  }
+}

@@ -158,6 +158,11 @@ final class FitLoop {
     return parts.stream().map(HostArray::concat).toList();
   }
 
+  static float loss(GraphModel model, List<HostArray> x, List<HostArray> y, GraphModel.Objectives objectives) {
+    checkData(model, x, y, "loss");
+    return runBatch(model, x, y, objectives, false).get("loss").floatValue();
+  }
+
   private static Map<String, Double> runBatch(GraphModel model, List<HostArray> x, List<HostArray> y,
       GraphModel.Objectives objectives, boolean train) {
     List<Tensor> feeds = new ArrayList<>(tensors(x));

@@ -7,6 +7,7 @@ import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;
+import dev.topiary.dsl.training.Optimizer;
 import dev.topiary.ops.PrunedWeight;
 import dev.topiary.ops.PruningHook;
 import dev.topiary.ops.PruningStep;
@@ -22,7 +23,6 @@ import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
 import org.tensorflow.Tensor;
-import org.tensorflow.framework.optimizers.Optimizer.GradAndVar;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Placeholder;
@@ -171,7 +171,13 @@ final class GraphModel implements Model {
         List<Operand<TFloat32>> in = n.inputs().stream().map(values::get).toList();
         values.put(n, layer.call(context(scope, layer, layerName), in));
       }
-      return spec.outputs().stream().map(values::get).toList();
+      List<Operand<TFloat32>> outputs = new ArrayList<>();
+      for (int i = 0; i < spec.outputs().size(); i++) {
+        // An identity per output: a model whose output is an input must not fetch what it feeds.
+        String name = (training ? "train_output_" : "output_") + i;
+        outputs.add(tf.withName(name).identity(values.get(spec.outputs().get(i))));
+      }
+      return outputs;
     }
 
     private LayerContext context(Ops scope, Layer layer, String layerName) {
@@ -262,16 +268,27 @@ final class GraphModel implements Model {
     List<Op> after = new ArrayList<>(training.updates);
     if (!reads.isEmpty()) {
       Output<?>[] grads = graph.addGradients(trainObjectives.loss().asOutput(), reads.toArray(new Output<?>[0]));
-      List<GradAndVar<?>> pairs = new ArrayList<>();
+      // Reads of reference variables alias the variable's buffer, so an optimizer update could
+      // overwrite a weight while another gradient still reads it. Gate every update behind all
+      // gradients (TF1's GATE_GRAPH): training is then deterministic for a fixed seed.
+      List<Op> gradientOps = new ArrayList<>();
+      for (Output<?> g : grads) {
+        if (g != null) {
+          gradientOps.add(asOp(g));
+        }
+      }
+      Op allGradients = tf.withControlDependencies(gradientOps).withName("all_gradients").noOp();
+      Ops gated = tf.withSubScope("gated_gradients").withControlDependencies(List.of(allGradients));
+      List<Optimizer.Gradient> pairs = new ArrayList<>();
       for (int i = 0; i < grads.length; i++) {
         if (grads[i] != null) {
-          pairs.add(gradAndVar(grads[i], variables.get(names.get(i))));
+          pairs.add(new Optimizer.Gradient(variables.get(names.get(i)), gated.identity(floats(grads[i]))));
         }
       }
       if (pairs.isEmpty()) {
         throw new IllegalArgumentException("the loss does not depend on any trainable weight");
       }
-      after.add(compile.optimizer().create(graph).applyGradients(new ArrayList<>(pairs), "train"));
+      after.add(compile.optimizer().apply(tf.withSubScope("optimizer"), pairs));
     }
     if (pruning == null) {
       after.add(tf.withControlDependencies(after).assignAdd(step.variable(), tf.constant(1L)));
@@ -282,9 +299,14 @@ final class GraphModel implements Model {
     return tf.withControlDependencies(after).withName("train_step").noOp();
   }
 
+  private static Op asOp(Output<?> output) {
+    org.tensorflow.Operation operation = output.op();
+    return () -> operation;
+  }
+
   @SuppressWarnings("unchecked")
-  private static GradAndVar<TFloat32> gradAndVar(Output<?> grad, Variable<TFloat32> v) {
-    return new GradAndVar<>((Output<TFloat32>) grad, v.asOutput());
+  private static Operand<TFloat32> floats(Output<?> output) {
+    return (Operand<TFloat32>) output;
   }
 
   private void initializeWeights() {
@@ -300,6 +322,11 @@ final class GraphModel implements Model {
   }
 
   // ---- runtime -------------------------------------------------------------------------------
+
+  /** The training-pass loss on one batch, without training (gradient checks use it). */
+  float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
+    return FitLoop.loss(this, inputs, labels, trainObjectives);
+  }
 
   Session session() {
     return session;

@@ -108,9 +108,10 @@ public class Dense extends BaseLayer<Dense> {
       // Apply to the last axis of a higher-rank input: flatten the leading axes, then restore them.
       long features = kernel.shape().get(0);
       Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, features}));
-      Operand<org.tensorflow.types.TInt64> lead =
-          tf.slice(tf.shape(x, org.tensorflow.types.TInt64.class), tf.constant(new long[] {0}), tf.constant(new long[] {x.shape().numDimensions() - 1}));
-      y = tf.reshape(tf.linalg.matMul(flat, kernel), tf.concat(List.of(lead, tf.constant(new long[] {units})), tf.constant(0)));
+      long[] target = x.shape().asArray();
+      target[0] = -1;
+      target[target.length - 1] = units;
+      y = tf.reshape(tf.linalg.matMul(flat, kernel), tf.constant(target));
     }
     if (useBias) {
       y = tf.nn.biasAdd(y, context.weight("bias"));

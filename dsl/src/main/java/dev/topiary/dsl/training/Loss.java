@@ -190,8 +190,11 @@ public sealed interface Loss
       if (output.shape().numDimensions() == 1) {
         return squared;
       }
-      return tf.math.mean(tf.reshape(squared, tf.constant(new long[] {-1, Shapes.exampleSize(output.shape())})),
-          tf.constant(-1));
+      int[] exampleAxes = new int[output.shape().numDimensions() - 1];
+      for (int i = 0; i < exampleAxes.length; i++) {
+        exampleAxes[i] = i + 1;
+      }
+      return tf.math.mean(squared, tf.constant(exampleAxes));
     }
 
     @Override

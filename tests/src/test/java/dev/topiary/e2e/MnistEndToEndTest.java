@@ -1,0 +1,41 @@
+package dev.topiary.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.topiary.dsl.training.ProgressSink;
+import dev.topiary.samples.data.Idx;
+import dev.topiary.samples.mnist.MnistPruning;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The main job on the embedded MNIST subset, at the 0.8 target: the acceptance numbers. */
+class MnistEndToEndTest {
+
+  /** The reference's rule for how many weights survive: max(round_half_even(N * (1 - s)), 1) in float32. */
+  private static double expectedSparsity(long n, float target) {
+    long kept = Math.max((long) Math.rint((float) n * (1f - target)), 1);
+    return (double) (n - kept) / n;
+  }
+
+  @Test
+  void prunedModelKeepsItsAccuracyAtExactlyTheTargetSparsity() {
+    Idx.Split train = Idx.embedded("train");
+    Idx.Split test = Idx.embedded("t10k");
+    assertThat(train.size()).isEqualTo(8000);
+    assertThat(test.size()).isEqualTo(2000);
+    List<MnistPruning.Row> rows = MnistPruning.run(train, test,
+        MnistPruning.Settings.defaults().targets(List.of(0.8)).progress(ProgressSink.silent()));
+
+    MnistPruning.Row dense = rows.get(0);
+    MnistPruning.Row pruned = rows.get(1);
+    assertThat(dense.testAccuracy()).isGreaterThan(0.88);
+    assertThat(pruned.testAccuracy()).isGreaterThanOrEqualTo(0.87);
+    assertThat(pruned.sparsity()).isEqualTo(Map.of(
+        "conv2d_kernel", expectedSparsity(3 * 3 * 12, 0.8f),
+        "dense_kernel", expectedSparsity(13 * 13 * 12 * 10, 0.8f)));
+    assertThat(pruned.sparsity().get("dense_kernel")).isEqualTo(0.8);
+    // gzip of the stripped weights: at least 3x smaller than the dense ones.
+    assertThat(pruned.compressionRatio()).isGreaterThan(3.0);
+  }
+}

@@ -31,7 +31,7 @@ public final class PrunedWeight {
   private final Op update;
   private final Op strip;
 
-  private PrunedWeight(Ops tf, Variable<TFloat32> weight, PruningSpec spec, PruningStep step) {
+  private PrunedWeight(Ops tf, Variable<TFloat32> weight, PruningSpec spec, ScheduleOps now, ScheduleOps next) {
     Shape shape = weight.shape();
     if (shape.hasUnknownDimension()) {
       throw new IllegalArgumentException(
@@ -45,24 +45,38 @@ public final class PrunedWeight {
     this.mask = tf.withName(base + "_prune_mask").variable(tf.fill(tf.constant(shape), tf.constant(1f)));
     this.threshold = tf.withName(base + "_prune_threshold").variable(tf.constant(0f));
     this.maskUpdates = tf.withName(base + "_prune_updates").variable(tf.constant(0L));
-    this.update = buildUpdate(tf.withSubScope(base + "_prune"), step);
+    this.update = buildUpdate(tf.withSubScope(base + "_prune"), now, next);
     Ops stripScope = tf.withSubScope(base + "_strip");
     this.strip = stripScope.assign(weight, stripScope.math.mul(stripScope.identity(weight), stripScope.identity(mask)));
   }
 
-  static PrunedWeight attach(Ops tf, Variable<TFloat32> weight, PruningSpec spec, PruningStep step) {
-    return new PrunedWeight(tf, weight, spec, step);
+  /**
+   * Attaches pruning state to {@code weight}; {@code now} and {@code next} are its schedule evaluated
+   * at the current and the following step.
+   */
+  static PrunedWeight attach(Ops tf, Variable<TFloat32> weight, PruningSpec spec, ScheduleOps now, ScheduleOps next) {
+    return new PrunedWeight(tf, weight, spec, now, next);
   }
 
   /**
-   * One training step's pruning: if the schedule says so, recompute mask and threshold from the
-   * current weights; then {@code weight := weight * mask}. The mask computation sits behind a
-   * Switch/Merge conditional, so on other steps none of its ops run.
+   * One training step's pruning, exactly equivalent to the reference's "if the schedule says so,
+   * recompute mask and threshold from the current weights; then {@code weight := weight * mask}":
+   *
+   * <ul>
+   *   <li>the mask recomputation sits behind a Switch/Merge conditional, so on other steps none of its
+   *       ops run;
+   *   <li>the forward pass reads {@code weight * mask} ({@link PruningHook#read}), so it always sees
+   *       the pruned weights;
+   *   <li>the stored weight is set to {@code weight * mask} only on the step before a mask update (and
+   *       by {@link #strip()}). Optimizer steps do not depend on a weight's value, so kept weights
+   *       evolve exactly as in the reference, and a pruned weight holds exactly one optimizer step of
+   *       regrowth when its magnitude is next compared: the reference's values, without rewriting the
+   *       whole tensor on every step.
+   * </ul>
    */
-  private Op buildUpdate(Ops tf, PruningStep step) {
+  private Op buildUpdate(Ops tf, ScheduleOps now, ScheduleOps next) {
     Operand<TFloat32> current = tf.identity(weight);
-    ScheduleOps decision = spec.schedule().at(tf, step.read(tf));
-    Operand<TBool> recompute = decision.shouldPrune();
+    Operand<TBool> recompute = now.shouldPrune();
     if (spec.strategy().fixedAfterFirstUpdate()) {
       recompute = tf.math.logicalAnd(recompute, tf.math.equal(tf.identity(maskUpdates), tf.constant(0L)));
     }
@@ -71,7 +85,7 @@ public final class PrunedWeight {
     // dead, and skipped, when `recompute` is false.
     Identity<TFloat32> pivot = tf.withName("recompute_pivot").identity(tf.switchCond(current, recompute).outputTrue());
     Ops branch = tf.withSubScope("recompute").withControlDependencies(List.of(pivot));
-    Operand<TFloat32> sparsity = branch.identity(tf.switchCond(decision.sparsity(), recompute).outputTrue());
+    Operand<TFloat32> sparsity = branch.identity(tf.switchCond(now.sparsity(), recompute).outputTrue());
     MaskResult fresh = spec.strategy().ops(branch, pivot, sparsity);
     Operand<TFloat32> storedMask = branch.identity(branch.assign(mask, fresh.mask()));
     Operand<TFloat32> storedThreshold = branch.identity(branch.assign(threshold, fresh.threshold()));
@@ -80,10 +94,25 @@ public final class PrunedWeight {
     SwitchCond<TFloat32> keepThreshold = tf.switchCond(tf.identity(threshold), recompute);
     Operand<TFloat32> newMask = tf.merge(List.of(storedMask, keepMask.outputFalse())).output();
     Op newThreshold = tf.merge(List.of(storedThreshold, keepThreshold.outputFalse()));
-
-    Op apply = tf.assign(weight, tf.math.mul(current, newMask));
     Op count = tf.assignAdd(maskUpdates, tf.dtypes.cast(recompute, TInt64.class));
-    return tf.withControlDependencies(List.of(apply, count, newThreshold)).withName("update").noOp();
+    List<Op> done = new java.util.ArrayList<>(List.of(newThreshold, count));
+
+    if (!spec.strategy().fixedAfterFirstUpdate()) {
+      // Zero the pruned weights when the next step recomputes the mask (a fixed mask never is).
+      Operand<TBool> zero = next.shouldPrune();
+      Identity<TFloat32> zeroPivot = tf.withName("zero_pivot").identity(tf.switchCond(current, zero).outputTrue());
+      Ops zeroBranch = tf.withSubScope("zero").withControlDependencies(List.of(zeroPivot));
+      Operand<TFloat32> zeroed = zeroBranch.identity(zeroBranch.assign(weight, zeroBranch.math.mul(zeroPivot, newMask)));
+      done.add(tf.merge(List.of(zeroed, tf.switchCond(newMask, zero).outputFalse())));
+    } else {
+      done.add(asOp(newMask));
+    }
+    return tf.withControlDependencies(done).withName("update").noOp();
+  }
+
+  private static Op asOp(Operand<?> operand) {
+    org.tensorflow.Operation operation = operand.op();
+    return () -> operation;
   }
 
   /** The pruned weight's variable op name, e.g. {@code dense_kernel}. */
@@ -112,9 +141,17 @@ public final class PrunedWeight {
     return maskUpdates;
   }
 
-  /** This weight's part of a training step (without advancing the step; see {@link PruningHook#update()}). */
+  /**
+   * This weight's part of a training step (without advancing the step; see {@link PruningHook#update()}):
+   * the conditional mask update, and zeroing of the stored pruned weights before a mask update.
+   */
   public Op update() {
     return update;
+  }
+
+  /** {@code weight * mask}: the weight as the model must see it (no ordering with the update). */
+  public Operand<TFloat32> masked(Ops tf) {
+    return tf.math.mul(tf.identity(weight), tf.identity(mask));
   }
 
   /** {@code weight := weight * mask}: makes the stored weight itself sparse, for export. */

@@ -1,7 +1,10 @@
 package dev.topiary.ops;
 
 import java.util.ArrayList;
+import dev.topiary.ops.schedule.PruningSchedule;
+import dev.topiary.ops.schedule.ScheduleOps;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +13,7 @@ import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /**
  * Pruning attached to weight variables of an existing TF Java graph: the usual way to prune inside a
@@ -69,15 +73,20 @@ public final class PruningHook {
   }
 
   /**
-   * {@code weight} as the forward pass must see it: read after this step's {@link #update()}, which
-   * the read pulls in. Differentiate the loss with respect to this operand, and apply the gradient to
-   * the variable.
+   * {@code weight * mask} as the forward pass must see it, read after this step's {@link #update()},
+   * which the read pulls in. Differentiate the loss with respect to this operand, and apply the
+   * gradient to the variable, as usual.
    *
    * @throws IllegalArgumentException if {@code weight} is not pruned by this hook
    */
   public Operand<TFloat32> read(Variable<TFloat32> weight) {
     requirePruned(weight);
-    return reads.computeIfAbsent(weight, w -> tf.withControlDependencies(List.of(update)).identity(w));
+    return reads.computeIfAbsent(weight, w -> {
+      // The reads themselves wait for the update: a read of a variable taken earlier could miss it.
+      Ops after = tf.withControlDependencies(List.of(update));
+      return after.withName(Graphs.flatName(w.op().name()) + "_pruned")
+          .math.mul(after.identity(w), after.identity(weights.get(w).mask()));
+    });
   }
 
   /** Makes every pruned weight itself sparse ({@code weight := weight * mask}), for export. */
@@ -164,8 +173,18 @@ public final class PruningHook {
         throw new IllegalStateException("a pruning hook needs at least one weight: call prune(weight, spec)");
       }
       PruningStep theStep = step != null ? step : PruningStep.create(tf, tf.scope().makeUnique("pruning_step"));
+      // Each distinct schedule is evaluated once per step (at this step and the next), shared by
+      // the weights that use it.
+      Map<PruningSchedule, ScheduleOps[]> decisions = new IdentityHashMap<>();
       Map<Variable<TFloat32>, PrunedWeight> built = new LinkedHashMap<>();
-      specs.forEach((w, spec) -> built.put(w, PrunedWeight.attach(tf, w, spec, theStep)));
+      specs.forEach((w, spec) -> {
+        ScheduleOps[] d = decisions.computeIfAbsent(spec.schedule(), s -> {
+          Ops scope = tf.withSubScope(tf.scope().makeUnique("pruning_schedule"));
+          Operand<TInt64> step = theStep.read(scope);
+          return new ScheduleOps[] {s.at(scope, step), s.at(scope, scope.math.add(step, scope.constant(1L)))};
+        });
+        built.put(w, PrunedWeight.attach(tf, w, spec, d[0], d[1]));
+      });
       return new PruningHook(tf, theStep, built);
     }
   }

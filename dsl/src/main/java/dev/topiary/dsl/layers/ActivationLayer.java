@@ -38,8 +38,7 @@ public final class ActivationLayer extends BaseLayer<ActivationLayer> {
 
   @Override
   public Shape outputShape(List<Shape> inputShapes) {
-    requireInputs(inputShapes, 1);
-    return inputShapes.get(0);
+    return sameShape(inputShapes);
   }
 
   @Override

@@ -89,6 +89,12 @@ public abstract class BaseLayer<L extends BaseLayer<L>> implements Layer {
     }
   }
 
+  /** The single input's shape, for layers that keep it (activations, dropout). */
+  protected Shape sameShape(List<Shape> shapes) {
+    requireInputs(shapes, 1);
+    return shapes.get(0);
+  }
+
   /** Fails unless the single input has {@code rank} dimensions (batch included). */
   protected Shape requireRank(List<Shape> shapes, int rank, String expected) {
     requireInputs(shapes, 1);

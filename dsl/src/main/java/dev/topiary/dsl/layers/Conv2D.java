@@ -133,11 +133,7 @@ public class Conv2D extends BaseLayer<Conv2D> {
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long channels = inputShapes.get(0).get(3);
-    WeightSpec kernel = WeightSpec.trainable("kernel",
-        Shape.of(kernelHeight, kernelWidth, channels, filters), Initializer.GLOROT_UNIFORM);
-    return useBias
-        ? List.of(kernel, WeightSpec.trainable("bias", Shape.of(filters), Initializer.ZEROS))
-        : List.of(kernel);
+    return WeightSpec.kernelAndBias(Shape.of(kernelHeight, kernelWidth, channels, filters), filters, useBias);
   }
 
   @Override

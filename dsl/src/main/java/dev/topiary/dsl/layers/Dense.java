@@ -90,10 +90,7 @@ public class Dense extends BaseLayer<Dense> {
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     Shape in = inputShapes.get(0);
     long features = in.get(in.numDimensions() - 1);
-    WeightSpec kernel = WeightSpec.trainable("kernel", Shape.of(features, units), Initializer.GLOROT_UNIFORM);
-    return useBias
-        ? List.of(kernel, WeightSpec.trainable("bias", Shape.of(units), Initializer.ZEROS))
-        : List.of(kernel);
+    return WeightSpec.kernelAndBias(Shape.of(features, units), units, useBias);
   }
 
   @Override

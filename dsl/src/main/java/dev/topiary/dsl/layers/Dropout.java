@@ -43,8 +43,7 @@ public final class Dropout extends BaseLayer<Dropout> {
 
   @Override
   public Shape outputShape(List<Shape> inputShapes) {
-    requireInputs(inputShapes, 1);
-    return inputShapes.get(0);
+    return sameShape(inputShapes);
   }
 
   @Override

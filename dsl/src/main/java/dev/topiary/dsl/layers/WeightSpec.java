@@ -21,6 +21,12 @@ public record WeightSpec(String name, Shape shape, Initializer initializer, bool
     return new WeightSpec(name, shape, initializer, true);
   }
 
+  /** A Glorot-uniform kernel and, if {@code useBias}, a zero bias of {@code units}: Dense and convolutions. */
+  public static java.util.List<WeightSpec> kernelAndBias(Shape kernel, long units, boolean useBias) {
+    WeightSpec k = trainable("kernel", kernel, Initializer.GLOROT_UNIFORM);
+    return useBias ? java.util.List.of(k, trainable("bias", Shape.of(units), Initializer.ZEROS)) : java.util.List.of(k);
+  }
+
   public static WeightSpec frozen(String name, Shape shape, Initializer initializer) {
     return new WeightSpec(name, shape, initializer, false);
   }

@@ -51,6 +51,11 @@ public sealed interface Loss
   /** The label placeholder shape for an output of {@code outputShape}. */
   Shape labelShape(Shape outputShape);
 
+  /** Labels shaped like the output, or {@code (batch,)} for a single output unit. */
+  private static Shape sameOrFlat(Shape outputShape) {
+    return outputShape.numDimensions() == 2 && outputShape.get(1) == 1 ? Shape.of(-1) : outputShape;
+  }
+
   /** Keras' name, for logs. */
   String kerasName();
 
@@ -168,7 +173,7 @@ public sealed interface Loss
 
     @Override
     public Shape labelShape(Shape outputShape) {
-      return outputShape.numDimensions() == 2 && outputShape.get(1) == 1 ? Shape.of(-1) : outputShape;
+      return sameOrFlat(outputShape);
     }
 
     @Override
@@ -205,7 +210,7 @@ public sealed interface Loss
 
     @Override
     public Shape labelShape(Shape outputShape) {
-      return outputShape.numDimensions() == 2 && outputShape.get(1) == 1 ? Shape.of(-1) : outputShape;
+      return sameOrFlat(outputShape);
     }
 
     @Override

@@ -33,7 +33,7 @@ class MaskUpdateBenchmark {
   @Test
   void maskUpdateVersusDenseMatmul() {
     System.out.println();
-    System.out.println("| kernel | pruning step (mask update + apply) | other step (apply only) | TopK full sort | matmul fwd b=128 | update / matmul |");
+    System.out.println("| kernel | mask update step | other step (zeroes pruned weights) | TopK full sort (reference) | matmul fwd b=128 | update / matmul |");
     System.out.println("|---|---|---|---|---|---|");
     for (int side : new int[] {1024, 2048}) {
       measure(side);
@@ -55,7 +55,7 @@ class MaskUpdateBenchmark {
         TFloat32 batch = TFloat32.tensorOf(Shape.of(128, side), DataBuffers.of(input, true, false))) {
       Ops tf = Ops.create(g);
       Variable<TFloat32> kernel = tf.withName("kernel").variable(tf.constant(init));
-      // frequency 2: even steps recompute the mask, odd steps only apply it.
+      // frequency 2: even steps recompute the mask, odd steps zero the pruned weights before the next.
       PruningHook hook =
           PruningHook.builder(tf).prune(kernel, PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 2))).build();
       Operand<TFloat32> x = tf.placeholder(TFloat32.class);

@@ -30,6 +30,10 @@ final class FitLoop {
   }
 
   History run(List<HostArray> inputs, List<HostArray> labels) {
+    if (fit.distribution() instanceof dev.topiary.dsl.training.Distribution.MultiWorker) {
+      throw new UnsupportedOperationException("multi-worker training is not implemented in this version of"
+          + " Topiary; train with Distribution.local()");
+    }
     int examples = checkData(model, inputs, labels, "training");
     List<HostArray> trainX = inputs;
     List<HostArray> trainY = labels;
@@ -61,6 +65,7 @@ final class FitLoop {
       order[i] = i;
     }
 
+    long step = model.step();
     for (int epoch = 0; epoch < fit.epochs() && !stopRequested; epoch++) {
       long start = System.nanoTime();
       fit.progress().epochStart(epoch, fit.epochs(), batches);
@@ -71,7 +76,7 @@ final class FitLoop {
       for (int b = 0; b < batches && !stopRequested; b++) {
         int[] idx = Arrays.copyOfRange(order, b * fit.batchSize(), Math.min(examples, (b + 1) * fit.batchSize()));
         Map<String, Double> batchLogs = runBatch(model, gather(trainX, idx), gather(trainY, idx),
-            model.trainObjectives, true);
+            model.trainObjectives, step++, true);
         double loss = batchLogs.get("loss");
         if (!Double.isFinite(loss)) {
           throw new TrainingDivergedException("loss became " + loss + " at epoch " + (epoch + 1) + ", batch "
@@ -79,7 +84,7 @@ final class FitLoop {
         }
         running.add(batchLogs, idx.length);
         if (board != null) {
-          board.writeStep(model.step() - 1, batchLogs);
+          board.writeStep(step - 1, batchLogs);
         }
         for (Callback c : fit.callbacks()) {
           c.onBatchEnd(epoch, b, running.means(), control);
@@ -128,7 +133,7 @@ final class FitLoop {
     Averages averages = new Averages();
     for (int from = 0; from < examples; from += batchSize) {
       int to = Math.min(examples, from + batchSize);
-      averages.add(runBatch(model, slice(inputs, from, to), slice(labels, from, to), model.evalObjectives, false),
+      averages.add(runBatch(model, slice(inputs, from, to), slice(labels, from, to), model.evalObjectives, -1, false),
           to - from);
     }
     return averages.means();
@@ -160,11 +165,15 @@ final class FitLoop {
 
   static float loss(GraphModel model, List<HostArray> x, List<HostArray> y, GraphModel.Objectives objectives) {
     checkData(model, x, y, "loss");
-    return runBatch(model, x, y, objectives, false).get("loss").floatValue();
+    return runBatch(model, x, y, objectives, model.step(), false).get("loss").floatValue();
   }
 
+  /**
+   * One batch through {@code objectives}; {@code step} (fed when >= 0) seeds the training pass's
+   * random ops, and {@code train} also runs the training step.
+   */
   private static Map<String, Double> runBatch(GraphModel model, List<HostArray> x, List<HostArray> y,
-      GraphModel.Objectives objectives, boolean train) {
+      GraphModel.Objectives objectives, long step, boolean train) {
     List<Tensor> feeds = new ArrayList<>(tensors(x));
     try {
       List<Tensor> labelTensors = tensors(y);
@@ -172,6 +181,11 @@ final class FitLoop {
       Session.Runner runner = model.session().runner();
       feedAll(runner, model.inputFeeds, feeds.subList(0, x.size()));
       feedAll(runner, model.labelFeeds, labelTensors);
+      if (step >= 0) {
+        Tensor stepTensor = org.tensorflow.types.TInt64.scalarOf(step);
+        feeds.add(stepTensor);
+        runner.feed(model.stepFeed, stepTensor);
+      }
       if (train) {
         runner.addTarget(model.trainStep);
       }

@@ -8,6 +8,8 @@ import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;
 import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.dsl.state.Snapshot;
+import dev.topiary.dsl.state.StateTensor;
 import dev.topiary.ops.PrunedWeight;
 import dev.topiary.ops.PruningHook;
 import dev.topiary.ops.PruningStep;
@@ -51,6 +53,8 @@ final class GraphModel implements Model {
   /** Pruned weights by variable name. */
   private final Map<String, PrunedWeight> pruned = new LinkedHashMap<>();
   final List<Placeholder<TFloat32>> inputFeeds = new ArrayList<>();
+  /** The step of the batch being trained, fed by the host loop (seeds stateless random ops). */
+  final Placeholder<TInt64> stepFeed;
   final List<Placeholder<?>> labelFeeds = new ArrayList<>();
   final List<Operand<TFloat32>> inferenceOutputs;
   /** Weight values as inference reads them (masked where pruned), by variable name. */
@@ -60,6 +64,9 @@ final class GraphModel implements Model {
   final Objectives evalObjectives;
   private final Map<String, Operand<TFloat32>> sparsityOps = new LinkedHashMap<>();
   private TensorBoardWriter tensorBoard;
+  private Map<String, Placeholder<?>> restoreFeeds;
+  private Op restoreAll;
+  private final Map<String, Op> restoreAssigns = new HashMap<>();
 
   /** The loss and metric ops of one pass, each a batch mean. */
   record Objectives(Operand<TFloat32> loss, Map<String, Operand<TFloat32>> metrics) {}
@@ -69,6 +76,7 @@ final class GraphModel implements Model {
   }
 
   private GraphModel(ModelSpec spec, Compile compile) {
+    dev.topiary.ops.TensorFlowRuntime.requireSupported();
     this.spec = spec;
     this.compile = compile;
     this.graph = new Graph();
@@ -78,9 +86,11 @@ final class GraphModel implements Model {
       this.loadAll = tf.withControlDependencies(variables.keySet().stream()
           .map(name -> (Op) tf.withName(name + "_load").assign(variables.get(name), loadFeeds.get(name)))
           .toList()).withName("load_weights").noOp();
-      this.step = PruningStep.create(tf, "global_step");
+      this.step = PruningStep.create(tf, ModelSpec.STEP_VARIABLE);
       this.pruning = createPruning();
 
+      this.stepFeed = tf.withName("step_feed").placeholder(TInt64.class,
+          Placeholder.shape(org.tensorflow.ndarray.Shape.scalar()));
       for (Node in : spec.inputs()) {
         inputFeeds.add(tf.withName(spec.inputName(in)).placeholder(TFloat32.class, Placeholder.shape(in.shape())));
       }
@@ -94,8 +104,8 @@ final class GraphModel implements Model {
 
       Pass training = new Pass(true);
       Pass inference = new Pass(false);
-      List<Operand<TFloat32>> trainOutputs = training.run();
-      this.inferenceOutputs = inference.run();
+      List<Operand<TFloat32>> trainOutputs = training.run(inputFeeds);
+      this.inferenceOutputs = inference.run(inputFeeds);
       this.trainObjectives = objectives(trainOutputs, "train");
       this.evalObjectives = objectives(inferenceOutputs, "eval");
       this.trainStep = createTrainStep(training);
@@ -154,10 +164,10 @@ final class GraphModel implements Model {
       this.training = training;
     }
 
-    List<Operand<TFloat32>> run() {
+    List<Operand<TFloat32>> run(List<? extends Operand<TFloat32>> inputs) {
       Map<Node, Operand<TFloat32>> values = new java.util.IdentityHashMap<>();
       for (int i = 0; i < spec.inputs().size(); i++) {
-        values.put(spec.inputs().get(i), inputFeeds.get(i));
+        values.put(spec.inputs().get(i), inputs.get(i));
       }
       Map<Layer, Integer> calls = new java.util.IdentityHashMap<>();
       for (Node n : spec.nodes()) {
@@ -167,14 +177,15 @@ final class GraphModel implements Model {
         Layer layer = n.layer();
         String layerName = spec.layerName(layer);
         int call = calls.merge(layer, 1, Integer::sum) - 1;
-        Ops scope = tf.withSubScope((training ? "train_" : "infer_") + layerName + (call == 0 ? "" : "_call" + call));
+        Ops scope = tf.withSubScope(tf.scope().makeUnique(
+            (training ? "train_" : "infer_") + layerName + (call == 0 ? "" : "_call" + call)));
         List<Operand<TFloat32>> in = n.inputs().stream().map(values::get).toList();
         values.put(n, layer.call(context(scope, layer, layerName), in));
       }
       List<Operand<TFloat32>> outputs = new ArrayList<>();
       for (int i = 0; i < spec.outputs().size(); i++) {
         // An identity per output: a model whose output is an input must not fetch what it feeds.
-        String name = (training ? "train_output_" : "output_") + i;
+        String name = tf.scope().makeUnique((training ? "train_output_" : "output_") + i);
         outputs.add(tf.withName(name).identity(values.get(spec.outputs().get(i))));
       }
       return outputs;
@@ -204,6 +215,14 @@ final class GraphModel implements Model {
         }
 
         @Override
+        public Operand<TInt64> step() {
+          if (!training) {
+            throw new IllegalStateException("the step exists in the training pass only");
+          }
+          return stepFeed;
+        }
+
+        @Override
         public long seed() {
           return seed;
         }
@@ -226,12 +245,12 @@ final class GraphModel implements Model {
     private Operand<TFloat32> read(String name, Variable<TFloat32> v) {
       PrunedWeight p = pruned.get(name);
       if (training) {
-        return p != null ? pruning.read(v) : tf.withName(name + "_read").identity(v);
+        return p != null ? pruning.read(v) : tf.withName(tf.scope().makeUnique(name + "_read")).identity(v);
       }
       Operand<TFloat32> value = p != null
-          ? tf.withName(name + "_masked").math.mul(tf.identity(v), tf.identity(p.mask()))
-          : tf.withName(name + "_infer_read").identity(v);
-      inferenceReads.put(name, value);
+          ? tf.withName(tf.scope().makeUnique(name + "_masked")).math.mul(tf.identity(v), tf.identity(p.mask()))
+          : tf.withName(tf.scope().makeUnique(name + "_infer_read")).identity(v);
+      inferenceReads.putIfAbsent(name, value);
       return value;
     }
   }
@@ -310,15 +329,7 @@ final class GraphModel implements Model {
   }
 
   private void initializeWeights() {
-    Map<String, HostArray> initial = new LinkedHashMap<>();
-    for (Layer layer : spec.layers()) {
-      for (WeightSpec w : spec.weights(layer)) {
-        String name = spec.variableName(layer, w.name());
-        SplittableRandom random = new SplittableRandom(Seeds.mix(compile.seed(), name));
-        initial.put(name, HostArray.of(w.initializer().values(w.shape(), random), w.shape().asArray()));
-      }
-    }
-    setWeights(initial);
+    setWeights(spec.initialWeights(compile.seed()));
   }
 
   // ---- runtime -------------------------------------------------------------------------------
@@ -347,8 +358,119 @@ final class GraphModel implements Model {
   }
 
   @Override
-  public String executionMode() {
-    return "graph";
+  public ExecutionMode executionMode() {
+    return ExecutionMode.GRAPH;
+  }
+
+  @Override
+  public Snapshot snapshot() {
+    List<String> names = stateVariableNames();
+    Session.Runner runner = session.runner();
+    for (String name : names) {
+      runner.fetch(tf.identity((Operand<?>) graph.operation(name).output(0)));
+    }
+    Map<String, StateTensor> out = new LinkedHashMap<>();
+    try (Result r = runner.run()) {
+      for (int i = 0; i < names.size(); i++) {
+        out.put(names.get(i), StateTensor.of(r.get(i)));
+      }
+    }
+    return new Snapshot(out);
+  }
+
+  @Override
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  public void restore(Snapshot snapshot) {
+    List<String> names = stateVariableNames();
+    for (String name : names) {
+      StateTensor value = snapshot.variables().get(name);
+      if (value == null) {
+        if (isOptimizerState(name)) {
+          continue; // a snapshot of a model that never trained: the optimizer starts fresh
+        }
+        throw new IllegalArgumentException("the snapshot has no variable '" + name + "' that this model needs");
+      }
+      Output<?> variable = graph.operation(name).output(0);
+      long[] shape = variable.shape().asArray();
+      if (!java.util.Arrays.equals(shape, value.shape()) || variable.type() != (value.dtype() == StateTensor.DType.FLOAT32 ? TFloat32.class : TInt64.class)) {
+        throw new IllegalArgumentException("variable '" + name + "' is " + variable.dataType() + java.util.Arrays.toString(shape)
+            + " in this model but " + value + " in the snapshot");
+      }
+    }
+    if (restoreFeeds == null) {
+      restoreFeeds = new LinkedHashMap<>();
+      List<Op> assigns = new ArrayList<>();
+      for (String name : names) {
+        Output<?> variable = graph.operation(name).output(0);
+        String flat = name.replace('/', '_');
+        Placeholder<?> feed = tf.withName(flat + "_restore_value").placeholder((Class) variable.type());
+        restoreFeeds.put(name, feed);
+        Op assign = tf.withName(flat + "_restore").assign((Operand) variable, (Operand) feed);
+        restoreAssigns.put(name, assign);
+        assigns.add(assign);
+      }
+      restoreAll = tf.withControlDependencies(assigns).withName("restore_state").noOp();
+    }
+    List<Tensor> tensors = new ArrayList<>();
+    try {
+      Session.Runner runner = session.runner();
+      boolean complete = true;
+      for (var e : restoreFeeds.entrySet()) {
+        StateTensor value = snapshot.variables().get(e.getKey());
+        if (value == null) {
+          complete = false;
+          continue;
+        }
+        Tensor t = value.toTensor();
+        tensors.add(t);
+        runner.feed(e.getValue(), t);
+      }
+      if (complete) {
+        runner.addTarget(restoreAll).run();
+      } else {
+        for (String name : restoreFeeds.keySet()) {
+          if (snapshot.variables().containsKey(name)) {
+            runner.addTarget(restoreAssigns.get(name));
+          }
+        }
+        runner.run();
+      }
+    } finally {
+      tensors.forEach(Tensor::close);
+    }
+  }
+
+  /** Optimizer slots and counters live under the "optimizer" scope. */
+  private static boolean isOptimizerState(String name) {
+    return name.startsWith("optimizer/");
+  }
+
+  /** Names of every variable op in the graph, in creation order. */
+  private List<String> stateVariableNames() {
+    List<String> names = new ArrayList<>();
+    var it = graph.operations();
+    while (it.hasNext()) {
+      var op = it.next();
+      if (op.type().equals("VariableV2")) {
+        names.add(op.name());
+      }
+    }
+    return names;
+  }
+
+  @Override
+  public Operand<TFloat32> call(Operand<TFloat32> input) {
+    if (input.env() != graph) {
+      throw new IllegalArgumentException(input.env().isEager()
+          ? "an eager operand was passed to a graph model: execution modes cannot be mixed (the analogue of"
+              + " running tf.compat.v1 graph code on TF2 eager tensors); pass an operand of this model's graph"
+              + " or use an eager model"
+          : "the operand belongs to another graph than this model's");
+    }
+    if (spec.inputs().size() != 1) {
+      throw new IllegalArgumentException("call(Operand) needs a single-input model; this one has " + spec.inputs().size());
+    }
+    return new Pass(false).run(List.of(input)).get(0);
   }
 
   @Override

@@ -6,6 +6,9 @@ import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;
 import java.util.List;
 import java.util.Map;
+import dev.topiary.dsl.state.Snapshot;
+import org.tensorflow.Operand;
+import org.tensorflow.types.TFloat32;
 
 /**
  * A built model: its variables and ops, ready to train and infer. Holds native resources: close it
@@ -18,8 +21,8 @@ public interface Model extends AutoCloseable {
 
   Compile compileSettings();
 
-  /** "graph" or "eager": how this model executes. */
-  String executionMode();
+  /** How this model executes, graph or eager; fixed when the model is built. */
+  ExecutionMode executionMode();
 
   /** Trains on {@code inputs}/{@code labels} (one array per model input/output). */
   History fit(List<HostArray> inputs, List<HostArray> labels, Fit fit);
@@ -70,6 +73,28 @@ public interface Model extends AutoCloseable {
 
   /** Measured fraction of zeros of each pruned weight (with its mask applied), by variable name. */
   Map<String, Double> sparsity();
+
+  /**
+   * Every variable (weights, pruning state, step, optimizer slots) by stable name: restore it into
+   * another model of the same definition, graph or eager, bit for bit.
+   */
+  Snapshot snapshot();
+
+  /**
+   * Loads a snapshot. Every variable this model has must be present with the same dtype and shape;
+   * entries this model lacks (e.g. optimizer slots in an inference-only model) are ignored.
+   *
+   * @throws IllegalArgumentException naming a missing or mismatched variable
+   */
+  void restore(Snapshot snapshot);
+
+  /**
+   * This model's inference as ops on {@code input}, built in the model's own execution environment:
+   * a graph model needs an operand of its graph, an eager model an eager operand.
+   *
+   * @throws IllegalArgumentException for an operand of the other execution mode or another graph
+   */
+  Operand<TFloat32> call(Operand<TFloat32> input);
 
   /** Training steps run so far. */
   long step();

@@ -22,6 +22,9 @@ import org.tensorflow.ndarray.Shape;
  * {@link Functional}; {@link #compile(Compile)} builds it into a trainable {@link Model}.
  */
 public final class ModelSpec {
+  /** Name of the int64 variable counting training steps, in graph models and snapshots. */
+  public static final String STEP_VARIABLE = "global_step";
+
   private final String kind;
   private final List<Node> inputs;
   private final List<Node> outputs;
@@ -232,6 +235,37 @@ public final class ModelSpec {
   /** Graph variable name of a layer weight: {@code <layer>_<weight>}, e.g. {@code dense_1_kernel}. */
   public String variableName(Layer layer, String weight) {
     return layerName(layer) + "_" + weight;
+  }
+
+  /**
+   * The initial value of every layer weight by variable name, from the layers' initializers and
+   * {@code seed}: what a freshly built model holds, in graph and eager execution alike.
+   */
+  public Map<String, dev.topiary.dsl.data.HostArray> initialWeights(long seed) {
+    Map<String, dev.topiary.dsl.data.HostArray> out = new LinkedHashMap<>();
+    for (Layer layer : layers) {
+      for (WeightSpec w : weights(layer)) {
+        String name = variableName(layer, w.name());
+        java.util.SplittableRandom random = new java.util.SplittableRandom(Seeds.mix(seed, name));
+        out.put(name, dev.topiary.dsl.data.HostArray.of(w.initializer().values(w.shape(), random), w.shape().asArray()));
+      }
+    }
+    return out;
+  }
+
+  /** Variable names of the pruned weights, with the spec of each. */
+  public Map<String, PruningSpec> prunedWeights() {
+    Map<String, PruningSpec> out = new LinkedHashMap<>();
+    for (Layer l : layers) {
+      if (l.pruning().isPresent()) {
+        for (WeightSpec w : weights(l)) {
+          if (l.prunableWeights().contains(w.name())) {
+            out.put(variableName(l, w.name()), l.pruning().get());
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** Layers with pruning, by name, with their prunable weights. */

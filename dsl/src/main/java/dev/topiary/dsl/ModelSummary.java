@@ -17,7 +17,8 @@ public record ModelSummary(String kind, List<Row> rows, long totalParams, long t
   public record Row(String name, String type, String outputShape, long params, long prunableParams,
       String pruning, Map<String, Double> sparsity) {}
 
-  static ModelSummary of(ModelSpec spec, Map<String, Double> sparsityByVariable) {
+  /** The summary of {@code spec} with the measured sparsity of each pruned weight, by variable name. */
+  public static ModelSummary of(ModelSpec spec, Map<String, Double> sparsityByVariable) {
     Map<Layer, Shape> outputShapes = new java.util.IdentityHashMap<>();
     for (Node n : spec.nodes()) {
       if (!n.isInput()) {

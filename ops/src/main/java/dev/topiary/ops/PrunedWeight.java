@@ -42,9 +42,9 @@ public final class PrunedWeight {
     this.weight = weight;
     this.spec = spec;
     String base = Graphs.flatName(name);
-    this.mask = tf.withName(base + "_prune_mask").variable(tf.fill(tf.constant(shape), tf.constant(1f)));
-    this.threshold = tf.withName(base + "_prune_threshold").variable(tf.constant(0f));
-    this.maskUpdates = tf.withName(base + "_prune_updates").variable(tf.constant(0L));
+    this.mask = tf.withName(maskName(name)).variable(tf.fill(tf.constant(shape), tf.constant(1f)));
+    this.threshold = tf.withName(thresholdName(name)).variable(tf.constant(0f));
+    this.maskUpdates = tf.withName(updatesName(name)).variable(tf.constant(0L));
     this.update = buildUpdate(tf.withSubScope(base + "_prune"), now, next);
     Ops stripScope = tf.withSubScope(base + "_strip");
     this.strip = stripScope.assign(weight, stripScope.math.mul(stripScope.identity(weight), stripScope.identity(mask)));
@@ -54,6 +54,21 @@ public final class PrunedWeight {
    * Attaches pruning state to {@code weight}; {@code now} and {@code next} are its schedule evaluated
    * at the current and the following step.
    */
+  /** Name of the mask variable of weight {@code weightName} (ones at first). */
+  public static String maskName(String weightName) {
+    return Graphs.flatName(weightName) + "_prune_mask";
+  }
+
+  /** Name of the float32 scalar threshold variable of weight {@code weightName} (0 at first). */
+  public static String thresholdName(String weightName) {
+    return Graphs.flatName(weightName) + "_prune_threshold";
+  }
+
+  /** Name of the int64 scalar mask-update counter of weight {@code weightName} (0 at first). */
+  public static String updatesName(String weightName) {
+    return Graphs.flatName(weightName) + "_prune_updates";
+  }
+
   static PrunedWeight attach(Ops tf, Variable<TFloat32> weight, PruningSpec spec, ScheduleOps now, ScheduleOps next) {
     return new PrunedWeight(tf, weight, spec, now, next);
   }

@@ -138,6 +138,7 @@ public final class PruningHook {
     private final Map<Variable<TFloat32>, PruningSpec> specs = new LinkedHashMap<>();
 
     private Builder(Ops tf) {
+      TensorFlowRuntime.requireSupported();
       Graphs.requireGraph(tf, "a pruning hook");
       this.tf = tf;
     }

@@ -5,12 +5,12 @@ import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.random.RandomUniform;
 import org.tensorflow.types.TFloat32;
 
 /**
  * Zeroes a fraction {@code rate} of its inputs during training and scales the rest by
- * {@code 1 / (1 - rate)}; the identity at inference. The random stream is fixed by the model seed.
+ * {@code 1 / (1 - rate)}; the identity at inference. The random draw is fixed by the model seed and
+ * the training step.
  */
 public final class Dropout extends BaseLayer<Dropout> {
   private final double rate;
@@ -53,8 +53,10 @@ public final class Dropout extends BaseLayer<Dropout> {
       return x;
     }
     Ops tf = context.tf();
-    Operand<TFloat32> noise = tf.random.randomUniform(tf.shape(x), TFloat32.class,
-        RandomUniform.seed(context.seed()), RandomUniform.seed2(context.seed() >>> 17));
+    // Stateless: the draw depends only on (layer seed, step), so resumed training repeats it exactly.
+    Operand<org.tensorflow.types.TInt64> seed =
+        tf.stack(java.util.List.of(tf.constant(context.seed()), context.step()));
+    Operand<TFloat32> noise = tf.random.statelessRandomUniform(tf.shape(x), seed, TFloat32.class);
     Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(noise, tf.constant((float) rate)), TFloat32.class);
     return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
   }

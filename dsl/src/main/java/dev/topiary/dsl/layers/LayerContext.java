@@ -21,6 +21,12 @@ public interface LayerContext {
   long seed();
 
   /**
+   * The current training step (int64 scalar), so that random ops can be stateless: seeded by
+   * (seed, step), a restored model draws the same numbers as an uninterrupted one. Training pass only.
+   */
+  Operand<org.tensorflow.types.TInt64> step();
+
+  /**
    * Registers an op that each training step must run (e.g. moving-average updates); only valid in
    * the training pass.
    */

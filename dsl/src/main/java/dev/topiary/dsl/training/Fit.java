@@ -20,7 +20,8 @@ public record Fit(
     List<HostArray> validationLabels,
     List<Callback> callbacks,
     ProgressSink progress,
-    Path tensorBoardDir) {
+    Path tensorBoardDir,
+    Distribution distribution) {
 
   public Fit {
     if (epochs < 1) {
@@ -37,32 +38,33 @@ public record Fit(
     }
     callbacks = List.copyOf(callbacks);
     progress = progress == null ? ProgressSink.console() : progress;
+    distribution = distribution == null ? Distribution.local() : distribution;
   }
 
   public static Fit epochs(int epochs) {
-    return new Fit(epochs, 32, true, null, 0, null, null, List.of(), ProgressSink.console(), null);
+    return new Fit(epochs, 32, true, null, 0, null, null, List.of(), ProgressSink.console(), null, null);
   }
 
   public Fit batchSize(int batchSize) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir);
+        callbacks, progress, tensorBoardDir, distribution);
   }
 
   /** Shuffle the training examples every epoch (default), with the model seed unless {@link #shuffleSeed(long)}. */
   public Fit shuffle(boolean shuffle) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir);
+        callbacks, progress, tensorBoardDir, distribution);
   }
 
   public Fit shuffleSeed(long seed) {
     return new Fit(epochs, batchSize, shuffle, seed, validationSplit, validationInputs, validationLabels, callbacks,
-        progress, tensorBoardDir);
+        progress, tensorBoardDir, distribution);
   }
 
   /** Hold out the last {@code fraction} of the examples (before shuffling, as Keras) for validation. */
   public Fit validationSplit(double fraction) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, fraction, validationInputs, validationLabels, callbacks,
-        progress, tensorBoardDir);
+        progress, tensorBoardDir, distribution);
   }
 
   public Fit validationData(HostArray inputs, HostArray labels) {
@@ -71,23 +73,29 @@ public record Fit(
 
   public Fit validationData(List<HostArray> inputs, List<HostArray> labels) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, List.copyOf(inputs), List.copyOf(labels),
-        callbacks, progress, tensorBoardDir);
+        callbacks, progress, tensorBoardDir, distribution);
   }
 
   public Fit callbacks(Callback... callbacks) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        List.of(callbacks), progress, tensorBoardDir);
+        List.of(callbacks), progress, tensorBoardDir, distribution);
   }
 
   /** Where progress lines go; {@link ProgressSink#silent()} for none. */
   public Fit progress(ProgressSink progress) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir);
+        callbacks, progress, tensorBoardDir, distribution);
+  }
+
+  /** Where training runs (default {@link Distribution#local()}). */
+  public Fit distribution(Distribution distribution) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
+        callbacks, progress, tensorBoardDir, distribution);
   }
 
   /** Write TensorBoard event files (loss, metrics, per-weight sparsity and threshold) under {@code dir}. */
   public Fit tensorBoard(Path dir) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, dir);
+        callbacks, progress, dir, distribution);
   }
 }

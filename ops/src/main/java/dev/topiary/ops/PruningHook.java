@@ -23,7 +23,8 @@ import org.tensorflow.types.TInt64;
  * PruningHook pruning = PruningHook.builder(tf)
  *     .prune(kernel, PruningSpec.of(PolynomialDecay.of(0.5, 0.8, 0, 1000).withFrequency(10)))
  *     .build();
- * Operand<TFloat32> k = pruning.read(kernel);   // use in the forward pass instead of `kernel`
+ * Operand<TFloat32> k = pruning.read(kernel);   // use in the training forward pass instead of `kernel`
+ * Operand<TFloat32> e = pruning.readForInference(kernel);   // for evaluation passes
  * // each training step: session.runner().addTarget(trainOp)... with `k` in the forward pass
  * // for export:         session.run(pruning.strip());
  * }</pre>
@@ -87,6 +88,15 @@ public final class PruningHook {
       return after.withName(Graphs.flatName(w.op().name()) + "_pruned")
           .math.mul(after.identity(w), after.identity(weights.get(w).mask()));
     });
+  }
+
+  /**
+   * {@code weight * mask} without running the pruning update: for evaluation and inference passes,
+   * which must not advance the step.
+   */
+  public Operand<TFloat32> readForInference(Variable<TFloat32> weight) {
+    requirePruned(weight);
+    return weights.get(weight).masked(tf);
   }
 
   /** Makes every pruned weight itself sparse ({@code weight := weight * mask}), for export. */

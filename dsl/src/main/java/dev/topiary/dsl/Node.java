@@ -6,6 +6,7 @@ import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.tensorflow.ndarray.Shape;
 
 /**
@@ -64,7 +65,7 @@ public final class Node {
   }
 
   /** The layer that produced this node, or null for a model input. */
-  public Layer layer() {
+  public @Nullable Layer layer() {
     return layer;
   }
 
@@ -78,7 +79,7 @@ public final class Node {
   }
 
   /** The explicit input name, or null (inputs only). */
-  public String inputName() {
+  public @Nullable String inputName() {
     return inputName;
   }
 

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -10,7 +11,7 @@ import org.tensorflow.types.TFloat32;
 public final class ActivationLayer extends BaseLayer<ActivationLayer> {
   private final Activation activation;
 
-  private ActivationLayer(String name, Activation activation) {
+  private ActivationLayer(@Nullable String name, Activation activation) {
     super(name, null);
     if (activation == null) {
       throw new IllegalArgumentException("Activation layer needs an activation function, got null");
@@ -27,7 +28,7 @@ public final class ActivationLayer extends BaseLayer<ActivationLayer> {
   }
 
   @Override
-  protected ActivationLayer copy(String name, PruningSpec pruning) {
+  protected ActivationLayer copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new ActivationLayer(name, activation);
   }
 

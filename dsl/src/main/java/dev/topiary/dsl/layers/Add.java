@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -8,7 +9,7 @@ import org.tensorflow.types.TFloat32;
 
 /** Element-wise sum of two or more inputs of the same shape. */
 public final class Add extends BaseLayer<Add> {
-  private Add(String name) {
+  private Add(@Nullable String name) {
     super(name, null);
   }
 
@@ -17,7 +18,7 @@ public final class Add extends BaseLayer<Add> {
   }
 
   @Override
-  protected Add copy(String name, PruningSpec pruning) {
+  protected Add copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Add(name);
   }
 

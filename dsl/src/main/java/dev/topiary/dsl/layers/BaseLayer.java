@@ -5,6 +5,7 @@ import dev.topiary.ops.schedule.PruningSchedule;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.tensorflow.ndarray.Shape;
 
 /**
@@ -15,19 +16,19 @@ import org.tensorflow.ndarray.Shape;
 public abstract class BaseLayer<L extends BaseLayer<L>> implements Layer {
   private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.\\-]*");
 
-  private final String name;
-  private final PruningSpec pruning;
+  private final @Nullable String name;
+  private final @Nullable PruningSpec pruning;
 
-  protected BaseLayer(String name, PruningSpec pruning) {
+  protected BaseLayer(@Nullable String name, @Nullable PruningSpec pruning) {
     this.name = name;
     this.pruning = pruning;
   }
 
   /** A copy with another name and pruning and every other setting unchanged. */
-  protected abstract L copy(String name, PruningSpec pruning);
+  protected abstract L copy(@Nullable String name, @Nullable PruningSpec pruning);
 
   @Override
-  public final String name() {
+  public final @Nullable String name() {
     return name;
   }
 

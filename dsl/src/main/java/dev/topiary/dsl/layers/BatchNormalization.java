@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -18,7 +19,7 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> {
   private final float momentum;
   private final float epsilon;
 
-  private BatchNormalization(String name, float momentum, float epsilon) {
+  private BatchNormalization(@Nullable String name, float momentum, float epsilon) {
     super(name, null);
     if (!(momentum >= 0 && momentum <= 1)) {
       throw new IllegalArgumentException("BatchNormalization momentum must be in [0, 1], got " + momentum);
@@ -43,7 +44,7 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> {
   }
 
   @Override
-  protected BatchNormalization copy(String name, PruningSpec pruning) {
+  protected BatchNormalization copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new BatchNormalization(name, momentum, epsilon);
   }
 

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -10,7 +11,7 @@ import org.tensorflow.types.TFloat32;
 public final class Concatenate extends BaseLayer<Concatenate> {
   private final int axis;
 
-  private Concatenate(String name, int axis) {
+  private Concatenate(@Nullable String name, int axis) {
     super(name, null);
     if (axis == 0) {
       throw new IllegalArgumentException("Concatenate cannot join along the batch axis 0");
@@ -27,7 +28,7 @@ public final class Concatenate extends BaseLayer<Concatenate> {
   }
 
   @Override
-  protected Concatenate copy(String name, PruningSpec pruning) {
+  protected Concatenate copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Concatenate(name, axis);
   }
 

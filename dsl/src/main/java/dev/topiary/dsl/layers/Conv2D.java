@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import java.util.Set;
@@ -25,7 +26,7 @@ public class Conv2D extends BaseLayer<Conv2D> {
   private final Activation activation;
   private final boolean useBias;
 
-  protected Conv2D(String name, PruningSpec pruning, int filters, int kernelHeight, int kernelWidth,
+  protected Conv2D(@Nullable String name, @Nullable PruningSpec pruning, int filters, int kernelHeight, int kernelWidth,
       int strideRows, int strideCols, int dilation, Padding padding, Activation activation, boolean useBias) {
     super(name, pruning);
     requirePositive("filters", filters);
@@ -100,7 +101,7 @@ public class Conv2D extends BaseLayer<Conv2D> {
   }
 
   @Override
-  protected Conv2D copy(String name, PruningSpec pruning) {
+  protected Conv2D copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Conv2D(name, pruning, filters, kernelHeight, kernelWidth, strideRows, strideCols, dilation, padding,
         activation, useBias);
   }

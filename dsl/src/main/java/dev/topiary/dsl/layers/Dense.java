@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import java.util.Set;
@@ -19,7 +20,7 @@ public class Dense extends BaseLayer<Dense> {
   private final Activation activation;
   private final boolean useBias;
 
-  protected Dense(String name, PruningSpec pruning, int units, Activation activation, boolean useBias) {
+  protected Dense(@Nullable String name, @Nullable PruningSpec pruning, int units, Activation activation, boolean useBias) {
     super(name, pruning);
     if (units < 1) {
       throw new IllegalArgumentException("Dense units must be >= 1, got " + units);
@@ -59,7 +60,7 @@ public class Dense extends BaseLayer<Dense> {
   }
 
   @Override
-  protected Dense copy(String name, PruningSpec pruning) {
+  protected Dense copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Dense(name, pruning, units, activation, useBias);
   }
 

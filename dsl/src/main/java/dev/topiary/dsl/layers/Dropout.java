@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -15,7 +16,7 @@ import org.tensorflow.types.TFloat32;
 public final class Dropout extends BaseLayer<Dropout> {
   private final double rate;
 
-  private Dropout(String name, double rate) {
+  private Dropout(@Nullable String name, double rate) {
     super(name, null);
     if (!(rate >= 0 && rate < 1)) {
       throw new IllegalArgumentException("Dropout rate must be in [0, 1), got " + rate);
@@ -32,7 +33,7 @@ public final class Dropout extends BaseLayer<Dropout> {
   }
 
   @Override
-  protected Dropout copy(String name, PruningSpec pruning) {
+  protected Dropout copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Dropout(name, rate);
   }
 

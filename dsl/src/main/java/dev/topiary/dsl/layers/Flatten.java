@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -8,7 +9,7 @@ import org.tensorflow.types.TFloat32;
 
 /** {@code (batch, d1, d2, ...) -> (batch, d1 * d2 * ...)}, row-major as Keras. */
 public final class Flatten extends BaseLayer<Flatten> {
-  private Flatten(String name) {
+  private Flatten(@Nullable String name) {
     super(name, null);
   }
 
@@ -17,7 +18,7 @@ public final class Flatten extends BaseLayer<Flatten> {
   }
 
   @Override
-  protected Flatten copy(String name, PruningSpec pruning) {
+  protected Flatten copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Flatten(name);
   }
 

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -8,7 +9,7 @@ import org.tensorflow.types.TFloat32;
 
 /** Mean over the spatial axes: {@code (batch, h, w, c) -> (batch, c)}. */
 public final class GlobalAveragePooling2D extends BaseLayer<GlobalAveragePooling2D> {
-  private GlobalAveragePooling2D(String name) {
+  private GlobalAveragePooling2D(@Nullable String name) {
     super(name, null);
   }
 
@@ -17,7 +18,7 @@ public final class GlobalAveragePooling2D extends BaseLayer<GlobalAveragePooling
   }
 
   @Override
-  protected GlobalAveragePooling2D copy(String name, PruningSpec pruning) {
+  protected GlobalAveragePooling2D copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new GlobalAveragePooling2D(name);
   }
 

@@ -5,6 +5,7 @@ import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
@@ -23,7 +24,7 @@ import org.tensorflow.types.TFloat32;
 public interface Layer {
 
   /** The explicit name, or null to let the model name it after {@link #typeName()} (dense, dense_1...). */
-  String name();
+  @Nullable String name();
 
   /** The Keras class name, e.g. {@code Dense}. */
   String typeName();

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -22,7 +23,7 @@ public final class Pooling2D extends BaseLayer<Pooling2D> {
   private final int strideCols;
   private final Padding padding;
 
-  private Pooling2D(String name, Kind kind, int poolRows, int poolCols, int strideRows, int strideCols, Padding padding) {
+  private Pooling2D(@Nullable String name, Kind kind, int poolRows, int poolCols, int strideRows, int strideCols, Padding padding) {
     super(name, null);
     if (poolRows < 1 || poolCols < 1 || strideRows < 1 || strideCols < 1) {
       throw new IllegalArgumentException("pool size and strides must be >= 1, got pool " + poolRows + "x" + poolCols
@@ -59,7 +60,7 @@ public final class Pooling2D extends BaseLayer<Pooling2D> {
   }
 
   @Override
-  protected Pooling2D copy(String name, PruningSpec pruning) {
+  protected Pooling2D copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Pooling2D(name, kind, poolRows, poolCols, strideRows, strideCols, padding);
   }
 

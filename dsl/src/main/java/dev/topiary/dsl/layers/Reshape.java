@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.Arrays;
 import java.util.List;
@@ -11,7 +12,7 @@ import org.tensorflow.types.TFloat32;
 public final class Reshape extends BaseLayer<Reshape> {
   private final long[] target;
 
-  private Reshape(String name, long[] target) {
+  private Reshape(@Nullable String name, long[] target) {
     super(name, null);
     int unknown = 0;
     for (long d : target) {
@@ -32,7 +33,7 @@ public final class Reshape extends BaseLayer<Reshape> {
   }
 
   @Override
-  protected Reshape copy(String name, PruningSpec pruning) {
+  protected Reshape copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Reshape(name, target);
   }
 

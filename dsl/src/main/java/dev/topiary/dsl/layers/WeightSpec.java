@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import java.util.Objects;
 import org.tensorflow.ndarray.Shape;
 

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.tensorflow.Operand;
@@ -13,7 +14,7 @@ public final class ZeroPadding2D extends BaseLayer<ZeroPadding2D> {
   private final int left;
   private final int right;
 
-  private ZeroPadding2D(String name, int top, int bottom, int left, int right) {
+  private ZeroPadding2D(@Nullable String name, int top, int bottom, int left, int right) {
     super(name, null);
     if (top < 0 || bottom < 0 || left < 0 || right < 0) {
       throw new IllegalArgumentException("ZeroPadding2D amounts must be >= 0, got top " + top + ", bottom " + bottom
@@ -35,7 +36,7 @@ public final class ZeroPadding2D extends BaseLayer<ZeroPadding2D> {
   }
 
   @Override
-  protected ZeroPadding2D copy(String name, PruningSpec pruning) {
+  protected ZeroPadding2D copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new ZeroPadding2D(name, top, bottom, left, right);
   }
 

@@ -3,6 +3,7 @@ package dev.topiary.dsl.training;
 import dev.topiary.dsl.data.HostArray;
 import java.nio.file.Path;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How {@code fit} runs: epochs, batch size, shuffling, validation, callbacks, progress and
@@ -14,13 +15,13 @@ public record Fit(
     int epochs,
     int batchSize,
     boolean shuffle,
-    Long shuffleSeed,
+    @Nullable Long shuffleSeed,
     double validationSplit,
-    List<HostArray> validationInputs,
-    List<HostArray> validationLabels,
+    @Nullable List<HostArray> validationInputs,
+    @Nullable List<HostArray> validationLabels,
     List<Callback> callbacks,
     ProgressSink progress,
-    Path tensorBoardDir,
+    @Nullable Path tensorBoardDir,
     Distribution distribution) {
 
   public Fit {

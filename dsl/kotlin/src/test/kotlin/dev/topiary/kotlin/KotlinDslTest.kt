@@ -1,0 +1,103 @@
+package dev.topiary.kotlin
+
+import dev.topiary.dsl.Input
+import dev.topiary.dsl.ModelSpec
+import dev.topiary.dsl.Sequential
+import dev.topiary.dsl.layers.Add
+import dev.topiary.dsl.layers.Conv2D
+import dev.topiary.dsl.layers.Dense
+import dev.topiary.dsl.layers.Flatten
+import dev.topiary.dsl.layers.Pooling2D
+import dev.topiary.dsl.layers.Reshape
+import dev.topiary.dsl.training.Loss
+import dev.topiary.dsl.training.Metric
+import dev.topiary.dsl.training.ProgressSink
+import dev.topiary.ops.PruningSpec
+import dev.topiary.ops.mask.BlockPooling
+import dev.topiary.ops.mask.MaskStrategy
+import dev.topiary.samples.data.Idx
+import org.assertj.core.api.Assertions.assertThat
+import org.assertj.core.api.Assertions.assertThatThrownBy
+import org.junit.jupiter.api.Test
+
+class KotlinDslTest {
+  private val schedule = polynomialDecay(0.5, 0.8, begin = 0, end = 60, frequency = 10)
+
+  private fun kotlinMnist(): ModelSpec = sequential {
+    input(28, 28)
+    reshape(28, 28, 1)
+    conv2d(12, 3) {
+      activation = relu
+      prunable(schedule)
+    }
+    maxPooling2d(2)
+    flatten()
+    dense(10) { prunable(schedule) }
+  }
+
+  private fun javaMnist(): ModelSpec = Sequential.of(
+    Input.of(28, 28),
+    Reshape.of(28, 28, 1),
+    Conv2D.of(12, 3).activation(dev.topiary.dsl.layers.Activation.RELU).prunable(schedule),
+    Pooling2D.max(2),
+    Flatten.of(),
+    Dense.of(10).prunable(schedule),
+  )
+
+  @Test
+  fun `the MNIST model declared in Kotlin trains exactly like the Java declaration`() {
+    val train = Idx.embedded("train")
+    val x = train.images().slice(0, 2048)
+    val y = train.labels().slice(0, 2048)
+    val loss = Loss.sparseCategoricalCrossentropy(true)
+    val fromKotlin = kotlinMnist().compile(loss, metrics = listOf(Metric.ACCURACY), seed = 7).use { model ->
+      val history = model.fit(x, y, epochs = 4, batchSize = 128, progress = ProgressSink.silent())
+      assertThat(history.last("sparsity")).isGreaterThan(0.79)
+      model.snapshot()
+    }
+    val fromJava = javaMnist().compile(loss, metrics = listOf(Metric.ACCURACY), seed = 7).use { model ->
+      model.fit(x, y, epochs = 4, batchSize = 128, progress = ProgressSink.silent())
+      model.snapshot()
+    }
+    assertThat(fromKotlin).isEqualTo(fromJava)
+    assertThat(kotlinMnist().summary().toString()).isEqualTo(javaMnist().summary().toString())
+  }
+
+  @Test
+  fun `functional models, structured options and whole-model pruning`() {
+    val spec = functional {
+      val a = input(8, name = "a")
+      val b = input(8, name = "b")
+      val shared = dense(8) {
+        name = "shared"
+        activation = tanh
+        prunable(constantSparsity(0.5), block = 1 to 4, pooling = BlockPooling.MAX)
+      }
+      val merged = Add.of()(shared(a), shared(b))
+      output(dense(2) { prunable(constantSparsity(0.5), mByN = 2 to 4) }(merged))
+    }
+    assertThat(spec.layerNames()).containsExactly("shared", "add", "dense")
+    assertThat(spec.prunedLayers()["dense"]!!.strategy()).isEqualTo(MaskStrategy.mByN(2, 4))
+
+    val plain = sequential {
+      input(16)
+      dense(8) { activation = relu }
+      dense(8) { activation = relu }
+      dense(2)
+    }
+    val onlyHidden = plain.pruned(PruningSpec.of(constantSparsity(0.5))) { name, _ -> name != "dense_2" }
+    assertThat(onlyHidden.prunedLayers().keys).containsExactly("dense", "dense_1")
+  }
+
+  @Test
+  fun `mistakes read clearly from Kotlin too`() {
+    assertThatThrownBy { sequential { dense(2) } }.hasMessageContaining("call input(...) first")
+    assertThatThrownBy { constantSparsity(1.0) }.hasMessage("target must be in [0, 1), got 1.0")
+    assertThatThrownBy {
+      sequential {
+        input(4)
+        dense(2) { prunable(constantSparsity(0.5), block = 1 to 2, mByN = 2 to 4) }
+      }
+    }.hasMessage("choose block or m-by-n sparsity, not both")
+  }
+}

@@ -89,11 +89,31 @@ public final class MnistPruning {
     return (steps - 1) / s.frequency() * s.frequency();
   }
 
+  /**
+   * One pruned variant of the base model: {@code prune} marks the layers, given the last step at
+   * which a schedule may update masks (so that the final update lands on the target).
+   */
+  public record Variant(String name, double target, java.util.function.BiFunction<ModelSpec, Long, ModelSpec> prune) {}
+
+  /** The tutorial's variants: the whole model under PolynomialDecay(initial -> target). */
+  public static List<Variant> polynomialVariants(Settings s) {
+    List<Variant> out = new ArrayList<>();
+    for (double target : s.targets()) {
+      out.add(new Variant("pruned " + target, target, (spec, end) ->
+          spec.prunedWith(PruningSpec.of(PolynomialDecay.of(s.initialSparsity(), target, 0, end, 3, s.frequency())))));
+    }
+    return out;
+  }
+
   public static List<Row> run(Idx.Split train, Idx.Split test, Settings s) {
+    return run(model(), train, test, s, polynomialVariants(s));
+  }
+
+  /** Trains {@code base} dense, then fine-tunes each variant from the dense weights; one row each. */
+  public static List<Row> run(ModelSpec base, Idx.Split train, Idx.Split test, Settings s, List<Variant> variants) {
     List<Row> rows = new ArrayList<>();
-    ModelSpec spec = model();
     Map<String, HostArray> denseWeights;
-    try (Model dense = spec.compile(compile(s.seed()))) {
+    try (Model dense = base.compile(compile(s.seed()))) {
       long t0 = System.nanoTime();
       dense.fit(train.images(), train.labels(),
           Fit.epochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
@@ -104,9 +124,8 @@ public final class MnistPruning {
           Map.of(), denseGzip, 1.0, seconds));
     }
     long end = lastPruningStep(train.size(), s);
-    for (double target : s.targets()) {
-      PruningSpec pruning = PruningSpec.of(PolynomialDecay.of(s.initialSparsity(), target, 0, end, 3, s.frequency()));
-      try (Model pruned = spec.prunedWith(pruning).compile(compile(s.seed()))) {
+    for (Variant variant : variants) {
+      try (Model pruned = variant.prune().apply(base, end).compile(compile(s.seed()))) {
         pruned.setWeights(denseWeights);
         long t0 = System.nanoTime();
         pruned.fit(train.images(), train.labels(),
@@ -121,7 +140,7 @@ public final class MnistPruning {
             sparsity.put(name, dev.topiary.ops.Measurements.sparsity(weights.get(name).floats()));
           }
           int gzip = WeightFiles.gzipSize(weights);
-          rows.add(new Row("pruned " + target, target, accuracy, sparsity, gzip,
+          rows.add(new Row(variant.name(), variant.target(), accuracy, sparsity, gzip,
               (double) rows.get(0).gzipBytes() / gzip, seconds));
         }
       }
@@ -129,20 +148,27 @@ public final class MnistPruning {
     return rows;
   }
 
-  public static void main(String[] args) throws Exception {
+  /** Runs {@code variants} of {@code base} on MNIST with the command-line options, prints the table. */
+  public static List<Row> runSample(String title, String[] args, ModelSpec base,
+      java.util.function.Function<Settings, List<Variant>> variants) throws java.io.IOException {
     Cli cli = Cli.parse(args);
     Idx.Split train = cli.dataDir() == null ? Idx.embedded("train") : Idx.read(cli.dataDir(), "train");
     Idx.Split test = cli.dataDir() == null ? Idx.embedded("t10k") : Idx.read(cli.dataDir(), "t10k");
     Settings s = Settings.defaults().targets(cli.targets()).frequency(cli.frequency())
         .progress(cli.quiet() ? ProgressSink.silent() : ProgressSink.console());
-    System.out.printf("MNIST: %d training / %d test examples%s%n", train.size(), test.size(),
+    System.out.printf("%s. MNIST: %d training / %d test examples%s%n", title, train.size(), test.size(),
         cli.dataDir() == null ? " (embedded subset)" : " from " + cli.dataDir());
-    List<Row> rows = run(train, test, s);
+    List<Row> rows = run(base, train, test, s, variants.apply(s));
     System.out.println();
     System.out.print(ResultsTable.format(rows));
     if (cli.json() != null) {
       java.nio.file.Files.writeString(cli.json(), ResultsTable.json(rows));
       System.out.println("wrote " + cli.json());
     }
+    return rows;
+  }
+
+  public static void main(String[] args) throws Exception {
+    runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::polynomialVariants);
   }
 }

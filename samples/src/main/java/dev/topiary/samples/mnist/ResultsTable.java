@@ -6,15 +6,15 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /** The results as a text table and as JSON. */
-final class ResultsTable {
+public final class ResultsTable {
   private ResultsTable() {}
 
-  static String format(List<MnistPruning.Row> rows) {
+  public static String format(List<MnistPruning.Row> rows) {
     StringBuilder b = new StringBuilder();
-    String fmt = "| %-12s | %13s | %-44s | %9s | %11s | %9s |%n";
+    String fmt = "| %-22s | %13s | %-44s | %9s | %11s | %9s |%n";
     b.append(String.format(Locale.ROOT, fmt, "model", "test accuracy", "measured sparsity per pruned weight",
         "gzip size", "compression", "train (s)"));
-    b.append("|--------------|---------------|----------------------------------------------|-----------|-------------|-----------|\n");
+    b.append("|------------------------|---------------|----------------------------------------------|-----------|-------------|-----------|\n");
     for (MnistPruning.Row r : rows) {
       b.append(String.format(Locale.ROOT, fmt, r.model(), String.format(Locale.ROOT, "%.4f", r.testAccuracy()),
           sparsity(r.sparsity()), String.format(Locale.ROOT, "%,d B", r.gzipBytes()),
@@ -28,7 +28,7 @@ final class ResultsTable {
         .map(e -> String.format(Locale.ROOT, "%s %.4f", e.getKey(), e.getValue())).collect(Collectors.joining(", "));
   }
 
-  static String json(List<MnistPruning.Row> rows) {
+  public static String json(List<MnistPruning.Row> rows) {
     return rows.stream().map(r -> String.format(Locale.ROOT,
             "  {\"model\": \"%s\", \"target_sparsity\": %s, \"test_accuracy\": %s, \"sparsity\": {%s},"
                 + " \"gzip_bytes\": %d, \"compression_ratio\": %s, \"train_seconds\": %s}",

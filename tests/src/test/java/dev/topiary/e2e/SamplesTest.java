@@ -1,0 +1,65 @@
+package dev.topiary.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.topiary.samples.custom.CustomLayerPruning;
+import dev.topiary.samples.eager.EagerInspection;
+import dev.topiary.samples.policy.LayerPolicies;
+import dev.topiary.samples.structured.BlockSparsity;
+import dev.topiary.samples.structured.TwoFourSparsity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every sample's command runs and writes its results as JSON (at the 0.8 target, quietly). */
+class SamplesTest {
+  @TempDir Path dir;
+
+  private String run(ThrowingMain main, String... extra) throws Exception {
+    Path json = dir.resolve("out.json");
+    String[] args = new String[extra.length + 3];
+    args[0] = "--quiet";
+    args[1] = "--json";
+    args[2] = json.toString();
+    System.arraycopy(extra, 0, args, 3, extra.length);
+    main.run(args);
+    return Files.readString(json);
+  }
+
+  interface ThrowingMain {
+    void run(String[] args) throws Exception;
+  }
+
+  @Test
+  void twoFour() throws Exception {
+    String json = run(TwoFourSparsity::main);
+    assertThat(json).contains("\"model\": \"2:4\"", "\"conv2d_kernel\": 0.0, \"dense_kernel\": 0.5}", "\"model\": \"3:4\"", "\"dense_kernel\": 0.75}");
+  }
+
+  @Test
+  void blocks() throws Exception {
+    String json = run(BlockSparsity::main, "--targets", "0.8");
+    assertThat(json).contains("\"model\": \"1x4 avg 0.8\"", "\"model\": \"1x4 max 0.8\"", "\"model\": \"unstructured 0.8\"");
+  }
+
+  @Test
+  void policies() throws Exception {
+    String json = run(LayerPolicies::main, "--targets", "0.8");
+    assertThat(json).contains("\"model\": \"only Dense 0.8\", \"target_sparsity\": 0.8, \"test_accuracy\"",
+        "\"sparsity\": {\"dense_kernel\": 0.8, \"dense_1_kernel\": 0.8}",
+        "\"sparsity\": {\"conv2d_1_kernel\": ");
+  }
+
+  @Test
+  void customLayer() throws Exception {
+    String json = run(CustomLayerPruning::main, "--targets", "0.8");
+    assertThat(json).contains("\"scaled_dense_kernel\": 0.8", "\"scaled_dense_1_kernel\": 0.8");
+  }
+
+  @Test
+  void eagerInspection() throws Exception {
+    String json = run(EagerInspection::main);
+    assertThat(json).contains("\"max_abs_diff\": 0.0", "{\"weight\": \"dense_kernel\", \"sparsity\": 0.8");
+  }
+}

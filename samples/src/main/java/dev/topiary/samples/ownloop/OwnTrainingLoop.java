@@ -108,11 +108,22 @@ public final class OwnTrainingLoop {
     }
   }
 
-  public static void main(String[] args) {
-    double target = args.length > 0 ? Double.parseDouble(args[0]) : 0.9;
-    Result r = run(Idx.embedded("train"), Idx.embedded("t10k"), target, 5, true);
-    System.out.printf(Locale.ROOT, "%nhand-written loop, target %.2f: test accuracy %.4f, sparsity w1 %.4f, w2 %.4f after %d steps%n",
+  /** Options: {@code --targets 0.9} (first value used), {@code --json FILE}, {@code --quiet}. */
+  public static void main(String[] args) throws java.io.IOException {
+    java.util.List<String> a = java.util.Arrays.asList(args);
+    double target = a.contains("--targets") ? Double.parseDouble(a.get(a.indexOf("--targets") + 1).split(",")[0]) : 0.9;
+    Result r = run(Idx.embedded("train"), Idx.embedded("t10k"), target, 5, !a.contains("--quiet"));
+    System.out.printf(Locale.ROOT, "%n| loop | target | test accuracy | w1 sparsity | w2 sparsity | steps |%n");
+    System.out.printf(Locale.ROOT, "|---|---|---|---|---|---|%n");
+    System.out.printf(Locale.ROOT, "| hand-written TF Java, ops pruning | %.2f | %.4f | %.4f | %.4f | %d |%n",
         target, r.testAccuracy(), r.kernel1Sparsity(), r.kernel2Sparsity(), r.steps());
+    if (a.contains("--json")) {
+      java.nio.file.Path file = java.nio.file.Path.of(a.get(a.indexOf("--json") + 1));
+      java.nio.file.Files.writeString(file, String.format(Locale.ROOT,
+          "{\"target_sparsity\": %s, \"test_accuracy\": %s, \"w1_sparsity\": %s, \"w2_sparsity\": %s, \"steps\": %d}%n",
+          target, r.testAccuracy(), r.kernel1Sparsity(), r.kernel2Sparsity(), r.steps()));
+      System.out.println("wrote " + file);
+    }
   }
 
   private static Operand<TFloat32> glorot(Ops tf, Random random, int in, int out) {

@@ -37,5 +37,10 @@ class MnistEndToEndTest {
     assertThat(pruned.sparsity().get("dense_kernel")).isEqualTo(0.8);
     // gzip of the stripped weights: at least 3x smaller than the dense ones.
     assertThat(pruned.compressionRatio()).isGreaterThan(3.0);
+    // The compact formats: at least 3x (float) and 10x (int8) smaller than the dense weights after gzip,
+    // and the int8 model within half a point of the float one.
+    assertThat((double) dense.gzipBytes() / pruned.sparseGzipBytes()).isGreaterThan(3.0);
+    assertThat(pruned.int8Ratio(dense.gzipBytes())).isGreaterThan(10.0);
+    assertThat(pruned.int8Accuracy()).isCloseTo(pruned.testAccuracy(), org.assertj.core.data.Offset.offset(0.005));
   }
 }

@@ -20,7 +20,7 @@ import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.samples.data.Idx;
-import dev.topiary.samples.data.WeightFiles;
+import dev.topiary.dsl.export.SparseWeights;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,7 +62,29 @@ public final class MnistPruning {
 
   /** One row of the results table. */
   public record Row(String model, double targetSparsity, double testAccuracy, Map<String, Double> sparsity,
-      int gzipBytes, double compressionRatio, double trainSeconds) {}
+      int gzipBytes, double compressionRatio, double trainSeconds, int sparseGzipBytes, int int8GzipBytes,
+      double int8Accuracy) {
+
+    /** Dense gzip size over the int8 sparse format's gzip size. */
+    public double int8Ratio(int denseGzipBytes) {
+      return (double) denseGzipBytes / int8GzipBytes;
+    }
+  }
+
+  /** Sizes of {@code weights} in the three formats and the accuracy of the int8-restored weights. */
+  private static Row row(String name, double target, double accuracy, Map<String, Double> sparsity, Model model,
+      Idx.Split test, double seconds, int denseGzipBaseline) {
+    Map<String, HostArray> weights = model.weights();
+    int gzip = SparseWeights.gzipSize(SparseWeights.dense(weights));
+    int sparse = SparseWeights.gzipSize(SparseWeights.encode(weights, SparseWeights.Encoding.FLOAT32));
+    byte[] int8 = SparseWeights.encode(weights, SparseWeights.Encoding.INT8);
+    model.setWeights(SparseWeights.decode(int8, "int8 weights of " + name));
+    double int8Accuracy = model.evaluate(test.images(), test.labels()).get("accuracy");
+    model.setWeights(weights);
+    int baseline = denseGzipBaseline > 0 ? denseGzipBaseline : gzip;
+    return new Row(name, target, accuracy, sparsity, gzip, (double) baseline / gzip, seconds, sparse,
+        SparseWeights.gzipSize(int8), int8Accuracy);
+  }
 
   private MnistPruning() {}
 
@@ -119,9 +141,8 @@ public final class MnistPruning {
           Fit.epochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
       double seconds = (System.nanoTime() - t0) / 1e9;
       denseWeights = dense.weights();
-      int denseGzip = WeightFiles.gzipSize(denseWeights);
-      rows.add(new Row("dense", 0, dense.evaluate(test.images(), test.labels()).get("accuracy"),
-          Map.of(), denseGzip, 1.0, seconds));
+      rows.add(row("dense", 0, dense.evaluate(test.images(), test.labels()).get("accuracy"), Map.of(), dense, test,
+          seconds, 0));
     }
     long end = lastPruningStep(train.size(), s);
     for (Variant variant : variants) {
@@ -139,9 +160,8 @@ public final class MnistPruning {
           for (String name : pruned.sparsity().keySet()) {
             sparsity.put(name, dev.topiary.ops.Measurements.sparsity(weights.get(name).floats()));
           }
-          int gzip = WeightFiles.gzipSize(weights);
-          rows.add(new Row(variant.name(), variant.target(), accuracy, sparsity, gzip,
-              (double) rows.get(0).gzipBytes() / gzip, seconds));
+          rows.add(row(variant.name(), variant.target(), accuracy, sparsity, stripped, test, seconds,
+              rows.get(0).gzipBytes()));
         }
       }
     }

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Output;
@@ -48,8 +49,9 @@ final class GraphModel implements Model {
   private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
   private final Map<String, Placeholder<TFloat32>> loadFeeds = new HashMap<>();
   private final Op loadAll;
-  private final PruningStep step;
-  private final PruningHook pruning;
+  private final boolean trainable;
+  private final @Nullable PruningStep step;
+  private final @Nullable PruningHook pruning;
   /** Pruned weights by variable name. */
   private final Map<String, PrunedWeight> pruned = new LinkedHashMap<>();
   final List<Placeholder<TFloat32>> inputFeeds = new ArrayList<>();
@@ -59,8 +61,8 @@ final class GraphModel implements Model {
   final List<Operand<TFloat32>> inferenceOutputs;
   /** Weight values as inference reads them (masked where pruned), by variable name. */
   private final Map<String, Operand<TFloat32>> inferenceReads = new LinkedHashMap<>();
-  final Op trainStep;
-  final Objectives trainObjectives;
+  final @Nullable Op trainStep;
+  final @Nullable Objectives trainObjectives;
   final Objectives evalObjectives;
   private final Map<String, Operand<TFloat32>> sparsityOps = new LinkedHashMap<>();
   private TensorBoardWriter tensorBoard;
@@ -72,13 +74,22 @@ final class GraphModel implements Model {
   record Objectives(Operand<TFloat32> loss, Map<String, Operand<TFloat32>> metrics) {}
 
   static GraphModel build(ModelSpec spec, Compile compile) {
-    return new GraphModel(spec, compile);
+    return new GraphModel(spec, compile, true);
   }
 
-  private GraphModel(ModelSpec spec, Compile compile) {
+  /** A graph with the inference pass only: no training pass, optimizer, step or pruning state. */
+  static GraphModel buildForInference(ModelSpec spec, Compile compile) {
+    if (!spec.prunedLayers().isEmpty()) {
+      throw new IllegalArgumentException("an inference graph holds no pruning state: strip the model first");
+    }
+    return new GraphModel(spec, compile, false);
+  }
+
+  private GraphModel(ModelSpec spec, Compile compile, boolean trainable) {
     dev.topiary.ops.TensorFlowRuntime.requireSupported();
     this.spec = spec;
     this.compile = compile;
+    this.trainable = trainable;
     this.graph = new Graph();
     try {
       this.tf = Ops.create(graph);
@@ -86,8 +97,8 @@ final class GraphModel implements Model {
       this.loadAll = tf.withControlDependencies(variables.keySet().stream()
           .map(name -> (Op) tf.withName(name + "_load").assign(variables.get(name), loadFeeds.get(name)))
           .toList()).withName("load_weights").noOp();
-      this.step = PruningStep.create(tf, ModelSpec.STEP_VARIABLE);
-      this.pruning = createPruning();
+      this.step = trainable ? PruningStep.create(tf, ModelSpec.STEP_VARIABLE) : null;
+      this.pruning = trainable ? createPruning() : null;
 
       this.stepFeed = tf.withName("step_feed").placeholder(TInt64.class,
           Placeholder.shape(org.tensorflow.ndarray.Shape.scalar()));
@@ -102,13 +113,16 @@ final class GraphModel implements Model {
             : tf.withName("label_" + i).placeholder(TFloat32.class, labelShape));
       }
 
-      Pass training = new Pass(true);
-      Pass inference = new Pass(false);
-      List<Operand<TFloat32>> trainOutputs = training.run(inputFeeds);
-      this.inferenceOutputs = inference.run(inputFeeds);
-      this.trainObjectives = objectives(trainOutputs, "train");
+      this.inferenceOutputs = new Pass(false).run(inputFeeds);
       this.evalObjectives = objectives(inferenceOutputs, "eval");
-      this.trainStep = createTrainStep(training);
+      if (trainable) {
+        Pass training = new Pass(true);
+        this.trainObjectives = objectives(training.run(inputFeeds), "train");
+        this.trainStep = createTrainStep(training);
+      } else {
+        this.trainObjectives = null;
+        this.trainStep = null;
+      }
       for (var e : pruned.entrySet()) {
         sparsityOps.put(e.getKey(), dev.topiary.ops.Measurements.sparsity(tf, inferenceReads.get(e.getKey())));
       }
@@ -336,6 +350,7 @@ final class GraphModel implements Model {
 
   /** The training-pass loss on one batch, without training (gradient checks use it). */
   float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
+    requireTrainable();
     return FitLoop.loss(this, inputs, labels, trainObjectives);
   }
 
@@ -475,7 +490,29 @@ final class GraphModel implements Model {
 
   @Override
   public History fit(List<HostArray> inputs, List<HostArray> labels, Fit fit) {
+    requireTrainable();
     return new FitLoop(this, fit).run(inputs, labels);
+  }
+
+  private void requireTrainable() {
+    if (!trainable) {
+      throw new IllegalStateException("this model was built for inference only");
+    }
+  }
+
+  @Override
+  public void exportSavedModel(java.nio.file.Path dir) throws java.io.IOException {
+    try (GraphModel inference = buildForInference(spec.withoutPruning(), compile)) {
+      inference.setWeights(weights());
+      org.tensorflow.Signature.Builder signature = org.tensorflow.Signature.builder(org.tensorflow.Signature.DEFAULT_KEY);
+      for (int i = 0; i < spec.inputs().size(); i++) {
+        signature.input(spec.inputName(spec.inputs().get(i)), inference.inputFeeds.get(i));
+      }
+      for (int i = 0; i < spec.outputs().size(); i++) {
+        signature.output(spec.layerName(spec.outputs().get(i).layer()), inference.inferenceOutputs.get(i));
+      }
+      dev.topiary.dsl.export.SavedModels.exportAtomically(dir, inference.session, signature.build());
+    }
   }
 
   @Override
@@ -581,6 +618,9 @@ final class GraphModel implements Model {
 
   @Override
   public long step() {
+    if (step == null) {
+      return 0;
+    }
     try (Result r = session.runner().fetch(step.read(tf)).run()) {
       return ((TInt64) r.get(0)).getLong();
     }

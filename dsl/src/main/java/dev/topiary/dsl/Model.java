@@ -96,6 +96,14 @@ public interface Model extends AutoCloseable {
    */
   Operand<TFloat32> call(Operand<TFloat32> input);
 
+  /**
+   * Exports the stripped model for serving: a SavedModel in {@code dir} (which must not exist yet)
+   * with a {@code serving_default} signature whose inputs are named after the model inputs and whose
+   * outputs are named after the output layers. It holds the inference graph and the weights only:
+   * no optimizer slots, masks, step or training ops. TF Java and Python TensorFlow load it.
+   */
+  void exportSavedModel(java.nio.file.Path dir) throws java.io.IOException;
+
   /** Training steps run so far. */
   long step();
 

@@ -307,6 +307,14 @@ public final class EagerModel implements Model {
     state = new Snapshot(vars);
   }
 
+  /** Exports through a graph copy of this model (SavedModels are graphs). */
+  @Override
+  public void exportSavedModel(java.nio.file.Path dir) throws java.io.IOException {
+    try (Model graph = toGraph()) {
+      graph.exportSavedModel(dir);
+    }
+  }
+
   @Override
   public long step() {
     return state.get(ModelSpec.STEP_VARIABLE).longs()[0];

@@ -55,25 +55,37 @@ final class FitLoop {
     if (valX != null) {
       checkData(model, valX, valY, "validation");
     }
-    Random shuffler = new Random(fit.shuffleSeed() != null ? fit.shuffleSeed() : model.compileSettings().seed());
+    long seed = fit.shuffleSeed() != null ? fit.shuffleSeed() : model.compileSettings().seed();
     int batches = (examples + fit.batchSize() - 1) / fit.batchSize();
+    String fingerprint = "examples=" + examples + ",batch=" + fit.batchSize() + ",split=" + fit.validationSplit()
+        + ",shuffle=" + fit.shuffle() + ",seed=" + seed;
+    int firstEpoch = 0;
+    int firstBatch = 0;
+    if (fit.resumeFrom() != null) {
+      Checkpoint c = fit.resumeFrom();
+      if (!c.fingerprint().equals(fingerprint)) {
+        throw new IllegalArgumentException("the checkpoint was taken with other training settings or data ("
+            + c.fingerprint() + ") than this fit (" + fingerprint + ")");
+      }
+      if (model.step() != c.step()) {
+        throw new IllegalArgumentException("restore the checkpoint into the model before resuming: the model is at step "
+            + model.step() + ", the checkpoint at step " + c.step());
+      }
+      firstEpoch = c.epoch();
+      firstBatch = c.batch();
+    }
     TensorBoardWriter board = fit.tensorBoardDir() == null ? null : model.tensorBoard(fit.tensorBoardDir());
     Callback.TrainingControl control = () -> stopRequested = true;
     List<Map<String, Double>> history = new ArrayList<>();
-    int[] order = new int[examples];
-    for (int i = 0; i < examples; i++) {
-      order[i] = i;
-    }
 
     long step = model.step();
-    for (int epoch = 0; epoch < fit.epochs() && !stopRequested; epoch++) {
+    for (int epoch = firstEpoch; epoch < fit.epochs() && !stopRequested; epoch++) {
       long start = System.nanoTime();
       fit.progress().epochStart(epoch, fit.epochs(), batches);
-      if (fit.shuffle()) {
-        shuffle(order, shuffler);
-      }
+      // Each epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
+      int[] order = order(examples, fit.shuffle(), seed, epoch);
       Averages running = new Averages();
-      for (int b = 0; b < batches && !stopRequested; b++) {
+      for (int b = epoch == firstEpoch ? firstBatch : 0; b < batches && !stopRequested; b++) {
         int[] idx = Arrays.copyOfRange(order, b * fit.batchSize(), Math.min(examples, (b + 1) * fit.batchSize()));
         Map<String, Double> batchLogs = runBatch(model, gather(trainX, idx), gather(trainY, idx),
             model.trainObjectives, step++, true);
@@ -85,6 +97,10 @@ final class FitLoop {
         running.add(batchLogs, idx.length);
         if (board != null) {
           board.writeStep(step - 1, batchLogs);
+        }
+        if (fit.checkpointFile() != null && fit.checkpointEvery() > 0 && step % fit.checkpointEvery() == 0
+            && b + 1 < batches) {
+          save(epoch, b + 1, fingerprint);
         }
         for (Callback c : fit.callbacks()) {
           c.onBatchEnd(epoch, b, running.means(), control);
@@ -100,6 +116,9 @@ final class FitLoop {
         logs.put("sparsity", sparsity);
       }
       history.add(java.util.Collections.unmodifiableMap(logs));
+      if (fit.checkpointFile() != null && !stopRequested) {
+        save(epoch + 1, 0, fingerprint);
+      }
       if (board != null) {
         board.writeEpoch(epoch, logs);
       }
@@ -109,6 +128,26 @@ final class FitLoop {
       fit.progress().epochEnd(epoch, fit.epochs(), logs, Duration.ofNanos(System.nanoTime() - start));
     }
     return new History(history);
+  }
+
+  private void save(int epoch, int batch, String fingerprint) {
+    try {
+      Checkpoint.of(model, epoch, batch, fingerprint).write(fit.checkpointFile());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write the checkpoint " + fit.checkpointFile() + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static int[] order(int examples, boolean shuffle, long seed, int epoch) {
+    int[] order = new int[examples];
+    for (int i = 0; i < examples; i++) {
+      order[i] = i;
+    }
+    if (shuffle) {
+      shuffle(order, new Random(Seeds.mix(seed, "epoch " + epoch)));
+    }
+    return order;
   }
 
   /** Size-weighted fraction of zeros over all pruned weights, or null without pruning. */

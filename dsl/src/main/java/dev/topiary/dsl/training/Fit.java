@@ -22,7 +22,10 @@ public record Fit(
     List<Callback> callbacks,
     ProgressSink progress,
     @Nullable Path tensorBoardDir,
-    Distribution distribution) {
+    Distribution distribution,
+    @Nullable Path checkpointFile,
+    int checkpointEvery,
+    dev.topiary.dsl.@Nullable Checkpoint resumeFrom) {
 
   public Fit {
     if (epochs < 1) {
@@ -40,32 +43,36 @@ public record Fit(
     callbacks = List.copyOf(callbacks);
     progress = progress == null ? ProgressSink.console() : progress;
     distribution = distribution == null ? Distribution.local() : distribution;
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException("checkpoint interval must be >= 0 steps (0: at epoch ends only), got "
+          + checkpointEvery);
+    }
   }
 
   public static Fit epochs(int epochs) {
-    return new Fit(epochs, 32, true, null, 0, null, null, List.of(), ProgressSink.console(), null, null);
+    return new Fit(epochs, 32, true, null, 0, null, null, List.of(), ProgressSink.console(), null, null, null, 0, null);
   }
 
   public Fit batchSize(int batchSize) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution);
+        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
   }
 
   /** Shuffle the training examples every epoch (default), with the model seed unless {@link #shuffleSeed(long)}. */
   public Fit shuffle(boolean shuffle) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution);
+        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
   }
 
   public Fit shuffleSeed(long seed) {
     return new Fit(epochs, batchSize, shuffle, seed, validationSplit, validationInputs, validationLabels, callbacks,
-        progress, tensorBoardDir, distribution);
+        progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
   }
 
   /** Hold out the last {@code fraction} of the examples (before shuffling, as Keras) for validation. */
   public Fit validationSplit(double fraction) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, fraction, validationInputs, validationLabels, callbacks,
-        progress, tensorBoardDir, distribution);
+        progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
   }
 
   public Fit validationData(HostArray inputs, HostArray labels) {
@@ -74,29 +81,49 @@ public record Fit(
 
   public Fit validationData(List<HostArray> inputs, List<HostArray> labels) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, List.copyOf(inputs), List.copyOf(labels),
-        callbacks, progress, tensorBoardDir, distribution);
+        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
   }
 
   public Fit callbacks(Callback... callbacks) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        List.of(callbacks), progress, tensorBoardDir, distribution);
+        List.of(callbacks), progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
   }
 
   /** Where progress lines go; {@link ProgressSink#silent()} for none. */
   public Fit progress(ProgressSink progress) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution);
+        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+  }
+
+  /**
+   * Save a {@link dev.topiary.dsl.Checkpoint} to {@code file} at every epoch end and, if
+   * {@code everySteps} > 0, every that many training steps (mid-epoch). Each save replaces the last
+   * atomically.
+   */
+  public Fit checkpoints(Path file, int everySteps) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
+        callbacks, progress, tensorBoardDir, distribution, file, everySteps, resumeFrom);
+  }
+
+  /**
+   * Continue an interrupted {@code fit} from {@code checkpoint} (restore it into the model first):
+   * from its epoch and batch, with the same settings and data; the run ends exactly as the
+   * uninterrupted one would.
+   */
+  public Fit resumeFrom(dev.topiary.dsl.Checkpoint checkpoint) {
+    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
+        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, checkpoint);
   }
 
   /** Where training runs (default {@link Distribution#local()}). */
   public Fit distribution(Distribution distribution) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution);
+        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
   }
 
   /** Write TensorBoard event files (loss, metrics, per-weight sparsity and threshold) under {@code dir}. */
   public Fit tensorBoard(Path dir) {
     return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, dir, distribution);
+        callbacks, progress, dir, distribution, checkpointFile, checkpointEvery, resumeFrom);
   }
 }

@@ -1,0 +1,127 @@
+package dev.topiary.dsl;
+
+import dev.topiary.dsl.state.Snapshot;
+import dev.topiary.dsl.state.SnapshotFile;
+import dev.topiary.dsl.state.StateTensor;
+import dev.topiary.ops.PrunedWeight;
+import dev.topiary.ops.PruningSpec;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A saved training state: every variable (weights, masks, thresholds, step, optimizer slots) and the
+ * position in the data (epoch, next batch), enough to resume in a new JVM and end exactly where an
+ * uninterrupted run ends. Written by {@code fit} when {@link dev.topiary.dsl.training.Fit#checkpoints}
+ * asks; resumed with {@link dev.topiary.dsl.training.Fit#resumeFrom}.
+ *
+ * <p>Pruned weights are stored sparse (masked). Only when the next step recomputes a mask does the
+ * file also hold the pruned positions' last optimizer step ({@code <weight>_prune_regrowth}), which
+ * that recomputation compares, as the reference would.
+ */
+public final class Checkpoint {
+  static final String REGROWTH = "_prune_regrowth";
+  private final Snapshot saved;
+  private final int epoch;
+  private final int batch;
+  private final String fingerprint;
+
+  private Checkpoint(Snapshot saved, int epoch, int batch, String fingerprint) {
+    this.saved = saved;
+    this.epoch = epoch;
+    this.batch = batch;
+    this.fingerprint = fingerprint;
+  }
+
+  /** The state of {@code model} at (epoch, next batch), prepared for saving. */
+  static Checkpoint of(Model model, int epoch, int batch, String fingerprint) {
+    Snapshot raw = model.snapshot();
+    ModelSpec spec = model.spec();
+    long step = raw.get(ModelSpec.STEP_VARIABLE).longs()[0];
+    Map<String, StateTensor> out = new LinkedHashMap<>(raw.variables());
+    spec.prunedWeights().forEach((name, pruning) -> {
+      float[] w = raw.get(name).floats();
+      float[] mask = raw.get(PrunedWeight.maskName(name)).floats();
+      float[] masked = new float[w.length];
+      float[] regrowth = new float[w.length];
+      for (int i = 0; i < w.length; i++) {
+        masked[i] = w[i] * mask[i];
+        regrowth[i] = w[i] - masked[i];
+      }
+      long[] shape = raw.get(name).shape();
+      out.put(name, StateTensor.ofFloats(masked, shape));
+      if (nextStepRecomputes(pruning, step)) {
+        out.put(name + REGROWTH, StateTensor.ofFloats(regrowth, shape));
+      }
+    });
+    return new Checkpoint(new Snapshot(out), epoch, batch, fingerprint);
+  }
+
+  private static boolean nextStepRecomputes(PruningSpec pruning, long step) {
+    return !pruning.strategy().fixedAfterFirstUpdate() && pruning.schedule().at(step).shouldPrune();
+  }
+
+  public static Checkpoint read(Path file) throws IOException {
+    SnapshotFile.Contents c = SnapshotFile.read(file);
+    Map<String, String> p = c.properties();
+    for (String key : new String[] {"epoch", "batch", "fingerprint"}) {
+      if (!p.containsKey(key)) {
+        throw new dev.topiary.dsl.export.CorruptFileException(file.toString(), "not a training checkpoint (no " + key + ")");
+      }
+    }
+    return new Checkpoint(c.snapshot(), Integer.parseInt(p.get("epoch")), Integer.parseInt(p.get("batch")),
+        p.get("fingerprint"));
+  }
+
+  /** Writes atomically: a crash or kill during the write leaves the previous file intact. */
+  public void write(Path file) throws IOException {
+    SnapshotFile.write(file, saved, Map.of("epoch", Integer.toString(epoch), "batch", Integer.toString(batch),
+        "fingerprint", fingerprint));
+  }
+
+  /** The model state, weights dense again where the regrowth was kept: what {@link Model#restore} takes. */
+  public Snapshot snapshot() {
+    Map<String, StateTensor> out = new LinkedHashMap<>();
+    saved.variables().forEach((name, value) -> {
+      if (name.endsWith(REGROWTH)) {
+        return;
+      }
+      StateTensor regrowth = saved.variables().get(name + REGROWTH);
+      if (regrowth == null) {
+        out.put(name, value);
+      } else {
+        float[] w = value.floats();
+        float[] r = regrowth.floats();
+        for (int i = 0; i < w.length; i++) {
+          w[i] += r[i];
+        }
+        out.put(name, StateTensor.ofFloats(w, value.shape()));
+      }
+    });
+    return new Snapshot(out);
+  }
+
+  /** The saved form: what the file holds (pruned weights masked). */
+  public Snapshot saved() {
+    return saved;
+  }
+
+  /** The epoch to resume in (0-based). */
+  public int epoch() {
+    return epoch;
+  }
+
+  /** The next batch of that epoch to run. */
+  public int batch() {
+    return batch;
+  }
+
+  public long step() {
+    return saved.get(ModelSpec.STEP_VARIABLE).longs()[0];
+  }
+
+  String fingerprint() {
+    return fingerprint;
+  }
+}

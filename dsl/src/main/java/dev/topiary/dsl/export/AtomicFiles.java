@@ -6,10 +6,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** Writes that never leave a half-written file behind: a temporary sibling, then an atomic rename. */
-final class AtomicFiles {
+public final class AtomicFiles {
   private AtomicFiles() {}
 
-  static void write(Path file, byte[] bytes) throws IOException {
+  /** Writes {@code bytes} to a temporary sibling of {@code file}, then renames it over {@code file}. */
+  public static void write(Path file, byte[] bytes) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");

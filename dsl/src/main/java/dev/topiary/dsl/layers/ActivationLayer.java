@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -45,5 +46,14 @@ public final class ActivationLayer extends BaseLayer<ActivationLayer> {
   @Override
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     return activation.apply(context.tf(), inputs.get(0));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("activation", activation.kerasName());
+  }
+
+  static ActivationLayer fromConfig(Settings s) {
+    return ActivationLayer.of(Activation.parse(s.getString("activation")));
   }
 }

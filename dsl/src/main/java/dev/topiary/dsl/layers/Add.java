@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -50,5 +51,14 @@ public final class Add extends BaseLayer<Add> {
   @Override
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     return context.tf().math.addN(inputs);
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName());
+  }
+
+  static Add fromConfig(Settings s) {
+    return Add.of();
   }
 }

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -100,5 +101,14 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> {
 
   private Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> moving, Operand<TFloat32> batch) {
     return tf.math.add(tf.math.mul(moving, tf.constant(momentum)), tf.math.mul(batch, tf.constant(1 - momentum)));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("momentum", (double) momentum).put("epsilon", (double) epsilon);
+  }
+
+  static BatchNormalization fromConfig(Settings s) {
+    return BatchNormalization.of().momentum((float) s.getDouble("momentum")).epsilon((float) s.getDouble("epsilon"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -77,5 +78,14 @@ public final class Concatenate extends BaseLayer<Concatenate> {
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     int rank = inputs.get(0).shape().numDimensions();
     return context.tf().concat(inputs, context.tf().constant(resolvedAxis(rank)));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("axis", axis);
+  }
+
+  static Concatenate fromConfig(Settings s) {
+    return Concatenate.alongAxis(s.getInt("axis"));
   }
 }

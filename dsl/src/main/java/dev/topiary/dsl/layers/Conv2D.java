@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -147,5 +148,25 @@ public class Conv2D extends BaseLayer<Conv2D> {
       y = tf.nn.biasAdd(y, context.weight("bias"));
     }
     return activation.apply(tf, y);
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("filters", filters)
+        .put("kernel_size", java.util.List.of(kernelHeight, kernelWidth))
+        .put("strides", java.util.List.of(strideRows, strideCols)).put("dilation", dilation)
+        .put("padding", padding.name().toLowerCase(java.util.Locale.ROOT))
+        .put("activation", activation.kerasName()).put("use_bias", useBias);
+  }
+
+  static Conv2D fromConfig(Settings s) {
+    long[] k = s.getLongs("kernel_size");
+    long[] st = s.getLongs("strides");
+    if (k.length != 2 || st.length != 2) {
+      throw new IllegalArgumentException(s.owner() + ": kernel_size and strides need 2 values each");
+    }
+    return Conv2D.of(s.getInt("filters"), (int) k[0], (int) k[1]).strides((int) st[0], (int) st[1])
+        .dilation(s.getInt("dilation")).padding(Padding.valueOf(s.getString("padding").toUpperCase(java.util.Locale.ROOT)))
+        .activation(Activation.parse(s.getString("activation"))).useBias(s.getBoolean("use_bias"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -115,5 +116,14 @@ public class Dense extends BaseLayer<Dense> {
       y = tf.nn.biasAdd(y, context.weight("bias"));
     }
     return activation.apply(tf, y);
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("units", units).put("activation", activation.kerasName()).put("use_bias", useBias);
+  }
+
+  static Dense fromConfig(Settings s) {
+    return Dense.of(s.getInt("units"), Activation.parse(s.getString("activation"))).useBias(s.getBoolean("use_bias"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -60,5 +61,14 @@ public final class Dropout extends BaseLayer<Dropout> {
     Operand<TFloat32> noise = tf.random.statelessRandomUniform(tf.shape(x), seed, TFloat32.class);
     Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(noise, tf.constant((float) rate)), TFloat32.class);
     return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("rate", rate);
+  }
+
+  static Dropout fromConfig(Settings s) {
+    return Dropout.of(s.getDouble("rate"));
   }
 }

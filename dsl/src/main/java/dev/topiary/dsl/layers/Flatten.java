@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -43,5 +44,14 @@ public final class Flatten extends BaseLayer<Flatten> {
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     long size = Shapes.exampleSize(inputs.get(0).shape());
     return context.tf().reshape(inputs.get(0), context.tf().constant(new long[] {-1, size}));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName());
+  }
+
+  static Flatten fromConfig(Settings s) {
+    return Flatten.of();
   }
 }

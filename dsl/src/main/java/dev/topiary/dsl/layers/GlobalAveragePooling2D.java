@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -36,5 +37,14 @@ public final class GlobalAveragePooling2D extends BaseLayer<GlobalAveragePooling
   @Override
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     return context.tf().math.mean(inputs.get(0), context.tf().constant(new int[] {1, 2}));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName());
+  }
+
+  static GlobalAveragePooling2D fromConfig(Settings s) {
+    return GlobalAveragePooling2D.of();
   }
 }

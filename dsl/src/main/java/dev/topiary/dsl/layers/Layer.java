@@ -65,6 +65,16 @@ public interface Layer {
   /** A copy of this layer without pruning. */
   Layer withoutPruning();
 
+  /**
+   * The layer's settings (without name and pruning) for a saved model config. Built-in layers
+   * describe themselves; a custom layer overrides this and registers a factory with
+   * {@link dev.topiary.dsl.config.ConfigRegistry#registerLayer}.
+   */
+  default dev.topiary.dsl.config.Settings config() {
+    throw new UnsupportedOperationException("layer type " + typeName() + " does not describe its settings: implement"
+        + " config() and register a factory with ConfigRegistry.registerLayer to save models that use it");
+  }
+
   /** Applies this layer to symbolic inputs, for functional models. */
   default Node apply(Node... inputs) {
     return Node.of(this, List.of(inputs));

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -91,5 +92,22 @@ public final class Pooling2D extends BaseLayer<Pooling2D> {
           tf.constant(new int[] {1, strideRows, strideCols, 1}), padding.name());
     }
     return tf.nn.avgPool(inputs.get(0), window, strides, padding.name());
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("pool_size", java.util.List.of(poolRows, poolCols))
+        .put("strides", java.util.List.of(strideRows, strideCols))
+        .put("padding", padding.name().toLowerCase(java.util.Locale.ROOT));
+  }
+
+  static Pooling2D fromConfig(Kind kind, Settings s) {
+    long[] p = s.getLongs("pool_size");
+    long[] st = s.getLongs("strides");
+    if (p.length != 2 || st.length != 2) {
+      throw new IllegalArgumentException(s.owner() + ": pool_size and strides need 2 values each");
+    }
+    return new Pooling2D(null, kind, (int) p[0], (int) p[1], (int) st[0], (int) st[1],
+        Padding.valueOf(s.getString("padding").toUpperCase(java.util.Locale.ROOT)));
   }
 }

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.Arrays;
@@ -75,5 +76,18 @@ public final class Reshape extends BaseLayer<Reshape> {
     long[] resolved = Shapes.withoutBatch(outputShape(List.of(inputs.get(0).shape())));
     System.arraycopy(resolved, 0, full, 1, resolved.length);
     return context.tf().reshape(inputs.get(0), context.tf().constant(full));
+  }
+
+  @Override
+  public Settings config() {
+    java.util.List<Long> dims = new java.util.ArrayList<>();
+    for (long d : target) {
+      dims.add(d);
+    }
+    return Settings.of(typeName()).put("target_shape", dims);
+  }
+
+  static Reshape fromConfig(Settings s) {
+    return Reshape.of(s.getLongs("target_shape"));
   }
 }

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import org.jspecify.annotations.Nullable;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -55,5 +56,18 @@ public final class ZeroPadding2D extends BaseLayer<ZeroPadding2D> {
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     int[][] paddings = {{0, 0}, {top, bottom}, {left, right}, {0, 0}};
     return context.tf().pad(inputs.get(0), context.tf().constant(paddings), context.tf().constant(0f));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("padding", java.util.List.of(top, bottom, left, right));
+  }
+
+  static ZeroPadding2D fromConfig(Settings s) {
+    long[] p = s.getLongs("padding");
+    if (p.length != 4) {
+      throw new IllegalArgumentException(s.owner() + ": padding needs 4 values (top, bottom, left, right)");
+    }
+    return ZeroPadding2D.of((int) p[0], (int) p[1], (int) p[2], (int) p[3]);
   }
 }

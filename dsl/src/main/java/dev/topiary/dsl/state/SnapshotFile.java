@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -66,15 +65,7 @@ public final class SnapshotFile {
       crc.update(bytes.toByteArray());
       out.writeLong(crc.getValue());
     }
-    Path target = file.toAbsolutePath();
-    Files.createDirectories(target.getParent());
-    Path temp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
-    try {
-      Files.write(temp, bytes.toByteArray());
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
+    dev.topiary.dsl.export.AtomicFiles.write(file, bytes.toByteArray());
   }
 
   /**

@@ -11,9 +11,9 @@ import org.tensorflow.types.TFloat32;
  * reference pools with padding before the data but expands assuming padding after, which misaligns
  * every block in that case; this implementation does not.)
  */
-record BlockStrategy(int rows, int cols, BlockPooling pooling) implements MaskStrategy {
+public record BlockStrategy(int rows, int cols, BlockPooling pooling) implements MaskStrategy {
 
-  BlockStrategy {
+  public BlockStrategy {
     if (rows < 1 || cols < 1) {
       throw new IllegalArgumentException("block size must be at least 1x1, got " + rows + "x" + cols);
     }

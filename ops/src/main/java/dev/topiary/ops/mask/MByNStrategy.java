@@ -15,9 +15,9 @@ import org.tensorflow.types.TInt32;
  * fewer than n channels lower the sparsity (7 channels at 2:4 give 3/7 zeros; 1 channel keeps all).
  * The schedule's sparsity does not apply; the mask is fixed at the first pruning step.
  */
-record MByNStrategy(int m, int n) implements MaskStrategy {
+public record MByNStrategy(int m, int n) implements MaskStrategy {
 
-  MByNStrategy {
+  public MByNStrategy {
     if (m < 1 || m >= n) {
       throw new IllegalArgumentException(
           "m-by-n sparsity needs 1 <= m < n (m zeros in every n weights), got m=" + m + ", n=" + n);

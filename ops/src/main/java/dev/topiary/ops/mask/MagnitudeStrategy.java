@@ -6,7 +6,7 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
 /** Unstructured per-tensor magnitude masks (see {@link MagnitudeRules}). */
-final class MagnitudeStrategy implements MaskStrategy {
+public final class MagnitudeStrategy implements MaskStrategy {
   static final MagnitudeStrategy INSTANCE = new MagnitudeStrategy();
 
   private MagnitudeStrategy() {}

@@ -1,0 +1,118 @@
+package dev.topiary.dsl.config;
+
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.mask.BlockPooling;
+import dev.topiary.ops.mask.BlockStrategy;
+import dev.topiary.ops.mask.MByNStrategy;
+import dev.topiary.ops.mask.MaskStrategy;
+import dev.topiary.ops.schedule.ConstantSparsity;
+import dev.topiary.ops.schedule.PolynomialDecay;
+import dev.topiary.ops.schedule.PruningSchedule;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * How layers, schedules and mask strategies turn into config settings and back. Built-ins are
+ * registered here; custom layers and schedules register under a name of their own.
+ */
+public final class ConfigRegistry {
+  private static final Map<String, Function<Settings, Layer>> LAYERS = new ConcurrentHashMap<>();
+  private static final Map<String, ScheduleCodec<?>> SCHEDULES = new ConcurrentHashMap<>();
+
+  /** How one schedule class is written and read. */
+  private record ScheduleCodec<S extends PruningSchedule>(
+      Class<S> type, Function<S, Settings> write, Function<Settings, S> read) {
+    Settings writeAny(PruningSchedule s) {
+      return write.apply(type.cast(s));
+    }
+  }
+
+  static {
+    dev.topiary.dsl.layers.BuiltInLayers.registerAll();
+    registerSchedule("ConstantSparsity", ConstantSparsity.class,
+        s -> Settings.of("ConstantSparsity").put("target", s.target()).put("begin", s.beginStep())
+            .put("end", s.endStep()).put("frequency", s.frequency()),
+        c -> ConstantSparsity.of(c.getDouble("target"), c.getLong("begin"), c.getLong("end"), c.getLong("frequency")));
+    registerSchedule("PolynomialDecay", PolynomialDecay.class,
+        s -> Settings.of("PolynomialDecay").put("initial_sparsity", s.initialSparsity())
+            .put("final_sparsity", s.finalSparsity()).put("begin", s.beginStep()).put("end", s.endStep())
+            .put("power", s.power()).put("frequency", s.frequency()),
+        c -> PolynomialDecay.of(c.getDouble("initial_sparsity"), c.getDouble("final_sparsity"), c.getLong("begin"),
+            c.getLong("end"), c.getDouble("power"), c.getLong("frequency")));
+  }
+
+  private ConfigRegistry() {}
+
+  /** Reads layers of type {@code typeName} (the layer's {@link Layer#typeName()}) with {@code factory}. */
+  public static void registerLayer(String typeName, Function<Settings, ? extends Layer> factory) {
+    LAYERS.put(typeName, factory::apply);
+  }
+
+  /** Writes and reads schedules of {@code type} under {@code name}. */
+  public static <S extends PruningSchedule> void registerSchedule(
+      String name, Class<S> type, Function<S, Settings> write, Function<Settings, S> read) {
+    SCHEDULES.put(name, new ScheduleCodec<>(type, write, read));
+  }
+
+  static Layer readLayer(String typeName, Settings settings) {
+    Function<Settings, Layer> factory = LAYERS.get(typeName);
+    if (factory == null) {
+      throw new IllegalArgumentException("unknown layer type '" + typeName + "'; register custom layers with"
+          + " ConfigRegistry.registerLayer before loading (known: " + new java.util.TreeSet<>(LAYERS.keySet()) + ")");
+    }
+    return factory.apply(settings);
+  }
+
+  static Settings writePruning(PruningSpec spec) {
+    PruningSchedule schedule = spec.schedule();
+    String name = null;
+    ScheduleCodec<?> codec = null;
+    for (var e : SCHEDULES.entrySet()) {
+      if (e.getValue().type() == schedule.getClass()) {
+        name = e.getKey();
+        codec = e.getValue();
+      }
+    }
+    if (codec == null) {
+      throw new UnsupportedOperationException("schedule " + schedule.getClass().getName() + " is not registered:"
+          + " call ConfigRegistry.registerSchedule to save models that use it");
+    }
+    Settings scheduleSettings = codec.writeAny(schedule).put("type", name);
+    return Settings.of("pruning").put("schedule", scheduleSettings.asMap()).put("strategy", strategy(spec.strategy()).asMap());
+  }
+
+  private static Settings strategy(MaskStrategy s) {
+    Settings out = Settings.of("strategy");
+    if (s instanceof BlockStrategy b) {
+      return out.put("type", "block").put("rows", b.rows()).put("cols", b.cols()).put("pooling", b.pooling().name());
+    }
+    if (s instanceof MByNStrategy mn) {
+      return out.put("type", "m_by_n").put("m", mn.m()).put("n", mn.n());
+    }
+    return out.put("type", "magnitude");
+  }
+
+  static PruningSpec readPruning(Settings pruning) {
+    Settings schedule = pruning.getObject("schedule", pruning.owner() + " schedule");
+    String type = schedule.getString("type");
+    ScheduleCodec<?> codec = SCHEDULES.get(type);
+    if (codec == null) {
+      throw new IllegalArgumentException(pruning.owner() + ": unknown schedule type '" + type
+          + "'; register custom schedules with ConfigRegistry.registerSchedule before loading");
+    }
+    PruningSchedule s = codec.read().apply(schedule);
+    Settings strategy = pruning.getObject("strategy", pruning.owner() + " strategy");
+    String kind = strategy.getString("type");
+    MaskStrategy m = switch (kind) {
+      case "magnitude" -> MaskStrategy.magnitude();
+      case "block" -> MaskStrategy.block(strategy.getInt("rows"), strategy.getInt("cols"),
+          BlockPooling.parse(strategy.getString("pooling")));
+      case "m_by_n" -> MaskStrategy.mByN(strategy.getInt("m"), strategy.getInt("n"));
+      default -> throw new IllegalArgumentException(pruning.owner() + ": unknown mask strategy '" + kind
+          + "', expected magnitude, block or m_by_n");
+    };
+    return new PruningSpec(s, m);
+  }
+}

@@ -1,0 +1,180 @@
+package dev.topiary.dsl.config;
+
+import dev.topiary.dsl.Functional;
+import dev.topiary.dsl.Input;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.Node;
+import dev.topiary.dsl.Sequential;
+import dev.topiary.dsl.export.CorruptFileException;
+import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.Shapes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A model definition as a readable JSON config: inputs, every layer with its settings and pruning
+ * (schedule and mask strategy, m-by-n included), the graph of nodes, the outputs. Reading it gives
+ * back an equal definition (same names, same weights' names), to continue training or to strip.
+ *
+ * <pre>{@code
+ * { "format": "topiary-model", "version": 1, "kind": "Sequential",
+ *   "layers": [ {"name": "dense", "type": "Dense", "settings": {"units": 10, ...},
+ *                "pruning": {"schedule": {"type": "PolynomialDecay", ...}, "strategy": {"type": "m_by_n", "m": 2, "n": 4}}} ],
+ *   "nodes": [ {"input": "input", "shape": [784]}, {"layer": "dense", "inputs": [0]} ],
+ *   "outputs": [1] }
+ * }</pre>
+ */
+public final class ModelConfig {
+  public static final String FORMAT = "topiary-model";
+  public static final int VERSION = 1;
+
+  private ModelConfig() {}
+
+  public static String toJson(ModelSpec spec) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("format", FORMAT);
+    root.put("version", VERSION);
+    root.put("kind", spec.kind());
+    List<Object> layers = new ArrayList<>();
+    for (Layer layer : spec.layers()) {
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("name", spec.layerName(layer));
+      l.put("type", layer.typeName());
+      l.put("settings", layer.config().asMap());
+      l.put("pruning", layer.pruning().map(p -> (Object) ConfigRegistry.writePruning(p).asMap()).orElse(null));
+      layers.add(l);
+    }
+    root.put("layers", layers);
+    Map<Node, Integer> ids = new IdentityHashMap<>();
+    List<Object> nodes = new ArrayList<>();
+    for (Node n : spec.nodes()) {
+      Map<String, Object> entry = new LinkedHashMap<>();
+      if (n.isInput()) {
+        entry.put("input", spec.inputName(n));
+        entry.put("shape", boxed(Shapes.withoutBatch(n.shape())));
+      } else {
+        entry.put("layer", spec.layerName(n.layer()));
+        entry.put("inputs", n.inputs().stream().map(i -> (Object) (long) ids.get(i)).toList());
+      }
+      ids.put(n, nodes.size());
+      nodes.add(entry);
+    }
+    root.put("nodes", nodes);
+    root.put("inputs", spec.inputs().stream().map(i -> (Object) (long) ids.get(i)).toList());
+    root.put("outputs", spec.outputs().stream().map(o -> (Object) (long) ids.get(o)).toList());
+    return Json.write(root);
+  }
+
+  private static List<Object> boxed(long[] values) {
+    List<Object> out = new ArrayList<>();
+    for (long v : values) {
+      out.add(v);
+    }
+    return out;
+  }
+
+  /**
+   * Reads a config written by {@link #toJson}.
+   *
+   * @throws IllegalArgumentException naming {@code source} and the problem: invalid JSON, another
+   *     format, a newer version, a missing setting, an unknown layer type
+   */
+  @SuppressWarnings("unchecked")
+  public static ModelSpec fromJson(String json, String source) {
+    Settings root;
+    try {
+      Object parsed = Json.parse(json);
+      if (!(parsed instanceof Map<?, ?> m)) {
+        throw new IllegalArgumentException("the document is not a JSON object");
+      }
+      root = new Settings(source, (Map<String, ?>) m);
+      if (!FORMAT.equals(root.getString("format"))) {
+        throw new IllegalArgumentException("not a Topiary model config (format '" + root.getString("format") + "')");
+      }
+      long version = root.getLong("version");
+      if (version > VERSION) {
+        throw new IllegalArgumentException("written by a newer config version " + version + "; this Topiary reads version "
+            + VERSION);
+      }
+      return build(root);
+    } catch (IllegalArgumentException | UnsupportedOperationException e) {
+      String message = e.getMessage() != null && e.getMessage().startsWith(source + ":") ? e.getMessage().substring(source.length() + 2) : e.getMessage();
+      throw new CorruptFileException(source, message);
+    }
+  }
+
+  private static ModelSpec build(Settings root) {
+    Map<String, Layer> layers = new HashMap<>();
+    for (Settings l : root.getObjects("layers", "layer")) {
+      String name = l.getString("name");
+      Settings settings = l.getObject("settings", "layer '" + name + "'");
+      Layer layer = ConfigRegistry.readLayer(l.getString("type"), settings);
+      if (layer instanceof BaseLayer<?> b) {
+        layer = b.named(name);
+      }
+      if (l.has("pruning")) {
+        layer = layer.withPruning(ConfigRegistry.readPruning(l.getObject("pruning", "layer '" + name + "' pruning")));
+      }
+      layers.put(name, layer);
+    }
+    List<Node> nodes = new ArrayList<>();
+    for (Settings n : root.getObjects("nodes", "node")) {
+      if (n.has("input")) {
+        nodes.add(Input.named(n.getString("input"), n.getLongs("shape")));
+      } else {
+        String name = n.getString("layer");
+        Layer layer = layers.get(name);
+        if (layer == null) {
+          throw new IllegalArgumentException(n.owner() + ": no layer named '" + name + "'");
+        }
+        List<Node> inputs = new ArrayList<>();
+        for (long i : n.getLongs("inputs")) {
+          if (i < 0 || i >= nodes.size()) {
+            throw new IllegalArgumentException(n.owner() + ": input index " + i + " does not name an earlier node");
+          }
+          inputs.add(nodes.get((int) i));
+        }
+        nodes.add(Node.of(layer, inputs));
+      }
+    }
+    List<Node> inputs = pick(nodes, root.getLongs("inputs"), "inputs");
+    List<Node> outputs = pick(nodes, root.getLongs("outputs"), "outputs");
+    if (root.getString("kind").equals("Sequential")) {
+      List<Layer> chain = new ArrayList<>();
+      for (Node n : nodes) {
+        if (!n.isInput()) {
+          chain.add(n.layer());
+        }
+      }
+      return Sequential.of(inputs.get(0), chain);
+    }
+    return Functional.of(inputs, outputs);
+  }
+
+  private static List<Node> pick(List<Node> nodes, long[] ids, String what) {
+    List<Node> out = new ArrayList<>();
+    for (long id : ids) {
+      if (id < 0 || id >= nodes.size()) {
+        throw new IllegalArgumentException("'" + what + "' names node " + id + " of " + nodes.size());
+      }
+      out.add(nodes.get((int) id));
+    }
+    return out;
+  }
+
+  public static void write(Path file, ModelSpec spec) throws IOException {
+    dev.topiary.dsl.export.AtomicFiles.write(file, toJson(spec).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  public static ModelSpec read(Path file) throws IOException {
+    return fromJson(Files.readString(file), file.toString());
+  }
+}

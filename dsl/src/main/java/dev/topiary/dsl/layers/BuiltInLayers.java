@@ -1,0 +1,24 @@
+package dev.topiary.dsl.layers;
+
+import dev.topiary.dsl.config.ConfigRegistry;
+
+/** Registers the built-in layers' config factories (their settings readers are package-private). */
+public final class BuiltInLayers {
+  private BuiltInLayers() {}
+
+  public static void registerAll() {
+    ConfigRegistry.registerLayer("Dense", Dense::fromConfig);
+    ConfigRegistry.registerLayer("Conv2D", Conv2D::fromConfig);
+    ConfigRegistry.registerLayer("MaxPooling2D", s -> Pooling2D.fromConfig(Pooling2D.Kind.MAX, s));
+    ConfigRegistry.registerLayer("AveragePooling2D", s -> Pooling2D.fromConfig(Pooling2D.Kind.AVERAGE, s));
+    ConfigRegistry.registerLayer("GlobalAveragePooling2D", GlobalAveragePooling2D::fromConfig);
+    ConfigRegistry.registerLayer("Flatten", Flatten::fromConfig);
+    ConfigRegistry.registerLayer("Reshape", Reshape::fromConfig);
+    ConfigRegistry.registerLayer("Dropout", Dropout::fromConfig);
+    ConfigRegistry.registerLayer("Activation", ActivationLayer::fromConfig);
+    ConfigRegistry.registerLayer("BatchNormalization", BatchNormalization::fromConfig);
+    ConfigRegistry.registerLayer("ZeroPadding2D", ZeroPadding2D::fromConfig);
+    ConfigRegistry.registerLayer("Add", Add::fromConfig);
+    ConfigRegistry.registerLayer("Concatenate", Concatenate::fromConfig);
+  }
+}

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
@@ -46,13 +45,10 @@ public final class SparseWeights {
       for (var e : weights.entrySet()) {
         writeTensor(out, e.getKey(), e.getValue(), encoding);
       }
-      CRC32 crc = new CRC32();
-      crc.update(bytes.toByteArray());
-      out.writeLong(crc.getValue());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return bytes.toByteArray();
+    return BinaryFormat.withChecksum(bytes.toByteArray());
   }
 
   private static void writeTensor(DataOutputStream out, String name, HostArray w, Encoding encoding) throws IOException {
@@ -101,27 +97,7 @@ public final class SparseWeights {
    *     truncation, checksum mismatch, inconsistent counts)
    */
   public static Map<String, HostArray> decode(byte[] data, String source) {
-    if (data.length < MAGIC.length + 2 + 1 + 4 + 8) {
-      throw new CorruptFileException(source, "too short to be a Topiary sparse weights file (" + data.length + " bytes)");
-    }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (data[i] != MAGIC[i]) {
-        throw new CorruptFileException(source, "not a Topiary sparse weights file (bad magic)");
-      }
-    }
-    CRC32 crc = new CRC32();
-    crc.update(data, 0, data.length - 8);
-    long stored = java.nio.ByteBuffer.wrap(data, data.length - 8, 8).getLong();
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data, 0, data.length - 8))) {
-      in.skipNBytes(MAGIC.length);
-      int version = in.readUnsignedShort();
-      if (version > VERSION) {
-        throw new CorruptFileException(source, "written by a newer format version " + version
-            + "; this Topiary reads version " + VERSION);
-      }
-      if (stored != crc.getValue()) {
-        throw new CorruptFileException(source, "checksum mismatch: the file is corrupt or truncated");
-      }
+    try (DataInputStream in = BinaryFormat.open(data, MAGIC, VERSION, source, "Topiary sparse weights file")) {
       int encodingIndex = in.readUnsignedByte();
       if (encodingIndex >= Encoding.values().length) {
         throw new CorruptFileException(source, "unknown value encoding " + encodingIndex);
@@ -146,15 +122,9 @@ public final class SparseWeights {
   private static void readTensor(DataInputStream in, Encoding encoding, String source, Map<String, HostArray> out)
       throws IOException {
     String name = new String(in.readNBytes(in.readUnsignedShort()), StandardCharsets.UTF_8);
-    int rank = in.readUnsignedByte();
-    long[] shape = new long[rank];
-    long size = 1;
-    for (int i = 0; i < rank; i++) {
-      shape[i] = in.readLong();
-      if (shape[i] < 0 || (size *= shape[i]) > Integer.MAX_VALUE) {
-        throw new CorruptFileException(source, "tensor '" + name + "' has an invalid shape");
-      }
-    }
+    long[] shape = BinaryFormat.readShape(in, source, "tensor '" + name + "'");
+    int rank = shape.length;
+    long size = BinaryFormat.size(shape);
     int nonZero = in.readInt();
     byte[] mask = in.readNBytes((int) ((size + 7) / 8));
     int bits = 0;

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.state;
 
+import dev.topiary.dsl.export.BinaryFormat;
 import dev.topiary.dsl.export.CorruptFileException;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32;
 
 /**
  * A snapshot and a few string properties in one file, written atomically (temporary file, then
@@ -61,11 +61,8 @@ public final class SnapshotFile {
           }
         }
       }
-      CRC32 crc = new CRC32();
-      crc.update(bytes.toByteArray());
-      out.writeLong(crc.getValue());
     }
-    dev.topiary.dsl.export.AtomicFiles.write(file, bytes.toByteArray());
+    dev.topiary.dsl.export.AtomicFiles.write(file, BinaryFormat.withChecksum(bytes.toByteArray()));
   }
 
   /**
@@ -76,26 +73,7 @@ public final class SnapshotFile {
   public static Contents read(Path file) throws IOException {
     byte[] data = Files.readAllBytes(file);
     String source = file.toString();
-    if (data.length < MAGIC.length + 2 + 8) {
-      throw new CorruptFileException(source, "too short to be a Topiary checkpoint (" + data.length + " bytes)");
-    }
-    for (int i = 0; i < MAGIC.length; i++) {
-      if (data[i] != MAGIC[i]) {
-        throw new CorruptFileException(source, "not a Topiary checkpoint (bad magic)");
-      }
-    }
-    try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data, 0, data.length - 8))) {
-      in.skipNBytes(MAGIC.length);
-      int version = in.readUnsignedShort();
-      if (version > VERSION) {
-        throw new CorruptFileException(source, "written by a newer format version " + version
-            + "; this Topiary reads version " + VERSION);
-      }
-      CRC32 crc = new CRC32();
-      crc.update(data, 0, data.length - 8);
-      if (crc.getValue() != java.nio.ByteBuffer.wrap(data, data.length - 8, 8).getLong()) {
-        throw new CorruptFileException(source, "checksum mismatch: the file is corrupt or truncated");
-      }
+    try (DataInputStream in = BinaryFormat.open(data, MAGIC, VERSION, source, "Topiary checkpoint")) {
       Map<String, String> properties = new LinkedHashMap<>();
       int count = in.readInt();
       for (int i = 0; i < count; i++) {
@@ -106,15 +84,8 @@ public final class SnapshotFile {
       for (int v = 0; v < variables; v++) {
         String name = in.readUTF();
         int dtype = in.readUnsignedByte();
-        int rank = in.readUnsignedByte();
-        long[] shape = new long[rank];
-        long size = 1;
-        for (int i = 0; i < rank; i++) {
-          shape[i] = in.readLong();
-          if (shape[i] < 0 || (size *= shape[i]) > Integer.MAX_VALUE) {
-            throw new CorruptFileException(source, "variable '" + name + "' has an invalid shape");
-          }
-        }
+        long[] shape = BinaryFormat.readShape(in, source, "variable '" + name + "'");
+        long size = BinaryFormat.size(shape);
         if (dtype == 0) {
           float[] values = new float[(int) size];
           for (int i = 0; i < values.length; i++) {

@@ -125,4 +125,21 @@ class GradientCheckTest {
     check(Sequential.of(Input.of(12), Reshape.of(2, 2, 3), Conv2D.of(2, 1), Flatten.of(), Dense.of(2)),
         TestData.gaussian(8, 5, 12), TestData.gaussian(9, 5, 2), Loss.meanSquaredError());
   }
+
+  @Test
+  void embeddingAndRecurrentLayers() {
+    HostArray ids = RecurrentLayersTest.tokens(3, 6, 5, 7);
+    HostArray y = TestData.gaussian(4, 6, 2);
+    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.Embedding.of(7, 3), dev.topiary.dsl.layers.Recurrent.simpleRnn(4),
+        Dense.of(2)), ids, y, Loss.meanSquaredError());
+    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.Embedding.of(7, 3),
+        dev.topiary.dsl.layers.Recurrent.lstm(4).returnSequences(true), dev.topiary.dsl.layers.GlobalPooling1D.average(),
+        Dense.of(2)), ids, y, Loss.meanSquaredError());
+    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.Embedding.of(7, 3), dev.topiary.dsl.layers.Recurrent.gru(4),
+        Dense.of(2)), ids, y, Loss.meanSquaredError());
+    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.Embedding.of(7, 3),
+        dev.topiary.dsl.layers.Bidirectional.of(dev.topiary.dsl.layers.Recurrent.lstm(3).returnSequences(true)),
+        // Average, not max: a 1e-2 probe can move a max across steps, where the numeric slope is meaningless.
+        dev.topiary.dsl.layers.GlobalPooling1D.average(), Dense.of(2)), ids, y, Loss.meanSquaredError());
+  }
 }

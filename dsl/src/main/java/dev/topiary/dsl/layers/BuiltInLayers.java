@@ -20,5 +20,12 @@ public final class BuiltInLayers {
     ConfigRegistry.registerLayer("ZeroPadding2D", ZeroPadding2D::fromConfig);
     ConfigRegistry.registerLayer("Add", Add::fromConfig);
     ConfigRegistry.registerLayer("Concatenate", Concatenate::fromConfig);
+    ConfigRegistry.registerLayer("Embedding", Embedding::fromConfig);
+    ConfigRegistry.registerLayer("GlobalAveragePooling1D", s -> GlobalPooling1D.average());
+    ConfigRegistry.registerLayer("GlobalMaxPooling1D", s -> GlobalPooling1D.max());
+    for (Recurrent.Kind kind : Recurrent.Kind.values()) {
+      ConfigRegistry.registerLayer(kind.typeName, s -> Recurrent.fromConfig(kind, s));
+    }
+    ConfigRegistry.registerLayer("Bidirectional", Bidirectional::fromConfig);
   }
 }

@@ -37,6 +37,55 @@ public interface Initializer {
         return uniform(shape, random, limit);
       };
 
+  /**
+   * Orthogonal (Keras' default for recurrent kernels): a random Gaussian matrix made orthonormal along
+   * its smaller dimension by Gram-Schmidt. For {@code [U, gU]} recurrent kernels the rows are orthonormal.
+   */
+  Initializer ORTHOGONAL =
+      (shape, random) -> {
+        int rows = (int) shape.get(0);
+        int cols = (int) (shape.size() / rows);
+        boolean transpose = rows > cols;
+        int n = transpose ? cols : rows; // vectors to orthonormalize
+        int len = transpose ? rows : cols;
+        double[][] v = new double[n][len];
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < len; j++) {
+            v[i][j] = gaussian(random);
+          }
+          for (int k = 0; k < i; k++) {
+            double dot = 0;
+            for (int j = 0; j < len; j++) {
+              dot += v[i][j] * v[k][j];
+            }
+            for (int j = 0; j < len; j++) {
+              v[i][j] -= dot * v[k][j];
+            }
+          }
+          double norm = 0;
+          for (int j = 0; j < len; j++) {
+            norm += v[i][j] * v[i][j];
+          }
+          norm = Math.sqrt(norm);
+          for (int j = 0; j < len; j++) {
+            v[i][j] /= norm;
+          }
+        }
+        float[] out = new float[rows * cols];
+        for (int r = 0; r < rows; r++) {
+          for (int c = 0; c < cols; c++) {
+            out[r * cols + c] = (float) (transpose ? v[c][r] : v[r][c]);
+          }
+        }
+        return out;
+      };
+
+  private static double gaussian(SplittableRandom random) {
+    double u1 = 1 - random.nextDouble();
+    double u2 = random.nextDouble();
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+
   /** Uniform in [-limit, limit). */
   static Initializer uniform(double limit) {
     return (shape, random) -> uniform(shape, random, limit);

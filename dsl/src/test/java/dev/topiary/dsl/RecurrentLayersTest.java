@@ -1,0 +1,164 @@
+package dev.topiary.dsl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.topiary.dsl.config.ModelConfig;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.Bidirectional;
+import dev.topiary.dsl.layers.Dense;
+import dev.topiary.dsl.layers.Embedding;
+import dev.topiary.dsl.layers.GlobalPooling1D;
+import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.Recurrent;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Fit;
+import dev.topiary.dsl.training.Loss;
+import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.dsl.training.ProgressSink;
+import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.schedule.ConstantSparsity;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class RecurrentLayersTest {
+  private static final Compile MSE = Compile.of(Optimizer.adam(0.01f), Loss.meanSquaredError()).seed(4);
+
+  static HostArray tokens(long seed, int n, int steps, int vocabulary) {
+    Random r = new Random(seed);
+    float[] ids = new float[n * steps];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = r.nextInt(vocabulary);
+    }
+    return HostArray.of(ids, n, steps);
+  }
+
+  @Test
+  void lstmFollowsKerasGateOrderAndEquations() {
+    HostArray x = HostArray.of(new float[] {0.5f, -1f, 0.25f, 2f, -0.5f, 0.75f}, 1, 3, 2);
+    Random r = new Random(2);
+    float[] k = new float[2 * 8];
+    float[] rk = new float[2 * 8];
+    float[] b = new float[8];
+    for (float[] a : new float[][] {k, rk, b}) {
+      for (int i = 0; i < a.length; i++) {
+        a[i] = (float) r.nextGaussian() * 0.5f;
+      }
+    }
+    Map<String, HostArray> w = new LinkedHashMap<>();
+    w.put("lstm_kernel", HostArray.of(k, 2, 8));
+    w.put("lstm_recurrent_kernel", HostArray.of(rk, 2, 8));
+    w.put("lstm_bias", HostArray.of(b, 8));
+    float[] out;
+    try (Model m = Sequential.of(Input.of(3, 2), Recurrent.lstm(2).returnSequences(true)).compile(MSE)) {
+      m.setWeights(w);
+      out = m.predict(x).floats();
+    }
+    double[] h = new double[2];
+    double[] c = new double[2];
+    float[] in = x.floats();
+    for (int t = 0; t < 3; t++) {
+      double[] z = new double[8];
+      for (int j = 0; j < 8; j++) {
+        z[j] = b[j];
+        for (int f = 0; f < 2; f++) {
+          z[j] += in[t * 2 + f] * k[f * 8 + j];
+        }
+        for (int u = 0; u < 2; u++) {
+          z[j] += h[u] * rk[u * 8 + j];
+        }
+      }
+      for (int u = 0; u < 2; u++) {
+        double i = sigmoid(z[u]);
+        double f = sigmoid(z[2 + u]);
+        double g = Math.tanh(z[4 + u]);
+        double o = sigmoid(z[6 + u]);
+        c[u] = f * c[u] + i * g;
+        h[u] = o * Math.tanh(c[u]);
+      }
+      for (int u = 0; u < 2; u++) {
+        assertThat(out[t * 2 + u]).as("step %d unit %d", t, u).isCloseTo((float) h[u], within(1e-5f));
+      }
+    }
+  }
+
+  private static double sigmoid(double v) {
+    return 1 / (1 + Math.exp(-v));
+  }
+
+  @Test
+  void recurrentKernelsStartOrthogonalAndLstmForgetBiasAtOne() {
+    try (Model m = Sequential.of(Input.of(4, 3), Recurrent.lstm(5)).compile(MSE)) {
+      float[] r = m.weights().get("lstm_recurrent_kernel").floats(); // [5, 20], rows orthonormal
+      for (int a = 0; a < 5; a++) {
+        for (int b = 0; b < 5; b++) {
+          double dot = 0;
+          for (int j = 0; j < 20; j++) {
+            dot += r[a * 20 + j] * r[b * 20 + j];
+          }
+          assertThat(dot).isCloseTo(a == b ? 1 : 0, within(1e-5));
+        }
+      }
+      assertThat(m.weights().get("lstm_bias").floats()).containsExactly(
+          0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+  }
+
+  @Test
+  void everyRecurrentWeightPrunesToItsExactTargetAndStripKeepsOutputs() {
+    ModelSpec spec = Sequential.of(Input.of(12),
+        Embedding.of(40, 8),
+        Bidirectional.of(Recurrent.lstm(6).returnSequences(true)),
+        Recurrent.gru(5).returnSequences(true),
+        Recurrent.simpleRnn(4),
+        Dense.of(2)).prunedWith(PruningSpec.of(ConstantSparsity.of(0.6, 0, -1, 2)));
+    assertThat(spec.prunedWeights().keySet()).containsExactly("embedding_embeddings",
+        "bidirectional_forward_kernel", "bidirectional_forward_recurrent_kernel", "bidirectional_backward_kernel",
+        "bidirectional_backward_recurrent_kernel", "gru_kernel", "gru_recurrent_kernel", "simple_rnn_kernel",
+        "simple_rnn_recurrent_kernel", "dense_kernel");
+    HostArray x = tokens(1, 64, 12, 40);
+    HostArray y = HostArray.of(new float[128], 64, 2);
+    try (Model m = spec.compile(MSE)) {
+      m.fit(x, y, Fit.epochs(1).batchSize(16).progress(ProgressSink.silent()));
+      Map<String, HostArray> weights = m.weights();
+      m.sparsity().forEach((name, s) -> {
+        int n = weights.get(name).floats().length;
+        long kept = Math.max(Math.round((float) n * 0.4f), 1); // no ties at this size: exact
+        assertThat(s).as(name).isCloseTo((double) (n - kept) / n, within(1e-6));
+      });
+      // Bias stays dense.
+      assertThat(dev.topiary.ops.Measurements.sparsity(weights.get("gru_bias").floats())).isLessThan(0.1);
+      HostArray before = m.predict(x);
+      try (Model stripped = m.strip()) {
+        assertThat(stripped.predict(x).floats()).containsExactly(before.floats());
+      }
+    }
+    // The definition round-trips through its config.
+    assertThat(ModelConfig.toJson(ModelConfig.fromJson(ModelConfig.toJson(spec), "rnn.json")))
+        .isEqualTo(ModelConfig.toJson(spec));
+  }
+
+  @Test
+  void globalPoolingOverSteps() {
+    HostArray x = HostArray.of(new float[] {1, 2, 3, 4, 5, 0}, 1, 3, 2);
+    try (Model avg = Sequential.of(Input.of(3, 2), GlobalPooling1D.average()).compile(MSE);
+        Model max = Sequential.of(Input.of(3, 2), GlobalPooling1D.max()).compile(MSE)) {
+      assertThat(avg.predict(x).floats()).containsExactly(3, 2);
+      assertThat(max.predict(x).floats()).containsExactly(5, 4);
+    }
+  }
+
+  @Test
+  void wrongRanksAreClearErrors() {
+    assertThatThrownBy(() -> Sequential.of(Input.of(10), Recurrent.lstm(4)))
+        .isInstanceOf(LayerShapeException.class)
+        .hasMessage("a LSTM layer expects input of shape (batch, steps, features) with known steps and features,"
+            + " got (None, 10)");
+    assertThatThrownBy(() -> Sequential.of(Input.of(10, 3), Embedding.of(5, 2)))
+        .hasMessage("a Embedding layer expects input of shape (batch, length) of token ids, got (None, 10, 3)");
+    assertThatThrownBy(() -> Recurrent.gru(0)).hasMessage("GRU units must be >= 1, got 0");
+  }
+}

@@ -133,9 +133,15 @@ public final class MnistPruning {
 
   /** Trains {@code base} dense, then fine-tunes each variant from the dense weights; one row each. */
   public static List<Row> run(ModelSpec base, Idx.Split train, Idx.Split test, Settings s, List<Variant> variants) {
+    return run(base, train, test, s, variants, compile(s.seed()));
+  }
+
+  /** As {@link #run(ModelSpec, Idx.Split, Idx.Split, Settings, List)} with another loss or optimizer. */
+  public static List<Row> run(ModelSpec base, Idx.Split train, Idx.Split test, Settings s, List<Variant> variants,
+      Compile compile) {
     List<Row> rows = new ArrayList<>();
     Map<String, HostArray> denseWeights;
-    try (Model dense = base.compile(compile(s.seed()))) {
+    try (Model dense = base.compile(compile)) {
       long t0 = System.nanoTime();
       dense.fit(train.images(), train.labels(),
           Fit.epochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
@@ -146,7 +152,7 @@ public final class MnistPruning {
     }
     long end = lastPruningStep(train.size(), s);
     for (Variant variant : variants) {
-      try (Model pruned = variant.prune().apply(base, end).compile(compile(s.seed()))) {
+      try (Model pruned = variant.prune().apply(base, end).compile(compile)) {
         pruned.setWeights(denseWeights);
         long t0 = System.nanoTime();
         pruned.fit(train.images(), train.labels(),

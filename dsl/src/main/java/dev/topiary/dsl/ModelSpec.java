@@ -125,17 +125,10 @@ public final class ModelSpec {
     return names;
   }
 
-  /** Keras naming: MaxPooling2D -> max_pooling2d, Conv2D -> conv2d. */
+  /** Keras naming: MaxPooling2D -> max_pooling2d, Conv2DTranspose -> conv2d_transpose, SimpleRNN -> simple_rnn. */
   static String snakeCase(String typeName) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < typeName.length(); i++) {
-      char c = typeName.charAt(i);
-      if (Character.isUpperCase(c) && i > 0 && Character.isLowerCase(typeName.charAt(i - 1))) {
-        b.append('_');
-      }
-      b.append(c);
-    }
-    return b.toString().toLowerCase(Locale.ROOT);
+    String s = typeName.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+    return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
   }
 
   private void validateSharedLayersAndPruning() {

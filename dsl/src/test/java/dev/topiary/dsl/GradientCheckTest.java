@@ -142,4 +142,19 @@ class GradientCheckTest {
         // Average, not max: a 1e-2 probe can move a max across steps, where the numeric slope is meaningless.
         dev.topiary.dsl.layers.GlobalPooling1D.average(), Dense.of(2)), ids, y, Loss.meanSquaredError());
   }
+
+  @Test
+  void convolutionVariantsAndNormalization() {
+    HostArray x = TestData.gaussian(5, 4, 6, 6, 2);
+    HostArray y = TestData.gaussian(6, 4, 2);
+    check(Sequential.of(Input.of(6, 6, 2), dev.topiary.dsl.layers.DepthwiseConv2D.of(3).depthMultiplier(2),
+        dev.topiary.dsl.layers.DepthwiseConv2D.separable(3, 2), dev.topiary.dsl.layers.Conv2DTranspose.of(2, 2).strides(2),
+        Flatten.of(), Dense.of(2)), x, y, Loss.meanSquaredError());
+    check(Sequential.of(Input.of(5), Dense.of(6, Activation.TANH), dev.topiary.dsl.layers.LayerNormalization.of(),
+        Dense.of(2)), TestData.gaussian(8, 4, 5), y, Loss.meanSquaredError());
+    check(Sequential.of(Input.of(6, 3), dev.topiary.dsl.layers.Conv1D.of(4, 3).activation(Activation.TANH),
+        dev.topiary.dsl.layers.Reshaping.upSampling1d(2), dev.topiary.dsl.layers.Reshaping.averagePooling1d(2),
+        dev.topiary.dsl.layers.Reshaping.permute(2, 1), Flatten.of(), Dense.of(2)),
+        TestData.gaussian(7, 4, 6, 3), y, Loss.meanSquaredError());
+  }
 }

@@ -27,5 +27,12 @@ public final class BuiltInLayers {
       ConfigRegistry.registerLayer(kind.typeName, s -> Recurrent.fromConfig(kind, s));
     }
     ConfigRegistry.registerLayer("Bidirectional", Bidirectional::fromConfig);
+    Merge.register();
+    ConfigRegistry.registerLayer("Conv1D", Conv1D::fromConfig);
+    ConfigRegistry.registerLayer("DepthwiseConv2D", DepthwiseConv2D::fromConfig);
+    ConfigRegistry.registerLayer("SeparableConv2D", DepthwiseConv2D::fromConfig);
+    ConfigRegistry.registerLayer("Conv2DTranspose", Conv2DTranspose::fromConfig);
+    ConfigRegistry.registerLayer("LayerNormalization", LayerNormalization::fromConfig);
+    Reshaping.register();
   }
 }

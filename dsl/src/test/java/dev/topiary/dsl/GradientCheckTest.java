@@ -35,10 +35,14 @@ class GradientCheckTest {
   private static final float EPS = 1e-2f;
 
   private static void check(ModelSpec spec, HostArray x, HostArray y, Loss loss) {
+    check(spec, List.of(x), y, loss);
+  }
+
+  private static void check(ModelSpec spec, List<HostArray> x, HostArray y, Loss loss) {
     Compile compile = Compile.of(Optimizer.sgd(1f), loss).seed(7);
     try (GraphModel model = (GraphModel) spec.compile(compile)) {
       Map<String, HostArray> before = model.weights();
-      model.fit(x, y, Fit.epochs(1).batchSize(x.examples()).shuffle(false).progress(ProgressSink.silent()));
+      model.fit(x, List.of(y), Fit.epochs(1).batchSize(x.get(0).examples()).shuffle(false).progress(ProgressSink.silent()));
       Map<String, HostArray> after = model.weights();
       model.setWeights(before);
       Random pick = new Random(3);
@@ -61,13 +65,13 @@ class GradientCheckTest {
   }
 
   private static double lossWith(GraphModel model, Map<String, HostArray> base, String name, int index, float delta,
-      HostArray x, HostArray y) {
+      List<HostArray> x, HostArray y) {
     Map<String, HostArray> w = new HashMap<>(base);
     float[] v = base.get(name).floats();
     v[index] += delta;
     w.put(name, HostArray.of(v, base.get(name).shape()));
     model.setWeights(w);
-    return model.trainingLoss(List.of(x), List.of(y));
+    return model.trainingLoss(x, List.of(y));
   }
 
   @Test
@@ -156,5 +160,12 @@ class GradientCheckTest {
         dev.topiary.dsl.layers.Reshaping.upSampling1d(2), dev.topiary.dsl.layers.Reshaping.averagePooling1d(2),
         dev.topiary.dsl.layers.Reshaping.permute(2, 1), Flatten.of(), Dense.of(2)),
         TestData.gaussian(7, 4, 6, 3), y, Loss.meanSquaredError());
+  }
+
+  @Test
+  void attentionAndTimeDistributed() {
+    check(AttentionLayersTest.crossAttention().withoutPruning(),
+        List.of(TestData.gaussian(1, 4, 4, 6), TestData.gaussian(2, 4, 5, 3)), TestData.gaussian(3, 4),
+        Loss.meanSquaredError());
   }
 }

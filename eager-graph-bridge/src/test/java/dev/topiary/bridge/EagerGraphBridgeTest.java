@@ -215,4 +215,33 @@ class EagerGraphBridgeTest {
     Node in = Input.of(4);
     return Functional.of(in, Dense.of(3).apply(Dense.of(5, Activation.RELU).prunable(ConstantSparsity.of(0.5, 0)).apply(in)));
   }
+
+  /** The sequence layers (Embedding, recurrent, attention, 1-D convolution...) run eagerly with graph numbers. */
+  @Test
+  void eagerExecutionMatchesGraphForSequenceLayers() {
+    Node tokens = Input.of(7);
+    Node x = dev.topiary.dsl.layers.Embedding.of(30, 6).apply(tokens);
+    x = dev.topiary.dsl.layers.Bidirectional.of(dev.topiary.dsl.layers.Recurrent.lstm(4).returnSequences(true)
+        .prunable(ConstantSparsity.of(0.5, 0, -1, 2))).apply(x);
+    x = dev.topiary.dsl.layers.Recurrent.gru(5).returnSequences(true).apply(x);
+    x = dev.topiary.dsl.layers.MultiHeadAttention.of(2, 3).apply(x);
+    x = dev.topiary.dsl.layers.LayerNormalization.of().apply(x);
+    x = dev.topiary.dsl.layers.Conv1D.of(4, 3).apply(x);
+    x = dev.topiary.dsl.layers.TimeDistributed.of(Dense.of(3)).apply(x);
+    Node out = Dense.of(3).apply(dev.topiary.dsl.layers.GlobalPooling1D.average().apply(
+        dev.topiary.dsl.layers.Recurrent.simpleRnn(3).returnSequences(true).apply(x)));
+    ModelSpec spec = Functional.of(tokens, out);
+    Random r = new Random(4);
+    float[] ids = new float[24 * 7];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = r.nextInt(30);
+    }
+    HostArray in = HostArray.of(ids, 24, 7);
+    try (Model graph = spec.compile(COMPILE)) {
+      graph.fit(in, labels(3, 24), FIT);
+      try (EagerModel eager = EagerModel.from(graph)) {
+        assertClose(eager.predict(in).floats(), graph.predict(in).floats());
+      }
+    }
+  }
 }

@@ -56,7 +56,8 @@ public final class ConfigRegistry {
     SCHEDULES.put(name, new ScheduleCodec<>(type, write, read));
   }
 
-  static Layer readLayer(String typeName, Settings settings) {
+  /** A layer of a registered type from its settings (for wrappers that hold an inner layer). */
+  public static Layer readLayer(String typeName, Settings settings) {
     Function<Settings, Layer> factory = LAYERS.get(typeName);
     if (factory == null) {
       throw new IllegalArgumentException("unknown layer type '" + typeName + "'; register custom layers with"

@@ -287,6 +287,7 @@ final class GraphModel implements Model {
   }
 
   private Op createTrainStep(Pass training) {
+    dev.topiary.dsl.training.Gradients.ensureRegistered();
     List<String> names = new ArrayList<>();
     List<Output<?>> reads = new ArrayList<>();
     for (Layer layer : spec.layers()) {

@@ -146,4 +146,24 @@ class MoreLayersTest {
       assertThat(m.sparsity()).containsEntry("dense_kernel", 0.5);
     }
   }
+
+  @Test
+  void conv3dPrunesExactlyAndPooling3dShapes() {
+    ModelSpec spec = Sequential.of(Input.of(6, 6, 6, 2),
+        dev.topiary.dsl.layers.Volumetric.conv3d(4, 3).prunable(ConstantSparsity.of(0.75, 0, -1, 2)),
+        dev.topiary.dsl.layers.Volumetric.maxPooling3d(2), dev.topiary.dsl.layers.Volumetric.globalMaxPooling3d(),
+        Dense.of(2));
+    assertThat(spec.nodes().get(2).shape().asArray()).containsExactly(-1, 2, 2, 2, 4);
+    HostArray x = TestData.gaussian(1, 16, 6, 6, 6, 2);
+    try (Model m = spec.compile(MSE)) {
+      m.fit(x, TestData.gaussian(2, 16, 2), Fit.epochs(1).batchSize(8).progress(ProgressSink.silent()));
+      assertThat(m.sparsity().get("conv3d_kernel")).isCloseTo(1 - 54.0 / 216, within(1e-6));
+      float[] before = m.predict(x).floats();
+      try (Model stripped = m.strip()) {
+        assertThat(stripped.predict(x).floats()).containsExactly(before);
+      }
+    }
+    assertThat(ModelConfig.toJson(ModelConfig.fromJson(ModelConfig.toJson(spec), "3d.json")))
+        .isEqualTo(ModelConfig.toJson(spec));
+  }
 }

@@ -34,6 +34,7 @@ public final class BuiltInLayers {
     ConfigRegistry.registerLayer("Conv2DTranspose", Conv2DTranspose::fromConfig);
     ConfigRegistry.registerLayer("LayerNormalization", LayerNormalization::fromConfig);
     Reshaping.register();
+    Volumetric.register();
     ConfigRegistry.registerLayer("MultiHeadAttention", MultiHeadAttention::fromConfig);
     ConfigRegistry.registerLayer("TimeDistributed", TimeDistributed::fromConfig);
   }

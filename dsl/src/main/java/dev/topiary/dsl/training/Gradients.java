@@ -7,16 +7,18 @@ import org.tensorflow.op.nn.SparseSoftmaxCrossEntropyWithLogits;
 import org.tensorflow.types.TFloat32;
 
 /**
- * Gradients that TF Java 1.1 lacks, registered once per process. SparseSoftmaxCrossEntropyWithLogits:
+ * Gradients that TF Java 1.1 lacks, registered once per process. Conv3D (see below) and
+ * SparseSoftmaxCrossEntropyWithLogits:
  * d loss / d logits = upstream[:, None] * backprop (the op's second output); labels get zeros.
  */
-final class Gradients {
+public final class Gradients {
   private static boolean registered;
 
   private Gradients() {}
 
   @SuppressWarnings("unchecked")
-  static synchronized void ensureRegistered() {
+  /** Registers the missing gradients once; called before any gradient is built. */
+  public static synchronized void ensureRegistered() {
     if (registered) {
       return;
     }
@@ -26,6 +28,21 @@ final class Gradients {
       Operand<TFloat32> logitsGrad = tf.math.mul(tf.expandDims(lossGrad, tf.constant(-1)), backprop);
       // TF Java needs an operand for every input; integer labels get zeros, which nothing consumes.
       return Arrays.asList(logitsGrad, tf.zerosLike(op.input(1)));
+    });
+    // Conv3D: d/d input = Conv3DBackpropInputV2, d/d filter = Conv3DBackpropFilterV2, same attributes.
+    TensorFlow.registerCustomGradient(org.tensorflow.op.nn.Conv3d.OP_NAME, (tf, op, upstream) -> {
+      Operand<TFloat32> input = (Operand<TFloat32>) (Operand<?>) op.input(0);
+      Operand<TFloat32> filter = (Operand<TFloat32>) (Operand<?>) op.input(1);
+      Operand<TFloat32> grad = (Operand<TFloat32>) upstream.get(0);
+      java.util.List<Long> strides = java.util.Arrays.stream(op.attributes().getAttrIntList("strides")).boxed().toList();
+      java.util.List<Long> dilations =
+          java.util.Arrays.stream(op.attributes().getAttrIntList("dilations")).boxed().toList();
+      String padding = op.attributes().getAttrString("padding");
+      Operand<TFloat32> dInput = tf.nn.conv3dBackpropInput(tf.shape(input), filter, grad, strides, padding,
+          org.tensorflow.op.nn.Conv3dBackpropInput.dilations(dilations));
+      Operand<TFloat32> dFilter = tf.nn.conv3dBackpropFilter(input, tf.shape(filter), grad, strides, padding,
+          org.tensorflow.op.nn.Conv3dBackpropFilter.dilations(dilations));
+      return Arrays.asList(dInput, dFilter);
     });
     registered = true;
   }

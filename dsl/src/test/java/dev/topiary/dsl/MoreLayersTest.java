@@ -48,6 +48,14 @@ class MoreLayersTest {
     assertThat(run(Functional.of(List.of(a, b), List.of(Merge.maximum().apply(a, b))), x, y)).containsExactly(4, 5, 3);
     assertThat(run(Functional.of(List.of(a, b), List.of(Merge.minimum().apply(a, b))), x, y)).containsExactly(1, 2, -2);
     assertThatThrownBy(() -> Merge.subtract().apply(a, b, a)).hasMessageContaining("takes 2 input(s), got 3");
+    assertThat(run(Functional.of(List.of(a, b), List.of(dev.topiary.dsl.layers.Dot.of().apply(a, b))), x, y))
+        .containsExactly(4 + 10 - 6);
+    float cosine = run(Functional.of(List.of(a, b), List.of(dev.topiary.dsl.layers.Dot.cosine().apply(a, b))), x, y)[0];
+    assertThat(cosine).isCloseTo((float) (8 / (Math.sqrt(30) * Math.sqrt(29))), within(1e-6f));
+    Node s1 = Input.of(2, 3);
+    Node s2 = Input.of(4, 3);
+    assertThat(dev.topiary.dsl.layers.Dot.of().apply(s1, s2).shape().asArray()).containsExactly(-1, 2, 4);
+    assertThatThrownBy(() -> dev.topiary.dsl.layers.Dot.of().apply(a, Input.of(4))).hasMessageContaining("equal last axes");
   }
 
   @Test

@@ -35,6 +35,7 @@ public final class BuiltInLayers {
     ConfigRegistry.registerLayer("LayerNormalization", LayerNormalization::fromConfig);
     Reshaping.register();
     Volumetric.register();
+    ConfigRegistry.registerLayer("Dot", Dot::fromConfig);
     ConfigRegistry.registerLayer("MultiHeadAttention", MultiHeadAttention::fromConfig);
     ConfigRegistry.registerLayer("TimeDistributed", TimeDistributed::fromConfig);
   }

@@ -109,7 +109,7 @@ public final class Conv1D extends BaseLayer<Conv1D> {
 
   static Conv1D fromConfig(Settings s) {
     return Conv1D.of(s.getInt("filters"), s.getInt("kernel_size")).strides(s.getInt("strides"))
-        .dilation(s.getInt("dilation")).padding(Padding.valueOf(s.getString("padding").toUpperCase(java.util.Locale.ROOT)))
+        .dilation(s.getInt("dilation")).padding(Padding.parse(s.getString("padding")))
         .activation(Activation.parse(s.getString("activation")));
   }
 }

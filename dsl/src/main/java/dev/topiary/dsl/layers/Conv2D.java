@@ -166,7 +166,7 @@ public class Conv2D extends BaseLayer<Conv2D> {
       throw new IllegalArgumentException(s.owner() + ": kernel_size and strides need 2 values each");
     }
     return Conv2D.of(s.getInt("filters"), (int) k[0], (int) k[1]).strides((int) st[0], (int) st[1])
-        .dilation(s.getInt("dilation")).padding(Padding.valueOf(s.getString("padding").toUpperCase(java.util.Locale.ROOT)))
+        .dilation(s.getInt("dilation")).padding(Padding.parse(s.getString("padding")))
         .activation(Activation.parse(s.getString("activation"))).useBias(s.getBoolean("use_bias"));
   }
 }

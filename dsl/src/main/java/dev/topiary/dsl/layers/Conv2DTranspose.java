@@ -103,7 +103,7 @@ public final class Conv2DTranspose extends BaseLayer<Conv2DTranspose> {
 
   static Conv2DTranspose fromConfig(Settings s) {
     return Conv2DTranspose.of(s.getInt("filters"), s.getInt("kernel_size")).strides(s.getInt("strides"))
-        .padding(Padding.valueOf(s.getString("padding").toUpperCase(java.util.Locale.ROOT)))
+        .padding(Padding.parse(s.getString("padding")))
         .activation(Activation.parse(s.getString("activation")));
   }
 }

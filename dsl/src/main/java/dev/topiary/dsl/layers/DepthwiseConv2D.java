@@ -145,7 +145,7 @@ public final class DepthwiseConv2D extends BaseLayer<DepthwiseConv2D> {
 
   static DepthwiseConv2D fromConfig(Settings s) {
     return new DepthwiseConv2D(null, null, s.getInt("kernel_size"), s.getInt("depth_multiplier"), s.getInt("strides"),
-        Padding.valueOf(s.getString("padding").toUpperCase(java.util.Locale.ROOT)),
+        Padding.parse(s.getString("padding")),
         Activation.parse(s.getString("activation")), s.getInt("filters"), s.getBoolean("prune_depthwise_kernel"));
   }
 }

@@ -7,7 +7,17 @@ public enum Padding {
   /** Zero padding so that the output has ceil(input / stride) positions. */
   SAME;
 
-  String tfName() {
-    return name();
+  /**
+   * Parses {@code "valid"} / {@code "same"} (any case), as written in configs.
+   *
+   * @throws IllegalArgumentException for any other value
+   */
+  public static Padding parse(String name) {
+    for (Padding p : values()) {
+      if (p.name().equalsIgnoreCase(name)) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException("unknown padding '" + name + "', expected valid or same");
   }
 }

@@ -108,6 +108,6 @@ public final class Pooling2D extends BaseLayer<Pooling2D> {
       throw new IllegalArgumentException(s.owner() + ": pool_size and strides need 2 values each");
     }
     return new Pooling2D(null, kind, (int) p[0], (int) p[1], (int) st[0], (int) st[1],
-        Padding.valueOf(s.getString("padding").toUpperCase(java.util.Locale.ROOT)));
+        Padding.parse(s.getString("padding")));
   }
 }

@@ -155,7 +155,7 @@ public final class Volumetric extends BaseLayer<Volumetric> {
     for (String t : new String[] {"Conv3D", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
         "GlobalMaxPooling3D", "ZeroPadding3D"}) {
       dev.topiary.dsl.config.ConfigRegistry.registerLayer(t, s -> new Volumetric(null, null, t, s.getInt("size"),
-          s.getInt("filters"), s.getInt("strides"), Padding.valueOf(s.getString("padding").toUpperCase(java.util.Locale.ROOT)),
+          s.getInt("filters"), s.getInt("strides"), Padding.parse(s.getString("padding")),
           Activation.parse(s.getString("activation"))));
     }
   }

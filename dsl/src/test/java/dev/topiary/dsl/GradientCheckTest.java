@@ -160,6 +160,8 @@ class GradientCheckTest {
         dev.topiary.dsl.layers.Reshaping.upSampling1d(2), dev.topiary.dsl.layers.Reshaping.averagePooling1d(2),
         dev.topiary.dsl.layers.Reshaping.permute(2, 1), Flatten.of(), Dense.of(2)),
         TestData.gaussian(7, 4, 6, 3), y, Loss.meanSquaredError());
+    check(Sequential.of(Input.of(6, 3), dev.topiary.dsl.layers.SeparableConv1D.of(4, 3).activation(Activation.TANH),
+        Flatten.of(), Dense.of(2)), TestData.gaussian(11, 4, 6, 3), y, Loss.meanSquaredError());
   }
 
   @Test

@@ -116,10 +116,12 @@ class MoreLayersTest {
     x = Flatten.of().apply(x);
     x = Dense.of(12).apply(x);
     x = Conv1D.of(5, 3).prunable(half).apply(Reshaping.repeatVector(6).apply(x));
+    x = dev.topiary.dsl.layers.SeparableConv1D.of(4, 2).prunable(half).apply(x);
     Node out = Dense.of(2).apply(Flatten.of().apply(x));
     ModelSpec spec = Functional.of(in, out);
     assertThat(spec.prunedWeights().keySet()).containsExactly("depthwise_conv2d_depthwise_kernel",
-        "separable_conv2d_pointwise_kernel", "conv2d_transpose_kernel", "conv1d_kernel");
+        "separable_conv2d_pointwise_kernel", "conv2d_transpose_kernel", "conv1d_kernel",
+        "separable_conv1d_pointwise_kernel");
     assertThat(DepthwiseConv2D.of(3).prunableWeights()).isEmpty();
     HostArray data = TestData.gaussian(2, 32, 8, 8, 3);
     HostArray y = TestData.gaussian(3, 32, 2);

@@ -36,6 +36,7 @@ public final class BuiltInLayers {
     Reshaping.register();
     Volumetric.register();
     ConfigRegistry.registerLayer("Dot", Dot::fromConfig);
+    ConfigRegistry.registerLayer("SeparableConv1D", SeparableConv1D::fromConfig);
     ConfigRegistry.registerLayer("MultiHeadAttention", MultiHeadAttention::fromConfig);
     ConfigRegistry.registerLayer("TimeDistributed", TimeDistributed::fromConfig);
   }

@@ -177,6 +177,7 @@ class GradientCheckTest {
     check(Sequential.of(Input.of(5, 5, 5, 2), dev.topiary.dsl.layers.Volumetric.zeroPadding3d(1),
         dev.topiary.dsl.layers.Volumetric.conv3d(3, 3).strides(2).activation(Activation.TANH),
         dev.topiary.dsl.layers.Volumetric.averagePooling3d(2), dev.topiary.dsl.layers.Volumetric.conv3d(2, 1),
+        dev.topiary.dsl.layers.Volumetric.conv3dTranspose(2, 2).strides(2),
         dev.topiary.dsl.layers.Volumetric.globalAveragePooling3d(), Dense.of(2)),
         TestData.gaussian(9, 3, 5, 5, 5, 2), TestData.gaussian(10, 3, 2), Loss.meanSquaredError());
   }

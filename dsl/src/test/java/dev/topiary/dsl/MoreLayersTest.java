@@ -161,13 +161,15 @@ class MoreLayersTest {
   void conv3dPrunesExactlyAndPooling3dShapes() {
     ModelSpec spec = Sequential.of(Input.of(6, 6, 6, 2),
         dev.topiary.dsl.layers.Volumetric.conv3d(4, 3).prunable(ConstantSparsity.of(0.75, 0, -1, 2)),
-        dev.topiary.dsl.layers.Volumetric.maxPooling3d(2), dev.topiary.dsl.layers.Volumetric.globalMaxPooling3d(),
-        Dense.of(2));
+        dev.topiary.dsl.layers.Volumetric.maxPooling3d(2),
+        dev.topiary.dsl.layers.Volumetric.conv3dTranspose(3, 2).strides(2).prunable(ConstantSparsity.of(0.75, 0, -1, 2)),
+        dev.topiary.dsl.layers.Volumetric.globalMaxPooling3d(), Dense.of(2));
     assertThat(spec.nodes().get(2).shape().asArray()).containsExactly(-1, 2, 2, 2, 4);
     HostArray x = TestData.gaussian(1, 16, 6, 6, 6, 2);
     try (Model m = spec.compile(MSE)) {
       m.fit(x, TestData.gaussian(2, 16, 2), Fit.epochs(1).batchSize(8).progress(ProgressSink.silent()));
       assertThat(m.sparsity().get("conv3d_kernel")).isCloseTo(1 - 54.0 / 216, within(1e-6));
+      assertThat(m.sparsity().get("conv3d_transpose_kernel")).isCloseTo(1 - 24.0 / 96, within(1e-6));
       float[] before = m.predict(x).floats();
       try (Model stripped = m.strip()) {
         assertThat(stripped.predict(x).floats()).containsExactly(before);

@@ -12,7 +12,8 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * 3-D layers over {@code (batch, depth, height, width, channels)}: Conv3D (cubic kernel, prunable
- * {@code kernel [k, k, k, in, filters]}; its gradient, missing from TF Java, is registered by Topiary),
+ * {@code kernel [k, k, k, in, filters]}) and Conv3DTranspose (their gradients, missing from TF Java, are
+ * registered by Topiary),
  * MaxPooling3D / AveragePooling3D (window = stride), GlobalAveragePooling3D / GlobalMaxPooling3D and
  * ZeroPadding3D.
  */
@@ -43,6 +44,11 @@ public final class Volumetric extends BaseLayer<Volumetric> {
     return new Volumetric(null, null, "Conv3D", kernelSize, filters, 1, Padding.VALID, Activation.LINEAR);
   }
 
+  /** Keras' Conv3DTranspose: kernel {@code [k, k, k, filters, in]} (prunable), output (in - 1) * stride + k. */
+  public static Volumetric conv3dTranspose(int filters, int kernelSize) {
+    return new Volumetric(null, null, "Conv3DTranspose", kernelSize, filters, 1, Padding.VALID, Activation.LINEAR);
+  }
+
   public static Volumetric maxPooling3d(int size) {
     return new Volumetric(null, null, "MaxPooling3D", size, 0, size, Padding.VALID, Activation.LINEAR);
   }
@@ -63,7 +69,7 @@ public final class Volumetric extends BaseLayer<Volumetric> {
     return new Volumetric(null, null, "ZeroPadding3D", padding, 0, 1, Padding.VALID, Activation.LINEAR);
   }
 
-  /** Conv3D only. */
+  /** Convolutions only (Conv3D, Conv3DTranspose). */
   public Volumetric strides(int stride) {
     return new Volumetric(name(), pruning().orElse(null), type, size, filters, stride, padding, activation);
   }
@@ -88,7 +94,7 @@ public final class Volumetric extends BaseLayer<Volumetric> {
 
   @Override
   public Set<String> prunableWeights() {
-    return type.equals("Conv3D") ? Set.of("kernel") : Set.of();
+    return type.startsWith("Conv3D") ? Set.of("kernel") : Set.of();
   }
 
   @Override
@@ -107,6 +113,12 @@ public final class Volumetric extends BaseLayer<Volumetric> {
           out[4] = filters;
         }
       }
+      case "Conv3DTranspose" -> {
+        for (int i = 1; i <= 3; i++) {
+          out[i] = padding == Padding.SAME ? in[i] * stride : (in[i] - 1) * stride + size;
+        }
+        out[4] = filters;
+      }
       case "GlobalAveragePooling3D", "GlobalMaxPooling3D" -> out = new long[] {in[0], in[4]};
       case "ZeroPadding3D" -> {
         for (int i = 1; i <= 3; i++) {
@@ -120,10 +132,12 @@ public final class Volumetric extends BaseLayer<Volumetric> {
 
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
-    if (!type.equals("Conv3D")) {
-      return List.of();
-    }
-    return WeightSpec.kernelAndBias(Shape.of(size, size, size, inputShapes.get(0).get(4), filters), filters, true);
+    long channels = inputShapes.get(0).get(4);
+    return switch (type) {
+      case "Conv3D" -> WeightSpec.kernelAndBias(Shape.of(size, size, size, channels, filters), filters, true);
+      case "Conv3DTranspose" -> WeightSpec.kernelAndBias(Shape.of(size, size, size, filters, channels), filters, true);
+      default -> List.of();
+    };
   }
 
   @Override
@@ -135,6 +149,14 @@ public final class Volumetric extends BaseLayer<Volumetric> {
     return switch (type) {
       case "Conv3D" -> activation.apply(tf, tf.nn.biasAdd(
           tf.nn.conv3d(x, context.weight("kernel"), strides, padding.name()), context.weight("bias")));
+      case "Conv3DTranspose" -> {
+        long[] out = outputShape(List.of(x.shape())).asArray();
+        var batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+        var sizes = tf.concat(List.of(batch, tf.constant(new int[] {(int) out[1], (int) out[2], (int) out[3], filters})),
+            tf.constant(0));
+        yield activation.apply(tf, tf.nn.biasAdd(
+            tf.nn.conv3dBackpropInput(sizes, context.weight("kernel"), x, strides, padding.name()), context.weight("bias")));
+      }
       case "MaxPooling3D" -> tf.nn.maxPool3d(x, window, strides, padding.name());
       case "AveragePooling3D" -> tf.nn.avgPool3d(x, window, strides, padding.name());
       case "GlobalAveragePooling3D" -> tf.math.mean(x, tf.constant(new int[] {1, 2, 3}));
@@ -152,7 +174,7 @@ public final class Volumetric extends BaseLayer<Volumetric> {
   }
 
   static void register() {
-    for (String t : new String[] {"Conv3D", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
+    for (String t : new String[] {"Conv3D", "Conv3DTranspose", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
         "GlobalMaxPooling3D", "ZeroPadding3D"}) {
       dev.topiary.dsl.config.ConfigRegistry.registerLayer(t, s -> new Volumetric(null, null, t, s.getInt("size"),
           s.getInt("filters"), s.getInt("strides"), Padding.parse(s.getString("padding")),

@@ -44,6 +44,18 @@ public final class Gradients {
           org.tensorflow.op.nn.Conv3dBackpropFilter.dilations(dilations));
       return Arrays.asList(dInput, dFilter);
     });
+    // Conv3DBackpropInputV2 (the forward op of Conv3DTranspose): d/d filter = Conv3DBackpropFilterV2 with
+    // the upstream gradient as input and the op's input as out_backprop; d/d out_backprop = Conv3D.
+    TensorFlow.registerCustomGradient(org.tensorflow.op.nn.Conv3dBackpropInput.OP_NAME, (tf, op, upstream) -> {
+      Operand<TFloat32> filter = (Operand<TFloat32>) (Operand<?>) op.input(1);
+      Operand<TFloat32> x = (Operand<TFloat32>) (Operand<?>) op.input(2);
+      Operand<TFloat32> grad = (Operand<TFloat32>) upstream.get(0);
+      java.util.List<Long> strides = java.util.Arrays.stream(op.attributes().getAttrIntList("strides")).boxed().toList();
+      String padding = op.attributes().getAttrString("padding");
+      Operand<TFloat32> dFilter = tf.nn.conv3dBackpropFilter(grad, tf.shape(filter), x, strides, padding);
+      Operand<TFloat32> dX = tf.nn.conv3d(grad, filter, strides, padding);
+      return Arrays.asList(tf.zerosLike(op.input(0)), dFilter, dX);
+    });
     registered = true;
   }
 

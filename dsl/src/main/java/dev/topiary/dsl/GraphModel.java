@@ -179,35 +179,29 @@ final class GraphModel implements Model {
     }
 
     List<Operand<TFloat32>> run(List<? extends Operand<TFloat32>> inputs) {
-      Map<Node, Operand<TFloat32>> values = new java.util.IdentityHashMap<>();
-      for (int i = 0; i < spec.inputs().size(); i++) {
-        values.put(spec.inputs().get(i), inputs.get(i));
-      }
-      Map<Layer, Integer> calls = new java.util.IdentityHashMap<>();
-      for (Node n : spec.nodes()) {
-        if (n.isInput()) {
-          continue;
-        }
-        Layer layer = n.layer();
+      List<Operand<TFloat32>> values = spec.forward(inputs, (layer, call, mask) -> {
         String layerName = spec.layerName(layer);
-        int call = calls.merge(layer, 1, Integer::sum) - 1;
         Ops scope = tf.withSubScope(tf.scope().makeUnique(
             (training ? "train_" : "infer_") + layerName + (call == 0 ? "" : "_call" + call)));
-        List<Operand<TFloat32>> in = n.inputs().stream().map(values::get).toList();
-        values.put(n, layer.call(context(scope, layer, layerName), in));
-      }
+        return context(scope, layer, layerName, mask);
+      });
       List<Operand<TFloat32>> outputs = new ArrayList<>();
       for (int i = 0; i < spec.outputs().size(); i++) {
         // An identity per output: a model whose output is an input must not fetch what it feeds.
         String name = tf.scope().makeUnique((training ? "train_output_" : "output_") + i);
-        outputs.add(tf.withName(name).identity(values.get(spec.outputs().get(i))));
+        outputs.add(tf.withName(name).identity(values.get(i)));
       }
       return outputs;
     }
 
-    private LayerContext context(Ops scope, Layer layer, String layerName) {
+    private LayerContext context(Ops scope, Layer layer, String layerName, @Nullable Operand<org.tensorflow.types.TBool> mask) {
       long seed = Seeds.mix(compile.seed(), layerName);
       return new LayerContext() {
+        @Override
+        public @Nullable Operand<org.tensorflow.types.TBool> inputMask() {
+          return mask;
+        }
+
         @Override
         public Ops tf() {
           return scope;

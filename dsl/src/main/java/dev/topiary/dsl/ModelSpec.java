@@ -1,6 +1,7 @@
 package dev.topiary.dsl;
 
 import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.ops.PruningSpec;
@@ -316,6 +317,47 @@ public final class ModelSpec {
   /** This model without any pruning: what {@link Model#strip()} builds. */
   public ModelSpec withoutPruning() {
     return mapLayers(l -> l.pruning().isPresent() ? l.withoutPruning() : l);
+  }
+
+  /** Makes the context each layer call builds with. */
+  @FunctionalInterface
+  public interface ContextFactory {
+    /**
+     * The context for the {@code call}-th application (0 first) of {@code layer}, whose first input
+     * carries {@code inputMask} (or null).
+     */
+    LayerContext create(Layer layer, int call, org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> inputMask);
+  }
+
+  /**
+   * Builds the forward pass of this model on {@code inputs} (one per model input), layer by layer in
+   * dependency order, carrying masks between layers; returns one operand per model output. Graph and
+   * eager models build through this one traversal.
+   */
+  public List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> forward(
+      List<? extends org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs, ContextFactory contexts) {
+    Map<Node, org.tensorflow.Operand<org.tensorflow.types.TFloat32>> values = new IdentityHashMap<>();
+    Map<Node, org.tensorflow.Operand<org.tensorflow.types.TBool>> masks = new IdentityHashMap<>();
+    for (int i = 0; i < this.inputs.size(); i++) {
+      values.put(this.inputs.get(i), inputs.get(i));
+    }
+    Map<Layer, Integer> calls = new IdentityHashMap<>();
+    for (Node n : order) {
+      if (n.isInput()) {
+        continue;
+      }
+      Layer layer = n.layer();
+      int call = calls.merge(layer, 1, Integer::sum) - 1;
+      org.tensorflow.Operand<org.tensorflow.types.TBool> mask = masks.get(n.inputs().get(0));
+      LayerContext context = contexts.create(layer, call, mask);
+      List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> in = n.inputs().stream().map(values::get).toList();
+      values.put(n, layer.call(context, in));
+      org.tensorflow.Operand<org.tensorflow.types.TBool> out = layer.outputMask(context, in, mask);
+      if (out != null) {
+        masks.put(n, out);
+      }
+    }
+    return outputs.stream().map(values::get).toList();
   }
 
   /** Builds the model into a new graph, ready to train. */

@@ -20,6 +20,7 @@ import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.ConstantSparsity;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -160,5 +161,38 @@ class RecurrentLayersTest {
     assertThatThrownBy(() -> Sequential.of(Input.of(10, 3), Embedding.of(5, 2)))
         .hasMessage("a Embedding layer expects input of shape (batch, length) of token ids, got (None, 10, 3)");
     assertThatThrownBy(() -> Recurrent.gru(0)).hasMessage("GRU units must be >= 1, got 0");
+  }
+
+  /**
+   * With mask_zero, padding steps leave the state alone: a pre-padded sequence gives exactly the
+   * output of the same sequence without padding.
+   */
+  @Test
+  void maskZeroMakesPaddingInvisible() {
+    float[] padded = {0, 0, 0, 5, 9, 2, 7};
+    float[] bare = {5, 9, 2, 7};
+    for (var recurrent : List.of(Recurrent.lstm(4), Recurrent.gru(4), Recurrent.simpleRnn(4))) {
+      for (boolean sequences : new boolean[] {false, true}) {
+        var last = sequences ? List.<dev.topiary.dsl.layers.Layer>of(recurrent.returnSequences(true), GlobalPooling1D.average())
+            : List.<dev.topiary.dsl.layers.Layer>of(recurrent);
+        assertSameOutput(padded, bare, last);
+      }
+    }
+    assertSameOutput(padded, bare, List.of(Bidirectional.of(Recurrent.lstm(3))));
+    assertSameOutput(padded, bare, List.of(Bidirectional.of(Recurrent.gru(3).returnSequences(true)), GlobalPooling1D.max()));
+  }
+
+  private static void assertSameOutput(float[] padded, float[] bare, List<dev.topiary.dsl.layers.Layer> layers) {
+    java.util.List<dev.topiary.dsl.layers.Layer> withPad = new java.util.ArrayList<>();
+    withPad.add(Embedding.of(12, 5).maskZero(true));
+    withPad.addAll(layers);
+    ModelSpec long7 = Sequential.of(Input.of(padded.length), withPad);
+    ModelSpec short4 = Sequential.of(Input.of(bare.length), withPad);
+    try (Model a = long7.compile(MSE); Model b = short4.compile(MSE)) {
+      b.setWeights(a.weights());
+      float[] ya = a.predict(HostArray.of(padded, 1, padded.length)).floats();
+      float[] yb = b.predict(HostArray.of(bare, 1, bare.length)).floats();
+      assertThat(ya).as(layers.toString()).containsExactly(yb, within(1e-6f));
+    }
   }
 }

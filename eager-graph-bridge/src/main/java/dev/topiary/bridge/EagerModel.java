@@ -337,24 +337,18 @@ public final class EagerModel implements Model {
   }
 
   private List<Operand<TFloat32>> forward(Ops tf, List<Operand<TFloat32>> inputs) {
-    Map<Node, Operand<TFloat32>> values = new IdentityHashMap<>();
-    for (int i = 0; i < spec.inputs().size(); i++) {
-      values.put(spec.inputs().get(i), inputs.get(i));
-    }
     Map<String, Operand<TFloat32>> reads = new LinkedHashMap<>();
-    for (Node n : spec.nodes()) {
-      if (n.isInput()) {
-        continue;
-      }
-      Layer layer = n.layer();
-      List<Operand<TFloat32>> in = n.inputs().stream().map(values::get).toList();
-      values.put(n, layer.call(context(tf, layer, reads), in));
-    }
-    return spec.outputs().stream().map(values::get).toList();
+    return spec.forward(inputs, (layer, call, mask) -> context(tf, layer, reads, mask));
   }
 
-  private LayerContext context(Ops tf, Layer layer, Map<String, Operand<TFloat32>> reads) {
+  private LayerContext context(Ops tf, Layer layer, Map<String, Operand<TFloat32>> reads,
+      @org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> mask) {
     return new LayerContext() {
+      @Override
+      public Operand<org.tensorflow.types.TBool> inputMask() {
+        return mask;
+      }
+
       @Override
       public Ops tf() {
         return tf;

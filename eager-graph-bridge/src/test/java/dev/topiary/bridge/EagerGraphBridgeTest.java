@@ -220,7 +220,7 @@ class EagerGraphBridgeTest {
   @Test
   void eagerExecutionMatchesGraphForSequenceLayers() {
     Node tokens = Input.of(7);
-    Node x = dev.topiary.dsl.layers.Embedding.of(30, 6).apply(tokens);
+    Node x = dev.topiary.dsl.layers.Embedding.of(30, 6).maskZero(true).apply(tokens);
     x = dev.topiary.dsl.layers.Bidirectional.of(dev.topiary.dsl.layers.Recurrent.lstm(4).returnSequences(true)
         .prunable(ConstantSparsity.of(0.5, 0, -1, 2))).apply(x);
     x = dev.topiary.dsl.layers.Recurrent.gru(5).returnSequences(true).apply(x);

@@ -56,4 +56,11 @@ public final class ActivationLayer extends BaseLayer<ActivationLayer> {
   static ActivationLayer fromConfig(Settings s) {
     return ActivationLayer.of(Activation.parse(s.getString("activation")));
   }
+
+  /** Keeps the steps, so the mask passes through. */
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
 }

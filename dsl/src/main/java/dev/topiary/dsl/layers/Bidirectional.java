@@ -98,6 +98,11 @@ public final class Bidirectional extends BaseLayer<Bidirectional> {
       }
 
       @Override
+      public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask() {
+        return context.inputMask();
+      }
+
+      @Override
       public boolean training() {
         return context.training();
       }
@@ -135,5 +140,11 @@ public final class Bidirectional extends BaseLayer<Bidirectional> {
     Recurrent r = Recurrent.fromConfig(Recurrent.kindOf(inner.getString("type")),
         inner.getObject("settings", s.owner() + " inner settings"));
     return Bidirectional.of(r);
+  }
+
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return layer.outputMask(context, inputs, inputMask);
   }
 }

@@ -71,4 +71,11 @@ public final class Dropout extends BaseLayer<Dropout> {
   static Dropout fromConfig(Settings s) {
     return Dropout.of(s.getDouble("rate"));
   }
+
+  /** Keeps the steps, so the mask passes through. */
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
 }

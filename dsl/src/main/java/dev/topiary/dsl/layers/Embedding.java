@@ -19,23 +19,39 @@ import org.tensorflow.types.TInt32;
 public final class Embedding extends BaseLayer<Embedding> {
   private final int vocabulary;
   private final int dim;
+  private final boolean maskZero;
 
-  private Embedding(@Nullable String name, @Nullable PruningSpec pruning, int vocabulary, int dim) {
+  private Embedding(@Nullable String name, @Nullable PruningSpec pruning, int vocabulary, int dim, boolean maskZero) {
     super(name, pruning);
     if (vocabulary < 1 || dim < 1) {
       throw new IllegalArgumentException("Embedding needs vocabulary >= 1 and dim >= 1, got " + vocabulary + ", " + dim);
     }
     this.vocabulary = vocabulary;
     this.dim = dim;
+    this.maskZero = maskZero;
   }
 
   public static Embedding of(int vocabulary, int dim) {
-    return new Embedding(null, null, vocabulary, dim);
+    return new Embedding(null, null, vocabulary, dim, false);
+  }
+
+  /**
+   * Id 0 is padding: the output carries a mask, false at padded steps, that recurrent layers and 1-D
+   * pooling honour (Keras' {@code mask_zero}).
+   */
+  public Embedding maskZero(boolean maskZero) {
+    return new Embedding(name(), pruning().orElse(null), vocabulary, dim, maskZero);
+  }
+
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return maskZero ? context.tf().math.notEqual(inputs.get(0), context.tf().constant(0f)) : null;
   }
 
   @Override
   protected Embedding copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new Embedding(name, pruning, vocabulary, dim);
+    return new Embedding(name, pruning, vocabulary, dim, maskZero);
   }
 
   @Override
@@ -68,10 +84,10 @@ public final class Embedding extends BaseLayer<Embedding> {
 
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("input_dim", vocabulary).put("output_dim", dim);
+    return Settings.of(typeName()).put("input_dim", vocabulary).put("output_dim", dim).put("mask_zero", maskZero);
   }
 
   static Embedding fromConfig(Settings s) {
-    return Embedding.of(s.getInt("input_dim"), s.getInt("output_dim"));
+    return Embedding.of(s.getInt("input_dim"), s.getInt("output_dim")).maskZero(s.has("mask_zero") && s.getBoolean("mask_zero"));
   }
 }

@@ -46,7 +46,18 @@ public final class GlobalPooling1D extends BaseLayer<GlobalPooling1D> {
   @Override
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     var tf = context.tf();
-    return max ? tf.max(inputs.get(0), tf.constant(1)) : tf.math.mean(inputs.get(0), tf.constant(1));
+    Operand<TFloat32> x = inputs.get(0);
+    if (context.inputMask() == null) {
+      return max ? tf.max(x, tf.constant(1)) : tf.math.mean(x, tf.constant(1));
+    }
+    // Only real (unmasked) steps count.
+    Operand<TFloat32> m = tf.expandDims(tf.dtypes.cast(context.inputMask(), TFloat32.class), tf.constant(-1));
+    if (max) {
+      Operand<TFloat32> pushedDown = tf.math.sub(x, tf.math.mul(tf.math.sub(tf.constant(1f), m), tf.constant(1e9f)));
+      return tf.max(pushedDown, tf.constant(1));
+    }
+    Operand<TFloat32> count = tf.math.maximum(tf.sum(m, tf.constant(1)), tf.constant(1f));
+    return tf.math.div(tf.sum(tf.math.mul(x, m), tf.constant(1)), count);
   }
 
   @Override

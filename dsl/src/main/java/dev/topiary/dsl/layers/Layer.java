@@ -49,6 +49,16 @@ public interface Layer {
   /** The output, built with the context's {@code Ops}: graph or eager alike. */
   Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs);
 
+  /**
+   * The mask of this layer's output given its input mask (see {@link LayerContext#inputMask()}). By
+   * default masks stop here; layers that keep the steps pass it on, Embedding with {@code maskZero}
+   * creates one, recurrent layers and 1-D pooling consume it.
+   */
+  default org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return null;
+  }
+
   /** Names of the weights that pruning may zero (e.g. {@code kernel}); empty if nothing is prunable. */
   default Set<String> prunableWeights() {
     return Set.of();

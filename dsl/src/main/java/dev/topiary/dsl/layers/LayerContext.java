@@ -33,6 +33,14 @@ public interface LayerContext {
    */
   void addUpdate(Op update);
 
+  /**
+   * The mask of the first input, {@code (batch, steps)} bool, true where a step is real (Keras'
+   * {@code mask_zero}), or null when the input carries none.
+   */
+  default org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> inputMask() {
+    return null;
+  }
+
   /** Assigns {@code value} to the non-trainable weight {@code name}; training pass only. */
   Op assign(String name, Operand<TFloat32> value);
 }

@@ -76,4 +76,11 @@ public final class LayerNormalization extends BaseLayer<LayerNormalization> {
   static LayerNormalization fromConfig(Settings s) {
     return LayerNormalization.of().epsilon((float) s.getDouble("epsilon"));
   }
+
+  /** Keeps the steps, so the mask passes through. */
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
 }

@@ -152,8 +152,18 @@ public final class Recurrent extends BaseLayer<Recurrent> {
         tf.math.add(tf.linalg.matMul(tf.reshape(x, tf.constant(new long[] {-1, features})), kernel), inputBias),
         tf.constant(new long[] {-1, steps, g}));
     List<Operand<TFloat32>> perStep = new ArrayList<>(tf.unstack(projected, (long) steps, org.tensorflow.op.core.Unstack.axis(1L)).output());
+    // Masked (padding) steps keep the previous state, as Keras does with mask_zero.
+    List<Operand<TFloat32>> keep = null;
+    if (context.inputMask() != null) {
+      Operand<TFloat32> m = tf.dtypes.cast(context.inputMask(), TFloat32.class);
+      keep = new ArrayList<>(tf.unstack(tf.expandDims(m, tf.constant(-1)), (long) steps,
+          org.tensorflow.op.core.Unstack.axis(1L)).output());
+    }
     if (goBackwards) {
       java.util.Collections.reverse(perStep);
+      if (keep != null) {
+        java.util.Collections.reverse(keep);
+      }
     }
     Operand<TInt32> batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
     Operand<TFloat32> zeros = tf.fill(tf.concat(List.of(batch, tf.constant(new int[] {units})), tf.constant(0)),
@@ -161,7 +171,10 @@ public final class Recurrent extends BaseLayer<Recurrent> {
     Operand<TFloat32> h = zeros;
     Operand<TFloat32> c = zeros;
     List<Operand<TFloat32>> outputs = new ArrayList<>();
-    for (Operand<TFloat32> xt : perStep) {
+    for (int t = 0; t < perStep.size(); t++) {
+      Operand<TFloat32> xt = perStep.get(t);
+      Operand<TFloat32> hPrev = h;
+      Operand<TFloat32> cPrev = c;
       Operand<TFloat32> hr = tf.linalg.matMul(h, recurrent);
       switch (kind) {
         case SIMPLE_RNN -> h = tf.math.tanh(tf.math.add(xt, hr));
@@ -183,11 +196,27 @@ public final class Recurrent extends BaseLayer<Recurrent> {
         }
         default -> throw new IllegalStateException();
       }
+      if (keep != null) {
+        h = blend(tf, keep.get(t), h, hPrev);
+        c = kind == Kind.LSTM ? blend(tf, keep.get(t), c, cPrev) : c;
+      }
       if (returnSequences) {
         outputs.add(h);
       }
     }
     return returnSequences ? tf.stack(outputs, org.tensorflow.op.core.Stack.axis(1L)) : h;
+  }
+
+  /** {@code keep * fresh + (1 - keep) * previous} for a 0/1 {@code keep} of shape (batch, 1). */
+  private static Operand<TFloat32> blend(Ops tf, Operand<TFloat32> keep, Operand<TFloat32> fresh, Operand<TFloat32> previous) {
+    return tf.math.add(tf.math.mul(keep, fresh), tf.math.mul(tf.math.sub(tf.constant(1f), keep), previous));
+  }
+
+  /** With sequences out the steps stay, and so does the mask; a last state consumes it. */
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return returnSequences ? inputMask : null;
   }
 
   private static Operand<TFloat32> row(Ops tf, Operand<TFloat32> matrix, int row) {

@@ -92,4 +92,11 @@ public final class TimeDistributed extends BaseLayer<TimeDistributed> {
     return TimeDistributed.of(dev.topiary.dsl.config.ConfigRegistry.readLayer(inner.getString("type"),
         inner.getObject("settings", s.owner() + " inner settings")));
   }
+
+  /** Keeps the steps, so the mask passes through. */
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
 }

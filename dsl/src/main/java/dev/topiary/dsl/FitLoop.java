@@ -265,30 +265,7 @@ final class FitLoop {
   }
 
   private static int checkInputs(GraphModel model, List<HostArray> inputs, String what) {
-    ModelSpec spec = model.spec();
-    if (inputs.size() != spec.inputs().size()) {
-      throw new IllegalArgumentException("the model has " + spec.inputs().size() + " input(s) but " + inputs.size()
-          + " " + what + " input array(s) were given");
-    }
-    int examples = -1;
-    for (int i = 0; i < inputs.size(); i++) {
-      Node in = spec.inputs().get(i);
-      HostArray x = inputs.get(i);
-      long[] expected = Shapes.withoutBatch(in.shape());
-      if (x.isIntegral() || !Arrays.equals(x.exampleShape(), expected)) {
-        throw new IllegalArgumentException("input '" + spec.inputName(in) + "' takes float examples of shape "
-            + Shapes.format(in.shape()) + ", got " + x);
-      }
-      if (examples >= 0 && x.examples() != examples) {
-        throw new IllegalArgumentException("input arrays disagree on the number of examples: " + examples + " vs "
-            + x.examples());
-      }
-      examples = x.examples();
-    }
-    if (examples == 0) {
-      throw new IllegalArgumentException("no " + what + " examples were given");
-    }
-    return examples;
+    return model.spec().checkInputs(inputs, what);
   }
 
   static int checkData(GraphModel model, List<HostArray> inputs, List<HostArray> labels, String what) {

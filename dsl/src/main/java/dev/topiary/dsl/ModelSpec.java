@@ -360,6 +360,38 @@ public final class ModelSpec {
     return outputs.stream().map(values::get).toList();
   }
 
+  /**
+   * Checks {@code inputs} against this model's inputs (count, float values, example shapes, equal
+   * example counts, at least one example) and returns the number of examples.
+   *
+   * @throws IllegalArgumentException naming the input and the expected and actual shapes
+   */
+  public int checkInputs(List<dev.topiary.dsl.data.HostArray> inputs, String what) {
+    if (inputs.size() != this.inputs.size()) {
+      throw new IllegalArgumentException("the model has " + this.inputs.size() + " input(s) but " + inputs.size()
+          + " " + what + " input array(s) were given");
+    }
+    int examples = -1;
+    for (int i = 0; i < inputs.size(); i++) {
+      Node in = this.inputs.get(i);
+      dev.topiary.dsl.data.HostArray x = inputs.get(i);
+      long[] expected = dev.topiary.dsl.layers.Shapes.withoutBatch(in.shape());
+      if (x.isIntegral() || !java.util.Arrays.equals(x.exampleShape(), expected)) {
+        throw new IllegalArgumentException("input '" + inputName(in) + "' takes float examples of shape "
+            + dev.topiary.dsl.layers.Shapes.format(in.shape()) + ", got " + x);
+      }
+      if (examples >= 0 && x.examples() != examples) {
+        throw new IllegalArgumentException("input arrays disagree on the number of examples: " + examples + " vs "
+            + x.examples());
+      }
+      examples = x.examples();
+    }
+    if (examples == 0) {
+      throw new IllegalArgumentException("no " + what + " examples were given");
+    }
+    return examples;
+  }
+
   /** Builds the model into a new graph, ready to train. */
   public Model compile(Compile compile) {
     return GraphModel.build(this, compile);

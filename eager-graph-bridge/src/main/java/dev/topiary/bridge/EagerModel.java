@@ -404,14 +404,8 @@ public final class EagerModel implements Model {
   private List<Operand<TFloat32>> constants(Ops tf, List<HostArray> arrays) {
     List<Operand<TFloat32>> out = new ArrayList<>();
     for (int i = 0; i < arrays.size(); i++) {
-      HostArray a = arrays.get(i);
-      long[] expected = dev.topiary.dsl.layers.Shapes.withoutBatch(spec.inputs().get(i).shape());
-      if (a.isIntegral() || !java.util.Arrays.equals(a.exampleShape(), expected)) {
-        throw new IllegalArgumentException("input '" + spec.inputName(spec.inputs().get(i)) + "' takes float examples"
-            + " of shape " + dev.topiary.dsl.layers.Shapes.format(spec.inputs().get(i).shape()) + ", got " + a);
-      }
       @SuppressWarnings("unchecked")
-      Operand<TFloat32> c = (Operand<TFloat32>) constant(tf, a);
+      Operand<TFloat32> c = (Operand<TFloat32>) constant(tf, arrays.get(i)); // checked by ModelSpec.checkInputs
       out.add(c);
     }
     return out;
@@ -428,17 +422,7 @@ public final class EagerModel implements Model {
   }
 
   private int examples(List<HostArray> inputs) {
-    requireCount("input", inputs.size(), spec.inputs().size());
-    int n = inputs.get(0).examples();
-    for (HostArray a : inputs) {
-      if (a.examples() != n) {
-        throw new IllegalArgumentException("input arrays disagree on the number of examples: " + n + " vs " + a.examples());
-      }
-    }
-    if (n == 0) {
-      throw new IllegalArgumentException("no examples were given");
-    }
-    return n;
+    return spec.checkInputs(inputs, "prediction");
   }
 
   private void requireCount(String what, int given, int expected) {

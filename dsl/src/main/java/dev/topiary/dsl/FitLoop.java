@@ -277,9 +277,9 @@ final class FitLoop {
     }
     for (int i = 0; i < labels.size(); i++) {
       Node out = spec.outputs().get(i);
-      model.compileSettings().loss().checkLabels(spec.layerName(out.layer()), out.shape(), labels.get(i));
+      model.compileSettings().loss().checkLabels(spec.outputName(i), out.shape(), labels.get(i));
       if (labels.get(i).examples() != examples) {
-        throw new IllegalArgumentException(what + " labels for output '" + spec.layerName(out.layer()) + "' have "
+        throw new IllegalArgumentException(what + " labels for output '" + spec.outputName(i) + "' have "
             + labels.get(i).examples() + " examples but the inputs have " + examples);
       }
     }

@@ -272,7 +272,7 @@ final class GraphModel implements Model {
       Operand<TFloat32> mean = scope.math.mean(perExample, scope.constant(0));
       loss = loss == null ? mean : scope.math.add(loss, mean);
       for (var metric : compile.metrics()) {
-        String name = (outputs.size() == 1 ? "" : spec.layerName(spec.outputs().get(i).layer()) + "_") + metric.logName();
+        String name = (outputs.size() == 1 ? "" : spec.outputName(i) + "_") + metric.logName();
         metrics.put(name, scope.math.mean(metric.perExample(scope, outputs.get(i), labelFeeds.get(i),
             compile.loss()), scope.constant(0)));
       }
@@ -504,7 +504,7 @@ final class GraphModel implements Model {
         signature.input(spec.inputName(spec.inputs().get(i)), inference.inputFeeds.get(i));
       }
       for (int i = 0; i < spec.outputs().size(); i++) {
-        signature.output(spec.layerName(spec.outputs().get(i).layer()), inference.inferenceOutputs.get(i));
+        signature.output(spec.outputName(i), inference.inferenceOutputs.get(i));
       }
       dev.topiary.dsl.export.SavedModels.exportAtomically(dir, inference.session, signature.build());
     }

@@ -58,7 +58,7 @@ public final class ModelSpec {
     this.layers = new ArrayList<>();
     this.firstInputShapes = new IdentityHashMap<>();
     for (Node n : order) {
-      if (!n.isInput() && !firstInputShapes.containsKey(n.layer())) {
+      if (!n.isInput() && !n.isFurtherOutput() && !firstInputShapes.containsKey(n.layer())) {
         layers.add(n.layer());
         firstInputShapes.put(n.layer(), n.inputs().stream().map(Node::shape).toList());
       }
@@ -81,7 +81,7 @@ public final class ModelSpec {
     if (done.contains(node)) {
       return;
     }
-    for (Node in : node.inputs()) {
+    for (Node in : node.dependencies()) {
       visit(in, done, order);
     }
     done.add(node);
@@ -134,7 +134,7 @@ public final class ModelSpec {
 
   private void validateSharedLayersAndPruning() {
     for (Node n : order) {
-      if (n.isInput()) {
+      if (n.isInput() || n.isFurtherOutput()) {
         continue;
       }
       List<Shape> shapes = n.inputs().stream().map(Node::shape).toList();
@@ -210,6 +210,16 @@ public final class ModelSpec {
     return name;
   }
 
+  /**
+   * The name of model output {@code i}: its layer's name, with {@code _<index>} for a further output
+   * of a layer call (e.g. {@code lstm_1} for an LSTM's hidden state). Used for metrics and signatures.
+   */
+  public String outputName(int i) {
+    Node out = outputs.get(i);
+    String base = layerName(out.layer());
+    return out.outputIndex() == 0 ? base : base + "_" + out.outputIndex();
+  }
+
   public String inputName(Node input) {
     return inputNames.get(input);
   }
@@ -280,6 +290,10 @@ public final class ModelSpec {
         copies.put(n, n);
         continue;
       }
+      if (n.isFurtherOutput()) {
+        copies.put(n, copies.get(n.output(0)).output(n.outputIndex()));
+        continue;
+      }
       Layer target = replaced.computeIfAbsent(n.layer(), l -> {
         Layer r = replace.apply(l);
         // Keep the name the model gave the original so that weights keep their names.
@@ -342,8 +356,13 @@ public final class ModelSpec {
       values.put(this.inputs.get(i), inputs.get(i));
     }
     Map<Layer, Integer> calls = new IdentityHashMap<>();
+    Map<Node, List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>>> allOutputs = new IdentityHashMap<>();
     for (Node n : order) {
       if (n.isInput()) {
+        continue;
+      }
+      if (n.isFurtherOutput()) {
+        values.put(n, allOutputs.get(n.output(0)).get(n.outputIndex()));
         continue;
       }
       Layer layer = n.layer();
@@ -351,7 +370,9 @@ public final class ModelSpec {
       org.tensorflow.Operand<org.tensorflow.types.TBool> mask = masks.get(n.inputs().get(0));
       LayerContext context = contexts.create(layer, call, mask);
       List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> in = n.inputs().stream().map(values::get).toList();
-      values.put(n, layer.call(context, in));
+      List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> outs = layer.callOutputs(context, in);
+      allOutputs.put(n, outs);
+      values.put(n, outs.get(0));
       org.tensorflow.Operand<org.tensorflow.types.TBool> out = layer.outputMask(context, in, mask);
       if (out != null) {
         masks.put(n, out);

@@ -21,7 +21,7 @@ public record ModelSummary(String kind, List<Row> rows, long totalParams, long t
   public static ModelSummary of(ModelSpec spec, Map<String, Double> sparsityByVariable) {
     Map<Layer, Shape> outputShapes = new java.util.IdentityHashMap<>();
     for (Node n : spec.nodes()) {
-      if (!n.isInput()) {
+      if (!n.isInput() && !n.isFurtherOutput()) {
         outputShapes.putIfAbsent(n.layer(), n.shape());
       }
     }

@@ -19,12 +19,18 @@ public final class Node {
   private final List<Node> inputs;
   private final Shape shape;
   private final String inputName;
+  /** For a further output of a layer call: the node of its first output; null otherwise. */
+  private final @Nullable Node primary;
+  private final int outputIndex;
+  private final List<Node> furtherOutputs = new java.util.ArrayList<>();
 
-  private Node(Layer layer, List<Node> inputs, Shape shape, String inputName) {
+  private Node(Layer layer, List<Node> inputs, Shape shape, String inputName, @Nullable Node primary, int outputIndex) {
     this.layer = layer;
     this.inputs = inputs;
     this.shape = shape;
     this.inputName = inputName;
+    this.primary = primary;
+    this.outputIndex = outputIndex;
   }
 
   /** A model input taking examples of shape {@code dims} (batch excluded). */
@@ -39,7 +45,7 @@ public final class Node {
         throw new IllegalArgumentException("input dimensions must be >= 1, got " + java.util.Arrays.toString(dims));
       }
     }
-    return new Node(null, List.of(), Shapes.batchOf(dims), name);
+    return new Node(null, List.of(), Shapes.batchOf(dims), name, null, 0);
   }
 
   /** {@code layer} applied to {@code inputs}; the output shape is computed now. */
@@ -53,11 +59,47 @@ public final class Node {
       throw new LayerShapeException(describe(layer) + " takes " + expected + " input(s), got " + inputs.size());
     }
     List<Shape> shapes = inputs.stream().map(Node::shape).toList();
-    return new Node(layer, List.copyOf(inputs), layer.outputShape(shapes), null);
+    List<Shape> outputs = layer.outputShapes(shapes);
+    Node first = new Node(layer, List.copyOf(inputs), outputs.get(0), null, null, 0);
+    for (int i = 1; i < outputs.size(); i++) {
+      first.furtherOutputs.add(new Node(layer, first.inputs, outputs.get(i), null, first, i));
+    }
+    return first;
   }
 
   static String describe(Layer layer) {
     return layer instanceof BaseLayer<?> b ? b.describe() : "layer " + layer.typeName();
+  }
+
+  /**
+   * Output {@code index} of the layer call that made this node (0 is this node itself), e.g. the
+   * states of an RNN built with {@code returnState(true)}.
+   */
+  public Node output(int index) {
+    Node first = primary != null ? primary : this;
+    if (index == 0) {
+      return first;
+    }
+    if (index < 0 || index > first.furtherOutputs.size()) {
+      throw new IllegalArgumentException(describe(layer) + " has " + (first.furtherOutputs.size() + 1)
+          + " output(s), asked for output " + index);
+    }
+    return first.furtherOutputs.get(index - 1);
+  }
+
+  /** True for a further output (index >= 1) of a layer call; its value comes from the first output's call. */
+  public boolean isFurtherOutput() {
+    return primary != null;
+  }
+
+  /** The index of this output in its layer call (0 for most nodes). */
+  public int outputIndex() {
+    return outputIndex;
+  }
+
+  /** What must be computed before this node: its inputs, or for a further output, the call's first output. */
+  List<Node> dependencies() {
+    return primary != null ? List.of(primary) : inputs;
   }
 
   public boolean isInput() {

@@ -195,4 +195,41 @@ class RecurrentLayersTest {
       assertThat(ya).as(layers.toString()).containsExactly(yb, within(1e-6f));
     }
   }
+
+  /** return_state: further outputs of one layer call, usable anywhere in a functional model. */
+  @Test
+  void returnStateGivesTheFinalStatesAsFurtherOutputs() {
+    Node tokens = Input.of(6);
+    Node embedded = Embedding.of(20, 4).apply(tokens);
+    Node lstm = Recurrent.lstm(3).returnSequences(true).returnState(true).prunable(ConstantSparsity.of(0.5, 0)).apply(embedded);
+    Node h = lstm.output(1);
+    Node c = lstm.output(2);
+    assertThat(h.shape().asArray()).containsExactly(-1, 3);
+    assertThat(c.shape().asArray()).containsExactly(-1, 3);
+    assertThatThrownBy(() -> lstm.output(3)).hasMessageContaining("has 3 output(s), asked for output 3");
+    ModelSpec spec = Functional.of(List.of(tokens), List.of(lstm, h, c));
+    assertThat(spec.layerNames()).containsExactly("embedding", "lstm");
+    HostArray x = tokens(5, 3, 6, 20);
+    try (Model m = spec.compile(MSE)) {
+      List<HostArray> out = m.predict(List.of(x), 8);
+      float[] sequence = out.get(0).floats();
+      float[] last = out.get(1).floats();
+      for (int b = 0; b < 3; b++) {
+        for (int u = 0; u < 3; u++) {
+          assertThat(last[b * 3 + u]).isEqualTo(sequence[(b * 6 + 5) * 3 + u]);
+        }
+      }
+      assertThat(out.get(2).shape()).containsExactly(3, 3);
+    }
+    // A GRU's state feeds a Dense head; the definition round-trips through its config.
+    Node gru = Recurrent.gru(4).returnState(true).apply(embedded);
+    ModelSpec head = Functional.of(tokens, Dense.of(2).apply(gru.output(1)));
+    try (Model m = head.compile(MSE)) {
+      m.fit(x, TestData.gaussian(1, 3, 2), Fit.epochs(1).progress(ProgressSink.silent()));
+      assertThat(m.predict(x).shape()).containsExactly(3, 2);
+    }
+    String json = ModelConfig.toJson(spec);
+    assertThat(json).contains("\"output_of\"", "\"return_state\": true");
+    assertThat(ModelConfig.toJson(ModelConfig.fromJson(json, "state.json"))).isEqualTo(json);
+  }
 }

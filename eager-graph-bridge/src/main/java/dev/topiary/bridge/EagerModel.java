@@ -132,7 +132,7 @@ public final class EagerModel implements Model {
       List<HostArray> y = slice(labels, from, to);
       for (int i = 0; i < y.size(); i++) {
         Node out = spec.outputs().get(i);
-        compile.loss().checkLabels(spec.layerName(out.layer()), out.shape(), y.get(i));
+        compile.loss().checkLabels(spec.outputName(i), out.shape(), y.get(i));
       }
       int n = to - from;
       Map<String, Double> batch = withSession(tf -> {
@@ -143,7 +143,7 @@ public final class EagerModel implements Model {
           Operand<?> label = constant(tf, y.get(i));
           loss += scalar(tf.math.mean(compile.loss().perExample(tf, outputs.get(i), label), tf.constant(0)));
           for (Metric m : compile.metrics()) {
-            String name = (outputs.size() == 1 ? "" : spec.layerName(spec.outputs().get(i).layer()) + "_") + m.logName();
+            String name = (outputs.size() == 1 ? "" : spec.outputName(i) + "_") + m.logName();
             logs.put(name, scalar(tf.math.mean(m.perExample(tf, outputs.get(i), label, compile.loss()), tf.constant(0))));
           }
         }

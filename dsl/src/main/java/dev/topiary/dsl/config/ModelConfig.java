@@ -60,6 +60,9 @@ public final class ModelConfig {
       if (n.isInput()) {
         entry.put("input", spec.inputName(n));
         entry.put("shape", boxed(Shapes.withoutBatch(n.shape())));
+      } else if (n.isFurtherOutput()) {
+        entry.put("output_of", (long) ids.get(n.output(0)));
+        entry.put("index", (long) n.outputIndex());
       } else {
         entry.put("layer", spec.layerName(n.layer()));
         entry.put("inputs", n.inputs().stream().map(i -> (Object) (long) ids.get(i)).toList());
@@ -129,6 +132,12 @@ public final class ModelConfig {
     for (Settings n : root.getObjects("nodes", "node")) {
       if (n.has("input")) {
         nodes.add(Input.named(n.getString("input"), n.getLongs("shape")));
+      } else if (n.has("output_of")) {
+        long of = n.getLong("output_of");
+        if (of < 0 || of >= nodes.size()) {
+          throw new IllegalArgumentException(n.owner() + ": output_of " + of + " does not name an earlier node");
+        }
+        nodes.add(nodes.get((int) of).output(n.getInt("index")));
       } else {
         String name = n.getString("layer");
         Layer layer = layers.get(name);
@@ -150,7 +159,7 @@ public final class ModelConfig {
     if (root.getString("kind").equals("Sequential")) {
       List<Layer> chain = new ArrayList<>();
       for (Node n : nodes) {
-        if (!n.isInput()) {
+        if (!n.isInput() && !n.isFurtherOutput()) {
           chain.add(n.layer());
         }
       }

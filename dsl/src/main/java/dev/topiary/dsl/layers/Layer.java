@@ -41,6 +41,16 @@ public interface Layer {
    */
   Shape outputShape(List<Shape> inputShapes);
 
+  /** Shapes of all outputs; most layers have one ({@link #outputShape}), RNNs with state have more. */
+  default List<Shape> outputShapes(List<Shape> inputShapes) {
+    return List.of(outputShape(inputShapes));
+  }
+
+  /** All outputs, in the order of {@link #outputShapes}; the first is {@link #call}'s. */
+  default List<Operand<TFloat32>> callOutputs(LayerContext context, List<Operand<TFloat32>> inputs) {
+    return List.of(call(context, inputs));
+  }
+
   /** The weights this layer needs for these input shapes (none by default). */
   default List<WeightSpec> weights(List<Shape> inputShapes) {
     return List.of();

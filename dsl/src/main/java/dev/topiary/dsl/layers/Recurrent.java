@@ -43,9 +43,10 @@ public final class Recurrent extends BaseLayer<Recurrent> {
   private final int units;
   private final boolean returnSequences;
   private final boolean goBackwards;
+  private final boolean returnState;
 
   private Recurrent(@Nullable String name, @Nullable PruningSpec pruning, Kind kind, int units, boolean returnSequences,
-      boolean goBackwards) {
+      boolean goBackwards, boolean returnState) {
     super(name, pruning);
     if (units < 1) {
       throw new IllegalArgumentException(kind.typeName + " units must be >= 1, got " + units);
@@ -54,28 +55,37 @@ public final class Recurrent extends BaseLayer<Recurrent> {
     this.units = units;
     this.returnSequences = returnSequences;
     this.goBackwards = goBackwards;
+    this.returnState = returnState;
   }
 
   public static Recurrent lstm(int units) {
-    return new Recurrent(null, null, Kind.LSTM, units, false, false);
+    return new Recurrent(null, null, Kind.LSTM, units, false, false, false);
   }
 
   public static Recurrent gru(int units) {
-    return new Recurrent(null, null, Kind.GRU, units, false, false);
+    return new Recurrent(null, null, Kind.GRU, units, false, false, false);
   }
 
   public static Recurrent simpleRnn(int units) {
-    return new Recurrent(null, null, Kind.SIMPLE_RNN, units, false, false);
+    return new Recurrent(null, null, Kind.SIMPLE_RNN, units, false, false, false);
   }
 
   /** Output every step's state {@code (batch, steps, units)} instead of the last {@code (batch, units)}. */
   public Recurrent returnSequences(boolean returnSequences) {
-    return new Recurrent(name(), pruning().orElse(null), kind, units, returnSequences, goBackwards);
+    return new Recurrent(name(), pruning().orElse(null), kind, units, returnSequences, goBackwards, returnState);
+  }
+
+  /**
+   * Also output the final state: {@code node.output(1)} is the last hidden state {@code (batch, units)}
+   * and, for LSTM, {@code node.output(2)} the last cell state (Keras' {@code return_state}).
+   */
+  public Recurrent returnState(boolean returnState) {
+    return new Recurrent(name(), pruning().orElse(null), kind, units, returnSequences, goBackwards, returnState);
   }
 
   /** Process the steps last to first (sequence outputs come in processing order, as Keras). */
   public Recurrent goBackwards(boolean goBackwards) {
-    return new Recurrent(name(), pruning().orElse(null), kind, units, returnSequences, goBackwards);
+    return new Recurrent(name(), pruning().orElse(null), kind, units, returnSequences, goBackwards, returnState);
   }
 
   public int units() {
@@ -92,7 +102,7 @@ public final class Recurrent extends BaseLayer<Recurrent> {
 
   @Override
   protected Recurrent copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new Recurrent(name, pruning, kind, units, returnSequences, goBackwards);
+    return new Recurrent(name, pruning, kind, units, returnSequences, goBackwards, returnState);
   }
 
   @Override
@@ -117,6 +127,16 @@ public final class Recurrent extends BaseLayer<Recurrent> {
   }
 
   @Override
+  public List<Shape> outputShapes(List<Shape> inputShapes) {
+    Shape main = outputShape(inputShapes);
+    if (!returnState) {
+      return List.of(main);
+    }
+    Shape state = Shape.of(main.get(0), units);
+    return kind == Kind.LSTM ? List.of(main, state, state) : List.of(main, state);
+  }
+
+  @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long features = inputShapes.get(0).get(2);
     int g = kind.gates * units;
@@ -136,6 +156,11 @@ public final class Recurrent extends BaseLayer<Recurrent> {
 
   @Override
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    return callOutputs(context, inputs).get(0);
+  }
+
+  @Override
+  public List<Operand<TFloat32>> callOutputs(LayerContext context, List<Operand<TFloat32>> inputs) {
     Ops tf = context.tf();
     Operand<TFloat32> x = inputs.get(0);
     int steps = (int) x.shape().get(1);
@@ -204,7 +229,11 @@ public final class Recurrent extends BaseLayer<Recurrent> {
         outputs.add(h);
       }
     }
-    return returnSequences ? tf.stack(outputs, org.tensorflow.op.core.Stack.axis(1L)) : h;
+    Operand<TFloat32> main = returnSequences ? tf.stack(outputs, org.tensorflow.op.core.Stack.axis(1L)) : h;
+    if (!returnState) {
+      return List.of(main);
+    }
+    return kind == Kind.LSTM ? List.of(main, h, c) : List.of(main, h);
   }
 
   /** {@code keep * fresh + (1 - keep) * previous} for a 0/1 {@code keep} of shape (batch, 1). */
@@ -231,12 +260,12 @@ public final class Recurrent extends BaseLayer<Recurrent> {
   @Override
   public Settings config() {
     return Settings.of(typeName()).put("units", units).put("return_sequences", returnSequences)
-        .put("go_backwards", goBackwards);
+        .put("go_backwards", goBackwards).put("return_state", returnState);
   }
 
   static Recurrent fromConfig(Kind kind, Settings s) {
     return new Recurrent(null, null, kind, s.getInt("units"), s.getBoolean("return_sequences"),
-        s.getBoolean("go_backwards"));
+        s.getBoolean("go_backwards"), s.has("return_state") && s.getBoolean("return_state"));
   }
 
   static Kind kindOf(String typeName) {

@@ -47,12 +47,7 @@ class AttentionLayersTest {
     HostArray y = TestData.gaussian(3, 32);
     try (Model m = spec.compile(MSE)) {
       m.fit(List.of(q, v), List.of(y), Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
-      Map<String, HostArray> w = m.weights();
-      m.sparsity().forEach((name, s) -> {
-        int n = w.get(name).floats().length;
-        long kept = Math.max((long) Math.rint((float) n * 0.5f), 1);
-        assertThat(s).as(name).isCloseTo((double) (n - kept) / n, within(1e-6));
-      });
+      TestData.assertExactSparsity(m, 0.5f);
       float[] before = m.predict(List.of(q, v), 8).get(0).floats();
       try (Model stripped = m.strip()) {
         assertThat(stripped.predict(List.of(q, v), 8).get(0).floats()).containsExactly(before);

@@ -128,11 +128,7 @@ class MoreLayersTest {
     try (Model m = spec.compile(MSE)) {
       m.fit(data, y, Fit.epochs(1).batchSize(16).progress(ProgressSink.silent()));
       Map<String, HostArray> w = m.weights();
-      m.sparsity().forEach((name, s) -> {
-        int n = w.get(name).floats().length;
-        long kept = Math.max((long) Math.rint((float) n * 0.5f), 1);
-        assertThat(s).as(name).isCloseTo((double) (n - kept) / n, within(1e-6));
-      });
+      TestData.assertExactSparsity(m, 0.5f);
       assertThat(dev.topiary.ops.Measurements.sparsity(w.get("separable_conv2d_depthwise_kernel").floats())).isZero();
       HostArray before = m.predict(data);
       try (Model stripped = m.strip()) {

@@ -125,11 +125,7 @@ class RecurrentLayersTest {
     try (Model m = spec.compile(MSE)) {
       m.fit(x, y, Fit.epochs(1).batchSize(16).progress(ProgressSink.silent()));
       Map<String, HostArray> weights = m.weights();
-      m.sparsity().forEach((name, s) -> {
-        int n = weights.get(name).floats().length;
-        long kept = Math.max(Math.round((float) n * 0.4f), 1); // no ties at this size: exact
-        assertThat(s).as(name).isCloseTo((double) (n - kept) / n, within(1e-6));
-      });
+      TestData.assertExactSparsity(m, 0.6f);
       // Bias stays dense.
       assertThat(dev.topiary.ops.Measurements.sparsity(weights.get("gru_bias").floats())).isLessThan(0.1);
       HostArray before = m.predict(x);

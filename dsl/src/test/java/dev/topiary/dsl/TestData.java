@@ -46,4 +46,12 @@ final class TestData {
     }
     return new HostArray[] {HostArray.of(x, n, dims), HostArray.ofLabels(y)};
   }
+
+  /** Every pruned weight of {@code model} is at the rounding rule's sparsity for {@code target} (no ties). */
+  static void assertExactSparsity(Model model, float target) {
+    java.util.Map<String, HostArray> weights = model.weights();
+    model.sparsity().forEach((name, s) -> org.assertj.core.api.Assertions.assertThat(s).as(name).isCloseTo(
+        dev.topiary.ops.Measurements.expectedSparsity(weights.get(name).floats().length, target),
+        org.assertj.core.data.Offset.offset(1e-6)));
+  }
 }

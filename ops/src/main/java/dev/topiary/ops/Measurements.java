@@ -29,6 +29,15 @@ public final class Measurements {
     return (double) zeros / values.length;
   }
 
+  /**
+   * The sparsity a magnitude mask of {@code size} weights has at {@code target} when no magnitudes tie:
+   * the reference's rule keeps {@code max(round_half_even(float32(size) * (1 - target)), 1)} weights.
+   */
+  public static double expectedSparsity(long size, float target) {
+    long kept = dev.topiary.ops.mask.MaskStrategy.keepCount(size, target);
+    return (double) (size - kept) / size;
+  }
+
   /** Mean over every element of a float32 tensor of any rank (0 for an empty tensor). */
   static Operand<TFloat32> mean(Ops tf, Operand<TFloat32> values) {
     Operand<TInt32> allAxes = tf.range(tf.constant(0), tf.rank(values), tf.constant(1));

@@ -30,14 +30,10 @@ class ImdbEndToEndTest {
     assertThat(pruned.testAccuracy()).isGreaterThan(dense.testAccuracy() - 0.02);
     assertThat(pruned.sparsity()).containsKeys("embedding_embeddings", "lstm_kernel", "lstm_recurrent_kernel", "dense_kernel");
     // Exactly the reference's rounding: keep max(round(N * 0.2), 1) of N.
-    assertThat(pruned.sparsity().get("lstm_recurrent_kernel")).isEqualTo(expected(32 * 128));
-    assertThat(pruned.sparsity().get("lstm_kernel")).isEqualTo(expected(32 * 128));
-    assertThat(pruned.sparsity().get("embedding_embeddings")).isEqualTo(expected(10_002 * 32));
-  }
+    assertThat(pruned.sparsity().get("lstm_recurrent_kernel")).isEqualTo(dev.topiary.ops.Measurements.expectedSparsity(32 * 128, 0.8f));
+    assertThat(pruned.sparsity().get("lstm_kernel")).isEqualTo(dev.topiary.ops.Measurements.expectedSparsity(32 * 128, 0.8f));
+    assertThat(pruned.sparsity().get("embedding_embeddings")).isEqualTo(dev.topiary.ops.Measurements.expectedSparsity(10_002 * 32, 0.8f));
 
-  private static double expected(long n) {
-    long kept = Math.max((long) Math.rint((float) n * (1f - 0.8f)), 1);
-    return (double) (n - kept) / n;
   }
 
   @Test

@@ -12,11 +12,6 @@ import org.junit.jupiter.api.Test;
 /** The main job on the embedded MNIST subset, at the 0.8 target: the acceptance numbers. */
 class MnistEndToEndTest {
 
-  /** The reference's rule for how many weights survive: max(round_half_even(N * (1 - s)), 1) in float32. */
-  private static double expectedSparsity(long n, float target) {
-    long kept = Math.max((long) Math.rint((float) n * (1f - target)), 1);
-    return (double) (n - kept) / n;
-  }
 
   @Test
   void prunedModelKeepsItsAccuracyAtExactlyTheTargetSparsity() {
@@ -32,8 +27,8 @@ class MnistEndToEndTest {
     assertThat(dense.testAccuracy()).isGreaterThan(0.88);
     assertThat(pruned.testAccuracy()).isGreaterThanOrEqualTo(0.87);
     assertThat(pruned.sparsity()).isEqualTo(Map.of(
-        "conv2d_kernel", expectedSparsity(3 * 3 * 12, 0.8f),
-        "dense_kernel", expectedSparsity(13 * 13 * 12 * 10, 0.8f)));
+        "conv2d_kernel", dev.topiary.ops.Measurements.expectedSparsity(3 * 3 * 12, 0.8f),
+        "dense_kernel", dev.topiary.ops.Measurements.expectedSparsity(13 * 13 * 12 * 10, 0.8f)));
     assertThat(pruned.sparsity().get("dense_kernel")).isEqualTo(0.8);
     // gzip of the stripped weights: at least 3x smaller than the dense ones.
     assertThat(pruned.compressionRatio()).isGreaterThan(3.0);

@@ -14,17 +14,13 @@ import org.junit.jupiter.api.Test;
 /** The "existing training loop" sample and the JShell scripts, run as a user would. */
 class OwnLoopAndJShellTest {
 
-  private static double expectedSparsity(long n, float target) {
-    long kept = Math.max((long) Math.rint((float) n * (1f - target)), 1);
-    return (double) (n - kept) / n;
-  }
 
   @Test
   void handWrittenLoopReachesItsTargetSparsity() {
     OwnTrainingLoop.Result r = OwnTrainingLoop.run(Idx.embedded("train"), Idx.embedded("t10k"), 0.9, 3, false);
     assertThat(r.steps()).isEqualTo(3 * (8000 / 64));
-    assertThat(r.kernel1Sparsity()).isCloseTo(expectedSparsity(784 * 128, 0.9f), org.assertj.core.data.Offset.offset(1e-6));
-    assertThat(r.kernel2Sparsity()).isCloseTo(expectedSparsity(128 * 10, 0.9f), org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(r.kernel1Sparsity()).isCloseTo(dev.topiary.ops.Measurements.expectedSparsity(784 * 128, 0.9f), org.assertj.core.data.Offset.offset(1e-6));
+    assertThat(r.kernel2Sparsity()).isCloseTo(dev.topiary.ops.Measurements.expectedSparsity(128 * 10, 0.9f), org.assertj.core.data.Offset.offset(1e-6));
     assertThat(r.testAccuracy()).isGreaterThan(0.8);
   }
 

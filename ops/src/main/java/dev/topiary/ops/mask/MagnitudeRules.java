@@ -24,8 +24,7 @@ final class MagnitudeRules {
   private MagnitudeRules() {}
 
   static int keepCount(int size, float sparsity) {
-    float kept = (float) size * (1f - sparsity);
-    return Math.max((int) Math.rint(kept), 1);
+    return (int) MaskStrategy.keepCount(size, sparsity);
   }
 
   /** Mask and threshold of {@code magnitudes} (all >= 0) in Java. */

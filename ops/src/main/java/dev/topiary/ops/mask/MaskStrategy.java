@@ -17,6 +17,11 @@ import org.tensorflow.types.TFloat32;
  */
 public sealed interface MaskStrategy permits MagnitudeStrategy, BlockStrategy, MByNStrategy {
 
+  /** How many of {@code size} weights a magnitude mask keeps at {@code sparsity} (the reference's rule). */
+  public static long keepCount(long size, float sparsity) {
+    return Math.max((long) Math.rint((float) size * (1f - sparsity)), 1);
+  }
+
   /** Unstructured per-tensor magnitude pruning, the reference's default. */
   static MaskStrategy magnitude() {
     return MagnitudeStrategy.INSTANCE;

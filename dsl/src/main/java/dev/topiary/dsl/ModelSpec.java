@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -430,12 +429,5 @@ public final class ModelSpec {
       names.add(layerNames.get(l));
     }
     return names;
-  }
-
-  /** Unique set of layer types in this model. */
-  Set<String> layerTypes() {
-    Set<String> types = new LinkedHashSet<>();
-    layers.forEach(l -> types.add(l.typeName()));
-    return types;
   }
 }

@@ -35,17 +35,7 @@ public final class Add extends BaseLayer<Add> {
 
   @Override
   public Shape outputShape(List<Shape> inputShapes) {
-    if (inputShapes.size() < 2) {
-      throw new LayerShapeException(describe() + " needs at least 2 inputs, got " + inputShapes.size());
-    }
-    Shape first = inputShapes.get(0);
-    for (Shape s : inputShapes) {
-      if (!s.isCompatibleWith(first) || s.numDimensions() != first.numDimensions()) {
-        throw new LayerShapeException(describe() + " needs inputs of one shape, got " + Shapes.format(first)
-            + " and " + Shapes.format(s));
-      }
-    }
-    return first;
+    return requireSameShapes(inputShapes);
   }
 
   @Override

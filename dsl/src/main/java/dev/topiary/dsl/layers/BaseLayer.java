@@ -96,6 +96,21 @@ public abstract class BaseLayer<L extends BaseLayer<L>> implements Layer {
     return shapes.get(0);
   }
 
+  /** For element-wise merges: at least two inputs, all of one shape; returns that shape. */
+  protected Shape requireSameShapes(List<Shape> shapes) {
+    if (shapes.size() < 2) {
+      throw new LayerShapeException(describe() + " needs at least 2 inputs, got " + shapes.size());
+    }
+    Shape first = shapes.get(0);
+    for (Shape s : shapes) {
+      if (!s.isCompatibleWith(first) || s.numDimensions() != first.numDimensions()) {
+        throw new LayerShapeException(describe() + " needs inputs of one shape, got " + Shapes.format(first)
+            + " and " + Shapes.format(s));
+      }
+    }
+    return first;
+  }
+
   /** Fails unless the single input has {@code rank} dimensions (batch included). */
   protected Shape requireRank(List<Shape> shapes, int rank, String expected) {
     requireInputs(shapes, 1);

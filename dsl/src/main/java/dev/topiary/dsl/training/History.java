@@ -1,6 +1,5 @@
 package dev.topiary.dsl.training;
 
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -38,9 +37,5 @@ public record History(List<Map<String, Double>> epochs) {
     Set<String> names = new LinkedHashSet<>();
     epochs.forEach(e -> names.addAll(e.keySet()));
     return names;
-  }
-
-  static History of(List<Map<String, Double>> epochs) {
-    return new History(new ArrayList<>(epochs));
   }
 }

@@ -1,7 +1,6 @@
 package dev.topiary.dsl;
 
 import dev.topiary.dsl.data.HostArray;
-import dev.topiary.dsl.layers.Shapes;
 import dev.topiary.dsl.training.Callback;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;

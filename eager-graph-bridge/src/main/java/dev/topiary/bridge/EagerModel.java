@@ -20,7 +20,6 @@ import dev.topiary.ops.PrunedWeight;
 import dev.topiary.ops.TensorFlowRuntime;
 import dev.topiary.ops.mask.HostMask;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

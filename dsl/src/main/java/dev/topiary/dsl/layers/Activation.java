@@ -1,6 +1,5 @@
 package dev.topiary.dsl.layers;
 
-import org.jspecify.annotations.Nullable;
 import java.util.Locale;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;

@@ -1,6 +1,5 @@
 package dev.topiary.dsl.layers;
 
-import org.jspecify.annotations.Nullable;
 import java.util.Objects;
 import org.tensorflow.ndarray.Shape;
 

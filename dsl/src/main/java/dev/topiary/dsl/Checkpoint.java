@@ -3,8 +3,7 @@ package dev.topiary.dsl;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.SnapshotFile;
 import dev.topiary.dsl.state.StateTensor;
-import dev.topiary.ops.PrunedWeight;
-import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.PruningState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,11 +16,10 @@ import java.util.Map;
  * asks; resumed with {@link dev.topiary.dsl.training.Fit#resumeFrom}.
  *
  * <p>Pruned weights are stored sparse (masked). Only when the next step recomputes a mask does the
- * file also hold the pruned positions' last optimizer step ({@code <weight>_prune_regrowth}), which
+ * file also hold the pruned positions' last optimizer step ({@code <weight>_prune_regrowth}, {@link PruningState#keepsRegrowth}), which
  * that recomputation compares, as the reference would.
  */
 public final class Checkpoint {
-  static final String REGROWTH = "_prune_regrowth";
   private final Snapshot saved;
   private final int epoch;
   private final int batch;
@@ -34,15 +32,18 @@ public final class Checkpoint {
     this.fingerprint = fingerprint;
   }
 
-  /** The state of {@code model} at (epoch, next batch), prepared for saving. */
-  static Checkpoint of(Model model, int epoch, int batch, String fingerprint) {
+  /**
+   * The state of {@code model} at (epoch, next batch) of a fit whose settings and data are
+   * summarized by {@code fingerprint}, prepared for saving.
+   */
+  public static Checkpoint of(Model model, int epoch, int batch, String fingerprint) {
     Snapshot raw = model.snapshot();
     ModelSpec spec = model.spec();
-    long step = raw.get(ModelSpec.STEP_VARIABLE).longs()[0];
+    long step = raw.get(PruningState.STEP).longs()[0];
     Map<String, StateTensor> out = new LinkedHashMap<>(raw.variables());
     spec.prunedWeights().forEach((name, pruning) -> {
       float[] w = raw.get(name).floats();
-      float[] mask = raw.get(PrunedWeight.maskName(name)).floats();
+      float[] mask = raw.get(PruningState.maskName(name)).floats();
       float[] masked = new float[w.length];
       float[] regrowth = new float[w.length];
       for (int i = 0; i < w.length; i++) {
@@ -51,15 +52,11 @@ public final class Checkpoint {
       }
       long[] shape = raw.get(name).shape();
       out.put(name, StateTensor.ofFloats(masked, shape));
-      if (nextStepRecomputes(pruning, step)) {
-        out.put(name + REGROWTH, StateTensor.ofFloats(regrowth, shape));
+      if (PruningState.keepsRegrowth(pruning, step)) {
+        out.put(PruningState.regrowthName(name), StateTensor.ofFloats(regrowth, shape));
       }
     });
     return new Checkpoint(new Snapshot(out), epoch, batch, fingerprint);
-  }
-
-  private static boolean nextStepRecomputes(PruningSpec pruning, long step) {
-    return !pruning.strategy().fixedAfterFirstUpdate() && pruning.schedule().at(step).shouldPrune();
   }
 
   public static Checkpoint read(Path file) throws IOException {
@@ -83,11 +80,13 @@ public final class Checkpoint {
   /** The model state, weights dense again where the regrowth was kept: what {@link Model#restore} takes. */
   public Snapshot snapshot() {
     Map<String, StateTensor> out = new LinkedHashMap<>();
+    java.util.Set<String> regrowths = new java.util.HashSet<>();
+    saved.variables().keySet().forEach(name -> regrowths.add(PruningState.regrowthName(name)));
     saved.variables().forEach((name, value) -> {
-      if (name.endsWith(REGROWTH)) {
+      if (regrowths.contains(name)) {
         return;
       }
-      StateTensor regrowth = saved.variables().get(name + REGROWTH);
+      StateTensor regrowth = saved.variables().get(PruningState.regrowthName(name));
       if (regrowth == null) {
         out.put(name, value);
       } else {
@@ -118,10 +117,11 @@ public final class Checkpoint {
   }
 
   public long step() {
-    return saved.get(ModelSpec.STEP_VARIABLE).longs()[0];
+    return saved.get(PruningState.STEP).longs()[0];
   }
 
-  String fingerprint() {
+  /** The training settings and data size the checkpoint was taken with; a resumed fit must match. */
+  public String fingerprint() {
     return fingerprint;
   }
 }

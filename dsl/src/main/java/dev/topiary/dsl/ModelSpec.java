@@ -22,9 +22,6 @@ import org.tensorflow.ndarray.Shape;
  * {@link Functional}; {@link #compile(Compile)} builds it into a trainable {@link Model}.
  */
 public final class ModelSpec {
-  /** Name of the int64 variable counting training steps, in graph models and snapshots. */
-  public static final String STEP_VARIABLE = "global_step";
-
   private final String kind;
   private final List<Node> inputs;
   private final List<Node> outputs;
@@ -249,6 +246,10 @@ public final class ModelSpec {
     for (Layer layer : layers) {
       for (WeightSpec w : weights(layer)) {
         String name = variableName(layer, w.name());
+        if (w.shape().size() > Integer.MAX_VALUE - 8) {
+          throw new IllegalArgumentException("layer '" + layerName(layer) + "' weight '" + w.name() + "' of shape "
+              + w.shape() + " has " + w.shape().size() + " elements; a weight holds at most " + (Integer.MAX_VALUE - 8));
+        }
         java.util.SplittableRandom random = new java.util.SplittableRandom(Seeds.mix(seed, name));
         out.put(name, dev.topiary.dsl.data.HostArray.of(w.initializer().values(w.shape(), random), w.shape().asArray()));
       }
@@ -414,7 +415,7 @@ public final class ModelSpec {
 
   /** Builds the model into a new graph, ready to train. */
   public Model compile(Compile compile) {
-    return GraphModel.build(this, compile);
+    return dev.topiary.dsl.runtime.RuntimeModel.graph(this, compile);
   }
 
   /** The definition-time summary (no sparsity measured yet). */

@@ -1,10 +1,10 @@
 package dev.topiary.dsl;
 
 /** Derives independent, reproducible seeds from the model seed and a name. */
-final class Seeds {
+public final class Seeds {
   private Seeds() {}
 
-  static long mix(long seed, String name) {
+  public static long mix(long seed, String name) {
     long h = seed * 0x9E3779B97F4A7C15L + name.hashCode();
     h ^= h >>> 33;
     h *= 0xFF51AFD7ED558CCDL;

@@ -1,5 +1,6 @@
 package dev.topiary.dsl;
 
+import dev.topiary.dsl.runtime.RuntimeModel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.dsl.data.HostArray;
@@ -40,7 +41,7 @@ class GradientCheckTest {
 
   private static void check(ModelSpec spec, List<HostArray> x, HostArray y, Loss loss) {
     Compile compile = Compile.of(Optimizer.sgd(1f), loss).seed(7);
-    try (GraphModel model = (GraphModel) spec.compile(compile)) {
+    try (RuntimeModel model = (RuntimeModel) spec.compile(compile)) {
       Map<String, HostArray> before = model.weights();
       model.fit(x, List.of(y), Fit.epochs(1).batchSize(x.get(0).examples()).shuffle(false).progress(ProgressSink.silent()));
       Map<String, HostArray> after = model.weights();
@@ -64,7 +65,7 @@ class GradientCheckTest {
     }
   }
 
-  private static double lossWith(GraphModel model, Map<String, HostArray> base, String name, int index, float delta,
+  private static double lossWith(RuntimeModel model, Map<String, HostArray> base, String name, int index, float delta,
       List<HostArray> x, HostArray y) {
     Map<String, HostArray> w = new HashMap<>(base);
     float[] v = base.get(name).floats();

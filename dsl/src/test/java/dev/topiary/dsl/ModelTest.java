@@ -192,7 +192,7 @@ class ModelTest {
     int[] seen = new int[1];
     Callback stopAfterTwo = new Callback() {
       @Override
-      public void onEpochEnd(int epoch, Map<String, Double> logs, TrainingControl control) {
+      public void onEpochEnd(int epoch, Map<String, Double> logs, TrainingContext control) {
         seen[0]++;
         assertThat(logs).containsKeys("loss", "accuracy", "val_loss", "val_accuracy");
         if (epoch == 1) {

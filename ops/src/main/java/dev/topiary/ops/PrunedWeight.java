@@ -42,9 +42,11 @@ public final class PrunedWeight {
     this.weight = weight;
     this.spec = spec;
     String base = Graphs.flatName(name);
-    this.mask = tf.withName(maskName(name)).variable(tf.fill(tf.constant(shape), tf.constant(1f)));
-    this.threshold = tf.withName(thresholdName(name)).variable(tf.constant(0f));
-    this.maskUpdates = tf.withName(updatesName(name)).variable(tf.constant(0L));
+    // Names and start values come from the state contract, which eager models and files share.
+    List<PruningState.Variable> state = PruningState.of(name, shape.asArray());
+    this.mask = tf.withName(state.get(0).name()).variable(tf.fill(tf.constant(shape), tf.constant((float) state.get(0).start())));
+    this.threshold = tf.withName(state.get(1).name()).variable(tf.constant((float) state.get(1).start()));
+    this.maskUpdates = tf.withName(state.get(2).name()).variable(tf.constant((long) state.get(2).start()));
     this.update = buildUpdate(tf.withSubScope(base + "_prune"), now, next);
     Ops stripScope = tf.withSubScope(base + "_strip");
     this.strip = stripScope.assign(weight, stripScope.math.mul(stripScope.identity(weight), stripScope.identity(mask)));
@@ -54,19 +56,19 @@ public final class PrunedWeight {
    * Attaches pruning state to {@code weight}; {@code now} and {@code next} are its schedule evaluated
    * at the current and the following step.
    */
-  /** Name of the mask variable of weight {@code weightName} (ones at first). */
+  /** Name of the mask variable of weight {@code weightName}; see {@link PruningState#maskName}. */
   public static String maskName(String weightName) {
-    return Graphs.flatName(weightName) + "_prune_mask";
+    return PruningState.maskName(weightName);
   }
 
-  /** Name of the float32 scalar threshold variable of weight {@code weightName} (0 at first). */
+  /** See {@link PruningState#thresholdName}. */
   public static String thresholdName(String weightName) {
-    return Graphs.flatName(weightName) + "_prune_threshold";
+    return PruningState.thresholdName(weightName);
   }
 
-  /** Name of the int64 scalar mask-update counter of weight {@code weightName} (0 at first). */
+  /** See {@link PruningState#updatesName}. */
   public static String updatesName(String weightName) {
-    return Graphs.flatName(weightName) + "_prune_updates";
+    return PruningState.updatesName(weightName);
   }
 
   static PrunedWeight attach(Ops tf, Variable<TFloat32> weight, PruningSpec spec, ScheduleOps now, ScheduleOps next) {
@@ -166,7 +168,15 @@ public final class PrunedWeight {
 
   /** {@code weight * mask}: the weight as the model must see it (no ordering with the update). */
   public Operand<TFloat32> masked(Ops tf) {
-    return tf.math.mul(tf.identity(weight), tf.identity(mask));
+    return masked(tf, tf.identity(weight), tf.identity(mask));
+  }
+
+  /**
+   * {@code weight * mask}: how every reader sees a pruned weight outside the training step (graph
+   * inference, eager models, exported weights). The one definition of "apply the mask".
+   */
+  public static Operand<TFloat32> masked(Ops tf, Operand<TFloat32> weight, Operand<TFloat32> mask) {
+    return tf.math.mul(weight, mask);
   }
 
   /** {@code weight := weight * mask}: makes the stored weight itself sparse, for export. */
@@ -176,7 +186,12 @@ public final class PrunedWeight {
 
   /** The mask's sparsity, {@code 1 - mean(mask)}, as the reference's {@code <name>/sparsity} summary. */
   public Operand<TFloat32> sparsity(Ops tf) {
-    return tf.math.sub(tf.constant(1f), Measurements.mean(tf, tf.identity(mask)));
+    return maskSparsity(tf, tf.identity(mask));
+  }
+
+  /** {@code 1 - mean(mask)}: the reference's {@code <name>/sparsity}, for a mask held anywhere. */
+  public static Operand<TFloat32> maskSparsity(Ops tf, Operand<TFloat32> mask) {
+    return tf.math.sub(tf.constant(1f), Measurements.mean(tf, mask));
   }
 
   /** The threshold of the last mask update, as the reference's {@code <name>/threshold} summary. */

@@ -18,10 +18,15 @@ public final class PruningStep {
     this.variable = variable;
   }
 
+  /** A new step variable named {@link PruningState#STEP}, starting at 0. */
+  public static PruningStep create(Ops tf) {
+    return create(tf, PruningState.STEP);
+  }
+
   /** A new step variable named {@code name}, starting at 0. */
   public static PruningStep create(Ops tf, String name) {
     Graphs.requireGraph(tf, "a pruning step variable");
-    return new PruningStep(tf.withName(name).variable(tf.constant(0L)));
+    return new PruningStep(tf.withName(name).variable(tf.constant((long) PruningState.step().start())));
   }
 
   /** Wraps an existing int64 scalar variable, e.g. one restored from a checkpoint. */

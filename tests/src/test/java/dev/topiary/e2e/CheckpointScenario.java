@@ -56,7 +56,7 @@ final class CheckpointScenario {
     HostArray[] d = data();
     Callback slow = new Callback() {
       @Override
-      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingControl control) {
+      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext control) {
         try {
           Thread.sleep(40);
         } catch (InterruptedException e) {

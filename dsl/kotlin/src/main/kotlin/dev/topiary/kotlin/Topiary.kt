@@ -243,3 +243,30 @@ fun Model.evaluate(x: HostArray, y: HostArray, batchSize: Int = 128): Map<String
 /** Prunes every layer that has prunable weights and that [where] accepts (by name and layer). */
 fun ModelSpec.pruned(spec: PruningSpec, where: (name: String, layer: Layer) -> Boolean = { _, _ -> true }): ModelSpec =
   prunedWith(spec) { layer, name, _, _ -> where(name, layer) }
+
+/**
+ * A [Callback] from lambdas, each optional, for `fit(callbacks = listOf(...))`:
+ * `callback(onEpochEnd = { epoch, logs, ctx -> if (logs.getValue("loss") < 0.1) ctx.stopTraining() })`.
+ */
+fun callback(
+  onTrainBegin: (context: Callback.TrainingContext) -> Unit = {},
+  onEpochBegin: (epoch: Int, context: Callback.TrainingContext) -> Unit = { _, _ -> },
+  onBatchBegin: (epoch: Int, batch: Int, context: Callback.TrainingContext) -> Unit = { _, _, _ -> },
+  onBatchEnd: (epoch: Int, batch: Int, logs: Map<String, Double>, context: Callback.TrainingContext) -> Unit =
+    { _, _, _, _ -> },
+  onEpochEnd: (epoch: Int, logs: Map<String, Double>, context: Callback.TrainingContext) -> Unit = { _, _, _ -> },
+  onTrainEnd: (logs: Map<String, Double>, context: Callback.TrainingContext) -> Unit = { _, _ -> },
+): Callback = object : Callback {
+  override fun onTrainBegin(context: Callback.TrainingContext) = onTrainBegin(context)
+  override fun onEpochBegin(epoch: Int, context: Callback.TrainingContext) = onEpochBegin(epoch, context)
+  override fun onBatchBegin(epoch: Int, batch: Int, context: Callback.TrainingContext) =
+    onBatchBegin(epoch, batch, context)
+  override fun onBatchEnd(epoch: Int, batch: Int, logs: Map<String, Double>, context: Callback.TrainingContext) =
+    onBatchEnd(epoch, batch, logs, context)
+  override fun onEpochEnd(epoch: Int, logs: Map<String, Double>, context: Callback.TrainingContext) =
+    onEpochEnd(epoch, logs, context)
+  override fun onTrainEnd(logs: Map<String, Double>, context: Callback.TrainingContext) = onTrainEnd(logs, context)
+}
+
+/** [Fit] settings from a block over its [Fit.Builder]: `fitSettings { epochs(2); batchSize(128) }`. */
+fun fitSettings(block: Fit.Builder.() -> Unit): Fit = Fit.builder().apply(block).build()

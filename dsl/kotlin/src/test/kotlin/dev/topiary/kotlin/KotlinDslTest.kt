@@ -100,4 +100,32 @@ class KotlinDslTest {
       }
     }.hasMessage("choose block or m-by-n sparsity, not both")
   }
+
+  @Test
+  fun `callbacks from lambdas see the fit's events and stop it`() {
+    val spec = sequential {
+      input(4)
+      dense(3) { prunable(constantSparsity(0.5)) }
+    }
+    val x = dev.topiary.dsl.data.HostArray.of(FloatArray(40) { (it % 7).toFloat() / 7f }, 10, 4)
+    val y = dev.topiary.dsl.data.HostArray.ofLabels(IntArray(10) { it % 3 })
+    val events = mutableListOf<String>()
+    val stopAtSecondEpoch = callback(
+      onEpochBegin = { epoch, _ -> events += "begin $epoch" },
+      onEpochEnd = { epoch, logs, ctx ->
+        events += "end $epoch sparsity ${logs.getValue("sparsity")}"
+        if (epoch == 1) ctx.stopTraining()
+      },
+    )
+    spec.compile(Loss.sparseCategoricalCrossentropy(true), seed = 1).use { model ->
+      val history = model.fit(x, y, epochs = 5, batchSize = 5, callbacks = listOf(stopAtSecondEpoch),
+        progress = ProgressSink.silent())
+      assertThat(history.epochs()).hasSize(2)
+      assertThat(model.step()).isEqualTo(4L)
+    }
+    assertThat(events).containsExactly("begin 0", "end 0 sparsity 0.5", "begin 1", "end 1 sparsity 0.5")
+    val settings = fitSettings { epochs(3); batchSize(7); callback(stopAtSecondEpoch) }
+    assertThat(settings.epochs()).isEqualTo(3)
+    assertThat(settings.callbacks()).containsExactly(stopAtSecondEpoch)
+  }
 }

@@ -1,78 +1,67 @@
 package dev.topiary.dsl.training;
 
+import dev.topiary.dsl.Checkpoint;
 import dev.topiary.dsl.data.HostArray;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How {@code fit} runs: epochs, batch size, shuffling, validation, callbacks, progress and
- * TensorBoard. Immutable, Keras defaults: 1 epoch, batch 32, shuffled, no validation.
+ * How {@code fit} runs: epochs, batch size, shuffling, validation, callbacks, progress, TensorBoard
+ * and checkpoints. Immutable, Keras defaults: 1 epoch, batch 32, shuffled, no validation. Each
+ * setter returns a changed copy, so settings can be shared and varied:
  *
- * <pre>{@code Fit.epochs(4).batchSize(128).validationSplit(0.1)}</pre>
+ * <pre>{@code Fit.epochs(4).batchSize(128).validationSplit(0.1).callbacks(myCallback)}</pre>
+ *
+ * or, from a mutable {@link Builder}: {@code Fit.builder().epochs(4).batchSize(128).build()}.
  */
-public record Fit(
-    int epochs,
-    int batchSize,
-    boolean shuffle,
-    @Nullable Long shuffleSeed,
-    double validationSplit,
-    @Nullable List<HostArray> validationInputs,
-    @Nullable List<HostArray> validationLabels,
-    List<Callback> callbacks,
-    ProgressSink progress,
-    @Nullable Path tensorBoardDir,
-    Distribution distribution,
-    @Nullable Path checkpointFile,
-    int checkpointEvery,
-    dev.topiary.dsl.@Nullable Checkpoint resumeFrom) {
+public final class Fit {
+  private final Builder b;
 
-  public Fit {
-    if (epochs < 1) {
-      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
-    }
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
-    }
-    if (!(validationSplit >= 0 && validationSplit < 1)) {
-      throw new IllegalArgumentException("validation split must be in [0, 1), got " + validationSplit);
-    }
-    if (validationSplit > 0 && validationInputs != null) {
-      throw new IllegalArgumentException("give either a validation split or validation data, not both");
-    }
-    callbacks = List.copyOf(callbacks);
-    progress = progress == null ? ProgressSink.console() : progress;
-    distribution = distribution == null ? Distribution.local() : distribution;
-    if (checkpointEvery < 0) {
-      throw new IllegalArgumentException("checkpoint interval must be >= 0 steps (0: at epoch ends only), got "
-          + checkpointEvery);
-    }
+  private Fit(Builder b) {
+    b.validate();
+    this.b = b.copy();
   }
 
+  /** Settings for {@code epochs} epochs, every other setting at its default. */
   public static Fit epochs(int epochs) {
-    return new Fit(epochs, 32, true, null, 0, null, null, List.of(), ProgressSink.console(), null, null, null, 0, null);
+    return builder().epochs(epochs).build();
+  }
+
+  /** A mutable builder at the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding these settings. */
+  public Builder toBuilder() {
+    return b.copy();
+  }
+
+  private Fit with(Consumer<Builder> change) {
+    Builder copy = b.copy();
+    change.accept(copy);
+    return copy.build();
   }
 
   public Fit batchSize(int batchSize) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.batchSize(batchSize));
   }
 
   /** Shuffle the training examples every epoch (default), with the model seed unless {@link #shuffleSeed(long)}. */
   public Fit shuffle(boolean shuffle) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.shuffle(shuffle));
   }
 
   public Fit shuffleSeed(long seed) {
-    return new Fit(epochs, batchSize, shuffle, seed, validationSplit, validationInputs, validationLabels, callbacks,
-        progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.shuffleSeed(seed));
   }
 
   /** Hold out the last {@code fraction} of the examples (before shuffling, as Keras) for validation. */
   public Fit validationSplit(double fraction) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, fraction, validationInputs, validationLabels, callbacks,
-        progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.validationSplit(fraction));
   }
 
   public Fit validationData(HostArray inputs, HostArray labels) {
@@ -80,29 +69,25 @@ public record Fit(
   }
 
   public Fit validationData(List<HostArray> inputs, List<HostArray> labels) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, List.copyOf(inputs), List.copyOf(labels),
-        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.validationData(inputs, labels));
   }
 
+  /** Replaces the user callbacks; they run after the built-in ones, in this order. */
   public Fit callbacks(Callback... callbacks) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        List.of(callbacks), progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.callbacks(List.of(callbacks)));
   }
 
   /** Where progress lines go; {@link ProgressSink#silent()} for none. */
   public Fit progress(ProgressSink progress) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.progress(progress));
   }
 
   /**
-   * Save a {@link dev.topiary.dsl.Checkpoint} to {@code file} at every epoch end and, if
-   * {@code everySteps} > 0, every that many training steps (mid-epoch). Each save replaces the last
-   * atomically.
+   * Save a {@link Checkpoint} to {@code file} at every epoch end and, if {@code everySteps} > 0,
+   * every that many training steps (mid-epoch). Each save replaces the last atomically.
    */
   public Fit checkpoints(Path file, int everySteps) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution, file, everySteps, resumeFrom);
+    return with(c -> c.checkpoints(file, everySteps));
   }
 
   /**
@@ -110,20 +95,205 @@ public record Fit(
    * from its epoch and batch, with the same settings and data; the run ends exactly as the
    * uninterrupted one would.
    */
-  public Fit resumeFrom(dev.topiary.dsl.Checkpoint checkpoint) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, checkpoint);
+  public Fit resumeFrom(Checkpoint checkpoint) {
+    return with(c -> c.resumeFrom(checkpoint));
   }
 
   /** Where training runs (default {@link Distribution#local()}). */
   public Fit distribution(Distribution distribution) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, tensorBoardDir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.distribution(distribution));
   }
 
   /** Write TensorBoard event files (loss, metrics, per-weight sparsity and threshold) under {@code dir}. */
   public Fit tensorBoard(Path dir) {
-    return new Fit(epochs, batchSize, shuffle, shuffleSeed, validationSplit, validationInputs, validationLabels,
-        callbacks, progress, dir, distribution, checkpointFile, checkpointEvery, resumeFrom);
+    return with(c -> c.tensorBoard(dir));
+  }
+
+  public int epochs() {
+    return b.epochs;
+  }
+
+  public int batchSize() {
+    return b.batchSize;
+  }
+
+  public boolean shuffle() {
+    return b.shuffle;
+  }
+
+  public @Nullable Long shuffleSeed() {
+    return b.shuffleSeed;
+  }
+
+  public double validationSplit() {
+    return b.validationSplit;
+  }
+
+  public @Nullable List<HostArray> validationInputs() {
+    return b.validationInputs;
+  }
+
+  public @Nullable List<HostArray> validationLabels() {
+    return b.validationLabels;
+  }
+
+  public List<Callback> callbacks() {
+    return List.copyOf(b.callbacks);
+  }
+
+  public ProgressSink progress() {
+    return b.progress;
+  }
+
+  public @Nullable Path tensorBoardDir() {
+    return b.tensorBoardDir;
+  }
+
+  public Distribution distribution() {
+    return b.distribution;
+  }
+
+  public @Nullable Path checkpointFile() {
+    return b.checkpointFile;
+  }
+
+  public int checkpointEvery() {
+    return b.checkpointEvery;
+  }
+
+  public @Nullable Checkpoint resumeFrom() {
+    return b.resumeFrom;
+  }
+
+  /** Mutable settings; {@link #build()} checks them and makes an immutable {@link Fit}. */
+  public static final class Builder {
+    private int epochs = 1;
+    private int batchSize = 32;
+    private boolean shuffle = true;
+    private @Nullable Long shuffleSeed;
+    private double validationSplit;
+    private @Nullable List<HostArray> validationInputs;
+    private @Nullable List<HostArray> validationLabels;
+    private List<Callback> callbacks = List.of();
+    private ProgressSink progress = ProgressSink.console();
+    private @Nullable Path tensorBoardDir;
+    private Distribution distribution = Distribution.local();
+    private @Nullable Path checkpointFile;
+    private int checkpointEvery;
+    private @Nullable Checkpoint resumeFrom;
+
+    private Builder() {}
+
+    public Builder epochs(int epochs) {
+      this.epochs = epochs;
+      return this;
+    }
+
+    public Builder batchSize(int batchSize) {
+      this.batchSize = batchSize;
+      return this;
+    }
+
+    public Builder shuffle(boolean shuffle) {
+      this.shuffle = shuffle;
+      return this;
+    }
+
+    public Builder shuffleSeed(long seed) {
+      this.shuffleSeed = seed;
+      return this;
+    }
+
+    public Builder validationSplit(double fraction) {
+      this.validationSplit = fraction;
+      return this;
+    }
+
+    public Builder validationData(List<HostArray> inputs, List<HostArray> labels) {
+      this.validationInputs = List.copyOf(inputs);
+      this.validationLabels = List.copyOf(labels);
+      return this;
+    }
+
+    public Builder callbacks(List<Callback> callbacks) {
+      this.callbacks = List.copyOf(callbacks);
+      return this;
+    }
+
+    /** Adds one callback after those already set. */
+    public Builder callback(Callback callback) {
+      List<Callback> all = new ArrayList<>(callbacks);
+      all.add(callback);
+      this.callbacks = List.copyOf(all);
+      return this;
+    }
+
+    public Builder progress(ProgressSink progress) {
+      this.progress = progress == null ? ProgressSink.console() : progress;
+      return this;
+    }
+
+    public Builder tensorBoard(Path dir) {
+      this.tensorBoardDir = dir;
+      return this;
+    }
+
+    public Builder distribution(Distribution distribution) {
+      this.distribution = distribution == null ? Distribution.local() : distribution;
+      return this;
+    }
+
+    public Builder checkpoints(Path file, int everySteps) {
+      this.checkpointFile = file;
+      this.checkpointEvery = everySteps;
+      return this;
+    }
+
+    public Builder resumeFrom(Checkpoint checkpoint) {
+      this.resumeFrom = checkpoint;
+      return this;
+    }
+
+    public Fit build() {
+      return new Fit(this);
+    }
+
+    private void validate() {
+      if (epochs < 1) {
+        throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+      }
+      if (batchSize < 1) {
+        throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+      }
+      if (!(validationSplit >= 0 && validationSplit < 1)) {
+        throw new IllegalArgumentException("validation split must be in [0, 1), got " + validationSplit);
+      }
+      if (validationSplit > 0 && validationInputs != null) {
+        throw new IllegalArgumentException("give either a validation split or validation data, not both");
+      }
+      if (checkpointEvery < 0) {
+        throw new IllegalArgumentException("checkpoint interval must be >= 0 steps (0: at epoch ends only), got "
+            + checkpointEvery);
+      }
+    }
+
+    private Builder copy() {
+      Builder c = new Builder();
+      c.epochs = epochs;
+      c.batchSize = batchSize;
+      c.shuffle = shuffle;
+      c.shuffleSeed = shuffleSeed;
+      c.validationSplit = validationSplit;
+      c.validationInputs = validationInputs;
+      c.validationLabels = validationLabels;
+      c.callbacks = callbacks;
+      c.progress = progress;
+      c.tensorBoardDir = tensorBoardDir;
+      c.distribution = distribution;
+      c.checkpointFile = checkpointFile;
+      c.checkpointEvery = checkpointEvery;
+      c.resumeFrom = resumeFrom;
+      return c;
+    }
   }
 }

@@ -1,0 +1,553 @@
+package dev.topiary.dsl.runtime;
+
+import dev.topiary.dsl.ExecutionMode;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.Node;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.dsl.state.Snapshot;
+import dev.topiary.dsl.state.StateContract;
+import dev.topiary.dsl.state.StateTensor;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.ops.Measurements;
+import dev.topiary.ops.PrunedWeight;
+import dev.topiary.ops.PruningHook;
+import dev.topiary.ops.PruningStep;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Operation;
+import org.tensorflow.Output;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * The graph executor: one graph holding the variables, the training pass (with the pruning update
+ * pulled in by every pruned weight read), the inference pass (weights read through their masks),
+ * the objectives, the optimizer step, and every op that reading or writing the state needs. All ops
+ * are made in the constructor; afterwards the graph never grows, whatever is run how often.
+ */
+public final class GraphExecutor implements Executor {
+  private final ModelSpec spec;
+  private final Graph graph;
+  private final Session session;
+  private final Ops tf;
+  private final boolean trainable;
+  private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
+  private final Map<String, Placeholder<TFloat32>> loadFeeds = new LinkedHashMap<>();
+  private final Op loadAll;
+  private final @Nullable PruningStep step;
+  private final @Nullable PruningHook pruning;
+  private final Map<String, PrunedWeight> pruned = new LinkedHashMap<>();
+  private final List<Placeholder<TFloat32>> inputFeeds = new ArrayList<>();
+  /** The step of the batch being trained, fed by the host loop (seeds stateless random ops). */
+  private final Placeholder<TInt64> stepFeed;
+  private final List<Placeholder<?>> labelFeeds = new ArrayList<>();
+  private final List<Operand<TFloat32>> inferenceOutputs;
+  private final Objectives evalObjectives;
+  private final @Nullable Objectives trainObjectives;
+  private final @Nullable Op trainStep;
+  /** Weight values as inference reads them (masked where pruned), by variable name. */
+  private final Map<String, Operand<TFloat32>> weightReads = new LinkedHashMap<>();
+  private final Map<String, Operand<TFloat32>> sparsityOps = new LinkedHashMap<>();
+  private final Map<String, Operand<TFloat32>> summaryOps;
+  private final @Nullable Operand<TInt64> stepRead;
+  private final Map<String, StateContract.Layout> layout = new LinkedHashMap<>();
+  private final Map<String, Operand<?>> stateReads = new LinkedHashMap<>();
+  private final Map<String, Placeholder<?>> restoreFeeds = new LinkedHashMap<>();
+  private final Map<String, Op> restoreAssigns = new LinkedHashMap<>();
+  private final Op restoreAll;
+
+  /** A trainable model graph of {@code spec}, its weights initialized from the compile seed. */
+  public static GraphExecutor build(ModelSpec spec, Compile compile) {
+    return new GraphExecutor(spec, compile, true);
+  }
+
+  /** A graph with the inference pass only: no training pass, optimizer, step or pruning state. */
+  public static GraphExecutor forInference(ModelSpec spec, Compile compile) {
+    if (!spec.prunedLayers().isEmpty()) {
+      throw new IllegalArgumentException("an inference graph holds no pruning state: strip the model first");
+    }
+    return new GraphExecutor(spec, compile, false);
+  }
+
+  @SuppressWarnings("this-escape")
+  private GraphExecutor(ModelSpec spec, Compile compile, boolean trainable) {
+    dev.topiary.ops.TensorFlowRuntime.requireSupported();
+    this.spec = spec;
+    this.trainable = trainable;
+    // Compute the initial weights before anything native exists: a model too large for the host
+    // fails here with its layer named, and nothing needs closing.
+    Map<String, HostArray> initial = spec.initialWeights(compile.seed());
+    Graph g = new Graph();
+    Session s = null;
+    try {
+      this.graph = g;
+      this.tf = Ops.create(graph);
+      createVariables();
+      this.loadAll = tf.withControlDependencies(variables.keySet().stream()
+          .map(name -> (Op) tf.withName(name + "_load").assign(variables.get(name), loadFeeds.get(name)))
+          .toList()).withName("load_weights").noOp();
+      this.step = trainable ? PruningStep.create(tf) : null;
+      this.pruning = trainable ? createPruning() : null;
+
+      this.stepFeed = tf.withName("step_feed").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+      for (Node in : spec.inputs()) {
+        inputFeeds.add(tf.withName(spec.inputName(in)).placeholder(TFloat32.class, Placeholder.shape(in.shape())));
+      }
+      for (int i = 0; i < spec.outputs().size(); i++) {
+        Node out = spec.outputs().get(i);
+        var labelShape = Placeholder.shape(compile.loss().labelShape(out.shape()));
+        labelFeeds.add(compile.loss().integerLabels()
+            ? tf.withName("label_" + i).placeholder(TInt32.class, labelShape)
+            : tf.withName("label_" + i).placeholder(TFloat32.class, labelShape));
+      }
+
+      Pass inference = new Pass(spec, compile.seed(), false, new Reads(false), null);
+      this.inferenceOutputs = outputs(inference.run(inputFeeds), "output_");
+      this.evalObjectives = Objectives.of(tf.withSubScope("eval_objectives"), spec, compile, inferenceOutputs, labelFeeds);
+      for (String name : variables.keySet()) {
+        Operand<TFloat32> read = inference.reads().get(name);
+        weightReads.put(name, read != null ? read : tf.withName(name + "_weight_read").identity(variables.get(name)));
+      }
+      if (trainable) {
+        Pass training = new Pass(spec, compile.seed(), true, new Reads(true), stepFeed);
+        this.trainObjectives = Objectives.of(tf.withSubScope("train_objectives"), spec, compile,
+            outputs(training.run(inputFeeds), "train_output_"), labelFeeds);
+        this.trainStep = createTrainStep(training, compile.optimizer());
+        this.stepRead = tf.withName("step_read").identity(step.variable());
+      } else {
+        this.trainObjectives = null;
+        this.trainStep = null;
+        this.stepRead = null;
+      }
+      for (var e : pruned.entrySet()) {
+        sparsityOps.put(e.getKey(), Measurements.sparsity(tf, weightReads.get(e.getKey())));
+      }
+      this.summaryOps = pruning == null ? Map.of() : pruning.summaries();
+      this.restoreAll = createStateOps();
+      s = new Session(graph);
+      this.session = s;
+      loadWeights(initial);
+    } catch (RuntimeException | Error e) {
+      // A session keeps its graph open: Graph.close() would wait for it forever.
+      if (s != null) {
+        s.close();
+      }
+      g.close();
+      throw e;
+    }
+  }
+
+  private void createVariables() {
+    for (Layer layer : spec.layers()) {
+      for (WeightSpec w : spec.weights(layer)) {
+        String name = spec.variableName(layer, w.name());
+        variables.put(name, tf.withName(name).variable(w.shape(), TFloat32.class));
+        loadFeeds.put(name, tf.withName(name + "_value").placeholder(TFloat32.class, Placeholder.shape(w.shape())));
+      }
+    }
+  }
+
+  private @Nullable PruningHook createPruning() {
+    PruningHook.Builder builder = PruningHook.builder(tf).step(step);
+    var prunedWeights = spec.prunedWeights();
+    if (prunedWeights.isEmpty()) {
+      return null;
+    }
+    prunedWeights.forEach((name, p) -> builder.prune(variables.get(name), p));
+    PruningHook hook = builder.build();
+    for (PrunedWeight w : hook.weights()) {
+      pruned.put(w.name(), w);
+    }
+    return hook;
+  }
+
+  /** How this graph's passes read and assign its variables. */
+  private final class Reads implements Pass.Backend {
+    private final boolean training;
+
+    Reads(boolean training) {
+      this.training = training;
+    }
+
+    @Override
+    public Ops scope(String layerName, int call) {
+      return tf.withSubScope(tf.scope().makeUnique(
+          (training ? "train_" : "infer_") + layerName + (call == 0 ? "" : "_call" + call)));
+    }
+
+    @Override
+    public @Nullable Operand<TFloat32> read(String name) {
+      Variable<TFloat32> v = variables.get(name);
+      if (v == null) {
+        return null;
+      }
+      PrunedWeight p = pruned.get(name);
+      if (training) {
+        return p != null ? pruning.read(v) : tf.withName(tf.scope().makeUnique(name + "_read")).identity(v);
+      }
+      return p != null
+          ? PrunedWeight.masked(tf.withName(tf.scope().makeUnique(name + "_masked")), tf.identity(v), tf.identity(p.mask()))
+          : tf.withName(tf.scope().makeUnique(name + "_infer_read")).identity(v);
+    }
+
+    @Override
+    public Op assign(Ops scope, String name, Operand<TFloat32> value) {
+      return scope.assign(variables.get(name), value);
+    }
+  }
+
+  /** An identity per output: a model whose output is an input must not fetch what it feeds. */
+  private List<Operand<TFloat32>> outputs(List<Operand<TFloat32>> values, String prefix) {
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      out.add(tf.withName(tf.scope().makeUnique(prefix + i)).identity(values.get(i)));
+    }
+    return out;
+  }
+
+  private Op createTrainStep(Pass training, Optimizer optimizer) {
+    dev.topiary.dsl.training.Gradients.ensureRegistered();
+    List<String> names = new ArrayList<>();
+    List<Output<?>> reads = new ArrayList<>();
+    for (Layer layer : spec.layers()) {
+      for (WeightSpec w : spec.weights(layer)) {
+        String name = spec.variableName(layer, w.name());
+        if (w.trainable() && training.reads().containsKey(name)) {
+          names.add(name);
+          reads.add(training.reads().get(name).asOutput());
+        }
+      }
+    }
+    List<Op> after = new ArrayList<>(training.updates());
+    if (!reads.isEmpty()) {
+      Output<?>[] grads = graph.addGradients(trainObjectives.loss().asOutput(), reads.toArray(new Output<?>[0]));
+      // Reads of reference variables alias the variable's buffer, so an optimizer update could
+      // overwrite a weight while another gradient still reads it. Gate every update behind all
+      // gradients (TF1's GATE_GRAPH): training is then deterministic for a fixed seed.
+      List<Op> gradientOps = new ArrayList<>();
+      for (Output<?> g : grads) {
+        if (g != null) {
+          gradientOps.add(asOp(g));
+        }
+      }
+      Op allGradients = tf.withControlDependencies(gradientOps).withName("all_gradients").noOp();
+      Ops gated = tf.withSubScope("gated_gradients").withControlDependencies(List.of(allGradients));
+      List<Optimizer.Gradient> pairs = new ArrayList<>();
+      for (int i = 0; i < grads.length; i++) {
+        if (grads[i] != null) {
+          pairs.add(new Optimizer.Gradient(variables.get(names.get(i)), gated.identity(floats(grads[i]))));
+        }
+      }
+      if (pairs.isEmpty()) {
+        throw new IllegalArgumentException("the loss does not depend on any trainable weight");
+      }
+      after.add(optimizer.apply(tf.withSubScope(StateContract.OPTIMIZER_SCOPE), pairs));
+    }
+    if (pruning == null) {
+      after.add(tf.withControlDependencies(after).assignAdd(step.variable(), tf.constant(1L)));
+    } else {
+      // The step advances inside the pruning update, which every pruned read pulls in.
+      after.add(pruning.update());
+    }
+    return tf.withControlDependencies(after).withName("train_step").noOp();
+  }
+
+  /** Reads and restore assignments of every variable, made once (snapshots and restores reuse them). */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Op createStateOps() {
+    List<Operation> vars = new ArrayList<>();
+    graph.operations().forEachRemaining(op -> {
+      if (op.type().equals("VariableV2")) {
+        vars.add(op);
+      }
+    });
+    Ops state = tf.withSubScope("state");
+    List<Op> assigns = new ArrayList<>();
+    for (Operation op : vars) {
+      String name = op.name();
+      Output<?> variable = op.output(0);
+      layout.put(name, new StateContract.Layout(variable.type() == TFloat32.class
+          ? StateTensor.DType.FLOAT32 : StateTensor.DType.INT64, variable.shape().asArray()));
+      String flat = name.replace('/', '_');
+      stateReads.put(name, state.withName(flat + "_read").identity((Operand) variable));
+      Placeholder<?> feed = state.withName(flat + "_restore_value").placeholder((Class) variable.type());
+      restoreFeeds.put(name, feed);
+      Op assign = state.withName(flat + "_restore").assign((Operand) variable, (Operand) feed);
+      restoreAssigns.put(name, assign);
+      assigns.add(assign);
+    }
+    return state.withControlDependencies(assigns).withName("restore_all").noOp();
+  }
+
+  private static Op asOp(Output<?> output) {
+    Operation operation = output.op();
+    return () -> operation;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Operand<TFloat32> floats(Output<?> output) {
+    return (Operand<TFloat32>) output;
+  }
+
+  // ---- running ---------------------------------------------------------------------------------
+
+  @Override
+  public ExecutionMode mode() {
+    return ExecutionMode.GRAPH;
+  }
+
+  @Override
+  public Map<String, Double> trainBatch(List<HostArray> inputs, List<HostArray> labels, long step) {
+    requireTrainable();
+    return runObjectives(inputs, labels, trainObjectives, step, trainStep);
+  }
+
+  @Override
+  public Map<String, Double> testBatch(List<HostArray> inputs, List<HostArray> labels) {
+    return runObjectives(inputs, labels, evalObjectives, -1, null);
+  }
+
+  @Override
+  public float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
+    requireTrainable();
+    return runObjectives(inputs, labels, trainObjectives, step(), null).get("loss").floatValue();
+  }
+
+  /**
+   * One batch through {@code objectives}; {@code step} (fed when >= 0) seeds the training pass's
+   * random ops, and {@code target} (if any) runs with it.
+   */
+  private Map<String, Double> runObjectives(List<HostArray> x, List<HostArray> y, Objectives objectives, long step,
+      @Nullable Op target) {
+    try (Feeds feeds = new Feeds(session.runner())) {
+      feeds.feed(inputFeeds, x);
+      feeds.feed(labelFeeds, y);
+      if (step >= 0) {
+        feeds.feed(stepFeed, TInt64.scalarOf(step));
+      }
+      if (target != null) {
+        feeds.runner.addTarget(target);
+      }
+      objectives.all().forEach(feeds.runner::fetch);
+      Map<String, Double> logs = new LinkedHashMap<>();
+      try (Result r = feeds.runner.run()) {
+        List<String> names = objectives.names();
+        for (int i = 0; i < names.size(); i++) {
+          logs.put(names.get(i), (double) ((TFloat32) r.get(i)).getFloat());
+        }
+      }
+      return logs;
+    }
+  }
+
+  @Override
+  public List<HostArray> predictBatch(List<HostArray> inputs) {
+    try (Feeds feeds = new Feeds(session.runner())) {
+      feeds.feed(inputFeeds, inputs);
+      inferenceOutputs.forEach(feeds.runner::fetch);
+      List<HostArray> out = new ArrayList<>();
+      try (Result r = feeds.runner.run()) {
+        for (int i = 0; i < inferenceOutputs.size(); i++) {
+          out.add(HostArray.fromTensor((TFloat32) r.get(i)));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Tensors fed to one run, closed with it. */
+  private static final class Feeds implements AutoCloseable {
+    final Session.Runner runner;
+    private final List<Tensor> tensors = new ArrayList<>();
+
+    Feeds(Session.Runner runner) {
+      this.runner = runner;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void feed(List<? extends Operand<?>> placeholders, List<HostArray> values) {
+      for (int i = 0; i < placeholders.size(); i++) {
+        feed(placeholders.get(i), values.get(i).toTensor());
+      }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    void feed(Operand<?> placeholder, Tensor value) {
+      tensors.add(value);
+      runner.feed((Operand) placeholder, value);
+    }
+
+    @Override
+    public void close() {
+      tensors.forEach(Tensor::close);
+    }
+  }
+
+  @Override
+  public Map<String, HostArray> weights() {
+    Session.Runner runner = session.runner();
+    List<String> names = new ArrayList<>(weightReads.keySet());
+    names.forEach(n -> runner.fetch(weightReads.get(n)));
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    try (Result r = runner.run()) {
+      for (int i = 0; i < names.size(); i++) {
+        out.put(names.get(i), HostArray.fromTensor((TFloat32) r.get(i)));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void loadWeights(Map<String, HostArray> weights) {
+    try (Feeds feeds = new Feeds(session.runner())) {
+      for (var e : loadFeeds.entrySet()) {
+        feeds.feed(e.getValue(), weights.get(e.getKey()).toTensor());
+      }
+      feeds.runner.addTarget(loadAll).run();
+    }
+  }
+
+  @Override
+  public Map<String, StateContract.Layout> stateLayout() {
+    return java.util.Collections.unmodifiableMap(layout);
+  }
+
+  @Override
+  public Snapshot snapshot() {
+    Session.Runner runner = session.runner();
+    List<String> names = new ArrayList<>(stateReads.keySet());
+    names.forEach(n -> runner.fetch(stateReads.get(n)));
+    Map<String, StateTensor> out = new LinkedHashMap<>();
+    try (Result r = runner.run()) {
+      for (int i = 0; i < names.size(); i++) {
+        out.put(names.get(i), StateTensor.of(r.get(i)));
+      }
+    }
+    return new Snapshot(out);
+  }
+
+  @Override
+  public void restore(Snapshot snapshot) {
+    try (Feeds feeds = new Feeds(session.runner())) {
+      boolean complete = true;
+      for (var e : restoreFeeds.entrySet()) {
+        StateTensor value = snapshot.variables().get(e.getKey());
+        if (value == null) {
+          complete = false;
+        } else {
+          feeds.feed(e.getValue(), value.toTensor());
+        }
+      }
+      if (complete) {
+        feeds.runner.addTarget(restoreAll);
+      } else {
+        restoreFeeds.keySet().stream().filter(snapshot.variables()::containsKey)
+            .forEach(n -> feeds.runner.addTarget(restoreAssigns.get(n)));
+      }
+      feeds.runner.run();
+    }
+  }
+
+  @Override
+  public Map<String, Double> sparsity() {
+    return fetchScalars(sparsityOps);
+  }
+
+  @Override
+  public Map<String, Double> pruningSummaries() {
+    return fetchScalars(summaryOps);
+  }
+
+  private Map<String, Double> fetchScalars(Map<String, Operand<TFloat32>> ops) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (ops.isEmpty()) {
+      return out;
+    }
+    Session.Runner runner = session.runner();
+    ops.values().forEach(runner::fetch);
+    try (Result r = runner.run()) {
+      int i = 0;
+      for (String name : ops.keySet()) {
+        out.put(name, (double) ((TFloat32) r.get(i++)).getFloat());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public long step() {
+    if (stepRead == null) {
+      return 0;
+    }
+    try (Result r = session.runner().fetch(stepRead).run()) {
+      return ((TInt64) r.get(0)).getLong();
+    }
+  }
+
+  @Override
+  public Operand<TFloat32> call(Operand<TFloat32> input) {
+    if (input.env() != graph) {
+      throw new IllegalArgumentException(input.env().isEager()
+          ? "an eager operand was passed to a graph model: execution modes cannot be mixed (the analogue of"
+              + " running tf.compat.v1 graph code on TF2 eager tensors); pass an operand of this model's graph"
+              + " or use an eager model"
+          : "the operand belongs to another graph than this model's");
+    }
+    // The caller asked for new ops in this graph: that is the one way it grows after the build.
+    return new Pass(spec, 0, false, new Reads(false), null).run(List.of(input)).get(0);
+  }
+
+  /** Writes this (inference) graph as a SavedModel with a {@code serving_default} signature. */
+  void exportSavedModel(java.nio.file.Path dir) throws java.io.IOException {
+    Signature.Builder signature = Signature.builder(Signature.DEFAULT_KEY);
+    for (int i = 0; i < spec.inputs().size(); i++) {
+      signature.input(spec.inputName(spec.inputs().get(i)), inputFeeds.get(i));
+    }
+    for (int i = 0; i < spec.outputs().size(); i++) {
+      signature.output(spec.outputName(i), inferenceOutputs.get(i));
+    }
+    dev.topiary.dsl.export.SavedModels.exportAtomically(dir, session, signature.build());
+  }
+
+  /** The number of ops in the graph (tests assert it does not grow after the build). */
+  public int graphSize() {
+    int[] n = {0};
+    graph.operations().forEachRemaining(op -> n[0]++);
+    return n[0];
+  }
+
+  /** The pruning hook of the training pass, or null without pruning. */
+  @Nullable PruningHook pruningHook() {
+    return pruning;
+  }
+
+  private void requireTrainable() {
+    if (!trainable) {
+      throw new IllegalStateException("this model was built for inference only");
+    }
+  }
+
+  @Override
+  public void close() {
+    session.close();
+    graph.close();
+  }
+}

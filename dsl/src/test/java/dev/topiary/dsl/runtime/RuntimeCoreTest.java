@@ -1,0 +1,285 @@
+package dev.topiary.dsl.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.topiary.dsl.Input;
+import dev.topiary.dsl.Model;
+import dev.topiary.dsl.ModelFiles;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.Sequential;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.Activation;
+import dev.topiary.dsl.layers.Dense;
+import dev.topiary.dsl.training.Callback;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Fit;
+import dev.topiary.dsl.training.History;
+import dev.topiary.dsl.training.Loss;
+import dev.topiary.dsl.training.Metric;
+import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.dsl.training.ProgressSink;
+import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.schedule.ConstantSparsity;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The runtime core: graph size after the build, the fit loop's events, and its guard rails. */
+class RuntimeCoreTest {
+  private static final Compile COMPILE = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
+      .metrics(Metric.ACCURACY).seed(3);
+
+  private static ModelSpec mlp() {
+    return Sequential.of(Input.of(6), Dense.of(8).activation(Activation.RELU),
+        Dense.of(3).prunable(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 2))));
+  }
+
+  private static HostArray[] data(int n) {
+    Random r = new Random(5);
+    float[] x = new float[n * 6];
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = r.nextInt(3);
+      for (int j = 0; j < 6; j++) {
+        x[i * 6 + j] = (float) r.nextGaussian() + (j % 3 == y[i] ? 2f : 0f);
+      }
+    }
+    return new HostArray[] {HostArray.of(x, n, 6), HostArray.ofLabels(y)};
+  }
+
+  private static int graphSize(Model model) {
+    return ((GraphExecutor) ((RuntimeModel) model).executor()).graphSize();
+  }
+
+  @Test
+  void nothingIsAddedToTheGraphAfterTheBuild(@TempDir Path dir) throws Exception {
+    HostArray[] d = data(64);
+    try (Model model = mlp().compile(COMPILE)) {
+      int size = graphSize(model);
+      for (int i = 0; i < 1000; i++) {
+        model.restore(model.snapshot());
+        model.step();
+        model.weights();
+        model.sparsity();
+      }
+      assertThat(graphSize(model)).isEqualTo(size);
+      for (int i = 0; i < 20; i++) {
+        model.fit(d[0], d[1], Fit.epochs(1).batchSize(16).progress(ProgressSink.silent())
+            .checkpoints(dir.resolve("ck.tpck"), 2).tensorBoard(dir.resolve("tb")));
+        model.evaluate(d[0], d[1]);
+        model.predict(d[0]);
+        ModelFiles.save(model, dir.resolve("saved" + (i % 2)));
+      }
+      assertThat(graphSize(model)).isEqualTo(size);
+      assertThat(model.step()).isEqualTo(20 * 4);
+    }
+  }
+
+  @Test
+  void callbacksSeeKerasEventsInOrder() {
+    HostArray[] d = data(8);
+    List<String> events = new ArrayList<>();
+    Callback recorder = new Callback() {
+      @Override
+      public void onTrainBegin(TrainingContext c) {
+        events.add("train_begin");
+      }
+
+      @Override
+      public void onEpochBegin(int epoch, TrainingContext c) {
+        events.add("epoch_begin " + epoch);
+      }
+
+      @Override
+      public void onBatchBegin(int epoch, int batch, TrainingContext c) {
+        events.add("batch_begin " + epoch + "." + batch);
+      }
+
+      @Override
+      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext c) {
+        events.add("batch_end " + epoch + "." + batch + " step " + c.step());
+        assertThat(logs).containsKeys("loss", "accuracy");
+        assertThat(c.batchLogs()).containsKeys("loss", "accuracy");
+      }
+
+      @Override
+      public void onEpochEnd(int epoch, Map<String, Double> logs, TrainingContext c) {
+        events.add("epoch_end " + epoch);
+        assertThat(logs).containsKeys("loss", "accuracy", "sparsity");
+      }
+
+      @Override
+      public void onTrainEnd(Map<String, Double> logs, TrainingContext c) {
+        events.add("train_end");
+      }
+    };
+    try (Model model = mlp().compile(COMPILE)) {
+      model.fit(d[0], d[1], Fit.epochs(2).batchSize(4).progress(ProgressSink.silent()).callbacks(recorder));
+    }
+    assertThat(events).containsExactly("train_begin",
+        "epoch_begin 0", "batch_begin 0.0", "batch_end 0.0 step 1", "batch_begin 0.1", "batch_end 0.1 step 2", "epoch_end 0",
+        "epoch_begin 1", "batch_begin 1.0", "batch_end 1.0 step 3", "batch_begin 1.1", "batch_end 1.1 step 4", "epoch_end 1",
+        "train_end");
+  }
+
+  @Test
+  void aCallbackStopsTrainingAfterTheCurrentBatch() {
+    HostArray[] d = data(40);
+    Callback stop = new Callback() {
+      @Override
+      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext c) {
+        if (batch == 2) {
+          c.stopTraining();
+        }
+      }
+    };
+    try (Model model = mlp().compile(COMPILE)) {
+      History h = model.fit(d[0], d[1], Fit.epochs(5).batchSize(4).progress(ProgressSink.silent()).callbacks(stop));
+      assertThat(model.step()).isEqualTo(3);
+      assertThat(h.epochs()).hasSize(1);
+    }
+  }
+
+  @Test
+  void aHugeBatchSizeTrainsOneStepPerEpoch() {
+    HostArray[] d = data(10);
+    try (Model model = mlp().compile(COMPILE)) {
+      model.fit(d[0], d[1], Fit.epochs(2).batchSize(Integer.MAX_VALUE).progress(ProgressSink.silent()));
+      assertThat(model.step()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void anUnwritableCheckpointPathFailsBeforeTheFirstStep(@TempDir Path dir) throws Exception {
+    HostArray[] d = data(10);
+    Path blocker = Files.writeString(dir.resolve("file"), "not a directory");
+    try (Model model = mlp().compile(COMPILE)) {
+      assertThatThrownBy(() -> model.fit(d[0], d[1], Fit.epochs(1).batchSize(2).progress(ProgressSink.silent())
+          .checkpoints(blocker.resolve("ck.tpck"), 1)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot write checkpoints")
+          .hasMessageContaining("ck.tpck");
+      assertThat(model.step()).isZero();
+    }
+  }
+
+  @Test
+  void concurrentFitOnOneModelIsRefusedWhilePredictRuns() throws Exception {
+    HostArray[] d = data(32);
+    CountDownLatch inside = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Callback hold = new Callback() {
+      @Override
+      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext c) {
+        inside.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try (Model model = mlp().compile(COMPILE)) {
+      Future<History> first = pool.submit(() -> model.fit(d[0], d[1], Fit.epochs(1).batchSize(16)
+          .progress(ProgressSink.silent()).callbacks(hold)));
+      assertThat(inside.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThatThrownBy(() -> model.fit(d[0], d[1], Fit.epochs(1).progress(ProgressSink.silent())))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("already running");
+      assertThat(model.predict(d[0]).shape()).containsExactly(32, 3);
+      release.countDown();
+      first.get(60, TimeUnit.SECONDS);
+      assertThat(model.step()).isEqualTo(2);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void nonFiniteInputsToPredictAreRefused() {
+    float[] x = new float[12];
+    x[9] = Float.NaN;
+    try (Model model = mlp().compile(COMPILE)) {
+      assertThatThrownBy(() -> model.predict(HostArray.of(x, 2, 6)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("input 'input'")
+          .hasMessageContaining("NaN").hasMessageContaining("example 1");
+    }
+  }
+
+  @Test
+  void aModelTooLargeForTheHostFailsAtOnceNamingTheLayer() {
+    ModelSpec huge = Sequential.of(Input.of(50000), Dense.of(50000));
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+        assertThatThrownBy(() -> huge.compile(COMPILE).close())
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'dense'").hasMessageContaining("kernel"));
+  }
+
+  /** A layer whose ops cannot be built: the failure comes after the graph exists. */
+  private static final class Broken implements dev.topiary.dsl.layers.Layer {
+    @Override
+    public String name() {
+      return null;
+    }
+
+    @Override
+    public String typeName() {
+      return "Broken";
+    }
+
+    @Override
+    public org.tensorflow.ndarray.Shape outputShape(List<org.tensorflow.ndarray.Shape> inputShapes) {
+      return inputShapes.get(0);
+    }
+
+    @Override
+    public org.tensorflow.Operand<org.tensorflow.types.TFloat32> call(dev.topiary.dsl.layers.LayerContext context,
+        List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs) {
+      throw new IllegalStateException("broken layer");
+    }
+
+    @Override
+    public dev.topiary.dsl.layers.Layer withPruning(PruningSpec spec) {
+      return this;
+    }
+
+    @Override
+    public dev.topiary.dsl.layers.Layer withoutPruning() {
+      return this;
+    }
+  }
+
+  @Test
+  void aFailureWhileBuildingTheGraphClosesItWithoutHanging() {
+    ModelSpec broken = Sequential.of(Input.of(4), Dense.of(3), new Broken());
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+        assertThatThrownBy(() -> broken.compile(COMPILE).close()).hasMessageContaining("broken layer"));
+  }
+
+  @Test
+  void fitSettingsAreImmutableAndBuiltInOnePlace() {
+    Callback c = new Callback() {};
+    Fit base = Fit.epochs(2);
+    Fit changed = base.batchSize(8).shuffle(false).callbacks(c);
+    assertThat(base.batchSize()).isEqualTo(32);
+    assertThat(base.shuffle()).isTrue();
+    assertThat(changed.batchSize()).isEqualTo(8);
+    assertThat(changed.epochs()).isEqualTo(2);
+    assertThat(changed.callbacks()).containsExactly(c);
+    Fit built = Fit.builder().epochs(3).batchSize(4).callback(c).callback(c).build();
+    assertThat(built.callbacks()).hasSize(2);
+    assertThat(built.toBuilder().epochs(5).build().batchSize()).isEqualTo(4);
+    assertThatThrownBy(() -> Fit.builder().epochs(0).build()).hasMessageContaining("epochs must be >= 1");
+  }
+}

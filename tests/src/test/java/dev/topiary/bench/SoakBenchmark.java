@@ -1,0 +1,99 @@
+package dev.topiary.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.topiary.dsl.Model;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.training.Callback;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Fit;
+import dev.topiary.dsl.training.Loss;
+import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.dsl.training.ProgressSink;
+import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.schedule.ConstantSparsity;
+import dev.topiary.samples.mnist.MnistPruning;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A long run: the pruned tutorial CNN for 100,000 training steps (batch 32, mask update every 100
+ * steps) with a checkpoint every 100 steps, reporting step time and RSS per 10,000 steps. Both must
+ * stay flat (the graph does not grow; every tensor is closed). Run with
+ * {@code mvn -B -ntp -Psoak verify -pl tests -am} (about 10 minutes on 2 cores); set
+ * {@code -Dsoak.steps=N} for a shorter run.
+ */
+@Tag("soak")
+class SoakBenchmark {
+
+  @Test
+  void stepTimeAndMemoryStayFlatWithCheckpoints(@TempDir Path dir) throws IOException {
+    int total = Integer.getInteger("soak.steps", 100_000);
+    int window = Math.max(1, total / 10);
+    Compile compile = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).seed(1);
+    HostArray[] data = data(32 * 1000);
+    List<double[]> rows = new ArrayList<>(); // steps, ms/step, RSS MB
+    long[] windowStart = {System.nanoTime()};
+    Callback meter = new Callback() {
+      @Override
+      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext c) {
+        if (c.step() % window == 0) {
+          long now = System.nanoTime();
+          rows.add(new double[] {c.step(), (now - windowStart[0]) / 1e6 / window, rssKb() / 1024.0});
+          windowStart[0] = now;
+        }
+      }
+    };
+    try (Model model = MnistPruning.model().prunedWith(PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 100)))
+        .compile(compile)) {
+      model.fit(data[0], data[1], Fit.epochs((total + 999) / 1000).batchSize(32).progress(ProgressSink.silent())
+          .checkpoints(dir.resolve("soak.tpck"), 100).callbacks(meter));
+      assertThat(model.step()).isGreaterThanOrEqualTo(total);
+    }
+    System.out.println();
+    System.out.println("| steps | ms/step (last window, checkpoint every 100 steps) | RSS MB |");
+    System.out.println("|---|---|---|");
+    rows.forEach(r -> System.out.printf("| %,d | %.3f | %.1f |%n", (long) r[0], r[1], r[2]));
+    // The first window includes graph optimization; compare the second with the last.
+    double[] first = rows.get(1);
+    double[] last = rows.get(rows.size() - 1);
+    System.out.printf("step time last/second window: %.3f; RSS growth from the second window: %.1f MB%n",
+        last[1] / first[1], last[2] - first[2]);
+    assertThat(last[1] / first[1]).as("step time drift").isLessThan(1.5);
+    assertThat(last[2] - first[2]).as("RSS growth, MB").isLessThan(100);
+  }
+
+  private static HostArray[] data(int n) {
+    Random r = new Random(n);
+    float[] x = new float[n * 784];
+    int[] y = new int[n];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextFloat();
+    }
+    for (int i = 0; i < n; i++) {
+      y[i] = r.nextInt(10);
+    }
+    return new HostArray[] {HostArray.of(x, n, 28, 28), HostArray.ofLabels(y)};
+  }
+
+  private static long rssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    throw new IllegalStateException("no VmRSS in /proc/self/status");
+  }
+}

@@ -17,7 +17,15 @@ var spec = Sequential.of(Input.of(28, 28),
     Dense.of(10));
 var pruned = spec.prunedWith(PruningSpec.of(PolynomialDecay.of(0.5, 0.8, 0, 300, 3, 10)));
 var model = pruned.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).metrics(Metric.ACCURACY).seed(1));
-model.fit(train.images(), train.labels(), Fit.epochs(6).batchSize(128).progress(ProgressSink.silent()));
+var seen = new ArrayList<String>();
+Callback record = new Callback() {
+  public void onEpochEnd(int epoch, Map<String, Double> logs, Callback.TrainingContext context) {
+    seen.add(String.format("%d: loss %.3f", epoch + 1, logs.get("loss")));
+  }
+};
+model.fit(train.images(), train.labels(),
+    Fit.builder().epochs(6).batchSize(128).progress(ProgressSink.silent()).callback(record).build());
+System.out.println("epochs seen by the callback: " + seen.size());
 System.out.println(model.summary());
 System.out.println("steps: " + model.step());
 System.out.println("sparsity: " + model.sparsity());

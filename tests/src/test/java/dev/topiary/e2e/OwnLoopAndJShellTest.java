@@ -32,7 +32,7 @@ class OwnLoopAndJShellTest {
   @Test
   void dslScript() throws Exception {
     String out = runJShell("dsl-mnist.jsh");
-    assertThat(out).contains("Model: Sequential", "conv2d (Conv2D)", "kernel 0.8000", "steps: 378",
+    assertThat(out).contains("Model: Sequential", "conv2d (Conv2D)", "kernel 0.8000", "steps: 378", "epochs seen by the callback: 6",
         "dense_kernel=0.8", "test accuracy: 0.").doesNotContain("Error");
   }
 

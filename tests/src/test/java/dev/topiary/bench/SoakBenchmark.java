@@ -14,12 +14,10 @@ import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.ConstantSparsity;
 import dev.topiary.samples.mnist.MnistPruning;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +37,7 @@ class SoakBenchmark {
     int total = Integer.getInteger("soak.steps", 100_000);
     int window = Math.max(1, total / 10);
     Compile compile = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).seed(1);
-    HostArray[] data = data(32 * 1000);
+    HostArray[] data = BenchSupport.mnistShaped(32 * 1000);
     List<double[]> rows = new ArrayList<>(); // steps, ms/step, RSS MB
     long[] windowStart = {System.nanoTime()};
     Callback meter = new Callback() {
@@ -47,7 +45,7 @@ class SoakBenchmark {
       public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext c) {
         if (c.step() % window == 0) {
           long now = System.nanoTime();
-          rows.add(new double[] {c.step(), (now - windowStart[0]) / 1e6 / window, rssKb() / 1024.0});
+          rows.add(new double[] {c.step(), (now - windowStart[0]) / 1e6 / window, BenchSupport.rssKb() / 1024.0});
           windowStart[0] = now;
         }
       }
@@ -71,29 +69,5 @@ class SoakBenchmark {
     assertThat(last[2] - first[2]).as("RSS growth, MB").isLessThan(100);
   }
 
-  private static HostArray[] data(int n) {
-    Random r = new Random(n);
-    float[] x = new float[n * 784];
-    int[] y = new int[n];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = r.nextFloat();
-    }
-    for (int i = 0; i < n; i++) {
-      y[i] = r.nextInt(10);
-    }
-    return new HostArray[] {HostArray.of(x, n, 28, 28), HostArray.ofLabels(y)};
-  }
 
-  private static long rssKb() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmRSS:")) {
-          return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-      }
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    throw new IllegalStateException("no VmRSS in /proc/self/status");
-  }
 }

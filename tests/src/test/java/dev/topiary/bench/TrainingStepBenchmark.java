@@ -15,11 +15,7 @@ import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.ConstantSparsity;
 import dev.topiary.samples.mnist.MnistPruning;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Random;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +45,7 @@ class TrainingStepBenchmark {
         double[] pruned = new double[5];
         try (Model d = spec.compile(COMPILE); Model p = spec.prunedWith(PRUNING).compile(COMPILE)) {
           int steps = batch == 32 ? 400 : 200;
-          HostArray[] data = data(batch * steps);
+          HostArray[] data = BenchSupport.mnistShaped(batch * steps);
           msPerStep(d, data, batch); // warm-up
           msPerStep(p, data, batch);
           for (int r = 0; r < dense.length; r++) {
@@ -65,17 +61,17 @@ class TrainingStepBenchmark {
   }
 
   @Test
-  void nativeMemoryStaysFlatOverFiveThousandSteps() throws IOException {
+  void nativeMemoryStaysFlatOverFiveThousandSteps() {
     try (Model p = MnistPruning.model().prunedWith(PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 10))).compile(COMPILE)) {
-      HostArray[] data = data(32 * 500);
+      HostArray[] data = BenchSupport.mnistShaped(32 * 500);
       Fit epoch = Fit.epochs(1).batchSize(32).progress(ProgressSink.silent());
       p.fit(data[0], data[1], epoch); // 500 warm-up steps
-      long before = rssKb();
+      long before = BenchSupport.rssKb();
       for (int i = 0; i < 10; i++) {
         p.fit(data[0], data[1], epoch);
         p.evaluate(data[0], data[1]);
       }
-      long after = rssKb();
+      long after = BenchSupport.rssKb();
       System.out.printf("%nRSS over 5,000 pruned MNIST CNN training steps (batch 32, mask update every 10): "
           + "%,d kB -> %,d kB, growth %.1f MB (steps run: %d)%n", before, after, (after - before) / 1024.0, p.step());
     }
@@ -87,27 +83,7 @@ class TrainingStepBenchmark {
     return (System.nanoTime() - t0) / 1e6 / (data[0].examples() / batch);
   }
 
-  private static HostArray[] data(int n) {
-    Random r = new Random(n);
-    float[] x = new float[n * 784];
-    int[] y = new int[n];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = r.nextFloat();
-    }
-    for (int i = 0; i < n; i++) {
-      y[i] = r.nextInt(10);
-    }
-    return new HostArray[] {HostArray.of(x, n, 28, 28), HostArray.ofLabels(y)};
-  }
 
-  private static long rssKb() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-      }
-    }
-    throw new IllegalStateException("no VmRSS in /proc/self/status");
-  }
 
   private static double median(double[] values) {
     double[] s = values.clone();

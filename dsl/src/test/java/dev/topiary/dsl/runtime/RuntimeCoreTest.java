@@ -226,6 +226,16 @@ class RuntimeCoreTest {
             .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'dense'").hasMessageContaining("kernel"));
   }
 
+  @Test
+  void aLoadedConfigWithAnAbsurdSizeFailsInsteadOfHanging() {
+    String json = dev.topiary.dsl.config.ModelConfig.toJson(Sequential.of(Input.of(4), Dense.of(3)))
+        .replaceFirst("\"units\"\\s*:\\s*3", "\"units\": 2147483647");
+    assertThat(json).contains("2147483647");
+    assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+        assertThatThrownBy(() -> dev.topiary.dsl.config.ModelConfig.fromJson(json, "crafted.json").compile(COMPILE).close())
+            .isInstanceOf(IllegalArgumentException.class));
+  }
+
   /** A layer whose ops cannot be built: the failure comes after the graph exists. */
   private static final class Broken implements dev.topiary.dsl.layers.Layer {
     @Override

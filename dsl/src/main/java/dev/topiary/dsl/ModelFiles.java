@@ -144,7 +144,8 @@ public final class ModelFiles {
     }
   }
 
-  private static byte[] manifest(Map<String, byte[]> files) {
+  /** The manifest of {@code files} (name to content): format, version, and each file's size and SHA-256. */
+  static byte[] manifest(Map<String, byte[]> files) {
     Map<String, Object> entries = new LinkedHashMap<>();
     for (String name : List.of(CONFIG, STATE)) {
       byte[] bytes = files.get(name);

@@ -392,11 +392,28 @@ class FormatFuzzTest {
       } else {
         bad = mutate(original, r);
       }
-      AtomicFilesForTest.replaceDirectory(dir, files, name, bad);
+      // Every tenth: a crafted state with a valid checksum and a manifest that matches it, as a
+      // deliberate forger would make; the state's own checks and restore must refuse or accept it whole.
+      boolean forged = i % 10 == 0;
+      if (forged) {
+        name = ModelFiles.STATE;
+        bad = craft(files.get(ModelFiles.STATE), r);
+        Map<String, byte[]> content = new LinkedHashMap<>(files);
+        content.put(ModelFiles.STATE, bad);
+        AtomicFilesForTest.replaceDirectory(dir, files, ModelFiles.STATE, bad);
+        Files.write(dir.resolve(ModelFiles.MANIFEST), ModelFiles.manifest(content));
+      } else {
+        AtomicFilesForTest.replaceDirectory(dir, files, name, bad);
+      }
+      String changed = name;
       try {
         float[] p = assertTimeoutPreemptively(LIMIT, () -> ModelFilesTest.predictions(dir));
-        if (!name.equals(ModelFiles.MANIFEST)) {
-          throw new AssertionError("a changed " + name + " was accepted: mutation " + i);
+        if (forged) {
+          t.add("accepted forged state with matching manifest (well-formed)");
+          continue;
+        }
+        if (!changed.equals(ModelFiles.MANIFEST)) {
+          throw new AssertionError("a changed " + changed + " was accepted: mutation " + i);
         }
         assertThat(p).containsExactly(expected);
         t.add("accepted, manifest change without effect (content verified unchanged)");
@@ -405,7 +422,7 @@ class FormatFuzzTest {
       } catch (Throwable e) {
         if (e instanceof CorruptFileException c && c.file().startsWith(dir.toAbsolutePath().toString())
             && c.getMessage().startsWith(c.file() + ": ")) {
-          t.add("refused (CorruptFileException), " + name + " changed");
+          t.add("refused (CorruptFileException), " + (forged ? "forged state + manifest" : changed + " changed"));
           if (t.samples.size() < 400 && !t.samples.contains(c.getMessage())) {
             t.samples.add(c.getMessage());
           }

@@ -64,6 +64,9 @@ class ModelFilesKillTest {
     int countB = 0;
     int refused = 0;
     List<String> errors = new ArrayList<>();
+    int betweenRenames = 0;
+    int previousLeft = 0;
+    int tempLeft = 0;
     for (int trial = 0; trial < trials; trial++) {
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       Process saver = new ProcessBuilder(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
@@ -80,6 +83,18 @@ class ModelFilesKillTest {
         saver.destroyForcibly();
         saver.waitFor(30, TimeUnit.SECONDS);
       }
+      // Where the kill fell, as the disk shows it.
+      boolean hasPrevious = Files.exists(root.resolve(".model.previous"));
+      if (!Files.exists(dir)) {
+        betweenRenames++;
+      } else if (hasPrevious) {
+        previousLeft++;
+      }
+      try (var siblings = Files.list(root)) {
+        if (siblings.anyMatch(p -> p.getFileName().toString().startsWith(".model.saving-"))) {
+          tempLeft++;
+        }
+      }
       try {
         float[] p = ModelFilesTest.predictions(dir);
         if (Arrays.equals(p, pa)) {
@@ -94,7 +109,9 @@ class ModelFilesKillTest {
         errors.add(e.getMessage());
       }
     }
-    System.out.printf("ModelFilesKillTest: %d kills: model A %d, model B %d, refused %d%n", trials, countA, countB, refused);
+    System.out.printf("ModelFilesKillTest: %d kills: model A %d, model B %d, refused %d; the kill left the directory"
+        + " missing (between the renames) %d times, a previous copy beside it %d times, a partial new one %d times%n",
+        trials, countA, countB, refused, betweenRenames, previousLeft, tempLeft);
     return new Outcome(countA, countB, refused, errors);
   }
 

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.data;
 
+import dev.topiary.dsl.export.BinaryFormat;
 import java.util.Arrays;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -20,13 +21,9 @@ public final class HostArray {
     this.floats = floats;
     this.ints = ints;
     this.shape = shape;
-    long size = 1;
-    for (long d : shape) {
-      if (d < 0) {
-        throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has a negative dimension");
-      }
-      size *= d;
-    }
+    // Validated before anything else: no tensor of an invalid shape may ever reach TensorFlow, whose
+    // shape checks abort the process.
+    int size = BinaryFormat.elementCount(shape);
     int length = floats != null ? floats.length : ints.length;
     if (shape.length == 0 || size != length) {
       throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + size + " values but "
@@ -88,6 +85,9 @@ public final class HostArray {
 
   /** Examples {@code from} (inclusive) to {@code to} (exclusive). */
   public HostArray slice(int from, int to) {
+    if (from < 0 || to < from || to > shape[0]) {
+      throw new IllegalArgumentException("slice [" + from + ", " + to + ") is outside the " + shape[0] + " examples");
+    }
     int[] idx = new int[to - from];
     for (int i = 0; i < idx.length; i++) {
       idx[i] = from + i;
@@ -98,6 +98,11 @@ public final class HostArray {
   /** The examples at {@code indices}, in that order. */
   public HostArray gather(int[] indices) {
     int size = exampleSize();
+    for (int i : indices) {
+      if (i < 0 || i >= shape[0]) {
+        throw new IllegalArgumentException("example index " + i + " is outside the " + shape[0] + " examples");
+      }
+    }
     long[] s = shape.clone();
     s[0] = indices.length;
     if (floats != null) {

@@ -2,14 +2,11 @@ package dev.topiary.dsl.export;
 
 import dev.topiary.dsl.data.HostArray;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -53,6 +50,9 @@ public final class SparseWeights {
 
   private static void writeTensor(DataOutputStream out, String name, HostArray w, Encoding encoding) throws IOException {
     byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    if (nameBytes.length > 0xFFFF) {
+      throw new IllegalArgumentException("tensor name '" + name.substring(0, 40) + "...' is longer than 65535 UTF-8 bytes");
+    }
     out.writeShort(nameBytes.length);
     out.write(nameBytes);
     long[] shape = w.shape();
@@ -91,59 +91,68 @@ public final class SparseWeights {
   }
 
   /**
-   * Decodes a file made by {@link #encode}: exact floats, or int8 values times their scale.
+   * Decodes a file made by {@link #encode}: exact floats, or int8 values times their scale. Every
+   * count, length and shape is checked against the bytes that remain before anything is allocated.
    *
    * @throws CorruptFileException naming {@code source} and what is wrong (bad magic, newer version,
-   *     truncation, checksum mismatch, inconsistent counts)
+   *     truncation, checksum mismatch, invalid shapes, inconsistent counts, bad names)
    */
   public static Map<String, HostArray> decode(byte[] data, String source) {
-    try (DataInputStream in = BinaryFormat.open(data, MAGIC, VERSION, source, "Topiary sparse weights file")) {
-      int encodingIndex = in.readUnsignedByte();
-      if (encodingIndex >= Encoding.values().length) {
-        throw new CorruptFileException(source, "unknown value encoding " + encodingIndex);
-      }
-      Encoding encoding = Encoding.values()[encodingIndex];
-      int count = in.readInt();
-      Map<String, HostArray> out = new LinkedHashMap<>();
-      for (int t = 0; t < count; t++) {
-        readTensor(in, encoding, source, out);
-      }
-      if (in.available() != 0) {
-        throw new CorruptFileException(source, in.available() + " unexpected bytes after the last tensor");
-      }
-      return out;
-    } catch (EOFException e) {
-      throw new CorruptFileException(source, "truncated");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    BinaryFormat.Reader in = BinaryFormat.open(data, MAGIC, VERSION, source, "Topiary sparse weights file");
+    int encodingIndex = in.u8("the value encoding");
+    if (encodingIndex >= Encoding.values().length) {
+      throw in.corrupt("unknown value encoding " + encodingIndex);
     }
+    Encoding encoding = Encoding.values()[encodingIndex];
+    // Each tensor takes at least a name length (2), a rank (1) and a non-zero count (4).
+    int count = in.count("the tensor count", 7);
+    Map<String, HostArray> out = new LinkedHashMap<>();
+    for (int t = 0; t < count; t++) {
+      readTensor(in, encoding, out);
+    }
+    in.requireEnd("the last tensor");
+    return out;
   }
 
-  private static void readTensor(DataInputStream in, Encoding encoding, String source, Map<String, HostArray> out)
-      throws IOException {
-    String name = new String(in.readNBytes(in.readUnsignedShort()), StandardCharsets.UTF_8);
-    long[] shape = BinaryFormat.readShape(in, source, "tensor '" + name + "'");
-    int rank = shape.length;
-    long size = BinaryFormat.size(shape);
-    int nonZero = in.readInt();
-    byte[] mask = in.readNBytes((int) ((size + 7) / 8));
+  private static void readTensor(BinaryFormat.Reader in, Encoding encoding, Map<String, HostArray> out) {
+    String name = in.utf8("tensor name #" + (out.size() + 1));
+    String what = "tensor '" + name + "'";
+    if (out.containsKey(name)) {
+      throw in.corrupt(what + " appears twice");
+    }
+    long[] shape = in.shape(what);
+    if (shape.length == 0) {
+      throw in.corrupt(what + " is a scalar; weights have rank >= 1");
+    }
+    int size = BinaryFormat.elementCount(shape);
+    int nonZero = in.i32(what + " non-zero count");
+    if (nonZero < 0 || nonZero > size) {
+      throw in.corrupt(what + ": non-zero count " + nonZero + " is outside [0, " + size + "]");
+    }
+    byte[] mask = in.bytes((size + 7L) / 8, what + " bitmask");
+    if (size % 8 != 0 && (mask[mask.length - 1] & 0xFF) >>> (size % 8) != 0) {
+      throw in.corrupt(what + ": bitmask has bits set past the last of its " + size + " elements");
+    }
     int bits = 0;
     for (byte b : mask) {
       bits += Integer.bitCount(b & 0xFF);
     }
-    if (bits != nonZero || nonZero > size) {
-      throw new CorruptFileException(source, "tensor '" + name + "': bitmask holds " + bits + " entries, header says "
-          + nonZero);
+    if (bits != nonZero) {
+      throw in.corrupt(what + ": bitmask holds " + bits + " entries, header says " + nonZero);
     }
-    float scale = encoding == Encoding.INT8 ? in.readFloat() : 1f;
-    float[] values = new float[(int) size];
-    for (int i = 0; i < size; i++) {
-      if ((mask[i / 8] & (1 << (i % 8))) != 0) {
-        values[i] = encoding == Encoding.FLOAT32 ? in.readFloat() : in.readByte() * scale;
+    float scale = 1f;
+    if (encoding == Encoding.INT8) {
+      scale = in.f32(what + " scale");
+      if (!(scale >= 0f) || Float.isInfinite(scale)) {
+        throw in.corrupt(what + ": invalid int8 scale " + scale);
       }
     }
-    if (rank == 0) {
-      throw new CorruptFileException(source, "tensor '" + name + "' is a scalar; weights have rank >= 1");
+    in.require((long) nonZero * (encoding == Encoding.FLOAT32 ? Float.BYTES : 1), what + " values");
+    float[] values = new float[size];
+    for (int i = 0; i < size; i++) {
+      if ((mask[i >>> 3] & (1 << (i & 7))) != 0) {
+        values[i] = encoding == Encoding.FLOAT32 ? in.f32(what + " values") : in.i8(what + " values") * scale;
+      }
     }
     out.put(name, HostArray.of(values, shape));
   }
@@ -153,8 +162,13 @@ public final class SparseWeights {
     AtomicFiles.write(file, encode(weights, encoding));
   }
 
+  /**
+   * Reads a file written by {@link #write}.
+   *
+   * @throws CorruptFileException naming the file and what is wrong
+   */
   public static Map<String, HostArray> read(Path file) throws IOException {
-    return decode(Files.readAllBytes(file), file.toString());
+    return decode(BinaryFormat.readAll(file), file.toString());
   }
 
   /** Size after gzip (level 9) of {@code bytes}: how small a file gets once compressed. */

@@ -3,13 +3,9 @@ package dev.topiary.dsl.state;
 import dev.topiary.dsl.export.BinaryFormat;
 import dev.topiary.dsl.export.CorruptFileException;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,6 +28,11 @@ public final class SnapshotFile {
   private SnapshotFile() {}
 
   public static void write(Path file, Snapshot snapshot, Map<String, String> properties) throws IOException {
+    dev.topiary.dsl.export.AtomicFiles.write(file, encode(snapshot, properties));
+  }
+
+  /** The bytes {@link #write} writes. */
+  public static byte[] encode(Snapshot snapshot, Map<String, String> properties) throws IOException {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.write(MAGIC);
@@ -62,51 +63,55 @@ public final class SnapshotFile {
         }
       }
     }
-    dev.topiary.dsl.export.AtomicFiles.write(file, BinaryFormat.withChecksum(bytes.toByteArray()));
+    return BinaryFormat.withChecksum(bytes.toByteArray());
   }
 
   /**
    * Reads a file written by {@link #write}.
    *
-   * @throws CorruptFileException naming the file: not such a file, newer version, truncated, corrupt
+   * @throws CorruptFileException naming the file: not such a file, newer version, truncated, corrupt,
+   *     invalid shapes or names, counts that the file cannot hold
    */
   public static Contents read(Path file) throws IOException {
-    byte[] data = Files.readAllBytes(file);
-    String source = file.toString();
-    try (DataInputStream in = BinaryFormat.open(data, MAGIC, VERSION, source, "Topiary checkpoint")) {
-      Map<String, String> properties = new LinkedHashMap<>();
-      int count = in.readInt();
-      for (int i = 0; i < count; i++) {
-        properties.put(in.readUTF(), in.readUTF());
+    return decode(BinaryFormat.readAll(file), file.toString());
+  }
+
+  /**
+   * Decodes the bytes of a file written by {@link #write}; {@code source} names it in errors.
+   *
+   * @throws CorruptFileException naming {@code source} and what is wrong
+   */
+  public static Contents decode(byte[] data, String source) {
+    BinaryFormat.Reader in = BinaryFormat.open(data, MAGIC, VERSION, source, "Topiary checkpoint");
+    Map<String, String> properties = new LinkedHashMap<>();
+    int count = in.count("the property count", 4); // two string lengths each
+    for (int i = 0; i < count; i++) {
+      String key = in.modifiedUtf8("property name #" + (i + 1));
+      if (properties.put(key, in.modifiedUtf8("property '" + key + "'")) != null) {
+        throw in.corrupt("property '" + key + "' appears twice");
       }
-      Map<String, StateTensor> vars = new LinkedHashMap<>();
-      int variables = in.readInt();
-      for (int v = 0; v < variables; v++) {
-        String name = in.readUTF();
-        int dtype = in.readUnsignedByte();
-        long[] shape = BinaryFormat.readShape(in, source, "variable '" + name + "'");
-        long size = BinaryFormat.size(shape);
-        if (dtype == 0) {
-          float[] values = new float[(int) size];
-          for (int i = 0; i < values.length; i++) {
-            values[i] = Float.intBitsToFloat(in.readInt());
-          }
-          vars.put(name, StateTensor.ofFloats(values, shape));
-        } else if (dtype == 1) {
-          long[] values = new long[(int) size];
-          for (int i = 0; i < values.length; i++) {
-            values[i] = in.readLong();
-          }
-          vars.put(name, StateTensor.ofLongs(values, shape));
-        } else {
-          throw new CorruptFileException(source, "variable '" + name + "' has unknown dtype " + dtype);
-        }
-      }
-      return new Contents(new Snapshot(vars), properties);
-    } catch (EOFException e) {
-      throw new CorruptFileException(source, "truncated");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
+    Map<String, StateTensor> vars = new LinkedHashMap<>();
+    int variables = in.count("the variable count", 4); // name length, dtype, rank
+    for (int v = 0; v < variables; v++) {
+      String name = in.modifiedUtf8("variable name #" + (v + 1));
+      String what = "variable '" + name + "'";
+      if (vars.containsKey(name)) {
+        throw in.corrupt(what + " appears twice");
+      }
+      int dtype = in.u8(what + " dtype");
+      if (dtype >= StateTensor.DType.values().length) {
+        throw in.corrupt(what + " has unknown dtype " + dtype);
+      }
+      long[] shape = in.shape(what);
+      int size = BinaryFormat.elementCount(shape);
+      if (dtype == StateTensor.DType.FLOAT32.ordinal()) {
+        vars.put(name, StateTensor.ofFloats(in.floats(size, what + " values"), shape));
+      } else {
+        vars.put(name, StateTensor.ofLongs(in.longs(size, what + " values"), shape));
+      }
+    }
+    in.requireEnd("the last variable");
+    return new Contents(new Snapshot(vars), properties);
   }
 }

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.state;
 
+import dev.topiary.dsl.export.BinaryFormat;
 import java.util.Arrays;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
@@ -20,12 +21,17 @@ public final class StateTensor {
   private final float[] floats;
   private final long[] longs;
 
+  /**
+   * @throws IllegalArgumentException if the shape is invalid (negative or too large dimensions, rank
+   *     above 254, an element count above {@code Integer.MAX_VALUE}: see
+   *     {@link BinaryFormat#elementCount}) or does not hold exactly the values given
+   */
   private StateTensor(DType dtype, long[] shape, float[] floats, long[] longs) {
     this.dtype = dtype;
     this.shape = shape;
     this.floats = floats;
     this.longs = longs;
-    long size = Shape.of(shape).size();
+    int size = BinaryFormat.elementCount(shape); // before any tensor of this shape can exist
     int length = floats != null ? floats.length : longs.length;
     if (size != length) {
       throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + size + " values, got " + length);
@@ -56,7 +62,7 @@ public final class StateTensor {
     throw new IllegalArgumentException("state tensors are float32 or int64, got " + tensor.dataType());
   }
 
-  /** A new tensor with these values; the caller closes it. */
+  /** A new tensor with these values (the shape was validated on construction); the caller closes it. */
   public Tensor toTensor() {
     return dtype == DType.FLOAT32
         ? TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(floats, true, false))

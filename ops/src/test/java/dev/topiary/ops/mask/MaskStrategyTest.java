@@ -198,6 +198,22 @@ class MaskStrategyTest {
   }
 
   @Test
+  void avgBlocksOfAnySizeAgreeInJavaEagerAndGraphOnGaussianWeights() {
+    // Gaussian magnitudes make every rounding count: the ops add in the same order as the Java loops.
+    // (The same two-pass order matched Python TF's factorized_pool on 3x3, 2x3, 4x4, 5x3 and 7x6 blocks.)
+    Random random = new Random(17);
+    int[][] blocks = {{3, 3}, {2, 3}, {4, 4}, {5, 3}, {7, 6}, {1, 8}, {8, 1}};
+    for (int[] b : blocks) {
+      for (long[] shape : new long[][] {{14, 12}, {17, 13}}) {
+        float[] w = randomWeights(random, (int) (shape[0] * shape[1]));
+        for (float s : new float[] {0.3f, 0.6f}) {
+          MaskRunner.all(MaskStrategy.block(b[0], b[1], BlockPooling.AVG), w, shape, s);
+        }
+      }
+    }
+  }
+
+  @Test
   void blocksLargerThanTheWeightsAreRejected() {
     // One 8x8 block over a 4x4 kernel could never be pruned (at least one block is always kept).
     assertThatThrownBy(() -> MaskStrategy.block(8, 8, BlockPooling.AVG).validate(Shape.of(4, 4)))

@@ -3,7 +3,6 @@ package dev.topiary.ops;
 import static dev.topiary.ops.TestTensors.fetchFloats;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.topiary.ops.mask.MaskStrategy;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.ops.schedule.PruningSchedule;
 import java.util.Random;
@@ -17,19 +16,33 @@ import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
+import org.tensorflow.op.nn.TopK;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TInt64;
 
 /**
  * The hook against a literal transcription of the reference's training step (host-driven: if the
  * schedule says so recompute the mask, then weight := weight * mask, then the optimizer step), on a
  * small regression trained with momentum: the masks and the weights the model sees are identical at
  * every step.
+ *
+ * <p>The reference side uses none of the code under test: its schedule and mask are TFMOT's
+ * {@code PolynomialDecay.__call__} and {@code _update_mask} written out here as plain TF ops (a full
+ * {@code top_k} sort, the k-th value as threshold). Only the step numbering is this project's
+ * (steps count from 0; TFMOT's starts at -1, a flaw the semantics note says to fix).
  */
 class ReferenceEquivalenceTest {
   private static final int IN = 16;
   private static final int OUT = 4;
   private static final int STEPS = 60;
-  private static final PruningSchedule SCHEDULE = PolynomialDecay.of(0.1, 0.7, 3, 40, 3, 4);
+  private static final double INITIAL = 0.1;
+  private static final double FINAL = 0.7;
+  private static final long BEGIN = 3;
+  private static final long END = 40;
+  private static final int POWER = 3;
+  private static final long FREQUENCY = 4;
+  private static final PruningSchedule SCHEDULE = PolynomialDecay.of(INITIAL, FINAL, BEGIN, END, POWER, FREQUENCY);
 
   @Test
   void hookTrainsExactlyLikeTheReferenceStep() {
@@ -83,21 +96,55 @@ class ReferenceEquivalenceTest {
     }
   }
 
+  /** TFMOT's gate: begin <= step <= end (end -1: no end) and (step - begin) % frequency == 0. */
+  private static boolean referenceShouldPrune(long step) {
+    return step >= BEGIN && (step <= END || END < 0) && (step - BEGIN) % FREQUENCY == 0;
+  }
+
+  /**
+   * TFMOT's PolynomialDecay sparsity: p = min(1, max(0, float32(step - begin) / (end - begin)));
+   * (initial - final) * (1 - p)^power + final, every constant a float32 tensor as Python converts it.
+   */
+  private static Operand<TFloat32> referenceSparsity(Ops tf, Operand<TInt64> step) {
+    Operand<TFloat32> elapsed = tf.dtypes.cast(tf.math.sub(step, tf.constant(BEGIN)), TFloat32.class);
+    Operand<TFloat32> p = tf.math.minimum(tf.constant(1f),
+        tf.math.maximum(tf.constant(0f), tf.math.div(elapsed, tf.constant((float) (END - BEGIN)))));
+    Operand<TFloat32> decay = tf.math.pow(tf.math.sub(tf.constant(1f), p), tf.constant((float) POWER));
+    return tf.math.add(tf.math.mul(tf.constant((float) (INITIAL - FINAL)), decay), tf.constant((float) FINAL));
+  }
+
+  /**
+   * TFMOT's _update_mask: k = int32(max(round(float32(size) * (1 - s)), 1)); sort |w| descending with
+   * top_k over the whole tensor; threshold = values[k - 1]; mask = |w| >= threshold.
+   */
+  private static Operand<TFloat32> referenceMask(Ops tf, Operand<TFloat32> weights, Operand<TFloat32> sparsity) {
+    Operand<TFloat32> abs = tf.math.abs(weights);
+    Operand<TInt32> size = tf.size(abs);
+    Operand<TInt32> k = tf.dtypes.cast(
+        tf.math.maximum(
+            tf.math.round(tf.math.mul(tf.dtypes.cast(size, TFloat32.class), tf.math.sub(tf.constant(1f), sparsity))),
+            tf.constant(1f)),
+        TInt32.class);
+    TopK<TFloat32, TInt32> sorted =
+        tf.nn.topK(tf.reshape(abs, tf.constant(new int[] {-1})), size, TInt32.class, TopK.sorted(true));
+    Operand<TFloat32> threshold = tf.gather(sorted.values(), tf.math.sub(k, tf.constant(1)), tf.constant(0));
+    return tf.dtypes.cast(tf.math.greaterEqual(abs, threshold), TFloat32.class);
+  }
+
   private static void runReference(float[][] seen, float[][] masks) {
     try (Graph g = new Graph(); Session session = new Session(g)) {
       Ops tf = Ops.create(g);
       Problem p = Problem.create(tf);
       Variable<TFloat32> mask = tf.variable(tf.ones(tf.constant(new long[] {IN, OUT}), TFloat32.class));
-      var sparsity = tf.placeholder(TFloat32.class);
-      Op recompute = tf.assign(mask, MaskStrategy.magnitude().ops(tf, tf.identity(p.kernel()), sparsity).mask());
+      var step = tf.placeholder(TInt64.class);
+      Op recompute = tf.assign(mask, referenceMask(tf, tf.identity(p.kernel()), referenceSparsity(tf, step)));
       Op apply = tf.assign(p.kernel(), tf.math.mul(tf.identity(p.kernel()), tf.identity(mask)));
       Op train = p.trainStep(tf, g, tf.identity(p.kernel()));
       Operand<TFloat32> masked = tf.math.mul(tf.identity(p.kernel()), tf.identity(mask));
       for (int s = 0; s < STEPS; s++) {
-        var d = SCHEDULE.at(s);
-        if (d.shouldPrune()) {
-          try (TFloat32 sp = TFloat32.scalarOf(d.sparsity())) {
-            session.runner().feed(sparsity, sp).addTarget(recompute).run();
+        if (referenceShouldPrune(s)) {
+          try (TInt64 feed = TInt64.scalarOf(s)) {
+            session.runner().feed(step, feed).addTarget(recompute).run();
           }
         }
         session.run(apply);

@@ -2,10 +2,8 @@ package dev.topiary.dsl.config;
 
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.ops.PruningSpec;
-import dev.topiary.ops.mask.BlockPooling;
-import dev.topiary.ops.mask.BlockStrategy;
-import dev.topiary.ops.mask.MByNStrategy;
 import dev.topiary.ops.mask.MaskStrategy;
+import dev.topiary.ops.mask.StrategyRegistry;
 import dev.topiary.ops.schedule.ConstantSparsity;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.ops.schedule.PruningSchedule;
@@ -15,7 +13,9 @@ import java.util.function.Function;
 
 /**
  * How layers, schedules and mask strategies turn into config settings and back. Built-ins are
- * registered here; custom layers and schedules register under a name of their own.
+ * registered here; custom layers and schedules register under a name of their own, custom mask
+ * strategies in {@link StrategyRegistry} (it lives in the ops module). An unknown name in a config
+ * fails naming it; nothing falls back to a default.
  */
 public final class ConfigRegistry {
   private static final Map<String, Function<Settings, Layer>> LAYERS = new ConcurrentHashMap<>();
@@ -84,15 +84,9 @@ public final class ConfigRegistry {
     return Settings.of("pruning").put("schedule", scheduleSettings.asMap()).put("strategy", strategy(spec.strategy()).asMap());
   }
 
+  /** The strategy's registered name and parameters; an unregistered strategy fails, naming it. */
   private static Settings strategy(MaskStrategy s) {
-    Settings out = Settings.of("strategy");
-    if (s instanceof BlockStrategy b) {
-      return out.put("type", "block").put("rows", b.rows()).put("cols", b.cols()).put("pooling", b.pooling().name());
-    }
-    if (s instanceof MByNStrategy mn) {
-      return out.put("type", "m_by_n").put("m", mn.m()).put("n", mn.n());
-    }
-    return out.put("type", "magnitude");
+    return new Settings("strategy", StrategyRegistry.write(s));
   }
 
   static PruningSpec readPruning(Settings pruning) {
@@ -101,19 +95,12 @@ public final class ConfigRegistry {
     ScheduleCodec<?> codec = SCHEDULES.get(type);
     if (codec == null) {
       throw new IllegalArgumentException(pruning.owner() + ": unknown schedule type '" + type
-          + "'; register custom schedules with ConfigRegistry.registerSchedule before loading");
+          + "'; register custom schedules with ConfigRegistry.registerSchedule before loading (known: "
+          + new java.util.TreeSet<>(SCHEDULES.keySet()) + ")");
     }
     PruningSchedule s = codec.read().apply(schedule);
     Settings strategy = pruning.getObject("strategy", pruning.owner() + " strategy");
-    String kind = strategy.getString("type");
-    MaskStrategy m = switch (kind) {
-      case "magnitude" -> MaskStrategy.magnitude();
-      case "block" -> MaskStrategy.block(strategy.getInt("rows"), strategy.getInt("cols"),
-          BlockPooling.parse(strategy.getString("pooling")));
-      case "m_by_n" -> MaskStrategy.mByN(strategy.getInt("m"), strategy.getInt("n"));
-      default -> throw new IllegalArgumentException(pruning.owner() + ": unknown mask strategy '" + kind
-          + "', expected magnitude, block or m_by_n");
-    };
+    MaskStrategy m = StrategyRegistry.read(strategy.asMap(), strategy.owner());
     return new PruningSpec(s, m);
   }
 }

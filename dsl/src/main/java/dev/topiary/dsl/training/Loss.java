@@ -12,10 +12,12 @@ import org.tensorflow.types.TInt32;
 /**
  * A loss: per-example values, averaged over the batch (Keras' sum-over-batch-size reduction), plus
  * the accuracy that {@link Metric#ACCURACY} means for it and the labels it accepts.
+ *
+ * <p>To add one, implement {@link #perExample} and {@link #kerasName} (the other methods have
+ * defaults for float labels shaped like the output), make it an immutable value with {@code equals},
+ * and register it with {@link TrainingRegistry#registerLoss} to save it in configs.
  */
-public sealed interface Loss
-    permits Loss.SparseCategoricalCrossentropy, Loss.CategoricalCrossentropy, Loss.BinaryCrossentropy,
-        Loss.MeanSquaredError {
+public interface Loss {
 
   /** Clipping of probabilities before a log, as Keras' epsilon. */
   float EPSILON = 1e-7f;
@@ -39,24 +41,34 @@ public sealed interface Loss
     return new MeanSquaredError();
   }
 
-  /** Whether labels are integer class ids (else floats). */
-  boolean integerLabels();
+  /** Whether labels are integer class ids (else floats, the default). */
+  default boolean integerLabels() {
+    return false;
+  }
 
   /** Per-example loss, shape {@code (batch,)}. */
   Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels);
 
-  /** Accuracy matching this loss's labels. */
-  Metric accuracy();
+  /**
+   * Accuracy matching this loss's labels.
+   *
+   * @throws IllegalArgumentException if accuracy means nothing for this loss (the default)
+   */
+  default Metric accuracy() {
+    throw new IllegalArgumentException("accuracy is not defined for " + kerasName() + "; use metrics that fit the loss");
+  }
 
-  /** The label placeholder shape for an output of {@code outputShape}. */
-  Shape labelShape(Shape outputShape);
+  /** The label placeholder shape for an output of {@code outputShape} (by default the output's shape). */
+  default Shape labelShape(Shape outputShape) {
+    return outputShape;
+  }
 
   /** Labels shaped like the output, or {@code (batch,)} for a single output unit. */
   private static Shape sameOrFlat(Shape outputShape) {
     return outputShape.numDimensions() == 2 && outputShape.get(1) == 1 ? Shape.of(-1) : outputShape;
   }
 
-  /** Keras' name, for logs. */
+  /** Keras' name (or your loss's name), for logs and messages. */
   String kerasName();
 
   /**

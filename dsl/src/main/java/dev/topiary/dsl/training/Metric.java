@@ -3,53 +3,34 @@ package dev.topiary.dsl.training;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 
-/** Metrics computed per example in the graph and averaged over an epoch on the host. */
-public enum Metric {
+/**
+ * A metric computed per example in the graph and averaged over an epoch on the host.
+ *
+ * <p>To add one, implement {@link #logName()} and {@link #perExample}; register it with
+ * {@link TrainingRegistry#registerMetric} to save it in configs (a metric without settings can be
+ * registered as a constant).
+ */
+public interface Metric {
   /** The accuracy that fits the loss, as Keras' {@code "accuracy"}. */
-  ACCURACY,
-  SPARSE_CATEGORICAL_ACCURACY,
-  CATEGORICAL_ACCURACY,
+  Metric ACCURACY = BuiltInMetric.ACCURACY;
+  Metric SPARSE_CATEGORICAL_ACCURACY = BuiltInMetric.SPARSE_CATEGORICAL_ACCURACY;
+  Metric CATEGORICAL_ACCURACY = BuiltInMetric.CATEGORICAL_ACCURACY;
   /** Output above 0.5 (probabilities) or 0 (logits) counts as 1. */
-  BINARY_ACCURACY;
+  Metric BINARY_ACCURACY = BuiltInMetric.BINARY_ACCURACY;
 
-  /** This metric made concrete for {@code loss} (resolves {@link #ACCURACY}). */
-  public Metric resolve(Loss loss) {
-    return this == ACCURACY ? loss.accuracy() : this;
+  /**
+   * This metric made concrete for {@code loss} ({@link #ACCURACY} becomes the loss's accuracy).
+   *
+   * @throws IllegalArgumentException if the metric does not fit the loss
+   */
+  default Metric resolve(Loss loss) {
+    return this;
   }
 
   /** Log name, as Keras: {@code accuracy} for every accuracy kind. */
-  public String logName() {
-    return "accuracy";
-  }
+  String logName();
 
-  /** Per-example score in [0, 1], shape (batch,). */
-  @SuppressWarnings("unchecked")
-  public Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels, Loss loss) {
-    switch (resolve(loss)) {
-      case SPARSE_CATEGORICAL_ACCURACY: {
-        Operand<TInt32> predicted = tf.math.argMax(output, tf.constant(-1), TInt32.class);
-        return tf.dtypes.cast(tf.math.equal(predicted, (Operand<TInt32>) labels), TFloat32.class);
-      }
-      case CATEGORICAL_ACCURACY: {
-        Operand<TInt64> predicted = tf.math.argMax(output, tf.constant(-1));
-        Operand<TInt64> actual = tf.math.argMax((Operand<TFloat32>) labels, tf.constant(-1));
-        return tf.dtypes.cast(tf.math.equal(predicted, actual), TFloat32.class);
-      }
-      case BINARY_ACCURACY: {
-        boolean logits = loss instanceof Loss.BinaryCrossentropy b && b.fromLogits();
-        Operand<TFloat32> z = tf.reshape((Operand<TFloat32>) labels, tf.shape(output));
-        Operand<TFloat32> predicted =
-            tf.dtypes.cast(tf.math.greater(output, tf.constant(logits ? 0f : 0.5f)), TFloat32.class);
-        Operand<TFloat32> hit = tf.dtypes.cast(
-            tf.math.equal(predicted, tf.dtypes.cast(tf.math.greater(z, tf.constant(0.5f)), TFloat32.class)),
-            TFloat32.class);
-        return tf.math.mean(hit, tf.constant(-1));
-      }
-      default:
-        throw new IllegalStateException("unresolved metric " + this);
-    }
-  }
+  /** Per-example score, shape (batch,). */
+  Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels, Loss loss);
 }

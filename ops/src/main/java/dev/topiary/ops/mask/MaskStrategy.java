@@ -14,8 +14,12 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>Each strategy computes the same mask two ways: as TensorFlow ops (graph or eager) and in plain
  * Java on a host array. Both agree exactly (see the tests).
+ *
+ * <p>Your own strategy implements {@link #validate}, {@link #ops} and {@link #host} (equal bit for
+ * bit, as the built-ins), should be an immutable value with {@code equals}, and is registered under a
+ * config name with {@link StrategyRegistry#register} so that models using it can be saved and loaded.
  */
-public sealed interface MaskStrategy permits MagnitudeStrategy, BlockStrategy, MByNStrategy {
+public interface MaskStrategy {
 
   /** How many of {@code size} weights a magnitude mask keeps at {@code sparsity} (the reference's rule). */
   public static long keepCount(long size, float sparsity) {

@@ -12,7 +12,8 @@ import org.tensorflow.types.TInt64;
  * Defaults as in TF Model Optimization: power = 3, frequency = 100.
  *
  * <p>Unlike the reference, {@code begin == end} is rejected (the reference divides by zero and prunes
- * with NaN). A decreasing curve ({@code initial > final}) is allowed, as in the reference.
+ * with NaN), and so is a power that is not a positive finite number (the reference accepts any). A
+ * decreasing curve ({@code initial > final}) is allowed, as in the reference.
  */
 public final class PolynomialDecay extends GatedSchedule {
   private final double initialSparsity;
@@ -24,7 +25,10 @@ public final class PolynomialDecay extends GatedSchedule {
     super(validateEnd(begin, end), end, frequency);
     requireSparsity("initialSparsity", initialSparsity);
     requireSparsity("finalSparsity", finalSparsity);
-    requireArgument(Double.isFinite(power), "power", power, "must be finite");
+    // The reference accepts any power: a negative one makes the sparsity infinite at `end`
+    // (0^power), zero keeps the initial sparsity for ever.
+    requireArgument(power > 0 && Double.isFinite(power), "power", power,
+        "must be a finite number > 0 (TFMOT does not check it; a negative power makes the sparsity infinite at end)");
     this.initialSparsity = initialSparsity;
     this.finalSparsity = finalSparsity;
     this.power = power;

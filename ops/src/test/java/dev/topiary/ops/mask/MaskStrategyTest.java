@@ -167,6 +167,65 @@ class MaskStrategyTest {
   }
 
   @Test
+  void twoByTwoAvgBlocksPoolInTheReferencesOrderBitForBit() {
+    // Expected values from Python TensorFlow 2.21 (tensorflow-cpu, Linux x86-64), running TFMOT's
+    // factorized_pool (tf.nn.pool AVG over [1, 2] windows, SAME, first along rows then along columns)
+    // on |w| and TFMOT's _update_mask (top_k of the pooled values) at each sparsity.
+    float[] w = {
+      0.4509718716144562f, -0.6512359380722046f, 0.283261775970459f, -0.9235769510269165f,
+      0.4973195791244507f, -0.6782132983207703f, 0.8955183029174805f, -0.12036915123462677f,
+      0.2687460780143738f, 2.960888147354126f, 0.8042331337928772f, 0.2678004205226898f,
+      0.04438856244087219f, -1.0391621589660645f, 1.0842211246490479f, 1.6023391485214233f};
+    long[] shape = {4, 4};
+    MaskStrategy avg = MaskStrategy.block(2, 2, BlockPooling.AVG);
+    // Pooled means 0.5694351196289062, 0.555681586265564, 1.0782963037490845, 0.939648449420929; summing
+    // all four and dividing by 4 would give a different last bit for every one of them.
+    int[] thresholdBits = {0x3f0e4126, 0x3f11c680, 0x3f708ccd, 0x3f8a059d};
+    float[] sparsities = {0f, 0.25f, 0.5f, 0.75f};
+    float[][] blockMasks = {{1, 1, 1, 1}, {1, 0, 1, 1}, {0, 0, 1, 1}, {0, 0, 1, 0}};
+    for (int i = 0; i < sparsities.length; i++) {
+      HostMask m = MaskRunner.all(avg, w, shape, sparsities[i]);
+      assertThat(Float.floatToRawIntBits(m.threshold())).as("threshold at %s", sparsities[i])
+          .isEqualTo(thresholdBits[i]);
+      float[] b = blockMasks[i];
+      assertThat(m.mask()).containsExactly(flatten(new float[][] {
+        {b[0], b[0], b[1], b[1]}, {b[0], b[0], b[1], b[1]}, {b[2], b[2], b[3], b[3]}, {b[2], b[2], b[3], b[3]}}));
+    }
+    // The same order written out in float32 for the first block: columns first, then across.
+    float left = (Math.abs(w[0]) + Math.abs(w[4])) / 2f;
+    float right = (Math.abs(w[1]) + Math.abs(w[5])) / 2f;
+    assertThat(Float.floatToRawIntBits((left + right) / 2f)).isEqualTo(0x3f11c680);
+  }
+
+  @Test
+  void avgBlocksOfAnySizeAgreeInJavaEagerAndGraphOnGaussianWeights() {
+    // Gaussian magnitudes make every rounding count: the ops add in the same order as the Java loops.
+    // (The same two-pass order matched Python TF's factorized_pool on 3x3, 2x3, 4x4, 5x3 and 7x6 blocks.)
+    Random random = new Random(17);
+    int[][] blocks = {{3, 3}, {2, 3}, {4, 4}, {5, 3}, {7, 6}, {1, 8}, {8, 1}};
+    for (int[] b : blocks) {
+      for (long[] shape : new long[][] {{14, 12}, {17, 13}}) {
+        float[] w = randomWeights(random, (int) (shape[0] * shape[1]));
+        for (float s : new float[] {0.3f, 0.6f}) {
+          MaskRunner.all(MaskStrategy.block(b[0], b[1], BlockPooling.AVG), w, shape, s);
+        }
+      }
+    }
+  }
+
+  @Test
+  void blocksLargerThanTheWeightsAreRejected() {
+    // One 8x8 block over a 4x4 kernel could never be pruned (at least one block is always kept).
+    assertThatThrownBy(() -> MaskStrategy.block(8, 8, BlockPooling.AVG).validate(Shape.of(4, 4)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("block sparsity block(8x8, AVG): the 8x8 block is larger than the weights of shape [4, 4];"
+            + " use a block that fits in the weights");
+    assertThatThrownBy(() -> MaskStrategy.block(1, 5, BlockPooling.MAX).host(new float[8], new long[] {2, 4}, 0.5f))
+        .hasMessageContaining("1x5 block is larger than the weights of shape [2, 4]");
+    MaskStrategy.block(4, 4, BlockPooling.MAX).validate(Shape.of(4, 4));
+  }
+
+  @Test
   void oneByOneBlocksAreUnstructuredMagnitude() {
     assertThat(MaskStrategy.block(1, 1, BlockPooling.MAX)).isSameAs(MaskStrategy.magnitude());
   }

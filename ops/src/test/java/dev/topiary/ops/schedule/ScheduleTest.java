@@ -137,7 +137,14 @@ class ScheduleTest {
     assertThatThrownBy(() -> PolynomialDecay.of(0.1, 0.5, 0, 10, 3, -1)).hasMessage("frequency must be > 0, got -1");
     assertThatThrownBy(() -> PolynomialDecay.of(1.5, 0.5, 0, 10)).hasMessage("initialSparsity must be in [0, 1), got 1.5");
     assertThatThrownBy(() -> PolynomialDecay.of(0.1, 1.0, 0, 10)).hasMessage("finalSparsity must be in [0, 1), got 1.0");
-    assertThatThrownBy(() -> PolynomialDecay.of(0.1, 0.5, 0, 10).withPower(Double.NaN)).hasMessage("power must be finite, got NaN");
+    assertThatThrownBy(() -> PolynomialDecay.of(0.1, 0.5, 0, 10).withPower(Double.NaN))
+        .hasMessageStartingWith("power must be a finite number > 0").hasMessageEndingWith("got NaN");
+    // TFMOT accepts these; -1 would give a sparsity of -Infinity at step 10, 0 a constant 0.1.
+    assertThatThrownBy(() -> PolynomialDecay.of(0.1, 0.5, 0, 10).withPower(-1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("power must be a finite number > 0 (TFMOT does not check it; a negative power makes the"
+            + " sparsity infinite at end), got -1.0");
+    assertThatThrownBy(() -> PolynomialDecay.of(0.1, 0.5, 0, 10, 0, 1)).hasMessageContaining("got 0.0");
   }
 
   @Test

@@ -1,0 +1,89 @@
+package dev.topiary.dsl.training;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.core.Variable;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * One application of an {@link Optimizer} to one graph: the ops builder, the slots created for each
+ * variable, and the optimizer's shared variables ("globals", e.g. Adam's beta powers).
+ */
+public final class OptimizerUpdate {
+  private final Ops tf;
+  private final String optimizer;
+  private final Map<String, Variable<TFloat32>> slots = new HashMap<>();
+  private final Map<String, Global> globals = new HashMap<>();
+
+  /** A shared variable and its value read once at the start of the step (before any update). */
+  public record Global(Variable<TFloat32> variable, Operand<TFloat32> value) {}
+
+  OptimizerUpdate(Ops tf, String optimizer) {
+    this.tf = tf;
+    this.optimizer = optimizer;
+  }
+
+  /** The ops builder, in the optimizer's scope. */
+  public Ops tf() {
+    return tf;
+  }
+
+  /** A zero-initialized slot shaped like {@code variable}, named {@code <variable>_<slot>}. */
+  public Variable<TFloat32> createSlot(Variable<TFloat32> variable, String slot) {
+    return createSlot(variable, slot, tf.fill(tf.constant(variable.shape()), tf.constant(0f)));
+  }
+
+  /** A slot for {@code variable} starting at {@code initial} (of the variable's shape). */
+  public Variable<TFloat32> createSlot(Variable<TFloat32> variable, String slot, Operand<TFloat32> initial) {
+    String key = slotName(variable, slot);
+    if (slots.containsKey(key)) {
+      throw new IllegalStateException(optimizer + ": slot '" + slot + "' of " + variable.op().name() + " already exists");
+    }
+    Variable<TFloat32> v = tf.withName(key).variable(initial);
+    slots.put(key, v);
+    return v;
+  }
+
+  /** The slot created for {@code variable}, or an error naming it. */
+  public Variable<TFloat32> slot(Variable<TFloat32> variable, String slot) {
+    Variable<TFloat32> v = slots.get(slotName(variable, slot));
+    if (v == null) {
+      throw new IllegalStateException(optimizer + ": no slot '" + slot + "' for " + variable.op().name()
+          + "; create it in createSlots");
+    }
+    return v;
+  }
+
+  /** A shared variable named {@code name} starting at {@code initial}, and its value at the step's start. */
+  public Global createGlobal(String name, Operand<TFloat32> initial) {
+    if (globals.containsKey(name)) {
+      throw new IllegalStateException(optimizer + ": global '" + name + "' already exists");
+    }
+    Variable<TFloat32> v = tf.withName(name).variable(initial);
+    Global g = new Global(v, tf.identity(v));
+    globals.put(name, g);
+    return g;
+  }
+
+  /** The shared variable created in {@link Optimizer#prepare}, or an error naming it. */
+  public Global global(String name) {
+    Global g = globals.get(name);
+    if (g == null) {
+      throw new IllegalStateException(optimizer + ": no global '" + name + "'; create it in prepare");
+    }
+    return g;
+  }
+
+  /** One no-op, named {@code <optimizer>_step}, that waits for every op of {@code ops}. */
+  public Op group(List<Op> ops) {
+    return tf.withControlDependencies(ops).withName(tf.scope().makeUnique(optimizer + "_step")).noOp();
+  }
+
+  private static String slotName(Variable<TFloat32> variable, String slot) {
+    return variable.op().name().replace('/', '_') + "_" + slot;
+  }
+}

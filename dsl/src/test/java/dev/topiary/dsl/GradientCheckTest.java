@@ -1,19 +1,19 @@
 package dev.topiary.dsl;
 
-import dev.topiary.dsl.layers.convolution.Conv3D;
-import dev.topiary.dsl.layers.merging.Average;
-import dev.topiary.dsl.layers.pooling.AveragePooling2D;
-import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.convolution.Conv3D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.merging.Average;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.AveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;

@@ -1,7 +1,5 @@
 package dev.topiary.dsl;
 
-import dev.topiary.dsl.layers.pooling.AveragePooling2D;
-import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -16,7 +14,9 @@ import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.merging.Add;
 import dev.topiary.dsl.layers.merging.Concatenate;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.AveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;

@@ -1,6 +1,5 @@
 package dev.topiary.dsl;
 
-import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +11,7 @@ import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.merging.Add;
 import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Callback;

@@ -1,10 +1,5 @@
 package dev.topiary.dsl;
 
-import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
-import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
-import dev.topiary.dsl.layers.recurrent.GRU;
-import dev.topiary.dsl.layers.recurrent.LSTM;
-import dev.topiary.dsl.layers.recurrent.SimpleRNN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -14,8 +9,12 @@ import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Embedding;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
 import dev.topiary.dsl.layers.recurrent.Bidirectional;
-import dev.topiary.dsl.layers.recurrent.Recurrent;
+import dev.topiary.dsl.layers.recurrent.GRU;
+import dev.topiary.dsl.layers.recurrent.LSTM;
+import dev.topiary.dsl.layers.recurrent.SimpleRNN;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;

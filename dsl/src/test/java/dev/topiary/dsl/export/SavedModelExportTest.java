@@ -1,6 +1,5 @@
 package dev.topiary.dsl.export;
 
-import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +13,7 @@ import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;

@@ -2,6 +2,15 @@
 // Run from the repository root (see README): jshell --class-path "$(cat samples/target/jshell.classpath):samples/target/classes" samples/jshell/dsl-mnist.jsh
 import dev.topiary.dsl.*;
 import dev.topiary.dsl.layers.*;
+import dev.topiary.dsl.layers.attention.*;
+import dev.topiary.dsl.layers.convolution.*;
+import dev.topiary.dsl.layers.core.*;
+import dev.topiary.dsl.layers.merging.*;
+import dev.topiary.dsl.layers.normalization.*;
+import dev.topiary.dsl.layers.pooling.*;
+import dev.topiary.dsl.layers.recurrent.*;
+import dev.topiary.dsl.layers.reshaping.*;
+
 import dev.topiary.dsl.training.*;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.PolynomialDecay;
@@ -12,7 +21,7 @@ var test = Idx.embedded("t10k");
 var spec = Sequential.of(Input.of(28, 28),
     Reshape.of(28, 28, 1),
     Conv2D.of(12, 3).activation(Activation.RELU),
-    Pooling2D.max(2),
+    MaxPooling2D.of(2),
     Flatten.of(),
     Dense.of(10));
 var pruned = spec.prunedWith(PruningSpec.of(PolynomialDecay.of(0.5, 0.8, 0, 300, 3, 10)));

@@ -5,16 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.ActivationLayer;
-import dev.topiary.dsl.layers.BatchNormalization;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Flatten;
-import dev.topiary.dsl.layers.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.Padding;
-import dev.topiary.dsl.layers.Pooling2D;
-import dev.topiary.dsl.layers.Reshape;
-import dev.topiary.dsl.layers.ZeroPadding2D;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.convolution.Conv3D;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.merging.Average;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -89,9 +92,9 @@ class GradientCheckTest {
     ModelSpec spec = Sequential.of(Input.of(6, 6, 2),
         ZeroPadding2D.of(1),
         Conv2D.of(3, 3).activation(Activation.TANH),
-        Pooling2D.average(2),
+        AveragePooling2D.of(2),
         Conv2D.of(2, 2).padding(Padding.SAME),
-        Pooling2D.max(2),
+        MaxPooling2D.of(2),
         Flatten.of(),
         Dense.of(3));
     check(spec, TestData.gaussian(3, 4, 6, 6, 2), TestData.labels(4, 4, 3), Loss.sparseCategoricalCrossentropy(true));
@@ -135,33 +138,33 @@ class GradientCheckTest {
   void embeddingAndRecurrentLayers() {
     HostArray ids = RecurrentLayersTest.tokens(3, 6, 5, 7);
     HostArray y = TestData.gaussian(4, 6, 2);
-    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.Embedding.of(7, 3), dev.topiary.dsl.layers.Recurrent.simpleRnn(4),
+    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.core.Embedding.of(7, 3), dev.topiary.dsl.layers.recurrent.SimpleRNN.of(4),
         Dense.of(2)), ids, y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.Embedding.of(7, 3),
-        dev.topiary.dsl.layers.Recurrent.lstm(4).returnSequences(true), dev.topiary.dsl.layers.GlobalPooling1D.average(),
+    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.core.Embedding.of(7, 3),
+        dev.topiary.dsl.layers.recurrent.LSTM.of(4).returnSequences(true), dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D.of(),
         Dense.of(2)), ids, y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.Embedding.of(7, 3), dev.topiary.dsl.layers.Recurrent.gru(4),
+    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.core.Embedding.of(7, 3), dev.topiary.dsl.layers.recurrent.GRU.of(4),
         Dense.of(2)), ids, y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.Embedding.of(7, 3),
-        dev.topiary.dsl.layers.Bidirectional.of(dev.topiary.dsl.layers.Recurrent.lstm(3).returnSequences(true)),
+    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.core.Embedding.of(7, 3),
+        dev.topiary.dsl.layers.recurrent.Bidirectional.of(dev.topiary.dsl.layers.recurrent.LSTM.of(3).returnSequences(true)),
         // Average, not max: a 1e-2 probe can move a max across steps, where the numeric slope is meaningless.
-        dev.topiary.dsl.layers.GlobalPooling1D.average(), Dense.of(2)), ids, y, Loss.meanSquaredError());
+        dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D.of(), Dense.of(2)), ids, y, Loss.meanSquaredError());
   }
 
   @Test
   void convolutionVariantsAndNormalization() {
     HostArray x = TestData.gaussian(5, 4, 6, 6, 2);
     HostArray y = TestData.gaussian(6, 4, 2);
-    check(Sequential.of(Input.of(6, 6, 2), dev.topiary.dsl.layers.DepthwiseConv2D.of(3).depthMultiplier(2),
-        dev.topiary.dsl.layers.DepthwiseConv2D.separable(3, 2), dev.topiary.dsl.layers.Conv2DTranspose.of(2, 2).strides(2),
+    check(Sequential.of(Input.of(6, 6, 2), dev.topiary.dsl.layers.convolution.DepthwiseConv2D.of(3).depthMultiplier(2),
+        dev.topiary.dsl.layers.convolution.SeparableConv2D.of(3, 2), dev.topiary.dsl.layers.convolution.Conv2DTranspose.of(2, 2).strides(2),
         Flatten.of(), Dense.of(2)), x, y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(5), Dense.of(6, Activation.TANH), dev.topiary.dsl.layers.LayerNormalization.of(),
+    check(Sequential.of(Input.of(5), Dense.of(6, Activation.TANH), dev.topiary.dsl.layers.normalization.LayerNormalization.of(),
         Dense.of(2)), TestData.gaussian(8, 4, 5), y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(6, 3), dev.topiary.dsl.layers.Conv1D.of(4, 3).activation(Activation.TANH),
-        dev.topiary.dsl.layers.Reshaping.upSampling1d(2), dev.topiary.dsl.layers.Reshaping.averagePooling1d(2),
-        dev.topiary.dsl.layers.Reshaping.permute(2, 1), Flatten.of(), Dense.of(2)),
+    check(Sequential.of(Input.of(6, 3), dev.topiary.dsl.layers.convolution.Conv1D.of(4, 3).activation(Activation.TANH),
+        dev.topiary.dsl.layers.reshaping.UpSampling1D.of(2), dev.topiary.dsl.layers.pooling.AveragePooling1D.of(2),
+        dev.topiary.dsl.layers.reshaping.Permute.of(2, 1), Flatten.of(), Dense.of(2)),
         TestData.gaussian(7, 4, 6, 3), y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(6, 3), dev.topiary.dsl.layers.SeparableConv1D.of(4, 3).activation(Activation.TANH),
+    check(Sequential.of(Input.of(6, 3), dev.topiary.dsl.layers.convolution.SeparableConv1D.of(4, 3).activation(Activation.TANH),
         Flatten.of(), Dense.of(2)), TestData.gaussian(11, 4, 6, 3), y, Loss.meanSquaredError());
   }
 
@@ -175,11 +178,11 @@ class GradientCheckTest {
   /** Conv3D's gradient is registered by Topiary (TF Java has none). */
   @Test
   void volumetricLayers() {
-    check(Sequential.of(Input.of(5, 5, 5, 2), dev.topiary.dsl.layers.Volumetric.zeroPadding3d(1),
-        dev.topiary.dsl.layers.Volumetric.conv3d(3, 3).strides(2).activation(Activation.TANH),
-        dev.topiary.dsl.layers.Volumetric.averagePooling3d(2), dev.topiary.dsl.layers.Volumetric.conv3d(2, 1),
-        dev.topiary.dsl.layers.Volumetric.conv3dTranspose(2, 2).strides(2),
-        dev.topiary.dsl.layers.Volumetric.globalAveragePooling3d(), Dense.of(2)),
+    check(Sequential.of(Input.of(5, 5, 5, 2), dev.topiary.dsl.layers.reshaping.ZeroPadding3D.of(1),
+        dev.topiary.dsl.layers.convolution.Conv3D.of(3, 3).strides(2).activation(Activation.TANH),
+        dev.topiary.dsl.layers.pooling.AveragePooling3D.of(2), dev.topiary.dsl.layers.convolution.Conv3D.of(2, 1),
+        dev.topiary.dsl.layers.convolution.Conv3DTranspose.of(2, 2).strides(2),
+        dev.topiary.dsl.layers.pooling.GlobalAveragePooling3D.of(), Dense.of(2)),
         TestData.gaussian(9, 3, 5, 5, 5, 2), TestData.gaussian(10, 3, 2), Loss.meanSquaredError());
   }
 }

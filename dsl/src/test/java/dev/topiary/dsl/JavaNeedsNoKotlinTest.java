@@ -3,7 +3,7 @@ package dev.topiary.dsl;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.topiary.dsl.layers.Dense;
+import dev.topiary.dsl.layers.core.Dense;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;

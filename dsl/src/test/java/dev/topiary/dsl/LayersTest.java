@@ -5,20 +5,21 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.ActivationLayer;
-import dev.topiary.dsl.layers.Add;
-import dev.topiary.dsl.layers.BatchNormalization;
-import dev.topiary.dsl.layers.Concatenate;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Dropout;
-import dev.topiary.dsl.layers.Flatten;
-import dev.topiary.dsl.layers.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.Padding;
-import dev.topiary.dsl.layers.Pooling2D;
-import dev.topiary.dsl.layers.Reshape;
-import dev.topiary.dsl.layers.ZeroPadding2D;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Dropout;
+import dev.topiary.dsl.layers.merging.Add;
+import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Optimizer;
@@ -114,10 +115,10 @@ class LayersTest {
   @Test
   void poolingLayers() {
     HostArray x = HostArray.of(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}, 1, 4, 4, 1);
-    assertThat(forward(Pooling2D.max(2), x, Map.of()).floats()).containsExactly(6, 8, 14, 16);
-    assertThat(forward(Pooling2D.average(2), x, Map.of()).floats()).containsExactly(3.5f, 5.5f, 11.5f, 13.5f);
-    assertThat(forward(Pooling2D.max(3).strides(1, 1), x, Map.of()).floats()).containsExactly(11, 12, 15, 16);
-    assertThat(forward(Pooling2D.max(3).padding(Padding.SAME), x, Map.of()).shape()).containsExactly(1, 2, 2, 1);
+    assertThat(forward(MaxPooling2D.of(2), x, Map.of()).floats()).containsExactly(6, 8, 14, 16);
+    assertThat(forward(AveragePooling2D.of(2), x, Map.of()).floats()).containsExactly(3.5f, 5.5f, 11.5f, 13.5f);
+    assertThat(forward(MaxPooling2D.of(3).strides(1, 1), x, Map.of()).floats()).containsExactly(11, 12, 15, 16);
+    assertThat(forward(MaxPooling2D.of(3).padding(Padding.SAME), x, Map.of()).shape()).containsExactly(1, 2, 2, 1);
     assertThat(forward(GlobalAveragePooling2D.of(), x, Map.of()).floats()).containsExactly(8.5f);
   }
 

@@ -5,15 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Add;
-import dev.topiary.dsl.layers.Concatenate;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Dropout;
-import dev.topiary.dsl.layers.Flatten;
 import dev.topiary.dsl.layers.LayerShapeException;
-import dev.topiary.dsl.layers.Pooling2D;
-import dev.topiary.dsl.layers.Reshape;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Dropout;
+import dev.topiary.dsl.layers.merging.Add;
+import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Callback;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
@@ -124,7 +124,7 @@ class ModelTest {
     ModelSpec spec = Sequential.of(Input.of(28, 28),
         Reshape.of(28, 28, 1),
         Conv2D.of(12, 3).activation(Activation.RELU),
-        Pooling2D.max(2),
+        MaxPooling2D.of(2),
         Flatten.of(),
         Dense.of(10).prunable(ConstantSparsity.of(0.8, 0)));
     ModelSummary definition = spec.summary();
@@ -223,7 +223,7 @@ class ModelTest {
     Node b = Input.of(4);
     assertThatThrownBy(() -> Add.of().named("sum").apply(a, b))
         .hasMessage("layer 'sum' (Add) needs inputs of one shape, got (None, 3) and (None, 4)");
-    assertThatThrownBy(() -> Pooling2D.max(2).prunable(ConstantSparsity.of(0.5, 0)))
+    assertThatThrownBy(() -> MaxPooling2D.of(2).prunable(ConstantSparsity.of(0.5, 0)))
         .hasMessageContaining("a MaxPooling2D layer has no prunable weights");
     assertThatThrownBy(() -> Flatten.of().named("flat").prunable(ConstantSparsity.of(0.5, 0)))
         .hasMessageStartingWith("layer 'flat' (Flatten) has no prunable weights");

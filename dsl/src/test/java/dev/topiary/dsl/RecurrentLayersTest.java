@@ -6,12 +6,15 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.topiary.dsl.config.ModelConfig;
 import dev.topiary.dsl.data.HostArray;
-import dev.topiary.dsl.layers.Bidirectional;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Embedding;
-import dev.topiary.dsl.layers.GlobalPooling1D;
 import dev.topiary.dsl.layers.LayerShapeException;
-import dev.topiary.dsl.layers.Recurrent;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Embedding;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
+import dev.topiary.dsl.layers.recurrent.Bidirectional;
+import dev.topiary.dsl.layers.recurrent.GRU;
+import dev.topiary.dsl.layers.recurrent.LSTM;
+import dev.topiary.dsl.layers.recurrent.SimpleRNN;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -54,7 +57,7 @@ class RecurrentLayersTest {
     w.put("lstm_recurrent_kernel", HostArray.of(rk, 2, 8));
     w.put("lstm_bias", HostArray.of(b, 8));
     float[] out;
-    try (Model m = Sequential.of(Input.of(3, 2), Recurrent.lstm(2).returnSequences(true)).compile(MSE)) {
+    try (Model m = Sequential.of(Input.of(3, 2), LSTM.of(2).returnSequences(true)).compile(MSE)) {
       m.setWeights(w);
       out = m.predict(x).floats();
     }
@@ -92,7 +95,7 @@ class RecurrentLayersTest {
 
   @Test
   void recurrentKernelsStartOrthogonalAndLstmForgetBiasAtOne() {
-    try (Model m = Sequential.of(Input.of(4, 3), Recurrent.lstm(5)).compile(MSE)) {
+    try (Model m = Sequential.of(Input.of(4, 3), LSTM.of(5)).compile(MSE)) {
       float[] r = m.weights().get("lstm_recurrent_kernel").floats(); // [5, 20], rows orthonormal
       for (int a = 0; a < 5; a++) {
         for (int b = 0; b < 5; b++) {
@@ -112,9 +115,9 @@ class RecurrentLayersTest {
   void everyRecurrentWeightPrunesToItsExactTargetAndStripKeepsOutputs() {
     ModelSpec spec = Sequential.of(Input.of(12),
         Embedding.of(40, 8),
-        Bidirectional.of(Recurrent.lstm(6).returnSequences(true)),
-        Recurrent.gru(5).returnSequences(true),
-        Recurrent.simpleRnn(4),
+        Bidirectional.of(LSTM.of(6).returnSequences(true)),
+        GRU.of(5).returnSequences(true),
+        SimpleRNN.of(4),
         Dense.of(2)).prunedWith(PruningSpec.of(ConstantSparsity.of(0.6, 0, -1, 2)));
     assertThat(spec.prunedWeights().keySet()).containsExactly("embedding_embeddings",
         "bidirectional_forward_kernel", "bidirectional_forward_recurrent_kernel", "bidirectional_backward_kernel",
@@ -141,8 +144,8 @@ class RecurrentLayersTest {
   @Test
   void globalPoolingOverSteps() {
     HostArray x = HostArray.of(new float[] {1, 2, 3, 4, 5, 0}, 1, 3, 2);
-    try (Model avg = Sequential.of(Input.of(3, 2), GlobalPooling1D.average()).compile(MSE);
-        Model max = Sequential.of(Input.of(3, 2), GlobalPooling1D.max()).compile(MSE)) {
+    try (Model avg = Sequential.of(Input.of(3, 2), GlobalAveragePooling1D.of()).compile(MSE);
+        Model max = Sequential.of(Input.of(3, 2), GlobalMaxPooling1D.of()).compile(MSE)) {
       assertThat(avg.predict(x).floats()).containsExactly(3, 2);
       assertThat(max.predict(x).floats()).containsExactly(5, 4);
     }
@@ -150,13 +153,13 @@ class RecurrentLayersTest {
 
   @Test
   void wrongRanksAreClearErrors() {
-    assertThatThrownBy(() -> Sequential.of(Input.of(10), Recurrent.lstm(4)))
+    assertThatThrownBy(() -> Sequential.of(Input.of(10), LSTM.of(4)))
         .isInstanceOf(LayerShapeException.class)
         .hasMessage("a LSTM layer expects input of shape (batch, steps, features) with known steps and features,"
             + " got (None, 10)");
     assertThatThrownBy(() -> Sequential.of(Input.of(10, 3), Embedding.of(5, 2)))
         .hasMessage("a Embedding layer expects input of shape (batch, length) of token ids, got (None, 10, 3)");
-    assertThatThrownBy(() -> Recurrent.gru(0)).hasMessage("GRU units must be >= 1, got 0");
+    assertThatThrownBy(() -> GRU.of(0)).hasMessage("GRU units must be >= 1, got 0");
   }
 
   /**
@@ -167,15 +170,15 @@ class RecurrentLayersTest {
   void maskZeroMakesPaddingInvisible() {
     float[] padded = {0, 0, 0, 5, 9, 2, 7};
     float[] bare = {5, 9, 2, 7};
-    for (var recurrent : List.of(Recurrent.lstm(4), Recurrent.gru(4), Recurrent.simpleRnn(4))) {
+    for (var recurrent : List.of(LSTM.of(4), GRU.of(4), SimpleRNN.of(4))) {
       for (boolean sequences : new boolean[] {false, true}) {
-        var last = sequences ? List.<dev.topiary.dsl.layers.Layer>of(recurrent.returnSequences(true), GlobalPooling1D.average())
+        var last = sequences ? List.<dev.topiary.dsl.layers.Layer>of(recurrent.returnSequences(true), GlobalAveragePooling1D.of())
             : List.<dev.topiary.dsl.layers.Layer>of(recurrent);
         assertSameOutput(padded, bare, last);
       }
     }
-    assertSameOutput(padded, bare, List.of(Bidirectional.of(Recurrent.lstm(3))));
-    assertSameOutput(padded, bare, List.of(Bidirectional.of(Recurrent.gru(3).returnSequences(true)), GlobalPooling1D.max()));
+    assertSameOutput(padded, bare, List.of(Bidirectional.of(LSTM.of(3))));
+    assertSameOutput(padded, bare, List.of(Bidirectional.of(GRU.of(3).returnSequences(true)), GlobalMaxPooling1D.of()));
   }
 
   private static void assertSameOutput(float[] padded, float[] bare, List<dev.topiary.dsl.layers.Layer> layers) {
@@ -197,7 +200,7 @@ class RecurrentLayersTest {
   void returnStateGivesTheFinalStatesAsFurtherOutputs() {
     Node tokens = Input.of(6);
     Node embedded = Embedding.of(20, 4).apply(tokens);
-    Node lstm = Recurrent.lstm(3).returnSequences(true).returnState(true).prunable(ConstantSparsity.of(0.5, 0)).apply(embedded);
+    Node lstm = LSTM.of(3).returnSequences(true).returnState(true).prunable(ConstantSparsity.of(0.5, 0)).apply(embedded);
     Node h = lstm.output(1);
     Node c = lstm.output(2);
     assertThat(h.shape().asArray()).containsExactly(-1, 3);
@@ -218,7 +221,7 @@ class RecurrentLayersTest {
       assertThat(out.get(2).shape()).containsExactly(3, 3);
     }
     // A GRU's state feeds a Dense head; the definition round-trips through its config.
-    Node gru = Recurrent.gru(4).returnState(true).apply(embedded);
+    Node gru = GRU.of(4).returnState(true).apply(embedded);
     ModelSpec head = Functional.of(tokens, Dense.of(2).apply(gru.output(1)));
     try (Model m = head.compile(MSE)) {
       m.fit(x, TestData.gaussian(1, 3, 2), Fit.epochs(1).progress(ProgressSink.silent()));

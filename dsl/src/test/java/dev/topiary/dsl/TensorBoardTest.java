@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Dense;
+import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;

@@ -11,19 +11,20 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Node;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.ActivationLayer;
-import dev.topiary.dsl.layers.Add;
-import dev.topiary.dsl.layers.BatchNormalization;
-import dev.topiary.dsl.layers.Concatenate;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Dropout;
-import dev.topiary.dsl.layers.Flatten;
-import dev.topiary.dsl.layers.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.Padding;
-import dev.topiary.dsl.layers.Pooling2D;
-import dev.topiary.dsl.layers.Reshape;
-import dev.topiary.dsl.layers.ZeroPadding2D;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Dropout;
+import dev.topiary.dsl.layers.merging.Add;
+import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Distribution;
@@ -59,8 +60,8 @@ class EagerGraphBridgeTest {
     x = Conv2D.of(6, 3).padding(Padding.SAME).prunable(PolynomialDecay.of(0.2, 0.6, 0, 8, 3, 2)).apply(x);
     x = BatchNormalization.of().apply(x);
     x = ActivationLayer.of(Activation.RELU).apply(x);
-    Node a = Pooling2D.max(2).apply(x);
-    Node b = Pooling2D.average(2).apply(x);
+    Node a = MaxPooling2D.of(2).apply(x);
+    Node b = AveragePooling2D.of(2).apply(x);
     Node merged = Add.of().apply(a, b);
     Node pooled = GlobalAveragePooling2D.of().apply(merged);
     Node flat = Flatten.of().apply(Reshape.of(5, 5, 6).apply(merged));
@@ -220,16 +221,16 @@ class EagerGraphBridgeTest {
   @Test
   void eagerExecutionMatchesGraphForSequenceLayers() {
     Node tokens = Input.of(7);
-    Node x = dev.topiary.dsl.layers.Embedding.of(30, 6).maskZero(true).apply(tokens);
-    x = dev.topiary.dsl.layers.Bidirectional.of(dev.topiary.dsl.layers.Recurrent.lstm(4).returnSequences(true)
+    Node x = dev.topiary.dsl.layers.core.Embedding.of(30, 6).maskZero(true).apply(tokens);
+    x = dev.topiary.dsl.layers.recurrent.Bidirectional.of(dev.topiary.dsl.layers.recurrent.LSTM.of(4).returnSequences(true)
         .prunable(ConstantSparsity.of(0.5, 0, -1, 2))).apply(x);
-    x = dev.topiary.dsl.layers.Recurrent.gru(5).returnSequences(true).apply(x);
-    x = dev.topiary.dsl.layers.MultiHeadAttention.of(2, 3).apply(x);
-    x = dev.topiary.dsl.layers.LayerNormalization.of().apply(x);
-    x = dev.topiary.dsl.layers.Conv1D.of(4, 3).apply(x);
-    x = dev.topiary.dsl.layers.TimeDistributed.of(Dense.of(3)).apply(x);
-    Node out = Dense.of(3).apply(dev.topiary.dsl.layers.GlobalPooling1D.average().apply(
-        dev.topiary.dsl.layers.Recurrent.simpleRnn(3).returnSequences(true).apply(x)));
+    x = dev.topiary.dsl.layers.recurrent.GRU.of(5).returnSequences(true).apply(x);
+    x = dev.topiary.dsl.layers.attention.MultiHeadAttention.of(2, 3).apply(x);
+    x = dev.topiary.dsl.layers.normalization.LayerNormalization.of().apply(x);
+    x = dev.topiary.dsl.layers.convolution.Conv1D.of(4, 3).apply(x);
+    x = dev.topiary.dsl.layers.recurrent.TimeDistributed.of(Dense.of(3)).apply(x);
+    Node out = Dense.of(3).apply(dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D.of().apply(
+        dev.topiary.dsl.layers.recurrent.SimpleRNN.of(3).returnSequences(true).apply(x)));
     ModelSpec spec = Functional.of(tokens, out);
     Random r = new Random(4);
     float[] ids = new float[24 * 7];

@@ -6,9 +6,9 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Embedding;
-import dev.topiary.dsl.layers.Recurrent;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Embedding;
+import dev.topiary.dsl.layers.recurrent.LSTM;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -30,7 +30,7 @@ class RecurrentBenchmark {
     System.out.println("| steps | build (compile) | first training step | steady step (batch 64) |");
     System.out.println("|---|---|---|---|");
     for (int steps : new int[] {50, 200, 500}) {
-      ModelSpec spec = Sequential.of(Input.of(steps), Embedding.of(5002, 32), Recurrent.lstm(32),
+      ModelSpec spec = Sequential.of(Input.of(steps), Embedding.of(5002, 32), LSTM.of(32),
           Dense.of(1, Activation.SIGMOID)).prunedWith(PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 100)));
       Random r = new Random(steps);
       int n = 64 * 21;

@@ -6,7 +6,7 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Dense;
+import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -29,7 +29,7 @@ class TrainingStepBenchmark {
   private static final Compile COMPILE = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).seed(1);
 
   private static ModelSpec mlp() {
-    return Sequential.of(Input.of(28, 28), dev.topiary.dsl.layers.Flatten.of(),
+    return Sequential.of(Input.of(28, 28), dev.topiary.dsl.layers.reshaping.Flatten.of(),
         Dense.of(512, Activation.RELU), Dense.of(512, Activation.RELU), Dense.of(10));
   }
 

@@ -5,12 +5,12 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Dropout;
-import dev.topiary.dsl.layers.Flatten;
-import dev.topiary.dsl.layers.Pooling2D;
-import dev.topiary.dsl.layers.Reshape;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Dropout;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Callback;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
@@ -32,7 +32,7 @@ final class CheckpointScenario {
   static ModelSpec spec() {
     PolynomialDecay schedule = PolynomialDecay.of(0.3, 0.8, 0, 80, 3, 3);
     return Sequential.of(Input.of(28, 28), Reshape.of(28, 28, 1),
-        Conv2D.of(8, 3).activation(Activation.RELU).prunable(schedule), Pooling2D.max(2), Flatten.of(),
+        Conv2D.of(8, 3).activation(Activation.RELU).prunable(schedule), MaxPooling2D.of(2), Flatten.of(),
         Dropout.of(0.2), Dense.of(10).prunable(schedule));
   }
 

@@ -8,18 +8,19 @@ import dev.topiary.dsl.Node
 import dev.topiary.dsl.Sequential
 import dev.topiary.dsl.data.HostArray
 import dev.topiary.dsl.layers.Activation
-import dev.topiary.dsl.layers.ActivationLayer
-import dev.topiary.dsl.layers.BatchNormalization
-import dev.topiary.dsl.layers.Conv2D
-import dev.topiary.dsl.layers.Dense
-import dev.topiary.dsl.layers.Dropout
-import dev.topiary.dsl.layers.Flatten
-import dev.topiary.dsl.layers.GlobalAveragePooling2D
 import dev.topiary.dsl.layers.Layer
 import dev.topiary.dsl.layers.Padding
-import dev.topiary.dsl.layers.Pooling2D
-import dev.topiary.dsl.layers.Reshape
-import dev.topiary.dsl.layers.ZeroPadding2D
+import dev.topiary.dsl.layers.convolution.Conv2D
+import dev.topiary.dsl.layers.core.ActivationLayer
+import dev.topiary.dsl.layers.core.Dense
+import dev.topiary.dsl.layers.core.Dropout
+import dev.topiary.dsl.layers.normalization.BatchNormalization
+import dev.topiary.dsl.layers.pooling.AveragePooling2D
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D
+import dev.topiary.dsl.layers.pooling.MaxPooling2D
+import dev.topiary.dsl.layers.reshaping.Flatten
+import dev.topiary.dsl.layers.reshaping.Reshape
+import dev.topiary.dsl.layers.reshaping.ZeroPadding2D
 import dev.topiary.dsl.training.Callback
 import dev.topiary.dsl.training.Compile
 import dev.topiary.dsl.training.Fit
@@ -151,9 +152,9 @@ class SequentialScope internal constructor() : LayerFactories() {
 
   fun conv2d(filters: Int, kernel: Int, block: Conv2DScope.() -> Unit = {}) = layer(conv2dLayer(filters, kernel, block))
 
-  fun maxPooling2d(size: Int = 2) = layer(Pooling2D.max(size))
+  fun maxPooling2d(size: Int = 2) = layer(MaxPooling2D.of(size))
 
-  fun averagePooling2d(size: Int = 2) = layer(Pooling2D.average(size))
+  fun averagePooling2d(size: Int = 2) = layer(AveragePooling2D.of(size))
 
   fun globalAveragePooling2d() = layer(GlobalAveragePooling2D.of())
 

@@ -3,12 +3,12 @@ package dev.topiary.kotlin
 import dev.topiary.dsl.Input
 import dev.topiary.dsl.ModelSpec
 import dev.topiary.dsl.Sequential
-import dev.topiary.dsl.layers.Add
-import dev.topiary.dsl.layers.Conv2D
-import dev.topiary.dsl.layers.Dense
-import dev.topiary.dsl.layers.Flatten
-import dev.topiary.dsl.layers.Pooling2D
-import dev.topiary.dsl.layers.Reshape
+import dev.topiary.dsl.layers.convolution.Conv2D
+import dev.topiary.dsl.layers.core.Dense
+import dev.topiary.dsl.layers.merging.Add
+import dev.topiary.dsl.layers.pooling.MaxPooling2D
+import dev.topiary.dsl.layers.reshaping.Flatten
+import dev.topiary.dsl.layers.reshaping.Reshape
 import dev.topiary.dsl.training.Loss
 import dev.topiary.dsl.training.Metric
 import dev.topiary.dsl.training.ProgressSink
@@ -39,7 +39,7 @@ class KotlinDslTest {
     Input.of(28, 28),
     Reshape.of(28, 28, 1),
     Conv2D.of(12, 3).activation(dev.topiary.dsl.layers.Activation.RELU).prunable(schedule),
-    Pooling2D.max(2),
+    MaxPooling2D.of(2),
     Flatten.of(),
     Dense.of(10).prunable(schedule),
   )

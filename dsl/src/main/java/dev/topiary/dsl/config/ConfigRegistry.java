@@ -1,6 +1,8 @@
 package dev.topiary.dsl.config;
 
+import dev.topiary.dsl.layers.BuiltInLayers;
 import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.LayerCodec;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.mask.MaskStrategy;
 import dev.topiary.ops.mask.StrategyRegistry;
@@ -18,7 +20,7 @@ import java.util.function.Function;
  * fails naming it; nothing falls back to a default.
  */
 public final class ConfigRegistry {
-  private static final Map<String, Function<Settings, Layer>> LAYERS = new ConcurrentHashMap<>();
+  private static final Map<String, LayerCodec<?>> LAYERS = new ConcurrentHashMap<>();
   private static final Map<String, ScheduleCodec<?>> SCHEDULES = new ConcurrentHashMap<>();
 
   /** How one schedule class is written and read. */
@@ -30,7 +32,7 @@ public final class ConfigRegistry {
   }
 
   static {
-    dev.topiary.dsl.layers.BuiltInLayers.registerAll();
+    BuiltInLayers.codecs().forEach(ConfigRegistry::registerLayer);
     registerSchedule("ConstantSparsity", ConstantSparsity.class,
         s -> Settings.of("ConstantSparsity").put("target", s.target()).put("begin", s.beginStep())
             .put("end", s.endStep()).put("frequency", s.frequency()),
@@ -45,9 +47,22 @@ public final class ConfigRegistry {
 
   private ConfigRegistry() {}
 
+  /**
+   * Reads layers of {@code codec}'s type name with its reader (replacing an earlier registration of
+   * that name). Built-in layers register theirs from {@link BuiltInLayers}.
+   */
+  public static void registerLayer(LayerCodec<?> codec) {
+    LAYERS.put(codec.typeName(), codec);
+  }
+
   /** Reads layers of type {@code typeName} (the layer's {@link Layer#typeName()}) with {@code factory}. */
   public static void registerLayer(String typeName, Function<Settings, ? extends Layer> factory) {
-    LAYERS.put(typeName, factory::apply);
+    registerLayer(LayerCodec.of(typeName, Layer.class, factory));
+  }
+
+  /** The registered layer type names, sorted. */
+  public static java.util.SortedSet<String> layerTypes() {
+    return new java.util.TreeSet<>(LAYERS.keySet());
   }
 
   /** Writes and reads schedules of {@code type} under {@code name}. */
@@ -56,14 +71,18 @@ public final class ConfigRegistry {
     SCHEDULES.put(name, new ScheduleCodec<>(type, write, read));
   }
 
-  /** A layer of a registered type from its settings (for wrappers that hold an inner layer). */
+  /**
+   * A layer of a registered type from its settings (for wrappers that hold an inner layer).
+   *
+   * @throws IllegalArgumentException naming the type and the known types when {@code typeName} is unknown
+   */
   public static Layer readLayer(String typeName, Settings settings) {
-    Function<Settings, Layer> factory = LAYERS.get(typeName);
-    if (factory == null) {
+    LayerCodec<?> codec = LAYERS.get(typeName);
+    if (codec == null) {
       throw new IllegalArgumentException("unknown layer type '" + typeName + "'; register custom layers with"
-          + " ConfigRegistry.registerLayer before loading (known: " + new java.util.TreeSet<>(LAYERS.keySet()) + ")");
+          + " ConfigRegistry.registerLayer before loading (known: " + String.join(", ", layerTypes()) + ")");
     }
-    return factory.apply(settings);
+    return codec.read(settings);
   }
 
   static Settings writePruning(PruningSpec spec) {

@@ -18,6 +18,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A model definition as a readable JSON config: inputs, every layer with its settings and pruning
@@ -35,6 +36,8 @@ import java.util.Map;
 public final class ModelConfig {
   public static final String FORMAT = "topiary-model";
   public static final int VERSION = 1;
+  /** The model kinds a config may hold ({@link ModelSpec#kind()}). */
+  private static final List<String> KINDS = List.of("Sequential", "Functional");
 
   private ModelConfig() {}
 
@@ -88,17 +91,20 @@ public final class ModelConfig {
    * Reads a config written by {@link #toJson}.
    *
    * @throws IllegalArgumentException naming {@code source} and the problem: invalid JSON, another
-   *     format, a newer version, a missing setting, an unknown layer type
+   *     format, an unsupported version, an unknown kind, layer type or key, a missing setting
    */
-  @SuppressWarnings("unchecked")
   public static ModelSpec fromJson(String json, String source) {
-    Settings root;
+    return fromParsed(() -> Json.parse(json), source);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static ModelSpec fromParsed(Supplier<Object> parser, String source) {
     try {
-      Object parsed = Json.parse(json);
+      Object parsed = parser.get();
       if (!(parsed instanceof Map<?, ?> m)) {
         throw new IllegalArgumentException("the document is not a JSON object");
       }
-      root = new Settings(source, (Map<String, ?>) m);
+      Settings root = new Settings(source, (Map<String, ?>) m);
       if (!FORMAT.equals(root.getString("format"))) {
         throw new IllegalArgumentException("not a Topiary model config (format '" + root.getString("format") + "')");
       }
@@ -106,6 +112,15 @@ public final class ModelConfig {
       if (version > VERSION) {
         throw new IllegalArgumentException("written by a newer config version " + version + "; this Topiary reads version "
             + VERSION);
+      }
+      if (version != VERSION) {
+        throw new IllegalArgumentException("unsupported config version " + version + "; this Topiary reads version "
+            + VERSION);
+      }
+      root.requireOnly("format", "version", "kind", "layers", "nodes", "inputs", "outputs");
+      String kind = root.getString("kind");
+      if (!KINDS.contains(kind)) {
+        throw new IllegalArgumentException("unknown model kind '" + kind + "', expected one of " + String.join(", ", KINDS));
       }
       return build(root);
     } catch (IllegalArgumentException | UnsupportedOperationException e) {
@@ -118,6 +133,7 @@ public final class ModelConfig {
     Map<String, Layer> layers = new HashMap<>();
     for (Settings l : root.getObjects("layers", "layer")) {
       String name = l.getString("name");
+      new Settings("layer '" + name + "'", l.asMap()).requireOnly("name", "type", "settings", "pruning");
       Settings settings = l.getObject("settings", "layer '" + name + "'");
       Layer layer = ConfigRegistry.readLayer(l.getString("type"), settings);
       if (layer instanceof BaseLayer<?> b) {
@@ -131,14 +147,17 @@ public final class ModelConfig {
     List<Node> nodes = new ArrayList<>();
     for (Settings n : root.getObjects("nodes", "node")) {
       if (n.has("input")) {
+        n.requireOnly("input", "shape");
         nodes.add(Input.named(n.getString("input"), n.getLongs("shape")));
       } else if (n.has("output_of")) {
+        n.requireOnly("output_of", "index");
         long of = n.getLong("output_of");
         if (of < 0 || of >= nodes.size()) {
           throw new IllegalArgumentException(n.owner() + ": output_of " + of + " does not name an earlier node");
         }
         nodes.add(nodes.get((int) of).output(n.getInt("index")));
       } else {
+        n.requireOnly("layer", "inputs");
         String name = n.getString("layer");
         Layer layer = layers.get(name);
         if (layer == null) {
@@ -183,7 +202,9 @@ public final class ModelConfig {
     dev.topiary.dsl.export.AtomicFiles.write(file, toJson(spec).getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
+  /** Reads {@code file}; invalid UTF-8, invalid JSON and invalid configs fail naming the file. */
   public static ModelSpec read(Path file) throws IOException {
-    return fromJson(Files.readString(file), file.toString());
+    byte[] bytes = Files.readAllBytes(file);
+    return fromParsed(() -> Json.parse(bytes), file.toString());
   }
 }

@@ -92,6 +92,21 @@ public final class Settings {
     return values.get(key) == null ? null : getString(key);
   }
 
+  /**
+   * Fails naming the owner and the first key that is not one of {@code known}: a misspelt or corrupted
+   * key must not silently drop what it held.
+   */
+  public Settings requireOnly(String... known) {
+    List<String> expected = List.of(known);
+    for (String key : values.keySet()) {
+      if (!expected.contains(key)) {
+        throw new IllegalArgumentException(owner + ": unknown key '" + key + "' (expected " + String.join(", ", expected)
+            + ")");
+      }
+    }
+    return this;
+  }
+
   public boolean has(String key) {
     return values.get(key) != null;
   }

@@ -13,19 +13,20 @@ import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.export.CorruptFileException;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.ActivationLayer;
-import dev.topiary.dsl.layers.Add;
-import dev.topiary.dsl.layers.BatchNormalization;
-import dev.topiary.dsl.layers.Concatenate;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Dropout;
-import dev.topiary.dsl.layers.Flatten;
-import dev.topiary.dsl.layers.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.Padding;
-import dev.topiary.dsl.layers.Pooling2D;
-import dev.topiary.dsl.layers.Reshape;
-import dev.topiary.dsl.layers.ZeroPadding2D;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Dropout;
+import dev.topiary.dsl.layers.merging.Add;
+import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -87,8 +88,8 @@ class ModelConfigTest {
         .prunable(PolynomialDecay.of(0.2, 0.6, 0, 8, 2.5, 2)).apply(x);
     x = BatchNormalization.of().momentum(0.9f).epsilon(1e-2f).apply(x);
     x = ActivationLayer.of(Activation.SWISH).apply(x);
-    Node a = Pooling2D.max(2).apply(x);
-    Node b = Pooling2D.average(2).strides(2, 2).apply(x);
+    Node a = MaxPooling2D.of(2).apply(x);
+    Node b = AveragePooling2D.of(2).strides(2, 2).apply(x);
     Node merged = Add.of().apply(a, b);
     Node pooled = GlobalAveragePooling2D.of().apply(merged);
     Node flat = Flatten.of().apply(Reshape.of(-1, 6).apply(merged));
@@ -166,16 +167,18 @@ class ModelConfigTest {
         .isInstanceOf(CorruptFileException.class)
         .hasMessage("m.json: written by a newer config version 7; this Topiary reads version 1");
     assertThatThrownBy(() -> ModelConfig.fromJson(json.substring(0, json.length() / 2), "m.json"))
-        .hasMessageStartingWith("m.json: invalid JSON at offset ");
+        .hasMessageStartingWith("m.json: invalid JSON at line ");
     assertThatThrownBy(() -> ModelConfig.fromJson(json.replace("\"Conv2D\"", "\"Conv9D\""), "m.json"))
-        .hasMessageStartingWith("m.json: unknown layer type 'Conv9D'");
+        .hasMessageStartingWith("m.json: unknown layer type 'Conv9D'")
+        .hasMessageContaining("known: ").hasMessageContaining("Conv2D, Conv2DTranspose, Conv3D").hasMessageContaining("LSTM");
     assertThatThrownBy(() -> ModelConfig.fromJson(json.replace("\"units\": 16,", ""), "m.json"))
         .hasMessage("m.json: layer 'dense': setting 'units' is missing");
     assertThatThrownBy(() -> ModelConfig.fromJson("{\"format\": \"something-else\"}", "m.json"))
         .hasMessage("m.json: not a Topiary model config (format 'something-else')");
     Path file = dir.resolve("empty.json");
     Files.writeString(file, "");
-    assertThatThrownBy(() -> ModelConfig.read(file)).hasMessage(file + ": invalid JSON at offset 0: unexpected end of the document");
+    assertThatThrownBy(() -> ModelConfig.read(file)).isInstanceOf(CorruptFileException.class)
+        .hasMessageStartingWith(file + ": invalid JSON");
 
     GatedSchedule unregistered = new GatedSchedule(0, -1, 1) {
       @Override
@@ -191,5 +194,102 @@ class ModelConfigTest {
     assertThatThrownBy(() -> ModelConfig.toJson(Sequential.of(Input.of(4), Dense.of(2).prunable(unregistered))))
         .isInstanceOf(UnsupportedOperationException.class)
         .hasMessageContaining("is not registered: call ConfigRegistry.registerSchedule");
+  }
+
+  @Test
+  void versionsOtherThanTheSupportedOneFailNamingThem() {
+    String json = ModelConfig.toJson(everything());
+    for (String v : new String[] {"-1", "0", "2"}) {
+      assertThatThrownBy(() -> ModelConfig.fromJson(json.replace("\"version\": 1", "\"version\": " + v), "m.json"))
+          .isInstanceOf(CorruptFileException.class).hasMessageStartingWith("m.json: ")
+          .hasMessageContaining("version " + v + "; this Topiary reads version 1");
+    }
+  }
+
+  @Test
+  void unknownKindFailsNamingIt() {
+    String json = ModelConfig.toJson(everything());
+    assertThatThrownBy(() -> ModelConfig.fromJson(json.replace("\"kind\": \"Functional\"", "\"kind\": \"Graph\""), "m.json"))
+        .isInstanceOf(CorruptFileException.class)
+        .hasMessage("m.json: unknown model kind 'Graph', expected one of Sequential, Functional");
+  }
+
+  /** A corrupted key must not silently drop what it held (here the pruning of 'logits'). */
+  @Test
+  void unknownKeysFailNamingTheKeyAndTheLayer() {
+    String json = ModelConfig.toJson(everything());
+    int logits = json.indexOf("\"name\": \"logits\"");
+    int pruning = json.indexOf("\"pruning\"", logits);
+    String corrupted = json.substring(0, pruning) + "\"pEuning\"" + json.substring(pruning + "\"pruning\"".length());
+    assertThatThrownBy(() -> ModelConfig.fromJson(corrupted, "m.json")).isInstanceOf(CorruptFileException.class)
+        .hasMessage("m.json: layer 'logits': unknown key 'pEuning' (expected name, type, settings, pruning)");
+    assertThatThrownBy(() -> ModelConfig.fromJson(json.replace("\"outputs\"", "\"outputz\""), "m.json"))
+        .hasMessageStartingWith("m.json: unknown key 'outputz'");
+    assertThatThrownBy(() -> ModelConfig.fromJson(json.replace("\"inputs\": [0]", "\"inputs\": [0], \"extra\": 1"), "m.json"))
+        .hasMessageContaining("unknown key 'extra'");
+  }
+
+  @Test
+  void hostileDocumentsFailWithAMessageNamingTheFile(@TempDir Path dir) throws Exception {
+    String deep = "[".repeat(100_000);
+    assertThatThrownBy(() -> ModelConfig.fromJson(deep, "deep.json")).isInstanceOf(CorruptFileException.class)
+        .hasMessageStartingWith("deep.json: invalid JSON").hasMessageContaining("nesting depth");
+    Path file = dir.resolve("deep.json");
+    Files.writeString(file, "{\"format\": " + "{\"a\": ".repeat(100_000));
+    assertThatThrownBy(() -> ModelConfig.read(file)).isInstanceOf(CorruptFileException.class)
+        .hasMessageStartingWith(file + ": invalid JSON").hasMessageContaining("nesting depth");
+    Path latin1 = dir.resolve("latin1.json");
+    byte[] bytes = "{\"format\": \"caf?\", \"version\": 1}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    bytes[14] = (byte) 0xE9; // Latin-1 é: not UTF-8
+    Files.write(latin1, bytes);
+    assertThatThrownBy(() -> ModelConfig.read(latin1)).isInstanceOf(CorruptFileException.class)
+        .hasMessageStartingWith(latin1 + ": invalid JSON").hasMessageContaining("UTF-8");
+    assertThatThrownBy(() -> ModelConfig.fromJson("{\"format\": \"" + "x".repeat(2_000_000) + "\"}", "long.json"))
+        .isInstanceOf(CorruptFileException.class).hasMessageStartingWith("long.json: invalid JSON")
+        .hasMessageContaining("String value length");
+    assertThatThrownBy(() -> ModelConfig.fromJson("{\"format\": 1, \"format\": 2}", "dup.json"))
+        .hasMessageStartingWith("dup.json: invalid JSON").hasMessageContaining("Duplicate field 'format'");
+    assertThatThrownBy(() -> ModelConfig.fromJson("{} {}", "two.json")).hasMessageStartingWith("two.json: invalid JSON");
+  }
+
+  /** The file stays readable: pretty-printed, one key per line, {@code "key": value}. */
+  @Test
+  void writtenConfigIsPrettyAndOldFilesLoad() {
+    String json = ModelConfig.toJson(Sequential.of(Input.of(4), Dense.of(2)));
+    assertThat(json).startsWith("{\n  \"format\": \"topiary-model\",\n  \"version\": 1,\n").endsWith("}\n")
+        .contains("\"units\": 2,");
+    // As the hand-written printer wrote it (flat arrays inline, no space before the colon).
+    String old = """
+        {
+          "format": "topiary-model",
+          "version": 1,
+          "kind": "Sequential",
+          "layers": [
+            {
+              "name": "dense",
+              "type": "Dense",
+              "settings": {
+                "units": 2,
+                "activation": "linear",
+                "use_bias": true
+              },
+              "pruning": null
+            }
+          ],
+          "nodes": [
+            {
+              "input": "input",
+              "shape": [4]
+            },
+            {
+              "layer": "dense",
+              "inputs": [0]
+            }
+          ],
+          "inputs": [0],
+          "outputs": [1]
+        }
+        """;
+    assertThat(ModelConfig.toJson(ModelConfig.fromJson(old, "old.json"))).isEqualTo(json);
   }
 }

@@ -10,11 +10,11 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Node;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.BatchNormalization;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Flatten;
-import dev.topiary.dsl.layers.Pooling2D;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -40,7 +40,7 @@ class SavedModelExportTest {
   void exportsAStrippedServingModelThatReloadsWithTheSameOutputs(@TempDir Path dir) throws Exception {
     Node in = Input.named("pixels", 8, 8, 1);
     Node x = Conv2D.of(4, 3).activation(Activation.RELU).prunable(ConstantSparsity.of(0.5, 0, -1, 2)).apply(in);
-    x = BatchNormalization.of().apply(Pooling2D.max(2).apply(x));
+    x = BatchNormalization.of().apply(MaxPooling2D.of(2).apply(x));
     Node out = Dense.of(3).named("scores").prunable(ConstantSparsity.of(0.7, 0, -1, 2)).apply(Flatten.of().apply(x));
     ModelSpec spec = Functional.of(in, out);
     Random r = new Random(3);

@@ -4,9 +4,9 @@ import dev.topiary.dsl.Input;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Embedding;
-import dev.topiary.dsl.layers.Recurrent;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Embedding;
+import dev.topiary.dsl.layers.recurrent.LSTM;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Metric;
@@ -41,7 +41,7 @@ public final class ImdbPruning {
   public static ModelSpec model(Shape shape) {
     return Sequential.of(Input.of(shape.length()),
         Embedding.of(shape.vocabulary() + 2, shape.embedding()),
-        Recurrent.lstm(shape.units()),
+        LSTM.of(shape.units()),
         Dense.of(1, Activation.SIGMOID));
   }
 

@@ -5,12 +5,13 @@ import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.export.SparseWeights;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Flatten;
-import dev.topiary.dsl.layers.Pooling2D;
-import dev.topiary.dsl.layers.Reshape;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -20,7 +21,6 @@ import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.samples.data.Idx;
-import dev.topiary.dsl.export.SparseWeights;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,7 +93,7 @@ public final class MnistPruning {
     return Sequential.of(Input.of(28, 28),
         Reshape.of(28, 28, 1),
         Conv2D.of(12, 3).activation(Activation.RELU),
-        Pooling2D.max(2),
+        MaxPooling2D.of(2),
         Flatten.of(),
         Dense.of(10));
   }

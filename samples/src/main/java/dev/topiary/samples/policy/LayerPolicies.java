@@ -5,11 +5,11 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.PruningPolicy;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Conv2D;
-import dev.topiary.dsl.layers.Dense;
-import dev.topiary.dsl.layers.Flatten;
-import dev.topiary.dsl.layers.Pooling2D;
-import dev.topiary.dsl.layers.Reshape;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.samples.mnist.MnistPruning;
@@ -27,9 +27,9 @@ public final class LayerPolicies {
     return Sequential.of(Input.of(28, 28),
         Reshape.of(28, 28, 1),
         Conv2D.of(8, 3).activation(Activation.RELU),
-        Pooling2D.max(2),
+        MaxPooling2D.of(2),
         Conv2D.of(16, 3).activation(Activation.RELU),
-        Pooling2D.max(2),
+        MaxPooling2D.of(2),
         Flatten.of(),
         Dense.of(64, Activation.RELU),
         Dense.of(10));

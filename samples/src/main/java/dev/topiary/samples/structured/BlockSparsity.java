@@ -1,7 +1,7 @@
 package dev.topiary.samples.structured;
 
 import dev.topiary.dsl.PruningPolicy;
-import dev.topiary.dsl.layers.Dense;
+import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.mask.BlockPooling;
 import dev.topiary.ops.schedule.PolynomialDecay;

@@ -1,0 +1,144 @@
+package dev.topiary.dsl.layers.attention;
+
+import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.Shapes;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.ops.PruningSpec;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Keras' MultiHeadAttention: {@code apply(query)} (self-attention), {@code apply(query, value)} or
+ * {@code apply(query, value, key)} over {@code (batch, steps, features)}. Projections
+ * {@code query/key/value_kernel [features, heads, keyDim]} with biases, {@code output_kernel
+ * [heads, keyDim, queryFeatures]}; scaled dot-product attention, softmax over the value steps. The four
+ * projection kernels are prunable, as in the reference.
+ */
+public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<MultiHeadAttention> CODEC = LayerCodec.of("MultiHeadAttention", MultiHeadAttention.class, MultiHeadAttention::fromConfig);
+
+  private final int heads;
+  private final int keyDim;
+
+  private MultiHeadAttention(@Nullable String name, @Nullable PruningSpec pruning, int heads, int keyDim) {
+    super(name, pruning);
+    if (heads < 1 || keyDim < 1) {
+      throw new IllegalArgumentException("MultiHeadAttention needs heads >= 1 and keyDim >= 1, got " + heads + ", " + keyDim);
+    }
+    this.heads = heads;
+    this.keyDim = keyDim;
+  }
+
+  public static MultiHeadAttention of(int heads, int keyDim) {
+    return new MultiHeadAttention(null, null, heads, keyDim);
+  }
+
+  @Override
+  protected MultiHeadAttention copy(@Nullable String name, @Nullable PruningSpec pruning) {
+    return new MultiHeadAttention(name, pruning, heads, keyDim);
+  }
+
+  @Override
+  public String typeName() {
+    return "MultiHeadAttention";
+  }
+
+  @Override
+  public int inputCount() {
+    return -1;
+  }
+
+  @Override
+  public Set<String> prunableWeights() {
+    return Set.of("query_kernel", "key_kernel", "value_kernel", "output_kernel");
+  }
+
+  private Shape query(List<Shape> in) {
+    return in.get(0);
+  }
+
+  private Shape value(List<Shape> in) {
+    return in.size() > 1 ? in.get(1) : in.get(0);
+  }
+
+  private Shape key(List<Shape> in) {
+    return in.size() > 2 ? in.get(2) : value(in);
+  }
+
+  @Override
+  public Shape outputShape(List<Shape> inputShapes) {
+    if (inputShapes.isEmpty() || inputShapes.size() > 3) {
+      throw new LayerShapeException(describe() + " takes query[, value[, key]], got " + inputShapes.size() + " inputs");
+    }
+    for (Shape s : inputShapes) {
+      if (s.numDimensions() != 3 || s.hasUnknownDimension() && (s.get(1) < 0 || s.get(2) < 0)) {
+        throw new LayerShapeException(describe() + " expects (batch, steps, features) inputs with known steps and"
+            + " features, got " + Shapes.format(s));
+      }
+    }
+    if (key(inputShapes).get(1) != value(inputShapes).get(1)) {
+      throw new LayerShapeException(describe() + " needs key and value of the same length, got key "
+          + Shapes.format(key(inputShapes)) + " and value " + Shapes.format(value(inputShapes)));
+    }
+    return query(inputShapes);
+  }
+
+  @Override
+  public List<WeightSpec> weights(List<Shape> inputShapes) {
+    long q = query(inputShapes).get(2);
+    long k = key(inputShapes).get(2);
+    long v = value(inputShapes).get(2);
+    Shape bias = Shape.of(heads, keyDim);
+    return List.of(
+        WeightSpec.trainable("query_kernel", Shape.of(q, heads, keyDim), Initializer.GLOROT_UNIFORM),
+        WeightSpec.trainable("query_bias", bias, Initializer.ZEROS),
+        WeightSpec.trainable("key_kernel", Shape.of(k, heads, keyDim), Initializer.GLOROT_UNIFORM),
+        WeightSpec.trainable("key_bias", bias, Initializer.ZEROS),
+        WeightSpec.trainable("value_kernel", Shape.of(v, heads, keyDim), Initializer.GLOROT_UNIFORM),
+        WeightSpec.trainable("value_bias", bias, Initializer.ZEROS),
+        WeightSpec.trainable("output_kernel", Shape.of(heads, keyDim, q), Initializer.GLOROT_UNIFORM),
+        WeightSpec.trainable("output_bias", Shape.of(q), Initializer.ZEROS));
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    Ops tf = context.tf();
+    Operand<TFloat32> query = inputs.get(0);
+    Operand<TFloat32> value = inputs.size() > 1 ? inputs.get(1) : query;
+    Operand<TFloat32> key = inputs.size() > 2 ? inputs.get(2) : value;
+    Operand<TFloat32> q = project(tf, query, context.weight("query_kernel"), context.weight("query_bias"));
+    Operand<TFloat32> k = project(tf, key, context.weight("key_kernel"), context.weight("key_bias"));
+    Operand<TFloat32> v = project(tf, value, context.weight("value_kernel"), context.weight("value_bias"));
+    // Einsum has a gradient in TF Java; BatchMatMul does not.
+    Operand<TFloat32> scores = tf.math.mul(tf.linalg.einsum(List.of(q, k), "bqhd,bkhd->bhqk"),
+        tf.constant((float) (1 / Math.sqrt(keyDim))));
+    Operand<TFloat32> attention = tf.nn.softmax(scores);
+    Operand<TFloat32> context2 = tf.linalg.einsum(List.of(attention, v), "bhqk,bkhd->bqhd");
+    return tf.math.add(tf.linalg.einsum(List.of(context2, context.weight("output_kernel")), "bqhd,hdo->bqo"),
+        context.weight("output_bias"));
+  }
+
+  private static Operand<TFloat32> project(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
+    return tf.math.add(tf.linalg.einsum(List.of(x, kernel), "btf,fhd->bthd"), bias);
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("num_heads", heads).put("key_dim", keyDim);
+  }
+
+  private static MultiHeadAttention fromConfig(Settings s) {
+    return MultiHeadAttention.of(s.getInt("num_heads"), s.getInt("key_dim"));
+  }
+}

@@ -1,0 +1,99 @@
+package dev.topiary.dsl.layers.merging;
+
+import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.Shapes;
+import dev.topiary.ops.PruningSpec;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.types.TFloat32;
+
+/** Joins two or more inputs along {@code axis} (default -1, the last); other dimensions must match. */
+public final class Concatenate extends BaseLayer<Concatenate> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<Concatenate> CODEC = LayerCodec.of("Concatenate", Concatenate.class, Concatenate::fromConfig);
+
+  private final int axis;
+
+  private Concatenate(@Nullable String name, int axis) {
+    super(name, null);
+    if (axis == 0) {
+      throw new IllegalArgumentException("Concatenate cannot join along the batch axis 0");
+    }
+    this.axis = axis;
+  }
+
+  public static Concatenate of() {
+    return new Concatenate(null, -1);
+  }
+
+  public static Concatenate alongAxis(int axis) {
+    return new Concatenate(null, axis);
+  }
+
+  @Override
+  protected Concatenate copy(@Nullable String name, @Nullable PruningSpec pruning) {
+    return new Concatenate(name, axis);
+  }
+
+  @Override
+  public String typeName() {
+    return "Concatenate";
+  }
+
+  @Override
+  public int inputCount() {
+    return -1;
+  }
+
+  private int resolvedAxis(int rank) {
+    return axis < 0 ? rank + axis : axis;
+  }
+
+  @Override
+  public Shape outputShape(List<Shape> inputShapes) {
+    if (inputShapes.size() < 2) {
+      throw new LayerShapeException(describe() + " needs at least 2 inputs, got " + inputShapes.size());
+    }
+    Shape first = inputShapes.get(0);
+    int rank = first.numDimensions();
+    int a = resolvedAxis(rank);
+    if (a <= 0 || a >= rank) {
+      throw new LayerShapeException(describe() + " axis " + axis + " is out of range for input " + Shapes.format(first));
+    }
+    long[] out = first.asArray();
+    out[a] = 0;
+    for (Shape s : inputShapes) {
+      boolean fits = s.numDimensions() == rank;
+      for (int i = 1; fits && i < rank; i++) {
+        fits = i == a || s.get(i) == first.get(i);
+      }
+      if (!fits) {
+        throw new LayerShapeException(describe() + " needs inputs equal except along axis " + axis + ", got "
+            + Shapes.format(first) + " and " + Shapes.format(s));
+      }
+      out[a] = out[a] < 0 || s.get(a) < 0 ? -1 : out[a] + s.get(a);
+    }
+    return Shape.of(out);
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    int rank = inputs.get(0).shape().numDimensions();
+    return context.tf().concat(inputs, context.tf().constant(resolvedAxis(rank)));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("axis", axis);
+  }
+
+  private static Concatenate fromConfig(Settings s) {
+    return Concatenate.alongAxis(s.getInt("axis"));
+  }
+}

@@ -1,0 +1,36 @@
+package dev.topiary.dsl.layers.merging;
+
+import dev.topiary.dsl.layers.LayerCodec;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/** Element-wise product of two or more inputs of one shape. */
+public final class Multiply extends Merge<Multiply> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<Multiply> CODEC = LayerCodec.of("Multiply", Multiply.class, s -> of());
+
+  private Multiply(@Nullable String name) {
+    super(name);
+  }
+
+  public static Multiply of() {
+    return new Multiply(null);
+  }
+
+  @Override
+  Multiply create(@Nullable String name) {
+    return new Multiply(name);
+  }
+
+  @Override
+  public String typeName() {
+    return "Multiply";
+  }
+
+  @Override
+  Operand<TFloat32> merge(Ops tf, Operand<TFloat32> soFar, Operand<TFloat32> next) {
+    return tf.math.mul(soFar, next);
+  }
+}

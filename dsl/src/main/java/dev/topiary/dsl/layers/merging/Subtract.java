@@ -1,0 +1,41 @@
+package dev.topiary.dsl.layers.merging;
+
+import dev.topiary.dsl.layers.LayerCodec;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/** {@code first - second}, for exactly two inputs of one shape. */
+public final class Subtract extends Merge<Subtract> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<Subtract> CODEC = LayerCodec.of("Subtract", Subtract.class, s -> of());
+
+  private Subtract(@Nullable String name) {
+    super(name);
+  }
+
+  public static Subtract of() {
+    return new Subtract(null);
+  }
+
+  @Override
+  Subtract create(@Nullable String name) {
+    return new Subtract(name);
+  }
+
+  @Override
+  public String typeName() {
+    return "Subtract";
+  }
+
+  @Override
+  Operand<TFloat32> merge(Ops tf, Operand<TFloat32> soFar, Operand<TFloat32> next) {
+    return tf.math.sub(soFar, next);
+  }
+
+  @Override
+  public int inputCount() {
+    return 2;
+  }
+}

@@ -1,0 +1,124 @@
+package dev.topiary.dsl.layers.normalization;
+
+import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.Shapes;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.ops.PruningSpec;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.nn.FusedBatchNorm;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
+
+/**
+ * Batch normalization over the last axis (Keras defaults: momentum 0.99, epsilon 1e-3, center and
+ * scale). Training normalizes with the batch statistics and updates the moving ones; inference uses
+ * the moving statistics. Weights: gamma, beta (trained), moving_mean, moving_variance (not trained).
+ */
+public final class BatchNormalization extends BaseLayer<BatchNormalization> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<BatchNormalization> CODEC = LayerCodec.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig);
+
+  private final float momentum;
+  private final float epsilon;
+
+  private BatchNormalization(@Nullable String name, float momentum, float epsilon) {
+    super(name, null);
+    if (!(momentum >= 0 && momentum <= 1)) {
+      throw new IllegalArgumentException("BatchNormalization momentum must be in [0, 1], got " + momentum);
+    }
+    if (!(epsilon > 0)) {
+      throw new IllegalArgumentException("BatchNormalization epsilon must be > 0, got " + epsilon);
+    }
+    this.momentum = momentum;
+    this.epsilon = epsilon;
+  }
+
+  public static BatchNormalization of() {
+    return new BatchNormalization(null, 0.99f, 1e-3f);
+  }
+
+  public BatchNormalization momentum(float momentum) {
+    return new BatchNormalization(name(), momentum, epsilon);
+  }
+
+  public BatchNormalization epsilon(float epsilon) {
+    return new BatchNormalization(name(), momentum, epsilon);
+  }
+
+  @Override
+  protected BatchNormalization copy(@Nullable String name, @Nullable PruningSpec pruning) {
+    return new BatchNormalization(name, momentum, epsilon);
+  }
+
+  @Override
+  public String typeName() {
+    return "BatchNormalization";
+  }
+
+  @Override
+  public Shape outputShape(List<Shape> inputShapes) {
+    requireInputs(inputShapes, 1);
+    Shape in = inputShapes.get(0);
+    if (in.numDimensions() < 2 || in.get(in.numDimensions() - 1) < 0) {
+      throw new LayerShapeException(describe() + " needs input with a known last axis, got " + Shapes.format(in));
+    }
+    return in;
+  }
+
+  @Override
+  public List<WeightSpec> weights(List<Shape> inputShapes) {
+    Shape in = inputShapes.get(0);
+    Shape channels = Shape.of(in.get(in.numDimensions() - 1));
+    return List.of(
+        WeightSpec.trainable("gamma", channels, Initializer.ONES),
+        WeightSpec.trainable("beta", channels, Initializer.ZEROS),
+        WeightSpec.frozen("moving_mean", channels, Initializer.ZEROS),
+        WeightSpec.frozen("moving_variance", channels, Initializer.ONES));
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    Ops tf = context.tf();
+    Operand<TFloat32> x = inputs.get(0);
+    long channels = x.shape().get(x.shape().numDimensions() - 1);
+    // FusedBatchNorm wants NHWC: fold every leading axis into N, normalize, restore the shape.
+    Operand<TInt64> originalShape = tf.shape(x, TInt64.class);
+    Operand<TFloat32> nhwc = tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels}));
+    FusedBatchNorm<TFloat32, TFloat32> bn;
+    if (context.training()) {
+      Operand<TFloat32> empty = tf.constant(new float[0]);
+      bn = tf.nn.fusedBatchNorm(nhwc, context.weight("gamma"), context.weight("beta"), empty, empty,
+          FusedBatchNorm.epsilon(epsilon), FusedBatchNorm.isTraining(true), FusedBatchNorm.exponentialAvgFactor(1f));
+      context.addUpdate(context.assign("moving_mean", movingAverage(tf, context.weight("moving_mean"), bn.batchMean())));
+      context.addUpdate(context.assign("moving_variance",
+          movingAverage(tf, context.weight("moving_variance"), bn.batchVariance())));
+    } else {
+      bn = tf.nn.fusedBatchNorm(nhwc, context.weight("gamma"), context.weight("beta"),
+          context.weight("moving_mean"), context.weight("moving_variance"),
+          FusedBatchNorm.epsilon(epsilon), FusedBatchNorm.isTraining(false));
+    }
+    return tf.reshape(bn.y(), originalShape);
+  }
+
+  private Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> moving, Operand<TFloat32> batch) {
+    return tf.math.add(tf.math.mul(moving, tf.constant(momentum)), tf.math.mul(batch, tf.constant(1 - momentum)));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("momentum", (double) momentum).put("epsilon", (double) epsilon);
+  }
+
+  private static BatchNormalization fromConfig(Settings s) {
+    return BatchNormalization.of().momentum((float) s.getDouble("momentum")).epsilon((float) s.getDouble("epsilon"));
+  }
+}

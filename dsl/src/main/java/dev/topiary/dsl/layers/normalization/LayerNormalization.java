@@ -1,0 +1,96 @@
+package dev.topiary.dsl.layers.normalization;
+
+import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.Shapes;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.ops.PruningSpec;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.op.math.Mean;
+import org.tensorflow.types.TFloat32;
+
+/** Normalizes each example over its last axis, then scales and shifts (gamma, beta); epsilon 1e-3. */
+public final class LayerNormalization extends BaseLayer<LayerNormalization> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<LayerNormalization> CODEC = LayerCodec.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig);
+
+  private final float epsilon;
+
+  private LayerNormalization(@Nullable String name, float epsilon) {
+    super(name, null);
+    if (!(epsilon > 0)) {
+      throw new IllegalArgumentException("LayerNormalization epsilon must be > 0, got " + epsilon);
+    }
+    this.epsilon = epsilon;
+  }
+
+  public static LayerNormalization of() {
+    return new LayerNormalization(null, 1e-3f);
+  }
+
+  public LayerNormalization epsilon(float epsilon) {
+    return new LayerNormalization(name(), epsilon);
+  }
+
+  @Override
+  protected LayerNormalization copy(@Nullable String name, @Nullable PruningSpec pruning) {
+    return new LayerNormalization(name, epsilon);
+  }
+
+  @Override
+  public String typeName() {
+    return "LayerNormalization";
+  }
+
+  @Override
+  public Shape outputShape(List<Shape> inputShapes) {
+    Shape in = sameShape(inputShapes);
+    if (in.numDimensions() < 2) {
+      throw new LayerShapeException(describe() + " needs input of rank >= 2, got " + Shapes.format(in));
+    }
+    return in;
+  }
+
+  @Override
+  public List<WeightSpec> weights(List<Shape> inputShapes) {
+    Shape in = inputShapes.get(0);
+    Shape features = Shape.of(in.get(in.numDimensions() - 1));
+    return List.of(WeightSpec.trainable("gamma", features, Initializer.ONES),
+        WeightSpec.trainable("beta", features, Initializer.ZEROS));
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    Ops tf = context.tf();
+    Operand<TFloat32> x = inputs.get(0);
+    Operand<TFloat32> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
+    Operand<TFloat32> centered = tf.math.sub(x, mean);
+    Operand<TFloat32> variance = tf.math.mean(tf.math.mul(centered, centered), tf.constant(-1), Mean.keepDims(true));
+    Operand<TFloat32> normalized = tf.math.mul(centered, tf.math.rsqrt(tf.math.add(variance, tf.constant(epsilon))));
+    return tf.math.add(tf.math.mul(normalized, context.weight("gamma")), context.weight("beta"));
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("epsilon", (double) epsilon);
+  }
+
+  private static LayerNormalization fromConfig(Settings s) {
+    return LayerNormalization.of().epsilon((float) s.getDouble("epsilon"));
+  }
+
+  /** Keeps the steps, so the mask passes through. */
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
+      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
+}

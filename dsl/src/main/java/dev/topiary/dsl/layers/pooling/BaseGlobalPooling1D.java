@@ -1,0 +1,32 @@
+package dev.topiary.dsl.layers.pooling;
+
+import dev.topiary.dsl.layers.LayerContext;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Mean or max over the steps of a sequence, {@code (batch, steps, features) -> (batch, features)};
+ * with an input mask only the real (unmasked) steps count.
+ */
+public abstract class BaseGlobalPooling1D<L extends BaseGlobalPooling1D<L>> extends BaseGlobalPooling<L> {
+  BaseGlobalPooling1D(@Nullable String name) {
+    super(name, 3, "(batch, steps, features)");
+  }
+
+  /** The reduction over the real steps only; {@code mask} is 1 at real steps, shape (batch, steps, 1). */
+  abstract Operand<TFloat32> reduceMasked(Ops tf, Operand<TFloat32> x, Operand<TFloat32> mask);
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    var tf = context.tf();
+    Operand<TFloat32> x = inputs.get(0);
+    if (context.inputMask() == null) {
+      return reduce(tf, x, tf.constant(1));
+    }
+    Operand<TFloat32> m = tf.expandDims(tf.dtypes.cast(context.inputMask(), TFloat32.class), tf.constant(-1));
+    return reduceMasked(tf, x, m);
+  }
+}

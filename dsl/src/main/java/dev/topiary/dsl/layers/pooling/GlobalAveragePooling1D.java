@@ -1,0 +1,44 @@
+package dev.topiary.dsl.layers.pooling;
+
+import dev.topiary.dsl.layers.LayerCodec;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/** Mean over the (unmasked) steps: {@code (batch, steps, features) -> (batch, features)}. */
+public final class GlobalAveragePooling1D extends BaseGlobalPooling1D<GlobalAveragePooling1D> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<GlobalAveragePooling1D> CODEC =
+      LayerCodec.of("GlobalAveragePooling1D", GlobalAveragePooling1D.class, s -> of());
+
+  private GlobalAveragePooling1D(@Nullable String name) {
+    super(name);
+  }
+
+  public static GlobalAveragePooling1D of() {
+    return new GlobalAveragePooling1D(null);
+  }
+
+  @Override
+  GlobalAveragePooling1D create(@Nullable String name) {
+    return new GlobalAveragePooling1D(name);
+  }
+
+  @Override
+  public String typeName() {
+    return "GlobalAveragePooling1D";
+  }
+
+  @Override
+  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<TInt32> axes) {
+    return tf.math.mean(x, axes);
+  }
+
+  @Override
+  Operand<TFloat32> reduceMasked(Ops tf, Operand<TFloat32> x, Operand<TFloat32> m) {
+    Operand<TFloat32> count = tf.math.maximum(tf.sum(m, tf.constant(1)), tf.constant(1f));
+    return tf.math.div(tf.sum(tf.math.mul(x, m), tf.constant(1)), count);
+  }
+}

@@ -1,0 +1,45 @@
+package dev.topiary.dsl.layers.pooling;
+
+import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.layers.LayerCodec;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/** Mean over the volume: {@code (batch, d, h, w, c) -> (batch, c)}. */
+public final class GlobalAveragePooling3D extends BaseGlobalPooling<GlobalAveragePooling3D> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<GlobalAveragePooling3D> CODEC = LayerCodec.of("GlobalAveragePooling3D", GlobalAveragePooling3D.class, s -> of());
+
+  private GlobalAveragePooling3D(@Nullable String name) {
+    super(name, 5, "(batch, depth, height, width, channels)");
+  }
+
+  public static GlobalAveragePooling3D of() {
+    return new GlobalAveragePooling3D(null);
+  }
+
+  @Override
+  GlobalAveragePooling3D create(@Nullable String name) {
+    return new GlobalAveragePooling3D(name);
+  }
+
+  @Override
+  public String typeName() {
+    return "GlobalAveragePooling3D";
+  }
+
+  @Override
+  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<TInt32> axes) {
+    return tf.math.mean(x, axes);
+  }
+
+  /** The settings layout 3-D layers have always been saved with (all fixed). */
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("size", 0).put("filters", 0).put("strides", 1).put("padding", "valid")
+        .put("activation", "linear");
+  }
+}

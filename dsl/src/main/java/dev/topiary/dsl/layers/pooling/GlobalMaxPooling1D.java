@@ -1,0 +1,45 @@
+package dev.topiary.dsl.layers.pooling;
+
+import dev.topiary.dsl.layers.LayerCodec;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+
+/** Max over the (unmasked) steps: {@code (batch, steps, features) -> (batch, features)}. */
+public final class GlobalMaxPooling1D extends BaseGlobalPooling1D<GlobalMaxPooling1D> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<GlobalMaxPooling1D> CODEC =
+      LayerCodec.of("GlobalMaxPooling1D", GlobalMaxPooling1D.class, s -> of());
+
+  private GlobalMaxPooling1D(@Nullable String name) {
+    super(name);
+  }
+
+  public static GlobalMaxPooling1D of() {
+    return new GlobalMaxPooling1D(null);
+  }
+
+  @Override
+  GlobalMaxPooling1D create(@Nullable String name) {
+    return new GlobalMaxPooling1D(name);
+  }
+
+  @Override
+  public String typeName() {
+    return "GlobalMaxPooling1D";
+  }
+
+  @Override
+  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<TInt32> axes) {
+    return tf.max(x, axes);
+  }
+
+  /** Masked steps are pushed far below any real value, so the max only sees real steps. */
+  @Override
+  Operand<TFloat32> reduceMasked(Ops tf, Operand<TFloat32> x, Operand<TFloat32> m) {
+    Operand<TFloat32> pushedDown = tf.math.sub(x, tf.math.mul(tf.math.sub(tf.constant(1f), m), tf.constant(1e9f)));
+    return tf.max(pushedDown, tf.constant(1));
+  }
+}

@@ -1,0 +1,74 @@
+package dev.topiary.dsl.layers.recurrent;
+
+import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.ops.PruningSpec;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * Keras' GRU, gate order z, r, h, {@code reset_after} as Keras 2: an input and a recurrent bias
+ * ({@code bias [2, 3*units]}). Kernel and recurrent kernel prunable.
+ */
+public final class GRU extends Recurrent<GRU> {
+  /** Reads this layer type from a saved config. */
+  public static final LayerCodec<GRU> CODEC = LayerCodec.of("GRU", GRU.class, s -> read(of(s.getInt("units")), s));
+
+  private GRU(@Nullable String name, @Nullable PruningSpec pruning, int units, boolean returnSequences,
+      boolean goBackwards, boolean returnState) {
+    super(name, pruning, units, returnSequences, goBackwards, returnState);
+  }
+
+  public static GRU of(int units) {
+    return new GRU(null, null, units, false, false, false);
+  }
+
+  @Override
+  GRU create(@Nullable String name, @Nullable PruningSpec pruning, boolean returnSequences, boolean goBackwards,
+      boolean returnState) {
+    return new GRU(name, pruning, units, returnSequences, goBackwards, returnState);
+  }
+
+  @Override
+  public String typeName() {
+    return "GRU";
+  }
+
+  @Override
+  int gates() {
+    return 3;
+  }
+
+  @Override
+  WeightSpec bias(int g) {
+    return WeightSpec.trainable("bias", Shape.of(2, g), Initializer.ZEROS);
+  }
+
+  @Override
+  Operand<TFloat32> inputBias(Ops tf, Operand<TFloat32> bias) {
+    return row(tf, bias, 0);
+  }
+
+  @Override
+  Operand<TFloat32> recurrentBias(Ops tf, Operand<TFloat32> bias) {
+    return row(tf, bias, 1);
+  }
+
+  @Override
+  State step(Ops tf, Operand<TFloat32> xt, Operand<TFloat32> hr, State previous,
+      @Nullable Operand<TFloat32> recurrentBias) {
+    List<Operand<TFloat32>> xs = split(tf, xt, 3);
+    List<Operand<TFloat32>> rs = split(tf, tf.math.add(hr, recurrentBias), 3);
+    Operand<TFloat32> zGate = tf.math.sigmoid(tf.math.add(xs.get(0), rs.get(0)));
+    Operand<TFloat32> rGate = tf.math.sigmoid(tf.math.add(xs.get(1), rs.get(1)));
+    Operand<TFloat32> candidate = tf.math.tanh(tf.math.add(xs.get(2), tf.math.mul(rGate, rs.get(2))));
+    Operand<TFloat32> h = tf.math.add(tf.math.mul(zGate, previous.h()),
+        tf.math.mul(tf.math.sub(tf.constant(1f), zGate), candidate));
+    return new State(h, previous.c());
+  }
+}

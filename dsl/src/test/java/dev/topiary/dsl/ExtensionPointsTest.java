@@ -8,7 +8,7 @@ import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.export.CorruptFileException;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Dense;
+import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;

@@ -11,7 +11,7 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.Dense;
+import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.training.Callback;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;

@@ -67,8 +67,27 @@ public final class Checkpoint {
         throw new dev.topiary.dsl.export.CorruptFileException(file.toString(), "not a training checkpoint (no " + key + ")");
       }
     }
-    return new Checkpoint(c.snapshot(), Integer.parseInt(p.get("epoch")), Integer.parseInt(p.get("batch")),
-        p.get("fingerprint"));
+    if (!c.snapshot().variables().containsKey(PruningState.STEP)
+        || c.snapshot().get(PruningState.STEP).dtype() != StateTensor.DType.INT64
+        || c.snapshot().get(PruningState.STEP).shape().length != 0) {
+      throw new dev.topiary.dsl.export.CorruptFileException(file.toString(), "no scalar '" + PruningState.STEP
+          + "' variable: not a model state");
+    }
+    return new Checkpoint(c.snapshot(), position(file, p, "epoch"), position(file, p, "batch"), p.get("fingerprint"));
+  }
+
+  private static int position(Path file, Map<String, String> properties, String key) {
+    String value = properties.get(key);
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new dev.topiary.dsl.export.CorruptFileException(file.toString(), "property '" + key
+        + "' must be a count >= 0, got '" + value + "'");
   }
 
   /** Writes atomically: a crash or kill during the write leaves the previous file intact. */

@@ -236,6 +236,22 @@ class RuntimeCoreTest {
             .isInstanceOf(IllegalArgumentException.class));
   }
 
+  @Test
+  void aCheckpointWithForgedPositionsIsRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+    try (Model model = mlp().compile(COMPILE)) {
+      Path file = dir.resolve("forged.tpck");
+      dev.topiary.dsl.state.SnapshotFile.write(file, model.snapshot(),
+          Map.of("epoch", "-3", "batch", "0", "fingerprint", "x"));
+      assertThatThrownBy(() -> dev.topiary.dsl.Checkpoint.read(file))
+          .isInstanceOf(dev.topiary.dsl.export.CorruptFileException.class)
+          .hasMessageContaining("forged.tpck").hasMessageContaining("'epoch'");
+      dev.topiary.dsl.state.SnapshotFile.write(file, model.snapshot().filter(n -> !n.equals("global_step")),
+          Map.of("epoch", "1", "batch", "0", "fingerprint", "x"));
+      assertThatThrownBy(() -> dev.topiary.dsl.Checkpoint.read(file))
+          .isInstanceOf(dev.topiary.dsl.export.CorruptFileException.class).hasMessageContaining("global_step");
+    }
+  }
+
   /** A layer whose ops cannot be built: the failure comes after the graph exists. */
   private static final class Broken implements dev.topiary.dsl.layers.Layer {
     @Override

@@ -41,7 +41,8 @@ class GradientCheckTest {
     check(spec, List.of(x), y, loss);
   }
 
-  private static void check(ModelSpec spec, List<HostArray> x, HostArray y, Loss loss) {
+  /** Checks every trained weight of {@code spec} (used by the layer contract test too). */
+  static void check(ModelSpec spec, List<HostArray> x, HostArray y, Loss loss) {
     Compile compile = Compile.of(Optimizer.sgd(1f), loss).seed(7);
     try (GraphModel model = (GraphModel) spec.compile(compile)) {
       Map<String, HostArray> before = model.weights();

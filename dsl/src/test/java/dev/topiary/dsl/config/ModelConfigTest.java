@@ -5,14 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.dsl.Functional;
 import dev.topiary.dsl.Input;
+import dev.topiary.dsl.LayerExamples;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelFiles;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Node;
+import dev.topiary.dsl.PruningPolicy;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.export.CorruptFileException;
 import dev.topiary.dsl.layers.Activation;
+import dev.topiary.dsl.layers.BuiltInLayers;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.LayerCodec;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
@@ -39,9 +44,12 @@ import dev.topiary.ops.schedule.GatedSchedule;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -291,5 +299,37 @@ class ModelConfigTest {
         }
         """;
     assertThat(ModelConfig.toJson(ModelConfig.fromJson(old, "old.json"))).isEqualTo(json);
+  }
+
+  static List<LayerExamples.Example> layerExamples() {
+    return LayerExamples.all();
+  }
+
+  @Test
+  void everyBuiltInLayerTypeIsRegisteredAndHasAnExample() {
+    List<String> builtIn = BuiltInLayers.codecs().stream().map(LayerCodec::typeName).toList();
+    assertThat(builtIn).doesNotHaveDuplicates();
+    assertThat(ConfigRegistry.layerTypes()).containsAll(builtIn);
+    assertThat(LayerExamples.missing()).as("built-in layer types without an example in LayerExamples").isEmpty();
+    assertThat(LayerExamples.unknown()).as("examples of types that are not built in").isEmpty();
+  }
+
+  /** Every built-in layer, pruned where it can be: same JSON, same layer class, same weights. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("layerExamples")
+  void everyBuiltInLayerRoundTrips(LayerExamples.Example example) {
+    ModelSpec spec = example.spec();
+    Layer layer = example.layer();
+    if (!layer.prunableWeights().isEmpty()) {
+      spec = spec.prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0)), PruningPolicy.only(layer.getClass()));
+    }
+    String json = ModelConfig.toJson(spec);
+    ModelSpec back = ModelConfig.fromJson(json, example.type() + ".json");
+    assertThat(ModelConfig.toJson(back)).isEqualTo(json);
+    String name = example.spec().layerName(layer);
+    assertThat(back.layer(name)).isExactlyInstanceOf(layer.getClass());
+    assertThat(back.layer(name).typeName()).isEqualTo(example.type());
+    assertThat(back.initialWeights(1).keySet()).isEqualTo(spec.initialWeights(1).keySet());
+    assertThat(back.prunedWeights()).hasToString(spec.prunedWeights().toString()); // schedules have no equals
   }
 }

@@ -7,13 +7,8 @@ import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.convolution.Conv2D;
-import dev.topiary.dsl.layers.convolution.Conv3D;
-import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
-import dev.topiary.dsl.layers.merging.Average;
-import dev.topiary.dsl.layers.normalization.BatchNormalization;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
-import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
@@ -30,10 +25,11 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Graph gradients against central differences, for every layer with weights and for the
- * pass-through layers between them. The graph gradient is read off one plain SGD step with learning
- * rate 1 (w_before - w_after); the numeric one perturbs single weights and re-evaluates the
- * training-pass loss.
+ * Graph gradients against central differences: activations, losses and layer combinations here;
+ * every layer type with weights on its own in the layer contract test (eager-graph-bridge's
+ * LayerContractTest, which calls {@code check}). The graph gradient is read off one plain SGD step
+ * with learning rate 1 (w_before - w_after); the numeric one perturbs single weights and
+ * re-evaluates the training-pass loss.
  */
 class GradientCheckTest {
   private static final float EPS = 1e-2f;
@@ -42,7 +38,8 @@ class GradientCheckTest {
     check(spec, List.of(x), y, loss);
   }
 
-  private static void check(ModelSpec spec, List<HostArray> x, HostArray y, Loss loss) {
+  /** Checks every trained weight of {@code spec} (used by the layer contract test too). */
+  static void check(ModelSpec spec, List<HostArray> x, HostArray y, Loss loss) {
     Compile compile = Compile.of(Optimizer.sgd(1f), loss).seed(7);
     try (RuntimeModel model = (RuntimeModel) spec.compile(compile)) {
       Map<String, HostArray> before = model.weights();
@@ -101,17 +98,6 @@ class GradientCheckTest {
   }
 
   @Test
-  void batchNormalizationInTrainingMode() {
-    ModelSpec spec = Sequential.of(Input.of(4, 4, 2),
-        Conv2D.of(3, 2),
-        BatchNormalization.of(),
-        ActivationLayer.of(Activation.TANH),
-        GlobalAveragePooling2D.of(),
-        Dense.of(2));
-    check(spec, TestData.gaussian(5, 6, 4, 4, 2), TestData.gaussian(6, 6, 2), Loss.meanSquaredError());
-  }
-
-  @Test
   void probabilityLosses() {
     ModelSpec softmax = Sequential.of(Input.of(4), Dense.of(3, Activation.SOFTMAX));
     check(softmax, TestData.gaussian(1, 6, 4), TestData.labels(2, 6, 3), Loss.sparseCategoricalCrossentropy(false));
@@ -132,57 +118,5 @@ class GradientCheckTest {
   void reshapeBetweenLayers() {
     check(Sequential.of(Input.of(12), Reshape.of(2, 2, 3), Conv2D.of(2, 1), Flatten.of(), Dense.of(2)),
         TestData.gaussian(8, 5, 12), TestData.gaussian(9, 5, 2), Loss.meanSquaredError());
-  }
-
-  @Test
-  void embeddingAndRecurrentLayers() {
-    HostArray ids = RecurrentLayersTest.tokens(3, 6, 5, 7);
-    HostArray y = TestData.gaussian(4, 6, 2);
-    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.core.Embedding.of(7, 3), dev.topiary.dsl.layers.recurrent.SimpleRNN.of(4),
-        Dense.of(2)), ids, y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.core.Embedding.of(7, 3),
-        dev.topiary.dsl.layers.recurrent.LSTM.of(4).returnSequences(true), dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D.of(),
-        Dense.of(2)), ids, y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.core.Embedding.of(7, 3), dev.topiary.dsl.layers.recurrent.GRU.of(4),
-        Dense.of(2)), ids, y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(5), dev.topiary.dsl.layers.core.Embedding.of(7, 3),
-        dev.topiary.dsl.layers.recurrent.Bidirectional.of(dev.topiary.dsl.layers.recurrent.LSTM.of(3).returnSequences(true)),
-        // Average, not max: a 1e-2 probe can move a max across steps, where the numeric slope is meaningless.
-        dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D.of(), Dense.of(2)), ids, y, Loss.meanSquaredError());
-  }
-
-  @Test
-  void convolutionVariantsAndNormalization() {
-    HostArray x = TestData.gaussian(5, 4, 6, 6, 2);
-    HostArray y = TestData.gaussian(6, 4, 2);
-    check(Sequential.of(Input.of(6, 6, 2), dev.topiary.dsl.layers.convolution.DepthwiseConv2D.of(3).depthMultiplier(2),
-        dev.topiary.dsl.layers.convolution.SeparableConv2D.of(3, 2), dev.topiary.dsl.layers.convolution.Conv2DTranspose.of(2, 2).strides(2),
-        Flatten.of(), Dense.of(2)), x, y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(5), Dense.of(6, Activation.TANH), dev.topiary.dsl.layers.normalization.LayerNormalization.of(),
-        Dense.of(2)), TestData.gaussian(8, 4, 5), y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(6, 3), dev.topiary.dsl.layers.convolution.Conv1D.of(4, 3).activation(Activation.TANH),
-        dev.topiary.dsl.layers.reshaping.UpSampling1D.of(2), dev.topiary.dsl.layers.pooling.AveragePooling1D.of(2),
-        dev.topiary.dsl.layers.reshaping.Permute.of(2, 1), Flatten.of(), Dense.of(2)),
-        TestData.gaussian(7, 4, 6, 3), y, Loss.meanSquaredError());
-    check(Sequential.of(Input.of(6, 3), dev.topiary.dsl.layers.convolution.SeparableConv1D.of(4, 3).activation(Activation.TANH),
-        Flatten.of(), Dense.of(2)), TestData.gaussian(11, 4, 6, 3), y, Loss.meanSquaredError());
-  }
-
-  @Test
-  void attentionAndTimeDistributed() {
-    check(AttentionLayersTest.crossAttention().withoutPruning(),
-        List.of(TestData.gaussian(1, 4, 4, 6), TestData.gaussian(2, 4, 5, 3)), TestData.gaussian(3, 4),
-        Loss.meanSquaredError());
-  }
-
-  /** Conv3D's gradient is registered by Topiary (TF Java has none). */
-  @Test
-  void volumetricLayers() {
-    check(Sequential.of(Input.of(5, 5, 5, 2), dev.topiary.dsl.layers.reshaping.ZeroPadding3D.of(1),
-        dev.topiary.dsl.layers.convolution.Conv3D.of(3, 3).strides(2).activation(Activation.TANH),
-        dev.topiary.dsl.layers.pooling.AveragePooling3D.of(2), dev.topiary.dsl.layers.convolution.Conv3D.of(2, 1),
-        dev.topiary.dsl.layers.convolution.Conv3DTranspose.of(2, 2).strides(2),
-        dev.topiary.dsl.layers.pooling.GlobalAveragePooling3D.of(), Dense.of(2)),
-        TestData.gaussian(9, 3, 5, 5, 5, 2), TestData.gaussian(10, 3, 2), Loss.meanSquaredError());
   }
 }

@@ -23,6 +23,8 @@ import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.schedule.ConstantSparsity;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -187,5 +189,23 @@ class LayersTest {
       assertThat(joined.shape()).containsExactly(1, 6);
       assertThat(joined.floats()).containsExactly(1, 2, 3, 10, 20, 30);
     }
+  }
+
+  /** Every Keras layer is its own class, so a policy can pick any one type (LSTM, not GRU). */
+  @Test
+  void pruningPolicyOnlyPicksLayersByTheirOwnClass() {
+    ModelSpec spec = Sequential.of(Input.of(4, 4, 4, 2),
+        dev.topiary.dsl.layers.convolution.Conv3D.of(2, 3),
+        Reshape.of(8, -1),
+        dev.topiary.dsl.layers.recurrent.GRU.of(3).returnSequences(true),
+        dev.topiary.dsl.layers.recurrent.LSTM.of(3),
+        Dense.of(2));
+    PruningSpec half = PruningSpec.of(ConstantSparsity.of(0.5, 0));
+    assertThat(spec.prunedWith(half, PruningPolicy.only(dev.topiary.dsl.layers.convolution.Conv3D.class)).prunedLayers())
+        .containsOnlyKeys("conv3d");
+    assertThat(spec.prunedWith(half, PruningPolicy.only(dev.topiary.dsl.layers.recurrent.LSTM.class)).prunedLayers())
+        .containsOnlyKeys("lstm");
+    assertThat(spec.prunedWith(half, PruningPolicy.only(dev.topiary.dsl.layers.recurrent.Recurrent.class)).prunedLayers())
+        .containsOnlyKeys("gru", "lstm");
   }
 }

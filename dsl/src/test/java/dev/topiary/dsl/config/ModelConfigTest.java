@@ -5,28 +5,63 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.dsl.Functional;
 import dev.topiary.dsl.Input;
+import dev.topiary.dsl.LayerExamples;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelFiles;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Node;
+import dev.topiary.dsl.PruningPolicy;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.export.CorruptFileException;
 import dev.topiary.dsl.layers.Activation;
+import dev.topiary.dsl.layers.BuiltInLayers;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.LayerCodec;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.convolution.Conv3D;
+import dev.topiary.dsl.layers.convolution.Conv3DTranspose;
+import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.merging.Add;
+import dev.topiary.dsl.layers.merging.Average;
 import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.merging.Maximum;
+import dev.topiary.dsl.layers.merging.Minimum;
+import dev.topiary.dsl.layers.merging.Multiply;
+import dev.topiary.dsl.layers.merging.Subtract;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.AveragePooling1D;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.AveragePooling3D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling3D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling3D;
+import dev.topiary.dsl.layers.pooling.MaxPooling1D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling3D;
+import dev.topiary.dsl.layers.recurrent.Bidirectional;
+import dev.topiary.dsl.layers.recurrent.GRU;
+import dev.topiary.dsl.layers.recurrent.LSTM;
+import dev.topiary.dsl.layers.recurrent.SimpleRNN;
+import dev.topiary.dsl.layers.reshaping.Cropping1D;
+import dev.topiary.dsl.layers.reshaping.Cropping2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Permute;
+import dev.topiary.dsl.layers.reshaping.RepeatVector;
 import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.dsl.layers.reshaping.UpSampling1D;
+import dev.topiary.dsl.layers.reshaping.UpSampling2D;
+import dev.topiary.dsl.layers.reshaping.ZeroPadding1D;
 import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
+import dev.topiary.dsl.layers.reshaping.ZeroPadding3D;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -39,9 +74,12 @@ import dev.topiary.ops.schedule.GatedSchedule;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
@@ -291,5 +329,91 @@ class ModelConfigTest {
         }
         """;
     assertThat(ModelConfig.toJson(ModelConfig.fromJson(old, "old.json"))).isEqualTo(json);
+  }
+
+  static List<LayerExamples.Example> layerExamples() {
+    return LayerExamples.all();
+  }
+
+  @Test
+  void everyBuiltInLayerTypeIsRegisteredAndHasAnExample() {
+    List<String> builtIn = BuiltInLayers.codecs().stream().map(LayerCodec::typeName).toList();
+    assertThat(builtIn).doesNotHaveDuplicates();
+    assertThat(ConfigRegistry.layerTypes()).containsAll(builtIn);
+    assertThat(LayerExamples.missing()).as("built-in layer types without an example in LayerExamples").isEmpty();
+    assertThat(LayerExamples.unknown()).as("examples of types that are not built in").isEmpty();
+  }
+
+  /** Every built-in layer, pruned where it can be: same JSON, same layer class, same weights. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("layerExamples")
+  void everyBuiltInLayerRoundTrips(LayerExamples.Example example) {
+    ModelSpec spec = example.spec();
+    Layer layer = example.layer();
+    if (!layer.prunableWeights().isEmpty()) {
+      spec = spec.prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0)), PruningPolicy.only(layer.getClass()));
+    }
+    String json = ModelConfig.toJson(spec);
+    ModelSpec back = ModelConfig.fromJson(json, example.type() + ".json");
+    assertThat(ModelConfig.toJson(back)).isEqualTo(json);
+    String name = example.spec().layerName(layer);
+    assertThat(back.layer(name)).isExactlyInstanceOf(layer.getClass());
+    assertThat(back.layer(name).typeName()).isEqualTo(example.type());
+    assertThat(back.initialWeights(1).keySet()).isEqualTo(spec.initialWeights(1).keySet());
+    assertThat(back.prunedWeights()).hasToString(spec.prunedWeights().toString()); // schedules have no equals
+  }
+
+  /**
+   * The layers that were split into classes (Volumetric, Reshaping, Pooling2D, GlobalPooling1D,
+   * Recurrent, Merge, DepthwiseConv2D.separable), as the pre-split code built them: the file it wrote
+   * loads, and says exactly what the new classes write.
+   */
+  @Test
+  void configsWrittenBeforeTheLayerSplitLoadUnchanged() throws Exception {
+    String old;
+    try (var in = ModelConfigTest.class.getResourceAsStream("model-before-layer-split.json")) {
+      old = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    PruningSpec half = PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 2));
+    Node vol = Input.named("volume", 6, 6, 6, 2);
+    Node v = ZeroPadding3D.of(1).apply(vol);
+    v = Conv3D.of(2, 3).strides(2).padding(Padding.SAME).activation(Activation.RELU).prunable(half).apply(v);
+    v = Conv3DTranspose.of(2, 2).strides(2).apply(v);
+    Node mp = MaxPooling3D.of(2).apply(v);
+    Node ap = AveragePooling3D.of(2).padding(Padding.SAME).apply(v);
+    Node g1 = GlobalAveragePooling3D.of().apply(Maximum.of().apply(mp, ap));
+    Node g2 = GlobalMaxPooling3D.of().apply(v);
+    Node img = Input.named("image", 6, 6, 3);
+    Node i = Cropping2D.of(1, 0, 0, 0).apply(img);
+    i = UpSampling2D.of(2, 1).apply(i);
+    i = SeparableConv2D.of(4, 3).depthMultiplier(2).prunable(half).apply(i);
+    i = DepthwiseConv2D.of(3).padding(Padding.SAME).pruneDepthwiseKernel().prunable(half).apply(i);
+    i = MaxPooling2D.of(2).apply(i);
+    Node g3 = GlobalMaxPooling2D.of().apply(i);
+    Node g4 = GlobalAveragePooling2D.of().apply(AveragePooling2D.of(2).strides(1, 1).apply(i));
+    Node seq = Input.named("sequence", 8, 3);
+    Node s = ZeroPadding1D.of(1, 1).apply(seq);
+    s = Cropping1D.of(0, 2).apply(s);
+    s = UpSampling1D.of(2).apply(s);
+    s = MaxPooling1D.of(2).apply(s);
+    s = AveragePooling1D.of(2).apply(s);
+    s = Permute.of(2, 1).apply(s);
+    s = Permute.of(2, 1).apply(s);
+    s = SimpleRNN.of(3).returnSequences(true).goBackwards(true).apply(s);
+    s = Bidirectional.of(GRU.of(3).returnSequences(true)).apply(s);
+    s = LSTM.of(4).returnSequences(true).prunable(half).apply(s);
+    Node g5 = GlobalMaxPooling1D.of().apply(s);
+    Node g6 = GlobalAveragePooling1D.of().apply(s);
+    Node g7 = Flatten.of().apply(RepeatVector.of(2).apply(g6));
+    Node m1 = Multiply.of().apply(g5, Subtract.of().apply(g5, Minimum.of().apply(g5, Average.of().apply(g5, g6))));
+    Node joined = Concatenate.of().apply(g1, g2, g3, g4, m1, g7);
+    ModelSpec now = Functional.of(List.of(vol, img, seq), List.of(Dense.of(2).apply(joined)));
+
+    assertThat(Json.parse(ModelConfig.toJson(now))).isEqualTo(Json.parse(old));
+    ModelSpec loaded = ModelConfig.fromJson(old, "model-before-layer-split.json");
+    assertThat(ModelConfig.toJson(loaded)).isEqualTo(ModelConfig.toJson(now));
+    assertThat(loaded.layer("conv3d")).isInstanceOf(Conv3D.class);
+    assertThat(loaded.layer("separable_conv2d")).isInstanceOf(SeparableConv2D.class);
+    assertThat(loaded.prunedLayers()).containsOnlyKeys("conv3d", "separable_conv2d", "depthwise_conv2d", "lstm");
   }
 }

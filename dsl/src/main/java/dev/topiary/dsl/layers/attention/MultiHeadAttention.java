@@ -26,7 +26,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<MultiHeadAttention> CODEC = LayerCodec.of("MultiHeadAttention", MultiHeadAttention.class, MultiHeadAttention::fromConfig);
+  public static final LayerCodec<MultiHeadAttention> CODEC =
+      LayerCodec.of("MultiHeadAttention", MultiHeadAttention.class, MultiHeadAttention::fromConfig);
 
   private final int heads;
   private final int keyDim;

@@ -24,7 +24,8 @@ import org.tensorflow.types.TInt32;
  */
 public final class Conv2DTranspose extends BaseLayer<Conv2DTranspose> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Conv2DTranspose> CODEC = LayerCodec.of("Conv2DTranspose", Conv2DTranspose.class, Conv2DTranspose::fromConfig);
+  public static final LayerCodec<Conv2DTranspose> CODEC =
+      LayerCodec.of("Conv2DTranspose", Conv2DTranspose.class, Conv2DTranspose::fromConfig);
 
   private final int filters;
   private final int kernel;

@@ -27,7 +27,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class SeparableConv1D extends BaseLayer<SeparableConv1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<SeparableConv1D> CODEC = LayerCodec.of("SeparableConv1D", SeparableConv1D.class, SeparableConv1D::fromConfig);
+  public static final LayerCodec<SeparableConv1D> CODEC =
+      LayerCodec.of("SeparableConv1D", SeparableConv1D.class, SeparableConv1D::fromConfig);
 
   private final int filters;
   private final int kernel;

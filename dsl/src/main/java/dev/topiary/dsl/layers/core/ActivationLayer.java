@@ -15,7 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Keras' {@code Activation} layer: applies an activation function element-wise. */
 public final class ActivationLayer extends BaseLayer<ActivationLayer> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<ActivationLayer> CODEC = LayerCodec.of("Activation", ActivationLayer.class, ActivationLayer::fromConfig);
+  public static final LayerCodec<ActivationLayer> CODEC =
+      LayerCodec.of("Activation", ActivationLayer.class, ActivationLayer::fromConfig);
 
   private final Activation activation;
 

@@ -16,7 +16,8 @@ import org.tensorflow.types.TFloat32;
 /** Joins two or more inputs along {@code axis} (default -1, the last); other dimensions must match. */
 public final class Concatenate extends BaseLayer<Concatenate> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Concatenate> CODEC = LayerCodec.of("Concatenate", Concatenate.class, Concatenate::fromConfig);
+  public static final LayerCodec<Concatenate> CODEC =
+      LayerCodec.of("Concatenate", Concatenate.class, Concatenate::fromConfig);
 
   private final int axis;
 

@@ -25,7 +25,8 @@ import org.tensorflow.types.TInt64;
  */
 public final class BatchNormalization extends BaseLayer<BatchNormalization> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<BatchNormalization> CODEC = LayerCodec.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig);
+  public static final LayerCodec<BatchNormalization> CODEC =
+      LayerCodec.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig);
 
   private final float momentum;
   private final float epsilon;

@@ -20,7 +20,8 @@ import org.tensorflow.types.TFloat32;
 /** Normalizes each example over its last axis, then scales and shifts (gamma, beta); epsilon 1e-3. */
 public final class LayerNormalization extends BaseLayer<LayerNormalization> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<LayerNormalization> CODEC = LayerCodec.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig);
+  public static final LayerCodec<LayerNormalization> CODEC =
+      LayerCodec.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig);
 
   private final float epsilon;
 

@@ -10,7 +10,8 @@ import org.tensorflow.types.TInt32;
 /** Mean over the spatial axes: {@code (batch, h, w, c) -> (batch, c)}. */
 public final class GlobalAveragePooling2D extends BaseGlobalPooling<GlobalAveragePooling2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalAveragePooling2D> CODEC = LayerCodec.of("GlobalAveragePooling2D", GlobalAveragePooling2D.class, s -> of());
+  public static final LayerCodec<GlobalAveragePooling2D> CODEC =
+      LayerCodec.of("GlobalAveragePooling2D", GlobalAveragePooling2D.class, s -> of());
 
   private GlobalAveragePooling2D(@Nullable String name) {
     super(name, 4, "(batch, height, width, channels)");

@@ -11,7 +11,8 @@ import org.tensorflow.types.TInt32;
 /** Max over the spatial axes: {@code (batch, h, w, c) -> (batch, c)}. */
 public final class GlobalMaxPooling2D extends BaseGlobalPooling<GlobalMaxPooling2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalMaxPooling2D> CODEC = LayerCodec.of("GlobalMaxPooling2D", GlobalMaxPooling2D.class, s -> of());
+  public static final LayerCodec<GlobalMaxPooling2D> CODEC =
+      LayerCodec.of("GlobalMaxPooling2D", GlobalMaxPooling2D.class, s -> of());
 
   private GlobalMaxPooling2D(@Nullable String name) {
     super(name, 4, "(batch, height, width, channels)");

@@ -11,7 +11,8 @@ import org.tensorflow.types.TInt32;
 /** Max over the volume: {@code (batch, d, h, w, c) -> (batch, c)}. */
 public final class GlobalMaxPooling3D extends BaseGlobalPooling<GlobalMaxPooling3D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalMaxPooling3D> CODEC = LayerCodec.of("GlobalMaxPooling3D", GlobalMaxPooling3D.class, s -> of());
+  public static final LayerCodec<GlobalMaxPooling3D> CODEC =
+      LayerCodec.of("GlobalMaxPooling3D", GlobalMaxPooling3D.class, s -> of());
 
   private GlobalMaxPooling3D(@Nullable String name) {
     super(name, 5, "(batch, depth, height, width, channels)");

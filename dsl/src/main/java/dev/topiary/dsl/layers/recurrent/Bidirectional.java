@@ -28,7 +28,8 @@ import org.tensorflow.types.TInt64;
  */
 public final class Bidirectional extends BaseLayer<Bidirectional> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Bidirectional> CODEC = LayerCodec.of("Bidirectional", Bidirectional.class, Bidirectional::fromConfig);
+  public static final LayerCodec<Bidirectional> CODEC =
+      LayerCodec.of("Bidirectional", Bidirectional.class, Bidirectional::fromConfig);
 
   private static final String FORWARD = "forward_";
   private static final String BACKWARD = "backward_";

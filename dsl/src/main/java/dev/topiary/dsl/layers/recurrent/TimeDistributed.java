@@ -23,7 +23,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class TimeDistributed extends BaseLayer<TimeDistributed> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<TimeDistributed> CODEC = LayerCodec.of("TimeDistributed", TimeDistributed.class, TimeDistributed::fromConfig);
+  public static final LayerCodec<TimeDistributed> CODEC =
+      LayerCodec.of("TimeDistributed", TimeDistributed.class, TimeDistributed::fromConfig);
 
   private final Layer layer;
 

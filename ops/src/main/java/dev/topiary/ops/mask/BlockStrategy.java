@@ -1,10 +1,8 @@
 package dev.topiary.ops.mask;
 
-import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
-import org.tensorflow.op.core.Unstack;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -12,13 +10,8 @@ import org.tensorflow.types.TFloat32;
  * the block size, the last block along it is partial and AVG pools over its real elements only. (The
  * reference pools with padding before the data but expands assuming padding after, which misaligns
  * every block in that case; this implementation does not.) A block may not be larger than the weights
- * along either dimension.
- *
- * <p>AVG pooling follows the reference's float32 operations exactly: it pools in two passes (TFMOT's
- * {@code factorized_pool}), first down each column over the block's rows, then along each row of
- * those means over the block's columns; each pass adds the window's values in index order and divides
- * the sum by the number of real values in the window (TF's AvgPool kernel). For a 2x2 block that is
- * {@code ((a + c) / 2 + (b + d) / 2) / 2}, which can differ in the last bit from {@code (a + b + c + d) / 4}.
+ * along either dimension. AVG pooling follows the reference's float32 operations exactly (see
+ * {@link BlockAverage}), so thresholds agree bit for bit.
  */
 public record BlockStrategy(int rows, int cols, BlockPooling pooling) implements MaskStrategy {
 
@@ -62,12 +55,7 @@ public record BlockStrategy(int rows, int cols, BlockPooling pooling) implements
           case MAX -> tf.max(
               tf.reshape(magnitudes, tf.constant(new int[] {blockRows, rows, blockCols, cols})),
               tf.constant(new int[] {1, 3}));
-          case AVG -> {
-            Operand<TFloat32> byRows = windowSum(tf, magnitudes, new int[] {blockRows, rows, blockCols * cols}, 1, rows);
-            Operand<TFloat32> rowMeans = tf.math.div(byRows, tf.constant(rowCounts(height)));
-            Operand<TFloat32> byCols = windowSum(tf, rowMeans, new int[] {blockRows, blockCols, cols}, 2, cols);
-            yield tf.math.div(byCols, tf.constant(new float[][] {colCounts(width)}));
-          }
+          case AVG -> new BlockAverage(rows, cols, height, width).ops(tf, magnitudes);
         };
     MaskResult pooledMask = MagnitudeRules.ops(tf, pooled, sparsity);
     Operand<TFloat32> expanded =
@@ -81,21 +69,6 @@ public record BlockStrategy(int rows, int cols, BlockPooling pooling) implements
     return new MaskResult(mask, pooledMask.threshold());
   }
 
-  /**
-   * Sum over axis {@code axis} (of length {@code size}) of {@code values} seen as {@code shape}, added
-   * one slice at a time in index order (a reduce op leaves the order of additions to the kernel).
-   */
-  private static Operand<TFloat32> windowSum(Ops tf, Operand<TFloat32> values, int[] shape, int axis, int size) {
-    List<? extends Operand<TFloat32>> slices =
-        tf.unstack(tf.reshape(values, tf.constant(shape)), (long) size, Unstack.axis((long) axis))
-            .output();
-    Operand<TFloat32> sum = slices.get(0);
-    for (int i = 1; i < size; i++) {
-      sum = tf.math.add(sum, slices.get(i));
-    }
-    return sum;
-  }
-
   @Override
   public HostMask host(float[] weights, long[] shape, float sparsity) {
     HostArrays.check(weights, shape, sparsity);
@@ -106,7 +79,7 @@ public record BlockStrategy(int rows, int cols, BlockPooling pooling) implements
     int blockCols = HostArrays.ceilDiv(width, cols);
     float[] pooled = pooling == BlockPooling.MAX
         ? maxPool(weights, height, width, blockRows, blockCols)
-        : avgPool(weights, height, width, blockRows, blockCols);
+        : new BlockAverage(rows, cols, height, width).host(weights);
     HostMask pooledMask = MagnitudeRules.host(pooled, new long[] {blockRows, blockCols}, sparsity);
     float[] blockKeep = pooledMask.mask();
     float[] mask = new float[weights.length];
@@ -127,59 +100,6 @@ public record BlockStrategy(int rows, int cols, BlockPooling pooling) implements
       }
     }
     return pooled;
-  }
-
-  /** The reference's two passes, in its order of float32 operations (see the class comment). */
-  private float[] avgPool(float[] weights, int height, int width, int blockRows, int blockCols) {
-    float[] rowCounts = column(rowCounts(height));
-    float[] rowMeans = new float[blockRows * width];
-    for (int br = 0; br < blockRows; br++) {
-      for (int j = 0; j < width; j++) {
-        float sum = 0f;
-        for (int i = br * rows; i < Math.min(height, (br + 1) * rows); i++) {
-          sum += Math.abs(weights[i * width + j]);
-        }
-        rowMeans[br * width + j] = sum / rowCounts[br];
-      }
-    }
-    float[] colCounts = colCounts(width);
-    float[] pooled = new float[blockRows * blockCols];
-    for (int br = 0; br < blockRows; br++) {
-      for (int bc = 0; bc < blockCols; bc++) {
-        float sum = 0f;
-        for (int j = bc * cols; j < Math.min(width, (bc + 1) * cols); j++) {
-          sum += rowMeans[br * width + j];
-        }
-        pooled[br * blockCols + bc] = sum / colCounts[bc];
-      }
-    }
-    return pooled;
-  }
-
-  /** Real (unpadded) rows in each block row, as a [blockRows, 1] column for broadcasting. */
-  private float[][] rowCounts(int height) {
-    float[][] counts = new float[HostArrays.ceilDiv(height, rows)][1];
-    for (int r = 0; r < counts.length; r++) {
-      counts[r][0] = Math.min(rows, height - r * rows);
-    }
-    return counts;
-  }
-
-  /** Real (unpadded) columns in each block column. */
-  private float[] colCounts(int width) {
-    float[] counts = new float[HostArrays.ceilDiv(width, cols)];
-    for (int c = 0; c < counts.length; c++) {
-      counts[c] = Math.min(cols, width - c * cols);
-    }
-    return counts;
-  }
-
-  private static float[] column(float[][] values) {
-    float[] out = new float[values.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = values[i][0];
-    }
-    return out;
   }
 
   @Override

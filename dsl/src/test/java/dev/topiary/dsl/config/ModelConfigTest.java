@@ -416,4 +416,53 @@ class ModelConfigTest {
     assertThat(loaded.layer("separable_conv2d")).isInstanceOf(SeparableConv2D.class);
     assertThat(loaded.prunedLayers()).containsOnlyKeys("conv3d", "separable_conv2d", "depthwise_conv2d", "lstm");
   }
+
+  /** A user's layer: multiplies by a fixed factor. */
+  static final class Scale extends dev.topiary.dsl.layers.BaseLayer<Scale> {
+    static final LayerCodec<Scale> CODEC = LayerCodec.of("TestScale", Scale.class, s -> new Scale(null, s.getDouble("factor")));
+    final double factor;
+
+    Scale(@org.jspecify.annotations.Nullable String name, double factor) {
+      super(name, null);
+      this.factor = factor;
+    }
+
+    @Override
+    protected Scale copy(@org.jspecify.annotations.Nullable String name, @org.jspecify.annotations.Nullable PruningSpec p) {
+      return new Scale(name, factor);
+    }
+
+    @Override
+    public String typeName() {
+      return "TestScale";
+    }
+
+    @Override
+    public org.tensorflow.ndarray.Shape outputShape(List<org.tensorflow.ndarray.Shape> inputShapes) {
+      return sameShape(inputShapes);
+    }
+
+    @Override
+    public Operand<TFloat32> call(dev.topiary.dsl.layers.LayerContext context, List<Operand<TFloat32>> inputs) {
+      return context.tf().math.mul(inputs.get(0), context.tf().constant((float) factor));
+    }
+
+    @Override
+    public Settings config() {
+      return Settings.of(typeName()).put("factor", factor);
+    }
+  }
+
+  @Test
+  void customLayersRegisterTheirCodecLikeBuiltInOnes() {
+    String json = ModelConfig.toJson(Sequential.of(Input.of(3), new Scale(null, 2.5), Dense.of(2)));
+    assertThatThrownBy(() -> ModelConfig.fromJson(json, "custom.json")).isInstanceOf(CorruptFileException.class)
+        .hasMessageStartingWith("custom.json: unknown layer type 'TestScale'; register custom layers with"
+            + " ConfigRegistry.registerLayer before loading (known: Activation, Add, Average");
+    ConfigRegistry.registerLayer(Scale.CODEC);
+    ModelSpec back = ModelConfig.fromJson(json, "custom.json");
+    assertThat(back.layer("test_scale")).isInstanceOfSatisfying(Scale.class, l -> assertThat(l.factor).isEqualTo(2.5));
+    assertThat(ModelConfig.toJson(back)).isEqualTo(json);
+    assertThat(ConfigRegistry.layerTypes()).contains("TestScale");
+  }
 }

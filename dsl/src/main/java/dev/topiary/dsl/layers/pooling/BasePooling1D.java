@@ -23,8 +23,8 @@ public abstract class BasePooling1D<L extends BasePooling1D<L>> extends BaseLaye
 
   BasePooling1D(@Nullable String name, int size) {
     super(name, null);
-    if (size < 0) {
-      throw new IllegalArgumentException(getClass().getSimpleName() + " arguments must be >= 0, got [" + size + "]");
+    if (size < 1) {
+      throw new IllegalArgumentException(getClass().getSimpleName() + " size must be >= 1, got " + size);
     }
     this.size = size;
   }

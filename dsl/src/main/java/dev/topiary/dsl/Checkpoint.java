@@ -2,7 +2,7 @@ package dev.topiary.dsl;
 
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.SnapshotFile;
-import dev.topiary.dsl.state.StateTensor;
+import dev.topiary.dsl.data.HostArray;
 import dev.topiary.ops.PruningState;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -40,7 +40,7 @@ public final class Checkpoint {
     Snapshot raw = model.snapshot();
     ModelSpec spec = model.spec();
     long step = raw.get(PruningState.STEP).longs()[0];
-    Map<String, StateTensor> out = new LinkedHashMap<>(raw.variables());
+    Map<String, HostArray> out = new LinkedHashMap<>(raw.variables());
     spec.prunedWeights().forEach((name, pruning) -> {
       float[] w = raw.get(name).floats();
       float[] mask = raw.get(PruningState.maskName(name)).floats();
@@ -51,9 +51,9 @@ public final class Checkpoint {
         regrowth[i] = w[i] - masked[i];
       }
       long[] shape = raw.get(name).shape();
-      out.put(name, StateTensor.ofFloats(masked, shape));
+      out.put(name, HostArray.ofFloats(masked, shape));
       if (PruningState.keepsRegrowth(pruning, step)) {
-        out.put(PruningState.regrowthName(name), StateTensor.ofFloats(regrowth, shape));
+        out.put(PruningState.regrowthName(name), HostArray.ofFloats(regrowth, shape));
       }
     });
     return new Checkpoint(new Snapshot(out), epoch, batch, fingerprint);
@@ -68,7 +68,7 @@ public final class Checkpoint {
       }
     }
     if (!c.snapshot().variables().containsKey(PruningState.STEP)
-        || c.snapshot().get(PruningState.STEP).dtype() != StateTensor.DType.INT64
+        || c.snapshot().get(PruningState.STEP).dtype() != HostArray.DType.INT64
         || c.snapshot().get(PruningState.STEP).shape().length != 0) {
       throw new dev.topiary.dsl.export.CorruptFileException(file.toString(), "no scalar '" + PruningState.STEP
           + "' variable: not a model state");
@@ -98,14 +98,14 @@ public final class Checkpoint {
 
   /** The model state, weights dense again where the regrowth was kept: what {@link Model#restore} takes. */
   public Snapshot snapshot() {
-    Map<String, StateTensor> out = new LinkedHashMap<>();
+    Map<String, HostArray> out = new LinkedHashMap<>();
     java.util.Set<String> regrowths = new java.util.HashSet<>();
     saved.variables().keySet().forEach(name -> regrowths.add(PruningState.regrowthName(name)));
     saved.variables().forEach((name, value) -> {
       if (regrowths.contains(name)) {
         return;
       }
-      StateTensor regrowth = saved.variables().get(PruningState.regrowthName(name));
+      HostArray regrowth = saved.variables().get(PruningState.regrowthName(name));
       if (regrowth == null) {
         out.put(name, value);
       } else {
@@ -114,7 +114,7 @@ public final class Checkpoint {
         for (int i = 0; i < w.length; i++) {
           w[i] += r[i];
         }
-        out.put(name, StateTensor.ofFloats(w, value.shape()));
+        out.put(name, HostArray.ofFloats(w, value.shape()));
       }
     });
     return new Snapshot(out);

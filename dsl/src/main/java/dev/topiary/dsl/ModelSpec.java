@@ -397,7 +397,7 @@ public final class ModelSpec {
       Node in = this.inputs.get(i);
       dev.topiary.dsl.data.HostArray x = inputs.get(i);
       long[] expected = dev.topiary.dsl.layers.Shapes.withoutBatch(in.shape());
-      if (x.isIntegral() || !java.util.Arrays.equals(x.exampleShape(), expected)) {
+      if (x.dtype() != dev.topiary.dsl.data.HostArray.DType.FLOAT32 || !java.util.Arrays.equals(x.exampleShape(), expected)) {
         throw new IllegalArgumentException("input '" + inputName(in) + "' takes float examples of shape "
             + dev.topiary.dsl.layers.Shapes.format(in.shape()) + ", got " + x);
       }

@@ -10,7 +10,7 @@ import dev.topiary.dsl.export.CorruptFileException;
 import dev.topiary.dsl.export.SparseWeights;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.SnapshotFile;
-import dev.topiary.dsl.state.StateTensor;
+import dev.topiary.dsl.data.HostArray;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -219,12 +219,12 @@ class FormatFuzzTest {
   }
 
   static Snapshot snapshot() {
-    Map<String, StateTensor> v = new LinkedHashMap<>();
-    v.put("dense_kernel", StateTensor.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
-    v.put("dense_kernel_prune_mask", StateTensor.ofFloats(new float[] {1, 0, 1, 0, 1, 1}, 2, 3));
-    v.put("dense_kernel_prune_threshold", StateTensor.ofFloats(new float[] {0.25f}));
-    v.put("global_step", StateTensor.ofLongs(new long[] {42}));
-    v.put("empty", StateTensor.ofFloats(new float[0], 0, 4));
+    Map<String, HostArray> v = new LinkedHashMap<>();
+    v.put("dense_kernel", HostArray.ofFloats(new float[] {1, 2, 3, 4, 5, 6}, 2, 3));
+    v.put("dense_kernel_prune_mask", HostArray.ofFloats(new float[] {1, 0, 1, 0, 1, 1}, 2, 3));
+    v.put("dense_kernel_prune_threshold", HostArray.ofFloats(new float[] {0.25f}));
+    v.put("global_step", HostArray.ofLongs(new long[] {42}));
+    v.put("empty", HostArray.ofFloats(new float[0], 0, 4));
     return new Snapshot(v);
   }
 
@@ -308,7 +308,7 @@ class FormatFuzzTest {
         if (!crafted) {
           throw new AssertionError("a corrupted file with a wrong checksum was accepted: mutation " + i);
         }
-        for (StateTensor s : back.snapshot().variables().values()) {
+        for (HostArray s : back.snapshot().variables().values()) {
           try (Tensor tensor = s.toTensor()) {
             assertThat(tensor.shape().asArray()).containsExactly(s.shape());
           }

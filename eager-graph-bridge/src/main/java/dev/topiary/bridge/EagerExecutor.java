@@ -9,7 +9,7 @@ import dev.topiary.dsl.runtime.Objectives;
 import dev.topiary.dsl.runtime.Pass;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.StateContract;
-import dev.topiary.dsl.state.StateTensor;
+import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.ops.Measurements;
 import dev.topiary.ops.PrunedWeight;
@@ -161,8 +161,8 @@ final class EagerExecutor implements Executor {
       trainer.loadWeights(weights);
       return;
     }
-    Map<String, StateTensor> vars = new LinkedHashMap<>(state.variables());
-    weights.forEach((name, w) -> vars.put(name, StateTensor.ofFloats(w.floats(), w.shape())));
+    Map<String, HostArray> vars = new LinkedHashMap<>(state.variables());
+    weights.forEach((name, w) -> vars.put(name, HostArray.ofFloats(w.floats(), w.shape())));
     state = new Snapshot(vars);
   }
 
@@ -272,7 +272,7 @@ final class EagerExecutor implements Executor {
   }
 
   /** An eager constant holding {@code value}; the constant copies the temporary tensor, closed at once. */
-  static Operand<TFloat32> constant(Ops tf, StateTensor value) {
+  static Operand<TFloat32> constant(Ops tf, HostArray value) {
     try (TFloat32 t = (TFloat32) value.toTensor()) {
       return tf.constantOf(t);
     }

@@ -6,7 +6,7 @@ import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.runtime.RuntimeModel;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.StateContract;
-import dev.topiary.dsl.state.StateTensor;
+import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.ops.PruningState;
 import dev.topiary.ops.TensorFlowRuntime;
@@ -74,7 +74,7 @@ public final class EagerModel extends RuntimeModel {
     long step = step();
     Snapshot state = snapshot();
     spec().prunedWeights().forEach((name, pruning) -> out.put(name, eager.eagerly(tf -> {
-      StateTensor w = state.get(name);
+      HostArray w = state.get(name);
       var result = pruning.strategy().ops(tf, EagerExecutor.constant(tf, w),
           tf.constant(pruning.schedule().at(step).sparsity()));
       return new HostMask(HostArray.fromTensor(result.mask().asTensor()).floats(), w.shape(),
@@ -88,7 +88,7 @@ public final class EagerModel extends RuntimeModel {
     Map<String, HostArray> out = new LinkedHashMap<>();
     Snapshot state = snapshot();
     for (String name : spec().prunedWeights().keySet()) {
-      StateTensor m = state.get(PruningState.maskName(name));
+      HostArray m = state.get(PruningState.maskName(name));
       out.put(name, HostArray.of(m.floats(), m.shape()));
     }
     return out;

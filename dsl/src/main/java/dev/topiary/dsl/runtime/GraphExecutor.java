@@ -8,7 +8,7 @@ import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.StateContract;
-import dev.topiary.dsl.state.StateTensor;
+import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Optimizer;
 import dev.topiary.ops.Measurements;
@@ -285,7 +285,7 @@ public final class GraphExecutor implements Executor {
       String name = op.name();
       Output<?> variable = op.output(0);
       layout.put(name, new StateContract.Layout(variable.type() == TFloat32.class
-          ? StateTensor.DType.FLOAT32 : StateTensor.DType.INT64, variable.shape().asArray()));
+          ? HostArray.DType.FLOAT32 : HostArray.DType.INT64, variable.shape().asArray()));
       String flat = name.replace('/', '_');
       stateReads.put(name, state.withName(flat + "_read").identity((Operand) variable));
       Placeholder<?> feed = state.withName(flat + "_restore_value").placeholder((Class) variable.type());
@@ -435,10 +435,10 @@ public final class GraphExecutor implements Executor {
     Session.Runner runner = session.runner();
     List<String> names = new ArrayList<>(stateReads.keySet());
     names.forEach(n -> runner.fetch(stateReads.get(n)));
-    Map<String, StateTensor> out = new LinkedHashMap<>();
+    Map<String, HostArray> out = new LinkedHashMap<>();
     try (Result r = runner.run()) {
       for (int i = 0; i < names.size(); i++) {
-        out.put(names.get(i), StateTensor.of(r.get(i)));
+        out.put(names.get(i), HostArray.copyOf(r.get(i)));
       }
     }
     return new Snapshot(out);
@@ -449,7 +449,7 @@ public final class GraphExecutor implements Executor {
     try (Feeds feeds = new Feeds(session.runner())) {
       boolean complete = true;
       for (var e : restoreFeeds.entrySet()) {
-        StateTensor value = snapshot.variables().get(e.getKey());
+        HostArray value = snapshot.variables().get(e.getKey());
         if (value == null) {
           complete = false;
         } else {

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.state;
 
+import dev.topiary.dsl.data.HostArray;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,13 +14,13 @@ import java.util.TreeSet;
  * ({@code dense_kernel_adam_m}, {@code adam_beta1_power}). Moving a snapshot between models, graph or
  * eager, is bit-exact.
  */
-public record Snapshot(Map<String, StateTensor> variables) {
+public record Snapshot(Map<String, HostArray> variables) {
   public Snapshot {
     variables = Collections.unmodifiableMap(new LinkedHashMap<>(variables));
   }
 
-  public StateTensor get(String name) {
-    StateTensor t = variables.get(name);
+  public HostArray get(String name) {
+    HostArray t = variables.get(name);
     if (t == null) {
       throw new IllegalArgumentException("no variable '" + name + "' in this snapshot; it has " + new TreeSet<>(variables.keySet()));
     }
@@ -32,7 +33,7 @@ public record Snapshot(Map<String, StateTensor> variables) {
 
   /** The entries whose names pass {@code keep}. */
   public Snapshot filter(java.util.function.Predicate<String> keep) {
-    Map<String, StateTensor> out = new LinkedHashMap<>();
+    Map<String, HostArray> out = new LinkedHashMap<>();
     variables.forEach((k, v) -> {
       if (keep.test(k)) {
         out.put(k, v);
@@ -43,7 +44,7 @@ public record Snapshot(Map<String, StateTensor> variables) {
 
   /** This snapshot with {@code other}'s entries added or replacing these. */
   public Snapshot with(Snapshot other) {
-    Map<String, StateTensor> out = new LinkedHashMap<>(variables);
+    Map<String, HostArray> out = new LinkedHashMap<>(variables);
     out.putAll(other.variables);
     return new Snapshot(out);
   }

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.state;
 
+import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.export.BinaryFormat;
 import dev.topiary.dsl.export.CorruptFileException;
 import java.io.ByteArrayOutputStream;
@@ -19,6 +20,9 @@ import java.util.Map;
  * u8 rank, i64 dims, then the values; last, the CRC-32 of everything before it as i64.
  */
 public final class SnapshotFile {
+  /** The dtype codes of the file format (not {@link HostArray.DType} ordinals, which may grow). */
+  private static final int FLOAT32 = 0;
+  private static final int INT64 = 1;
   static final byte[] MAGIC = "TPCK".getBytes(StandardCharsets.US_ASCII);
   public static final int VERSION = 1;
 
@@ -44,15 +48,18 @@ public final class SnapshotFile {
       }
       out.writeInt(snapshot.variables().size());
       for (var e : snapshot.variables().entrySet()) {
-        StateTensor t = e.getValue();
+        HostArray t = e.getValue();
+        if (t.dtype() == HostArray.DType.INT32) {
+          throw new IllegalArgumentException("variable '" + e.getKey() + "' is int32; model state is float32 or int64");
+        }
         out.writeUTF(e.getKey());
-        out.writeByte(t.dtype().ordinal());
+        out.writeByte(t.dtype() == HostArray.DType.FLOAT32 ? FLOAT32 : INT64);
         long[] shape = t.shape();
         out.writeByte(shape.length);
         for (long d : shape) {
           out.writeLong(d);
         }
-        if (t.dtype() == StateTensor.DType.FLOAT32) {
+        if (t.dtype() == HostArray.DType.FLOAT32) {
           for (float f : t.floats()) {
             out.writeInt(Float.floatToRawIntBits(f));
           }
@@ -91,7 +98,7 @@ public final class SnapshotFile {
         throw in.corrupt("property '" + key + "' appears twice");
       }
     }
-    Map<String, StateTensor> vars = new LinkedHashMap<>();
+    Map<String, HostArray> vars = new LinkedHashMap<>();
     int variables = in.count("the variable count", 4); // name length, dtype, rank
     for (int v = 0; v < variables; v++) {
       String name = in.modifiedUtf8("variable name #" + (v + 1));
@@ -100,15 +107,15 @@ public final class SnapshotFile {
         throw in.corrupt(what + " appears twice");
       }
       int dtype = in.u8(what + " dtype");
-      if (dtype >= StateTensor.DType.values().length) {
+      if (dtype != FLOAT32 && dtype != INT64) {
         throw in.corrupt(what + " has unknown dtype " + dtype);
       }
       long[] shape = in.shape(what);
       int size = BinaryFormat.elementCount(shape);
-      if (dtype == StateTensor.DType.FLOAT32.ordinal()) {
-        vars.put(name, StateTensor.ofFloats(in.floats(size, what + " values"), shape));
+      if (dtype == FLOAT32) {
+        vars.put(name, HostArray.ofFloats(in.floats(size, what + " values"), shape));
       } else {
-        vars.put(name, StateTensor.ofLongs(in.longs(size, what + " values"), shape));
+        vars.put(name, HostArray.ofLongs(in.longs(size, what + " values"), shape));
       }
     }
     in.requireEnd("the last variable");

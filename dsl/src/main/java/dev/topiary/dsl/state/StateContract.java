@@ -19,16 +19,16 @@ public final class StateContract {
   public static final String OPTIMIZER_SCOPE = "optimizer";
 
   /** The element type and shape of one variable, as a model holds it. */
-  public record Layout(StateTensor.DType dtype, long[] shape) {
+  public record Layout(HostArray.DType dtype, long[] shape) {
     public Layout {
       shape = shape.clone();
     }
 
-    public static Layout of(StateTensor t) {
+    public static Layout of(HostArray t) {
       return new Layout(t.dtype(), t.shape());
     }
 
-    boolean matches(StateTensor t) {
+    boolean matches(HostArray t) {
       return t.dtype() == dtype && Arrays.equals(t.shape(), shape);
     }
 
@@ -51,8 +51,8 @@ public final class StateContract {
    * Optimizer slots are absent (they start when training starts).
    */
   public static Snapshot initial(ModelSpec spec, long seed) {
-    Map<String, StateTensor> vars = new LinkedHashMap<>();
-    spec.initialWeights(seed).forEach((name, w) -> vars.put(name, StateTensor.ofFloats(w.floats(), w.shape())));
+    Map<String, HostArray> vars = new LinkedHashMap<>();
+    spec.initialWeights(seed).forEach((name, w) -> vars.put(name, HostArray.ofFloats(w.floats(), w.shape())));
     for (String weight : spec.prunedWeights().keySet()) {
       for (PruningState.Variable v : PruningState.of(weight, vars.get(weight).shape())) {
         vars.put(v.name(), filled(v));
@@ -63,16 +63,16 @@ public final class StateContract {
     return new Snapshot(vars);
   }
 
-  private static StateTensor filled(PruningState.Variable v) {
+  private static HostArray filled(PruningState.Variable v) {
     int size = Math.toIntExact(Arrays.stream(v.shape()).reduce(1, Math::multiplyExact));
     if (v.dtype() == PruningState.DType.FLOAT32) {
       float[] values = new float[size];
       Arrays.fill(values, (float) v.start());
-      return StateTensor.ofFloats(values, v.shape());
+      return HostArray.ofFloats(values, v.shape());
     }
     long[] values = new long[size];
     Arrays.fill(values, (long) v.start());
-    return StateTensor.ofLongs(values, v.shape());
+    return HostArray.ofLongs(values, v.shape());
   }
 
   /**
@@ -84,14 +84,14 @@ public final class StateContract {
    */
   public static void checkRestore(Map<String, Layout> layout, Snapshot snapshot) {
     layout.forEach((name, expected) -> {
-      StateTensor value = snapshot.variables().get(name);
+      HostArray value = snapshot.variables().get(name);
       if (value == null) {
         if (!isOptimizerState(name)) {
           throw new IllegalArgumentException("the snapshot has no variable '" + name + "' that this model needs");
         }
       } else if (!expected.matches(value)) {
         throw new IllegalArgumentException("variable '" + name + "' is " + expected + " in this model but "
-            + value + " in the snapshot");
+            + value.typeName() + " in the snapshot");
       }
     });
   }
@@ -113,7 +113,7 @@ public final class StateContract {
       if (value == null) {
         throw new IllegalArgumentException("weight '" + name + "' is missing; every weight must be given");
       }
-      if (value.isIntegral() || !Arrays.equals(value.shape(), shape)) {
+      if (value.dtype() != HostArray.DType.FLOAT32 || !Arrays.equals(value.shape(), shape)) {
         throw new IllegalArgumentException("weight '" + name + "' must be float of shape "
             + Arrays.toString(shape) + ", got " + value);
       }

@@ -77,6 +77,10 @@ public interface Loss {
    * @throws IllegalArgumentException naming the output, the expected and the actual dtype and shape
    */
   default void checkLabels(String output, Shape outputShape, HostArray labels) {
+    if (labels.dtype() == HostArray.DType.INT64) {
+      throw new IllegalArgumentException("labels for output '" + output + "' are int64; give int labels"
+          + " (HostArray.ofLabels) or float labels");
+    }
     if (labels.isIntegral() != integerLabels()) {
       throw new IllegalArgumentException(kerasName() + " needs " + (integerLabels() ? "integer" : "float")
           + " labels for output '" + output + "', got " + (labels.isIntegral() ? "integer" : "float") + " labels");

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.SnapshotFile;
-import dev.topiary.dsl.state.StateTensor;
+import dev.topiary.dsl.data.HostArray;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -74,14 +74,14 @@ class ValidatedReadersTest {
   }
 
   @Test
-  void hostArraysAndStateTensorsRefuseInvalidShapesBeforeAnyTensorExists() {
+  void hostArraysAndHostArraysRefuseInvalidShapesBeforeAnyTensorExists() {
     assertThatThrownBy(() -> HostArray.of(new float[0], 4, 1L << 62)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("at most 2147483647");
     assertThatThrownBy(() -> HostArray.of(new float[0], 1L << 31, 1L << 31, 0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> HostArray.of(new float[0], 2, -1)).hasMessageContaining("negative dimension -1");
     assertThatThrownBy(() -> HostArray.of(new float[0], 65536, 65536)).hasMessageContaining("4294967296 elements");
-    assertThatThrownBy(() -> StateTensor.ofFloats(new float[0], 4, 1L << 62)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> StateTensor.ofLongs(new long[0], new long[255])).hasMessageContaining("rank 255");
+    assertThatThrownBy(() -> HostArray.ofFloats(new float[0], 4, 1L << 62)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HostArray.ofLongs(new long[0], new long[255])).hasMessageContaining("rank 255");
     // Zero-sized shapes stay valid.
     assertThat(HostArray.of(new float[0], 3, 0).shape()).containsExactly(3, 0);
     try (var t = HostArray.of(new float[0], 0, 5).toTensor()) {
@@ -138,7 +138,7 @@ class ValidatedReadersTest {
 
   @Test
   void checkpointsAreValidatedTheSameWay(@TempDir Path dir) throws Exception {
-    Snapshot s = new Snapshot(Map.of("k", StateTensor.ofFloats(new float[] {1, 2}, 2)));
+    Snapshot s = new Snapshot(Map.of("k", HostArray.ofFloats(new float[] {1, 2}, 2)));
     Path ok = dir.resolve("ok.tpck");
     SnapshotFile.write(ok, s, Map.of("a", "b"));
     assertThat(SnapshotFile.read(ok).snapshot()).isEqualTo(s);

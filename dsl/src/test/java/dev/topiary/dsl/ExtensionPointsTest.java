@@ -205,6 +205,7 @@ class ExtensionPointsTest {
     ModelSpec spec = mlp(PruningSpec.of(ConstantSparsity.of(0.5, 0)).withStrategy(new Secret()));
     assertThatThrownBy(() -> ModelConfig.toJson(spec))
         .isInstanceOf(UnsupportedOperationException.class)
+        .hasMessageStartingWith("layer 'dense'")
         .hasMessageContaining("mask strategy Secret[]")
         .hasMessageContaining("is not registered: call StrategyRegistry.register to save models that use it");
   }

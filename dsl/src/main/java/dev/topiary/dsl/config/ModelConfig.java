@@ -52,7 +52,7 @@ public final class ModelConfig {
       l.put("name", spec.layerName(layer));
       l.put("type", layer.typeName());
       l.put("settings", layer.config().asMap());
-      l.put("pruning", layer.pruning().map(p -> (Object) ConfigRegistry.writePruning(p).asMap()).orElse(null));
+      l.put("pruning", layer.pruning().map(p -> (Object) pruning(spec.layerName(layer), p)).orElse(null));
       layers.add(l);
     }
     root.put("layers", layers);
@@ -77,6 +77,15 @@ public final class ModelConfig {
     root.put("inputs", spec.inputs().stream().map(i -> (Object) (long) ids.get(i)).toList());
     root.put("outputs", spec.outputs().stream().map(o -> (Object) (long) ids.get(o)).toList());
     return Json.write(root);
+  }
+
+  /** A layer's pruning settings; an unregistered schedule or strategy names the layer. */
+  private static Object pruning(String layer, dev.topiary.ops.PruningSpec p) {
+    try {
+      return ConfigRegistry.writePruning(p).asMap();
+    } catch (UnsupportedOperationException e) {
+      throw new UnsupportedOperationException("layer '" + layer + "': " + e.getMessage(), e);
+    }
   }
 
   private static List<Object> boxed(long[] values) {

@@ -31,6 +31,31 @@ public interface Model extends AutoCloseable {
     return fit(List.of(inputs), List.of(labels), fit);
   }
 
+  /**
+   * Trains on a {@link dev.topiary.dsl.data.Dataset} (streamed batch by batch; {@code fit}'s batch
+   * size applies unless the dataset batches itself; its own shuffling applies, not {@code fit}'s).
+   */
+  History fit(dev.topiary.dsl.data.Dataset data, Fit fit);
+
+  /** Loss and metrics over a dataset, inference mode (batches of 128 unless it batches itself). */
+  Map<String, Double> evaluate(dev.topiary.dsl.data.Dataset data);
+
+  /** The outputs for every example of a dataset, one array per output (labels, if any, ignored). */
+  List<HostArray> predict(dev.topiary.dsl.data.Dataset data);
+
+  /**
+   * The output for one example given without a batch dimension, itself without one (a
+   * single-input, single-output model): {@code model.predictOne(HostArray.ofFloats(pixels, 28, 28))}.
+   */
+  HostArray predictOne(HostArray example);
+
+  /**
+   * The predicted class of each example of a single-output model: the index of the largest output
+   * along the last axis, or for one output unit, 1 where it is above the threshold of the loss
+   * (0.5 for probabilities, 0 for logits) and 0 elsewhere.
+   */
+  int[] predictClasses(HostArray inputs);
+
   /** Loss and metrics over the given examples, inference mode, as Keras' {@code evaluate}. */
   Map<String, Double> evaluate(List<HostArray> inputs, List<HostArray> labels, int batchSize);
 

@@ -79,11 +79,12 @@ final class EagerExecutor implements Executor {
   }
 
   @Override
-  public Map<String, Double> trainBatch(List<HostArray> inputs, List<HostArray> labels, long step) {
+  public Map<String, Double> trainBatch(List<HostArray> inputs, List<HostArray> labels,
+      @Nullable HostArray sampleWeights, long step) {
     if (!training) {
       throw new IllegalStateException("training steps run between beginTraining and endTraining");
     }
-    return trainer.trainBatch(inputs, labels, step);
+    return trainer.trainBatch(inputs, labels, sampleWeights, step);
   }
 
   @Override
@@ -97,12 +98,15 @@ final class EagerExecutor implements Executor {
   }
 
   @Override
-  public Map<String, Double> testBatch(List<HostArray> inputs, List<HostArray> labels) {
+  public Map<String, Double> testBatch(List<HostArray> inputs, List<HostArray> labels,
+      @Nullable HostArray sampleWeights) {
     if (training) {
-      return trainer.testBatch(inputs, labels);
+      return trainer.testBatch(inputs, labels, sampleWeights);
     }
+    HostArray weights = sampleWeights != null ? sampleWeights : ones(inputs.get(0).examples());
     return eagerly(tf -> {
-      Objectives objectives = Objectives.of(tf, spec, compile, forward(tf, constants(tf, inputs)), constants(tf, labels));
+      Objectives objectives = Objectives.of(tf, spec, compile, forward(tf, constants(tf, inputs)), constants(tf, labels),
+          EagerExecutor.<TFloat32>constants(tf, List.of(weights)).get(0));
       Map<String, Double> logs = new LinkedHashMap<>();
       List<String> names = objectives.names();
       List<Operand<TFloat32>> values = objectives.all();
@@ -111,6 +115,12 @@ final class EagerExecutor implements Executor {
       }
       return logs;
     });
+  }
+
+  private static HostArray ones(int examples) {
+    float[] ones = new float[examples];
+    java.util.Arrays.fill(ones, 1f);
+    return HostArray.of(ones, examples);
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.StateContract;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
@@ -24,13 +25,17 @@ public interface Executor extends AutoCloseable {
 
   /**
    * Runs one training step on a batch, {@code step} being the number of steps done before it
-   * (seeds the training pass's stateless random ops). Returns the batch's loss and metrics in log
-   * order.
+   * (seeds the training pass's stateless random ops); {@code sampleWeights} ([examples] floats, null
+   * for ones) weigh the loss. Returns the batch's loss and metrics in log order.
    */
-  Map<String, Double> trainBatch(List<HostArray> inputs, List<HostArray> labels, long step);
+  Map<String, Double> trainBatch(List<HostArray> inputs, List<HostArray> labels, @Nullable HostArray sampleWeights,
+      long step);
 
-  /** Loss and metrics of one batch through the inference pass, in log order. */
-  Map<String, Double> testBatch(List<HostArray> inputs, List<HostArray> labels);
+  /**
+   * Loss and metrics of one batch through the inference pass, in log order; {@code sampleWeights}
+   * ([examples] floats, null for ones) weigh the loss.
+   */
+  Map<String, Double> testBatch(List<HostArray> inputs, List<HostArray> labels, @Nullable HostArray sampleWeights);
 
   /** The model outputs for one batch, inference pass. */
   List<HostArray> predictBatch(List<HostArray> inputs);

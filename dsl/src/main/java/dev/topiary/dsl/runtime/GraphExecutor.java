@@ -59,6 +59,8 @@ public final class GraphExecutor implements Executor {
   /** The step of the batch being trained, fed by the host loop (seeds stateless random ops). */
   private final Placeholder<TInt64> stepFeed;
   private final List<Placeholder<?>> labelFeeds = new ArrayList<>();
+  /** Per-example loss weights, ones unless fed. */
+  private final Operand<TFloat32> sampleWeightFeed;
   private final List<Operand<TFloat32>> inferenceOutputs;
   private final Objectives evalObjectives;
   private final @Nullable Objectives trainObjectives;
@@ -119,9 +121,14 @@ public final class GraphExecutor implements Executor {
             : tf.withName("label_" + i).placeholder(TFloat32.class, labelShape));
       }
 
+      // Ones of the batch size unless fed: an unweighted batch computes exactly what it would without.
+      Operand<TFloat32> ones = tf.fill(tf.slice(tf.shape(inputFeeds.get(0)), tf.constant(new int[] {0}),
+          tf.constant(new int[] {1})), tf.constant(1f));
+      this.sampleWeightFeed = tf.withName("sample_weights").placeholderWithDefault(ones, Shape.of(-1));
       Pass inference = new Pass(spec, compile.seed(), false, new Reads(false), null);
       this.inferenceOutputs = outputs(inference.run(inputFeeds), "output_");
-      this.evalObjectives = Objectives.of(tf.withSubScope("eval_objectives"), spec, compile, inferenceOutputs, labelFeeds);
+      this.evalObjectives = Objectives.of(tf.withSubScope("eval_objectives"), spec, compile, inferenceOutputs, labelFeeds,
+          sampleWeightFeed);
       for (String name : variables.keySet()) {
         Operand<TFloat32> read = inference.reads().get(name);
         weightReads.put(name, read != null ? read : tf.withName(name + "_weight_read").identity(variables.get(name)));
@@ -129,7 +136,7 @@ public final class GraphExecutor implements Executor {
       if (trainable) {
         Pass training = new Pass(spec, compile.seed(), true, new Reads(true), stepFeed);
         this.trainObjectives = Objectives.of(tf.withSubScope("train_objectives"), spec, compile,
-            outputs(training.run(inputFeeds), "train_output_"), labelFeeds);
+            outputs(training.run(inputFeeds), "train_output_"), labelFeeds, sampleWeightFeed);
         this.trainStep = createTrainStep(training, compile.optimizer());
         this.stepRead = tf.withName("step_read").identity(step.variable());
       } else {
@@ -315,31 +322,36 @@ public final class GraphExecutor implements Executor {
   }
 
   @Override
-  public Map<String, Double> trainBatch(List<HostArray> inputs, List<HostArray> labels, long step) {
+  public Map<String, Double> trainBatch(List<HostArray> inputs, List<HostArray> labels,
+      @Nullable HostArray sampleWeights, long step) {
     requireTrainable();
-    return runObjectives(inputs, labels, trainObjectives, step, trainStep);
+    return runObjectives(inputs, labels, sampleWeights, trainObjectives, step, trainStep);
   }
 
   @Override
-  public Map<String, Double> testBatch(List<HostArray> inputs, List<HostArray> labels) {
-    return runObjectives(inputs, labels, evalObjectives, -1, null);
+  public Map<String, Double> testBatch(List<HostArray> inputs, List<HostArray> labels,
+      @Nullable HostArray sampleWeights) {
+    return runObjectives(inputs, labels, sampleWeights, evalObjectives, -1, null);
   }
 
   @Override
   public float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
     requireTrainable();
-    return runObjectives(inputs, labels, trainObjectives, step(), null).get("loss").floatValue();
+    return runObjectives(inputs, labels, null, trainObjectives, step(), null).get("loss").floatValue();
   }
 
   /**
    * One batch through {@code objectives}; {@code step} (fed when >= 0) seeds the training pass's
    * random ops, and {@code target} (if any) runs with it.
    */
-  private Map<String, Double> runObjectives(List<HostArray> x, List<HostArray> y, Objectives objectives, long step,
-      @Nullable Op target) {
+  private Map<String, Double> runObjectives(List<HostArray> x, List<HostArray> y, @Nullable HostArray weights,
+      Objectives objectives, long step, @Nullable Op target) {
     try (Feeds feeds = new Feeds(session.runner())) {
       feeds.feed(inputFeeds, x);
       feeds.feed(labelFeeds, y);
+      if (weights != null) {
+        feeds.feed(sampleWeightFeed, weights.toTensor());
+      }
       if (step >= 0) {
         feeds.feed(stepFeed, TInt64.scalarOf(step));
       }

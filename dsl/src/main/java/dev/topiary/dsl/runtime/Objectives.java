@@ -24,13 +24,20 @@ public record Objectives(Operand<TFloat32> loss, Map<String, Operand<TFloat32>> 
     metrics = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metrics));
   }
 
-  /** The objectives of {@code outputs} (one per model output) against {@code labels}. */
+  /**
+   * The objectives of {@code outputs} (one per model output) against {@code labels}, the loss
+   * weighted per example by {@code sampleWeights} ([batch] floats) as Keras' {@code sample_weight}:
+   * {@code mean(weight * loss)} over the batch (Keras' "sum over batch size"). Metrics are not
+   * weighted (Keras' {@code metrics}, as opposed to {@code weighted_metrics}). Weights of one leave
+   * the loss and its gradients bit for bit as without weights.
+   */
   public static Objectives of(Ops tf, ModelSpec spec, Compile compile, List<Operand<TFloat32>> outputs,
-      List<? extends Operand<?>> labels) {
+      List<? extends Operand<?>> labels, Operand<TFloat32> sampleWeights) {
     Operand<TFloat32> loss = null;
     Map<String, Operand<TFloat32>> metrics = new LinkedHashMap<>();
     for (int i = 0; i < outputs.size(); i++) {
-      Operand<TFloat32> perExample = compile.loss().perExample(tf, outputs.get(i), labels.get(i));
+      Operand<TFloat32> perExample = tf.math.mul(compile.loss().perExample(tf, outputs.get(i), labels.get(i)),
+          sampleWeights);
       Operand<TFloat32> mean = tf.math.mean(perExample, tf.constant(0));
       loss = loss == null ? mean : tf.math.add(loss, mean);
       for (Metric metric : compile.metrics()) {

@@ -5,6 +5,8 @@ import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.ModelSummary;
 import dev.topiary.dsl.Node;
+import dev.topiary.dsl.data.Batch;
+import dev.topiary.dsl.data.Dataset;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.StateContract;
@@ -19,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
 
@@ -32,10 +36,12 @@ import org.tensorflow.types.TFloat32;
  * {@code fit} runs one at a time per model (a second concurrent {@code fit} is refused).
  */
 public class RuntimeModel implements Model {
+  private static final System.Logger LOG = System.getLogger("dev.topiary");
   private final ModelSpec spec;
   private final Compile compile;
   private final Executor executor;
   private final AtomicBoolean fitting = new AtomicBoolean();
+  private volatile boolean closed;
 
   protected RuntimeModel(ModelSpec spec, Compile compile, Executor executor) {
     this.spec = spec;
@@ -75,6 +81,64 @@ public class RuntimeModel implements Model {
 
   @Override
   public History fit(List<HostArray> inputs, List<HostArray> labels, Fit fit) {
+    return training(fit, () -> {
+      int examples = checkData(inputs, labels, "training");
+      HostArray weights = fit.sampleWeights();
+      if (weights != null && weights.examples() != examples) {
+        throw new IllegalArgumentException("sample weights for " + weights.examples() + " examples, but the training"
+            + " data has " + examples);
+      }
+      List<HostArray> trainX = inputs;
+      List<HostArray> trainY = labels;
+      Supplier<Map<String, Double>> validation = validation(fit);
+      if (fit.validationSplit() > 0) {
+        // Hold out the last examples, before shuffling, as Keras.
+        int held = (int) (examples * fit.validationSplit());
+        int kept = examples - held;
+        if (held == 0 || kept == 0) {
+          throw new IllegalArgumentException("validation split " + fit.validationSplit() + " of " + examples
+              + " examples leaves " + kept + " for training and " + held + " for validation");
+        }
+        trainX = slice(inputs, 0, kept);
+        trainY = slice(labels, 0, kept);
+        List<HostArray> valX = slice(inputs, kept, examples);
+        List<HostArray> valY = slice(labels, kept, examples);
+        weights = weights == null ? null : weights.slice(0, kept);
+        validation = () -> evaluate(valX, valY, Math.max(fit.batchSize(), 128));
+      }
+      long seed = fit.shuffleSeed() != null ? fit.shuffleSeed() : compile.seed();
+      TrainingData data = TrainingData.arrays(trainX, trainY, weights, fit.batchSize(), fit.shuffle(), seed,
+          Double.toString(fit.validationSplit()));
+      return new Trainer(this, executor, fit, data, validation, false).run();
+    });
+  }
+
+  @Override
+  public History fit(Dataset data, Fit fit) {
+    return training(fit, () -> {
+      if (fit.validationSplit() > 0) {
+        throw new IllegalArgumentException("a validation split needs arrays; with a dataset, give validation data"
+            + " (Fit.validationData)");
+      }
+      if (fit.sampleWeights() != null) {
+        throw new IllegalArgumentException("with a dataset, give sample weights in its batches, not in Fit");
+      }
+      return new Trainer(this, executor, fit, TrainingData.of(data, fit.batchSize()), validation(fit), true).run();
+    });
+  }
+
+  private @Nullable Supplier<Map<String, Double>> validation(Fit fit) {
+    if (fit.validationInputs() != null) {
+      checkData(fit.validationInputs(), fit.validationLabels(), "validation");
+      return () -> evaluate(fit.validationInputs(), fit.validationLabels(), Math.max(fit.batchSize(), 128));
+    }
+    Dataset validation = fit.validationDataset();
+    return validation == null ? null : () -> evaluate(validation, Math.max(fit.batchSize(), 128));
+  }
+
+  /** Runs one fit: distribution checks, one fit at a time. */
+  private History training(Fit fit, Supplier<History> body) {
+    requireOpen();
     if (fit.distribution() instanceof Distribution.MultiWorker) {
       throw new UnsupportedOperationException(executor.mode() == ExecutionMode.EAGER
           ? "distributed training requires graph execution: build the model with ModelSpec.compile(...) (graph)"
@@ -86,7 +150,7 @@ public class RuntimeModel implements Model {
           + " one fit at a time (predict and evaluate may run concurrently)");
     }
     try {
-      return new Trainer(this, executor, fit).run(inputs, labels);
+      return body.get();
     } finally {
       fitting.set(false);
     }
@@ -94,32 +158,211 @@ public class RuntimeModel implements Model {
 
   @Override
   public Map<String, Double> evaluate(List<HostArray> inputs, List<HostArray> labels, int batchSize) {
+    requireOpen();
     requireBatchSize(batchSize);
     int examples = checkData(inputs, labels, "evaluation");
     Averages averages = new Averages();
     for (int from = 0; from < examples; from += batchSize) {
       int to = (int) Math.min(examples, (long) from + batchSize);
-      averages.add(executor.testBatch(slice(inputs, from, to), slice(labels, from, to)), to - from);
+      averages.add(executor.testBatch(slice(inputs, from, to), slice(labels, from, to), null), to - from);
+    }
+    return averages.means();
+  }
+
+  @Override
+  public Map<String, Double> evaluate(Dataset data) {
+    return evaluate(data, 128);
+  }
+
+  private Map<String, Double> evaluate(Dataset data, int batchSize) {
+    requireOpen();
+    Averages averages = new Averages();
+    try (Dataset.Batches batches = data.batches(0, batchSize)) {
+      while (batches.hasNext()) {
+        Batch batch = batches.next();
+        List<HostArray> x = inputsOf(batch);
+        List<HostArray> y = labelsOf(batch);
+        checkData(x, y, "evaluation");
+        averages.add(executor.testBatch(x, y, batch.sampleWeights()), batch.examples());
+      }
+    }
+    if (averages.isEmpty()) {
+      throw new IllegalArgumentException("the evaluation dataset gave no examples");
     }
     return averages.means();
   }
 
   @Override
   public List<HostArray> predict(List<HostArray> inputs, int batchSize) {
+    requireOpen();
     requireBatchSize(batchSize);
     int examples = spec.checkInputs(inputs, "prediction");
     List<List<HostArray>> parts = new ArrayList<>();
     spec.outputs().forEach(o -> parts.add(new ArrayList<>()));
     for (int from = 0; from < examples; from += batchSize) {
       int to = (int) Math.min(examples, (long) from + batchSize);
-      List<HostArray> batch = slice(inputs, from, to);
-      requireFinite(batch, from);
-      List<HostArray> out = executor.predictBatch(batch);
-      for (int i = 0; i < out.size(); i++) {
-        parts.get(i).add(out.get(i));
-      }
+      predictInto(parts, slice(inputs, from, to), from);
     }
     return parts.stream().map(HostArray::concat).toList();
+  }
+
+  @Override
+  public List<HostArray> predict(Dataset data) {
+    requireOpen();
+    List<List<HostArray>> parts = new ArrayList<>();
+    spec.outputs().forEach(o -> parts.add(new ArrayList<>()));
+    int seen = 0;
+    try (Dataset.Batches batches = data.batches(0, 128)) {
+      while (batches.hasNext()) {
+        Batch batch = batches.next();
+        List<HostArray> x = inputsOf(batch);
+        spec.checkInputs(x, "prediction");
+        predictInto(parts, x, seen);
+        seen += batch.examples();
+      }
+    }
+    if (seen == 0) {
+      throw new IllegalArgumentException("the prediction dataset gave no examples");
+    }
+    return parts.stream().map(HostArray::concat).toList();
+  }
+
+  private void predictInto(List<List<HostArray>> parts, List<HostArray> batch, int offset) {
+    requireFinite(batch, offset);
+    List<HostArray> out = executor.predictBatch(batch);
+    for (int i = 0; i < out.size(); i++) {
+      parts.get(i).add(out.get(i));
+    }
+  }
+
+  @Override
+  public HostArray predictOne(HostArray example) {
+    if (spec.inputs().size() != 1 || spec.outputs().size() != 1) {
+      throw new IllegalArgumentException("predictOne needs a single-input, single-output model; this one has "
+          + spec.inputs().size() + " inputs and " + spec.outputs().size() + " outputs: use predict(List, int)");
+    }
+    long[] expected = dev.topiary.dsl.layers.Shapes.withoutBatch(spec.inputs().get(0).shape());
+    if (!java.util.Arrays.equals(example.shape(), expected) || example.dtype() != HostArray.DType.FLOAT32) {
+      throw new IllegalArgumentException("predictOne takes one float example of shape " + java.util.Arrays.toString(expected)
+          + " (no batch dimension), got " + example);
+    }
+    long[] batched = new long[expected.length + 1];
+    batched[0] = 1;
+    System.arraycopy(expected, 0, batched, 1, expected.length);
+    HostArray out = predict(List.of(HostArray.of(example.floats(), batched)), 1).get(0);
+    long[] shape = out.shape();
+    return HostArray.ofFloats(out.floats(), java.util.Arrays.copyOfRange(shape, 1, shape.length));
+  }
+
+  @Override
+  public int[] predictClasses(HostArray inputs) {
+    if (spec.outputs().size() != 1) {
+      throw new IllegalArgumentException("predictClasses needs a single-output model; this one has "
+          + spec.outputs().size() + " outputs");
+    }
+    HostArray out = predict(List.of(inputs), 128).get(0);
+    long[] shape = out.shape();
+    int width = shape.length < 2 ? 1 : (int) shape[shape.length - 1];
+    float[] values = out.floats();
+    int[] classes = new int[values.length / width];
+    float threshold = compile.loss() instanceof dev.topiary.dsl.training.Loss.BinaryCrossentropy b && b.fromLogits()
+        ? 0f : 0.5f;
+    for (int i = 0; i < classes.length; i++) {
+      if (width == 1) {
+        classes[i] = values[i] > threshold ? 1 : 0;
+      } else {
+        int best = 0;
+        for (int c = 1; c < width; c++) {
+          if (values[i * width + c] > values[i * width + best]) {
+            best = c;
+          }
+        }
+        classes[i] = best;
+      }
+    }
+    return classes;
+  }
+
+  /** A batch's input arrays in the model's input order (matched by name when the batch names them). */
+  List<HostArray> inputsOf(Batch batch) {
+    if (batch.inputNames() == null) {
+      return batch.inputs();
+    }
+    List<HostArray> out = new ArrayList<>();
+    for (dev.topiary.dsl.Node in : spec.inputs()) {
+      int i = batch.inputNames().indexOf(spec.inputName(in));
+      if (i < 0) {
+        throw new IllegalArgumentException("the batch has no input named '" + spec.inputName(in) + "'; it has "
+            + batch.inputNames());
+      }
+      out.add(batch.inputs().get(i));
+    }
+    return out;
+  }
+
+  /** A batch's label arrays in the model's output order (matched by name when the batch names them). */
+  List<HostArray> labelsOf(Batch batch) {
+    if (batch.labelNames() == null) {
+      return batch.labels();
+    }
+    List<HostArray> out = new ArrayList<>();
+    for (int o = 0; o < spec.outputs().size(); o++) {
+      int i = batch.labelNames().indexOf(spec.outputName(o));
+      if (i < 0) {
+        throw new IllegalArgumentException("the batch has no labels for output '" + spec.outputName(o) + "'; it has "
+            + batch.labelNames());
+      }
+      out.add(batch.labels().get(i));
+    }
+    return out;
+  }
+
+  /**
+   * The loss weights of a training batch: its sample weights times {@code fit}'s class weights of
+   * each example's class; null when neither is given (every example weighs 1).
+   */
+  @Nullable HostArray weightsOf(Batch batch, List<HostArray> labels, Fit fit) {
+    HostArray sample = batch.sampleWeights();
+    if (fit.classWeights().isEmpty()) {
+      return sample;
+    }
+    if (labels.size() != 1) {
+      throw new IllegalArgumentException("class weights need a single-output model; this one has " + labels.size()
+          + " outputs (give sample weights instead)");
+    }
+    int[] classes = classesOf(labels.get(0));
+    float[] w = sample == null ? null : sample.floats();
+    float[] out = new float[classes.length];
+    for (int i = 0; i < out.length; i++) {
+      double c = fit.classWeights().getOrDefault(classes[i], 1.0);
+      out[i] = (float) (w == null ? c : w[i] * c);
+    }
+    return HostArray.of(out, out.length);
+  }
+
+  /** Class indices of labels: integer labels as they are, one-hot rows by argmax, one float by rounding. */
+  private static int[] classesOf(HostArray labels) {
+    if (labels.isIntegral()) {
+      return labels.ints();
+    }
+    long[] shape = labels.shape();
+    int width = shape.length < 2 ? 1 : (int) shape[shape.length - 1];
+    float[] v = labels.floats();
+    int[] out = new int[v.length / width];
+    for (int i = 0; i < out.length; i++) {
+      if (width == 1) {
+        out[i] = Math.round(v[i]);
+      } else {
+        int best = 0;
+        for (int c = 1; c < width; c++) {
+          if (v[i * width + c] > v[i * width + best]) {
+            best = c;
+          }
+        }
+        out[i] = best;
+      }
+    }
+    return out;
   }
 
   /** NaN or infinite inputs give meaningless outputs: refuse them, naming the input and example. */
@@ -139,12 +382,14 @@ public class RuntimeModel implements Model {
 
   /** The training-pass loss on one batch, without training (gradient checks). */
   public float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
+    requireOpen();
     checkData(inputs, labels, "loss");
     return executor.trainingLoss(inputs, labels);
   }
 
   @Override
   public Operand<TFloat32> call(Operand<TFloat32> input) {
+    requireOpen();
     if (spec.inputs().size() != 1) {
       throw new IllegalArgumentException("call(Operand) needs a single-input model; this one has " + spec.inputs().size());
     }
@@ -153,6 +398,10 @@ public class RuntimeModel implements Model {
 
   @Override
   public Model strip() {
+    requireOpen();
+    if (spec.prunedLayers().isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, "strip(): this model has no pruning to strip; returning a plain copy");
+    }
     Model plain = newModel(spec.withoutPruning());
     try {
       plain.setWeights(weights());
@@ -165,25 +414,54 @@ public class RuntimeModel implements Model {
 
   @Override
   public ModelSummary summary() {
+    requireOpen();
     return ModelSummary.of(spec, sparsity());
   }
 
   @Override
   public Map<String, HostArray> weights() {
+    requireOpen();
     return executor.weights();
   }
 
   @Override
   public void setWeights(Map<String, HostArray> weights) {
+    requireOpen();
     Map<String, long[]> expected = new LinkedHashMap<>();
     spec.layers().forEach(l -> spec.weights(l).forEach(w -> expected.put(spec.variableName(l, w.name()), w.shape().asArray())));
     StateContract.checkWeights(expected, weights);
     executor.loadWeights(weights);
   }
 
+  /**
+   * The pruned weights' measured sparsity; a model without pruning (e.g. a stripped one) reports the
+   * real fraction of zeros of each weight its layers could prune.
+   */
   @Override
   public Map<String, Double> sparsity() {
-    return executor.sparsity();
+    requireOpen();
+    Map<String, Double> pruned = executor.sparsity();
+    if (!pruned.isEmpty()) {
+      return pruned;
+    }
+    Map<String, HostArray> weights = executor.weights();
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (var layer : spec.layers()) {
+      for (var w : spec.weights(layer)) {
+        if (layer.prunableWeights().contains(w.name())) {
+          String name = spec.variableName(layer, w.name());
+          float[] values = weights.get(name).floats();
+          long zeros = 0;
+          for (float v : values) {
+            if (v == 0f) {
+              zeros++;
+            }
+          }
+          out.put(name, values.length == 0 ? 0.0 : (double) zeros / values.length);
+        }
+      }
+    }
+    return out;
   }
 
   /** Size-weighted fraction of zeros over all pruned weights, or null without pruning. */
@@ -205,17 +483,20 @@ public class RuntimeModel implements Model {
 
   @Override
   public Snapshot snapshot() {
+    requireOpen();
     return executor.snapshot();
   }
 
   @Override
   public void restore(Snapshot snapshot) {
+    requireOpen();
     StateContract.checkRestore(executor.stateLayout(), snapshot);
     executor.restore(snapshot);
   }
 
   @Override
   public void exportSavedModel(Path dir) throws IOException {
+    requireOpen();
     try (GraphExecutor inference = GraphExecutor.forInference(spec.withoutPruning(), compile)) {
       inference.loadWeights(weights());
       inference.exportSavedModel(dir);
@@ -224,12 +505,30 @@ public class RuntimeModel implements Model {
 
   @Override
   public long step() {
+    requireOpen();
     return executor.step();
   }
 
   @Override
   public void close() {
-    executor.close();
+    if (!closed) {
+      closed = true;
+      executor.close();
+    }
+  }
+
+  /** Every call on a closed model fails with this, not with TensorFlow's session errors. */
+  protected void requireOpen() {
+    if (closed) {
+      throw new IllegalStateException("this model is closed: " + spec.kind() + " model with layers "
+          + spec.layerNames() + "; build or load a new one");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return (executor.mode() == ExecutionMode.GRAPH ? "GraphModel" : "EagerModel") + "(" + spec
+        + (closed ? ", closed" : ", step " + executor.step()) + ")";
   }
 
   // ---- checks and batches, shared by fit, evaluate and predict ----------------------------------
@@ -274,6 +573,10 @@ public class RuntimeModel implements Model {
     void add(Map<String, Double> batch, int examples) {
       batch.forEach((k, v) -> sums.merge(k, v * examples, Double::sum));
       count += examples;
+    }
+
+    boolean isEmpty() {
+      return count == 0;
     }
 
     Map<String, Double> means() {

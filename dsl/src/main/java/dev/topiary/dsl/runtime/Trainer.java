@@ -2,21 +2,22 @@ package dev.topiary.dsl.runtime;
 
 import dev.topiary.dsl.Checkpoint;
 import dev.topiary.dsl.Model;
-import dev.topiary.dsl.Seeds;
+import dev.topiary.dsl.data.Batch;
+import dev.topiary.dsl.data.Dataset;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.training.Callback;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The fit loop, backend-neutral: splits off validation data, orders each epoch's examples, runs the
+ * The fit loop, backend-neutral: takes each epoch's batches from its {@link TrainingData}, runs the
  * training steps through the {@link Executor}, averages the logs, and tells one list of callbacks
  * every event. Progress, history, TensorBoard, checkpoints and the NaN stop are such callbacks
  * ({@link BuiltInCallbacks}), listed before the user's; nothing else happens in the loop.
@@ -25,44 +26,32 @@ final class Trainer implements Callback.TrainingContext {
   private final RuntimeModel model;
   private final Executor executor;
   private final Fit fit;
+  private final TrainingData data;
+  private final @Nullable Supplier<Map<String, Double>> validation;
+  private final boolean checkBatches;
   private boolean stopRequested;
   private int batches;
   private long step;
   private Map<String, Double> batchLogs = Map.of();
 
-  Trainer(RuntimeModel model, Executor executor, Fit fit) {
+  /**
+   * A fit of {@code model} on {@code data}; {@code validation} (if any) evaluates the validation
+   * data after each epoch; {@code checkBatches} checks every batch against the model (data that was
+   * not checked up front).
+   */
+  Trainer(RuntimeModel model, Executor executor, Fit fit, TrainingData data,
+      @Nullable Supplier<Map<String, Double>> validation, boolean checkBatches) {
     this.model = model;
     this.executor = executor;
     this.fit = fit;
+    this.data = data;
+    this.validation = validation;
+    this.checkBatches = checkBatches;
   }
 
-  History run(List<HostArray> inputs, List<HostArray> labels) {
-    int examples = model.checkData(inputs, labels, "training");
-    List<HostArray> trainX = inputs;
-    List<HostArray> trainY = labels;
-    List<HostArray> valX = fit.validationInputs();
-    List<HostArray> valY = fit.validationLabels();
-    if (fit.validationSplit() > 0) {
-      int held = (int) (examples * fit.validationSplit());
-      int kept = examples - held;
-      if (held == 0 || kept == 0) {
-        throw new IllegalArgumentException("validation split " + fit.validationSplit() + " of " + examples
-            + " examples leaves " + kept + " for training and " + held + " for validation");
-      }
-      trainX = RuntimeModel.slice(inputs, 0, kept);
-      trainY = RuntimeModel.slice(labels, 0, kept);
-      valX = RuntimeModel.slice(inputs, kept, examples);
-      valY = RuntimeModel.slice(labels, kept, examples);
-      examples = kept;
-    }
-    if (valX != null) {
-      model.checkData(valX, valY, "validation");
-    }
-    long seed = fit.shuffleSeed() != null ? fit.shuffleSeed() : model.compileSettings().seed();
-    // Written without (examples + batch - 1): that overflows for a batch size near Integer.MAX_VALUE.
-    batches = examples / fit.batchSize() + (examples % fit.batchSize() == 0 ? 0 : 1);
-    String fingerprint = "examples=" + examples + ",batch=" + fit.batchSize() + ",split=" + fit.validationSplit()
-        + ",shuffle=" + fit.shuffle() + ",seed=" + seed;
+  History run() {
+    batches = data.batchesPerEpoch();
+    String fingerprint = data.fingerprint();
     int firstEpoch = 0;
     int firstBatch = 0;
     if (fit.resumeFrom() != null) {
@@ -86,8 +75,7 @@ final class Trainer implements Callback.TrainingContext {
       step = executor.step();
       callbacks.onTrainBegin(this);
       for (int epoch = firstEpoch; epoch < fit.epochs() && !stopRequested; epoch++) {
-        last = runEpoch(epoch, epoch == firstEpoch ? firstBatch : 0, examples, seed, trainX, trainY, valX, valY,
-            callbacks);
+        last = runEpoch(epoch, epoch == firstEpoch ? firstBatch : 0, callbacks);
       }
     } catch (RuntimeException | Error e) {
       try {
@@ -103,26 +91,31 @@ final class Trainer implements Callback.TrainingContext {
     return history.result();
   }
 
-  private Map<String, Double> runEpoch(int epoch, int firstBatch, int examples, long seed, List<HostArray> x,
-      List<HostArray> y, List<HostArray> valX, List<HostArray> valY, CallbackList callbacks) {
+  private Map<String, Double> runEpoch(int epoch, int firstBatch, CallbackList callbacks) {
     callbacks.onEpochBegin(epoch, this);
-    // Each epoch's order depends only on (seed, epoch), so a resumed run sees the same batches.
-    int[] order = order(examples, fit.shuffle(), seed, epoch);
     RuntimeModel.Averages running = new RuntimeModel.Averages();
-    for (int b = firstBatch; b < batches && !stopRequested; b++) {
-      callbacks.onBatchBegin(epoch, b, this);
-      int from = (int) Math.min(examples, (long) b * fit.batchSize());
-      int to = (int) Math.min(examples, (long) (b + 1) * fit.batchSize());
-      int[] idx = Arrays.copyOfRange(order, from, to);
-      batchLogs = Collections.unmodifiableMap(executor.trainBatch(RuntimeModel.gather(x, idx),
-          RuntimeModel.gather(y, idx), step));
-      step++;
-      running.add(batchLogs, idx.length);
-      callbacks.onBatchEnd(epoch, b, running.means(), this);
+    try (Dataset.Batches it = data.batches(epoch)) {
+      for (int b = 0; it.hasNext() && !stopRequested; b++) {
+        Batch batch = it.next();
+        if (b < firstBatch) {
+          continue; // resumed mid-epoch: these batches were trained before the checkpoint
+        }
+        callbacks.onBatchBegin(epoch, b, this);
+        List<HostArray> x = model.inputsOf(batch);
+        List<HostArray> y = model.labelsOf(batch);
+        if (checkBatches) {
+          model.checkData(x, y, "training");
+        }
+        batchLogs = Collections.unmodifiableMap(executor.trainBatch(x, y, model.weightsOf(batch, y, fit), step));
+        step++;
+        running.add(batchLogs, batch.examples());
+        callbacks.onBatchEnd(epoch, b, running.means(), this);
+      }
     }
+    batches = data.batchesPerEpoch();
     Map<String, Double> logs = new LinkedHashMap<>(running.means());
-    if (valX != null) {
-      model.evaluate(valX, valY, Math.max(fit.batchSize(), 128)).forEach((k, v) -> logs.put("val_" + k, v));
+    if (validation != null) {
+      validation.get().forEach((k, v) -> logs.put("val_" + k, v));
     }
     Double sparsity = model.overallSparsity();
     if (sparsity != null) {
@@ -131,23 +124,6 @@ final class Trainer implements Callback.TrainingContext {
     Map<String, Double> epochLogs = Collections.unmodifiableMap(logs);
     callbacks.onEpochEnd(epoch, epochLogs, this);
     return epochLogs;
-  }
-
-  private static int[] order(int examples, boolean shuffle, long seed, int epoch) {
-    int[] order = new int[examples];
-    for (int i = 0; i < examples; i++) {
-      order[i] = i;
-    }
-    if (shuffle) {
-      Random random = new Random(Seeds.mix(seed, "epoch " + epoch));
-      for (int i = order.length - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
-    }
-    return order;
   }
 
   // ---- what callbacks see ---------------------------------------------------------------------

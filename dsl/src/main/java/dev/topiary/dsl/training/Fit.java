@@ -1,10 +1,12 @@
 package dev.topiary.dsl.training;
 
 import dev.topiary.dsl.Checkpoint;
+import dev.topiary.dsl.data.Dataset;
 import dev.topiary.dsl.data.HostArray;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -72,6 +74,27 @@ public final class Fit {
     return with(c -> c.validationData(inputs, labels));
   }
 
+  /** Validate on a dataset after each epoch (for {@code fit} on arrays or on a dataset). */
+  public Fit validationData(Dataset validation) {
+    return with(c -> c.validationData(validation));
+  }
+
+  /**
+   * Per-example loss weights of the training arrays ([examples] floats; Keras' {@code sample_weight}).
+   * For a {@link Dataset}, give the weights in its batches instead.
+   */
+  public Fit sampleWeights(HostArray weights) {
+    return with(c -> c.sampleWeights(weights));
+  }
+
+  /**
+   * Loss weight per class index (Keras' {@code class_weight}), for single-output models; classes
+   * not listed weigh 1. Multiplies any sample weights.
+   */
+  public Fit classWeights(Map<Integer, Double> weights) {
+    return with(c -> c.classWeights(weights));
+  }
+
   /** Replaces the user callbacks; they run after the built-in ones, in this order. */
   public Fit callbacks(Callback... callbacks) {
     return with(c -> c.callbacks(List.of(callbacks)));
@@ -137,6 +160,19 @@ public final class Fit {
     return b.validationLabels;
   }
 
+  public @Nullable Dataset validationDataset() {
+    return b.validationDataset;
+  }
+
+  public @Nullable HostArray sampleWeights() {
+    return b.sampleWeights;
+  }
+
+  /** Class weights by class index; empty for none. */
+  public Map<Integer, Double> classWeights() {
+    return b.classWeights;
+  }
+
   public List<Callback> callbacks() {
     return List.copyOf(b.callbacks);
   }
@@ -174,6 +210,9 @@ public final class Fit {
     private double validationSplit;
     private @Nullable List<HostArray> validationInputs;
     private @Nullable List<HostArray> validationLabels;
+    private @Nullable Dataset validationDataset;
+    private @Nullable HostArray sampleWeights;
+    private Map<Integer, Double> classWeights = Map.of();
     private List<Callback> callbacks = List.of();
     private ProgressSink progress = ProgressSink.console();
     private @Nullable Path tensorBoardDir;
@@ -212,6 +251,30 @@ public final class Fit {
     public Builder validationData(List<HostArray> inputs, List<HostArray> labels) {
       this.validationInputs = List.copyOf(inputs);
       this.validationLabels = List.copyOf(labels);
+      return this;
+    }
+
+    public Builder validationData(Dataset validation) {
+      this.validationDataset = validation;
+      return this;
+    }
+
+    public Builder sampleWeights(HostArray weights) {
+      if (weights.dtype() != HostArray.DType.FLOAT32 || weights.shape().length != 1) {
+        throw new IllegalArgumentException("sample weights must be float of shape [examples], got " + weights);
+      }
+      this.sampleWeights = weights;
+      return this;
+    }
+
+    public Builder classWeights(Map<Integer, Double> weights) {
+      weights.forEach((k, v) -> {
+        if (k == null || k < 0 || v == null || !Double.isFinite(v) || v < 0) {
+          throw new IllegalArgumentException("class weights map class indices >= 0 to finite weights >= 0, got "
+              + k + " -> " + v);
+        }
+      });
+      this.classWeights = Map.copyOf(weights);
       return this;
     }
 
@@ -268,7 +331,10 @@ public final class Fit {
       if (!(validationSplit >= 0 && validationSplit < 1)) {
         throw new IllegalArgumentException("validation split must be in [0, 1), got " + validationSplit);
       }
-      if (validationSplit > 0 && validationInputs != null) {
+      if (validationInputs != null && validationDataset != null) {
+        throw new IllegalArgumentException("give validation arrays or a validation dataset, not both");
+      }
+      if (validationSplit > 0 && (validationInputs != null || validationDataset != null)) {
         throw new IllegalArgumentException("give either a validation split or validation data, not both");
       }
       if (checkpointEvery < 0) {
@@ -286,6 +352,9 @@ public final class Fit {
       c.validationSplit = validationSplit;
       c.validationInputs = validationInputs;
       c.validationLabels = validationLabels;
+      c.validationDataset = validationDataset;
+      c.sampleWeights = sampleWeights;
+      c.classWeights = classWeights;
       c.callbacks = callbacks;
       c.progress = progress;
       c.tensorBoardDir = tensorBoardDir;

@@ -6,6 +6,7 @@ import dev.topiary.dsl.Model
 import dev.topiary.dsl.ModelSpec
 import dev.topiary.dsl.Node
 import dev.topiary.dsl.Sequential
+import dev.topiary.dsl.data.Dataset
 import dev.topiary.dsl.data.HostArray
 import dev.topiary.dsl.layers.Activation
 import dev.topiary.dsl.layers.Layer
@@ -235,6 +236,27 @@ fun Model.fit(
     .callbacks(*callbacks.toTypedArray()).progress(progress)
   tensorBoard?.let { settings = settings.tensorBoard(it) }
   return fit(x, y, settings)
+}
+
+/**
+ * Keras-style `fit` on a [Dataset] (streamed; its own shuffling applies), with named arguments:
+ * `model.fit(data, epochs = 5, validationData = valData, classWeights = mapOf(0 to 1.0, 1 to 5.0))`.
+ */
+fun Model.fit(
+  data: Dataset,
+  epochs: Int = 1,
+  batchSize: Int = 32,
+  validationData: Dataset? = null,
+  classWeights: Map<Int, Double> = emptyMap(),
+  callbacks: List<Callback> = emptyList(),
+  progress: ProgressSink = ProgressSink.console(),
+  tensorBoard: Path? = null,
+): History {
+  var settings = Fit.epochs(epochs).batchSize(batchSize).classWeights(classWeights)
+    .callbacks(*callbacks.toTypedArray()).progress(progress)
+  validationData?.let { settings = settings.validationData(it) }
+  tensorBoard?.let { settings = settings.tensorBoard(it) }
+  return fit(data, settings)
 }
 
 /** Loss and metrics on [x], [y]: `model.evaluate(x, y)["accuracy"]`. */

@@ -128,4 +128,31 @@ class KotlinDslTest {
     assertThat(settings.epochs()).isEqualTo(3)
     assertThat(settings.callbacks()).containsExactly(stopAtSecondEpoch)
   }
+
+  @Test
+  fun `fit on a dataset with named arguments, class weights and validation`() {
+    val spec = sequential {
+      input(4)
+      dense(3)
+    }
+    val x = dev.topiary.dsl.data.HostArray.of(FloatArray(40) { (it % 7).toFloat() / 7f }, 10, 4)
+    val y = dev.topiary.dsl.data.HostArray.ofLabels(IntArray(10) { it % 3 })
+    val data = dev.topiary.dsl.data.Dataset { _, _ ->
+      val batches = listOf(dev.topiary.dsl.data.Batch.of(listOf(x), listOf(y))).iterator()
+      object : dev.topiary.dsl.data.Dataset.Batches {
+        override fun hasNext() = batches.hasNext()
+        override fun next() = batches.next()
+        override fun remove() = throw UnsupportedOperationException()
+        override fun close() {}
+      }
+    }
+    spec.compile(Loss.sparseCategoricalCrossentropy(true), seed = 1).use { model ->
+      val history = model.fit(data, epochs = 3, validationData = data, classWeights = mapOf(0 to 2.0),
+        progress = ProgressSink.silent())
+      assertThat(history.epochs()).hasSize(3)
+      assertThat(history.epochs()[2]).containsKeys("loss", "val_loss")
+      assertThat(model.step()).isEqualTo(3L)
+      assertThat(model.predictOne(dev.topiary.dsl.data.HostArray.ofFloats(FloatArray(4), 4)).shape()).containsExactly(3L)
+    }
+  }
 }

@@ -37,7 +37,7 @@ public interface ProgressSink {
 
       @Override
       public void batchEnd(int batch, int batches, Map<String, Double> runningLogs) {
-        if (liveBar && (batch % 5 == 0 || batch + 1 == batches)) {
+        if (liveBar && (batch % 5 == 0 || batch + 1 == batches)) { // batches is -1 when not known yet
           out.print("\r" + bar(batch + 1, batches) + format(runningLogs));
           out.flush();
         }
@@ -52,6 +52,9 @@ public interface ProgressSink {
   }
 
   private static String bar(int done, int total) {
+    if (total <= 0) {
+      return done + "/? "; // a dataset whose length is not known before its first pass
+    }
     int width = 30;
     int filled = (int) ((long) done * width / Math.max(1, total));
     return String.format(Locale.ROOT, "%d/%d [%s%s] ", done, total, "=".repeat(filled), ".".repeat(width - filled));

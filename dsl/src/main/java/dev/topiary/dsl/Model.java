@@ -132,6 +132,26 @@ public interface Model extends AutoCloseable {
   /** Training steps run so far. */
   long step();
 
+  /**
+   * The optimizer's current learning rate (the variable {@code optimizer/learning_rate}).
+   *
+   * @throws UnsupportedOperationException if this model cannot tell it (e.g. its optimizer follows a schedule)
+   */
+  default double learningRate() {
+    throw new UnsupportedOperationException("this model (" + getClass().getSimpleName()
+        + ") does not expose its learning rate");
+  }
+
+  /**
+   * Sets the optimizer's learning rate for the following steps (as ReduceLROnPlateau does).
+   *
+   * @throws UnsupportedOperationException if this model cannot change it (e.g. its optimizer follows a schedule)
+   */
+  default void setLearningRate(double rate) {
+    throw new UnsupportedOperationException("this model (" + getClass().getSimpleName()
+        + ") cannot change its learning rate");
+  }
+
   @Override
   void close();
 }

@@ -266,7 +266,13 @@ public final class GraphExecutor implements Executor {
       if (pairs.isEmpty()) {
         throw new IllegalArgumentException("the loss does not depend on any trainable weight");
       }
-      after.add(optimizer.apply(tf.withSubScope(StateContract.OPTIMIZER_SCOPE), pairs));
+      // Schedules read the steps completed before this one: without pruning the step advances after
+      // the optimizer's update (which reads it first); with pruning it has already advanced in the
+      // pruning update that every pruned read pulls in, so read it after that update and subtract 1.
+      after.add(optimizer.apply(tf.withSubScope(StateContract.OPTIMIZER_SCOPE), pairs, pruning == null
+          ? tf.withName("optimizer_step").identity(step.variable())
+          : tf.withName("optimizer_step").math.sub(tf.withControlDependencies(List.of(pruning.update()))
+              .identity(step.variable()), tf.constant(1L))));
     }
     if (pruning == null) {
       after.add(tf.withControlDependencies(after).assignAdd(step.variable(), tf.constant(1L)));

@@ -18,6 +18,12 @@ public final class StateContract {
   /** Optimizer slots and counters live under this name scope ({@code optimizer/...}). */
   public static final String OPTIMIZER_SCOPE = "optimizer";
 
+  /**
+   * The float32 scalar variable holding the current learning rate of an optimizer without a schedule
+   * (made by the {@code Optimizer} base); absent when the optimizer follows a schedule.
+   */
+  public static final String LEARNING_RATE = "optimizer/learning_rate";
+
   /** The element type and shape of one variable, as a model holds it. */
   public record Layout(HostArray.DType dtype, long[] shape) {
     public Layout {

@@ -3,6 +3,7 @@ package dev.topiary.dsl.training;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import dev.topiary.dsl.training.schedules.LearningRateSchedule;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
@@ -20,25 +21,35 @@ public final class Adam extends Optimizer {
   private static final String BETA1_POWER = "adam_beta1_power";
   private static final String BETA2_POWER = "adam_beta2_power";
 
-  private final float learningRate;
   private final float beta1;
   private final float beta2;
   private final float epsilon;
 
   public Adam(float learningRate, float beta1, float beta2, float epsilon) {
-    super("adam");
+    super("adam", learningRate);
     requirePositive("Adam learning rate", learningRate);
     requireFraction("Adam beta1", beta1);
     requireFraction("Adam beta2", beta2);
     requirePositive("Adam epsilon", epsilon);
-    this.learningRate = learningRate;
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.epsilon = epsilon;
   }
 
+  /** Adam whose learning rate follows {@code schedule}. */
+  public Adam(LearningRateSchedule schedule, float beta1, float beta2, float epsilon) {
+    super("adam", schedule);
+    requireFraction("Adam beta1", beta1);
+    requireFraction("Adam beta2", beta2);
+    requirePositive("Adam epsilon", epsilon);
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+  }
+
+  /** The constant learning rate (where the variable starts), or the schedule's rate at step 0. */
   public float learningRate() {
-    return learningRate;
+    return baseLearningRate();
   }
 
   public float beta1() {
@@ -70,7 +81,7 @@ public final class Adam extends Optimizer {
   protected Op applyDense(OptimizerUpdate update, Gradient g) {
     Ops tf = update.tf();
     return tf.train.applyAdam(g.variable(), update.slot(g.variable(), "adam_m"), update.slot(g.variable(), "adam_v"),
-        update.global(BETA1_POWER).value(), update.global(BETA2_POWER).value(), tf.constant(learningRate),
+        update.global(BETA1_POWER).value(), update.global(BETA2_POWER).value(), update.learningRate(),
         tf.constant(beta1), tf.constant(beta2), tf.constant(epsilon), g.gradient());
   }
 
@@ -89,17 +100,18 @@ public final class Adam extends Optimizer {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Adam a && Float.compare(a.learningRate, learningRate) == 0 && Float.compare(a.beta1, beta1) == 0
+    return o instanceof Adam a && Objects.equals(a.schedule(), schedule())
+        && Float.compare(a.learningRate(), learningRate()) == 0 && Float.compare(a.beta1, beta1) == 0
         && Float.compare(a.beta2, beta2) == 0 && Float.compare(a.epsilon, epsilon) == 0;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(learningRate, beta1, beta2, epsilon);
+    return Objects.hash(schedule(), learningRate(), beta1, beta2, epsilon);
   }
 
   @Override
   public String toString() {
-    return "Adam[learningRate=" + learningRate + ", beta1=" + beta1 + ", beta2=" + beta2 + ", epsilon=" + epsilon + "]";
+    return "Adam[learningRate=" + (schedule() != null ? schedule() : learningRate()) + ", beta1=" + beta1 + ", beta2=" + beta2 + ", epsilon=" + epsilon + "]";
   }
 }

@@ -3,11 +3,13 @@ package dev.topiary.dsl.training;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt64;
 
 /**
  * One application of an {@link Optimizer} to one graph: the ops builder, the slots created for each
@@ -18,13 +20,44 @@ public final class OptimizerUpdate {
   private final String optimizer;
   private final Map<String, Variable<TFloat32>> slots = new HashMap<>();
   private final Map<String, Global> globals = new HashMap<>();
+  private final @Nullable Operand<TFloat32> learningRate;
+  private final @Nullable Operand<TInt64> step;
 
   /** A shared variable and its value read once at the start of the step (before any update). */
   public record Global(Variable<TFloat32> variable, Operand<TFloat32> value) {}
 
-  OptimizerUpdate(Ops tf, String optimizer) {
+  OptimizerUpdate(Ops tf, String optimizer, @Nullable Operand<TFloat32> learningRate, @Nullable Operand<TInt64> step) {
     this.tf = tf;
     this.optimizer = optimizer;
+    this.learningRate = learningRate;
+    this.step = step;
+  }
+
+  /**
+   * The learning rate of this step, a float32 scalar: the learning-rate variable's value, or the
+   * schedule at {@link #step()}.
+   *
+   * @throws IllegalStateException for an optimizer made with {@code Optimizer(String)}, which handles its rate itself
+   */
+  public Operand<TFloat32> learningRate() {
+    if (learningRate == null) {
+      throw new IllegalStateException(optimizer + ": no learning rate is managed by the Optimizer base; pass one"
+          + " (or a schedule) to its constructor");
+    }
+    return learningRate;
+  }
+
+  /**
+   * The number of training steps completed before this one (int64 scalar), read before this step
+   * advances it.
+   *
+   * @throws IllegalStateException when the optimizer was applied without a step
+   */
+  public Operand<TInt64> step() {
+    if (step == null) {
+      throw new IllegalStateException(optimizer + ": applied without a step; use Optimizer.apply(tf, gradients, step)");
+    }
+    return step;
   }
 
   /** The ops builder, in the optimizer's scope. */

@@ -1,6 +1,7 @@
 package dev.topiary.dsl.training;
 
 import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.training.schedules.LearningRateSchedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -25,6 +26,8 @@ public final class TrainingRegistry {
   private static final Codecs<Optimizer> OPTIMIZERS = new Codecs<>("optimizer", "registerOptimizer");
   private static final Codecs<Loss> LOSSES = new Codecs<>("loss", "registerLoss");
   private static final Codecs<Metric> METRICS = new Codecs<>("metric", "registerMetric");
+  private static final Codecs<LearningRateSchedule> SCHEDULES =
+      new Codecs<>("learning-rate schedule", "registerSchedule");
 
   static {
     BuiltInCodecs.register();
@@ -53,6 +56,27 @@ public final class TrainingRegistry {
   /** Writes {@code metric} (a constant without settings) as {@code name} and reads it back as itself. */
   public static void registerMetric(String name, Metric metric) {
     METRICS.registerConstant(name, metric);
+  }
+
+  /**
+   * Writes and reads learning-rate schedules of exactly {@code type} under {@code name}; an
+   * optimizer with a schedule writes it as its {@code learning_rate} object.
+   */
+  public static <S extends LearningRateSchedule> void registerSchedule(
+      String name, Class<S> type, Function<? super S, Settings> write, Function<Settings, ? extends S> read) {
+    SCHEDULES.register(name, type, write, read);
+  }
+
+  public static Settings writeSchedule(LearningRateSchedule schedule) {
+    return SCHEDULES.write(schedule);
+  }
+
+  public static LearningRateSchedule readSchedule(Settings settings) {
+    return SCHEDULES.read(settings);
+  }
+
+  public static Set<String> scheduleNames() {
+    return SCHEDULES.names();
   }
 
   public static Settings writeOptimizer(Optimizer optimizer) {

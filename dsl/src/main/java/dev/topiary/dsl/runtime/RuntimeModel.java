@@ -37,8 +37,6 @@ import org.tensorflow.types.TFloat32;
  */
 public class RuntimeModel implements Model {
   private static final System.Logger LOG = System.getLogger("dev.topiary");
-  /** The state variable holding a schedule-free optimizer's learning rate. */
-  private static final String LEARNING_RATE = StateContract.OPTIMIZER_SCOPE + "/learning_rate";
   private final ModelSpec spec;
   private final Compile compile;
   private final Executor executor;
@@ -511,10 +509,11 @@ public class RuntimeModel implements Model {
    *
    * @throws IllegalStateException when the learning rate follows a schedule (it then has no state)
    */
+  @Override
   public double learningRate() {
     requireOpen();
     requireLearningRateVariable();
-    return executor.snapshot().get(LEARNING_RATE).floats()[0];
+    return executor.snapshot().get(StateContract.LEARNING_RATE).floats()[0];
   }
 
   /**
@@ -522,17 +521,18 @@ public class RuntimeModel implements Model {
    *
    * @throws IllegalStateException when the learning rate follows a schedule
    */
+  @Override
   public void setLearningRate(double rate) {
     requireOpen();
     if (!(rate > 0) || Double.isInfinite(rate)) {
       throw new IllegalArgumentException("the learning rate must be a finite number > 0, got " + rate);
     }
     requireLearningRateVariable();
-    executor.restore(new Snapshot(Map.of(LEARNING_RATE, HostArray.ofFloats(new float[] {(float) rate}))));
+    executor.restore(new Snapshot(Map.of(StateContract.LEARNING_RATE, HostArray.ofFloats(new float[] {(float) rate}))));
   }
 
   private void requireLearningRateVariable() {
-    if (!executor.stateLayout().containsKey(LEARNING_RATE)) {
+    if (!executor.stateLayout().containsKey(StateContract.LEARNING_RATE)) {
       throw new IllegalStateException("this model's optimizer (" + compile.optimizer() + ") has no learning-rate"
           + " variable: its learning rate follows a schedule, or the model was built for inference");
     }

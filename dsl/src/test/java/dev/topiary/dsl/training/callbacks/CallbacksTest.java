@@ -26,7 +26,6 @@ import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.PruningState;
 import dev.topiary.ops.schedule.ConstantSparsity;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +36,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -416,39 +414,20 @@ class CallbacksTest {
   }
 
   @Test
-  void theRateVariableCanBeDrivenThroughStateWhileTraining() throws Exception {
-    // Until the runtime implements Model.setLearningRate, drive optimizer/learning_rate through
-    // snapshot and restore, as the runtime will.
+  void theRateVariableIsDrivenThroughTheModelWhileTraining() throws Exception {
     HostArray[] d = data(64);
-    try (Model real = mlp().compile(COMPILE)) {
-      Model model = (Model) Proxy.newProxyInstance(Model.class.getClassLoader(), new Class<?>[] {Model.class},
-          (p, m, args) -> {
-            switch (m.getName()) {
-              case "learningRate":
-                return (double) real.snapshot().get(StateContract.LEARNING_RATE).floats()[0];
-              case "setLearningRate":
-                real.restore(real.snapshot().with(new Snapshot(Map.of(StateContract.LEARNING_RATE,
-                    HostArray.ofFloats(new float[] {(float) (double) (Double) args[0]})))));
-                return null;
-              default:
-                try {
-                  return m.invoke(real, args);
-                } catch (InvocationTargetException e) {
-                  throw e.getCause();
-                }
-            }
-          });
+    try (Model model = mlp().compile(COMPILE)) {
       assertThat(model.learningRate()).isEqualTo((double) 0.01f);
       List<Double> r = rates(ReduceLROnPlateau.builder().monitor("loss").factor(0.5).patience(1).build(), model,
           series("val_loss", 1, 1, 1).stream().map(m -> Map.of("loss", 1.0)).toList());
       assertThat(r.get(2)).isEqualTo((double) (float) ((float) (0.01f * 0.5) * 0.5));
-      real.fit(d[0], d[1], fit(1));
+      model.fit(d[0], d[1], fit(1));
       assertThat(model.learningRate()).isEqualTo(r.get(2));
+      assertThat(model.snapshot().get(StateContract.LEARNING_RATE).floats()[0]).isEqualTo((float) (double) r.get(2));
     }
   }
 
   @Test
-  @Disabled("enable when RuntimeModel implements Model.learningRate/setLearningRate (lead's runtime change)")
   void reduceLrOnPlateauInARealFit() {
     HostArray[] d = data(64);
     try (Model model = mlp().compile(COMPILE)) {

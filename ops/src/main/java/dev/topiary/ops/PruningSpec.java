@@ -20,6 +20,11 @@ public record PruningSpec(PruningSchedule schedule, MaskStrategy strategy) {
   public PruningSpec {
     Objects.requireNonNull(schedule, "schedule");
     Objects.requireNonNull(strategy, "strategy");
+    if (schedule instanceof dev.topiary.ops.schedule.GatedSchedule gated) {
+      gated.warnOnce();
+    } else {
+      schedule.review().ifPresent(m -> System.getLogger("dev.topiary").log(System.Logger.Level.WARNING, m));
+    }
   }
 
   /** Unstructured magnitude pruning along {@code schedule}. */

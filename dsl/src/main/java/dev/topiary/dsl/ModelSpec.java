@@ -22,6 +22,7 @@ import org.tensorflow.ndarray.Shape;
  * {@link Functional}; {@link #compile(Compile)} builds it into a trainable {@link Model}.
  */
 public final class ModelSpec {
+  private static final System.Logger WARNINGS = System.getLogger("dev.topiary");
   private final String kind;
   private final List<Node> inputs;
   private final List<Node> outputs;
@@ -150,6 +151,8 @@ public final class ModelSpec {
         if (l.prunableWeights().contains(w.name())) {
           try {
             spec.strategy().validate(w.shape());
+            spec.strategy().review(w.shape()).ifPresent(note -> WARNINGS.log(System.Logger.Level.WARNING,
+                "layer '" + layerName(l) + "' (" + l.typeName() + "), weight '" + w.name() + "': " + note));
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("layer '" + layerName(l) + "' (" + l.typeName() + "), weight '"
                 + w.name() + "': " + e.getMessage(), e);
@@ -313,14 +316,57 @@ public final class ModelSpec {
     if (candidates.isEmpty()) {
       throw new IllegalArgumentException("this model has no layer with prunable weights");
     }
+    if (policy instanceof PruningPolicy.Named named) {
+      List<String> all = layerNames();
+      for (String name : new java.util.TreeSet<>(named.names())) {
+        if (!all.contains(name)) {
+          throw new IllegalArgumentException("PruningPolicy.named: no layer named '" + name + "'; this model's layers: "
+              + all + " (prunable: " + candidates.stream().map(this::layerName).toList() + ")");
+        }
+        if (layer(name).prunableWeights().isEmpty()) {
+          throw new IllegalArgumentException("PruningPolicy.named: layer '" + name + "' (" + layer(name).typeName()
+              + ") has no prunable weights; prunable layers: " + candidates.stream().map(this::layerName).toList());
+        }
+      }
+    }
     Set<Layer> chosen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     for (int i = 0; i < candidates.size(); i++) {
       Layer l = candidates.get(i);
-      if (policy.shouldPrune(l, layerName(l), i, candidates.size())) {
+      if (policy.shouldPrune(l, layerName(l), i, candidates.size()) && canPrune(l, spec)) {
         chosen.add(l);
       }
     }
     return mapLayers(l -> chosen.contains(l) && l.pruning().isEmpty() ? l.withPruning(spec) : l);
+  }
+
+  /**
+   * Whether {@code spec}'s strategy can prune at least one of {@code layer}'s prunable weights. A
+   * whole-model mark skips the layers it cannot prune (e.g. m-by-n on a 1-channel conv, as the
+   * reference leaves it dense) with a warning; marking such a layer explicitly is an error.
+   */
+  private boolean canPrune(Layer layer, PruningSpec spec) {
+    List<String> refused = new ArrayList<>();
+    for (WeightSpec w : weights(layer)) {
+      if (!layer.prunableWeights().contains(w.name())) {
+        continue;
+      }
+      try {
+        spec.strategy().validate(w.shape());
+      } catch (IllegalArgumentException e) {
+        return true; // a shape the strategy does not take at all stays an error, named by the validation
+      }
+      try {
+        spec.strategy().review(w.shape());
+      } catch (IllegalArgumentException e) {
+        refused.add("weight '" + w.name() + "': " + e.getMessage());
+      }
+    }
+    if (!refused.isEmpty()) {
+      WARNINGS.log(System.Logger.Level.WARNING, "layer '" + layerName(layer) + "' (" + layer.typeName()
+          + ") is left unpruned: " + String.join("; ", refused));
+      return false;
+    }
+    return true;
   }
 
   /** This model with every layer marked for pruning. */
@@ -430,5 +476,22 @@ public final class ModelSpec {
       names.add(layerNames.get(l));
     }
     return names;
+  }
+
+  /**
+   * What this model is, e.g. {@code Sequential(input (None, 28, 28) -> 5 layers -> dense (None, 10);
+   * pruned: dense)}: its kind, inputs and outputs by name with their shapes, the number of layers and
+   * the pruned layers ({@code none} without pruning).
+   */
+  @Override
+  public String toString() {
+    String ins = inputs.stream().map(n -> inputName(n) + " " + dev.topiary.dsl.layers.Shapes.format(n.shape()))
+        .collect(java.util.stream.Collectors.joining(", "));
+    String outs = java.util.stream.IntStream.range(0, outputs.size())
+        .mapToObj(i -> outputName(i) + " " + dev.topiary.dsl.layers.Shapes.format(outputs.get(i).shape()))
+        .collect(java.util.stream.Collectors.joining(", "));
+    Set<String> pruned = prunedLayers().keySet();
+    return kind + "(" + ins + " -> " + layers.size() + (layers.size() == 1 ? " layer" : " layers") + " -> " + outs
+        + "; pruned: " + (pruned.isEmpty() ? "none" : String.join(", ", pruned)) + ")";
   }
 }

@@ -49,4 +49,10 @@ public record PruningSpec(PruningSchedule schedule, MaskStrategy strategy) {
   public PruningSpec withStrategy(MaskStrategy strategy) {
     return new PruningSpec(schedule, strategy);
   }
+
+  /** {@code PruningSpec(PolynomialDecay(initial=0.5, ...), magnitude)}. */
+  @Override
+  public String toString() {
+    return "PruningSpec(" + schedule + ", " + strategy + ")";
+  }
 }

@@ -309,7 +309,9 @@ public final class ModelSpec {
 
   /**
    * This model with {@code spec} on every layer that has prunable weights and that {@code policy}
-   * chooses; layers already marked keep their own settings.
+   * chooses; layers already marked keep their own settings. Layers whose weights {@code spec}'s
+   * strategy cannot prune at all (m-by-n on fewer channels than a group needs) stay unpruned, with a
+   * warning. {@link PruningPolicy#named} must name prunable layers of this model.
    */
   public ModelSpec prunedWith(PruningSpec spec, PruningPolicy policy) {
     List<Layer> candidates = layers.stream().filter(l -> !l.prunableWeights().isEmpty()).toList();
@@ -340,9 +342,9 @@ public final class ModelSpec {
   }
 
   /**
-   * Whether {@code spec}'s strategy can prune at least one of {@code layer}'s prunable weights. A
-   * whole-model mark skips the layers it cannot prune (e.g. m-by-n on a 1-channel conv, as the
-   * reference leaves it dense) with a warning; marking such a layer explicitly is an error.
+   * Whether {@code spec}'s strategy can prune each of {@code layer}'s prunable weights. A whole-model
+   * mark skips the layers it cannot prune at all (e.g. m-by-n on a 1-channel conv, which the reference
+   * wraps but never prunes) with a warning; marking such a layer explicitly is an error.
    */
   private boolean canPrune(Layer layer, PruningSpec spec) {
     List<String> refused = new ArrayList<>();

@@ -143,4 +143,17 @@ public final class Checkpoint {
   public String fingerprint() {
     return fingerprint;
   }
+
+  /** {@code Checkpoint(epoch 1, batch 3, step 27; 9 variables)}: where a resumed fit continues. */
+  @Override
+  public String toString() {
+    String step;
+    try {
+      step = Long.toString(step());
+    } catch (RuntimeException e) {
+      step = "unknown";
+    }
+    return "Checkpoint(epoch " + epoch + ", batch " + batch + ", step " + step + "; " + saved.variables().size()
+        + " variables)";
+  }
 }

@@ -22,6 +22,7 @@ import org.tensorflow.ndarray.Shape;
  * {@link Functional}; {@link #compile(Compile)} builds it into a trainable {@link Model}.
  */
 public final class ModelSpec {
+  private static final System.Logger WARNINGS = System.getLogger("dev.topiary");
   private final String kind;
   private final List<Node> inputs;
   private final List<Node> outputs;
@@ -150,6 +151,8 @@ public final class ModelSpec {
         if (l.prunableWeights().contains(w.name())) {
           try {
             spec.strategy().validate(w.shape());
+            spec.strategy().review(w.shape()).ifPresent(note -> WARNINGS.log(System.Logger.Level.WARNING,
+                "layer '" + layerName(l) + "' (" + l.typeName() + "), weight '" + w.name() + "': " + note));
           } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("layer '" + layerName(l) + "' (" + l.typeName() + "), weight '"
                 + w.name() + "': " + e.getMessage(), e);
@@ -306,21 +309,66 @@ public final class ModelSpec {
 
   /**
    * This model with {@code spec} on every layer that has prunable weights and that {@code policy}
-   * chooses; layers already marked keep their own settings.
+   * chooses; layers already marked keep their own settings. Layers whose weights {@code spec}'s
+   * strategy cannot prune at all (m-by-n on fewer channels than a group needs) stay unpruned, with a
+   * warning. {@link PruningPolicy#named} must name prunable layers of this model.
    */
   public ModelSpec prunedWith(PruningSpec spec, PruningPolicy policy) {
     List<Layer> candidates = layers.stream().filter(l -> !l.prunableWeights().isEmpty()).toList();
     if (candidates.isEmpty()) {
       throw new IllegalArgumentException("this model has no layer with prunable weights");
     }
+    if (policy instanceof PruningPolicy.Named named) {
+      List<String> all = layerNames();
+      for (String name : new java.util.TreeSet<>(named.names())) {
+        if (!all.contains(name)) {
+          throw new IllegalArgumentException("PruningPolicy.named: no layer named '" + name + "'; this model's layers: "
+              + all + " (prunable: " + candidates.stream().map(this::layerName).toList() + ")");
+        }
+        if (layer(name).prunableWeights().isEmpty()) {
+          throw new IllegalArgumentException("PruningPolicy.named: layer '" + name + "' (" + layer(name).typeName()
+              + ") has no prunable weights; prunable layers: " + candidates.stream().map(this::layerName).toList());
+        }
+      }
+    }
     Set<Layer> chosen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     for (int i = 0; i < candidates.size(); i++) {
       Layer l = candidates.get(i);
-      if (policy.shouldPrune(l, layerName(l), i, candidates.size())) {
+      if (policy.shouldPrune(l, layerName(l), i, candidates.size()) && canPrune(l, spec)) {
         chosen.add(l);
       }
     }
     return mapLayers(l -> chosen.contains(l) && l.pruning().isEmpty() ? l.withPruning(spec) : l);
+  }
+
+  /**
+   * Whether {@code spec}'s strategy can prune each of {@code layer}'s prunable weights. A whole-model
+   * mark skips the layers it cannot prune at all (e.g. m-by-n on a 1-channel conv, which the reference
+   * wraps but never prunes) with a warning; marking such a layer explicitly is an error.
+   */
+  private boolean canPrune(Layer layer, PruningSpec spec) {
+    List<String> refused = new ArrayList<>();
+    for (WeightSpec w : weights(layer)) {
+      if (!layer.prunableWeights().contains(w.name())) {
+        continue;
+      }
+      try {
+        spec.strategy().validate(w.shape());
+      } catch (IllegalArgumentException e) {
+        return true; // a shape the strategy does not take at all stays an error, named by the validation
+      }
+      try {
+        spec.strategy().review(w.shape());
+      } catch (IllegalArgumentException e) {
+        refused.add("weight '" + w.name() + "': " + e.getMessage());
+      }
+    }
+    if (!refused.isEmpty()) {
+      WARNINGS.log(System.Logger.Level.WARNING, "layer '" + layerName(layer) + "' (" + layer.typeName()
+          + ") is left unpruned: " + String.join("; ", refused));
+      return false;
+    }
+    return true;
   }
 
   /** This model with every layer marked for pruning. */
@@ -430,5 +478,22 @@ public final class ModelSpec {
       names.add(layerNames.get(l));
     }
     return names;
+  }
+
+  /**
+   * What this model is, e.g. {@code Sequential(input (None, 28, 28) -> 5 layers -> dense (None, 10);
+   * pruned: dense)}: its kind, inputs and outputs by name with their shapes, the number of layers and
+   * the pruned layers ({@code none} without pruning).
+   */
+  @Override
+  public String toString() {
+    String ins = inputs.stream().map(n -> inputName(n) + " " + dev.topiary.dsl.layers.Shapes.format(n.shape()))
+        .collect(java.util.stream.Collectors.joining(", "));
+    String outs = java.util.stream.IntStream.range(0, outputs.size())
+        .mapToObj(i -> outputName(i) + " " + dev.topiary.dsl.layers.Shapes.format(outputs.get(i).shape()))
+        .collect(java.util.stream.Collectors.joining(", "));
+    Set<String> pruned = prunedLayers().keySet();
+    return kind + "(" + ins + " -> " + layers.size() + (layers.size() == 1 ? " layer" : " layers") + " -> " + outs
+        + "; pruned: " + (pruned.isEmpty() ? "none" : String.join(", ", pruned)) + ")";
   }
 }

@@ -125,8 +125,18 @@ public final class Node {
     return inputName;
   }
 
+  /**
+   * What this node is: {@code Input 'pixels' (None, 28, 28)}, {@code Input (None, 8)}, or a layer
+   * output with the shapes it came from, e.g. {@code Dense 'logits' (None, 10) <- (None, 64)} (layers
+   * named by the model show their type only; output {@code i > 0} of a call adds {@code [i]}).
+   */
   @Override
   public String toString() {
-    return (isInput() ? "Input" : layer.typeName()) + Shapes.format(shape);
+    if (isInput()) {
+      return "Input" + (inputName != null ? " '" + inputName + "'" : "") + " " + Shapes.format(shape);
+    }
+    String from = inputs.stream().map(n -> Shapes.format(n.shape())).collect(java.util.stream.Collectors.joining(", "));
+    return layer.typeName() + (layer.name() != null ? " '" + layer.name() + "'" : "")
+        + (outputIndex > 0 ? "[" + outputIndex + "]" : "") + " " + Shapes.format(shape) + " <- " + from;
   }
 }

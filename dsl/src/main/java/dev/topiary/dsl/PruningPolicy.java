@@ -1,6 +1,7 @@
 package dev.topiary.dsl;
 
 import dev.topiary.dsl.layers.Layer;
+import dev.topiary.ops.PruningSpec;
 import java.util.Arrays;
 import java.util.Set;
 
@@ -29,9 +30,31 @@ public interface PruningPolicy {
     return (layer, name, index, count) -> index > 0 && index < count - 1;
   }
 
-  /** Only the layers with these names. */
+  /**
+   * Only the layers with these names. {@link ModelSpec#prunedWith(PruningSpec, PruningPolicy)} refuses
+   * a name that matches no layer, or a layer without prunable weights, listing the model's layers.
+   */
   static PruningPolicy named(String... names) {
-    Set<String> wanted = Set.of(names);
-    return (layer, name, index, count) -> wanted.contains(name);
+    return new Named(Set.of(names));
+  }
+
+  /** The policy {@link #named} makes: the names are checked against the model when it is applied. */
+  record Named(Set<String> names) implements PruningPolicy {
+    public Named {
+      if (names.isEmpty()) {
+        throw new IllegalArgumentException("PruningPolicy.named needs at least one layer name");
+      }
+      names = Set.copyOf(names);
+    }
+
+    @Override
+    public boolean shouldPrune(Layer layer, String name, int index, int count) {
+      return names.contains(name);
+    }
+
+    @Override
+    public String toString() {
+      return "PruningPolicy.named(" + String.join(", ", new java.util.TreeSet<>(names)) + ")";
+    }
   }
 }

@@ -20,6 +20,11 @@ public record PruningSpec(PruningSchedule schedule, MaskStrategy strategy) {
   public PruningSpec {
     Objects.requireNonNull(schedule, "schedule");
     Objects.requireNonNull(strategy, "strategy");
+    if (schedule instanceof dev.topiary.ops.schedule.GatedSchedule gated) {
+      gated.warnOnce();
+    } else {
+      schedule.review().ifPresent(m -> System.getLogger("dev.topiary").log(System.Logger.Level.WARNING, m));
+    }
   }
 
   /** Unstructured magnitude pruning along {@code schedule}. */
@@ -43,5 +48,11 @@ public record PruningSpec(PruningSchedule schedule, MaskStrategy strategy) {
   /** The same schedule with another mask strategy. */
   public PruningSpec withStrategy(MaskStrategy strategy) {
     return new PruningSpec(schedule, strategy);
+  }
+
+  /** {@code PruningSpec(PolynomialDecay(initial=0.5, ...), magnitude)}. */
+  @Override
+  public String toString() {
+    return "PruningSpec(" + schedule + ", " + strategy + ")";
   }
 }

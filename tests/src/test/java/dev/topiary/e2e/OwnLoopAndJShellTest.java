@@ -36,17 +36,56 @@ class OwnLoopAndJShellTest {
         "dense_kernel=0.8", "test accuracy: 0.").doesNotContain("Error");
   }
 
+  @Test
+  void startupFileGivesAReadySessionWithoutImports() throws Exception {
+    Path script = Files.createTempFile("topiary-startup", ".jsh");
+    try {
+      Files.writeString(script, String.join("\n",
+          "var x = HostArray.of(new float[] {1, 0, 0, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 1, 1}, 4, 4);",
+          "var y = HostArray.ofLabels(new int[] {0, 1, 0, 1});",
+          // JShell ends a snippet at a complete line: a chained call must stay on it.
+          "ModelSpec spec = Sequential.of(Input.of(4), Dense.of(8, Activation.RELU), Dropout.of(0.1), Dense.of(2))"
+              + ".prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 1)), PruningPolicy.named(\"dense\"));",
+          "MaskStrategy strategy = MaskStrategy.block(1, 2, BlockPooling.MAX);",
+          "Model model = spec.compile(Compile.of(Optimizer.adam(0.01f), Loss.sparseCategoricalCrossentropy(true))"
+              + ".metrics(Metric.ACCURACY).seed(1));",
+          "History history = model.fit(x, y, Fit.epochs(2).batchSize(2).progress(ProgressSink.silent()));",
+          "Snapshot snapshot = model.snapshot();",
+          "System.out.println(\"spec: \" + spec);",
+          "System.out.println(\"history: \" + history);",
+          "System.out.println(\"steps: \" + model.step() + \", sparsity: \" + model.sparsity());",
+          "EagerModel eager = EagerModel.from(model);",
+          "System.out.println(\"eager masks: \" + eager.masks().keySet());",
+          "eager.close();",
+          "model.close();",
+          "/exit", ""));
+      Path startup = Path.of("..", "samples", "jshell", "topiary.jsh").toAbsolutePath().normalize();
+      String out = runJShell(script, "--startup", "DEFAULT", "--startup", startup.toString());
+      assertThat(out).contains("spec: Sequential(input (None, 4) -> 3 layers -> dense_1 (None, 2); pruned: dense)",
+          "history: History(2 epochs; last: loss=", "steps: 4, sparsity: {dense_kernel=0.5}",
+          "eager masks: [dense_kernel]").doesNotContain("Error", "cannot find symbol", "Exception");
+    } finally {
+      Files.deleteIfExists(script);
+    }
+  }
+
   /** Runs a script of samples/jshell non-interactively with this JVM's class path; returns its output. */
   static String runJShell(String script) throws IOException, InterruptedException {
-    Path file = Path.of("..", "samples", "jshell", script).toAbsolutePath().normalize();
+    return runJShell(Path.of("..", "samples", "jshell", script).toAbsolutePath().normalize());
+  }
+
+  /** Runs {@code file} with jshell, this JVM's class path and {@code options}; returns its output. */
+  static String runJShell(Path file, String... options) throws IOException, InterruptedException {
     assertThat(file).exists();
     Path jshell = Path.of(System.getProperty("java.home"), "bin", "jshell");
     // jshell refuses class path entries that do not exist (a module without main classes has none).
     String classPath = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
         .filter(entry -> Files.exists(Path.of(entry)))
         .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
-    ProcessBuilder pb = new ProcessBuilder(jshell.toString(), "--class-path", classPath,
-        file.toString()).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(jshell.toString(), "--class-path", classPath));
+    command.addAll(java.util.List.of(options));
+    command.add(file.toString());
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
     Process p = pb.start();
     byte[] output = p.getInputStream().readAllBytes();

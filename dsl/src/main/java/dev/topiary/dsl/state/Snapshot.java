@@ -48,4 +48,32 @@ public record Snapshot(Map<String, HostArray> variables) {
     out.putAll(other.variables);
     return new Snapshot(out);
   }
+
+  /**
+   * {@code Snapshot(5 variables, 1234 values: dense_kernel float32[8, 4], dense_bias float32[4], ...)}:
+   * the first few names with their types, then how many more.
+   */
+  @Override
+  public String toString() {
+    long values = 0;
+    for (HostArray a : variables.values()) {
+      long size = 1;
+      for (long d : a.shape()) {
+        size *= d;
+      }
+      values += size;
+    }
+    StringBuilder b = new StringBuilder("Snapshot(").append(variables.size())
+        .append(variables.size() == 1 ? " variable, " : " variables, ").append(values).append(" values");
+    int shown = 0;
+    for (Map.Entry<String, HostArray> e : variables.entrySet()) {
+      if (shown == 6) {
+        b.append(", ... ").append(variables.size() - shown).append(" more");
+        break;
+      }
+      b.append(shown == 0 ? ": " : ", ").append(e.getKey()).append(' ').append(e.getValue().typeName());
+      shown++;
+    }
+    return b.append(')').toString();
+  }
 }

@@ -33,4 +33,23 @@ public record Compile(Optimizer optimizer, Loss loss, List<Metric> metrics, long
   public Compile optimizer(Optimizer optimizer) {
     return new Compile(optimizer, loss, metrics, seed);
   }
+
+  /**
+   * {@code Compile(optimizer=Adam[learningRate=0.001, ...], loss=sparse_categorical_crossentropy(from_logits=true),
+   * metrics=[accuracy], seed=42)}.
+   */
+  @Override
+  public String toString() {
+    String lossText = loss.kerasName();
+    if (loss instanceof Record r) {
+      // The built-in losses are records: their settings (e.g. fromLogits) follow the Keras name.
+      String settings = r.toString();
+      int open = settings.indexOf('[');
+      if (open >= 0 && settings.length() > open + 2) {
+        lossText += "(" + settings.substring(open + 1, settings.length() - 1) + ")";
+      }
+    }
+    return "Compile(optimizer=" + optimizer + ", loss=" + lossText + ", metrics="
+        + metrics.stream().map(Metric::logName).toList() + ", seed=" + seed + ")";
+  }
 }

@@ -38,4 +38,20 @@ public record History(List<Map<String, Double>> epochs) {
     epochs.forEach(e -> names.addAll(e.keySet()));
     return names;
   }
+
+  /** {@code History(3 epochs; last: loss=0.1234, accuracy=0.9500)}, or {@code History(no epochs)}. */
+  @Override
+  public String toString() {
+    if (epochs.isEmpty()) {
+      return "History(no epochs)";
+    }
+    StringBuilder b = new StringBuilder("History(").append(epochs.size()).append(epochs.size() == 1 ? " epoch" : " epochs")
+        .append("; last:");
+    String sep = " ";
+    for (Map.Entry<String, Double> e : epochs.get(epochs.size() - 1).entrySet()) {
+      b.append(sep).append(e.getKey()).append('=').append(String.format(java.util.Locale.ROOT, "%.4f", e.getValue()));
+      sep = ", ";
+    }
+    return b.append(')').toString();
+  }
 }

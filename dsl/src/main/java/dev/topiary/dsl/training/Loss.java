@@ -63,6 +63,23 @@ public interface Loss {
     return outputShape;
   }
 
+  /**
+   * {@code values} of shape (batch, ...) averaged over every axis after the batch axis, so that a
+   * rank-3 output (e.g. Dense on a sequence) gives one loss per example, as Keras' sum-over-batch-size
+   * reduction averages over every position.
+   */
+  private static Operand<TFloat32> perExampleMean(Ops tf, Operand<TFloat32> values) {
+    int rank = values.shape().numDimensions();
+    if (rank <= 1) {
+      return values;
+    }
+    int[] axes = new int[rank - 1];
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = i + 1;
+    }
+    return tf.math.mean(values, tf.constant(axes));
+  }
+
   /** Labels shaped like the output, or {@code (batch,)} for a single output unit. */
   private static Shape sameOrFlat(Shape outputShape) {
     return outputShape.numDimensions() == 2 && outputShape.get(1) == 1 ? Shape.of(-1) : outputShape;
@@ -106,7 +123,38 @@ public interface Loss {
       Gradients.ensureRegistered();
       // The op normalizes its input with a softmax: log-probabilities give -log p[label] exactly.
       Operand<TFloat32> logits = fromLogits ? output : tf.math.log(Probabilities.clip(tf, output));
+      if (logits.shape().numDimensions() != 2) {
+        // Outputs of another rank are refused by checkLabels before any run, with the output named;
+        // the graph still builds (one class score row per example), so compile itself does not fail
+        // inside TensorFlow.
+        long classes = logits.shape().get(logits.shape().numDimensions() - 1);
+        logits = tf.reshape(logits, tf.constant(new long[] {-1, classes}));
+      }
       return tf.nn.sparseSoftmaxCrossEntropyWithLogits(logits, (Operand<TInt32>) labels).loss();
+    }
+
+    /**
+     * Also requires an output of shape {@code (batch, classes)} and every label in {@code [0, classes)},
+     * naming the output, the label and its example index.
+     */
+    @Override
+    public void checkLabels(String output, Shape outputShape, HostArray labels) {
+      if (outputShape.numDimensions() != 2) {
+        throw new IllegalArgumentException(kerasName() + " takes one class id per example, labels of shape "
+            + Shapes.format(labelShape(outputShape)) + ", for an output of shape (None, classes); output '" + output
+            + "' has shape " + Shapes.format(outputShape) + " (labels given: " + Arrays.toString(labels.shape())
+            + "). Reduce the output to (None, classes) (e.g. Flatten or GlobalAveragePooling1D before the last"
+            + " Dense), or use one-hot labels of the output's shape with categorical_crossentropy");
+      }
+      Loss.super.checkLabels(output, outputShape, labels);
+      long classes = outputShape.get(1);
+      int[] ids = labels.ints();
+      for (int i = 0; i < ids.length; i++) {
+        if (ids[i] < 0 || ids[i] >= classes) {
+          throw new IllegalArgumentException(kerasName() + " labels for output '" + output + "' must be class ids in"
+              + " [0, " + classes + "): example " + i + " has label " + ids[i]);
+        }
+      }
     }
 
     @Override
@@ -135,11 +183,25 @@ public interface Loss {
     @SuppressWarnings("unchecked")
     public Operand<TFloat32> perExample(Ops tf, Operand<TFloat32> output, Operand<?> labels) {
       Operand<TFloat32> y = (Operand<TFloat32>) labels;
-      if (fromLogits) {
-        return tf.nn.softmaxCrossEntropyWithLogits(output, y).loss();
+      Operand<TFloat32> perPosition;
+      if (fromLogits && output.shape().numDimensions() == 2) {
+        perPosition = tf.nn.softmaxCrossEntropyWithLogits(output, y).loss();
+      } else if (fromLogits) {
+        // Rows of class scores through the 2-D op, then back to (batch, ...). (LogSoftmax's registered
+        // gradient sums over axis 1 only, so it is wrong beyond rank 2.)
+        int rank = output.shape().numDimensions();
+        Operand<org.tensorflow.types.TInt64> classes = tf.constant(new long[] {-1, output.shape().get(rank - 1)});
+        Operand<TFloat32> rows = tf.nn.softmaxCrossEntropyWithLogits(tf.reshape(output, classes), tf.reshape(y, classes))
+            .loss();
+        Operand<org.tensorflow.types.TInt64> leading =
+            tf.slice(tf.shape(output, org.tensorflow.types.TInt64.class), tf.constant(new long[] {0}),
+                tf.constant(new long[] {rank - 1}));
+        perPosition = tf.reshape(rows, leading);
+      } else {
+        Operand<TFloat32> logP = tf.math.log(Probabilities.clip(tf, output));
+        perPosition = tf.math.neg(tf.sum(tf.math.mul(y, logP), tf.constant(-1)));
       }
-      Operand<TFloat32> logP = tf.math.log(Probabilities.clip(tf, output));
-      return tf.math.neg(tf.sum(tf.math.mul(y, logP), tf.constant(-1)));
+      return perExampleMean(tf, perPosition);
     }
 
     @Override
@@ -179,7 +241,21 @@ public interface Loss {
         elementwise = tf.math.neg(tf.math.add(tf.math.mul(z, tf.math.log(p)),
             tf.math.mul(tf.math.sub(one, z), tf.math.log(tf.math.sub(one, p)))));
       }
-      return tf.math.mean(elementwise, tf.constant(-1));
+      return output.shape().numDimensions() <= 1 ? elementwise : perExampleMean(tf, elementwise);
+    }
+
+    /** Also requires every label in [0, 1], naming the output, the value and its example index. */
+    @Override
+    public void checkLabels(String output, Shape outputShape, HostArray labels) {
+      Loss.super.checkLabels(output, outputShape, labels);
+      float[] values = labels.floats();
+      int perExample = values.length / Math.max(1, labels.examples());
+      for (int i = 0; i < values.length; i++) {
+        if (!(values[i] >= 0f && values[i] <= 1f)) {
+          throw new IllegalArgumentException(kerasName() + " labels for output '" + output + "' must lie in [0, 1]:"
+              + " example " + (i / Math.max(1, perExample)) + " holds " + values[i]);
+        }
+      }
     }
 
     @Override

@@ -34,6 +34,47 @@ public record MByNStrategy(int m, int n) implements MaskStrategy {
     }
   }
 
+  /**
+   * The fraction of zeros this strategy gives a weight of {@code shape} (rank 2 or 4): {@code m} of
+   * every {@code n} whole-group channels, and in the last, zero-padded group of {@code r} real channels
+   * {@code max(0, r - (n - m))} (the padding zeros lose every tie, so real channels are kept first).
+   * 7 channels at 2:4 give 3/7.
+   */
+  public double realSparsity(Shape shape) {
+    validate(shape);
+    long channels = shape.get(shape.numDimensions() - 2);
+    return channels == 0 ? 0.0 : (double) zerosPerRow(channels) / channels;
+  }
+
+  private long zerosPerRow(long channels) {
+    long rest = channels % n;
+    return (channels / n) * m + Math.max(0, rest - (n - m));
+  }
+
+  /**
+   * A warning when the input channels are not a multiple of n (the real sparsity is then below
+   * m / n); an error when no weight can be pruned at all (fewer than n - m + 1 channels, e.g. 1).
+   */
+  @Override
+  public java.util.Optional<String> review(Shape shape) {
+    validate(shape);
+    long channels = shape.get(shape.numDimensions() - 2);
+    if (channels % n == 0) {
+      return java.util.Optional.empty();
+    }
+    long zeros = zerosPerRow(channels);
+    if (zeros == 0) {
+      throw new IllegalArgumentException("m-by-n sparsity " + this + " cannot prune a weight of shape " + shape
+          + ": its " + channels + " input channel(s) (axis " + (shape.numDimensions() - 2) + ") are zero-padded to one"
+          + " group of " + n + " whose " + (n - m) + " kept entries cover every real channel; use at least "
+          + (n - m + 1) + " input channels or leave this layer unpruned");
+    }
+    return java.util.Optional.of(String.format(java.util.Locale.ROOT,
+        "m-by-n sparsity %s on a weight of shape %s: its %d input channels are not a multiple of %d, so each"
+            + " run of %d channels gets %d/%d zeros = %.4f sparsity, not %.4f (the last group is zero-padded)",
+        this, shape, channels, n, channels, zeros, channels, (double) zeros / channels, (double) m / n));
+  }
+
   @Override
   public boolean fixedAfterFirstUpdate() {
     return true;

@@ -52,6 +52,17 @@ public interface MaskStrategy {
    */
   void validate(Shape shape);
 
+  /**
+   * Checked once when a model is defined, after {@link #validate}: a note on what this strategy
+   * really does to a weight of {@code shape} when it differs from what its settings promise (the model
+   * logs it as a warning), or empty.
+   *
+   * @throws IllegalArgumentException if the strategy cannot prune any weight of this shape
+   */
+  default java.util.Optional<String> review(Shape shape) {
+    return java.util.Optional.empty();
+  }
+
   /** True if the schedule's sparsity is ignored and the mask is fixed at the first pruning step. */
   default boolean fixedAfterFirstUpdate() {
     return false;

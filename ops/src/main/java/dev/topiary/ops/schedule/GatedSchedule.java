@@ -33,6 +33,50 @@ public abstract class GatedSchedule implements PruningSchedule {
     this.frequency = frequency;
   }
 
+  /**
+   * The last step the gate lets through, or -1 without an end: {@code begin + k * frequency} for the
+   * largest k with that step {@code <= end}.
+   */
+  public final long lastPruningStep() {
+    return end < 0 ? -1 : begin + (end - begin) / frequency * frequency;
+  }
+
+  /**
+   * A note when the gate's last pruning step is not {@code end} and the sparsity there differs from
+   * the sparsity at {@code end} by more than 0.01, or when no step after {@code begin} is ever gated
+   * while the curve still changes: the mask then stays at that earlier sparsity for ever. TF Model
+   * Optimization does not warn; its tutorial's end steps are often not multiples of the frequency,
+   * which is fine as long as the last pruning step gets close to the final sparsity.
+   */
+  @Override
+  public java.util.Optional<String> review() {
+    long last = lastPruningStep();
+    if (last < 0 || last == end) {
+      return java.util.Optional.empty();
+    }
+    float reached = sparsityAt(last);
+    float atEnd = sparsityAt(end);
+    boolean neverAfterBegin = last == begin && reached != atEnd;
+    if (!neverAfterBegin && !(Math.abs(reached - atEnd) > 0.01f)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(String.format(java.util.Locale.ROOT,
+        "%s prunes every %d steps from step %d, so its last pruning step is %d (%s), where the sparsity is"
+            + " %.4f; the sparsity at end step %d (%.4f) is never reached and the mask stays at %.4f. Use a"
+            + " frequency that divides end - begin = %d, or end = %d",
+        this, frequency, begin, last, neverAfterBegin ? "no pruning step after begin" : "before end", reached,
+        end, atEnd, reached, end - begin, last + frequency));
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean warned = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Logs {@link #review()} as a WARNING on the {@code dev.topiary} logger, once per schedule instance. */
+  public final void warnOnce() {
+    if (!warned.getAndSet(true)) {
+      review().ifPresent(m -> System.getLogger("dev.topiary").log(System.Logger.Level.WARNING, m));
+    }
+  }
+
   /** The target sparsity at {@code step} in float32, computed in Java. */
   protected abstract float sparsityAt(long step);
 

@@ -31,4 +31,13 @@ public interface PruningSchedule {
 
   /** Number of steps between two mask updates. */
   long frequency();
+
+  /**
+   * A note when this schedule will not do what its settings suggest (e.g. its last pruning step falls
+   * well before {@code end}, so the final sparsity is never reached), or empty. {@link
+   * dev.topiary.ops.PruningSpec} logs it as a warning when the schedule is first used in a spec.
+   */
+  default java.util.Optional<String> review() {
+    return java.util.Optional.empty();
+  }
 }

@@ -114,13 +114,27 @@ public class Dense extends BaseLayer<Dense> {
     if (x.shape().numDimensions() == 2) {
       y = tf.linalg.matMul(x, kernel);
     } else {
-      // Apply to the last axis of a higher-rank input: flatten the leading axes, then restore them.
+      // Keras' Dense on rank >= 3: applies to the last axis (a tensordot over it). Flatten the leading
+      // axes, multiply, then restore them with units last.
       long features = kernel.shape().get(0);
+      int rank = x.shape().numDimensions();
       Operand<TFloat32> flat = tf.reshape(x, tf.constant(new long[] {-1, features}));
       long[] target = x.shape().asArray();
       target[0] = -1;
       target[target.length - 1] = units;
-      y = tf.reshape(tf.linalg.matMul(flat, kernel), tf.constant(target));
+      boolean known = true;
+      for (int i = 1; i < target.length; i++) {
+        known &= target[i] >= 0;
+      }
+      if (known) {
+        y = tf.reshape(tf.linalg.matMul(flat, kernel), tf.constant(target));
+      } else {
+        // Another leading dimension than the batch is unknown: read them all at run time.
+        Operand<org.tensorflow.types.TInt64> leading = tf.slice(tf.shape(x, org.tensorflow.types.TInt64.class),
+            tf.constant(new long[] {0}), tf.constant(new long[] {rank - 1}));
+        y = tf.reshape(tf.linalg.matMul(flat, kernel),
+            tf.concat(List.of(leading, tf.constant(new long[] {units})), tf.constant(0)));
+      }
     }
     if (useBias) {
       y = tf.nn.biasAdd(y, context.weight("bias"));

@@ -1,0 +1,31 @@
+// Topiary's JShell startup: every import a session needs, so that models can be defined, pruned and
+// trained straight away. From the repository root (see README):
+//   mvn -B -ntp -q -pl samples -am package -DskipTests
+//   TF_CPP_MIN_LOG_LEVEL=2 jshell --class-path "$(cat samples/target/jshell.classpath):samples/target/classes" \
+//       --startup DEFAULT --startup samples/jshell/topiary.jsh
+// Then, e.g.:
+//   var spec = Sequential.of(Input.of(4), Dense.of(8, Activation.RELU), Dense.of(2)).prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 1)));
+//   var model = spec.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)));
+
+// The DSL: models, nodes, policies, checkpoints, files
+import dev.topiary.dsl.*;
+// Layers, by Keras family
+import dev.topiary.dsl.layers.*;
+import dev.topiary.dsl.layers.attention.*;
+import dev.topiary.dsl.layers.convolution.*;
+import dev.topiary.dsl.layers.core.*;
+import dev.topiary.dsl.layers.merging.*;
+import dev.topiary.dsl.layers.normalization.*;
+import dev.topiary.dsl.layers.pooling.*;
+import dev.topiary.dsl.layers.recurrent.*;
+import dev.topiary.dsl.layers.reshaping.*;
+// Training settings, losses, metrics, optimizers, callbacks; data; state
+import dev.topiary.dsl.training.*;
+import dev.topiary.dsl.data.*;
+import dev.topiary.dsl.state.*;
+// Pruning: specs, schedules, mask strategies
+import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.schedule.*;
+import dev.topiary.ops.mask.*;
+// Eager execution (masks and outputs as host arrays)
+import dev.topiary.bridge.*;

@@ -41,11 +41,24 @@ public record Objectives(Operand<TFloat32> loss, Map<String, Operand<TFloat32>> 
       Operand<TFloat32> mean = tf.math.mean(perExample, tf.constant(0));
       loss = loss == null ? mean : tf.math.add(loss, mean);
       for (Metric metric : compile.metrics()) {
-        metrics.put(logName(spec, outputs.size(), i, metric), tf.math.mean(
-            metric.perExample(tf, outputs.get(i), labels.get(i), compile.loss()), tf.constant(0)));
+        metrics.put(logName(spec, outputs.size(), i, metric),
+            meanOverAll(tf, metric.perExample(tf, outputs.get(i), labels.get(i), compile.loss())));
       }
     }
     return new Objectives(loss, metrics);
+  }
+
+  /**
+   * The mean over every axis: per example for rank-1 values, per position and example for a
+   * sequence output's per-position values (Keras' metrics average over both). For rank 1 this is the
+   * same reduction over axis 0 as before.
+   */
+  private static Operand<TFloat32> meanOverAll(Ops tf, Operand<TFloat32> values) {
+    int rank = values.shape().numDimensions();
+    if (rank == 1) {
+      return tf.math.mean(values, tf.constant(0));
+    }
+    return tf.math.mean(values, tf.range(tf.constant(0), tf.rank(values), tf.constant(1)));
   }
 
   private static String logName(ModelSpec spec, int outputs, int output, Metric metric) {

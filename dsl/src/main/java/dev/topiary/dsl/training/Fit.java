@@ -201,6 +201,49 @@ public final class Fit {
     return b.resumeFrom;
   }
 
+  /** The settings that differ from the defaults, e.g. {@code Fit(epochs 4, batch 128, validation split 0.1)}. */
+  @Override
+  public String toString() {
+    Builder d = new Builder();
+    List<String> parts = new ArrayList<>();
+    parts.add("epochs " + b.epochs);
+    parts.add("batch " + b.batchSize);
+    if (b.shuffle != d.shuffle) {
+      parts.add("no shuffle");
+    }
+    if (b.shuffleSeed != null) {
+      parts.add("shuffle seed " + b.shuffleSeed);
+    }
+    if (b.validationSplit > 0) {
+      parts.add("validation split " + b.validationSplit);
+    }
+    if (b.validationInputs != null || b.validationDataset != null) {
+      parts.add("validation data");
+    }
+    if (b.sampleWeights != null) {
+      parts.add("sample weights");
+    }
+    if (!b.classWeights.isEmpty()) {
+      parts.add("class weights " + b.classWeights);
+    }
+    if (!b.callbacks.isEmpty()) {
+      parts.add(b.callbacks.size() + " callback(s)");
+    }
+    if (b.tensorBoardDir != null) {
+      parts.add("TensorBoard " + b.tensorBoardDir);
+    }
+    if (b.checkpointFile != null) {
+      parts.add("checkpoints " + b.checkpointFile + (b.checkpointEvery > 0 ? " every " + b.checkpointEvery + " steps" : ""));
+    }
+    if (b.resumeFrom != null) {
+      parts.add("resume from " + b.resumeFrom);
+    }
+    if (!(b.distribution instanceof Distribution.Local)) {
+      parts.add(b.distribution.toString());
+    }
+    return "Fit(" + String.join(", ", parts) + ")";
+  }
+
   /** Mutable settings; {@link #build()} checks them and makes an immutable {@link Fit}. */
   public static final class Builder {
     private int epochs = 1;

@@ -247,4 +247,35 @@ class FitFeaturesTest {
       assertThatThrownBy(() -> model.evaluate(empty)).hasMessageContaining("no examples");
     }
   }
+
+  @Test
+  void metricsOfASequenceOutputAverageOverEveryPosition() {
+    ModelSpec spec = Sequential.of(Input.of(3, 4), Dense.of(5));
+    Compile compile = Compile.of(Optimizer.adam(), Loss.categoricalCrossentropy(true)).metrics(Metric.ACCURACY).seed(2);
+    Random r = new Random(9);
+    float[] x = new float[6 * 3 * 4];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextGaussian();
+    }
+    float[] y = new float[6 * 3 * 5];
+    int[] labels = new int[6 * 3];
+    for (int p = 0; p < labels.length; p++) {
+      labels[p] = r.nextInt(5);
+      y[p * 5 + labels[p]] = 1f;
+    }
+    HostArray xs = HostArray.of(x, 6, 3, 4);
+    try (Model model = spec.compile(compile)) {
+      float[] out = model.predict(xs).floats();
+      int right = 0;
+      for (int p = 0; p < labels.length; p++) {
+        int best = 0;
+        for (int c = 1; c < 5; c++) {
+          best = out[p * 5 + c] > out[p * 5 + best] ? c : best;
+        }
+        right += best == labels[p] ? 1 : 0;
+      }
+      double accuracy = model.evaluate(xs, HostArray.of(y, 6, 3, 5)).get("accuracy");
+      assertThat(accuracy).isCloseTo((double) right / labels.length, Offset.offset(1e-6));
+    }
+  }
 }

@@ -307,5 +307,7 @@ class RuntimeCoreTest {
     assertThat(built.callbacks()).hasSize(2);
     assertThat(built.toBuilder().epochs(5).build().batchSize()).isEqualTo(4);
     assertThatThrownBy(() -> Fit.builder().epochs(0).build()).hasMessageContaining("epochs must be >= 1");
+    assertThat(Fit.epochs(4).batchSize(128).validationSplit(0.1).toString())
+        .isEqualTo("Fit(epochs 4, batch 128, validation split 0.1)");
   }
 }

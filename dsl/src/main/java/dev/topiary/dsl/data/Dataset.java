@@ -187,7 +187,7 @@ public interface Dataset {
       throw new IllegalArgumentException("the shuffle buffer must hold at least one example, got " + buffer);
     }
     Pipelines.requireExampleLevel(this, "shuffle");
-    if (this instanceof Pipelines.ArrayDataset a) {
+    if (Pipelines.unwrap(this) instanceof Pipelines.ArrayDataset a) {
       return a.reorder((epoch, idx) -> Pipelines.shuffleIndices(idx, buffer, seed, epoch), a.size);
     }
     return new Pipelines.Shuffled(this, buffer, seed);
@@ -225,7 +225,7 @@ public interface Dataset {
       throw new IllegalArgumentException(transform + " needs a count >= 0, got " + (skip < 0 ? skip : limit));
     }
     Pipelines.requireExampleLevel(this, transform);
-    if (this instanceof Pipelines.ArrayDataset a) {
+    if (Pipelines.unwrap(this) instanceof Pipelines.ArrayDataset a) {
       return a.reorder(idx -> Pipelines.Selected.select(idx, skip, step, limit),
           (int) Pipelines.Selected.count(a.size, skip, step, limit));
     }

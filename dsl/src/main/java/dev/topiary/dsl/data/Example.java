@@ -158,6 +158,11 @@ public record Example(List<Values> inputs, List<Values> labels, @Nullable Float 
       };
     }
 
+    /** The same values in another shape of as many values. */
+    public Values reshape(long... newShape) {
+      return new Values(dtype, data, newShape.clone());
+    }
+
     public HostArray.DType dtype() {
       return dtype;
     }

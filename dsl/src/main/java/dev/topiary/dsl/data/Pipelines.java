@@ -43,12 +43,25 @@ final class Pipelines {
   interface BatchLevel {}
 
   static void requireExampleLevel(Dataset d, String transform) {
+    while (d instanceof ForwardingDataset f) {
+      d = f.delegate();
+    }
     if (d instanceof BatchLevel) {
       throw new IllegalStateException(transform + " applies to examples: call it before batch() and prefetch()");
     }
   }
 
+  static Dataset unwrap(Dataset d) {
+    while (d instanceof ForwardingDataset f) {
+      d = f.delegate();
+    }
+    return d;
+  }
+
   static ExampleIterator examplesOf(Dataset d, int epoch) {
+    while (d instanceof ForwardingDataset f) {
+      d = f.delegate();
+    }
     if (d instanceof ExampleDataset e) {
       return e.exampleIterator(epoch);
     }

@@ -115,6 +115,9 @@ class DatasetTest {
         .hasMessage("label 1 is 1099511627776, outside the int range of class indices");
     assertThatThrownBy(() -> Dataset.of(new float[][] {{1}, {2}}, new int[] {0}))
         .hasMessageContaining("disagree on the number of examples: 2 vs 1");
+    assertThatThrownBy(() -> Dataset.of(HostArray.of(new float[] {1}, 1, 1), HostArray.ofLongs(new long[] {3}, 1)))
+        .hasMessage("int64 arrays are not data (HostArray(int64[1])): use int32 labels");
+    assertThatThrownBy(() -> ten().toList(-1, 2)).hasMessage("epoch must be >= 0, got -1");
   }
 
   @Test

@@ -1,24 +1,20 @@
 package dev.topiary.samples.data;
 
+import dev.topiary.dsl.data.Dataset;
 import dev.topiary.dsl.data.HostArray;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.EOFException;
+import dev.topiary.dsl.data.io.IdxFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
- * Reads the IDX files of MNIST and Fashion-MNIST (gzip-compressed or not): images (magic 2051) as
- * floats scaled to [0, 1], labels (magic 2049) as ints. Corrupt or truncated files fail with the file
- * name and what is wrong.
+ * MNIST and Fashion-MNIST for the samples: the embedded subset or a directory of IDX files, read with
+ * the library's {@link IdxFiles} (gzip-compressed or not; corrupt or truncated files fail with the file
+ * name and what is wrong).
  */
 public final class Idx {
-  private static final int IMAGES_MAGIC = 2051;
-  private static final int LABELS_MAGIC = 2049;
 
   private Idx() {}
 
@@ -26,6 +22,11 @@ public final class Idx {
   public record Split(HostArray images, HostArray labels) {
     public int size() {
       return images.examples();
+    }
+
+    /** The split as a dataset of (image, label) examples. */
+    public Dataset dataset() {
+      return Dataset.of(images, labels);
     }
   }
 
@@ -69,55 +70,9 @@ public final class Idx {
   }
 
   static Split read(InputStream images, String imagesName, InputStream labels, String labelsName) throws IOException {
-    try (DataInputStream img = open(images); DataInputStream lab = open(labels)) {
-      int magic = img.readInt();
-      if (magic != IMAGES_MAGIC) {
-        throw new IllegalArgumentException(imagesName + ": not an IDX image file (magic " + magic + ", expected "
-            + IMAGES_MAGIC + ")");
-      }
-      int n = img.readInt();
-      int rows = img.readInt();
-      int cols = img.readInt();
-      if (n < 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException(imagesName + ": invalid dimensions " + n + "x" + rows + "x" + cols);
-      }
-      int labelMagic = lab.readInt();
-      if (labelMagic != LABELS_MAGIC) {
-        throw new IllegalArgumentException(labelsName + ": not an IDX label file (magic " + labelMagic + ", expected "
-            + LABELS_MAGIC + ")");
-      }
-      int labelCount = lab.readInt();
-      if (labelCount != n) {
-        throw new IllegalArgumentException(labelsName + " has " + labelCount + " labels but " + imagesName + " has "
-            + n + " images");
-      }
-      byte[] pixels = new byte[n * rows * cols];
-      byte[] labelBytes = new byte[n];
-      try {
-        img.readFully(pixels);
-        lab.readFully(labelBytes);
-      } catch (EOFException e) {
-        throw new IllegalArgumentException(imagesName + " / " + labelsName + ": truncated file", e);
-      }
-      float[] x = new float[pixels.length];
-      for (int i = 0; i < x.length; i++) {
-        x[i] = (pixels[i] & 0xFF) / 255f;
-      }
-      int[] y = new int[n];
-      for (int i = 0; i < n; i++) {
-        y[i] = labelBytes[i] & 0xFF;
-      }
-      return new Split(HostArray.of(x, n, rows, cols), HostArray.ofLabels(y));
-    }
-  }
-
-  private static DataInputStream open(InputStream raw) throws IOException {
-    BufferedInputStream in = new BufferedInputStream(raw);
-    in.mark(2);
-    int b1 = in.read();
-    int b2 = in.read();
-    in.reset();
-    boolean gzip = b1 == 0x1f && b2 == 0x8b;
-    return new DataInputStream(gzip ? new BufferedInputStream(new GZIPInputStream(in)) : in);
+    HostArray x = IdxFiles.readImages(images, imagesName);
+    HostArray y = IdxFiles.readLabels(labels, labelsName);
+    IdxFiles.requireSameCount(x, imagesName, y, labelsName);
+    return new Split(x, y);
   }
 }

@@ -3,9 +3,8 @@ package dev.topiary.e2e;
 import dev.topiary.dsl.Input;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.Sequential;
-import dev.topiary.dsl.data.Batch;
 import dev.topiary.dsl.data.Dataset;
-import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.data.Example;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.training.Callback;
@@ -17,7 +16,7 @@ import dev.topiary.dsl.training.Optimizer;
 import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.PolynomialDecay;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
@@ -29,10 +28,13 @@ public final class LargerThanMemoryScenario {
 
   private LargerThanMemoryScenario() {}
 
-  /** 784 features per example; class c lifts features c, c+10, c+20, ...: separable, never stored. */
+  /**
+   * 784 features per example; class c lifts features c, c+10, c+20, ...: separable, made on the fly
+   * by a generator (never stored) and batched by the library.
+   */
   static Dataset generated(long seed) {
-    return (epoch, ignored) -> new Dataset.Batches() {
-      private final SplittableRandom random = new SplittableRandom(seed + epoch);
+    return Dataset.fromGenerator(() -> new Iterator<Example>() {
+      private final SplittableRandom random = new SplittableRandom(seed);
       private int made;
 
       @Override
@@ -41,25 +43,19 @@ public final class LargerThanMemoryScenario {
       }
 
       @Override
-      public Batch next() {
+      public Example next() {
         if (!hasNext()) {
           throw new NoSuchElementException();
         }
-        float[] x = new float[BATCH * 784];
-        int[] y = new int[BATCH];
-        for (int i = 0; i < BATCH; i++) {
-          y[i] = random.nextInt(10);
-          for (int j = 0; j < 784; j++) {
-            x[i * 784 + j] = (float) random.nextDouble() + (j % 10 == y[i] ? 0.5f : 0f);
-          }
+        made++;
+        int label = random.nextInt(10);
+        float[] x = new float[784];
+        for (int j = 0; j < 784; j++) {
+          x[j] = (float) random.nextDouble() + (j % 10 == label ? 0.5f : 0f);
         }
-        made += BATCH;
-        return Batch.of(List.of(HostArray.of(x, BATCH, 784)), List.of(HostArray.ofLabels(y)));
+        return Example.of(x, label);
       }
-
-      @Override
-      public void close() {}
-    };
+    }, EXAMPLES).batch(BATCH).prefetch(2);
   }
 
   public static void main(String[] args) {

@@ -33,6 +33,16 @@ public interface Dataset {
    */
   Batches batches(int epoch, int batchSize);
 
+  /**
+   * This dataset as one batch of arrays when it is plain arrays in memory ({@link #of(HostArray,
+   * HostArray)}, {@link #named(java.util.Map, java.util.Map)} and the other array sources, not
+   * transformed), else null. {@code fit} treats such a dataset as Keras treats arrays: shuffled by
+   * {@code Fit}'s settings, with {@code Fit}'s validation split; any other dataset orders itself.
+   */
+  default @org.jspecify.annotations.Nullable Batch asArrays() {
+    return null;
+  }
+
   /** The number of examples of one pass, when known without reading the data. */
   default OptionalLong size() {
     return OptionalLong.empty();

@@ -115,6 +115,11 @@ final class Pipelines {
       this.size = examples;
     }
 
+    @Override
+    public @Nullable Batch asArrays() {
+      return order == null ? new Batch(inputs, labels, weights, inputNames, labelNames) : null;
+    }
+
     private ArrayDataset(ArrayDataset base, IntFunction<int[]> order, int size) {
       this.inputs = base.inputs;
       this.labels = base.labels;

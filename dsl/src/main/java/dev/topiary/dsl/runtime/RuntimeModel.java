@@ -115,6 +115,18 @@ public class RuntimeModel implements Model {
 
   @Override
   public History fit(Dataset data, Fit fit) {
+    Batch arrays = data.asArrays();
+    if (arrays != null) {
+      // Plain arrays: Keras shuffles them by fit's settings and splits off validation data.
+      Fit settings = fit;
+      if (arrays.sampleWeights() != null) {
+        if (fit.sampleWeights() != null) {
+          throw new IllegalArgumentException("sample weights come with the dataset and with Fit: give them once");
+        }
+        settings = fit.sampleWeights(arrays.sampleWeights());
+      }
+      return fit(inputsOf(arrays), labelsOf(arrays), settings);
+    }
     return training(fit, () -> {
       if (fit.validationSplit() > 0) {
         throw new IllegalArgumentException("a validation split needs arrays; with a dataset, give validation data"

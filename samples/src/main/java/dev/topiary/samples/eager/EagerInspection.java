@@ -51,18 +51,18 @@ public final class EagerInspection {
     HostArray graphOutputs;
     double graphAccuracy;
     try (Model graph = spec.compile(compile)) {
-      graph.fit(train.images(), train.labels(), Fit.epochs(4).batchSize(128).validationSplit(0.1)
+      graph.fit(train.dataset(), Fit.epochs(4).batchSize(128).validationSplit(0.1)
           .progress(quiet ? ProgressSink.silent() : ProgressSink.console()));
       trained = graph.snapshot();
       graphOutputs = graph.predict(test.images());
-      graphAccuracy = graph.evaluate(test.images(), test.labels()).get("accuracy");
+      graphAccuracy = graph.evaluate(test.dataset()).get("accuracy");
     }
 
     try (EagerModel eager = EagerModel.build(spec, compile)) {
       eager.restore(trained); // load the trained state into the eager session's model
       HostArray eagerOutputs = eager.predict(test.images());
       double maxDiff = maxAbsDiff(eagerOutputs.floats(), graphOutputs.floats());
-      double eagerAccuracy = eager.evaluate(test.images(), test.labels()).get("accuracy");
+      double eagerAccuracy = eager.evaluate(test.dataset()).get("accuracy");
       Map<String, HostMask> next = eager.recomputeMasks();
       List<WeightReport> reports = new ArrayList<>();
       eager.masks().forEach((name, mask) -> {

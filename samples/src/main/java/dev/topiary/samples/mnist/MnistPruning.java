@@ -79,7 +79,7 @@ public final class MnistPruning {
     int sparse = SparseWeights.gzipSize(SparseWeights.encode(weights, SparseWeights.Encoding.FLOAT32));
     byte[] int8 = SparseWeights.encode(weights, SparseWeights.Encoding.INT8);
     model.setWeights(SparseWeights.decode(int8, "int8 weights of " + name));
-    double int8Accuracy = model.evaluate(test.images(), test.labels()).get("accuracy");
+    double int8Accuracy = model.evaluate(test.dataset()).get("accuracy");
     model.setWeights(weights);
     int baseline = denseGzipBaseline > 0 ? denseGzipBaseline : gzip;
     return new Row(name, target, accuracy, sparsity, gzip, (double) baseline / gzip, seconds, sparse,
@@ -143,11 +143,11 @@ public final class MnistPruning {
     Map<String, HostArray> denseWeights;
     try (Model dense = base.compile(compile)) {
       long t0 = System.nanoTime();
-      dense.fit(train.images(), train.labels(),
+      dense.fit(train.dataset(),
           Fit.epochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
       double seconds = (System.nanoTime() - t0) / 1e9;
       denseWeights = dense.weights();
-      rows.add(row("dense", 0, dense.evaluate(test.images(), test.labels()).get("accuracy"), Map.of(), dense, test,
+      rows.add(row("dense", 0, dense.evaluate(test.dataset()).get("accuracy"), Map.of(), dense, test,
           seconds, 0));
     }
     long end = lastPruningStep(train.size(), s);
@@ -155,11 +155,11 @@ public final class MnistPruning {
       try (Model pruned = variant.prune().apply(base, end).compile(compile)) {
         pruned.setWeights(denseWeights);
         long t0 = System.nanoTime();
-        pruned.fit(train.images(), train.labels(),
+        pruned.fit(train.dataset(),
             Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
                 .progress(s.progress()));
         double seconds = (System.nanoTime() - t0) / 1e9;
-        double accuracy = pruned.evaluate(test.images(), test.labels()).get("accuracy");
+        double accuracy = pruned.evaluate(test.dataset()).get("accuracy");
         try (Model stripped = pruned.strip()) {
           Map<String, HostArray> weights = stripped.weights();
           Map<String, Double> sparsity = new LinkedHashMap<>();

@@ -209,6 +209,45 @@ class LearningRateScheduleTest {
     }
   }
 
+  /** A user optimizer on the base's learning rate: {@code update.learningRate()}, variable or schedule. */
+  static final class MySgd extends Optimizer {
+    MySgd(float rate) {
+      super("my_sgd", rate);
+    }
+
+    MySgd(LearningRateSchedule schedule) {
+      super("my_sgd", schedule);
+    }
+
+    MySgd() {
+      super("my_sgd");
+    }
+
+    @Override
+    protected org.tensorflow.op.Op applyDense(OptimizerUpdate update, Gradient g) {
+      return update.tf().train.applyGradientDescent(g.variable(), update.learningRate(), g.gradient());
+    }
+  }
+
+  @Test
+  void userOptimizersGetTheRateFromTheBase() {
+    HostArray[] d = data(16);
+    try (Model mine = mlp(true).compile(compile(new MySgd(0.1f)));
+        Model builtIn = mlp(true).compile(compile(Optimizer.sgd(0.1f)));
+        Model scheduled = mlp(true).compile(compile(new MySgd(new ExponentialDecay(0.1, 1, 0.5, false))));
+        Model halved = mlp(true).compile(compile(Optimizer.sgd(new ExponentialDecay(0.1, 1, 0.5, false))))) {
+      mine.fit(d[0], d[1], steps(3));
+      builtIn.fit(d[0], d[1], steps(3));
+      scheduled.fit(d[0], d[1], steps(3));
+      halved.fit(d[0], d[1], steps(3));
+      assertThat(mine.snapshot()).isEqualTo(builtIn.snapshot());
+      assertThat(scheduled.snapshot()).isEqualTo(halved.snapshot());
+      assertThat(mine.snapshot().names()).contains(StateContract.LEARNING_RATE);
+    }
+    assertThatThrownBy(() -> mlp(false).compile(compile(new MySgd())).close())
+        .hasMessageContaining("my_sgd: no learning rate is managed by the Optimizer base");
+  }
+
   @Test
   void aScheduleNeedsTheStep() {
     try (Graph g = new Graph()) {

@@ -25,13 +25,13 @@ public record CosineDecay(double initialLearningRate, long decaySteps, double al
     long warmupSteps) implements LearningRateSchedule {
   public CosineDecay {
     // Keras allows 0 here: a warmup from 0 is the common case.
-    LearningRateSchedule.requireNonNegative("CosineDecay initial learning rate", initialLearningRate);
+    Checks.requireNonNegative("CosineDecay initial learning rate", initialLearningRate);
     if (decaySteps <= 0) {
       throw new IllegalArgumentException("CosineDecay decay steps must be > 0, got " + decaySteps);
     }
-    LearningRateSchedule.requireNonNegative("CosineDecay alpha", alpha);
+    Checks.requireNonNegative("CosineDecay alpha", alpha);
     if (warmupTarget != null) {
-      LearningRateSchedule.requirePositive("CosineDecay warmup target", warmupTarget);
+      Checks.requirePositive("CosineDecay warmup target", warmupTarget);
     }
     if (warmupSteps < 0) {
       throw new IllegalArgumentException("CosineDecay warmup steps must be >= 0, got " + warmupSteps);

@@ -13,11 +13,11 @@ import org.tensorflow.types.TFloat64;
 public record ExponentialDecay(double initialLearningRate, long decaySteps, double decayRate, boolean staircase)
     implements LearningRateSchedule {
   public ExponentialDecay {
-    LearningRateSchedule.requirePositive("ExponentialDecay initial learning rate", initialLearningRate);
+    Checks.requirePositive("ExponentialDecay initial learning rate", initialLearningRate);
     if (decaySteps <= 0) {
       throw new IllegalArgumentException("ExponentialDecay decay steps must be > 0, got " + decaySteps);
     }
-    LearningRateSchedule.requirePositive("ExponentialDecay decay rate", decayRate);
+    Checks.requirePositive("ExponentialDecay decay rate", decayRate);
   }
 
   @Override

@@ -47,18 +47,4 @@ public interface LearningRateSchedule {
   static PiecewiseConstant piecewiseConstant(long[] boundaries, double[] values) {
     return new PiecewiseConstant(boundaries, values);
   }
-
-  /** @throws IllegalArgumentException unless {@code value} is finite and > 0, naming {@code what} */
-  static void requirePositive(String what, double value) {
-    if (!(value > 0) || Double.isInfinite(value)) {
-      throw new IllegalArgumentException(what + " must be a positive number, got " + value);
-    }
-  }
-
-  /** @throws IllegalArgumentException unless {@code value} is finite and >= 0, naming {@code what} */
-  static void requireNonNegative(String what, double value) {
-    if (!(value >= 0) || Double.isInfinite(value)) {
-      throw new IllegalArgumentException(what + " must be a finite number >= 0, got " + value);
-    }
-  }
 }

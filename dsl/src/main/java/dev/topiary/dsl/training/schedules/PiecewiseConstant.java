@@ -29,7 +29,7 @@ public record PiecewiseConstant(long[] boundaries, double[] values) implements L
       }
     }
     for (double v : values) {
-      LearningRateSchedule.requireNonNegative("a PiecewiseConstant value", v);
+      Checks.requireNonNegative("a PiecewiseConstant value", v);
     }
   }
 

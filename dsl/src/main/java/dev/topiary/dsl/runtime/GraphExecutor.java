@@ -178,7 +178,16 @@ public final class GraphExecutor implements Executor {
     if (prunedWeights.isEmpty()) {
       return null;
     }
-    prunedWeights.forEach((name, p) -> builder.prune(variables.get(name), p));
+    // Members of a global group are pruned together, one group at a time; the others per weight.
+    Map<dev.topiary.ops.GlobalPruningSpec, List<Variable<TFloat32>>> groups = new LinkedHashMap<>();
+    prunedWeights.forEach((name, p) -> {
+      if (p.strategy() instanceof dev.topiary.ops.GlobalGroupMember member) {
+        groups.computeIfAbsent(member.group(), g -> new ArrayList<>()).add(variables.get(name));
+      } else {
+        builder.prune(variables.get(name), p);
+      }
+    });
+    groups.forEach((group, members) -> builder.pruneGlobally(members, group));
     PruningHook hook = builder.build();
     for (PrunedWeight w : hook.weights()) {
       pruned.put(w.name(), w);

@@ -160,6 +160,7 @@ class GlobalPruningModelTest {
       assertThat(loaded.prunedWeights().get("dense_2_kernel").toString())
           .isEqualTo(PruningSpec.of(ConstantSparsity.of(0.5, 0)).toString());
       assertThat(ModelFiles.loadSpec(dir.resolve("m")).toString()).isEqualTo(spec.toString());
+      assertThat(model.sparsity().keySet()).containsExactlyElementsOf(KERNELS);
       try (Model back = ModelFiles.load(dir.resolve("m"), compile())) {
         for (String k : KERNELS) {
           assertThat(back.snapshot().get(PruningState.maskName(k)).floats())

@@ -63,6 +63,7 @@ public final class ModelSpec {
     this.layerNames = nameLayers(layers);
     this.inputNames = nameInputs(this.inputs);
     validateSharedLayersAndPruning();
+    validateGlobalGroups();
   }
 
   private static List<Node> topologicalOrder(List<Node> outputs) {
@@ -160,6 +161,45 @@ public final class ModelSpec {
         }
       }
     }
+  }
+
+  /**
+   * Each global group's name stands for one setting, and its floors fit in what it keeps at the
+   * schedule's highest sparsity.
+   */
+  private void validateGlobalGroups() {
+    Map<String, dev.topiary.ops.GlobalPruningSpec> byName = new HashMap<>();
+    globalGroups().forEach((group, weights) -> {
+      dev.topiary.ops.GlobalPruningSpec other = byName.put(group.name(), group);
+      if (other != null) {
+        throw new IllegalArgumentException("two global pruning groups are named '" + group.name() + "': " + other
+            + " and " + group + "; name them apart with GlobalPruningSpec.named");
+      }
+      long[] sizes = new long[weights.size()];
+      int i = 0;
+      for (WeightSpec w : weights.values()) {
+        sizes[i++] = w.shape().size();
+      }
+      group.validate(sizes);
+    });
+  }
+
+  /**
+   * The global pruning groups of this model ({@link #prunedGlobally}), each with its weights by
+   * variable name, in layer order.
+   */
+  public Map<dev.topiary.ops.GlobalPruningSpec, Map<String, WeightSpec>> globalGroups() {
+    Map<dev.topiary.ops.GlobalPruningSpec, Map<String, WeightSpec>> out = new LinkedHashMap<>();
+    for (Layer l : layers) {
+      if (l.pruning().isPresent() && l.pruning().get().strategy() instanceof dev.topiary.ops.GlobalGroupMember m) {
+        for (WeightSpec w : weights(l)) {
+          if (l.prunableWeights().contains(w.name())) {
+            out.computeIfAbsent(m.group(), g -> new LinkedHashMap<>()).put(variableName(l, w.name()), w);
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private static boolean sameShapes(List<WeightSpec> a, List<WeightSpec> b) {
@@ -369,6 +409,55 @@ public final class ModelSpec {
       return false;
     }
     return true;
+  }
+
+  /**
+   * This model with the prunable weights of every layer {@code policy} chooses pruned as one global
+   * group ({@link dev.topiary.ops.GlobalPruningSpec}): one schedule, one ranking over all their
+   * magnitudes, so that each layer ends at its own sparsity while the group keeps exactly
+   * {@code max(round_half_even(float32(N) * (1 - s)), 1)} of its N weights. Layers already marked keep
+   * their own settings. A model may hold several groups under different names.
+   *
+   * @throws IllegalArgumentException if no layer is chosen, the group's name is already used by another
+   *     group of this model, or its floors do not fit in what it keeps at the schedule's highest sparsity
+   */
+  public ModelSpec prunedGlobally(dev.topiary.ops.GlobalPruningSpec group, PruningPolicy policy) {
+    List<Layer> candidates = layers.stream().filter(l -> !l.prunableWeights().isEmpty()).toList();
+    if (candidates.isEmpty()) {
+      throw new IllegalArgumentException("this model has no layer with prunable weights");
+    }
+    if (policy instanceof PruningPolicy.Named named) {
+      for (String name : new java.util.TreeSet<>(named.names())) {
+        if (!layerNames().contains(name) || layer(name).prunableWeights().isEmpty()) {
+          throw new IllegalArgumentException("PruningPolicy.named: '" + name + "' is not a prunable layer of this model;"
+              + " prunable layers: " + candidates.stream().map(this::layerName).toList());
+        }
+      }
+    }
+    for (dev.topiary.ops.GlobalPruningSpec existing : globalGroups().keySet()) {
+      if (existing.name().equals(group.name())) {
+        throw new IllegalArgumentException("this model already has a global pruning group named '" + group.name()
+            + "'; name the new one apart with GlobalPruningSpec.named");
+      }
+    }
+    Set<Layer> chosen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (int i = 0; i < candidates.size(); i++) {
+      Layer l = candidates.get(i);
+      if (l.pruning().isEmpty() && policy.shouldPrune(l, layerName(l), i, candidates.size())) {
+        chosen.add(l);
+      }
+    }
+    if (chosen.isEmpty()) {
+      throw new IllegalArgumentException("global pruning group '" + group.name() + "': the policy chose no unpruned"
+          + " layer with prunable weights");
+    }
+    dev.topiary.ops.PruningSpec member = group.memberSpec();
+    return mapLayers(l -> chosen.contains(l) ? l.withPruning(member) : l);
+  }
+
+  /** This model with every prunable layer's weights pruned as one global group. */
+  public ModelSpec prunedGlobally(dev.topiary.ops.GlobalPruningSpec group) {
+    return prunedGlobally(group, PruningPolicy.all());
   }
 
   /** This model with every layer marked for pruning. */

@@ -52,6 +52,19 @@ public final class PrunedWeight {
     this.strip = stripScope.assign(weight, stripScope.math.mul(stripScope.identity(weight), stripScope.identity(mask)));
   }
 
+  /** A weight whose state and update ops were built elsewhere (a global group, {@link GlobalGroupOps}). */
+  PrunedWeight(Variable<TFloat32> weight, PruningSpec spec, Variable<TFloat32> mask, Variable<TFloat32> threshold,
+      Variable<TInt64> maskUpdates, Op update, Op strip) {
+    this.name = weight.op().name();
+    this.weight = weight;
+    this.spec = spec;
+    this.mask = mask;
+    this.threshold = threshold;
+    this.maskUpdates = maskUpdates;
+    this.update = update;
+    this.strip = strip;
+  }
+
   /**
    * Attaches pruning state to {@code weight}; {@code now} and {@code next} are its schedule evaluated
    * at the current and the following step.

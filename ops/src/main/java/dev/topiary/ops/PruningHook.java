@@ -146,6 +146,7 @@ public final class PruningHook {
     private final Ops tf;
     private PruningStep step;
     private final Map<Variable<TFloat32>, PruningSpec> specs = new LinkedHashMap<>();
+    private final Map<GlobalPruningSpec, List<Variable<TFloat32>>> groups = new IdentityHashMap<>();
 
     private Builder(Ops tf) {
       TensorFlowRuntime.requireSupported();
@@ -179,6 +180,53 @@ public final class PruningHook {
       return this;
     }
 
+    /**
+     * Prune {@code weights} (float32 variables of fully known shapes) as one global group: one
+     * schedule, one ranking of all their magnitudes, the group keeping exactly its total (see
+     * {@link GlobalPruningSpec} and {@link GlobalMagnitude} for the tie and floor rules). Each weight
+     * gets the usual per-weight state ({@link PrunedWeight}: mask, threshold, update count under the
+     * {@link PruningState} names); its {@link PrunedWeight#spec()} is {@code group.memberSpec()}.
+     *
+     * @throws IllegalArgumentException if the list is empty, a weight is not float32 or already
+     *     pruned by this hook, or the floors do not fit in the group's total at the schedule's highest
+     *     sparsity
+     */
+    public Builder pruneGlobally(java.util.List<Variable<TFloat32>> weights, GlobalPruningSpec group) {
+      if (weights.isEmpty()) {
+        throw new IllegalArgumentException("global pruning group '" + group.name() + "' needs at least one weight");
+      }
+      for (GlobalPruningSpec g : groups.keySet()) {
+        if (g.name().equals(group.name())) {
+          throw new IllegalArgumentException("this hook already has a global pruning group named '" + group.name() + "'");
+        }
+      }
+      long[] sizes = new long[weights.size()];
+      java.util.Set<Variable<TFloat32>> seen = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+      for (int j = 0; j < weights.size(); j++) {
+        Variable<TFloat32> weight = weights.get(j);
+        if (weight.type() != TFloat32.class) {
+          throw new IllegalArgumentException(
+              "weight '" + weight.op().name() + "' has dtype " + weight.asOutput().dataType()
+                  + "; only float32 weights can be pruned");
+        }
+        if (specs.containsKey(weight) || !seen.add(weight)) {
+          throw new IllegalArgumentException("weight '" + weight.op().name() + "' is already pruned by this hook");
+        }
+        if (weight.shape().hasUnknownDimension()) {
+          throw new IllegalArgumentException("weight '" + weight.op().name() + "' has shape " + weight.shape()
+              + "; pruning needs a fully known shape");
+        }
+        sizes[j] = weight.shape().size();
+      }
+      group.validate(sizes);
+      PruningSpec member = group.memberSpec();
+      for (Variable<TFloat32> weight : weights) {
+        specs.put(weight, member);
+      }
+      groups.put(group, List.copyOf(weights));
+      return this;
+    }
+
     public PruningHook build() {
       if (specs.isEmpty()) {
         throw new IllegalStateException("a pruning hook needs at least one weight: call prune(weight, spec)");
@@ -187,8 +235,24 @@ public final class PruningHook {
       // Each distinct schedule is evaluated once per step (at this step and the next), shared by
       // the weights that use it.
       Map<PruningSchedule, ScheduleOps[]> decisions = new IdentityHashMap<>();
+      Map<Variable<TFloat32>, PrunedWeight> grouped = new IdentityHashMap<>();
+      groups.forEach((group, members) -> {
+        ScheduleOps[] d = decisions.computeIfAbsent(group.schedule(), s -> {
+          Ops scope = tf.withSubScope(tf.scope().makeUnique("pruning_schedule"));
+          Operand<TInt64> step = theStep.read(scope);
+          return new ScheduleOps[] {s.at(scope, step), s.at(scope, scope.math.add(step, scope.constant(1L)))};
+        });
+        List<PrunedWeight> attached = GlobalGroupOps.attach(tf, members, group, d[0], d[1]);
+        for (int j = 0; j < members.size(); j++) {
+          grouped.put(members.get(j), attached.get(j));
+        }
+      });
       Map<Variable<TFloat32>, PrunedWeight> built = new LinkedHashMap<>();
       specs.forEach((w, spec) -> {
+        if (grouped.containsKey(w)) {
+          built.put(w, grouped.get(w));
+          return;
+        }
         ScheduleOps[] d = decisions.computeIfAbsent(spec.schedule(), s -> {
           Ops scope = tf.withSubScope(tf.scope().makeUnique("pruning_schedule"));
           Operand<TInt64> step = theStep.read(scope);

@@ -3,6 +3,7 @@ package dev.topiary.dsl.config;
 import dev.topiary.dsl.layers.BuiltInLayers;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.ops.GlobalPruningSpec;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.mask.MaskStrategy;
 import dev.topiary.ops.mask.StrategyRegistry;
@@ -86,7 +87,37 @@ public final class ConfigRegistry {
   }
 
   static Settings writePruning(PruningSpec spec) {
-    PruningSchedule schedule = spec.schedule();
+    Settings scheduleSettings = writeSchedule(spec.schedule());
+    return Settings.of("pruning").put("schedule", scheduleSettings.asMap()).put("strategy", strategy(spec.strategy()).asMap());
+  }
+
+  /**
+   * A global pruning group's settings, written once per model ({@code "pruning_groups"}); its layers
+   * refer to it by name.
+   */
+  static Settings writeGroup(GlobalPruningSpec group) {
+    return Settings.of("pruning group").put("name", group.name()).put("schedule", writeSchedule(group.schedule()).asMap())
+        .put("normalization", group.normalization().name()).put("keep_at_least", group.minKept())
+        .put("at_most_sparsity", Double.parseDouble(Float.toString(group.maxSparsity())));
+  }
+
+  static GlobalPruningSpec readGroup(Settings group) {
+    group.requireOnly("name", "schedule", "normalization", "keep_at_least", "at_most_sparsity");
+    String name = group.getString("name");
+    PruningSchedule schedule = readSchedule(group.getObject("schedule", "pruning group '" + name + "' schedule"),
+        "pruning group '" + name + "'");
+    GlobalPruningSpec.Normalization normalization;
+    try {
+      normalization = GlobalPruningSpec.Normalization.valueOf(group.getString("normalization"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("pruning group '" + name + "': unknown normalization '"
+          + group.getString("normalization") + "' (known: " + java.util.Arrays.toString(GlobalPruningSpec.Normalization.values()) + ")");
+    }
+    return new GlobalPruningSpec(name, schedule, normalization, group.getLong("keep_at_least"),
+        (float) group.getDouble("at_most_sparsity"));
+  }
+
+  private static Settings writeSchedule(PruningSchedule schedule) {
     String name = null;
     ScheduleCodec<?> codec = null;
     for (var e : SCHEDULES.entrySet()) {
@@ -99,8 +130,7 @@ public final class ConfigRegistry {
       throw new UnsupportedOperationException("schedule " + schedule.getClass().getName() + " is not registered:"
           + " call ConfigRegistry.registerSchedule to save models that use it");
     }
-    Settings scheduleSettings = codec.writeAny(schedule).put("type", name);
-    return Settings.of("pruning").put("schedule", scheduleSettings.asMap()).put("strategy", strategy(spec.strategy()).asMap());
+    return codec.writeAny(schedule).put("type", name);
   }
 
   /** The strategy's registered name and parameters; an unregistered strategy fails, naming it. */
@@ -109,17 +139,20 @@ public final class ConfigRegistry {
   }
 
   static PruningSpec readPruning(Settings pruning) {
-    Settings schedule = pruning.getObject("schedule", pruning.owner() + " schedule");
-    String type = schedule.getString("type");
-    ScheduleCodec<?> codec = SCHEDULES.get(type);
-    if (codec == null) {
-      throw new IllegalArgumentException(pruning.owner() + ": unknown schedule type '" + type
-          + "'; register custom schedules with ConfigRegistry.registerSchedule before loading (known: "
-          + new java.util.TreeSet<>(SCHEDULES.keySet()) + ")");
-    }
-    PruningSchedule s = codec.read().apply(schedule);
+    PruningSchedule s = readSchedule(pruning.getObject("schedule", pruning.owner() + " schedule"), pruning.owner());
     Settings strategy = pruning.getObject("strategy", pruning.owner() + " strategy");
     MaskStrategy m = StrategyRegistry.read(strategy.asMap(), strategy.owner());
     return new PruningSpec(s, m);
+  }
+
+  private static PruningSchedule readSchedule(Settings schedule, String owner) {
+    String type = schedule.getString("type");
+    ScheduleCodec<?> codec = SCHEDULES.get(type);
+    if (codec == null) {
+      throw new IllegalArgumentException(owner + ": unknown schedule type '" + type
+          + "'; register custom schedules with ConfigRegistry.registerSchedule before loading (known: "
+          + new java.util.TreeSet<>(SCHEDULES.keySet()) + ")");
+    }
+    return codec.read().apply(schedule);
   }
 }

@@ -32,6 +32,10 @@ import java.util.function.Supplier;
  *   "nodes": [ {"input": "input", "shape": [784]}, {"layer": "dense", "inputs": [0]} ],
  *   "outputs": [1] }
  * }</pre>
+ *
+ * <p>Layers pruned as members of a global group ({@link ModelSpec#prunedGlobally}) carry
+ * {@code "pruning": {"group": "global"}}, and the group's settings are written once under
+ * {@code "pruning_groups"} (absent when a model has no group, so older files read unchanged).
  */
 public final class ModelConfig {
   public static final String FORMAT = "topiary-model";
@@ -47,15 +51,33 @@ public final class ModelConfig {
     root.put("version", VERSION);
     root.put("kind", spec.kind());
     List<Object> layers = new ArrayList<>();
+    Map<String, dev.topiary.ops.GlobalPruningSpec> groups = new LinkedHashMap<>();
     for (Layer layer : spec.layers()) {
       Map<String, Object> l = new LinkedHashMap<>();
       l.put("name", spec.layerName(layer));
       l.put("type", layer.typeName());
       l.put("settings", layer.config().asMap());
-      l.put("pruning", layer.pruning().map(p -> (Object) pruning(spec.layerName(layer), p)).orElse(null));
+      if (layer.pruning().isPresent() && layer.pruning().get().strategy() instanceof dev.topiary.ops.GlobalGroupMember m) {
+        // A member of a global group refers to it by name; the group's settings are written once.
+        groups.put(m.group().name(), m.group());
+        l.put("pruning", Map.of("group", m.group().name()));
+      } else {
+        l.put("pruning", layer.pruning().map(p -> (Object) pruning(spec.layerName(layer), p)).orElse(null));
+      }
       layers.add(l);
     }
     root.put("layers", layers);
+    if (!groups.isEmpty()) {
+      List<Object> written = new ArrayList<>();
+      for (dev.topiary.ops.GlobalPruningSpec g : groups.values()) {
+        try {
+          written.add(ConfigRegistry.writeGroup(g).asMap());
+        } catch (UnsupportedOperationException e) {
+          throw new UnsupportedOperationException("pruning group '" + g.name() + "': " + e.getMessage(), e);
+        }
+      }
+      root.put("pruning_groups", written);
+    }
     Map<Node, Integer> ids = new IdentityHashMap<>();
     List<Object> nodes = new ArrayList<>();
     for (Node n : spec.nodes()) {
@@ -126,7 +148,7 @@ public final class ModelConfig {
         throw new IllegalArgumentException("unsupported config version " + version + "; this Topiary reads version "
             + VERSION);
       }
-      root.requireOnly("format", "version", "kind", "layers", "nodes", "inputs", "outputs");
+      root.requireOnly("format", "version", "kind", "layers", "nodes", "inputs", "outputs", "pruning_groups");
       String kind = root.getString("kind");
       if (!KINDS.contains(kind)) {
         throw new IllegalArgumentException("unknown model kind '" + kind + "', expected one of " + String.join(", ", KINDS));
@@ -139,6 +161,15 @@ public final class ModelConfig {
   }
 
   private static ModelSpec build(Settings root) {
+    Map<String, dev.topiary.ops.GlobalPruningSpec> groups = new HashMap<>();
+    if (root.has("pruning_groups")) {
+      for (Settings g : root.getObjects("pruning_groups", "pruning group")) {
+        dev.topiary.ops.GlobalPruningSpec group = ConfigRegistry.readGroup(g);
+        if (groups.put(group.name(), group) != null) {
+          throw new IllegalArgumentException("two pruning groups are named '" + group.name() + "'");
+        }
+      }
+    }
     Map<String, Layer> layers = new HashMap<>();
     for (Settings l : root.getObjects("layers", "layer")) {
       String name = l.getString("name");
@@ -149,7 +180,18 @@ public final class ModelConfig {
         layer = b.named(name);
       }
       if (l.has("pruning")) {
-        layer = layer.withPruning(ConfigRegistry.readPruning(l.getObject("pruning", "layer '" + name + "' pruning")));
+        Settings pruning = l.getObject("pruning", "layer '" + name + "' pruning");
+        if (pruning.has("group")) {
+          pruning.requireOnly("group");
+          dev.topiary.ops.GlobalPruningSpec group = groups.get(pruning.getString("group"));
+          if (group == null) {
+            throw new IllegalArgumentException("layer '" + name + "' pruning: no pruning group named '"
+                + pruning.getString("group") + "' (groups: " + new java.util.TreeSet<>(groups.keySet()) + ")");
+          }
+          layer = layer.withPruning(group.memberSpec());
+        } else {
+          layer = layer.withPruning(ConfigRegistry.readPruning(pruning));
+        }
       }
       layers.put(name, layer);
     }

@@ -178,7 +178,24 @@ public final class GraphExecutor implements Executor {
     if (prunedWeights.isEmpty()) {
       return null;
     }
-    prunedWeights.forEach((name, p) -> builder.prune(variables.get(name), p));
+    // Members of a global group are pruned together (the group added where its first member comes,
+    // so the hook keeps the model's weight order); the others per weight.
+    Map<dev.topiary.ops.GlobalPruningSpec, List<Variable<TFloat32>>> groups = new LinkedHashMap<>();
+    prunedWeights.forEach((name, p) -> {
+      if (p.strategy() instanceof dev.topiary.ops.GlobalGroupMember member) {
+        groups.computeIfAbsent(member.group(), g -> new ArrayList<>()).add(variables.get(name));
+      }
+    });
+    java.util.Set<dev.topiary.ops.GlobalPruningSpec> added = new java.util.HashSet<>();
+    prunedWeights.forEach((name, p) -> {
+      if (p.strategy() instanceof dev.topiary.ops.GlobalGroupMember member) {
+        if (added.add(member.group())) {
+          builder.pruneGlobally(groups.get(member.group()), member.group());
+        }
+      } else {
+        builder.prune(variables.get(name), p);
+      }
+    });
     PruningHook hook = builder.build();
     for (PrunedWeight w : hook.weights()) {
       pruned.put(w.name(), w);

@@ -511,7 +511,9 @@ public class RuntimeModel implements Model {
     requireOpen();
     // The inference pass alone, in a graph of its own (see InferenceGraph): weights() are already
     // masked, so the stripped spec reads them as they are.
-    InferenceGraph.export(spec.withoutPruning(), compile.seed(), weights(), dir);
+    // (A model without weights skips weights(): the graph executor cannot run an empty fetch.)
+    boolean hasWeights = spec.layers().stream().anyMatch(l -> !spec.weights(l).isEmpty());
+    InferenceGraph.export(spec.withoutPruning(), compile.seed(), hasWeights ? weights() : Map.of(), dir);
   }
 
   /**

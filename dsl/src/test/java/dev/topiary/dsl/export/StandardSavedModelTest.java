@@ -100,6 +100,33 @@ class StandardSavedModelTest {
     }
   }
 
+  @Test
+  void aModelWithoutWeightsAndAModelWithTwoOutputsExport(@TempDir Path dir) throws Exception {
+    HostArray images = images(4, 6);
+    try (Model model = Sequential.of(Input.of(28, 28), Flatten.of()).compile(
+        Compile.of(Optimizer.sgd(0.1f), Loss.meanSquaredError()))) {
+      Path export = dir.resolve("flatten");
+      model.exportSavedModel(export);
+      SavedModel saved = SavedModel.parseFrom(Files.readAllBytes(export.resolve("saved_model.pb")));
+      assertThat(saved.getSavedModelSchemaVersion()).isEqualTo(1);
+      assertThat(saved.getMetaGraphs(0).getCollectionDefMap()).doesNotContainKey("variables");
+      checkReload(export, "input", model.spec().outputName(0), images, model.predict(images).floats());
+    }
+    dev.topiary.dsl.Node in = Input.named("pixels", 28, 28);
+    dev.topiary.dsl.Node flat = Flatten.of().apply(in);
+    dev.topiary.dsl.Node scores = Dense.of(3).named("scores").apply(flat);
+    dev.topiary.dsl.Node extra = Dense.of(2, Activation.TANH).named("extra").apply(flat);
+    ModelSpec twoOutputs = dev.topiary.dsl.Functional.of(List.of(in), List.of(scores, extra));
+    try (Model model = twoOutputs.compile(Compile.of(Optimizer.sgd(0.1f), Loss.meanSquaredError()).seed(2))) {
+      Path export = dir.resolve("two");
+      model.exportSavedModel(export);
+      checkStandard(export, List.of("pixels"), List.of("scores", "extra"), 4);
+      List<HostArray> expected = model.predict(List.of(images), 128);
+      checkReload(export, "pixels", "scores", images, expected.get(0).floats());
+      checkReload(export, "pixels", "extra", images, expected.get(1).floats());
+    }
+  }
+
   private static double zeros(float[] values) {
     int n = 0;
     for (float v : values) {

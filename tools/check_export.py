@@ -51,8 +51,10 @@ def check_keras(model_dir, inputs, outputs):
     import keras
 
     layer = keras.layers.TFSMLayer(model_dir, call_endpoint="serving_default")
-    args = next(iter(inputs.values())) if len(inputs) == 1 else dict(inputs)
-    result = layer(args)
+    # TFSMLayer.call(inputs, **kwargs) hands both to the signature function: with several inputs the
+    # first (in the signature's argument order) goes positionally, the others by name.
+    order = list(getattr(layer.call_endpoint_fn, "_arg_keywords", None) or sorted(inputs))
+    result = layer(inputs[order[0]], **{k: inputs[k] for k in order[1:]})
     if not isinstance(result, dict):
         result = {next(iter(outputs)): result}
     return max(float(np.max(np.abs(np.asarray(result[k]) - v))) for k, v in outputs.items())

@@ -26,7 +26,6 @@ import org.tensorflow.Operation;
 import org.tensorflow.Output;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
@@ -548,18 +547,6 @@ public final class GraphExecutor implements Executor {
     }
     // The caller asked for new ops in this graph: that is the one way it grows after the build.
     return new Pass(spec, 0, false, new Reads(false), null).run(List.of(input)).get(0);
-  }
-
-  /** Writes this (inference) graph as a SavedModel with a {@code serving_default} signature. */
-  void exportSavedModel(java.nio.file.Path dir) throws java.io.IOException {
-    Signature.Builder signature = Signature.builder(Signature.DEFAULT_KEY);
-    for (int i = 0; i < spec.inputs().size(); i++) {
-      signature.input(spec.inputName(spec.inputs().get(i)), inputFeeds.get(i));
-    }
-    for (int i = 0; i < spec.outputs().size(); i++) {
-      signature.output(spec.outputName(i), inferenceOutputs.get(i));
-    }
-    dev.topiary.dsl.export.SavedModels.exportAtomically(dir, session, signature.build());
   }
 
   /** The number of ops in the graph (tests assert it does not grow after the build). */

@@ -509,10 +509,11 @@ public class RuntimeModel implements Model {
   @Override
   public void exportSavedModel(Path dir) throws IOException {
     requireOpen();
-    try (GraphExecutor inference = GraphExecutor.forInference(spec.withoutPruning(), compile)) {
-      inference.loadWeights(weights());
-      inference.exportSavedModel(dir);
-    }
+    // The inference pass alone, in a graph of its own (see InferenceGraph): weights() are already
+    // masked, so the stripped spec reads them as they are.
+    // (A model without weights skips weights(): the graph executor cannot run an empty fetch.)
+    boolean hasWeights = spec.layers().stream().anyMatch(l -> !spec.weights(l).isEmpty());
+    InferenceGraph.export(spec.withoutPruning(), compile.seed(), hasWeights ? weights() : Map.of(), dir);
   }
 
   /**

@@ -32,6 +32,6 @@ public final class MaxPooling1D extends BasePooling1D<MaxPooling1D> {
 
   @Override
   Operand<TFloat32> pool(Ops tf, Operand<TFloat32> image) {
-    return tf.nn.maxPool(image, tf.constant(new int[] {1, 1, size, 1}), tf.constant(new int[] {1, 1, size, 1}), "VALID");
+    return MaxPoolOp.create(tf, image, new long[] {1, 1, size, 1}, new long[] {1, 1, size, 1}, "VALID");
   }
 }

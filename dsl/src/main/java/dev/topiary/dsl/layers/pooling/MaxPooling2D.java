@@ -36,7 +36,7 @@ public final class MaxPooling2D extends BasePooling2D<MaxPooling2D> {
 
   @Override
   Operand<TFloat32> pool(Ops tf, Operand<TFloat32> x) {
-    return tf.nn.maxPool(x, tf.constant(new int[] {1, poolRows, poolCols, 1}),
-        tf.constant(new int[] {1, strideRows, strideCols, 1}), padding.name());
+    return MaxPoolOp.create(tf, x, new long[] {1, poolRows, poolCols, 1}, new long[] {1, strideRows, strideCols, 1},
+        padding.name());
   }
 }

@@ -437,6 +437,9 @@ public final class GraphExecutor implements Executor {
 
   @Override
   public Map<String, HostArray> weights() {
+    if (weightReads.isEmpty()) {
+      return new LinkedHashMap<>(); // a session run must fetch something
+    }
     Session.Runner runner = session.runner();
     List<String> names = new ArrayList<>(weightReads.keySet());
     names.forEach(n -> runner.fetch(weightReads.get(n)));

@@ -28,7 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,16 +47,7 @@ class RuntimeCoreTest {
   }
 
   private static HostArray[] data(int n) {
-    Random r = new Random(5);
-    float[] x = new float[n * 6];
-    int[] y = new int[n];
-    for (int i = 0; i < n; i++) {
-      y[i] = r.nextInt(3);
-      for (int j = 0; j < 6; j++) {
-        x[i * 6 + j] = (float) r.nextGaussian() + (j % 3 == y[i] ? 2f : 0f);
-      }
-    }
-    return new HostArray[] {HostArray.of(x, n, 6), HostArray.ofLabels(y)};
+    return dev.topiary.dsl.TinyProblem.data(n);
   }
 
   private static int graphSize(Model model) {

@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -50,16 +49,7 @@ class CallbacksTest {
   }
 
   private static HostArray[] data(int n) {
-    Random r = new Random(5);
-    float[] x = new float[n * 6];
-    int[] y = new int[n];
-    for (int i = 0; i < n; i++) {
-      y[i] = r.nextInt(3);
-      for (int j = 0; j < 6; j++) {
-        x[i * 6 + j] = (float) r.nextGaussian() + (j % 3 == y[i] ? 2f : 0f);
-      }
-    }
-    return new HostArray[] {HostArray.of(x, n, 6), HostArray.ofLabels(y)};
+    return dev.topiary.dsl.TinyProblem.data(n);
   }
 
   private static Fit fit(int epochs, Callback... callbacks) {

@@ -41,12 +41,19 @@ public class RuntimeModel implements Model {
   private final Compile compile;
   private final Executor executor;
   private final AtomicBoolean fitting = new AtomicBoolean();
+  private final BatchLayout layout;
   private volatile boolean closed;
 
   protected RuntimeModel(ModelSpec spec, Compile compile, Executor executor) {
     this.spec = spec;
     this.compile = compile;
     this.executor = executor;
+    this.layout = new BatchLayout(spec);
+  }
+
+  /** How batches meet this model (input/output order, loss weights). */
+  BatchLayout layout() {
+    return layout;
   }
 
   /** A graph model of {@code spec}: what {@link ModelSpec#compile} returns. */
@@ -99,10 +106,10 @@ public class RuntimeModel implements Model {
           throw new IllegalArgumentException("validation split " + fit.validationSplit() + " of " + examples
               + " examples leaves " + kept + " for training and " + held + " for validation");
         }
-        trainX = slice(inputs, 0, kept);
-        trainY = slice(labels, 0, kept);
-        List<HostArray> valX = slice(inputs, kept, examples);
-        List<HostArray> valY = slice(labels, kept, examples);
+        trainX = BatchLayout.slice(inputs, 0, kept);
+        trainY = BatchLayout.slice(labels, 0, kept);
+        List<HostArray> valX = BatchLayout.slice(inputs, kept, examples);
+        List<HostArray> valY = BatchLayout.slice(labels, kept, examples);
         weights = weights == null ? null : weights.slice(0, kept);
         validation = () -> evaluate(valX, valY, Math.max(fit.batchSize(), 128));
       }
@@ -125,7 +132,7 @@ public class RuntimeModel implements Model {
         }
         settings = fit.sampleWeights(arrays.sampleWeights());
       }
-      return fit(inputsOf(arrays), labelsOf(arrays), settings);
+      return fit(layout.inputs(arrays), layout.labels(arrays), settings);
     }
     return training(fit, () -> {
       if (fit.validationSplit() > 0) {
@@ -173,10 +180,11 @@ public class RuntimeModel implements Model {
     requireOpen();
     requireBatchSize(batchSize);
     int examples = checkData(inputs, labels, "evaluation");
-    Averages averages = new Averages();
+    BatchLayout.Averages averages = new BatchLayout.Averages();
     for (int from = 0; from < examples; from += batchSize) {
       int to = (int) Math.min(examples, (long) from + batchSize);
-      averages.add(executor.testBatch(slice(inputs, from, to), slice(labels, from, to), null), to - from);
+      averages.add(executor.testBatch(BatchLayout.slice(inputs, from, to), BatchLayout.slice(labels, from, to), null),
+          to - from);
     }
     return averages.means();
   }
@@ -188,12 +196,12 @@ public class RuntimeModel implements Model {
 
   private Map<String, Double> evaluate(Dataset data, int batchSize) {
     requireOpen();
-    Averages averages = new Averages();
+    BatchLayout.Averages averages = new BatchLayout.Averages();
     try (Dataset.Batches batches = data.batches(0, batchSize)) {
       while (batches.hasNext()) {
         Batch batch = batches.next();
-        List<HostArray> x = inputsOf(batch);
-        List<HostArray> y = labelsOf(batch);
+        List<HostArray> x = layout.inputs(batch);
+        List<HostArray> y = layout.labels(batch);
         checkData(x, y, "evaluation");
         averages.add(executor.testBatch(x, y, batch.sampleWeights()), batch.examples());
       }
@@ -213,7 +221,7 @@ public class RuntimeModel implements Model {
     spec.outputs().forEach(o -> parts.add(new ArrayList<>()));
     for (int from = 0; from < examples; from += batchSize) {
       int to = (int) Math.min(examples, (long) from + batchSize);
-      predictInto(parts, slice(inputs, from, to), from);
+      predictInto(parts, BatchLayout.slice(inputs, from, to), from);
     }
     return parts.stream().map(HostArray::concat).toList();
   }
@@ -227,7 +235,7 @@ public class RuntimeModel implements Model {
     try (Dataset.Batches batches = data.batches(0, 128)) {
       while (batches.hasNext()) {
         Batch batch = batches.next();
-        List<HostArray> x = inputsOf(batch);
+        List<HostArray> x = layout.inputs(batch);
         spec.checkInputs(x, "prediction");
         predictInto(parts, x, seen);
         seen += batch.examples();
@@ -276,105 +284,15 @@ public class RuntimeModel implements Model {
     long[] shape = out.shape();
     int width = shape.length < 2 ? 1 : (int) shape[shape.length - 1];
     float[] values = out.floats();
-    int[] classes = new int[values.length / width];
     float threshold = compile.loss() instanceof dev.topiary.dsl.training.Loss.BinaryCrossentropy b && b.fromLogits()
         ? 0f : 0.5f;
-    for (int i = 0; i < classes.length; i++) {
-      if (width == 1) {
+    int[] classes = width == 1 ? new int[values.length] : BatchLayout.argmaxRows(values, width);
+    if (width == 1) {
+      for (int i = 0; i < classes.length; i++) {
         classes[i] = values[i] > threshold ? 1 : 0;
-      } else {
-        int best = 0;
-        for (int c = 1; c < width; c++) {
-          if (values[i * width + c] > values[i * width + best]) {
-            best = c;
-          }
-        }
-        classes[i] = best;
       }
     }
     return classes;
-  }
-
-  /** A batch's input arrays in the model's input order (matched by name when the batch names them). */
-  List<HostArray> inputsOf(Batch batch) {
-    if (batch.inputNames() == null) {
-      return batch.inputs();
-    }
-    List<HostArray> out = new ArrayList<>();
-    for (dev.topiary.dsl.Node in : spec.inputs()) {
-      int i = batch.inputNames().indexOf(spec.inputName(in));
-      if (i < 0) {
-        throw new IllegalArgumentException("the batch has no input named '" + spec.inputName(in) + "'; it has "
-            + batch.inputNames());
-      }
-      out.add(batch.inputs().get(i));
-    }
-    return out;
-  }
-
-  /** A batch's label arrays in the model's output order (matched by name when the batch names them). */
-  List<HostArray> labelsOf(Batch batch) {
-    if (batch.labelNames() == null) {
-      return batch.labels();
-    }
-    List<HostArray> out = new ArrayList<>();
-    for (int o = 0; o < spec.outputs().size(); o++) {
-      int i = batch.labelNames().indexOf(spec.outputName(o));
-      if (i < 0) {
-        throw new IllegalArgumentException("the batch has no labels for output '" + spec.outputName(o) + "'; it has "
-            + batch.labelNames());
-      }
-      out.add(batch.labels().get(i));
-    }
-    return out;
-  }
-
-  /**
-   * The loss weights of a training batch: its sample weights times {@code fit}'s class weights of
-   * each example's class; null when neither is given (every example weighs 1).
-   */
-  @Nullable HostArray weightsOf(Batch batch, List<HostArray> labels, Fit fit) {
-    HostArray sample = batch.sampleWeights();
-    if (fit.classWeights().isEmpty()) {
-      return sample;
-    }
-    if (labels.size() != 1) {
-      throw new IllegalArgumentException("class weights need a single-output model; this one has " + labels.size()
-          + " outputs (give sample weights instead)");
-    }
-    int[] classes = classesOf(labels.get(0));
-    float[] w = sample == null ? null : sample.floats();
-    float[] out = new float[classes.length];
-    for (int i = 0; i < out.length; i++) {
-      double c = fit.classWeights().getOrDefault(classes[i], 1.0);
-      out[i] = (float) (w == null ? c : w[i] * c);
-    }
-    return HostArray.of(out, out.length);
-  }
-
-  /** Class indices of labels: integer labels as they are, one-hot rows by argmax, one float by rounding. */
-  private static int[] classesOf(HostArray labels) {
-    if (labels.isIntegral()) {
-      return labels.ints();
-    }
-    long[] shape = labels.shape();
-    int width = shape.length < 2 ? 1 : (int) shape[shape.length - 1];
-    float[] v = labels.floats();
-    int[] out = new int[v.length / width];
-    for (int i = 0; i < out.length; i++) {
-      if (width == 1) {
-        out[i] = Math.round(v[i]);
-      } else {
-        int best = 0;
-        for (int c = 1; c < width; c++) {
-          if (v[i * width + c] > v[i * width + best]) {
-            best = c;
-          }
-        }
-        out[i] = best;
-      }
-    }
-    return out;
   }
 
   /** NaN or infinite inputs give meaningless outputs: refuse them, naming the input and example. */
@@ -603,34 +521,5 @@ public class RuntimeModel implements Model {
       }
     }
     return examples;
-  }
-
-  static List<HostArray> slice(List<HostArray> arrays, int from, int to) {
-    return arrays.stream().map(a -> a.slice(from, to)).toList();
-  }
-
-  static List<HostArray> gather(List<HostArray> arrays, int[] idx) {
-    return arrays.stream().map(a -> a.gather(idx)).toList();
-  }
-
-  /** Example-weighted running means of batch logs. */
-  static final class Averages {
-    private final Map<String, Double> sums = new LinkedHashMap<>();
-    private long count;
-
-    void add(Map<String, Double> batch, int examples) {
-      batch.forEach((k, v) -> sums.merge(k, v * examples, Double::sum));
-      count += examples;
-    }
-
-    boolean isEmpty() {
-      return count == 0;
-    }
-
-    Map<String, Double> means() {
-      Map<String, Double> out = new LinkedHashMap<>();
-      sums.forEach((k, v) -> out.put(k, v / count));
-      return out;
-    }
   }
 }

@@ -93,7 +93,7 @@ final class Trainer implements Callback.TrainingContext {
 
   private Map<String, Double> runEpoch(int epoch, int firstBatch, CallbackList callbacks) {
     callbacks.onEpochBegin(epoch, this);
-    RuntimeModel.Averages running = new RuntimeModel.Averages();
+    BatchLayout.Averages running = new BatchLayout.Averages();
     try (Dataset.Batches it = data.batches(epoch)) {
       for (int b = 0; it.hasNext() && !stopRequested; b++) {
         Batch batch = it.next();
@@ -101,12 +101,12 @@ final class Trainer implements Callback.TrainingContext {
           continue; // resumed mid-epoch: these batches were trained before the checkpoint
         }
         callbacks.onBatchBegin(epoch, b, this);
-        List<HostArray> x = model.inputsOf(batch);
-        List<HostArray> y = model.labelsOf(batch);
+        List<HostArray> x = model.layout().inputs(batch);
+        List<HostArray> y = model.layout().labels(batch);
         if (checkBatches) {
           model.checkData(x, y, "training");
         }
-        batchLogs = Collections.unmodifiableMap(executor.trainBatch(x, y, model.weightsOf(batch, y, fit), step));
+        batchLogs = Collections.unmodifiableMap(executor.trainBatch(x, y, BatchLayout.weights(batch, y, fit.classWeights()), step));
         step++;
         running.add(batchLogs, batch.examples());
         callbacks.onBatchEnd(epoch, b, running.means(), this);

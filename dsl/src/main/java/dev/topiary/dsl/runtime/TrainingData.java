@@ -53,7 +53,7 @@ interface TrainingData {
             int to = (int) Math.min(examples, (long) (next + 1) * batchSize);
             next++;
             int[] idx = Arrays.copyOfRange(order, from, to);
-            return new Batch(RuntimeModel.gather(x, idx), RuntimeModel.gather(y, idx),
+            return new Batch(BatchLayout.gather(x, idx), BatchLayout.gather(y, idx),
                 weights == null ? null : weights.gather(idx), null, null);
           }
 

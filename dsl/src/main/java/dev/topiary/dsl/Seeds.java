@@ -11,4 +11,12 @@ public final class Seeds {
     h ^= h >>> 33;
     return h & Long.MAX_VALUE;
   }
+
+  /**
+   * The random source of one epoch's order: depends only on (seed, epoch), so a resumed fit sees the
+   * order an uninterrupted one saw. Fit's array shuffles and Dataset shuffles both draw from it.
+   */
+  public static java.util.Random epochRandom(long seed, int epoch) {
+    return new java.util.Random(mix(seed, "epoch " + epoch));
+  }
 }

@@ -343,12 +343,9 @@ final class Pipelines {
     }
   }
 
-  static Random epochRandom(long seed, int epoch) {
-    return new Random(Seeds.mix(seed, "epoch " + epoch));
-  }
-
   static int[] shuffleIndices(int[] idx, int buffer, long seed, int epoch) {
-    ShuffleIterator<Integer> it = new ShuffleIterator<>(Arrays.stream(idx).iterator(), buffer, epochRandom(seed, epoch));
+    ShuffleIterator<Integer> it =
+        new ShuffleIterator<>(Arrays.stream(idx).iterator(), buffer, Seeds.epochRandom(seed, epoch));
     int[] out = new int[idx.length];
     for (int i = 0; i < out.length; i++) {
       out[i] = it.next();
@@ -385,7 +382,7 @@ final class Pipelines {
     ExampleIterator exampleIterator(int epoch) {
       checkEpoch(epoch);
       ExampleIterator in = examplesOf(source, epoch);
-      ShuffleIterator<Example> it = new ShuffleIterator<>(in, buffer, epochRandom(seed, epoch));
+      ShuffleIterator<Example> it = new ShuffleIterator<>(in, buffer, Seeds.epochRandom(seed, epoch));
       return new Wrapped(in) {
         @Override
         public boolean hasNext() {

@@ -125,7 +125,7 @@ interface TrainingData {
       order[i] = i;
     }
     if (shuffle) {
-      Random random = new Random(Seeds.mix(seed, "epoch " + epoch));
+      Random random = Seeds.epochRandom(seed, epoch);
       for (int i = order.length - 1; i > 0; i--) {
         int j = random.nextInt(i + 1);
         int t = order[i];

@@ -42,6 +42,8 @@ import org.tensorflow.types.family.TType;
 final class EagerExecutor implements Executor {
   private final ModelSpec spec;
   private final Compile compile;
+  /** Variable names of the pruned weights (read through their masks). */
+  private final java.util.Set<String> pruned;
   private Snapshot state;
   private @Nullable GraphExecutor trainer;
   private boolean training;
@@ -49,6 +51,7 @@ final class EagerExecutor implements Executor {
   EagerExecutor(ModelSpec spec, Compile compile, Snapshot state) {
     this.spec = spec;
     this.compile = compile;
+    this.pruned = java.util.Set.copyOf(spec.prunedWeights().keySet());
     this.state = state;
   }
 
@@ -189,6 +192,11 @@ final class EagerExecutor implements Executor {
   }
 
   @Override
+  public HostArray read(String variable) {
+    return state().get(variable);
+  }
+
+  @Override
   public void restore(Snapshot snapshot) {
     if (training) {
       trainer.restore(snapshot);
@@ -276,7 +284,7 @@ final class EagerExecutor implements Executor {
   /** A layer weight as inference reads it: masked where pruned. */
   Operand<TFloat32> read(Ops tf, String weight) {
     Operand<TFloat32> value = constant(tf, state.get(weight));
-    return spec.prunedWeights().containsKey(weight)
+    return pruned.contains(weight)
         ? PrunedWeight.masked(tf, value, constant(tf, state.get(PruningState.maskName(weight))))
         : value;
   }

@@ -116,6 +116,20 @@ public final class HostArray {
     }
   }
 
+  /** The index of the first NaN or infinite value (row-major), or -1; integer values are always finite. */
+  public int indexOfNonFinite() {
+    if (dtype != DType.FLOAT32) {
+      return -1;
+    }
+    float[] v = (float[]) values;
+    for (int i = 0; i < v.length; i++) {
+      if (!Float.isFinite(v[i])) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** A copy of the integer labels. */
   public int[] ints() {
     if (dtype != DType.INT32) {

@@ -54,6 +54,9 @@ public interface Executor extends AutoCloseable {
 
   Snapshot snapshot();
 
+  /** One persistent variable's value (a name of {@link #stateLayout()}), without reading the others. */
+  HostArray read(String variable);
+
   /** Loads a snapshot already checked against {@link #stateLayout()}; absent entries stay as they are. */
   void restore(Snapshot snapshot);
 

@@ -47,11 +47,10 @@ public final class GraphExecutor implements Executor {
   private final Graph graph;
   private final Session session;
   private final Ops tf;
-  private final boolean trainable;
   private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
   private final Map<String, Placeholder<TFloat32>> loadFeeds = new LinkedHashMap<>();
   private final Op loadAll;
-  private final @Nullable PruningStep step;
+  private final PruningStep step;
   private final @Nullable PruningHook pruning;
   private final Map<String, PrunedWeight> pruned = new LinkedHashMap<>();
   private final List<Placeholder<TFloat32>> inputFeeds = new ArrayList<>();
@@ -62,37 +61,31 @@ public final class GraphExecutor implements Executor {
   private final Operand<TFloat32> sampleWeightFeed;
   private final List<Operand<TFloat32>> inferenceOutputs;
   private final Objectives evalObjectives;
-  private final @Nullable Objectives trainObjectives;
-  private final @Nullable Op trainStep;
+  private final Objectives trainObjectives;
+  private final Op trainStep;
   /** Weight values as inference reads them (masked where pruned), by variable name. */
   private final Map<String, Operand<TFloat32>> weightReads = new LinkedHashMap<>();
   private final Map<String, Operand<TFloat32>> sparsityOps = new LinkedHashMap<>();
   private final Map<String, Operand<TFloat32>> summaryOps;
-  private final @Nullable Operand<TInt64> stepRead;
+  private final Operand<TInt64> stepRead;
   private final Map<String, StateContract.Layout> layout = new LinkedHashMap<>();
   private final Map<String, Operand<?>> stateReads = new LinkedHashMap<>();
   private final Map<String, Placeholder<?>> restoreFeeds = new LinkedHashMap<>();
   private final Map<String, Op> restoreAssigns = new LinkedHashMap<>();
   private final Op restoreAll;
 
-  /** A trainable model graph of {@code spec}, its weights initialized from the compile seed. */
+  /**
+   * A trainable model graph of {@code spec}, its weights initialized from the compile seed. (Exports
+   * build their own inference-only graph: {@link InferenceGraph}.)
+   */
   public static GraphExecutor build(ModelSpec spec, Compile compile) {
-    return new GraphExecutor(spec, compile, true);
-  }
-
-  /** A graph with the inference pass only: no training pass, optimizer, step or pruning state. */
-  public static GraphExecutor forInference(ModelSpec spec, Compile compile) {
-    if (!spec.prunedLayers().isEmpty()) {
-      throw new IllegalArgumentException("an inference graph holds no pruning state: strip the model first");
-    }
-    return new GraphExecutor(spec, compile, false);
+    return new GraphExecutor(spec, compile);
   }
 
   @SuppressWarnings("this-escape")
-  private GraphExecutor(ModelSpec spec, Compile compile, boolean trainable) {
+  private GraphExecutor(ModelSpec spec, Compile compile) {
     dev.topiary.ops.TensorFlowRuntime.requireSupported();
     this.spec = spec;
-    this.trainable = trainable;
     // Compute the initial weights before anything native exists: a model too large for the host
     // fails here with its layer named, and nothing needs closing.
     Map<String, HostArray> initial = spec.initialWeights(compile.seed());
@@ -105,8 +98,8 @@ public final class GraphExecutor implements Executor {
       this.loadAll = tf.withControlDependencies(variables.keySet().stream()
           .map(name -> (Op) tf.withName(name + "_load").assign(variables.get(name), loadFeeds.get(name)))
           .toList()).withName("load_weights").noOp();
-      this.step = trainable ? PruningStep.create(tf) : null;
-      this.pruning = trainable ? createPruning() : null;
+      this.step = PruningStep.create(tf);
+      this.pruning = createPruning();
 
       this.stepFeed = tf.withName("step_feed").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
       for (Node in : spec.inputs()) {
@@ -132,17 +125,11 @@ public final class GraphExecutor implements Executor {
         Operand<TFloat32> read = inference.reads().get(name);
         weightReads.put(name, read != null ? read : tf.withName(name + "_weight_read").identity(variables.get(name)));
       }
-      if (trainable) {
-        Pass training = new Pass(spec, compile.seed(), true, new Reads(true), stepFeed);
-        this.trainObjectives = Objectives.of(tf.withSubScope("train_objectives"), spec, compile,
-            outputs(training.run(inputFeeds), "train_output_"), labelFeeds, sampleWeightFeed);
-        this.trainStep = createTrainStep(training, compile.optimizer());
-        this.stepRead = tf.withName("step_read").identity(step.variable());
-      } else {
-        this.trainObjectives = null;
-        this.trainStep = null;
-        this.stepRead = null;
-      }
+      Pass training = new Pass(spec, compile.seed(), true, new Reads(true), stepFeed);
+      this.trainObjectives = Objectives.of(tf.withSubScope("train_objectives"), spec, compile,
+          outputs(training.run(inputFeeds), "train_output_"), labelFeeds, sampleWeightFeed);
+      this.trainStep = createTrainStep(training, compile.optimizer());
+      this.stepRead = tf.withName("step_read").identity(step.variable());
       for (var e : pruned.entrySet()) {
         sparsityOps.put(e.getKey(), Measurements.sparsity(tf, weightReads.get(e.getKey())));
       }
@@ -346,7 +333,6 @@ public final class GraphExecutor implements Executor {
   @Override
   public Map<String, Double> trainBatch(List<HostArray> inputs, List<HostArray> labels,
       @Nullable HostArray sampleWeights, long step) {
-    requireTrainable();
     return runObjectives(inputs, labels, sampleWeights, trainObjectives, step, trainStep);
   }
 
@@ -358,7 +344,6 @@ public final class GraphExecutor implements Executor {
 
   @Override
   public float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
-    requireTrainable();
     return runObjectives(inputs, labels, null, trainObjectives, step(), null).get("loss").floatValue();
   }
 
@@ -482,6 +467,17 @@ public final class GraphExecutor implements Executor {
   }
 
   @Override
+  public HostArray read(String variable) {
+    Operand<?> read = stateReads.get(variable);
+    if (read == null) {
+      throw new IllegalArgumentException("no variable '" + variable + "' in this model");
+    }
+    try (Result r = session.runner().fetch(read).run()) {
+      return HostArray.copyOf(r.get(0));
+    }
+  }
+
+  @Override
   public void restore(Snapshot snapshot) {
     try (Feeds feeds = new Feeds(session.runner())) {
       boolean complete = true;
@@ -531,9 +527,6 @@ public final class GraphExecutor implements Executor {
 
   @Override
   public long step() {
-    if (stepRead == null) {
-      return 0;
-    }
     try (Result r = session.runner().fetch(stepRead).run()) {
       return ((TInt64) r.get(0)).getLong();
     }
@@ -562,12 +555,6 @@ public final class GraphExecutor implements Executor {
   /** The pruning hook of the training pass, or null without pruning. */
   @Nullable PruningHook pruningHook() {
     return pruning;
-  }
-
-  private void requireTrainable() {
-    if (!trainable) {
-      throw new IllegalStateException("this model was built for inference only");
-    }
   }
 
   @Override

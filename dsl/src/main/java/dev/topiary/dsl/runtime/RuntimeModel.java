@@ -298,14 +298,14 @@ public class RuntimeModel implements Model {
   /** NaN or infinite inputs give meaningless outputs: refuse them, naming the input and example. */
   private void requireFinite(List<HostArray> batch, int offset) {
     for (int i = 0; i < batch.size(); i++) {
-      float[] values = batch.get(i).floats();
-      int perExample = values.length / Math.max(1, batch.get(i).examples());
-      for (int j = 0; j < values.length; j++) {
-        if (!Float.isFinite(values[j])) {
-          throw new IllegalArgumentException("input '" + spec.inputName(spec.inputs().get(i)) + "' holds "
-              + values[j] + " in example " + (offset + j / Math.max(1, perExample))
-              + "; predictions need finite inputs");
-        }
+      HostArray input = batch.get(i);
+      int at = input.indexOfNonFinite(); // scans in place: predict copies nothing more for the check
+      if (at >= 0) {
+        long perExample = Math.max(1, java.util.Arrays.stream(input.exampleShape()).reduce(1, Math::multiplyExact));
+        int example = (int) (at / perExample);
+        float value = input.slice(example, example + 1).floats()[(int) (at % perExample)];
+        throw new IllegalArgumentException("input '" + spec.inputName(spec.inputs().get(i)) + "' holds "
+            + value + " in example " + (offset + example) + "; predictions need finite inputs");
       }
     }
   }
@@ -444,7 +444,7 @@ public class RuntimeModel implements Model {
   public double learningRate() {
     requireOpen();
     requireLearningRateVariable();
-    return executor.snapshot().get(StateContract.LEARNING_RATE).floats()[0];
+    return executor.read(StateContract.LEARNING_RATE).floats()[0];
   }
 
   /**

@@ -56,6 +56,7 @@ public final class Gradients {
       Operand<TFloat32> dX = tf.nn.conv3d(grad, filter, strides, padding);
       return Arrays.asList(tf.zerosLike(op.input(0)), dFilter, dX);
     });
+    dev.topiary.dsl.layers.recurrent.LSTM.registerGradient();
     registered = true;
   }
 

@@ -59,6 +59,20 @@ public final class LSTM extends Recurrent<LSTM> {
     });
   }
 
+  /** The sequence as one BlockLSTMV2 op ({@link FusedLstm}). */
+  @Override
+  List<Operand<TFloat32>> fused(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, Operand<TFloat32> recurrent,
+      Operand<TFloat32> bias) {
+    FusedLstm.Result r = FusedLstm.run(tf, x, kernel, recurrent, bias, units, goesBackwards());
+    Operand<TFloat32> sequence = returnsSequences() ? tf.linalg.transpose(r.sequence(), tf.constant(new int[] {1, 0, 2})) : r.lastH();
+    return outputs(sequence, r.lastH(), List.of(r.lastH(), r.lastC()));
+  }
+
+  /** Registers the fused kernel's gradient (TF Java has none); called before gradients are built. */
+  public static void registerGradient() {
+    FusedLstm.registerGradient();
+  }
+
   @Override
   State step(Ops tf, Operand<TFloat32> xt, Operand<TFloat32> hr, State previous,
       @Nullable Operand<TFloat32> recurrentBias) {

@@ -170,6 +170,12 @@ public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
     Operand<TFloat32> kernel = context.weight("kernel");
     Operand<TFloat32> recurrent = context.weight("recurrent_kernel");
     Operand<TFloat32> bias = context.weight("bias");
+    if (context.inputMask() == null) {
+      List<Operand<TFloat32>> fused = fused(tf, x, kernel, recurrent, bias);
+      if (fused != null) {
+        return fused;
+      }
+    }
     Operand<TFloat32> inputBias = inputBias(tf, bias);
     Operand<TFloat32> recurrentBias = recurrentBias(tf, bias);
     List<Operand<TFloat32>> perStep = projectedSteps(tf, x, kernel, inputBias);
@@ -246,6 +252,27 @@ public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
   /** {@code x} split into {@code parts} along the last axis (the gates). */
   static List<Operand<TFloat32>> split(Ops tf, Operand<TFloat32> x, int parts) {
     return new ArrayList<>(tf.split(tf.constant(1), x, (long) parts).output());
+  }
+
+  /**
+   * The whole sequence as one fused op, or null to unroll the steps (the default): outputs as
+   * {@link #callOutputs} returns them. Only called without a mask.
+   */
+  @Nullable List<Operand<TFloat32>> fused(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
+      Operand<TFloat32> recurrent, Operand<TFloat32> bias) {
+    return null;
+  }
+
+  /** What a layer returns from its last hidden state, every step's states and its last states. */
+  List<Operand<TFloat32>> outputs(Operand<TFloat32> sequence, Operand<TFloat32> lastH, List<Operand<TFloat32>> states) {
+    Operand<TFloat32> main = returnSequences ? sequence : lastH;
+    if (!returnState) {
+      return List.of(main);
+    }
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    out.add(main);
+    out.addAll(states);
+    return out;
   }
 
   @Override

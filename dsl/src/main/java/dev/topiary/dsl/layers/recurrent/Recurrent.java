@@ -30,9 +30,10 @@ import org.tensorflow.types.TInt32;
  * options {@code return_sequences}, {@code return_state}, {@code go_backwards}; masking. A subclass
  * gives the gate count, the bias and one step of its cell.
  *
- * <p>The steps are unrolled into the graph: the input projection of all steps is one matmul, each step
- * adds one recurrent matmul and the gate arithmetic, so graph size and build time grow linearly with the
- * number of steps.
+ * <p>A subclass may run the whole sequence as one fused op ({@link #fused}; LSTM does, see
+ * {@code FusedLstm}). Otherwise, and always with a mask, the steps are unrolled into the graph: the
+ * input projection of all steps is one matmul, each step adds one recurrent matmul and the gate
+ * arithmetic, so graph size and build time grow linearly with the number of steps.
  */
 public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
   /** A cell's state after a step: the hidden state and, for LSTM, the cell state. */

@@ -5,7 +5,7 @@ same model in Keras 3 (`tools/keras_speed.py`), so both see the same machine loa
 README's tables (medians over rounds). Build the benchmarks first:
 
     mvn -B -ntp -q -pl benchmarks -am package -DskipTests
-    /work/venv/bin/python tools/speed_table.py --rounds 3 [--raw results.jsonl] [--skip-recurrent]
+    /work/venv/bin/python tools/speed_table.py --rounds 3 [--recurrent-rounds 1] [--raw results.jsonl] [--skip-recurrent]
 
 Needs a Python with TensorFlow and Keras 3 (see ../shared/data/README.md for the venv).
 """
@@ -54,6 +54,7 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--raw", help="also append every measurement to this JSON-lines file")
     p.add_argument("--skip-recurrent", action="store_true")
+    p.add_argument("--recurrent-rounds", type=int, default=1, help="rounds that include the recurrent layers")
     p.add_argument("--cells", default="lstm,gru")
     p.add_argument("--lengths", default="50,200,500")
     a = p.parse_args()
@@ -77,7 +78,7 @@ def main():
                     raw.write(json.dumps({"round": r, "model": model, "batch": batch, "topiary": {str(k2): v for k2, v in t.items()},
                                           "topiary_first_fit_ms": list(f.values())[0], "keras": k}) + "\n")
                     raw.flush()
-        if a.skip_recurrent:
+        if a.skip_recurrent or r >= a.recurrent_rounds:
             continue
         for cell in a.cells.split(","):
             for steps in map(int, a.lengths.split(",")):
@@ -111,7 +112,7 @@ def main():
                 k = rec[(cell, steps, "keras")]
                 cols = [f"{med([x[i] for x in t]):.2f} / {med([x[i] for x in k]):.2f}" for i in range(3)]
                 print(f"| {cell} | {steps} | " + " | ".join(cols) + " |")
-    print(f"\n(medians of {a.rounds} interleaved rounds; Topiary pruned: 80 %, mask update every 100 steps; "
+    print(f"\n(medians of {a.rounds} interleaved rounds, recurrent {min(a.rounds, a.recurrent_rounds)}; Topiary pruned: 80 %, mask update every 100 steps; "
           "recurrent: batch 64, Topiary's kernels pruned)")
 
 

@@ -56,8 +56,33 @@ public final class Gradients {
       Operand<TFloat32> dX = tf.nn.conv3d(grad, filter, strides, padding);
       return Arrays.asList(tf.zerosLike(op.input(0)), dFilter, dX);
     });
-    dev.topiary.dsl.layers.recurrent.LSTM.registerGradient();
+    registerBlockLstm();
     registered = true;
   }
 
+  /**
+   * BlockLSTMV2's gradient (the fused LSTM, {@code FusedLstm}), which TF Java lacks: BlockLSTMGradV2 on the op's inputs and outputs and
+   * the gradients of its {@code cs} and {@code h} outputs (the others are intermediates that only the
+   * gradient op reads, as in TF's Python gradient). Outputs nothing depends on get zero gradients.
+   */
+  @SuppressWarnings("unchecked")
+  private static void registerBlockLstm() {
+    TensorFlow.registerCustomGradient(org.tensorflow.op.nn.BlockLSTM.OP_NAME, (tf, op, upstream) -> {
+      Operand<TFloat32>[] in = new Operand[9];
+      for (int k = 1; k < 9; k++) {
+        in[k] = (Operand<TFloat32>) (Operand<?>) op.input(k);
+      }
+      Operand<TFloat32>[] out = new Operand[7];
+      for (int k = 0; k < 7; k++) {
+        out[k] = (Operand<TFloat32>) (Operand<?>) op.output(k);
+      }
+      Operand<TFloat32> csGrad = upstream.get(1) != null ? (Operand<TFloat32>) upstream.get(1) : tf.zerosLike(out[1]);
+      Operand<TFloat32> hGrad = upstream.get(6) != null ? (Operand<TFloat32>) upstream.get(6) : tf.zerosLike(out[6]);
+      var grad = tf.nn.blockLSTMGrad((Operand<org.tensorflow.types.TInt64>) (Operand<?>) op.input(0), in[1], in[2], in[3], in[4], in[5], in[6],
+          in[7], in[8], out[0], out[1], out[2], out[3], out[4], out[5], out[6], csGrad, hGrad,
+          op.attributes().getAttrBool("use_peephole"));
+      return Arrays.asList(tf.zerosLike(op.input(0)), grad.xGrad(), grad.csPrevGrad(), grad.hPrevGrad(), grad.wGrad(),
+          grad.wciGrad(), grad.wcfGrad(), grad.wcoGrad(), grad.bGrad());
+    });
+  }
 }

@@ -1,17 +1,15 @@
 package dev.topiary.dsl.layers.recurrent;
 
-import java.util.Arrays;
 import java.util.List;
 import org.tensorflow.Operand;
-import org.tensorflow.TensorFlow;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.nn.BlockLSTM;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 
 /**
- * A whole LSTM sequence as one TensorFlow op, {@code BlockLSTMV2} (TF's fused CPU kernel), instead of
+ * A whole LSTM sequence as one TensorFlow op, {@code BlockLSTMV2} (TF's fused CPU kernel; its gradient is registered in
+ * {@code dev.topiary.dsl.training.Gradients}), instead of
  * the steps unrolled into the graph: the graph no longer grows with the sequence length, so building
  * it and its first (optimized) run stay short at 500 steps, and each step runs inside one kernel.
  *
@@ -56,31 +54,5 @@ final class FusedLstm {
   private static Operand<TFloat32> last(Ops tf, Operand<TFloat32> timeMajor, int steps, int units) {
     return tf.reshape(tf.slice(timeMajor, tf.constant(new int[] {steps - 1, 0, 0}), tf.constant(new int[] {1, -1, -1})),
         tf.constant(new long[] {-1, units}));
-  }
-
-  /**
-   * BlockLSTMV2's gradient, which TF Java lacks: BlockLSTMGradV2 on the op's inputs and outputs and
-   * the gradients of its {@code cs} and {@code h} outputs (the others are intermediates that only the
-   * gradient op reads, as in TF's Python gradient). Outputs nothing depends on get zero gradients.
-   */
-  @SuppressWarnings("unchecked")
-  static void registerGradient() {
-    TensorFlow.registerCustomGradient(BlockLSTM.OP_NAME, (tf, op, upstream) -> {
-      Operand<TFloat32>[] in = new Operand[9];
-      for (int k = 1; k < 9; k++) {
-        in[k] = (Operand<TFloat32>) (Operand<?>) op.input(k);
-      }
-      Operand<TFloat32>[] out = new Operand[7];
-      for (int k = 0; k < 7; k++) {
-        out[k] = (Operand<TFloat32>) (Operand<?>) op.output(k);
-      }
-      Operand<TFloat32> csGrad = upstream.get(1) != null ? (Operand<TFloat32>) upstream.get(1) : tf.zerosLike(out[1]);
-      Operand<TFloat32> hGrad = upstream.get(6) != null ? (Operand<TFloat32>) upstream.get(6) : tf.zerosLike(out[6]);
-      var grad = tf.nn.blockLSTMGrad((Operand<TInt64>) (Operand<?>) op.input(0), in[1], in[2], in[3], in[4], in[5], in[6],
-          in[7], in[8], out[0], out[1], out[2], out[3], out[4], out[5], out[6], csGrad, hGrad,
-          op.attributes().getAttrBool("use_peephole"));
-      return Arrays.asList(tf.zerosLike(op.input(0)), grad.xGrad(), grad.csPrevGrad(), grad.hPrevGrad(), grad.wGrad(),
-          grad.wciGrad(), grad.wcfGrad(), grad.wcoGrad(), grad.bGrad());
-    });
   }
 }

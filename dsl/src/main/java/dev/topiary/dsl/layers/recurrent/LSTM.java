@@ -68,11 +68,6 @@ public final class LSTM extends Recurrent<LSTM> {
     return outputs(sequence, r.lastH(), List.of(r.lastH(), r.lastC()));
   }
 
-  /** Registers the fused kernel's gradient (TF Java has none); called before gradients are built. */
-  public static void registerGradient() {
-    FusedLstm.registerGradient();
-  }
-
   @Override
   State step(Ops tf, Operand<TFloat32> xt, Operand<TFloat32> hr, State previous,
       @Nullable Operand<TFloat32> recurrentBias) {

@@ -7,7 +7,9 @@ import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
+import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.ops.PruningSpec;
@@ -18,7 +20,8 @@ import java.util.List;
 
 /**
  * The reference's accuracy-against-sparsity study at our scale: a small MobileNet-style convnet
- * (a strided stem, then depthwise-separable blocks, global average pooling, a classifier) on
+ * (a strided stem, then depthwise-separable blocks, each followed by batch normalization and ReLU,
+ * global average pooling, a classifier) on
  * Fashion-MNIST, pruned per layer and globally to 50 / 75 / 87.5 / 90 / 95 % (PolynomialDecay from
  * 0.5, as the main job), and 2:4. Prunable: the stem's and the classifier's kernels and the blocks'
  * pointwise kernels (the reference leaves depthwise kernels dense). Run it on the full data with
@@ -33,10 +36,14 @@ public final class FashionMobileNet {
   public static ModelSpec model() {
     return Sequential.of(Input.of(28, 28),
         Reshape.of(28, 28, 1),
-        Conv2D.of(16, 3).strides(2).padding(Padding.SAME).activation(Activation.RELU),           // 14x14x16
-        SeparableConv2D.of(32, 3).padding(Padding.SAME).activation(Activation.RELU),             // 14x14x32
-        SeparableConv2D.of(64, 3).strides(2).padding(Padding.SAME).activation(Activation.RELU),  // 7x7x64
-        SeparableConv2D.of(64, 3).padding(Padding.SAME).activation(Activation.RELU),             // 7x7x64
+        Conv2D.of(24, 3).strides(2).padding(Padding.SAME).useBias(false),                 // 14x14x24
+        BatchNormalization.of(), ActivationLayer.of(Activation.RELU),
+        SeparableConv2D.of(48, 3).padding(Padding.SAME),                                 // 14x14x48
+        BatchNormalization.of(), ActivationLayer.of(Activation.RELU),
+        SeparableConv2D.of(96, 3).strides(2).padding(Padding.SAME),                      // 7x7x96
+        BatchNormalization.of(), ActivationLayer.of(Activation.RELU),
+        SeparableConv2D.of(96, 3).padding(Padding.SAME),                                 // 7x7x96
+        BatchNormalization.of(), ActivationLayer.of(Activation.RELU),
         GlobalAveragePooling2D.of(),
         Dense.of(10));
   }

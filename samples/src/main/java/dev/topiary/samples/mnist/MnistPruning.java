@@ -276,17 +276,22 @@ public final class MnistPruning {
         cli.dataDir() == null ? " (embedded subset)" : " from " + cli.dataDir(),
         cli.seeds() == 1 ? "" : String.format(", seeds %d-%d", cli.seed(), cli.seed() + cli.seeds() - 1));
     List<List<Row>> runs = new ArrayList<>();
+    MnistReport report = cli.report() == null ? null : new MnistReport(s.targets());
     for (int i = 0; i < cli.seeds(); i++) {
       Settings seeded = s.seed(cli.seed() + i);
       List<Variant> chosen = variants.apply(seeded).stream()
           .filter(v -> cli.methods() == null || cli.methods().contains(v.method())).toList();
-      runs.add(run(base, train, test, seeded, chosen, compile(seeded.seed())));
+      Listener listener = report != null && i == 0 ? report : (variant, pruned, dense) -> {};
+      runs.add(run(base, train, test, seeded, chosen, compile(seeded.seed()), listener));
     }
     System.out.println();
     System.out.print(ResultsTable.formatRuns(runs));
     if (cli.json() != null) {
       java.nio.file.Files.writeString(cli.json(), ResultsTable.json(runs, cli.seed()));
       System.out.println("wrote " + cli.json());
+    }
+    if (report != null) {
+      report.write(cli.report(), runs, title);
     }
     return runs.get(0);
   }

@@ -33,17 +33,22 @@ public final class FashionMobileNet {
 
   private FashionMobileNet() {}
 
+  /**
+   * Batch normalization's moving statistics use momentum 0.9 (Keras: 0.99): every mask update changes
+   * the activations, and with 0.99 the statistics inference uses lag so far behind at 95 % that the
+   * pruned models evaluated at chance (measured: training accuracy 0.74, test 0.10).
+   */
   public static ModelSpec model() {
     return Sequential.of(Input.of(28, 28),
         Reshape.of(28, 28, 1),
         Conv2D.of(24, 3).strides(2).padding(Padding.SAME).useBias(false),                 // 14x14x24
-        BatchNormalization.of(), ActivationLayer.of(Activation.RELU),
+        BatchNormalization.of().momentum(0.9f), ActivationLayer.of(Activation.RELU),
         SeparableConv2D.of(48, 3).padding(Padding.SAME),                                 // 14x14x48
-        BatchNormalization.of(), ActivationLayer.of(Activation.RELU),
+        BatchNormalization.of().momentum(0.9f), ActivationLayer.of(Activation.RELU),
         SeparableConv2D.of(96, 3).strides(2).padding(Padding.SAME),                      // 7x7x96
-        BatchNormalization.of(), ActivationLayer.of(Activation.RELU),
+        BatchNormalization.of().momentum(0.9f), ActivationLayer.of(Activation.RELU),
         SeparableConv2D.of(96, 3).padding(Padding.SAME),                                 // 7x7x96
-        BatchNormalization.of(), ActivationLayer.of(Activation.RELU),
+        BatchNormalization.of().momentum(0.9f), ActivationLayer.of(Activation.RELU),
         GlobalAveragePooling2D.of(),
         Dense.of(10));
   }

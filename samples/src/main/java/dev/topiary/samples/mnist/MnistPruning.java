@@ -291,7 +291,13 @@ public final class MnistPruning {
       System.out.println("wrote " + cli.json());
     }
     if (report != null) {
-      report.write(cli.report(), runs, title);
+      Map<String, Long> sizes = new LinkedHashMap<>();
+      for (dev.topiary.dsl.layers.Layer layer : base.layers()) {
+        for (dev.topiary.dsl.layers.WeightSpec w : base.weights(layer)) {
+          sizes.put(base.variableName(layer, w.name()), w.shape().size());
+        }
+      }
+      report.write(cli.report(), runs, title, sizes);
     }
     return runs.get(0);
   }

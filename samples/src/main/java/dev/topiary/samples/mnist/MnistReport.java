@@ -50,7 +50,18 @@ final class MnistReport implements MnistPruning.Listener {
     captured.put(variant.method(), new Captured(variant.name(), schedules, before, after, thresholds, pruned.step()));
   }
 
-  void write(Path dir, List<List<MnistPruning.Row>> runs, String title) throws IOException {
+  /** Zeros over size across the row's pruned weights ({@code sizes}: element counts by variable name). */
+  static double total(MnistPruning.Row row, Map<String, Long> sizes) {
+    double zeros = 0;
+    long n = 0;
+    for (Map.Entry<String, Double> e : row.sparsity().entrySet()) {
+      zeros += e.getValue() * sizes.get(e.getKey());
+      n += sizes.get(e.getKey());
+    }
+    return n == 0 ? 0 : zeros / n;
+  }
+
+  void write(Path dir, List<List<MnistPruning.Row>> runs, String title, Map<String, Long> sizes) throws IOException {
     PruningReport report = PruningReport.titled(title + (runs.size() > 1 ? " (" + runs.size() + " seeds)" : ""));
     for (Captured c : captured.values()) {
       // One curve per distinct schedule (a whole-model mark shares one; sensitivity targets differ per layer).
@@ -67,7 +78,7 @@ final class MnistReport implements MnistPruning.Listener {
     for (int i = 0; i < rows.size(); i++) {
       MnistPruning.Row r = rows.get(i);
       ResultsTable.Spread a = ResultsTable.accuracy(runs, i);
-      report = report.withResult(new PruningReport.Result(r.model(), r.method(), r.targetSparsity(), a.mean(), a.min(),
+      report = report.withResult(new PruningReport.Result(r.model(), r.method(), total(r, sizes), a.mean(), a.min(),
           a.max(), r.sparsity()));
       report = report.withSize(new PruningReport.Size(r.model(), r.gzipBytes(), r.sparseGzipBytes(), r.int8GzipBytes()));
     }

@@ -12,7 +12,9 @@ import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.ops.GlobalPruningSpec;
 import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.ops.schedule.ConstantSparsity;
 import dev.topiary.samples.mnist.MnistPruning;
 import java.util.ArrayList;
@@ -53,10 +55,21 @@ public final class FashionMobileNet {
         Dense.of(10));
   }
 
-  /** Per-layer and global at each target, then 2:4 (the stem has one input channel: left dense). */
+  /**
+   * Per-layer and global at each target, global with a floor of 32 weights per tensor at 95 % and
+   * above, then 2:4 (the stem has one input channel: left dense).
+   */
   public static List<MnistPruning.Variant> variants(MnistPruning.Settings s) {
     List<MnistPruning.Variant> out = new ArrayList<>(MnistPruning.polynomialVariants(s));
     out.addAll(MnistPruning.globalVariants(s));
+    // At 95 % global pruning leaves the stem 3 of its 216 weights (and collapses); a floor keeps 32.
+    for (double target : s.targets()) {
+      if (target >= 0.95) {
+        out.add(new MnistPruning.Variant("global, floor 32 " + target, "global+floor", target, (spec, end, trained) ->
+            spec.prunedGlobally(GlobalPruningSpec.of(PolynomialDecay.of(s.initialSparsity(), target, 0, end, 3,
+                s.frequency())).keepAtLeast(32))));
+      }
+    }
     out.add(new MnistPruning.Variant("2:4", "2:4", 0.5, (spec, end, trained) ->
         spec.prunedWith(PruningSpec.mByN(2, 4, ConstantSparsity.of(0.5, 0, -1, s.frequency())))));
     return out;

@@ -29,3 +29,7 @@ import dev.topiary.ops.schedule.*;
 import dev.topiary.ops.mask.*;
 // Eager execution (masks and outputs as host arrays)
 import dev.topiary.bridge.*;
+// Global pruning groups, sensitivity analysis and targets, visual reports
+import dev.topiary.ops.GlobalPruningSpec;
+import dev.topiary.dsl.pruning.*;
+import dev.topiary.report.*;

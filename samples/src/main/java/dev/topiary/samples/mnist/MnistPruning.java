@@ -21,6 +21,11 @@ import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.samples.data.Idx;
+import dev.topiary.dsl.data.Dataset;
+import dev.topiary.dsl.pruning.Sensitivity;
+import dev.topiary.dsl.pruning.SensitivityReport;
+import dev.topiary.ops.GlobalPruningSpec;
+import java.util.function.BiFunction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +59,11 @@ public final class MnistPruning {
           seed, progress);
     }
 
+    public Settings seed(long seed) {
+      return new Settings(denseEpochs, fineTuneEpochs, batchSize, validationSplit, initialSparsity, targets, frequency,
+          seed, progress);
+    }
+
     public Settings epochs(int dense, int fineTune) {
       return new Settings(dense, fineTune, batchSize, validationSplit, initialSparsity, targets, frequency, seed,
           progress);
@@ -61,7 +71,7 @@ public final class MnistPruning {
   }
 
   /** One row of the results table. */
-  public record Row(String model, double targetSparsity, double testAccuracy, Map<String, Double> sparsity,
+  public record Row(String model, String method, double targetSparsity, double testAccuracy, Map<String, Double> sparsity,
       int gzipBytes, double compressionRatio, double trainSeconds, int sparseGzipBytes, int int8GzipBytes,
       double int8Accuracy) {
 
@@ -72,7 +82,7 @@ public final class MnistPruning {
   }
 
   /** Sizes of {@code weights} in the three formats and the accuracy of the int8-restored weights. */
-  private static Row row(String name, double target, double accuracy, Map<String, Double> sparsity, Model model,
+  private static Row row(String name, String method, double target, double accuracy, Map<String, Double> sparsity, Model model,
       Idx.Split test, double seconds, int denseGzipBaseline) {
     Map<String, HostArray> weights = model.weights();
     int gzip = SparseWeights.gzipSize(SparseWeights.dense(weights));
@@ -82,7 +92,7 @@ public final class MnistPruning {
     double int8Accuracy = model.evaluate(test.dataset()).get("accuracy");
     model.setWeights(weights);
     int baseline = denseGzipBaseline > 0 ? denseGzipBaseline : gzip;
-    return new Row(name, target, accuracy, sparsity, gzip, (double) baseline / gzip, seconds, sparse,
+    return new Row(name, method, target, accuracy, sparsity, gzip, (double) baseline / gzip, seconds, sparse,
         SparseWeights.gzipSize(int8), int8Accuracy);
   }
 
@@ -111,11 +121,30 @@ public final class MnistPruning {
     return (steps - 1) / s.frequency() * s.frequency();
   }
 
+  /** What a variant may look at when it marks the layers: the trained dense model and validation data. */
+  public record Trained(Model dense, Dataset validation) {}
+
+  /** Marks the layers of {@code base}, given the last step at which a schedule may update masks. */
+  @FunctionalInterface
+  public interface Pruner {
+    ModelSpec apply(ModelSpec base, long end, Trained trained);
+  }
+
   /**
    * One pruned variant of the base model: {@code prune} marks the layers, given the last step at
-   * which a schedule may update masks (so that the final update lands on the target).
+   * which a schedule may update masks (so that the final update lands on the target); {@code method}
+   * is what the JSON row says ({@code "per-layer"}, {@code "global"}, {@code "sensitivity"}, ...).
    */
-  public record Variant(String name, double target, java.util.function.BiFunction<ModelSpec, Long, ModelSpec> prune) {}
+  public record Variant(String name, String method, double target, Pruner prune) {
+    /** A per-layer variant that needs only the base model and the end step. */
+    public Variant(String name, double target, BiFunction<ModelSpec, Long, ModelSpec> prune) {
+      this(name, PER_LAYER, target, (base, end, trained) -> prune.apply(base, end));
+    }
+  }
+
+  public static final String PER_LAYER = "per-layer";
+  public static final String GLOBAL = "global";
+  public static final String SENSITIVITY = "sensitivity";
 
   /** The tutorial's variants: the whole model under PolynomialDecay(initial -> target). */
   public static List<Variant> polynomialVariants(Settings s) {
@@ -124,6 +153,47 @@ public final class MnistPruning {
       out.add(new Variant("pruned " + target, target, (spec, end) ->
           spec.prunedWith(PruningSpec.of(PolynomialDecay.of(s.initialSparsity(), target, 0, end, 3, s.frequency())))));
     }
+    return out;
+  }
+
+  /**
+   * Global magnitude pruning of every prunable weight as one group, along the same schedule as
+   * {@link #polynomialVariants} (PolynomialDecay initial -> total), one row per target.
+   */
+  public static List<Variant> globalVariants(Settings s) {
+    List<Variant> out = new ArrayList<>();
+    for (double target : s.targets()) {
+      out.add(new Variant("global " + target, GLOBAL, target, (spec, end, trained) -> spec.prunedGlobally(
+          GlobalPruningSpec.of(PolynomialDecay.of(s.initialSparsity(), target, 0, end, 3, s.frequency())))));
+    }
+    return out;
+  }
+
+  /**
+   * Per-layer targets from a sensitivity analysis of the trained dense model (each layer pruned alone,
+   * one-shot, on the validation split; {@link Sensitivity}), reaching each total exactly; each layer
+   * then follows PolynomialDecay to its own target (from the initial sparsity, or from its target if
+   * that is lower). The analysis runs once per dense model.
+   */
+  public static List<Variant> sensitivityVariants(Settings s) {
+    Map<Model, SensitivityReport> analyses = new java.util.IdentityHashMap<>();
+    List<Variant> out = new ArrayList<>();
+    for (double target : s.targets()) {
+      out.add(new Variant("sensitivity " + target, SENSITIVITY, target, (spec, end, trained) -> {
+        SensitivityReport report = analyses.computeIfAbsent(trained.dense(),
+            m -> Sensitivity.defaults().run(m, trained.validation()));
+        return report.targets(target).applyTo(spec, t -> PolynomialDecay.of(Math.min(s.initialSparsity(), t), t, 0, end, 3,
+            s.frequency()));
+      }));
+    }
+    return out;
+  }
+
+  /** The main job's variants: per-layer (the reference), global and sensitivity-guided, per target. */
+  public static List<Variant> allMethods(Settings s) {
+    List<Variant> out = new ArrayList<>(polynomialVariants(s));
+    out.addAll(globalVariants(s));
+    out.addAll(sensitivityVariants(s));
     return out;
   }
 
@@ -139,35 +209,51 @@ public final class MnistPruning {
   /** As {@link #run(ModelSpec, Idx.Split, Idx.Split, Settings, List)} with another loss or optimizer. */
   public static List<Row> run(ModelSpec base, Idx.Split train, Idx.Split test, Settings s, List<Variant> variants,
       Compile compile) {
+    return run(base, train, test, s, variants, compile, (variant, pruned, dense) -> {});
+  }
+
+  /** Sees each fine-tuned model before it is closed (for reports): the variant, the model, the dense weights. */
+  @FunctionalInterface
+  public interface Listener {
+    void finished(Variant variant, Model pruned, Map<String, HostArray> denseWeights);
+  }
+
+  /** As {@link #run(ModelSpec, Idx.Split, Idx.Split, Settings, List, Compile)}, telling {@code listener}. */
+  public static List<Row> run(ModelSpec base, Idx.Split train, Idx.Split test, Settings s, List<Variant> variants,
+      Compile compile, Listener listener) {
     List<Row> rows = new ArrayList<>();
-    Map<String, HostArray> denseWeights;
     try (Model dense = base.compile(compile)) {
       long t0 = System.nanoTime();
       dense.fit(train.dataset(),
           Fit.epochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
       double seconds = (System.nanoTime() - t0) / 1e9;
-      denseWeights = dense.weights();
-      rows.add(row("dense", 0, dense.evaluate(test.dataset()).get("accuracy"), Map.of(), dense, test,
+      Map<String, HostArray> denseWeights = dense.weights();
+      rows.add(row("dense", "dense", 0, dense.evaluate(test.dataset()).get("accuracy"), Map.of(), dense, test,
           seconds, 0));
-    }
-    long end = lastPruningStep(train.size(), s);
-    for (Variant variant : variants) {
-      try (Model pruned = variant.prune().apply(base, end).compile(compile)) {
-        pruned.setWeights(denseWeights);
-        long t0 = System.nanoTime();
-        pruned.fit(train.dataset(),
-            Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
-                .progress(s.progress()));
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        double accuracy = pruned.evaluate(test.dataset()).get("accuracy");
-        try (Model stripped = pruned.strip()) {
-          Map<String, HostArray> weights = stripped.weights();
-          Map<String, Double> sparsity = new LinkedHashMap<>();
-          for (String name : pruned.sparsity().keySet()) {
-            sparsity.put(name, dev.topiary.ops.Measurements.sparsity(weights.get(name).floats()));
+      // The examples fit held out (the last ones, as Keras): what a variant may analyse the model on.
+      int kept = train.size() - (int) (train.size() * s.validationSplit());
+      Trained trained = new Trained(dense, Dataset.of(train.images().slice(kept, train.size()),
+          train.labels().slice(kept, train.size())));
+      long end = lastPruningStep(train.size(), s);
+      for (Variant variant : variants) {
+        try (Model pruned = variant.prune().apply(base, end, trained).compile(compile)) {
+          pruned.setWeights(denseWeights);
+          t0 = System.nanoTime();
+          pruned.fit(train.dataset(),
+              Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
+                  .progress(s.progress()));
+          seconds = (System.nanoTime() - t0) / 1e9;
+          double accuracy = pruned.evaluate(test.dataset()).get("accuracy");
+          listener.finished(variant, pruned, denseWeights);
+          try (Model stripped = pruned.strip()) {
+            Map<String, HostArray> weights = stripped.weights();
+            Map<String, Double> sparsity = new LinkedHashMap<>();
+            for (String name : pruned.sparsity().keySet()) {
+              sparsity.put(name, dev.topiary.ops.Measurements.sparsity(weights.get(name).floats()));
+            }
+            rows.add(row(variant.name(), variant.method(), variant.target(), accuracy, sparsity, stripped, test,
+                seconds, rows.get(0).gzipBytes()));
           }
-          rows.add(row(variant.name(), variant.target(), accuracy, sparsity, stripped, test, seconds,
-              rows.get(0).gzipBytes()));
         }
       }
     }
@@ -182,19 +268,41 @@ public final class MnistPruning {
     Idx.Split test = cli.dataDir() == null ? Idx.embedded("t10k") : Idx.read(cli.dataDir(), "t10k");
     Settings s = Settings.defaults().targets(cli.targets()).frequency(cli.frequency())
         .progress(cli.quiet() ? ProgressSink.silent() : ProgressSink.console());
-    System.out.printf("%s. MNIST: %d training / %d test examples%s%n", title, train.size(), test.size(),
-        cli.dataDir() == null ? " (embedded subset)" : " from " + cli.dataDir());
-    List<Row> rows = run(base, train, test, s, variants.apply(s));
+    if (cli.epochs() != null) {
+      s = s.epochs(cli.epochs()[0], cli.epochs()[1]);
+    }
+    System.out.printf("%s. %s: %d training / %d test examples%s%s%n", title,
+        cli.dataDir() == null ? "MNIST" : "Data", train.size(), test.size(),
+        cli.dataDir() == null ? " (embedded subset)" : " from " + cli.dataDir(),
+        cli.seeds() == 1 ? "" : String.format(", seeds %d-%d", cli.seed(), cli.seed() + cli.seeds() - 1));
+    List<List<Row>> runs = new ArrayList<>();
+    MnistReport report = cli.report() == null ? null : new MnistReport(s.targets());
+    for (int i = 0; i < cli.seeds(); i++) {
+      Settings seeded = s.seed(cli.seed() + i);
+      List<Variant> chosen = variants.apply(seeded).stream()
+          .filter(v -> cli.methods() == null || cli.methods().contains(v.method())).toList();
+      Listener listener = report != null && i == 0 ? report : (variant, pruned, dense) -> {};
+      runs.add(run(base, train, test, seeded, chosen, compile(seeded.seed()), listener));
+    }
     System.out.println();
-    System.out.print(ResultsTable.format(rows));
+    System.out.print(ResultsTable.formatRuns(runs));
     if (cli.json() != null) {
-      java.nio.file.Files.writeString(cli.json(), ResultsTable.json(rows));
+      java.nio.file.Files.writeString(cli.json(), ResultsTable.json(runs, cli.seed()));
       System.out.println("wrote " + cli.json());
     }
-    return rows;
+    if (report != null) {
+      Map<String, Long> sizes = new LinkedHashMap<>();
+      for (dev.topiary.dsl.layers.Layer layer : base.layers()) {
+        for (dev.topiary.dsl.layers.WeightSpec w : base.weights(layer)) {
+          sizes.put(base.variableName(layer, w.name()), w.shape().size());
+        }
+      }
+      report.write(cli.report(), runs, title, sizes);
+    }
+    return runs.get(0);
   }
 
   public static void main(String[] args) throws Exception {
-    runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::polynomialVariants);
+    runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::allMethods);
   }
 }

@@ -66,7 +66,7 @@ public final class DistributedExecutor implements Executor {
         try {
           replicas.add(GraphExecutor.replica(spec, compile, replication));
         } catch (RuntimeException e) {
-          throw failure(i, "building replica " + i + " on it failed", e);
+          throw failure(i, "building replica " + i, e);
         }
         floats = replication.floatsPerStep();
       }
@@ -180,10 +180,10 @@ public final class DistributedExecutor implements Executor {
             throw dead;
           }
           if (System.nanoTime() > deadline) {
-            throw failure(i, what + " did not finish within " + timeout, e);
+            throw failure(i, what + " (no answer within " + timeout + ")", e);
           }
         } catch (ExecutionException e) {
-          throw failure(i, what + " failed", e.getCause());
+          throw failure(i, what, e.getCause());
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           failed = true;
@@ -211,7 +211,7 @@ public final class DistributedExecutor implements Executor {
     WorkerFailedException dead = deadWorker(what, cause);
     failed = true;
     return dead != null ? dead : new WorkerFailedException(worker, cluster.address(worker), "worker " + worker + " ("
-        + cluster.address(worker) + "): " + what + ": " + cause.getMessage() + "; " + restartAdvice(), cause);
+        + cluster.address(worker) + "): " + what + " failed: " + cause.getMessage() + "; " + restartAdvice(), cause);
   }
 
   private String restartAdvice() {

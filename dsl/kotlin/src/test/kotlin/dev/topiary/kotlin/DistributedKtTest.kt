@@ -38,6 +38,20 @@ class DistributedKtTest {
         assertThat(kernel.indices.maxOf { abs(kernel[it] - local[it]) }).isLessThan(1e-5f)
         assertThat(kernel.count { it == 0f }).isEqualTo(12) // half of 8 x 3, on every replica alike
       }
+      // Batch-norm statistics are averaged over the replicas: the fit's end-of-fit check (every
+      // replica's state bit-identical) would fail otherwise.
+      val withBatchNorm = sequential {
+        input(6)
+        dense(8)
+        batchNormalization()
+        dense(3) { prunable(constantSparsity(0.5, frequency = 1)) }
+      }
+      withBatchNorm.compile(loss, seed = 4).use { model ->
+        model.fit(x, y, epochs = 2, batchSize = 16, progress = ProgressSink.silent(), distribution = distribution)
+        assertThat(model.step()).isEqualTo(8L)
+        val mean = model.snapshot().variables().filterKeys { it.endsWith("moving_mean") }.values.single().floats()
+        assertThat(mean.any { it != 0f }).isTrue()
+      }
     }
   }
 

@@ -32,6 +32,7 @@ import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.samples.data.Idx;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -196,6 +197,37 @@ class DistributedTrainingTest {
       if (!workers.cluster().workers().isEmpty()) {
         workers.startAll(); // leave the cluster up for the other tests
       }
+    }
+  }
+
+  @Test
+  void aHungWorkerFailsTheFitAfterTheTimeoutNamingIt() throws Exception {
+    long[] stoppedAt = {0};
+    Callback stopper = new Callback() {
+      @Override
+      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext context) {
+        if (context.step() == 3) {
+          try {
+            workers.suspend(1);
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+          stoppedAt[0] = System.nanoTime();
+        }
+      }
+    };
+    try (Model model = spec().compile(compile())) {
+      Fit fit = FIT.distribution(Distribution.multiWorker(workers.addresses()).withTimeout(Duration.ofSeconds(5)));
+      WorkerFailedException e = catchThrowableOfType(() -> model.fit(x, y, fit.callbacks(stopper)),
+          WorkerFailedException.class);
+      double seconds = (System.nanoTime() - stoppedAt[0]) / 1e9;
+      System.out.printf("hung worker reported after %.2f s: %s%n", seconds, e.getMessage());
+      assertThat(e.worker()).isEqualTo(1);
+      assertThat(e.getMessage()).contains("worker 1 (" + workers.addresses().get(1) + ") does not answer");
+      assertThat(seconds).as("timeout 5 s + 3 s to find the hung worker").isLessThan(20);
+    } finally {
+      workers.killAll();
+      workers.startAll();
     }
   }
 

@@ -103,6 +103,42 @@ final class ClusterCheck {
     }
   }
 
+  /**
+   * The first worker that does not answer a TF call about itself within {@code patience} (a hung or
+   * stopped process still accepts TCP connections), or -1. Each call is filtered to the worker's own
+   * devices, so a hung peer cannot stall another worker's answer.
+   */
+  static int unresponsive(Cluster cluster, Duration timeout, Duration patience) {
+    ExecutorService pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "topiary-worker-check");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Map<String, Long>>> answers = new ArrayList<>();
+      for (int i = 0; i < cluster.size(); i++) {
+        ConfigProto own = RemoteSessions.config(cluster, timeout).toBuilder()
+            .addDeviceFilters("/job:" + cluster.jobName() + "/task:" + i).build();
+        String address = cluster.address(i);
+        answers.add(pool.submit(() -> RemoteSessions.devices(address, own)));
+      }
+      long deadline = System.nanoTime() + patience.toNanos();
+      for (int i = 0; i < cluster.size(); i++) {
+        try {
+          answers.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          return i;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return -1;
+        }
+      }
+      return -1;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** Null if a TCP connection to {@code address} opens within a second, else why not. */
   static String probe(String address) {
     try (Socket socket = new Socket()) {

@@ -43,6 +43,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class DistributedExecutor implements Executor {
   private static final long PROBE_EVERY_MILLIS = 500;
+  /** How long a live worker may take to answer a call about itself before it counts as hung. */
+  private static final Duration UNRESPONSIVE_AFTER = Duration.ofSeconds(3);
   private final Cluster cluster;
   private final Duration timeout;
   private final List<GraphExecutor> replicas = new ArrayList<>();
@@ -206,11 +208,22 @@ public final class DistributedExecutor implements Executor {
     return null;
   }
 
-  /** The failure of {@code worker}, unless another worker is dead (then that one is to blame). */
+  /**
+   * The failure of {@code worker}, unless another worker is dead or does not answer (then that one is
+   * to blame: its peers' collectives fail because of it).
+   */
   private WorkerFailedException failure(int worker, String what, Throwable cause) {
     WorkerFailedException dead = deadWorker(what, cause);
     failed = true;
-    return dead != null ? dead : new WorkerFailedException(worker, cluster.address(worker), "worker " + worker + " ("
+    if (dead != null) {
+      return dead;
+    }
+    int hung = ClusterCheck.unresponsive(cluster, timeout, UNRESPONSIVE_AFTER);
+    if (hung >= 0) {
+      return new WorkerFailedException(hung, cluster.address(hung), "worker " + hung + " (" + cluster.address(hung)
+          + ") does not answer (hung, stopped or overloaded) during " + what + "; " + restartAdvice(), cause);
+    }
+    return new WorkerFailedException(worker, cluster.address(worker), "worker " + worker + " ("
         + cluster.address(worker) + "): " + what + " failed: " + cause.getMessage() + "; " + restartAdvice(), cause);
   }
 

@@ -114,6 +114,11 @@ public final class WorkerProcesses implements AutoCloseable {
     }
   }
 
+  /** Stops worker {@code i} (SIGSTOP): a hung process, which still accepts TCP connections. */
+  public void suspend(int i) throws IOException, InterruptedException {
+    new ProcessBuilder("kill", "-STOP", Long.toString(processes.get(i).pid())).inheritIO().start().waitFor();
+  }
+
   public void killAll() throws InterruptedException {
     for (int i = 0; i < processes.size(); i++) {
       kill(i);

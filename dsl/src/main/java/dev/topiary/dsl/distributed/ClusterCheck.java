@@ -96,6 +96,13 @@ final class ClusterCheck {
             + " is job " + cluster.jobName() + "): restart it with " + command(cluster, i), null);
       }
     }
+    for (int k = 0; k < cluster.size(); k++) {
+      if (!view.containsKey(cluster.device(k))) {
+        throw new WorkerFailedException(k, cluster.address(k), "worker " + i + " (" + address + ") does not see worker "
+            + k + " (" + cluster.address(k) + ") in its cluster yet: is worker " + k + " up? (start it with "
+            + command(cluster, k) + ")", null);
+      }
+    }
     String first = view.keySet().stream().filter(d -> DEVICE.matcher(d).find()).findFirst().orElse(null);
     if (first == null || !first.contains("/task:" + i + "/")) {
       throw new WorkerFailedException(i, address, "the server at " + address + " is not task " + i + " of the cluster"

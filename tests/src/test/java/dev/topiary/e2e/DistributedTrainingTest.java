@@ -257,6 +257,19 @@ class DistributedTrainingTest {
   }
 
   @Test
+  void aBatchSmallerThanTheClusterIsRefusedBeforeAnyStep() {
+    try (Model model = spec().compile(compile())) {
+      assertThatThrownBy(() -> model.fit(x.slice(0, 8), y.slice(0, 8), distributed().batchSize(2)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("a batch of 2 examples cannot be split over 3 workers");
+      assertThat(model.step()).isZero();
+      // No collective ran: the same workers train right after.
+      model.fit(x.slice(0, 96), y.slice(0, 96), distributed());
+      assertThat(model.step()).isEqualTo(2);
+    }
+  }
+
+  @Test
   void aWorkerOfAnotherClusterIsRefused() {
     // Two of the three workers, as a cluster of their own: they serve the 3-worker cluster's job.
     List<String> two = workers.addresses().subList(0, 2);

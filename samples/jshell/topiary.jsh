@@ -23,6 +23,7 @@ import dev.topiary.dsl.layers.reshaping.*;
 import dev.topiary.dsl.training.*;
 import dev.topiary.dsl.data.*;
 import dev.topiary.dsl.state.*;
+import dev.topiary.dsl.distributed.*;                 // Worker, Cluster, WorkerFailedException (multi-worker fit)
 // Pruning: specs, schedules, mask strategies
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.*;

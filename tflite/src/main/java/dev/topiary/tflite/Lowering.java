@@ -614,7 +614,17 @@ final class Lowering {
         int sparse = g.add(new TfliteGraph.Tensor(name, shape, null, type, csr.data(), quant, csr.sparsity()));
         int out = g.add(new TfliteGraph.Tensor(name + "_dense", shape, null, type, null, quant, null));
         g.op(Schema.DENSIFY, 1, new int[] {sparse}, new int[] {out}, TfliteGraph.Options.NONE);
-        return out;
+        if (type != Schema.INT8) {
+          return out;
+        }
+        // Densified int8 weights are dequantised once (both ops run on first use only: their inputs are
+        // constant or persistent) and the op runs in float. The converter feeds them to the hybrid op
+        // instead, which the default XNNPACK delegate refuses ("failed to prepare", also for the
+        // converter's own file); this way the file runs under every resolver, with the dequantised weights.
+        int floats = g.add(new TfliteGraph.Tensor(name + "_float", shape, null, Schema.FLOAT32, null, null, null));
+        g.op(Schema.DEQUANTIZE, quant.scales().length > 1 ? 5 : 2, new int[] {out}, new int[] {floats},
+            TfliteGraph.Options.NONE);
+        return floats;
       }
     }
     return g.add(new TfliteGraph.Tensor(name, shape, null, type, dense, quant, null));

@@ -24,10 +24,10 @@ public final class TfliteWeights {
   private enum Layout { FULLY_CONNECTED, CONV, AS_IS }
 
   public static Map<String, HostArray> read(TfliteFile file, ModelSpec spec) {
-    Map<Integer, Integer> densified = new HashMap<>(); // DENSIFY output -> its sparse input
+    Map<Integer, Integer> source = new HashMap<>(); // DENSIFY / DEQUANTIZE output -> its input
     for (TfliteFile.Operator op : file.operators()) {
-      if (op.builtinCode() == Schema.DENSIFY) {
-        densified.put(op.outputs()[0], op.inputs()[0]);
+      if ((op.builtinCode() == Schema.DENSIFY || op.builtinCode() == Schema.DEQUANTIZE) && op.inputs().length == 1) {
+        source.put(op.outputs()[0], op.inputs()[0]);
       }
     }
     Map<Integer, Layout> layout = new HashMap<>();
@@ -35,7 +35,11 @@ public final class TfliteWeights {
       Layout l = op.builtinCode() == Schema.FULLY_CONNECTED ? Layout.FULLY_CONNECTED
           : op.builtinCode() == Schema.CONV_2D ? Layout.CONV : null;
       if (l != null && op.inputs().length > 1 && op.inputs()[1] >= 0) {
-        layout.put(densified.getOrDefault(op.inputs()[1], op.inputs()[1]), l);
+        int t = op.inputs()[1];
+        for (int hops = 0; source.containsKey(t) && hops < 4; hops++) {
+          t = source.get(t); // back to the stored constant
+        }
+        layout.put(t, l);
       }
     }
     Map<String, HostArray> out = new LinkedHashMap<>();

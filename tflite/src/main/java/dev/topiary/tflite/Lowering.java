@@ -592,7 +592,7 @@ final class Lowering {
     if (flavour.int8() && values.length >= MIN_ELEMENTS_FOR_INT8) {
       int dim = use == Use.DEPTHWISE ? 3 : 0;
       WeightEncoding.Quantized qz = use == Use.GATHER
-          ? WeightEncoding.quantize(values, new int[] {values.length}, 0)
+          ? WeightEncoding.quantize(values, new int[] {1, values.length}, 0) // one scale
           : WeightEncoding.quantize(values, shape, dim);
       q = qz.values();
       quant = new TfliteGraph.Quantization(qz.scales(), use == Use.GATHER ? 0 : dim);
@@ -610,12 +610,15 @@ final class Lowering {
         lastWeightBlockSparse = true;
         return g.add(new TfliteGraph.Tensor(name, shape, null, type, block.data(), quant, block.sparsity()));
       }
-      if (csrBytes < dense.length) {
+      // A DENSIFY adds a tensor and an op (and int8 weights a DEQUANTIZE, and the densified tensor
+      // its own copy of the scales and int64 zero points): sparse only when that still saves bytes.
+      long overhead = 160 + (type == Schema.INT8 ? 160 + 12L * quant.scales().length : 0);
+      if (csrBytes + overhead < dense.length) {
         int sparse = g.add(new TfliteGraph.Tensor(name, shape, null, type, csr.data(), quant, csr.sparsity()));
         int out = g.add(new TfliteGraph.Tensor(name + "_dense", shape, null, type, null, quant, null));
         g.op(Schema.DENSIFY, 1, new int[] {sparse}, new int[] {out}, TfliteGraph.Options.NONE);
-        if (type != Schema.INT8) {
-          return out;
+        if (type != Schema.INT8 || use == Use.GATHER) {
+          return out; // int8 rows are gathered, then dequantised (see embedding)
         }
         // Densified int8 weights are dequantised once (both ops run on first use only: their inputs are
         // constant or persistent) and the op runs in float. The converter feeds them to the hybrid op

@@ -145,14 +145,14 @@ class TfliteExportTest {
 
   @Test
   void csrLayoutIsTflites() {
-    // Dense(3) on 4 inputs: kernel [4, 3], TFLite weights [3, 4]; one non-zero per output row.
-    ModelSpec spec = Sequential.of(Input.of(4), Dense.of(3));
+    // Dense(3) on 64 inputs: kernel [64, 3], TFLite weights [3, 64]; one non-zero per output row.
+    ModelSpec spec = Sequential.of(Input.of(64), Dense.of(3));
     try (Model model = spec.compile(COMPILE)) {
-      float[] k = new float[12];
+      float[] k = new float[64 * 3];
       k[2 * 3 + 0] = 1.5f; // input 2 -> output 0
       k[0 * 3 + 1] = -2f;  // input 0 -> output 1
-      k[3 * 3 + 2] = 0.25f; // input 3 -> output 2
-      model.setWeights(Map.of("dense_kernel", HostArray.of(k, 4, 3), "dense_bias", HostArray.of(new float[3], 3)));
+      k[63 * 3 + 2] = 0.25f; // input 63 -> output 2
+      model.setWeights(Map.of("dense_kernel", HostArray.of(k, 64, 3), "dense_bias", HostArray.of(new float[3], 3)));
       TfliteFile f = TfliteFile.parse(TfliteExport.bytes(model, TfliteFlavour.SPARSE), "csr");
       TfliteFile.Tensor t = f.tensor("dense_kernel").orElseThrow();
       TfliteFile.Sparsity s = t.sparsity();
@@ -161,9 +161,13 @@ class TfliteExportTest {
       assertThat(s.dims().get(0).sparse()).isFalse();
       assertThat(s.dims().get(0).denseSize()).isEqualTo(3);
       assertThat(s.dims().get(1).segments()).containsExactly(0, 1, 2, 3);
-      assertThat(s.dims().get(1).indices()).containsExactly(2, 0, 3);
+      assertThat(s.dims().get(1).indices()).containsExactly(2, 0, 63);
       assertThat(f.data(t)).hasSize(12); // three float32 values
-      assertThat(f.values(t)).containsExactly(0, 0, 1.5f, 0, -2f, 0, 0, 0, 0, 0, 0, 0.25f);
+      float[] dense = new float[3 * 64];
+      dense[2] = 1.5f;
+      dense[64] = -2f;
+      dense[2 * 64 + 63] = 0.25f;
+      assertThat(f.values(t)).containsExactly(dense);
       assertThat(opCodes(f)).containsExactly(Schema.DENSIFY, Schema.FULLY_CONNECTED);
     }
   }

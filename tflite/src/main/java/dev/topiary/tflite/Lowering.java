@@ -47,6 +47,11 @@ final class Lowering {
 
   private enum Use { FULLY_CONNECTED, CONV, DEPTHWISE, GATHER }
 
+  private static final Set<Class<?>> CLASSES = Set.of(Dense.class, Conv2D.class, DepthwiseConv2D.class,
+      SeparableConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
+      GlobalAveragePooling2D.class, GlobalMaxPooling1D.class, GlobalMaxPooling2D.class, Flatten.class, Reshape.class,
+      Dropout.class, ActivationLayer.class, Add.class, Concatenate.class, BatchNormalization.class, Embedding.class);
+
   private final ModelSpec spec;
   private final Map<String, HostArray> weights;
   private final TfliteFlavour flavour;
@@ -145,7 +150,11 @@ final class Lowering {
       return;
     }
     Class<?> c = layer.getClass();
-    Settings s = layer.config();
+    if (!CLASSES.contains(c)) {
+      refuse(n, "no TFLite builtin for this layer type");
+      return;
+    }
+    Settings s = layer.config(); // only built-in layers: a user's layer need not describe its settings
     try {
       if (c == Dense.class) {
         dense(n, in.get(0), s);

@@ -29,3 +29,5 @@ import dev.topiary.ops.schedule.*;
 import dev.topiary.ops.mask.*;
 // Eager execution (masks and outputs as host arrays)
 import dev.topiary.bridge.*;
+// .tflite files written from Java (TfliteExport.write(model, path, TfliteFlavour.SPARSE_INT8)) and read back
+import dev.topiary.tflite.*;

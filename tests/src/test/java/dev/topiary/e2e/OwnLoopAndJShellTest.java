@@ -57,13 +57,14 @@ class OwnLoopAndJShellTest {
           "EagerModel eager = EagerModel.from(model);",
           "System.out.println(\"eager masks: \" + eager.masks().keySet());",
           "eager.close();",
+          "System.out.println(\"tflite ops: \" + TfliteFile.parse(TfliteExport.bytes(model, TfliteFlavour.SPARSE), \"m\").operators().size());",
           "model.close();",
           "/exit", ""));
       Path startup = Path.of("..", "samples", "jshell", "topiary.jsh").toAbsolutePath().normalize();
       String out = runJShell(script, "--startup", "DEFAULT", "--startup", startup.toString());
       assertThat(out).contains("spec: Sequential(input (None, 4) -> 3 layers -> dense_1 (None, 2); pruned: dense)",
           "history: History(2 epochs; last: loss=", "steps: 4, sparsity: {dense_kernel=0.5}",
-          "eager masks: [dense_kernel]").doesNotContain("Error", "cannot find symbol", "Exception");
+          "eager masks: [dense_kernel]", "tflite ops: 2").doesNotContain("Error", "cannot find symbol", "Exception");
     } finally {
       Files.deleteIfExists(script);
     }

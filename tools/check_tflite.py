@@ -13,6 +13,12 @@ by the Java fixtures and the main job, see the README, "TFLite files written fro
   3. if the JSON holds "mnist_test_accuracy", runs the embedded MNIST test split
      (samples/src/main/resources/.../mnist/t10k-*) and checks the accuracy within 0.005 of Topiary's.
 
+  4. every SavedModel directory NAME_savedmodel found there (the main job writes one per model) is
+     converted by tf.lite.TFLiteConverter plain, with Optimize.DEFAULT, EXPERIMENTAL_SPARSITY and both,
+     and the converter's raw and gzip sizes and interpreter accuracy on the embedded MNIST are printed
+     beside Topiary's files of the same model (default delegates; the converter's sparse+int8 file
+     is also run without them, since XNNPACK refuses it).
+
 Usage: python tools/check_tflite.py DIR [DIR ...]
 Exit status 1 if any check fails.
 """
@@ -109,6 +115,48 @@ def check(path, mnist):
     return report, failures
 
 
+CONVERTER_FLAVOURS = {
+    "float32": [],
+    "int8": [tf.lite.Optimize.DEFAULT],
+    "sparse": [tf.lite.Optimize.EXPERIMENTAL_SPARSITY],
+    "sparse_int8": [tf.lite.Optimize.EXPERIMENTAL_SPARSITY, tf.lite.Optimize.DEFAULT],
+}
+
+
+def mnist_accuracy(content, mnist, resolver):
+    images, labels = mnist
+    interpreter = tf.lite.Interpreter(model_content=content, experimental_op_resolver_type=resolver)
+    index = interpreter.get_input_details()[0]["index"]
+    interpreter.resize_tensor_input(index, images.shape)
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(index, images)
+    interpreter.invoke()
+    out = interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+    return float(np.mean(np.argmax(out, axis=-1) == labels))
+
+
+def compare_with_converter(saved_model, mnist):
+    """Rows (flavour, converter raw, gzip, accuracy, Topiary raw, gzip) for one SavedModel of the main job."""
+    base = saved_model[: -len("_savedmodel")]
+    rows = []
+    for flavour, optimizations in CONVERTER_FLAVOURS.items():
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+        converter.optimizations = optimizations
+        content = converter.convert()
+        try:
+            accuracy = mnist_accuracy(content, mnist, RESOLVERS["default"])
+            note = ""
+        except RuntimeError:
+            accuracy = mnist_accuracy(content, mnist, RESOLVERS["builtin_without_default_delegates"])
+            note = " (fails with default delegates; accuracy without them)"
+        ours = base + "_" + flavour + ".tflite"
+        with open(ours, "rb") as f:
+            topiary = f.read()
+        rows.append((os.path.basename(base), flavour, len(content), len(gzip.compress(content, 9)), accuracy,
+                     len(topiary), len(gzip.compress(topiary, 9)), note))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dirs", nargs="+")
@@ -126,6 +174,14 @@ def main():
         for f in failures:
             print("  FAIL", f)
         failed += bool(failures)
+    saved_models = sorted(os.path.join(root, n) for d in args.dirs for root, dirs, _ in os.walk(d) for n in dirs
+                          if n.endswith("_savedmodel"))
+    if saved_models:
+        print("| model | flavour | converter raw | converter gzip | converter accuracy | Topiary raw | Topiary gzip |")
+        print("|---|---|---|---|---|---|---|")
+        for saved_model in saved_models:
+            for model, flavour, raw, gz, acc, t_raw, t_gz, note in compare_with_converter(saved_model, mnist):
+                print(f"| {model} | {flavour} | {raw:,} | {gz:,} | {acc:.4f}{note} | {t_raw:,} | {t_gz:,} |")
     print(f"{len(files) - failed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Open one around a run ({@link #open}); {@link #measure} (called by the run for each model) does
  * nothing when none is open, so other callers of the run pay nothing. With the system property
- * {@code topiary.tflite.dir} the files stay in that directory, each with a {@code .json} for the check script.
+ * {@code topiary.tflite.dir} the files stay in that directory, each with a {@code .json} for the check script,
+ * and each model also as a SavedModel ({@code mnist_<model>_savedmodel}) for the converter to compare with.
  */
 public final class TfliteTable implements AutoCloseable {
   /** One file. */
@@ -66,6 +67,9 @@ public final class TfliteTable implements AutoCloseable {
 
   private void add(String name, Model model, Idx.Split test) {
     Map<String, HostArray> original = model.weights();
+    if (keepDir != null) {
+      keepSavedModel(name, model);
+    }
     Map<TfliteFlavour, byte[]> files = new java.util.EnumMap<>(TfliteFlavour.class);
     for (TfliteFlavour flavour : TfliteFlavour.values()) {
       files.put(flavour, TfliteExport.bytes(model, flavour)); // all from the model's own weights
@@ -83,6 +87,19 @@ public final class TfliteTable implements AutoCloseable {
       }
     } finally {
       model.setWeights(original);
+    }
+  }
+
+  /** The same model as a SavedModel, so that the check script can set the converter's files beside ours. */
+  private void keepSavedModel(String name, Model model) {
+    Path dir = keepDir.resolve("mnist_" + name.replace(' ', '_') + "_savedmodel");
+    try {
+      if (Files.exists(dir)) {
+        dev.topiary.dsl.export.AtomicFiles.deleteRecursively(dir);
+      }
+      model.exportSavedModel(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot export " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -17,7 +17,9 @@ by the Java fixtures and the main job, see the README, "TFLite files written fro
      converted by tf.lite.TFLiteConverter plain, with Optimize.DEFAULT, EXPERIMENTAL_SPARSITY and both,
      and the converter's raw and gzip sizes and interpreter accuracy on the embedded MNIST are printed
      beside Topiary's files of the same model (default delegates; the converter's sparse+int8 file
-     is also run without them, since XNNPACK refuses it).
+     is also run without them, since XNNPACK refuses it), and whether the converter's int8 weights and
+     per-channel scales equal ours value for value, and its sparse tensors (traversal order, dimension
+     metadata with index vector types, stored values) ours byte for byte.
 
 Usage: python tools/check_tflite.py DIR [DIR ...]
 Exit status 1 if any check fails.
@@ -135,6 +137,42 @@ def mnist_accuracy(content, mnist, resolver):
     return float(np.mean(np.argmax(out, axis=-1) == labels))
 
 
+def int8_weights(content):
+    """The constant int8 tensors of a file with their scales, by shape."""
+    interpreter = tf.lite.Interpreter(model_content=content)
+    out = {}
+    for t in interpreter.get_tensor_details():
+        if t["dtype"] == np.int8 and len(t["shape"]) >= 2:
+            try:
+                out[tuple(t["shape"])] = (interpreter.get_tensor(t["index"]), t["quantization_parameters"]["scales"])
+            except ValueError:
+                pass  # an activation: no data before a run
+    return out
+
+
+def same_int8_weights(converter_content, topiary_content):
+    """True if every int8 weight of the converter's file has a twin in ours: equal values and scales."""
+    ours = int8_weights(topiary_content)
+    theirs = int8_weights(converter_content)
+    return bool(theirs) and all(k in ours and np.array_equal(v[0], ours[k][0]) and np.array_equal(v[1], ours[k][1])
+                                for k, v in theirs.items())
+
+
+def sparse_tensors(content):
+    """Each sparse constant's sparsity parameters and stored bytes, by shape (the converter's own schema reader)."""
+    from tensorflow.lite.python import schema_py_generated as schema
+
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(content, 0))
+    out = {}
+    for t in model.subgraphs[0].tensors:
+        if t.sparsity is not None:
+            dims = [(d.format, d.denseSize, d.arraySegmentsType,
+                     None if d.arraySegments is None else list(d.arraySegments.values), d.arrayIndicesType,
+                     None if d.arrayIndices is None else list(d.arrayIndices.values)) for d in t.sparsity.dimMetadata]
+            out[tuple(t.shape)] = (list(t.sparsity.traversalOrder), dims, bytes(model.buffers[t.buffer].data))
+    return out
+
+
 def compare_with_converter(saved_model, mnist):
     """Rows (flavour, converter raw, gzip, accuracy, Topiary raw, gzip) for one SavedModel of the main job."""
     base = saved_model[: -len("_savedmodel")]
@@ -152,6 +190,14 @@ def compare_with_converter(saved_model, mnist):
         ours = base + "_" + flavour + ".tflite"
         with open(ours, "rb") as f:
             topiary = f.read()
+        if flavour == "sparse":
+            theirs, ours_sparse = sparse_tensors(content), sparse_tensors(topiary)
+            if theirs:
+                note += ", sparse tensors equal to ours" if all(ours_sparse.get(k) == v for k, v in theirs.items()) \
+                    else ", sparse tensors differ from ours"
+        if flavour == "int8":
+            note += ", int8 weights and scales equal to ours" if same_int8_weights(content, topiary) \
+                else ", int8 weights differ from ours"
         rows.append((os.path.basename(base), flavour, len(content), len(gzip.compress(content, 9)), accuracy,
                      len(topiary), len(gzip.compress(topiary, 9)), note))
     return rows

@@ -16,7 +16,11 @@ public enum TfliteFlavour {
    * fed to FULLY_CONNECTED directly; each weight takes the smallest of dense, CSR and blocks.
    */
   SPARSE,
-  /** {@link #INT8}, then the int8 weights' zeros in CSR through DENSIFY (as the converter does for both). */
+  /**
+   * {@link #INT8}, then the int8 weights' zeros in CSR (as the converter), densified and dequantised once
+   * (DENSIFY, DEQUANTIZE) so that the op runs in float: the converter's hybrid op on densified int8
+   * weights fails to prepare under TFLite's default XNNPACK delegate.
+   */
   SPARSE_INT8;
 
   boolean int8() {

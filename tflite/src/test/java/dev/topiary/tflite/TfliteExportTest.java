@@ -265,6 +265,12 @@ class TfliteExportTest {
           .hasMessageContaining("'conv1d' (Conv1D)").hasMessageContaining("'lstm' (LSTM)")
           .hasMessageContaining("'dense' (Dense): activation 'selu'");
     }
+    ModelSpec masked = Sequential.of(Input.of(6), dev.topiary.dsl.layers.core.Embedding.of(50, 4).maskZero(true),
+        Flatten.of(), Dense.of(2));
+    try (Model model = masked.compile(COMPILE)) {
+      assertThatThrownBy(() -> TfliteExport.bytes(model, TfliteFlavour.INT8))
+          .isInstanceOf(UnsupportedLayersException.class).hasMessageContaining("'embedding' (Embedding): mask_zero");
+    }
   }
 
   @Test

@@ -34,3 +34,5 @@ import dev.topiary.bridge.*;
 import dev.topiary.ops.GlobalPruningSpec;
 import dev.topiary.dsl.pruning.*;
 import dev.topiary.report.*;
+// .tflite files written from Java (TfliteExport.write(model, path, TfliteFlavour.SPARSE_INT8)) and read back
+import dev.topiary.tflite.*;

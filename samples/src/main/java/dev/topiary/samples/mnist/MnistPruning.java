@@ -84,6 +84,7 @@ public final class MnistPruning {
   /** Sizes of {@code weights} in the three formats and the accuracy of the int8-restored weights. */
   private static Row row(String name, String method, double target, double accuracy, Map<String, Double> sparsity, Model model,
       Idx.Split test, double seconds, int denseGzipBaseline) {
+    TfliteTable.measure(name, model, test); // the .tflite rows, when the main job collects them
     Map<String, HostArray> weights = model.weights();
     int gzip = SparseWeights.gzipSize(SparseWeights.dense(weights));
     int sparse = SparseWeights.gzipSize(SparseWeights.encode(weights, SparseWeights.Encoding.FLOAT32));
@@ -303,6 +304,9 @@ public final class MnistPruning {
   }
 
   public static void main(String[] args) throws Exception {
-    runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::allMethods);
+    try (TfliteTable tflite = TfliteTable.open()) {
+      runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::allMethods);
+      tflite.report(Cli.parse(args).json());
+    }
   }
 }

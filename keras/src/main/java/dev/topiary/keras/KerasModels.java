@@ -59,6 +59,32 @@ public final class KerasModels {
     return read(path).compile(compile);
   }
 
+  /**
+   * Writes a model as a Keras file: {@code .keras} (Keras 3 zip) or {@code .h5} (legacy HDF5), by the
+   * file name's ending. The weights are the model's inference weights (pruned ones with their zeros);
+   * pruning settings, optimizer state and compile settings are not written. Keras 3's
+   * {@code keras.saving.load_model} opens both.
+   *
+   * @throws IllegalArgumentException for a layer type without a Keras mapping (naming the layer)
+   */
+  public static void save(Model model, Path path) throws IOException {
+    save(model.spec(), model.weights(), path);
+  }
+
+  /** Writes a spec and its weights (by Topiary variable name) as a Keras file (see {@link #save(Model, Path)}). */
+  public static void save(dev.topiary.dsl.ModelSpec spec, Map<String, HostArray> weights, Path path) throws IOException {
+    String name = path.getFileName().toString();
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    String modelName = name.replaceFirst("\\.[^.]*$", "").replaceAll("[^A-Za-z0-9_]", "_");
+    if (lower.endsWith(".keras")) {
+      KerasFileWriter.writeKeras(spec, weights, path, modelName);
+    } else if (lower.endsWith(".h5") || lower.endsWith(".hdf5")) {
+      KerasFileWriter.writeLegacy(spec, weights, path, modelName);
+    } else {
+      throw new IllegalArgumentException(path + ": a Keras file name ends with .keras or .h5");
+    }
+  }
+
   private static boolean startsWith(byte[] bytes, byte[] prefix) {
     for (int i = 0; i < prefix.length; i++) {
       if (bytes[i] != prefix[i]) {

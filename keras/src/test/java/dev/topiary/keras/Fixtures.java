@@ -20,6 +20,7 @@ final class Fixtures {
   /** Models saved by Keras 3.15.1 (copied from the shared data; README there). */
   static final List<String> MODELS = List.of("mnist_cnn", "mlp", "text_lstm", "two_inputs", "conv1d_gap");
   static final Compile COMPILE = Compile.of(Optimizer.adam(), Loss.meanSquaredError());
+  static final Compile COMPILE_CLASSES = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true));
 
   private Fixtures() {}
 

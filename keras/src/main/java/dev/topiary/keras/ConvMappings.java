@@ -123,7 +123,10 @@ final class ConvMappings {
       cube(out, "kernel_size", t.getLong("size"), 3);
       cube(out, "strides", t.getLong("strides"), 3);
       cube(out, "dilation_rate", 1, 3);
-      out.put("groups", 1).put("use_bias", true);
+      if (type.equals("Conv3D")) {
+        out.put("groups", 1); // Conv3DTranspose has no groups option
+      }
+      out.put("use_bias", true);
       writeCommon(out, t, 3);
     });
   }

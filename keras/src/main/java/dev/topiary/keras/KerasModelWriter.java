@@ -102,8 +102,14 @@ final class KerasModelWriter {
       }
     }
     ObjectNode root = JSON.objectNode();
-    root.put("module", "keras").put("class_name", sequential ? "Sequential" : "Functional").set("config", config);
-    root.putNull("registered_name");
+    // As Keras 3 writes them: Sequential under "keras"; Functional by its source module, registered.
+    if (sequential) {
+      root.put("module", "keras").put("class_name", "Sequential").set("config", config);
+      root.putNull("registered_name");
+    } else {
+      root.put("module", "keras.src.models.functional").put("class_name", "Functional").set("config", config);
+      root.put("registered_name", "Functional");
+    }
     return new Result(root, placed);
   }
 

@@ -55,7 +55,7 @@ final class Fixtures {
       if (in == null) {
         throw new IllegalStateException("missing test resource " + resource);
       }
-      Files.copy(in, out);
+      Files.copy(in, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     return out;
   }

@@ -72,7 +72,7 @@ public final class MnistPruning {
   }
 
   /** Sizes of {@code weights} in the three formats and the accuracy of the int8-restored weights. */
-  private static Row row(String name, double target, double accuracy, Map<String, Double> sparsity, Model model,
+  public static Row row(String name, double target, double accuracy, Map<String, Double> sparsity, Model model,
       Idx.Split test, double seconds, int denseGzipBaseline) {
     Map<String, HostArray> weights = model.weights();
     int gzip = SparseWeights.gzipSize(SparseWeights.dense(weights));

@@ -13,13 +13,20 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every Keras-made fixture, in both formats, predicts what Keras predicted (within 1e-5). */
+/**
+ * Every Keras-made fixture, in both formats, predicts what Keras predicted (within 1e-5); so do the
+ * five models rewritten in tf.keras 2.x's dialect of the legacy format.
+ */
 class KerasFixturesTest {
   @TempDir
   Path dir;
 
   static Stream<Arguments> fixtures() {
-    return Fixtures.all().stream().flatMap(f -> Stream.of(Arguments.of(f, "keras"), Arguments.of(f, "h5")));
+    Stream<Arguments> keras3 = Fixtures.all().stream()
+        .flatMap(f -> Stream.of(Arguments.of(f, "keras"), Arguments.of(f, "h5")));
+    // tf.keras 2.x dialect of the legacy format (tools/make_tf_keras2_fixtures.py): .h5 only.
+    Stream<Arguments> tf2 = Fixtures.MODELS.stream().map(m -> Arguments.of("keras-tf2/" + m + "_tf2", "h5"));
+    return Stream.concat(keras3, tf2);
   }
 
   @ParameterizedTest(name = "{0}.{1}")

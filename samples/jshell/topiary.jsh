@@ -29,3 +29,5 @@ import dev.topiary.ops.schedule.*;
 import dev.topiary.ops.mask.*;
 // Eager execution (masks and outputs as host arrays)
 import dev.topiary.bridge.*;
+// Keras models in and out: KerasModels.read(path) / .load(path, compile) / .save(model, path)
+import dev.topiary.keras.*;

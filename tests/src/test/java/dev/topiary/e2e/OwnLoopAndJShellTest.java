@@ -57,13 +57,17 @@ class OwnLoopAndJShellTest {
           "EagerModel eager = EagerModel.from(model);",
           "System.out.println(\"eager masks: \" + eager.masks().keySet());",
           "eager.close();",
+          "Path kerasFile = Files.createTempFile(\"topiary-jshell\", \".keras\");",
+          "KerasModels.save(model, kerasFile);",
+          "System.out.println(\"keras: \" + KerasModels.read(kerasFile).spec().layerNames());",
+          "Files.delete(kerasFile);",
           "model.close();",
           "/exit", ""));
       Path startup = Path.of("..", "samples", "jshell", "topiary.jsh").toAbsolutePath().normalize();
       String out = runJShell(script, "--startup", "DEFAULT", "--startup", startup.toString());
       assertThat(out).contains("spec: Sequential(input (None, 4) -> 3 layers -> dense_1 (None, 2); pruned: dense)",
           "history: History(2 epochs; last: loss=", "steps: 4, sparsity: {dense_kernel=0.5}",
-          "eager masks: [dense_kernel]").doesNotContain("Error", "cannot find symbol", "Exception");
+          "eager masks: [dense_kernel]", "keras: [dense, dropout, dense_1]").doesNotContain("Error", "cannot find symbol", "Exception");
     } finally {
       Files.deleteIfExists(script);
     }

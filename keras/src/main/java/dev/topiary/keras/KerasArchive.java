@@ -83,6 +83,13 @@ final class KerasArchive {
       if (declared >= 0 && out.length != declared) {
         throw new KerasFileException(file, null, name + " is truncated: " + out.length + " of " + declared + " bytes");
       }
+      // The JDK does not check a zip entry's CRC-32 when reading it through ZipFile: check it here,
+      // the only checksum a Keras file has.
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(out);
+      if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
+        throw new KerasFileException(file, null, name + " is corrupt (CRC-32 mismatch)");
+      }
       return out;
     } catch (java.util.zip.ZipException | java.io.EOFException ex) {
       throw new KerasFileException(file, null, name + " is corrupt or truncated (" + ex.getMessage() + ")");

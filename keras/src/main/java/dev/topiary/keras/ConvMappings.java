@@ -13,7 +13,7 @@ final class ConvMappings {
   private ConvMappings() {}
 
   /** The options every Keras convolution has that Topiary's take only at their default. */
-  private static void common(KerasConfig k, int rank) {
+  private static void common(KerasConfig k) {
     k.channelsLast();
     k.requireDefault("groups", 1);
     k.requireNull("lora_rank");
@@ -27,7 +27,7 @@ final class ConvMappings {
     k.requireDefault("use_bias", true);
   }
 
-  private static void writeCommon(ObjectNode out, Settings t, int rank) {
+  private static void writeCommon(ObjectNode out, Settings t) {
     out.put("padding", t.getString("padding")).put("data_format", "channels_last")
         .put("activation", KerasLayers.kerasActivation(t.getString("activation")));
   }
@@ -41,7 +41,7 @@ final class ConvMappings {
 
   static void register(KerasLayers r) {
     r.add("Conv1D", "Conv1D", (k, l) -> {
-      common(k, 1);
+      common(k);
       biasAlways(k);
       return map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
           "strides", k.ints("strides", 1)[0], "dilation", k.ints("dilation_rate", 1)[0],
@@ -52,10 +52,10 @@ final class ConvMappings {
       out.set("strides", ints(t.getLong("strides")));
       out.set("dilation_rate", ints(t.getLong("dilation")));
       out.put("groups", 1).put("use_bias", true);
-      writeCommon(out, t, 1);
+      writeCommon(out, t);
     });
     r.add("Conv2D", "Conv2D", (k, l) -> {
-      common(k, 2);
+      common(k);
       int[] kernel = k.ints("kernel_size", 2);
       int[] strides = k.ints("strides", 2);
       return map("filters", k.integer("filters"), "kernel_size", list(kernel[0], kernel[1]),
@@ -69,12 +69,12 @@ final class ConvMappings {
       long d = t.getLong("dilation");
       out.set("dilation_rate", ints(d, d));
       out.put("groups", 1).put("use_bias", t.getBoolean("use_bias"));
-      writeCommon(out, t, 2);
+      writeCommon(out, t);
     });
     conv3d(r, "Conv3D");
     conv3d(r, "Conv3DTranspose");
     r.add("Conv2DTranspose", "Conv2DTranspose", (k, l) -> {
-      common(k, 2);
+      common(k);
       biasAlways(k);
       k.requireAll("dilation_rate", 2, 1);
       k.requireNull("output_padding");
@@ -87,12 +87,12 @@ final class ConvMappings {
       cube(out, "strides", t.getLong("strides"), 2);
       cube(out, "dilation_rate", 1, 2);
       out.put("use_bias", true);
-      writeCommon(out, t, 2);
+      writeCommon(out, t);
     });
     depthwise(r, "DepthwiseConv2D");
     depthwise(r, "SeparableConv2D");
     r.add("SeparableConv1D", "SeparableConv1D", (k, l) -> {
-      common(k, 1);
+      common(k);
       biasAlways(k);
       k.requireDefault("depth_multiplier", 1);
       k.requireAll("dilation_rate", 1, 1);
@@ -105,14 +105,14 @@ final class ConvMappings {
       out.set("strides", ints(t.getLong("strides")));
       out.set("dilation_rate", ints(1));
       out.put("use_bias", true);
-      writeCommon(out, t, 1);
+      writeCommon(out, t);
     });
     pooling(r);
   }
 
   private static void conv3d(KerasLayers r, String type) {
     r.add(type, type, (k, l) -> {
-      common(k, 3);
+      common(k);
       biasAlways(k);
       k.requireAll("dilation_rate", 3, 1);
       k.requireNull("output_padding");
@@ -127,14 +127,14 @@ final class ConvMappings {
         out.put("groups", 1); // Conv3DTranspose has no groups option
       }
       out.put("use_bias", true);
-      writeCommon(out, t, 3);
+      writeCommon(out, t);
     });
   }
 
   private static void depthwise(KerasLayers r, String type) {
     boolean separable = type.startsWith("Separable");
     r.add(type, type, (k, l) -> {
-      common(k, 2);
+      common(k);
       biasAlways(k);
       k.requireAll("dilation_rate", 2, 1);
       return map("kernel_size", k.uniform("kernel_size", 2), "depth_multiplier", k.integer("depth_multiplier", 1),
@@ -150,7 +150,7 @@ final class ConvMappings {
       cube(out, "strides", t.getLong("strides"), 2);
       cube(out, "dilation_rate", 1, 2);
       out.put("use_bias", true);
-      writeCommon(out, t, 2);
+      writeCommon(out, t);
     });
   }
 

@@ -4,7 +4,6 @@ import static dev.topiary.keras.KerasLayers.ints;
 import static dev.topiary.keras.KerasLayers.pairs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.topiary.dsl.config.Settings;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -11,7 +11,6 @@ import io.jhdf.api.WritableGroup;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.Array;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,9 +174,5 @@ final class KerasFileWriter {
       offset = fill(Array.get(array, i), flat, offset, dims, depth + 1);
     }
     return offset;
-  }
-
-  static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
@@ -55,10 +54,6 @@ final class KerasLayers {
 
   @Nullable LayerMapping forTopiary(String topiaryType) {
     return byTopiary.get(topiaryType);
-  }
-
-  java.util.Set<String> kerasClasses() {
-    return byKeras.keySet();
   }
 
   /**
@@ -204,14 +199,6 @@ final class KerasLayers {
     ArrayNode a = JSON.arrayNode();
     for (long v : values) {
       a.add(v);
-    }
-    return a;
-  }
-
-  static ArrayNode ints(List<?> values) {
-    ArrayNode a = JSON.arrayNode();
-    for (Object v : values) {
-      a.add(((Number) v).longValue());
     }
     return a;
   }

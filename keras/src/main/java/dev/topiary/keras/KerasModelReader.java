@@ -7,7 +7,6 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Node;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.layers.Layer;
-import dev.topiary.dsl.layers.LayerShapeException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

@@ -6,7 +6,8 @@ Each model NAME is written as NAME.keras and NAME.h5 (legacy HDF5) with NAME.jso
 so that the Java tests compare Topiary's predictions with Keras' without needing Python.
 Weights are random (not trained): BatchNormalization statistics are set to non-trivial values.
 
-Usage: /work/venv/bin/python tools/make_keras_layer_fixtures.py OUT_DIR
+Usage: /work/venv/bin/python tools/make_keras_layer_fixtures.py OUT_DIR [NAME ...]
+(with names: only those models, added to OUT_DIR/layers-index.json)
 """
 import json
 import os
@@ -71,6 +72,11 @@ def models():
     q = keras.Input((4, 6), name="query")
     v = keras.Input((5, 6), name="value")
     yield func("l_attention", [q, v], L.MultiHeadAttention(num_heads=2, key_dim=3)(q, v))
+    # A shared layer: one Dense called on two inputs (one set of weights, two nodes).
+    s1 = keras.Input((5,), name="left")
+    s2 = keras.Input((5,), name="right")
+    shared = L.Dense(4, activation="tanh", name="shared")
+    yield func("l_shared", [s1, s2], L.Concatenate()([shared(s1), shared(s2)]))
     # A nested model: a Sequential used as a layer of a Functional model with two outputs.
     inner = keras.Sequential([keras.Input((6,)), L.Dense(5, activation="relu"), L.Dense(4)], name="inner")
     a = keras.Input((6,), name="features")
@@ -78,10 +84,12 @@ def models():
     yield func("l_nested", [a], [L.Dense(2, name="head_a")(h), L.Dense(3, activation="softmax", name="head_b")(h)])
 
 
-def main(out):
+def main(out, only=()):
     os.makedirs(out, exist_ok=True)
     names = []
     for model, ints in models():
+        if only and model.name not in only:
+            continue
         for w in model.weights:
             if "moving_variance" in w.path:
                 w.assign(rng.uniform(0.5, 2.0, w.shape))
@@ -106,9 +114,13 @@ def main(out):
                        "input_names": [t.name for t in model.inputs],
                        "layers": [type(layer).__name__ for layer in model.layers]}, f)
         names.append(model.name)
-    with open(os.path.join(out, "layers-index.json"), "w") as f:
+    index = os.path.join(out, "layers-index.json")
+    if only and os.path.exists(index):
+        with open(index) as f:
+            names = [n for n in json.load(f)["models"] if n not in names] + names
+    with open(index, "w") as f:
         json.dump({"models": names, "keras_version": keras.__version__}, f, indent=1)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], tuple(sys.argv[2:]))

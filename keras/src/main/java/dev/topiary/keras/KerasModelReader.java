@@ -205,6 +205,22 @@ final class KerasModelReader {
     return node;
   }
 
+  /** A further call of a layer already applied (a shared layer). */
+  private Node reapply(String name, List<Node> args, Map<String, Node> kwargs) {
+    Layer layer = placed.stream().filter(p -> p.name().equals(name)).findFirst()
+        .orElseThrow(() -> error(name, "a shared layer is called again before its first call")).layer();
+    List<Node> inputs = new ArrayList<>(args);
+    if (kwargs.containsKey("key")) {
+      inputs.add(kwargs.get("key"));
+    }
+    try {
+      return Node.of(layer, inputs);
+    } catch (IllegalArgumentException e) {
+      throw error(name, "the shared layer cannot be applied again to " + inputs.stream().map(n -> n.shape().toString())
+          .toList() + ": " + e.getMessage());
+    }
+  }
+
   /** BatchNormalization/LayerNormalization axis and Dot axes: Topiary's work on the last axis only. */
   private void checkAxes(JsonNode entry, String name, String cls, List<Node> inputs) {
     JsonNode config = entry.get("config");
@@ -306,11 +322,10 @@ final class KerasModelReader {
         if (isModel(cls)) {
           out = nested(c.entry, paths.get(c.name), args.positional);
         } else {
-          if (c.index > 0) {
-            throw error(c.name, "the layer is called more than once (shared layers are not supported when reading"
-                + " Keras files)");
-          }
-          Node node = apply(c.entry, c.name, paths.get(c.name), top ? c.name : legacy, args.positional, args.keywords);
+          // A shared layer: later calls reuse the layer (one set of weights) on other inputs.
+          Node node = c.index == 0
+              ? apply(c.entry, c.name, paths.get(c.name), top ? c.name : legacy, args.positional, args.keywords)
+              : reapply(c.name, args.positional, args.keywords);
           out = new ArrayList<>();
           out.add(node);
           int count = node.layer().outputShapes(node.inputs().stream().map(Node::shape).toList()).size();

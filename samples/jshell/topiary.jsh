@@ -36,3 +36,5 @@ import dev.topiary.dsl.pruning.*;
 import dev.topiary.report.*;
 // .tflite files written from Java (TfliteExport.write(model, path, TfliteFlavour.SPARSE_INT8)) and read back
 import dev.topiary.tflite.*;
+// Keras models in and out: KerasModels.read(path) / .load(path, compile) / .save(model, path)
+import dev.topiary.keras.*;

@@ -82,7 +82,7 @@ public final class MnistPruning {
   }
 
   /** Sizes of {@code weights} in the three formats and the accuracy of the int8-restored weights. */
-  private static Row row(String name, String method, double target, double accuracy, Map<String, Double> sparsity, Model model,
+  public static Row row(String name, String method, double target, double accuracy, Map<String, Double> sparsity, Model model,
       Idx.Split test, double seconds, int denseGzipBaseline) {
     TfliteTable.measure(name, model, test); // the .tflite rows, when the main job collects them
     Map<String, HostArray> weights = model.weights();

@@ -1,0 +1,46 @@
+package dev.topiary.sparse.layers;
+
+import dev.topiary.sparse.exec.Exec;
+import dev.topiary.sparse.exec.LayerOp;
+import dev.topiary.sparse.exec.Value;
+import java.util.List;
+
+/** A gather of table rows by id (ids arrive as floats and truncate, as TF's cast); mask_zero marks id 0. */
+final class EmbeddingOp implements LayerOp {
+  private final String name;
+  private final float[] table;
+  private final int vocabulary;
+  private final int dim;
+  private final boolean maskZero;
+
+  EmbeddingOp(String name, float[] table, int vocabulary, int dim, boolean maskZero) {
+    this.name = name;
+    this.table = table;
+    this.vocabulary = vocabulary;
+    this.dim = dim;
+    this.maskZero = maskZero;
+  }
+
+  @Override
+  public List<Value> run(List<Value> inputs, Exec exec) {
+    Value x = inputs.get(0);
+    float[] ids = x.data();
+    float[] out = new float[ids.length * dim];
+    boolean[] mask = maskZero ? new boolean[ids.length] : null;
+    for (int i = 0; i < ids.length; i++) {
+      int id = (int) ids[i];
+      if (id < 0 || id >= vocabulary || Float.isNaN(ids[i])) {
+        throw new IllegalArgumentException("Embedding '" + name + "': id " + ids[i] + " at position " + i
+            + " is outside [0, " + vocabulary + ")");
+      }
+      System.arraycopy(table, id * dim, out, i * dim, dim);
+      if (mask != null) {
+        mask[i] = id != 0;
+      }
+    }
+    int[] shape = new int[x.shape().length + 1];
+    System.arraycopy(x.shape(), 0, shape, 0, x.shape().length);
+    shape[shape.length - 1] = dim;
+    return List.of(new Value(out, x.batch(), shape, mask));
+  }
+}

@@ -1,0 +1,144 @@
+package dev.topiary.sparse.matrix;
+
+import dev.topiary.sparse.Format;
+import dev.topiary.sparse.exec.Exec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Builds weight matrices, reads a kernel's sparsity pattern and times formats against each other. */
+public final class Matrices {
+  private Matrices() {}
+
+  /** What a kernel {@code [in, out]} looks like: its zeros, how well blocks fit, whether it is 2:4. */
+  public record Pattern(int in, int out, long nonZeros, double blockFill1x4, double blockFill4x1, boolean twoFour) {
+    public double sparsity() {
+      return 1 - (double) nonZeros / ((long) in * out);
+    }
+
+    public static Pattern of(float[] kernel, int in, int out) {
+      long nnz = 0;
+      long rowBlocks = 0;
+      long colBlocks = 0;
+      for (int i = 0; i < in; i++) {
+        for (int j = 0; j < out; j++) {
+          if (kernel[i * out + j] != 0f) {
+            nnz++;
+            // count a block once, at its first non-zero in row-major order
+            if (!seenBefore(kernel, in, out, i, j, true)) {
+              rowBlocks++;
+            }
+            if (!seenBefore(kernel, in, out, i, j, false)) {
+              colBlocks++;
+            }
+          }
+        }
+      }
+      double fill14 = rowBlocks == 0 ? 1 : nnz / (4.0 * rowBlocks);
+      double fill41 = colBlocks == 0 ? 1 : nnz / (4.0 * colBlocks);
+      return new Pattern(in, out, nnz, fill14, fill41, TwoFourMatrix.fits(kernel, in, out));
+    }
+
+    /** Whether an earlier element of the 1x4 (along out) or 4x1 (along in) block of (i, j) is non-zero. */
+    private static boolean seenBefore(float[] kernel, int in, int out, int i, int j, boolean alongOut) {
+      if (alongOut) {
+        for (int jj = j / 4 * 4; jj < j; jj++) {
+          if (kernel[i * out + jj] != 0f) {
+            return true;
+          }
+        }
+      } else {
+        for (int ii = i / 4 * 4; ii < i; ii++) {
+          if (kernel[ii * out + j] != 0f) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+  }
+
+  /**
+   * {@code kernel [in, out]} (Keras layout, row-major) in {@code format}.
+   *
+   * @throws IllegalArgumentException naming {@code name} if the kernel does not fit the format (2:4)
+   */
+  public static WeightMatrix build(Format format, float[] kernel, int in, int out, String name) {
+    if ((long) in * out != kernel.length) {
+      throw new IllegalArgumentException(name + ": kernel holds " + kernel.length + " values, not " + in + " x " + out);
+    }
+    return switch (format) {
+      case DENSE -> new DenseMatrix(kernel, in, out);
+      case CSR -> new CsrMatrix(kernel, in, out);
+      case CSR_INT8 -> new CsrInt8Matrix(kernel, in, out);
+      case BLOCK_1X4 -> new RowBlockMatrix(kernel, in, out);
+      case BLOCK_4X1 -> new ColBlockMatrix(kernel, in, out);
+      case TWO_FOUR -> new TwoFourMatrix(kernel, in, out, name);
+    };
+  }
+
+  /**
+   * The formats worth timing for this pattern: dense always; CSR; blocks when at least half of every
+   * stored block is non-zero; 2:4 when it fits; int8 only when asked (it is lossy).
+   */
+  public static List<Format> candidates(Pattern p, boolean int8) {
+    List<Format> out = new ArrayList<>(List.of(Format.DENSE, Format.CSR));
+    if (p.blockFill1x4() >= 0.5) {
+      out.add(Format.BLOCK_1X4);
+    }
+    if (p.blockFill4x1() >= 0.5) {
+      out.add(Format.BLOCK_4X1);
+    }
+    if (p.twoFour()) {
+      out.add(Format.TWO_FOUR);
+    }
+    if (int8) {
+      out.add(Format.CSR_INT8);
+    }
+    return out;
+  }
+
+  /**
+   * The format without calibration: full 1x4 / 4x1 blocks, else CSR from 70 % zeros, else dense (see the
+   * README's table for where these lines come from).
+   */
+  public static Format heuristic(Pattern p, boolean int8) {
+    if (p.sparsity() < 0.7) {
+      return Format.DENSE;
+    }
+    if (p.blockFill1x4() >= 0.9) {
+      return Format.BLOCK_1X4;
+    }
+    if (p.blockFill4x1() >= 0.9) {
+      return Format.BLOCK_4X1;
+    }
+    return int8 ? Format.CSR_INT8 : Format.CSR;
+  }
+
+  /**
+   * Median time in nanoseconds of {@code matrix} multiplying a random batch of {@code batch} rows on
+   * {@code exec}, after a warm-up; repeats until about {@code budgetNanos} are spent (at least 5 runs).
+   */
+  public static long time(WeightMatrix matrix, Exec exec, int batch, long budgetNanos) {
+    SplittableRandom random = new SplittableRandom(batch * 31L + matrix.inputs());
+    float[] x = new float[batch * matrix.inputs()];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) random.nextDouble(-1, 1);
+    }
+    float[] y = new float[batch * matrix.outputs()];
+    for (int w = 0; w < 3; w++) {
+      matrix.multiply(exec, x, batch, y);
+    }
+    List<Long> times = new ArrayList<>();
+    long spent = 0;
+    while (times.size() < 5 || (spent < budgetNanos && times.size() < 200)) {
+      long t0 = System.nanoTime();
+      matrix.multiply(exec, x, batch, y);
+      long t = System.nanoTime() - t0;
+      times.add(t);
+      spent += t;
+    }
+    times.sort(null);
+    return times.get(times.size() / 2);
+  }
+}

@@ -1,0 +1,303 @@
+package dev.topiary.sparse.vector;
+
+import dev.topiary.sparse.kernel.Kernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels. Only {@link dev.topiary.sparse.kernel.KernelPath} loads this class, and only when
+ * {@code jdk.incubator.vector} is in the boot layer. One species for the whole JVM,
+ * {@link FloatVector#SPECIES_PREFERRED}: mixing vector widths in one process made the wider kernels about
+ * 10x slower (see the TF Java facts notes). Single-example sparse kernels gather {@code x} through the
+ * column indices; batched ones broadcast a weight over a run of examples.
+ */
+public final class VectorKernels implements Kernels {
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final int L = S.length();
+
+  public VectorKernels() {}
+
+  @Override
+  public int lanes() {
+    return L;
+  }
+
+  @Override
+  public String name() {
+    return "vector-" + S.vectorBitSize();
+  }
+
+  @Override
+  public void dense(float[] w, int cols, float[] x, float[] y, int from, int to) {
+    int bound = S.loopBound(cols);
+    for (int j = from; j < to; j++) {
+      int base = j * cols;
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = FloatVector.zero(S);
+      int i = 0;
+      for (; i + L < bound; i += 2 * L) {
+        a0 = FloatVector.fromArray(S, w, base + i).fma(FloatVector.fromArray(S, x, i), a0);
+        a1 = FloatVector.fromArray(S, w, base + i + L).fma(FloatVector.fromArray(S, x, i + L), a1);
+      }
+      for (; i < bound; i += L) {
+        a0 = FloatVector.fromArray(S, w, base + i).fma(FloatVector.fromArray(S, x, i), a0);
+      }
+      float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+      for (; i < cols; i++) {
+        s += w[base + i] * x[i];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void denseT(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int base = j * cols;
+      int out = j * bp;
+      int c = 0;
+      for (; c + 2 * L <= bp; c += 2 * L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        for (int i = 0; i < cols; i++) {
+          FloatVector v = FloatVector.broadcast(S, w[base + i]);
+          a0 = v.fma(FloatVector.fromArray(S, xT, i * bp + c), a0);
+          a1 = v.fma(FloatVector.fromArray(S, xT, i * bp + c + L), a1);
+        }
+        a0.intoArray(yT, out + c);
+        a1.intoArray(yT, out + c + L);
+      }
+      for (; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        for (int i = 0; i < cols; i++) {
+          a0 = FloatVector.broadcast(S, w[base + i]).fma(FloatVector.fromArray(S, xT, i * bp + c), a0);
+        }
+        a0.intoArray(yT, out + c);
+      }
+    }
+  }
+
+  @Override
+  public void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int k = ptr[j];
+      int end = ptr[j + 1];
+      FloatVector acc = FloatVector.zero(S);
+      for (; k + L <= end; k += L) {
+        acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
+      }
+      float s = acc.reduceLanes(VectorOperators.ADD);
+      for (; k < end; k++) {
+        s += val[k] * x[idx[k]];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void csrT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int end = ptr[j + 1];
+      int out = j * bp;
+      int c = 0;
+      for (; c + 2 * L <= bp; c += 2 * L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        for (int k = start; k < end; k++) {
+          FloatVector v = FloatVector.broadcast(S, val[k]);
+          int xo = idx[k] * bp + c;
+          a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+          a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+        }
+        a0.intoArray(yT, out + c);
+        a1.intoArray(yT, out + c + L);
+      }
+      for (; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        for (int k = start; k < end; k++) {
+          a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
+        }
+        a0.intoArray(yT, out + c);
+      }
+    }
+  }
+
+  @Override
+  public void csr8(int[] ptr, int[] idx, byte[] q, float[] scale, float[] x, float[] y, int from, int to) {
+    // int8 values widen one by one: a byte vector has another width than the float species, and widths
+    // must not mix (see the class comment). The batched form is where int8 pays off.
+    for (int j = from; j < to; j++) {
+      float s = 0;
+      for (int k = ptr[j], end = ptr[j + 1]; k < end; k++) {
+        s += q[k] * x[idx[k]];
+      }
+      y[j] = s * scale[j];
+    }
+  }
+
+  @Override
+  public void csr8T(int[] ptr, int[] idx, byte[] q, float[] scale, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int end = ptr[j + 1];
+      int out = j * bp;
+      float sc = scale[j];
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        for (int k = start; k < end; k++) {
+          a0 = FloatVector.broadcast(S, (float) q[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
+        }
+        a0.mul(sc).intoArray(yT, out + c);
+      }
+    }
+  }
+
+  @Override
+  public void rowBlocks(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int g = from; g < to; g++) {
+      int start = ptr[g];
+      int n = ptr[g + 1] - start;
+      int base = 4 * start;
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = FloatVector.zero(S);
+      FloatVector a2 = FloatVector.zero(S);
+      FloatVector a3 = FloatVector.zero(S);
+      int k = 0;
+      for (; k + L <= n; k += L) {
+        // one gather of x feeds the four rows of the group
+        FloatVector xv = FloatVector.fromArray(S, x, 0, idx, start + k);
+        a0 = FloatVector.fromArray(S, val, base + k).fma(xv, a0);
+        a1 = FloatVector.fromArray(S, val, base + n + k).fma(xv, a1);
+        a2 = FloatVector.fromArray(S, val, base + 2 * n + k).fma(xv, a2);
+        a3 = FloatVector.fromArray(S, val, base + 3 * n + k).fma(xv, a3);
+      }
+      float s0 = a0.reduceLanes(VectorOperators.ADD);
+      float s1 = a1.reduceLanes(VectorOperators.ADD);
+      float s2 = a2.reduceLanes(VectorOperators.ADD);
+      float s3 = a3.reduceLanes(VectorOperators.ADD);
+      for (; k < n; k++) {
+        float xv = x[idx[start + k]];
+        s0 += val[base + k] * xv;
+        s1 += val[base + n + k] * xv;
+        s2 += val[base + 2 * n + k] * xv;
+        s3 += val[base + 3 * n + k] * xv;
+      }
+      y[4 * g] = s0;
+      y[4 * g + 1] = s1;
+      y[4 * g + 2] = s2;
+      y[4 * g + 3] = s3;
+    }
+  }
+
+  @Override
+  public void rowBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int g = from; g < to; g++) {
+      int start = ptr[g];
+      int n = ptr[g + 1] - start;
+      int base = 4 * start;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        for (int k = 0; k < n; k++) {
+          // one load of the examples feeds the four rows of the group
+          FloatVector xv = FloatVector.fromArray(S, xT, idx[start + k] * bp + c);
+          a0 = FloatVector.broadcast(S, val[base + k]).fma(xv, a0);
+          a1 = FloatVector.broadcast(S, val[base + n + k]).fma(xv, a1);
+          a2 = FloatVector.broadcast(S, val[base + 2 * n + k]).fma(xv, a2);
+          a3 = FloatVector.broadcast(S, val[base + 3 * n + k]).fma(xv, a3);
+        }
+        int out = 4 * g * bp + c;
+        a0.intoArray(yT, out);
+        a1.intoArray(yT, out + bp);
+        a2.intoArray(yT, out + 2 * bp);
+        a3.intoArray(yT, out + 3 * bp);
+      }
+    }
+  }
+
+  @Override
+  public void colBlocks(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int n = ptr[j + 1] - start;
+      int base = 4 * start;
+      FloatVector acc = FloatVector.zero(S);
+      int k = 0;
+      for (; k + L <= n; k += L) {
+        acc = FloatVector.fromArray(S, val, base + k).fma(FloatVector.fromArray(S, x, 0, idx, start + k), acc);
+        acc = FloatVector.fromArray(S, val, base + n + k).fma(FloatVector.fromArray(S, x, 1, idx, start + k), acc);
+        acc = FloatVector.fromArray(S, val, base + 2 * n + k).fma(FloatVector.fromArray(S, x, 2, idx, start + k), acc);
+        acc = FloatVector.fromArray(S, val, base + 3 * n + k).fma(FloatVector.fromArray(S, x, 3, idx, start + k), acc);
+      }
+      float s = acc.reduceLanes(VectorOperators.ADD);
+      for (; k < n; k++) {
+        int c = idx[start + k];
+        s += val[base + k] * x[c] + val[base + n + k] * x[c + 1] + val[base + 2 * n + k] * x[c + 2]
+            + val[base + 3 * n + k] * x[c + 3];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void colBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int n = ptr[j + 1] - start;
+      int base = 4 * start;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        for (int k = 0; k < n; k++) {
+          int xo = idx[start + k] * bp + c;
+          a0 = FloatVector.broadcast(S, val[base + k]).fma(FloatVector.fromArray(S, xT, xo), a0);
+          a1 = FloatVector.broadcast(S, val[base + n + k]).fma(FloatVector.fromArray(S, xT, xo + bp), a1);
+          a0 = FloatVector.broadcast(S, val[base + 2 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 2 * bp), a0);
+          a1 = FloatVector.broadcast(S, val[base + 3 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 3 * bp), a1);
+        }
+        a0.add(a1).intoArray(yT, j * bp + c);
+      }
+    }
+  }
+
+  @Override
+  public void twoFour(float[] val, byte[] off, int groups, float[] x, float[] y, int from, int to) {
+    // The column of each value is computed from 2-bit offsets; the Vector API gathers only through an
+    // int[] index map, which the compact format does not hold, so this loop stays scalar.
+    for (int j = from; j < to; j++) {
+      float s0 = 0;
+      float s1 = 0;
+      int g0 = j * groups;
+      for (int g = 0; g < groups; g++) {
+        int o = off[g0 + g];
+        int c = 4 * g;
+        s0 += val[2 * (g0 + g)] * x[c + (o & 3)];
+        s1 += val[2 * (g0 + g) + 1] * x[c + ((o >> 2) & 3)];
+      }
+      y[j] = s0 + s1;
+    }
+  }
+
+  @Override
+  public void twoFourT(float[] val, byte[] off, int groups, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int g0 = j * groups;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        for (int g = 0; g < groups; g++) {
+          int o = off[g0 + g];
+          int col = 4 * g;
+          a0 = FloatVector.broadcast(S, val[2 * (g0 + g)]).fma(FloatVector.fromArray(S, xT, (col + (o & 3)) * bp + c), a0);
+          a1 = FloatVector.broadcast(S, val[2 * (g0 + g) + 1])
+              .fma(FloatVector.fromArray(S, xT, (col + ((o >> 2) & 3)) * bp + c), a1);
+        }
+        a0.add(a1).intoArray(yT, j * bp + c);
+      }
+    }
+  }
+}

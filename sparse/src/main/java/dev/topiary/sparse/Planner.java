@@ -19,6 +19,7 @@ final class Planner {
   private final Exec exec;
   private final Map<String, WeightMatrix> matrices = new HashMap<>();
   private final Map<String, WeightPlan> plans = new LinkedHashMap<>();
+  private final Map<String, dev.topiary.sparse.matrix.RowTable> tables = new HashMap<>();
 
   Planner(SparseOptions options, Exec exec) {
     this.options = options;
@@ -54,30 +55,30 @@ final class Planner {
   private WeightMatrix calibrate(String variable, float[] kernel, Matrices.Pattern p, int rowsPerExample,
       Map<Format, Double> ratios) {
     List<Format> candidates = Matrices.candidates(p, options.int8());
+    List<WeightMatrix> built = new ArrayList<>();
+    for (Format f : candidates) {
+      built.add(Matrices.build(f, kernel, p.in(), p.out(), "weight '" + variable + "'"));
+    }
     int[] batches = options.calibrationBatches();
-    double[] denseTimes = null;
+    int[] rows = new int[batches.length];
+    for (int b = 0; b < batches.length; b++) {
+      long limit = Math.max(1, (64L << 20) / 4 / Math.max(p.in(), p.out())); // inputs of at most 64 MB
+      rows[b] = (int) Math.max(1, Math.min(limit, (long) batches[b] * rowsPerExample));
+    }
+    long[][] t = Matrices.bestTimes(built, exec, rows, BUDGET_NANOS * candidates.size());
     WeightMatrix best = null;
     double bestScore = Double.POSITIVE_INFINITY;
-    for (Format f : candidates) {
-      WeightMatrix m = Matrices.build(f, kernel, p.in(), p.out(), "weight '" + variable + "'");
-      double[] t = new double[batches.length];
-      for (int b = 0; b < batches.length; b++) {
-        int rows = (int) Math.min(Integer.MAX_VALUE / Math.max(1, Math.max(p.in(), p.out())),
-            (long) batches[b] * rowsPerExample);
-        t[b] = Math.max(1, Matrices.time(m, exec, Math.max(1, rows), BUDGET_NANOS));
-      }
-      if (denseTimes == null) {
-        denseTimes = t; // DENSE is always the first candidate
-      }
+    for (int c = 0; c < built.size(); c++) {
       double logSum = 0;
       for (int b = 0; b < batches.length; b++) {
-        logSum += Math.log(t[b] / denseTimes[b]);
+        // DENSE is always candidate 0
+        logSum += Math.log(Math.max(1, t[c][b]) / (double) Math.max(1, t[0][b]));
       }
       double score = Math.exp(logSum / batches.length);
-      ratios.put(f, score);
+      ratios.put(candidates.get(c), score);
       if (score < bestScore) {
         bestScore = score;
-        best = m;
+        best = built.get(c);
       }
     }
     return best;
@@ -87,11 +88,20 @@ final class Planner {
     return new ArrayList<>(plans.values());
   }
 
+  dev.topiary.sparse.matrix.RowTable table(String variable, float[] values, int rows, int dim) {
+    return tables.computeIfAbsent(variable, v -> new dev.topiary.sparse.matrix.RowTable(values, rows, dim));
+  }
+
+  Map<String, dev.topiary.sparse.matrix.RowTable> tables() {
+    return Map.copyOf(tables);
+  }
+
   Map<String, WeightMatrix> matrices() {
     return Map.copyOf(matrices);
   }
 
   long bytes() {
-    return matrices.values().stream().mapToLong(WeightMatrix::bytes).sum();
+    return matrices.values().stream().mapToLong(WeightMatrix::bytes).sum()
+        + tables.values().stream().mapToLong(dev.topiary.sparse.matrix.RowTable::bytes).sum();
   }
 }

@@ -13,6 +13,7 @@ import dev.topiary.sparse.exec.Value;
 import dev.topiary.sparse.layers.LayerTranslator;
 import dev.topiary.sparse.layers.SparseLayers;
 import dev.topiary.sparse.layers.Weights;
+import dev.topiary.sparse.matrix.RowTable;
 import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,11 +45,13 @@ public final class SparseModel implements AutoCloseable {
   /** The weights not held in a matrix (biases, tables) by variable name. */
   private final Map<String, HostArray> others;
   private final Map<String, WeightMatrix> matrices;
+  private final Map<String, RowTable> tables;
   /** Every weight's shape, in model order. */
   private final Map<String, long[]> shapes;
 
   private SparseModel(ModelSpec spec, SparseOptions options, Exec exec, Map<Node, LayerOp> ops, List<WeightPlan> plans,
-      long bytes, Map<String, HostArray> others, Map<String, WeightMatrix> matrices, Map<String, long[]> shapes) {
+      long bytes, Map<String, HostArray> others, Map<String, WeightMatrix> matrices, Map<String, RowTable> tables, Map<String, long[]> shapes) {
+    this.tables = tables;
     this.others = others;
     this.matrices = matrices;
     this.shapes = shapes;
@@ -112,6 +115,12 @@ public final class SparseModel implements AutoCloseable {
           }
 
           @Override
+          public RowTable table(String weight, int rows, int dim) {
+            String variable = spec.variableName(layer, weight);
+            return planner.table(variable, weights.get(variable).floats(), rows, dim);
+          }
+
+          @Override
           public WeightMatrix matrix(String weight, int in, int out, int rowsPerExample) {
             String variable = spec.variableName(layer, weight);
             return planner.matrix(variable, name, weights.get(variable).floats(), in, out, rowsPerExample);
@@ -120,18 +129,19 @@ public final class SparseModel implements AutoCloseable {
         ops.put(n, translate(layer, inShapes, exampleShape(n), w));
       }
       Map<String, WeightMatrix> matrices = planner.matrices();
+      Map<String, RowTable> tables = planner.tables();
       Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
       for (Layer layer : spec.layers()) {
         for (WeightSpec ws : spec.weights(layer)) {
           String variable = spec.variableName(layer, ws.name());
           shapes.put(variable, ws.shape().asArray());
-          if (!matrices.containsKey(variable)) {
+          if (!matrices.containsKey(variable) && !tables.containsKey(variable)) {
             kept.put(variable, weights.get(variable));
             other += 4L * weights.get(variable).floats().length;
           }
         }
       }
-      return new SparseModel(spec, options, exec, ops, planner.plans(), planner.bytes() + other, kept, matrices, shapes);
+      return new SparseModel(spec, options, exec, ops, planner.plans(), planner.bytes() + other, kept, matrices, tables, shapes);
     } catch (RuntimeException | Error e) {
       exec.close();
       throw e;
@@ -183,7 +193,8 @@ public final class SparseModel implements AutoCloseable {
   }
 
   /**
-   * Bytes of every weight array this model holds (matrices in their formats, biases, embedding tables):
+   * Bytes of every weight array this model holds (matrices in their formats, biases, embedding tables,
+   * compressed when mostly zeros):
    * its whole weight footprint, all on the heap (it holds no native memory).
    */
   public long weightBytes() {
@@ -199,7 +210,9 @@ public final class SparseModel implements AutoCloseable {
     Map<String, HostArray> out = new java.util.LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : shapes.entrySet()) {
       WeightMatrix m = matrices.get(e.getKey());
-      out.put(e.getKey(), m == null ? others.get(e.getKey()) : HostArray.of(m.toKernel(), e.getValue()));
+      RowTable t = tables.get(e.getKey());
+      out.put(e.getKey(), m != null ? HostArray.of(m.toKernel(), e.getValue())
+          : t != null ? HostArray.of(t.toDense(), e.getValue()) : others.get(e.getKey()));
     }
     return out;
   }

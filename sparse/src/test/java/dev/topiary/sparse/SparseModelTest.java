@@ -160,6 +160,19 @@ class SparseModelTest {
   }
 
   @Test
+  void prunedEmbeddingsAreStoredCompressedAndRoundTrip() {
+    try (Model tf = TfModels.build(recurrent(), Zeros.RANDOM, 0.9, 5);
+        SparseModel sparse = SparseModel.of(tf, SparseOptions.defaults().calibrate(false))) {
+      assertThat(sparse.weights()).isEqualTo(tf.weights());
+      long denseBytes = tf.weights().values().stream().mapToLong(w -> 4L * w.floats().length).sum();
+      // 90 % zeros everywhere: the held bytes shrink (16-bit columns in the table, CSR by the rule of thumb)
+      assertThat(sparse.weightBytes()).isLessThan(denseBytes / 2);
+      HostArray x = TfModels.randomIds(8, 4, 9, 50);
+      assertClose(sparse.predict(x), tf.predict(x), TOL, "compressed embeddings");
+    }
+  }
+
+  @Test
   void unsupportedLayersAreListedByName() {
     ModelSpec spec = Sequential.of(Input.of(8), Dense.of(4), BatchNormalization.of().named("bn"),
         LayerNormalization.of().named("ln"), Dense.of(2));

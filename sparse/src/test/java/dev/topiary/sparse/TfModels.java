@@ -30,7 +30,7 @@ final class TfModels {
       for (int i = 0; i < v.length; i++) {
         v[i] = (float) r.nextDouble(-0.5, 0.5);
       }
-      boolean kernel = e.getKey().endsWith("kernel") && shape.length >= 2;
+      boolean kernel = (e.getKey().endsWith("kernel") || e.getKey().endsWith("embeddings")) && shape.length >= 2;
       if (kernel) {
         int out = (int) shape[shape.length - 1];
         zero(v, v.length / out, out, zeros, sparsity, r);

@@ -1,6 +1,7 @@
 package dev.topiary.sparse.exec;
 
 import dev.topiary.dsl.layers.Activation;
+import dev.topiary.sparse.kernel.ScalarKernels;
 
 /** Topiary's activations in plain Java, in place, over float arrays (the same formulas as the TF ops). */
 public final class Activations {
@@ -16,7 +17,7 @@ public final class Activations {
       case RELU -> map(x, n, v -> Math.max(v, 0f));
       case RELU6 -> map(x, n, v -> Math.min(Math.max(v, 0f), 6f));
       case SIGMOID -> map(x, n, Activations::sigmoid);
-      case TANH -> map(x, n, v -> (float) Math.tanh(v));
+      case TANH -> map(x, n, ScalarKernels::tanh);
       case SOFTMAX -> softmax(x, n, lastDim);
       case ELU -> map(x, n, v -> v > 0 ? v : (float) Math.expm1(v));
       case SELU -> map(x, n, v -> (float) (v > 0 ? SELU_SCALE * v : SELU_SCALE * SELU_ALPHA * Math.expm1(v)));
@@ -30,7 +31,7 @@ public final class Activations {
   }
 
   public static float sigmoid(float v) {
-    return (float) (1 / (1 + Math.exp(-v)));
+    return ScalarKernels.sigmoid(v);
   }
 
   private interface FloatOp {

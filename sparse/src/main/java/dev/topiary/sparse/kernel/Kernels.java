@@ -61,4 +61,10 @@ public interface Kernels {
   void twoFour(float[] val, byte[] off, int groups, float[] x, float[] y, int from, int to);
 
   void twoFourT(float[] val, byte[] off, int groups, float[] xT, int bp, float[] yT, int from, int to);
+
+  /** {@code a[off..off+len) = 1 / (1 + exp(-a))} in place (float precision, as TF's). */
+  void sigmoid(float[] a, int off, int len);
+
+  /** {@code a[off..off+len) = tanh(a)} in place (float precision, as TF's). */
+  void tanh(float[] a, int off, int len);
 }

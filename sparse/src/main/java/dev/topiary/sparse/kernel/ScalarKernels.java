@@ -187,6 +187,39 @@ public final class ScalarKernels implements Kernels {
     }
   }
 
+  @Override
+  public void sigmoid(float[] a, int off, int len) {
+    for (int i = off; i < off + len; i++) {
+      a[i] = sigmoid(a[i]);
+    }
+  }
+
+  @Override
+  public void tanh(float[] a, int off, int len) {
+    for (int i = off; i < off + len; i++) {
+      a[i] = tanh(a[i]);
+    }
+  }
+
+  /** In double precision from {@code Math.exp} (an intrinsic; {@code Math.tanh} is not, and is slower). */
+  public static float sigmoid(float v) {
+    return (float) (1 / (1 + Math.exp(-(double) v)));
+  }
+
+  public static float tanh(float v) {
+    if (v > 20f) {
+      return 1f;
+    }
+    if (v < -20f) {
+      return -1f;
+    }
+    if (Math.abs(v) < 1e-4f) {
+      return v; // tanh(v) = v - v^3/3 + ...: v is exact to float precision here
+    }
+    double e = Math.exp(2 * (double) v);
+    return (float) ((e - 1) / (e + 1));
+  }
+
   private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
     for (int b = 0; b < n; b++) {
       y[yOff + b] += a * x[xOff + b];

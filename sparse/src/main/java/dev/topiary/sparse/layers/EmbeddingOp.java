@@ -3,21 +3,18 @@ package dev.topiary.sparse.layers;
 import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
+import dev.topiary.sparse.matrix.RowTable;
 import java.util.List;
 
 /** A gather of table rows by id (ids arrive as floats and truncate, as TF's cast); mask_zero marks id 0. */
 final class EmbeddingOp implements LayerOp {
   private final String name;
-  private final float[] table;
-  private final int vocabulary;
-  private final int dim;
+  private final RowTable table;
   private final boolean maskZero;
 
-  EmbeddingOp(String name, float[] table, int vocabulary, int dim, boolean maskZero) {
+  EmbeddingOp(String name, RowTable table, boolean maskZero) {
     this.name = name;
     this.table = table;
-    this.vocabulary = vocabulary;
-    this.dim = dim;
     this.maskZero = maskZero;
   }
 
@@ -25,6 +22,8 @@ final class EmbeddingOp implements LayerOp {
   public List<Value> run(List<Value> inputs, Exec exec) {
     Value x = inputs.get(0);
     float[] ids = x.data();
+    int dim = table.dim();
+    int vocabulary = table.rows();
     float[] out = new float[ids.length * dim];
     boolean[] mask = maskZero ? new boolean[ids.length] : null;
     for (int i = 0; i < ids.length; i++) {
@@ -33,7 +32,7 @@ final class EmbeddingOp implements LayerOp {
         throw new IllegalArgumentException("Embedding '" + name + "': id " + ids[i] + " at position " + i
             + " is outside [0, " + vocabulary + ")");
       }
-      System.arraycopy(table, id * dim, out, i * dim, dim);
+      table.row(id, out, i * dim);
       if (mask != null) {
         mask[i] = id != 0;
       }

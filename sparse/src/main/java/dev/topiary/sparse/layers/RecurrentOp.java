@@ -1,9 +1,9 @@
 package dev.topiary.sparse.layers;
 
-import dev.topiary.sparse.exec.Activations;
 import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
+import dev.topiary.sparse.kernel.Kernels;
 import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * SimpleRNN, LSTM and GRU as Topiary's {@code Recurrent} computes them: one product for the input
  * projection of every step ({@code batch * steps} rows on the kernel's matrix), then per step the
- * recurrent product on its own matrix and the gates in Java. Masked steps keep the previous state.
+ * recurrent product on its own matrix and the gates for the whole batch at once (sigmoid and tanh
+ * through the kernels, vectorized when the Vector API is present). Masked steps keep the previous state.
  */
 final class RecurrentOp implements LayerOp {
   enum Cell { SIMPLE, LSTM, GRU }
@@ -46,68 +47,99 @@ final class RecurrentOp implements LayerOp {
     int batch = x.batch();
     int steps = x.shape()[0];
     int g = kernel.outputs();
+    int u = units;
     float[] proj = DenseOp.project(kernel, inputBias, x.data(), batch * steps, exec);
     boolean[] mask = x.mask();
-    float[] h = new float[batch * units];
-    float[] c = new float[batch * units];
+    float[] h = new float[batch * u];
+    float[] c = new float[batch * u];
+    float[] nh = new float[batch * u];
+    float[] nc = new float[batch * u];
     float[] hr = new float[batch * g];
-    float[] seq = returnSequences ? new float[batch * steps * units] : null;
+    float[] z = new float[batch * g];
+    float[] seq = returnSequences ? new float[batch * steps * u] : null;
+    Kernels k = exec.kernels();
     for (int s = 0; s < steps; s++) {
       int t = goBackwards ? steps - 1 - s : s;
       recurrent.multiply(exec, h, batch, hr);
+      if (recurrentBias != null) {
+        for (int b = 0; b < batch; b++) {
+          for (int j = 0; j < g; j++) {
+            hr[b * g + j] += recurrentBias[j];
+          }
+        }
+      }
+      switch (cell) {
+        case SIMPLE -> {
+          for (int b = 0; b < batch; b++) {
+            int xo = (b * steps + t) * g;
+            for (int j = 0; j < u; j++) {
+              nh[b * u + j] = proj[xo + j] + hr[b * g + j];
+            }
+          }
+          k.tanh(nh, 0, batch * u);
+        }
+        case LSTM -> {
+          for (int b = 0; b < batch; b++) {
+            int xo = (b * steps + t) * g;
+            for (int j = 0; j < g; j++) {
+              z[b * g + j] = proj[xo + j] + hr[b * g + j];
+            }
+            k.sigmoid(z, b * g, 2 * u);
+            k.tanh(z, b * g + 2 * u, u);
+            k.sigmoid(z, b * g + 3 * u, u);
+            for (int j = 0; j < u; j++) {
+              int zo = b * g + j;
+              float cn = z[zo + u] * c[b * u + j] + z[zo] * z[zo + 2 * u];
+              nc[b * u + j] = cn;
+              nh[b * u + j] = cn;
+            }
+          }
+          k.tanh(nh, 0, batch * u);
+          for (int b = 0; b < batch; b++) {
+            for (int j = 0; j < u; j++) {
+              nh[b * u + j] *= z[b * g + 3 * u + j];
+            }
+          }
+        }
+        case GRU -> {
+          for (int b = 0; b < batch; b++) {
+            int xo = (b * steps + t) * g;
+            int zo = b * g;
+            for (int j = 0; j < 2 * u; j++) {
+              z[zo + j] = proj[xo + j] + hr[zo + j];
+            }
+            k.sigmoid(z, zo, 2 * u);
+            for (int j = 0; j < u; j++) {
+              z[zo + 2 * u + j] = proj[xo + 2 * u + j] + z[zo + u + j] * hr[zo + 2 * u + j];
+            }
+            k.tanh(z, zo + 2 * u, u);
+            for (int j = 0; j < u; j++) {
+              float zg = z[zo + j];
+              nh[b * u + j] = zg * h[b * u + j] + (1 - zg) * z[zo + 2 * u + j];
+            }
+          }
+        }
+      }
       for (int b = 0; b < batch; b++) {
         if (mask == null || mask[b * steps + t]) {
-          step(proj, (b * steps + t) * g, hr, b * g, h, c, b * units);
+          System.arraycopy(nh, b * u, h, b * u, u);
+          if (cell == Cell.LSTM) {
+            System.arraycopy(nc, b * u, c, b * u, u);
+          }
         }
         if (seq != null) {
-          System.arraycopy(h, b * units, seq, (b * steps + s) * units, units);
+          System.arraycopy(h, b * u, seq, (b * steps + s) * u, u);
         }
       }
     }
     List<Value> out = new ArrayList<>();
-    out.add(seq != null ? new Value(seq, batch, new int[] {steps, units}, mask)
-        : new Value(h.clone(), batch, new int[] {units}));
+    out.add(seq != null ? new Value(seq, batch, new int[] {steps, u}, mask) : new Value(h.clone(), batch, new int[] {u}));
     if (returnState) {
-      out.add(new Value(h, batch, new int[] {units}));
+      out.add(new Value(h, batch, new int[] {u}));
       if (cell == Cell.LSTM) {
-        out.add(new Value(c, batch, new int[] {units}));
+        out.add(new Value(c, batch, new int[] {u}));
       }
     }
     return out;
-  }
-
-  /** One cell step for one example: {@code xt = proj[xo..]}, {@code hr = h . R} at {@code ro}, state at {@code so}. */
-  private void step(float[] proj, int xo, float[] hr, int ro, float[] h, float[] c, int so) {
-    int u = units;
-    switch (cell) {
-      case SIMPLE -> {
-        for (int k = 0; k < u; k++) {
-          h[so + k] = (float) Math.tanh(proj[xo + k] + hr[ro + k]);
-        }
-      }
-      case LSTM -> {
-        for (int k = 0; k < u; k++) {
-          float i = Activations.sigmoid(proj[xo + k] + hr[ro + k]);
-          float f = Activations.sigmoid(proj[xo + u + k] + hr[ro + u + k]);
-          float gg = (float) Math.tanh(proj[xo + 2 * u + k] + hr[ro + 2 * u + k]);
-          float o = Activations.sigmoid(proj[xo + 3 * u + k] + hr[ro + 3 * u + k]);
-          float cn = f * c[so + k] + i * gg;
-          c[so + k] = cn;
-          h[so + k] = o * (float) Math.tanh(cn);
-        }
-      }
-      case GRU -> {
-        float[] rb = recurrentBias;
-        for (int k = 0; k < u; k++) {
-          float r0 = hr[ro + k] + rb[k];
-          float r1 = hr[ro + u + k] + rb[u + k];
-          float r2 = hr[ro + 2 * u + k] + rb[2 * u + k];
-          float z = Activations.sigmoid(proj[xo + k] + r0);
-          float r = Activations.sigmoid(proj[xo + u + k] + r1);
-          float cand = (float) Math.tanh(proj[xo + 2 * u + k] + r * r2);
-          h[so + k] = z * h[so + k] + (1 - z) * cand;
-        }
-      }
-    }
   }
 }

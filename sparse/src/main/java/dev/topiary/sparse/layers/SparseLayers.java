@@ -37,7 +37,7 @@ public final class SparseLayers {
     });
     register(Embedding.class, (l, in, out, w) -> {
       Settings s = l.config();
-      return new EmbeddingOp(w.layerName(), w.values("embeddings"), s.getInt("input_dim"), s.getInt("output_dim"),
+      return new EmbeddingOp(w.layerName(), w.table("embeddings", s.getInt("input_dim"), s.getInt("output_dim")),
           s.has("mask_zero") && s.getBoolean("mask_zero"));
     });
     register(LSTM.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.LSTM, l, in, w));

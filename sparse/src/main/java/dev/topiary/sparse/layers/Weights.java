@@ -1,5 +1,6 @@
 package dev.topiary.sparse.layers;
 
+import dev.topiary.sparse.matrix.RowTable;
 import dev.topiary.sparse.matrix.WeightMatrix;
 
 /**
@@ -18,4 +19,7 @@ public interface Weights {
    * example multiplies (time steps, output pixels), which calibration takes into account.
    */
   WeightMatrix matrix(String name, int in, int out, int rowsPerExample);
+
+  /** Weight {@code name}, {@code [rows, dim]}, as a lookup table (compressed when mostly zeros). */
+  RowTable table(String name, int rows, int dim);
 }

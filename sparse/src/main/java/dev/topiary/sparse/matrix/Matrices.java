@@ -116,29 +116,42 @@ public final class Matrices {
   }
 
   /**
-   * Median time in nanoseconds of {@code matrix} multiplying a random batch of {@code batch} rows on
-   * {@code exec}, after a warm-up; repeats until about {@code budgetNanos} are spent (at least 5 runs).
+   * The best time in nanoseconds of each matrix multiplying a random batch of each row count, measured
+   * interleaved (round after round, every matrix and batch once per round) so that load from other
+   * processes hits all candidates alike: at least 3 rounds after a warm-up, then rounds until
+   * {@code budgetNanos} are spent (at most 50).
    */
-  public static long time(WeightMatrix matrix, Exec exec, int batch, long budgetNanos) {
-    SplittableRandom random = new SplittableRandom(batch * 31L + matrix.inputs());
-    float[] x = new float[batch * matrix.inputs()];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) random.nextDouble(-1, 1);
+  public static long[][] bestTimes(List<WeightMatrix> matrices, Exec exec, int[] rows, long budgetNanos) {
+    int in = matrices.get(0).inputs();
+    int out = matrices.get(0).outputs();
+    float[][] x = new float[rows.length][];
+    float[][] y = new float[rows.length][];
+    for (int b = 0; b < rows.length; b++) {
+      SplittableRandom random = new SplittableRandom(rows[b] * 31L + in);
+      x[b] = new float[rows[b] * in];
+      for (int i = 0; i < x[b].length; i++) {
+        x[b][i] = (float) random.nextDouble(-1, 1);
+      }
+      y[b] = new float[rows[b] * out];
     }
-    float[] y = new float[batch * matrix.outputs()];
-    for (int w = 0; w < 3; w++) {
-      matrix.multiply(exec, x, batch, y);
+    long[][] best = new long[matrices.size()][rows.length];
+    for (long[] row : best) {
+      java.util.Arrays.fill(row, Long.MAX_VALUE);
     }
-    List<Long> times = new ArrayList<>();
     long spent = 0;
-    while (times.size() < 5 || (spent < budgetNanos && times.size() < 200)) {
-      long t0 = System.nanoTime();
-      matrix.multiply(exec, x, batch, y);
-      long t = System.nanoTime() - t0;
-      times.add(t);
-      spent += t;
+    for (int round = -2; round < 50 && (round < 3 || spent < budgetNanos); round++) {
+      for (int m = 0; m < matrices.size(); m++) {
+        for (int b = 0; b < rows.length; b++) {
+          long t0 = System.nanoTime();
+          matrices.get(m).multiply(exec, x[b], rows[b], y[b]);
+          long t = System.nanoTime() - t0;
+          spent += t;
+          if (round >= 0) {
+            best[m][b] = Math.min(best[m][b], t);
+          }
+        }
+      }
     }
-    times.sort(null);
-    return times.get(times.size() / 2);
+    return best;
   }
 }

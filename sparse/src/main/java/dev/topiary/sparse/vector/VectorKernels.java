@@ -53,27 +53,74 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void denseT(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to) {
-    for (int j = from; j < to; j++) {
-      int base = j * cols;
-      int out = j * bp;
+    int j = from;
+    // 4 rows x 2 vectors of examples per pass: each load of examples feeds 4 rows (8 accumulators)
+    for (; j + 4 <= to; j += 4) {
       int c = 0;
       for (; c + 2 * L <= bp; c += 2 * L) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        int b0 = j * cols;
         for (int i = 0; i < cols; i++) {
-          FloatVector v = FloatVector.broadcast(S, w[base + i]);
-          a0 = v.fma(FloatVector.fromArray(S, xT, i * bp + c), a0);
-          a1 = v.fma(FloatVector.fromArray(S, xT, i * bp + c + L), a1);
+          FloatVector x0 = FloatVector.fromArray(S, xT, i * bp + c);
+          FloatVector x1 = FloatVector.fromArray(S, xT, i * bp + c + L);
+          FloatVector v0 = FloatVector.broadcast(S, w[b0 + i]);
+          FloatVector v1 = FloatVector.broadcast(S, w[b0 + cols + i]);
+          FloatVector v2 = FloatVector.broadcast(S, w[b0 + 2 * cols + i]);
+          FloatVector v3 = FloatVector.broadcast(S, w[b0 + 3 * cols + i]);
+          a00 = v0.fma(x0, a00);
+          a01 = v0.fma(x1, a01);
+          a10 = v1.fma(x0, a10);
+          a11 = v1.fma(x1, a11);
+          a20 = v2.fma(x0, a20);
+          a21 = v2.fma(x1, a21);
+          a30 = v3.fma(x0, a30);
+          a31 = v3.fma(x1, a31);
         }
-        a0.intoArray(yT, out + c);
-        a1.intoArray(yT, out + c + L);
+        int o = j * bp + c;
+        a00.intoArray(yT, o);
+        a01.intoArray(yT, o + L);
+        a10.intoArray(yT, o + bp);
+        a11.intoArray(yT, o + bp + L);
+        a20.intoArray(yT, o + 2 * bp);
+        a21.intoArray(yT, o + 2 * bp + L);
+        a30.intoArray(yT, o + 3 * bp);
+        a31.intoArray(yT, o + 3 * bp + L);
       }
       for (; c < bp; c += L) {
-        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        int b0 = j * cols;
         for (int i = 0; i < cols; i++) {
+          FloatVector x0 = FloatVector.fromArray(S, xT, i * bp + c);
+          a0 = FloatVector.broadcast(S, w[b0 + i]).fma(x0, a0);
+          a1 = FloatVector.broadcast(S, w[b0 + cols + i]).fma(x0, a1);
+          a2 = FloatVector.broadcast(S, w[b0 + 2 * cols + i]).fma(x0, a2);
+          a3 = FloatVector.broadcast(S, w[b0 + 3 * cols + i]).fma(x0, a3);
+        }
+        int o = j * bp + c;
+        a0.intoArray(yT, o);
+        a1.intoArray(yT, o + bp);
+        a2.intoArray(yT, o + 2 * bp);
+        a3.intoArray(yT, o + 3 * bp);
+      }
+    }
+    for (; j < to; j++) {
+      int base = j * cols;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 1 < cols; i += 2) {
+          a0 = FloatVector.broadcast(S, w[base + i]).fma(FloatVector.fromArray(S, xT, i * bp + c), a0);
+          a1 = FloatVector.broadcast(S, w[base + i + 1]).fma(FloatVector.fromArray(S, xT, (i + 1) * bp + c), a1);
+        }
+        for (; i < cols; i++) {
           a0 = FloatVector.broadcast(S, w[base + i]).fma(FloatVector.fromArray(S, xT, i * bp + c), a0);
         }
-        a0.intoArray(yT, out + c);
+        a0.add(a1).intoArray(yT, j * bp + c);
       }
     }
   }
@@ -84,10 +131,15 @@ public final class VectorKernels implements Kernels {
       int k = ptr[j];
       int end = ptr[j + 1];
       FloatVector acc = FloatVector.zero(S);
+      FloatVector acc2 = FloatVector.zero(S);
+      for (; k + 2 * L <= end; k += 2 * L) {
+        acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
+        acc2 = FloatVector.fromArray(S, val, k + L).fma(FloatVector.fromArray(S, x, 0, idx, k + L), acc2);
+      }
       for (; k + L <= end; k += L) {
         acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
       }
-      float s = acc.reduceLanes(VectorOperators.ADD);
+      float s = acc.add(acc2).reduceLanes(VectorOperators.ADD);
       for (; k < end; k++) {
         s += val[k] * x[idx[k]];
       }
@@ -103,23 +155,40 @@ public final class VectorKernels implements Kernels {
       int out = j * bp;
       int c = 0;
       for (; c + 2 * L <= bp; c += 2 * L) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
-        for (int k = start; k < end; k++) {
+        // two non-zeros per iteration into separate accumulators: four independent FMA chains
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
+        int k = start;
+        for (; k + 1 < end; k += 2) {
+          FloatVector v = FloatVector.broadcast(S, val[k]);
+          FloatVector u = FloatVector.broadcast(S, val[k + 1]);
+          int xo = idx[k] * bp + c;
+          int xp = idx[k + 1] * bp + c;
+          a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+          a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+          b0 = u.fma(FloatVector.fromArray(S, xT, xp), b0);
+          b1 = u.fma(FloatVector.fromArray(S, xT, xp + L), b1);
+        }
+        if (k < end) {
           FloatVector v = FloatVector.broadcast(S, val[k]);
           int xo = idx[k] * bp + c;
           a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
           a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
         }
-        a0.intoArray(yT, out + c);
-        a1.intoArray(yT, out + c + L);
+        a0.add(b0).intoArray(yT, out + c);
+        a1.add(b1).intoArray(yT, out + c + L);
       }
       for (; c < bp; c += L) {
-        FloatVector a0 = FloatVector.zero(S);
-        for (int k = start; k < end; k++) {
+        FloatVector a0 = FloatVector.zero(S), b0 = FloatVector.zero(S);
+        int k = start;
+        for (; k + 1 < end; k += 2) {
+          a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
+          b0 = FloatVector.broadcast(S, val[k + 1]).fma(FloatVector.fromArray(S, xT, idx[k + 1] * bp + c), b0);
+        }
+        if (k < end) {
           a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
         }
-        a0.intoArray(yT, out + c);
+        a0.add(b0).intoArray(yT, out + c);
       }
     }
   }
@@ -250,16 +319,16 @@ public final class VectorKernels implements Kernels {
       int n = ptr[j + 1] - start;
       int base = 4 * start;
       for (int c = 0; c < bp; c += L) {
-        FloatVector a0 = FloatVector.zero(S);
-        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
         for (int k = 0; k < n; k++) {
           int xo = idx[start + k] * bp + c;
           a0 = FloatVector.broadcast(S, val[base + k]).fma(FloatVector.fromArray(S, xT, xo), a0);
           a1 = FloatVector.broadcast(S, val[base + n + k]).fma(FloatVector.fromArray(S, xT, xo + bp), a1);
-          a0 = FloatVector.broadcast(S, val[base + 2 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 2 * bp), a0);
-          a1 = FloatVector.broadcast(S, val[base + 3 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 3 * bp), a1);
+          a2 = FloatVector.broadcast(S, val[base + 2 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 2 * bp), a2);
+          a3 = FloatVector.broadcast(S, val[base + 3 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 3 * bp), a3);
         }
-        a0.add(a1).intoArray(yT, j * bp + c);
+        a0.add(a1).add(a2.add(a3)).intoArray(yT, j * bp + c);
       }
     }
   }
@@ -298,6 +367,32 @@ public final class VectorKernels implements Kernels {
         }
         a0.add(a1).intoArray(yT, j * bp + c);
       }
+    }
+  }
+
+  @Override
+  public void sigmoid(float[] a, int off, int len) {
+    int i = off;
+    int end = off + len;
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (; i + L <= end; i += L) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      one.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(a, i);
+    }
+    for (; i < end; i++) {
+      a[i] = dev.topiary.sparse.kernel.ScalarKernels.sigmoid(a[i]);
+    }
+  }
+
+  @Override
+  public void tanh(float[] a, int off, int len) {
+    int i = off;
+    int end = off + len;
+    for (; i + L <= end; i += L) {
+      FloatVector.fromArray(S, a, i).lanewise(VectorOperators.TANH).intoArray(a, i);
+    }
+    for (; i < end; i++) {
+      a[i] = dev.topiary.sparse.kernel.ScalarKernels.tanh(a[i]);
     }
   }
 }

@@ -46,7 +46,7 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>{@code -Dsparse.bench.tfThreads=1} makes the first TF session (which fixes the process's thread
  * pool) single-threaded; default: TF's own choice. {@code -Dsparse.bench.rounds=N}, {@code
- * -Dsparse.bench.n=4096}, {@code -Dsparse.bench.only=layer|models}. Run (see the README):
+ * -Dsparse.bench.n=4096}, {@code -Dsparse.bench.only=layer|models}, {@code -Dsparse.bench.model=IMDB} (name filter). Run (see the README):
  * {@code taskset -c 1 mvn -B -o -q -Pbench -pl tests -am test -Dtest=SparseBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  */
 @Tag("benchmark")
@@ -301,7 +301,11 @@ class SparseBenchmark {
         + " (median, min..max; TF in us). Sparse formats calibrated (SparseModel.of defaults).%n%n");
     System.out.println("| model | zeros | sparsity | batch | TF us | sparse (unstructured) | sparse (1x4 blocks) | formats chosen | weight bytes / dense |");
     System.out.println("|---|---|---|---|---|---|---|---|---|");
+    String filter = System.getProperty("sparse.bench.model", "");
     for (Map.Entry<String, ModelSpec> e : specs.entrySet()) {
+      if (!e.getKey().contains(filter)) {
+        continue;
+      }
       for (double sp : SPARSITIES) {
         try (Model tf = tfModel(e.getValue(), sp, "random"); Model tfBlocks = tfModel(e.getValue(), sp, "1x4");
             SparseModel sparse = SparseModel.of(tf); SparseModel sparseBlocks = SparseModel.of(tfBlocks)) {

@@ -23,6 +23,13 @@ public interface Kernels {
 
   void denseT(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to);
 
+  /**
+   * Dense input-major {@code w[cols][rows]} (the Keras layout) on a row-major batch: examples
+   * {@code from..to} of {@code x[n][cols]} into {@code y[n][rows]}, no transposes. For small matrices
+   * (recurrent cells), where transposing the batch would cost more than the product.
+   */
+  void denseRows(float[] w, int cols, int rows, float[] x, float[] y, int from, int to);
+
   /** CSR: row {@code j} holds {@code val[ptr[j]..ptr[j+1])} at columns {@code idx[...]}. */
   void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to);
 

@@ -44,6 +44,17 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
+  public void denseRows(float[] w, int cols, int rows, float[] x, float[] y, int from, int to) {
+    for (int b = from; b < to; b++) {
+      int yo = b * rows;
+      java.util.Arrays.fill(y, yo, yo + rows, 0f);
+      for (int i = 0; i < cols; i++) {
+        axpy(x[b * cols + i], w, i * rows, y, yo, rows);
+      }
+    }
+  }
+
+  @Override
   public void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
     for (int j = from; j < to; j++) {
       float s = 0;

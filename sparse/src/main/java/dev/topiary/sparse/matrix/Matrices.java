@@ -78,15 +78,20 @@ public final class Matrices {
   }
 
   /**
-   * The formats worth timing for this pattern: dense always; CSR; blocks when at least half of every
-   * stored block is non-zero; 2:4 when it fits; int8 only when asked (it is lossy).
+   * The formats worth timing for this pattern: dense always; CSR above 50 % zeros; blocks when at least
+   * half of every stored block is non-zero and they store under 3/4 of dense (values plus a quarter
+   * index); 2:4 when it fits; int8 only when asked (it is lossy).
    */
   public static List<Format> candidates(Pattern p, boolean int8) {
-    List<Format> out = new ArrayList<>(List.of(Format.DENSE, Format.CSR));
-    if (p.blockFill1x4() >= 0.5) {
+    List<Format> out = new ArrayList<>(List.of(Format.DENSE));
+    // a sparse format larger than dense cannot win where it matters (memory-bound batch 1)
+    if (p.sparsity() > 0.5) {
+      out.add(Format.CSR);
+    }
+    if (p.blockFill1x4() >= 0.5 && 1 - p.sparsity() < 0.75 * p.blockFill1x4()) {
       out.add(Format.BLOCK_1X4);
     }
-    if (p.blockFill4x1() >= 0.5) {
+    if (p.blockFill4x1() >= 0.5 && 1 - p.sparsity() < 0.75 * p.blockFill4x1()) {
       out.add(Format.BLOCK_4X1);
     }
     if (p.twoFour()) {
@@ -118,7 +123,7 @@ public final class Matrices {
   /**
    * The best time in nanoseconds of each matrix multiplying a random batch of each row count, measured
    * interleaved (round after round, every matrix and batch once per round) so that load from other
-   * processes hits all candidates alike: at least 3 rounds after a warm-up, then rounds until
+   * processes hits all candidates alike: at least 5 rounds after a warm-up, then rounds until
    * {@code budgetNanos} are spent (at most 50).
    */
   public static long[][] bestTimes(List<WeightMatrix> matrices, Exec exec, int[] rows, long budgetNanos) {
@@ -139,7 +144,7 @@ public final class Matrices {
       java.util.Arrays.fill(row, Long.MAX_VALUE);
     }
     long spent = 0;
-    for (int round = -2; round < 50 && (round < 3 || spent < budgetNanos); round++) {
+    for (int round = -2; round < 50 && (round < 5 || spent < budgetNanos); round++) {
       for (int m = 0; m < matrices.size(); m++) {
         for (int b = 0; b < rows.length; b++) {
           long t0 = System.nanoTime();

@@ -8,6 +8,9 @@ import dev.topiary.sparse.exec.Exec;
  * for a Keras kernel {@code W [in, out]}. Immutable once built; safe to share between threads.
  */
 public abstract class WeightMatrix {
+  /** Rows multiplied per pass of the batched kernels (a multiple of every vector length). */
+  static final int CHUNK_ROWS = 64;
+
   final int in;
   final int out;
 
@@ -49,6 +52,16 @@ public abstract class WeightMatrix {
 
   abstract void batched(Exec exec, float[] xT, int bp, float[] yT, int from, int to);
 
+  /** True if batches multiply row-major through {@link #rows} (no transposes; small dense matrices). */
+  boolean rowMajorBatches() {
+    return false;
+  }
+
+  /** Examples {@code from..to} of a row-major batch; only when {@link #rowMajorBatches}. */
+  void rows(Exec exec, float[] x, float[] y, int from, int to) {
+    throw new UnsupportedOperationException();
+  }
+
   /**
    * {@code y = x . W} for {@code batch} examples, {@code x [batch][in]}, {@code y [batch][out]} row-major,
    * output rows split over the executor's threads.
@@ -73,20 +86,29 @@ public abstract class WeightMatrix {
       }
       return;
     }
-    int bp = exec.paddedBatch(batch);
-    float[] xT = new float[pin * bp];
-    for (int b = 0; b < batch; b++) {
-      int xo = b * in;
-      for (int i = 0; i < in; i++) {
-        xT[i * bp + b] = x[xo + i];
-      }
+    if (rowMajorBatches()) {
+      exec.forRows(batch, work, (from, to) -> rows(exec, x, y, from, to));
+      return;
     }
-    float[] yT = new float[pout * bp];
-    exec.forRows(rows, work, (from, to) -> batched(exec, xT, bp, yT, from, to));
-    for (int b = 0; b < batch; b++) {
-      int yo = b * out;
-      for (int j = 0; j < out; j++) {
-        y[yo + j] = yT[j * bp + b];
+    // Large row counts (time steps x batch, conv pixels) go in chunks, so that the transposed blocks stay in
+    // cache: a whole-batch transpose of thousands of rows strides through memory.
+    for (int first = 0; first < batch; first += CHUNK_ROWS) {
+      int n = Math.min(CHUNK_ROWS, batch - first);
+      int bp = exec.paddedBatch(n);
+      float[] xT = new float[pin * bp];
+      for (int b = 0; b < n; b++) {
+        int xo = (first + b) * in;
+        for (int i = 0; i < in; i++) {
+          xT[i * bp + b] = x[xo + i];
+        }
+      }
+      float[] yT = new float[pout * bp];
+      exec.forRows(rows, work / batch * n, (from, to) -> batched(exec, xT, bp, yT, from, to));
+      for (int b = 0; b < n; b++) {
+        int yo = (first + b) * out;
+        for (int j = 0; j < out; j++) {
+          y[yo + j] = yT[j * bp + b];
+        }
       }
     }
   }

@@ -126,6 +126,72 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
+  public void denseRows(float[] w, int cols, int rows, float[] x, float[] y, int from, int to) {
+    int b = from;
+    // 2 examples x 4 vectors of outputs per pass: each weight load feeds 2 examples (8 accumulators)
+    for (; b + 2 <= to; b += 2) {
+      int x0 = b * cols;
+      int x1 = x0 + cols;
+      int c = 0;
+      for (; c + 4 * L <= rows; c += 4 * L) {
+        FloatVector p0 = FloatVector.zero(S), p1 = FloatVector.zero(S), p2 = FloatVector.zero(S), p3 = FloatVector.zero(S);
+        FloatVector q0 = FloatVector.zero(S), q1 = FloatVector.zero(S), q2 = FloatVector.zero(S), q3 = FloatVector.zero(S);
+        for (int i = 0; i < cols; i++) {
+          int wo = i * rows + c;
+          FloatVector w0 = FloatVector.fromArray(S, w, wo);
+          FloatVector w1 = FloatVector.fromArray(S, w, wo + L);
+          FloatVector w2 = FloatVector.fromArray(S, w, wo + 2 * L);
+          FloatVector w3 = FloatVector.fromArray(S, w, wo + 3 * L);
+          FloatVector a = FloatVector.broadcast(S, x[x0 + i]);
+          FloatVector e = FloatVector.broadcast(S, x[x1 + i]);
+          p0 = w0.fma(a, p0);
+          p1 = w1.fma(a, p1);
+          p2 = w2.fma(a, p2);
+          p3 = w3.fma(a, p3);
+          q0 = w0.fma(e, q0);
+          q1 = w1.fma(e, q1);
+          q2 = w2.fma(e, q2);
+          q3 = w3.fma(e, q3);
+        }
+        int y0 = b * rows + c;
+        int y1 = y0 + rows;
+        p0.intoArray(y, y0);
+        p1.intoArray(y, y0 + L);
+        p2.intoArray(y, y0 + 2 * L);
+        p3.intoArray(y, y0 + 3 * L);
+        q0.intoArray(y, y1);
+        q1.intoArray(y, y1 + L);
+        q2.intoArray(y, y1 + 2 * L);
+        q3.intoArray(y, y1 + 3 * L);
+      }
+      denseRowsTail(w, cols, rows, x, y, b, c);
+      denseRowsTail(w, cols, rows, x, y, b + 1, c);
+    }
+    for (; b < to; b++) {
+      denseRowsTail(w, cols, rows, x, y, b, 0);
+    }
+  }
+
+  /** Outputs {@code c..rows} of example {@code b}: a vector at a time, then scalar. */
+  private static void denseRowsTail(float[] w, int cols, int rows, float[] x, float[] y, int b, int c) {
+    int x0 = b * cols;
+    for (; c + L <= rows; c += L) {
+      FloatVector acc = FloatVector.zero(S);
+      for (int i = 0; i < cols; i++) {
+        acc = FloatVector.fromArray(S, w, i * rows + c).fma(FloatVector.broadcast(S, x[x0 + i]), acc);
+      }
+      acc.intoArray(y, b * rows + c);
+    }
+    for (; c < rows; c++) {
+      float s = 0;
+      for (int i = 0; i < cols; i++) {
+        s += w[i * rows + c] * x[x0 + i];
+      }
+      y[b * rows + c] = s;
+    }
+  }
+
+  @Override
   public void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
     for (int j = from; j < to; j++) {
       int k = ptr[j];

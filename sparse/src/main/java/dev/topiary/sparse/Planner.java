@@ -54,6 +54,7 @@ final class Planner {
   /** Times every candidate at each calibration batch; keeps the lowest geometric mean ratio to dense. */
   private WeightMatrix calibrate(String variable, float[] kernel, Matrices.Pattern p, int rowsPerExample,
       Map<Format, Double> ratios) {
+    dev.topiary.sparse.matrix.Warmup.ensure(exec);
     List<Format> candidates = Matrices.candidates(p, options.int8());
     List<WeightMatrix> built = new ArrayList<>();
     for (Format f : candidates) {

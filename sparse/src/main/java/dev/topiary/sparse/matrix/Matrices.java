@@ -123,7 +123,7 @@ public final class Matrices {
   /**
    * The best time in nanoseconds of each matrix multiplying a random batch of each row count, measured
    * interleaved (round after round, every matrix and batch once per round) so that load from other
-   * processes hits all candidates alike: at least 5 rounds after a warm-up, then rounds until
+   * processes hits all candidates alike: , then rounds until
    * {@code budgetNanos} are spent (at most 50).
    */
   public static long[][] bestTimes(List<WeightMatrix> matrices, Exec exec, int[] rows, long budgetNanos) {
@@ -144,17 +144,26 @@ public final class Matrices {
       java.util.Arrays.fill(row, Long.MAX_VALUE);
     }
     long spent = 0;
-    for (int round = -2; round < 50 && (round < 5 || spent < budgetNanos); round++) {
+    int lastImprovement = 0;
+    for (int round = -2; round < 200; round++) {
       for (int m = 0; m < matrices.size(); m++) {
         for (int b = 0; b < rows.length; b++) {
           long t0 = System.nanoTime();
           matrices.get(m).multiply(exec, x[b], rows[b], y[b]);
           long t = System.nanoTime() - t0;
           spent += t;
+          if (round >= 0 && t < best[m][b] * 0.9) {
+            lastImprovement = round;
+          }
           if (round >= 0) {
             best[m][b] = Math.min(best[m][b], t);
           }
         }
+      }
+      // until the best times have settled (code still being compiled shows as improvement) or time is up
+      boolean settled = round >= 4 && round - lastImprovement >= 3;
+      if (settled && spent >= budgetNanos || spent >= 8 * budgetNanos) {
+        break;
       }
     }
     return best;

@@ -29,3 +29,5 @@ import dev.topiary.ops.schedule.*;
 import dev.topiary.ops.mask.*;
 // Eager execution (masks and outputs as host arrays)
 import dev.topiary.bridge.*;
+// Sparse inference of stripped models (add -R--add-modules=jdk.incubator.vector to jshell for the Vector API kernels)
+import dev.topiary.sparse.*;

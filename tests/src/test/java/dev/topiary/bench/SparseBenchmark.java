@@ -46,7 +46,7 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>{@code -Dsparse.bench.tfThreads=1} makes the first TF session (which fixes the process's thread
  * pool) single-threaded; default: TF's own choice. {@code -Dsparse.bench.rounds=N}, {@code
- * -Dsparse.bench.n=4096}, {@code -Dsparse.bench.only=layer|models}, {@code -Dsparse.bench.model=IMDB} (name filter). Run (see the README):
+ * -Dsparse.bench.n=4096}, {@code -Dsparse.bench.threads=1} (the sparse side), {@code -Dsparse.bench.only=layer|models}, {@code -Dsparse.bench.model=IMDB} (name filter). Run (see the README):
  * {@code taskset -c 1 mvn -B -o -q -Pbench -pl tests -am test -Dtest=SparseBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  */
 @Tag("benchmark")
@@ -55,6 +55,7 @@ class SparseBenchmark {
   private static final int N = Integer.getInteger("sparse.bench.n", 4096);
   private static final double[] SPARSITIES = {0.5, 0.8, 0.9, 0.95};
   private static final int[] BATCHES = {1, 8, 32};
+  private static final int THREADS = Integer.getInteger("sparse.bench.threads", 1);
 
   /** One thing to time and how to run it once. */
   record Candidate(String name, Runnable run) {}
@@ -202,8 +203,8 @@ class SparseBenchmark {
     fixTfThreads();
     String only = System.getProperty("sparse.bench.only", "");
     KernelPath.AUTO.kernels();
-    System.out.printf(Locale.ROOT, "%n# Sparse inference benchmark: %s, kernels %s, sparse 1 thread, %d rounds"
-        + " (machine shared with other agents)%n", tfThreads(), KernelPath.AUTO.kernels().name(), ROUNDS);
+    System.out.printf(Locale.ROOT, "%n# Sparse inference benchmark: %s, kernels %s, sparse %d thread(s), %d rounds"
+        + " (machine shared with other agents)%n", tfThreads(), KernelPath.AUTO.kernels().name(), THREADS, ROUNDS);
     if (!only.equals("models")) {
       layer();
     }
@@ -217,7 +218,7 @@ class SparseBenchmark {
     List<String> header = List.of("dense (Java)", "CSR", "CSR int8", "1x4 blocks", "4x1 blocks", "2:4");
     System.out.println("| sparsity | batch | TF dense us | " + String.join(" | ", header) + " |");
     System.out.println("|---|---|---|" + "---|".repeat(header.size()));
-    try (Exec exec = new Exec(KernelPath.AUTO.kernels(), 1)) {
+    try (Exec exec = new Exec(KernelPath.AUTO.kernels(), THREADS)) {
       for (double sp : SPARSITIES) {
         float[] unstructured = kernel(N, N, sp, "random", 1);
         float[] rowBlocks = kernel(N, N, sp, "1x4", 2);
@@ -308,7 +309,8 @@ class SparseBenchmark {
       }
       for (double sp : SPARSITIES) {
         try (Model tf = tfModel(e.getValue(), sp, "random"); Model tfBlocks = tfModel(e.getValue(), sp, "1x4");
-            SparseModel sparse = SparseModel.of(tf); SparseModel sparseBlocks = SparseModel.of(tfBlocks)) {
+            SparseModel sparse = SparseModel.of(tf, SparseOptions.defaults().threads(THREADS));
+            SparseModel sparseBlocks = SparseModel.of(tfBlocks, SparseOptions.defaults().threads(THREADS))) {
           long denseBytes = tf.weights().values().stream().mapToLong(w -> 4L * w.floats().length).sum();
           String chosen = formats(sparse) + " / " + formats(sparseBlocks);
           for (int batch : BATCHES) {

@@ -79,17 +79,22 @@ final class RecurrentOp implements LayerOp {
           k.tanh(nh, 0, batch * u);
         }
         case LSTM -> {
+          // One sigmoid over all gates of the batch: the candidate gate uses tanh(x) = 2 sigmoid(2x) - 1.
           for (int b = 0; b < batch; b++) {
             int xo = (b * steps + t) * g;
+            int zo = b * g;
             for (int j = 0; j < g; j++) {
-              z[b * g + j] = proj[xo + j] + hr[b * g + j];
+              z[zo + j] = proj[xo + j] + hr[zo + j];
             }
-            k.sigmoid(z, b * g, 2 * u);
-            k.tanh(z, b * g + 2 * u, u);
-            k.sigmoid(z, b * g + 3 * u, u);
+            for (int j = 2 * u; j < 3 * u; j++) {
+              z[zo + j] *= 2;
+            }
+          }
+          k.sigmoid(z, 0, batch * g);
+          for (int b = 0; b < batch; b++) {
+            int zo = b * g;
             for (int j = 0; j < u; j++) {
-              int zo = b * g + j;
-              float cn = z[zo + u] * c[b * u + j] + z[zo] * z[zo + 2 * u];
+              float cn = z[zo + u + j] * c[b * u + j] + z[zo + j] * (2 * z[zo + 2 * u + j] - 1);
               nc[b * u + j] = cn;
               nh[b * u + j] = cn;
             }

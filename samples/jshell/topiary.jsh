@@ -38,3 +38,5 @@ import dev.topiary.report.*;
 import dev.topiary.tflite.*;
 // Keras models in and out: KerasModels.read(path) / .load(path, compile) / .save(model, path)
 import dev.topiary.keras.*;
+// Sparse inference of stripped models (add -R--add-modules=jdk.incubator.vector to jshell for the Vector API kernels)
+import dev.topiary.sparse.*;

@@ -13,6 +13,7 @@ import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Distillation;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Metric;
@@ -135,7 +136,13 @@ public final class MnistPruning {
    * which a schedule may update masks (so that the final update lands on the target); {@code method}
    * is what the JSON row says ({@code "per-layer"}, {@code "global"}, {@code "sensitivity"}, ...).
    */
-  public record Variant(String name, String method, double target, Pruner prune) {
+  public record Variant(String name, String method, double target, Pruner prune,
+      @org.jspecify.annotations.Nullable Distillation distillation) {
+    /** A variant fine-tuned on the hard labels alone. */
+    public Variant(String name, String method, double target, Pruner prune) {
+      this(name, method, target, prune, null);
+    }
+
     /** A per-layer variant that needs only the base model and the end step. */
     public Variant(String name, double target, BiFunction<ModelSpec, Long, ModelSpec> prune) {
       this(name, PER_LAYER, target, (base, end, trained) -> prune.apply(base, end));
@@ -167,6 +174,28 @@ public final class MnistPruning {
           GlobalPruningSpec.of(PolynomialDecay.of(s.initialSparsity(), target, 0, end, 3, s.frequency())))));
     }
     return out;
+  }
+
+  public static final String GLOBAL_DISTILL = "global+distill";
+
+  /**
+   * {@link #globalVariants}, fine-tuned with knowledge distillation from the trained dense model
+   * ({@link Distillation}: hard labels mixed with the dense model's logits at temperature T, weight
+   * alpha on the teacher), one row per target and per (T, alpha).
+   */
+  public static List<Variant> globalDistillVariants(Settings s, List<Distillation> settings) {
+    List<Variant> out = new ArrayList<>();
+    for (Distillation d : settings) {
+      for (Variant g : globalVariants(s)) {
+        out.add(new Variant(String.format("global+distill T=%s a=%s %s", fmt(d.temperature()), fmt(d.alpha()),
+            g.target()), GLOBAL_DISTILL, g.target(), g.prune(), d));
+      }
+    }
+    return out;
+  }
+
+  private static String fmt(float v) {
+    return v == Math.rint(v) ? String.valueOf((int) v) : String.valueOf(v);
   }
 
   /**
@@ -235,17 +264,29 @@ public final class MnistPruning {
       Trained trained = new Trained(dense, Dataset.of(train.images().slice(kept, train.size()),
           train.labels().slice(kept, train.size())));
       long end = lastPruningStep(train.size(), s);
+      Dataset distillData = null;
       for (Variant variant : variants) {
-        try (Model pruned = variant.prune().apply(base, end, trained).compile(compile)) {
+        Distillation distill = variant.distillation();
+        if (distill != null && distillData == null) {
+          // The teacher is fixed: its logits for every training example, once, travelling with the examples.
+          distillData = Dataset.of(train.images(), Distillation.labels(train.labels(), dense.predict(train.images())));
+        }
+        Compile fineTune = distill == null ? compile : Compile.of(compile.optimizer(), distill).seed(compile.seed());
+        try (Model pruned = variant.prune().apply(base, end, trained).compile(fineTune)) {
           pruned.setWeights(denseWeights);
           t0 = System.nanoTime();
-          pruned.fit(train.dataset(),
+          pruned.fit(distill == null ? train.dataset() : distillData,
               Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
                   .progress(s.progress()));
           seconds = (System.nanoTime() - t0) / 1e9;
-          double accuracy = pruned.evaluate(test.dataset()).get("accuracy");
           listener.finished(variant, pruned, denseWeights);
-          try (Model stripped = pruned.strip()) {
+          try (Model strippedOwn = pruned.strip();
+              // Distillation labels are not class ids: evaluate the weights under the hard-label compile.
+              Model stripped = distill == null ? strippedOwn : base.compile(compile)) {
+            if (distill != null) {
+              stripped.setWeights(strippedOwn.weights());
+            }
+            double accuracy = (distill == null ? pruned : stripped).evaluate(test.dataset()).get("accuracy");
             Map<String, HostArray> weights = stripped.weights();
             Map<String, Double> sparsity = new LinkedHashMap<>();
             for (String name : pruned.sparsity().keySet()) {
@@ -279,7 +320,11 @@ public final class MnistPruning {
     MnistReport report = cli.report() == null ? null : new MnistReport(s.targets());
     for (int i = 0; i < cli.seeds(); i++) {
       Settings seeded = s.seed(cli.seed() + i);
-      List<Variant> chosen = variants.apply(seeded).stream()
+      List<Variant> all = new ArrayList<>(variants.apply(seeded));
+      if (cli.distill() != null) {
+        all.addAll(globalDistillVariants(seeded, cli.distill()));
+      }
+      List<Variant> chosen = all.stream()
           .filter(v -> cli.methods() == null || cli.methods().contains(v.method())).toList();
       Listener listener = report != null && i == 0 ? report : (variant, pruned, dense) -> {};
       runs.add(run(base, train, test, seeded, chosen, compile(seeded.seed()), listener));

@@ -12,10 +12,11 @@ import org.jspecify.annotations.Nullable;
  */
 record Cli(@Nullable Path dataDir, @Nullable Path json, List<Double> targets, int frequency, boolean quiet, long seed,
     int seeds, @Nullable Path report, @Nullable List<String> methods, int @Nullable [] epochs,
-    @Nullable List<Distillation> distill) {
+    @Nullable List<Distillation> distill, @Nullable List<Float> fineTuneRates) {
   static final String USAGE = "options: [--data DIR] [--json FILE] [--targets 0.8,0.9,0.95] [--frequency 10] [--quiet]"
       + " [--seed 42] [--seeds 1] [--report DIR] [--methods per-layer,global,sensitivity] [--epochs DENSE,FINE_TUNE]"
-      + " [--distill T:ALPHA,... (adds global+distill rows)]";
+      + " [--distill T:ALPHA,... (adds global+distill rows)]"
+      + " [--fine-tune-lr RATE,... (adds global+lr and per-layer+lr rows: Adam at RATE for the fine-tune)]";
 
   static Cli parse(String[] args) {
     Path data = null;
@@ -25,6 +26,7 @@ record Cli(@Nullable Path dataDir, @Nullable Path json, List<Double> targets, in
     List<String> methods = null;
     int[] epochs = null;
     List<Distillation> distill = null;
+    List<Float> rates = null;
     int frequency = 10;
     boolean quiet = false;
     long seed = 42;
@@ -58,6 +60,12 @@ record Cli(@Nullable Path dataDir, @Nullable Path json, List<Double> targets, in
             distill.add(new Distillation(Float.parseFloat(ta[0].trim()), Float.parseFloat(ta[1].trim())));
           }
         }
+        case "--fine-tune-lr" -> {
+          rates = new ArrayList<>();
+          for (String r : value(args, ++i, "--fine-tune-lr").split(",")) {
+            rates.add(Float.parseFloat(r.trim()));
+          }
+        }
         case "--frequency" -> frequency = Integer.parseInt(value(args, ++i, "--frequency"));
         case "--seed" -> seed = Long.parseLong(value(args, ++i, "--seed"));
         case "--seeds" -> {
@@ -70,7 +78,7 @@ record Cli(@Nullable Path dataDir, @Nullable Path json, List<Double> targets, in
         default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; " + USAGE);
       }
     }
-    return new Cli(data, json, targets, frequency, quiet, seed, seeds, report, methods, epochs, distill);
+    return new Cli(data, json, targets, frequency, quiet, seed, seeds, report, methods, epochs, distill, rates);
   }
 
   private static String value(String[] args, int i, String option) {

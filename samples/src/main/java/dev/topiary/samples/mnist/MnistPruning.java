@@ -13,6 +13,7 @@ import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Distillation;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Metric;
@@ -136,7 +137,12 @@ public final class MnistPruning {
    * which a schedule may update masks (so that the final update lands on the target); {@code method}
    * is what the JSON row says ({@code "per-layer"}, {@code "global"}, {@code "sensitivity"}, ...).
    */
-  public record Variant(String name, String method, double target, Pruner prune) {
+  public record Variant(String name, String method, double target, Pruner prune, FineTune fineTune) {
+    /** A variant fine-tuned as the dense model was trained (its loss and optimizer settings). */
+    public Variant(String name, String method, double target, Pruner prune) {
+      this(name, method, target, prune, FineTune.AS_DENSE);
+    }
+
     /** A per-layer variant that needs only the base model and the end step. */
     public Variant(String name, double target, BiFunction<ModelSpec, Long, ModelSpec> prune) {
       this(name, PER_LAYER, target, (base, end, trained) -> prune.apply(base, end));
@@ -171,6 +177,77 @@ public final class MnistPruning {
   }
 
   /**
+   * How a variant's fine-tune differs from the dense training: a distillation loss with the dense
+   * model as teacher, and another optimizer (null: as the dense training).
+   */
+  public record FineTune(@org.jspecify.annotations.Nullable Distillation distillation,
+      @org.jspecify.annotations.Nullable Optimizer optimizer) {
+    public static final FineTune AS_DENSE = new FineTune(null, null);
+  }
+
+  public static final String GLOBAL_DISTILL = "global+distill";
+  public static final String GLOBAL_LR = "global+lr";
+
+  /**
+   * The fine-tuning rate of the main job's {@code "global+lr"} rows: Adam at 0.012 (the dense training's
+   * 1e-3 times 12), chosen from 0.002 - 0.016 on seeds 0-2 and confirmed on seeds 3-5 (README).
+   */
+  public static final float FINE_TUNE_RATE = 0.012f;
+
+  /** {@link #globalVariants} fine-tuned with Adam at {@code rate}, method {@code "global+lr"}. */
+  public static List<Variant> globalRateVariants(Settings s, float rate) {
+    List<Variant> out = new ArrayList<>();
+    for (Variant g : globalVariants(s)) {
+      out.add(new Variant("global, fine-tune lr " + rate + " " + g.target(), GLOBAL_LR, g.target(), g.prune(),
+          new FineTune(null, Optimizer.adam(rate))));
+    }
+    return out;
+  }
+
+  public static final String PER_LAYER_LR = "per-layer+lr";
+  public static final String DENSE_LR = "dense+lr";
+
+  /**
+   * {@link #globalVariants} fine-tuned with Adam at each of {@code rates} (the dense training: 1e-3),
+   * and, as the control that tells the allocation from the rate, {@link #polynomialVariants} at the
+   * same rates (method {@code "per-layer+lr"}) and the dense model trained on unpruned ({@code "dense+lr"}).
+   */
+  public static List<Variant> rateVariants(Settings s, List<Float> rates) {
+    List<Variant> out = new ArrayList<>();
+    for (float rate : rates) {
+      out.addAll(globalRateVariants(s, rate));
+      for (Variant p : polynomialVariants(s)) {
+        out.add(new Variant("per-layer, fine-tune lr " + rate + " " + p.target(), PER_LAYER_LR, p.target(), p.prune(),
+            new FineTune(null, Optimizer.adam(rate))));
+      }
+      // The other control: the dense model trained on for the fine-tune's epochs at the same rate, unpruned.
+      out.add(new Variant("dense, fine-tune lr " + rate, DENSE_LR, 0, (base, end, trained) -> base,
+          new FineTune(null, Optimizer.adam(rate))));
+    }
+    return out;
+  }
+
+  /**
+   * {@link #globalVariants}, fine-tuned with knowledge distillation from the trained dense model
+   * ({@link Distillation}: hard labels mixed with the dense model's logits at temperature T, weight
+   * alpha on the teacher), one row per target and per (T, alpha).
+   */
+  public static List<Variant> globalDistillVariants(Settings s, List<Distillation> settings) {
+    List<Variant> out = new ArrayList<>();
+    for (Distillation d : settings) {
+      for (Variant g : globalVariants(s)) {
+        out.add(new Variant(String.format("global+distill T=%s a=%s %s", fmt(d.temperature()), fmt(d.alpha()),
+            g.target()), GLOBAL_DISTILL, g.target(), g.prune(), new FineTune(d, null)));
+      }
+    }
+    return out;
+  }
+
+  private static String fmt(float v) {
+    return v == Math.rint(v) ? String.valueOf((int) v) : String.valueOf(v);
+  }
+
+  /**
    * Per-layer targets from a sensitivity analysis of the trained dense model (each layer pruned alone,
    * one-shot, on the validation split; {@link Sensitivity}), reaching each total exactly; each layer
    * then follows PolynomialDecay to its own target (from the initial sparsity, or from its target if
@@ -190,11 +267,15 @@ public final class MnistPruning {
     return out;
   }
 
-  /** The main job's variants: per-layer (the reference), global and sensitivity-guided, per target. */
+  /**
+   * The main job's variants: per-layer (the reference), global, sensitivity-guided, and global
+   * fine-tuned at {@link #FINE_TUNE_RATE}, per target.
+   */
   public static List<Variant> allMethods(Settings s) {
     List<Variant> out = new ArrayList<>(polynomialVariants(s));
     out.addAll(globalVariants(s));
     out.addAll(sensitivityVariants(s));
+    out.addAll(globalRateVariants(s, FINE_TUNE_RATE));
     return out;
   }
 
@@ -236,17 +317,32 @@ public final class MnistPruning {
       Trained trained = new Trained(dense, Dataset.of(train.images().slice(kept, train.size()),
           train.labels().slice(kept, train.size())));
       long end = lastPruningStep(train.size(), s);
+      Dataset distillData = null;
       for (Variant variant : variants) {
-        try (Model pruned = variant.prune().apply(base, end, trained).compile(compile)) {
+        Distillation distill = variant.fineTune().distillation();
+        if (distill != null && distillData == null) {
+          // The teacher is fixed: its logits for every training example, once, travelling with the examples.
+          distillData = Dataset.of(train.images(), Distillation.labels(train.labels(), dense.predict(train.images())));
+        }
+        Compile fineTune = distill == null ? compile : Compile.of(compile.optimizer(), distill).seed(compile.seed());
+        if (variant.fineTune().optimizer() != null) {
+          fineTune = fineTune.optimizer(variant.fineTune().optimizer());
+        }
+        try (Model pruned = variant.prune().apply(base, end, trained).compile(fineTune)) {
           pruned.setWeights(denseWeights);
           t0 = System.nanoTime();
-          pruned.fit(train.dataset(),
+          pruned.fit(distill == null ? train.dataset() : distillData,
               Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
                   .progress(s.progress()));
           seconds = (System.nanoTime() - t0) / 1e9;
-          double accuracy = pruned.evaluate(test.dataset()).get("accuracy");
           listener.finished(variant, pruned, denseWeights);
-          try (Model stripped = pruned.strip()) {
+          try (Model strippedOwn = pruned.strip();
+              // Distillation labels are not class ids: evaluate the weights under the hard-label compile.
+              Model stripped = distill == null ? strippedOwn : base.compile(compile)) {
+            if (distill != null) {
+              stripped.setWeights(strippedOwn.weights());
+            }
+            double accuracy = (distill == null ? pruned : stripped).evaluate(test.dataset()).get("accuracy");
             Map<String, HostArray> weights = stripped.weights();
             Map<String, Double> sparsity = new LinkedHashMap<>();
             for (String name : pruned.sparsity().keySet()) {
@@ -280,7 +376,15 @@ public final class MnistPruning {
     MnistReport report = cli.report() == null ? null : new MnistReport(s.targets());
     for (int i = 0; i < cli.seeds(); i++) {
       Settings seeded = s.seed(cli.seed() + i);
-      List<Variant> chosen = variants.apply(seeded).stream()
+      List<Variant> all = new ArrayList<>(variants.apply(seeded));
+      if (cli.distill() != null) {
+        all.addAll(globalDistillVariants(seeded, cli.distill()));
+      }
+      if (cli.fineTuneRates() != null) {
+        all.removeIf(v -> v.method().equals(GLOBAL_LR)); // the default rate's rows, replaced by the given rates
+        all.addAll(rateVariants(seeded, cli.fineTuneRates()));
+      }
+      List<Variant> chosen = all.stream()
           .filter(v -> cli.methods() == null || cli.methods().contains(v.method())).toList();
       Listener listener = report != null && i == 0 ? report : (variant, pruned, dense) -> {};
       runs.add(run(base, train, test, seeded, chosen, compile(seeded.seed()), listener));

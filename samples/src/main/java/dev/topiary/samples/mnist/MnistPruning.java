@@ -198,7 +198,7 @@ public final class MnistPruning {
   public static List<Variant> globalRateVariants(Settings s, float rate) {
     List<Variant> out = new ArrayList<>();
     for (Variant g : globalVariants(s)) {
-      out.add(new Variant("global, fine-tune lr " + rate + " " + g.target(), GLOBAL_LR, g.target(), g.prune(),
+      out.add(new Variant("global+lr " + rate + " " + g.target(), GLOBAL_LR, g.target(), g.prune(),
           new FineTune(null, Optimizer.adam(rate))));
     }
     return out;
@@ -217,11 +217,11 @@ public final class MnistPruning {
     for (float rate : rates) {
       out.addAll(globalRateVariants(s, rate));
       for (Variant p : polynomialVariants(s)) {
-        out.add(new Variant("per-layer, fine-tune lr " + rate + " " + p.target(), PER_LAYER_LR, p.target(), p.prune(),
+        out.add(new Variant("per-layer+lr " + rate + " " + p.target(), PER_LAYER_LR, p.target(), p.prune(),
             new FineTune(null, Optimizer.adam(rate))));
       }
       // The other control: the dense model trained on for the fine-tune's epochs at the same rate, unpruned.
-      out.add(new Variant("dense, fine-tune lr " + rate, DENSE_LR, 0, (base, end, trained) -> base,
+      out.add(new Variant("dense+lr " + rate, DENSE_LR, 0, (base, end, trained) -> base,
           new FineTune(null, Optimizer.adam(rate))));
     }
     return out;

@@ -144,12 +144,12 @@ public final class TfliteTable implements AutoCloseable {
   /** The table: one line per model, raw / gzip bytes and accuracy per flavour. */
   public String format() {
     StringBuilder b = new StringBuilder();
-    String fmt = "| %-16s | %-26s | %-26s | %-26s | %-26s |%n";
+    String fmt = "| %-22s | %-26s | %-26s | %-26s | %-26s |%n";
     b.append(String.format(Locale.ROOT, fmt, "model", ".tflite float32", "int8 (dynamic range)", "sparse",
         "sparse + int8"));
     b.append(String.format(Locale.ROOT, fmt, "", "raw / gzip B, accuracy", "raw / gzip B, accuracy",
         "raw / gzip B, accuracy", "raw / gzip B, accuracy"));
-    b.append("|------------------|----------------------------|----------------------------|----------------------------"
+    b.append("|------------------------|----------------------------|----------------------------|----------------------------"
         + "|----------------------------|\n");
     for (int i = 0; i < rows.size(); i += TfliteFlavour.values().length) {
       Object[] cells = new Object[5];

@@ -23,9 +23,20 @@ import dev.topiary.dsl.layers.reshaping.*;
 import dev.topiary.dsl.training.*;
 import dev.topiary.dsl.data.*;
 import dev.topiary.dsl.state.*;
+import dev.topiary.dsl.distributed.*;                 // Worker, Cluster, WorkerFailedException (multi-worker fit)
 // Pruning: specs, schedules, mask strategies
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.*;
 import dev.topiary.ops.mask.*;
 // Eager execution (masks and outputs as host arrays)
 import dev.topiary.bridge.*;
+// Global pruning groups, sensitivity analysis and targets, visual reports
+import dev.topiary.ops.GlobalPruningSpec;
+import dev.topiary.dsl.pruning.*;
+import dev.topiary.report.*;
+// .tflite files written from Java (TfliteExport.write(model, path, TfliteFlavour.SPARSE_INT8)) and read back
+import dev.topiary.tflite.*;
+// Keras models in and out: KerasModels.read(path) / .load(path, compile) / .save(model, path)
+import dev.topiary.keras.*;
+// Sparse inference of stripped models (add -R--add-modules=jdk.incubator.vector to jshell for the Vector API kernels)
+import dev.topiary.sparse.*;

@@ -11,13 +11,14 @@ import org.tensorflow.op.Ops;
 import org.tensorflow.op.math.Cumsum;
 import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TFloat64;
 import org.tensorflow.types.TInt32;
 
 /**
  * The masks of a global pruning group ({@link GlobalPruningSpec}), once in plain Java and once as
  * TensorFlow ops (graph or eager); both give the same masks and thresholds bit for bit.
  *
- * <p>Rule: with scores {@code |w|} (or {@code |w| / max|w|} per tensor), each tensor first keeps its
+ * <p>Rule: with scores {@code |w|} (or {@code |w| / max|w|} or {@code |w| / rms(w)} per tensor), each tensor first keeps its
  * floor-many highest scores, then the group's remaining {@code k - sum(floors)} go to the highest
  * remaining scores of the whole group; equal scores are ordered by position in the group (tensors in
  * order, each row-major), the earlier kept. The group keeps exactly {@code k}. Each mask's threshold
@@ -145,6 +146,16 @@ public final class GlobalMagnitude {
       for (int i = 0; i < out.length; i++) {
         out[i] = out[i] / scale;
       }
+    } else if (normalization == GlobalPruningSpec.Normalization.RMS && w.length > 0) {
+      double sum = 0;
+      for (float v : w) {
+        sum += (double) v * (double) v;
+      }
+      float rms = (float) Math.sqrt((float) (sum / w.length)); // float32 sqrt: correctly rounded both ways
+      float scale = rms > 0f ? rms : 1f;
+      for (int i = 0; i < out.length; i++) {
+        out[i] = out[i] / scale;
+      }
     }
     return out;
   }
@@ -175,6 +186,13 @@ public final class GlobalMagnitude {
       if (spec.normalization() == GlobalPruningSpec.Normalization.MAX_ABS && sizes[j] > 0) {
         Operand<TFloat32> max = tf.max(magnitude, tf.constant(0));
         Operand<TFloat32> scale = tf.select(tf.math.greater(max, tf.constant(0f)), max, tf.constant(1f));
+        score = tf.math.div(magnitude, scale);
+      } else if (spec.normalization() == GlobalPruningSpec.Normalization.RMS && sizes[j] > 0) {
+        Operand<TFloat64> wide = tf.dtypes.cast(magnitude, TFloat64.class);
+        Operand<TFloat64> meanSquare = tf.math.div(tf.sum(tf.math.mul(wide, wide), tf.constant(0)),
+            tf.constant((double) sizes[j]));
+        Operand<TFloat32> rms = tf.math.sqrt(tf.dtypes.cast(meanSquare, TFloat32.class));
+        Operand<TFloat32> scale = tf.select(tf.math.greater(rms, tf.constant(0f)), rms, tf.constant(1f));
         score = tf.math.div(magnitude, scale);
       }
       Operand<TInt32> b = tf.bitcast(score, TInt32.class);

@@ -12,8 +12,8 @@ import java.util.Objects;
  *
  * <ul>
  *   <li><b>Scores.</b> Weights are ranked by {@code |w|}, or with {@link Normalization#MAX_ABS} by
- *       {@code |w| / max|w|} of their own tensor (so that a layer of small weights is not pruned away
- *       only because its scale is small).
+ *       {@code |w| / max|w|} of their own tensor, or with {@link Normalization#RMS} by {@code |w| / rms(w)}
+ *       (so that a layer of small weights is not pruned away only because its scale is small).
  *   <li><b>Ties</b> are broken by position: among equal scores the weight that comes first in the
  *       group (weights in the order given, each row-major) is kept. The group therefore keeps exactly
  *       {@code k}, never more (unlike the per-tensor rule, which keeps every tie).
@@ -45,7 +45,14 @@ public record GlobalPruningSpec(String name, PruningSchedule schedule, Normaliza
      * {@code |w| / max|w|} of the tensor (1 for an all-zero tensor). The maximum, unlike an RMS or a
      * mean, does not depend on summation order, so Java and TensorFlow rank bit for bit alike.
      */
-    MAX_ABS
+    MAX_ABS,
+    /**
+     * {@code |w| / rms(w)} of the tensor, {@code rms = sqrt(float32(sum(w^2) / n))} with the sum in
+     * float64 (1 for an all-zero tensor): the tensor's typical scale rather than its extreme. Java and
+     * TensorFlow add in different orders; in float64 the sums differ far below float32 precision, so
+     * both round to the same float32 (tests compare them bit for bit).
+     */
+    RMS
   }
 
   public GlobalPruningSpec {

@@ -124,7 +124,7 @@ class GlobalPruningTest {
     int seed = 0;
     for (double s : new double[] {0, 0.3, 0.5, 0.85, 0.9, 0.95, 0.999, 0.99999}) {
       for (GlobalPruningSpec variant : List.of(spec, spec.normalizedBy(GlobalPruningSpec.Normalization.MAX_ABS),
-          spec.keepAtLeast(3), spec.atMostSparsity(0.98).keepAtLeast(2))) {
+          spec.normalizedBy(GlobalPruningSpec.Normalization.RMS), spec.keepAtLeast(3), spec.atMostSparsity(0.98).keepAtLeast(2))) {
         long floors = SHAPES.stream().mapToLong(sh -> variant.floor(java.util.Arrays.stream(sh).reduce(1, (a, b) -> a * b))).sum();
         if (floors > expectedKept(total, s)) {
           continue; // the floors need more than the group keeps
@@ -183,6 +183,24 @@ class GlobalPruningTest {
     for (HostMask mask : normalised) {
       assertThat(mask.sparsity()).isBetween(0.8, 0.97);
     }
+  }
+
+  @Test
+  void rmsNormalisationRanksByEachTensorsTypicalScale() {
+    // By hand: rms(a) = sqrt(12.5) = 3.536, scores 0.849 and 1.131; rms(b) = sqrt(0.14 / 3) = 0.216,
+    // scores 1.389, 0.463, 0.926. Keep rint(5 * 0.4) = 2: b's 0.3 and a's 4 (raw magnitudes: a's 3 and 4).
+    GlobalPruningSpec spec = GlobalPruningSpec.of(ConstantSparsity.of(0.5, 0));
+    List<long[]> shapes = List.of(new long[] {2}, new long[] {3});
+    List<float[]> w = List.of(new float[] {3f, -4f}, new float[] {0.3f, -0.1f, 0.2f});
+    List<HostMask> rms = all(spec.normalizedBy(GlobalPruningSpec.Normalization.RMS), w, shapes, 0.6f);
+    assertThat(rms.get(0).mask()).containsExactly(0, 1);
+    assertThat(rms.get(1).mask()).containsExactly(1, 0, 0);
+    List<HostMask> raw = all(spec, w, shapes, 0.6f);
+    assertThat(raw.get(0).mask()).containsExactly(1, 1);
+    // An all-zero tensor scales by 1 (no division by zero): its zeros rank last.
+    List<HostMask> zero = all(spec.normalizedBy(GlobalPruningSpec.Normalization.RMS),
+        List.of(new float[] {0f, 0f}, new float[] {0.3f, -0.1f, 0.2f}), shapes, 0.6f);
+    assertThat(zero.get(0).keptCount()).isZero();
   }
 
   @Test

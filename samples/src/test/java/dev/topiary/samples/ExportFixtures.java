@@ -95,7 +95,7 @@ public final class ExportFixtures {
     }
   }
 
-  private static String array(long[] shape, float[] values) {
+  static String array(long[] shape, float[] values) {
     StringBuilder b = new StringBuilder("{\"shape\": ").append(Arrays.toString(shape)).append(", \"values\": [");
     for (int i = 0; i < values.length; i++) {
       b.append(i == 0 ? "" : ", ").append(values[i]);

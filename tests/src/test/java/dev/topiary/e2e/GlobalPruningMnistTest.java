@@ -32,7 +32,7 @@ class GlobalPruningMnistTest {
   /**
    * Seeds and targets come from {@code -Dtopiary.global.seeds=0,1,2} and
    * {@code -Dtopiary.global.targets=0.8,0.9,0.95}, the groups' normalizations from
-   * {@code -Dtopiary.global.normalizations=NONE,MAX_ABS} (defaults: the main job's seed 42; 0.9 and
+   * {@code -Dtopiary.global.normalizations=NONE,MAX_ABS,RMS} (defaults: the main job's seed 42; 0.9 and
    * 0.95; NONE).
    */
   @Test

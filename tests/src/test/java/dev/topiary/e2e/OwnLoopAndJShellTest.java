@@ -57,13 +57,22 @@ class OwnLoopAndJShellTest {
           "EagerModel eager = EagerModel.from(model);",
           "System.out.println(\"eager masks: \" + eager.masks().keySet());",
           "eager.close();",
+          "SensitivityReport sensitivity = Sensitivity.defaults().grid(0.5).run(model, Dataset.of(x, y));",
+          "System.out.println(\"sensitivity layers: \" + sensitivity.layers().size() + \", kept \" + sensitivity.targets(0.25).totalKept());",
+          "System.out.println(\"report charts: \" + PruningReport.of(model).histograms().size());",
+          "System.out.println(\"tflite ops: \" + TfliteFile.parse(TfliteExport.bytes(model, TfliteFlavour.SPARSE), \"m\").operators().size());",
+          "Path kerasFile = Files.createTempFile(\"topiary-jshell\", \".keras\");",
+          "KerasModels.save(model, kerasFile);",
+          "System.out.println(\"keras: \" + KerasModels.read(kerasFile).spec().layerNames());",
+          "Files.delete(kerasFile);",
           "model.close();",
           "/exit", ""));
       Path startup = Path.of("..", "samples", "jshell", "topiary.jsh").toAbsolutePath().normalize();
       String out = runJShell(script, "--startup", "DEFAULT", "--startup", startup.toString());
       assertThat(out).contains("spec: Sequential(input (None, 4) -> 3 layers -> dense_1 (None, 2); pruned: dense)",
           "history: History(2 epochs; last: loss=", "steps: 4, sparsity: {dense_kernel=0.5}",
-          "eager masks: [dense_kernel]").doesNotContain("Error", "cannot find symbol", "Exception");
+          "eager masks: [dense_kernel]", "sensitivity layers: 2, kept 36", "report charts: 1", "tflite ops: 2",
+          "keras: [dense, dropout, dense_1]").doesNotContain("Error", "cannot find symbol", "Exception");
     } finally {
       Files.deleteIfExists(script);
     }

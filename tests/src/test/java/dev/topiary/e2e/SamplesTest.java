@@ -46,7 +46,7 @@ class SamplesTest {
   @Test
   void policies() throws Exception {
     String json = run(LayerPolicies::main, "--targets", "0.8");
-    assertThat(json).contains("\"model\": \"only Dense 0.8\", \"target_sparsity\": 0.8, \"test_accuracy\"",
+    assertThat(json).contains("\"model\": \"only Dense 0.8\", \"method\": \"per-layer\", \"target_sparsity\": 0.8, \"test_accuracy\"",
         "\"sparsity\": {\"dense_kernel\": 0.8, \"dense_1_kernel\": 0.8}",
         "\"sparsity\": {\"conv2d_1_kernel\": ");
   }
@@ -55,6 +55,27 @@ class SamplesTest {
   void customLayer() throws Exception {
     String json = run(CustomLayerPruning::main, "--targets", "0.8");
     assertThat(json).contains("\"scaled_dense_kernel\": 0.8", "\"scaled_dense_1_kernel\": 0.8");
+  }
+
+  /** The main job: per-layer, global and sensitivity rows at one total, and the visual report. */
+  @Test
+  void mainJobRowsAndReport() throws Exception {
+    Path report = dir.resolve("report");
+    String json = run(dev.topiary.samples.mnist.MnistPruning::main, "--targets", "0.95", "--report", report.toString());
+    assertThat(json).contains("\"model\": \"pruned 0.95\", \"method\": \"per-layer\"",
+        "\"model\": \"global 0.95\", \"method\": \"global\"",
+        "\"model\": \"sensitivity 0.95\", \"method\": \"sensitivity\"", "\"seeds\": [42]");
+    assertThat(report.resolve("index.html")).exists();
+    assertThat(report.resolve("accuracy.png")).exists();
+    assertThat(report.resolve("schedule.png")).exists();
+    assertThat(report.resolve("sparsity_0.950.png")).exists();
+  }
+
+  @Test
+  void fashionMobileNetShortly() throws Exception {
+    String json = run(dev.topiary.samples.fashion.FashionMobileNet::main, "--targets", "0.9", "--epochs", "1,1");
+    assertThat(json).contains("\"model\": \"pruned 0.9\"", "\"model\": \"global 0.9\", \"method\": \"global\"",
+        "\"model\": \"2:4\", \"method\": \"2:4\"", "\"separable_conv2d_pointwise_kernel\": 0.9");
   }
 
   @Test

@@ -24,6 +24,7 @@ import dev.topiary.dsl.layers.reshaping.Reshape
 import dev.topiary.dsl.layers.reshaping.ZeroPadding2D
 import dev.topiary.dsl.training.Callback
 import dev.topiary.dsl.training.Compile
+import dev.topiary.dsl.training.Distribution
 import dev.topiary.dsl.training.Fit
 import dev.topiary.dsl.training.History
 import dev.topiary.dsl.training.Loss
@@ -231,9 +232,10 @@ fun Model.fit(
   callbacks: List<Callback> = emptyList(),
   progress: ProgressSink = ProgressSink.console(),
   tensorBoard: Path? = null,
+  distribution: Distribution = Distribution.local(),
 ): History {
   var settings = Fit.epochs(epochs).batchSize(batchSize).validationSplit(validationSplit).shuffle(shuffle)
-    .callbacks(*callbacks.toTypedArray()).progress(progress)
+    .callbacks(*callbacks.toTypedArray()).progress(progress).distribution(distribution)
   tensorBoard?.let { settings = settings.tensorBoard(it) }
   return fit(x, y, settings)
 }
@@ -251,9 +253,10 @@ fun Model.fit(
   callbacks: List<Callback> = emptyList(),
   progress: ProgressSink = ProgressSink.console(),
   tensorBoard: Path? = null,
+  distribution: Distribution = Distribution.local(),
 ): History {
   var settings = Fit.epochs(epochs).batchSize(batchSize).classWeights(classWeights)
-    .callbacks(*callbacks.toTypedArray()).progress(progress)
+    .callbacks(*callbacks.toTypedArray()).progress(progress).distribution(distribution)
   validationData?.let { settings = settings.validationData(it) }
   tensorBoard?.let { settings = settings.tensorBoard(it) }
   return fit(data, settings)

@@ -1,6 +1,8 @@
 package dev.topiary.kotlin
 
+import dev.topiary.dsl.data.HostArray
 import dev.topiary.dsl.training.Adam
+import dev.topiary.dsl.training.Distillation
 import dev.topiary.dsl.training.Optimizer
 import dev.topiary.dsl.training.RmsProp
 import dev.topiary.dsl.training.Sgd
@@ -100,3 +102,14 @@ fun reduceLrOnPlateau(
   cooldown: Int = 0,
   minLr: Double = 0.0,
 ): ReduceLROnPlateau = ReduceLROnPlateau(monitor, factor, patience, mode, minDelta, cooldown, minLr)
+
+// ---- knowledge distillation ---------------------------------------------------------------------
+
+/**
+ * Hinton's distillation loss: `(1 - alpha) * CE(hard) + alpha * T^2 * KL(teacher_T || student_T)`;
+ * labels from [distillationLabels].
+ */
+fun distillation(temperature: Double = 4.0, alpha: Double = 0.9): Distillation = Distillation(temperature.toFloat(), alpha.toFloat())
+
+/** The labels [distillation] takes: the one-hot class ids followed by the teacher's logits. */
+fun distillationLabels(classIds: HostArray, teacherLogits: HostArray): HostArray = Distillation.labels(classIds, teacherLogits)

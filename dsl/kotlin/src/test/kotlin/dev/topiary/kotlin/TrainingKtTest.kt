@@ -82,4 +82,24 @@ class TrainingKtTest {
       assertThat(Files.exists(dir.resolve("m-1"))).isTrue()
     }
   }
+
+  @Test
+  fun `a student learns from a teacher's logits with the distillation loss`() {
+    assertThat(distillation(2.0, 0.9)).isEqualTo(Loss.distillation(2.0, 0.9))
+    val (x, y) = data(96)
+    mlp().compile(Loss.sparseCategoricalCrossentropy(true), metrics = listOf(Metric.ACCURACY), seed = 2).use { teacher ->
+      teacher.fit(x, y, epochs = 30, batchSize = 16, progress = ProgressSink.silent())
+      val labels = distillationLabels(y, teacher.predict(x))
+      mlp().compile(distillation(2.0, 0.9), seed = 3).use { student ->
+        val history = student.fit(x, labels, epochs = 30, batchSize = 16, progress = ProgressSink.silent())
+        val loss = history.metric("loss")
+        assertThat(loss.last()).isLessThan(loss.first() / 2)
+        // The weights, under the hard-label loss, classify the (easy) data as the teacher does.
+        mlp().compile(Loss.sparseCategoricalCrossentropy(true), metrics = listOf(Metric.ACCURACY), seed = 4).use { eval ->
+          eval.setWeights(student.weights())
+          assertThat(eval.evaluate(x, y)["accuracy"]).isGreaterThan(0.9)
+        }
+      }
+    }
+  }
 }

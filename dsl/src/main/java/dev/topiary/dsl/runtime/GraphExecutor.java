@@ -73,19 +73,52 @@ public final class GraphExecutor implements Executor {
   private final Map<String, Placeholder<?>> restoreFeeds = new LinkedHashMap<>();
   private final Map<String, Op> restoreAssigns = new LinkedHashMap<>();
   private final Op restoreAll;
+  /** How this graph takes part in a multi-worker fit, or null in one process. */
+  private final @Nullable Replication replication;
+  /** The batch's number of examples as a float (weights replicas' contributions), replicas only. */
+  private @Nullable Operand<TFloat32> batchExamples;
+
+  /**
+   * What makes a graph one replica of a synchronous multi-worker fit (package
+   * {@code dev.topiary.dsl.distributed}): where its ops run, how gradients and assigned statistics
+   * are combined across replicas (collective all-reduce), and the session on its worker. Everything
+   * else — passes, pruning, optimizer, state ops — is built exactly as in one process.
+   */
+  public interface Replication {
+    /** The device of every op this graph places (gradient ops follow their forward ops). */
+    org.tensorflow.DeviceSpec device();
+
+    /**
+     * The gradients of every replica combined into the gradients of the whole global batch, the same
+     * values on every replica; {@code examples} is this replica's batch size.
+     */
+    List<Operand<TFloat32>> allReduce(Ops tf, List<Operand<TFloat32>> gradients, Operand<TFloat32> examples);
+
+    /** A value a training pass assigns (batch-norm statistics), averaged over the replicas by examples. */
+    Operand<TFloat32> average(Ops tf, Operand<TFloat32> value, Operand<TFloat32> examples);
+
+    /** A session on the finished graph, running on this replica's worker, its initializers run. */
+    Session open(Graph graph);
+  }
 
   /**
    * A trainable model graph of {@code spec}, its weights initialized from the compile seed. (Exports
    * build their own inference-only graph: {@link InferenceGraph}.)
    */
   public static GraphExecutor build(ModelSpec spec, Compile compile) {
-    return new GraphExecutor(spec, compile);
+    return new GraphExecutor(spec, compile, null);
+  }
+
+  /** One replica of a multi-worker fit: the same graph, placed and combined by {@code replication}. */
+  public static GraphExecutor replica(ModelSpec spec, Compile compile, Replication replication) {
+    return new GraphExecutor(spec, compile, replication);
   }
 
   @SuppressWarnings("this-escape")
-  private GraphExecutor(ModelSpec spec, Compile compile) {
+  private GraphExecutor(ModelSpec spec, Compile compile, @Nullable Replication replication) {
     dev.topiary.ops.TensorFlowRuntime.requireSupported();
     this.spec = spec;
+    this.replication = replication;
     // Compute the initial weights before anything native exists: a model too large for the host
     // fails here with its layer named, and nothing needs closing.
     Map<String, HostArray> initial = spec.initialWeights(compile.seed());
@@ -93,7 +126,7 @@ public final class GraphExecutor implements Executor {
     Session s = null;
     try {
       this.graph = g;
-      this.tf = Ops.create(graph);
+      this.tf = replication == null ? Ops.create(graph) : Ops.create(graph).withDevice(replication.device());
       createVariables();
       this.loadAll = tf.withControlDependencies(variables.keySet().stream()
           .map(name -> (Op) tf.withName(name + "_load").assign(variables.get(name), loadFeeds.get(name)))
@@ -117,6 +150,10 @@ public final class GraphExecutor implements Executor {
       Operand<TFloat32> ones = tf.fill(tf.slice(tf.shape(inputFeeds.get(0)), tf.constant(new int[] {0}),
           tf.constant(new int[] {1})), tf.constant(1f));
       this.sampleWeightFeed = tf.withName("sample_weights").placeholderWithDefault(ones, Shape.of(-1));
+      if (replication != null) {
+        batchExamples = tf.withName("batch_examples").dtypes.cast(tf.reshape(tf.slice(tf.shape(inputFeeds.get(0)),
+            tf.constant(new int[] {0}), tf.constant(new int[] {1})), tf.constant(new int[0])), TFloat32.class);
+      }
       Pass inference = new Pass(spec, compile.seed(), false, new Reads(false), null);
       this.inferenceOutputs = outputs(inference.run(inputFeeds), "output_");
       this.evalObjectives = Objectives.of(tf.withSubScope("eval_objectives"), spec, compile, inferenceOutputs, labelFeeds,
@@ -135,7 +172,7 @@ public final class GraphExecutor implements Executor {
       }
       this.summaryOps = pruning == null ? Map.of() : pruning.summaries();
       this.restoreAll = createStateOps();
-      s = new Session(graph);
+      s = replication == null ? new Session(graph) : replication.open(graph);
       this.session = s;
       loadWeights(initial);
     } catch (RuntimeException | Error e) {
@@ -220,7 +257,9 @@ public final class GraphExecutor implements Executor {
 
     @Override
     public Op assign(Ops scope, String name, Operand<TFloat32> value) {
-      return scope.assign(variables.get(name), value);
+      // Replicas keep assigned statistics identical: each assigns the average over all replicas.
+      return scope.assign(variables.get(name), replication != null && training
+          ? replication.average(scope, value, batchExamples) : value);
     }
   }
 
@@ -260,11 +299,21 @@ public final class GraphExecutor implements Executor {
       }
       Op allGradients = tf.withControlDependencies(gradientOps).withName("all_gradients").noOp();
       Ops gated = tf.withSubScope("gated_gradients").withControlDependencies(List.of(allGradients));
-      List<Optimizer.Gradient> pairs = new ArrayList<>();
+      List<Variable<TFloat32>> targets = new ArrayList<>();
+      List<Operand<TFloat32>> values = new ArrayList<>();
       for (int i = 0; i < grads.length; i++) {
         if (grads[i] != null) {
-          pairs.add(new Optimizer.Gradient(variables.get(names.get(i)), gated.identity(floats(grads[i]))));
+          targets.add(variables.get(names.get(i)));
+          values.add(gated.identity(floats(grads[i])));
         }
+      }
+      if (replication != null && !values.isEmpty()) {
+        // One all-reduce after every local gradient: each replica then applies the same update.
+        values = replication.allReduce(gated, values, batchExamples);
+      }
+      List<Optimizer.Gradient> pairs = new ArrayList<>();
+      for (int i = 0; i < targets.size(); i++) {
+        pairs.add(new Optimizer.Gradient(targets.get(i), values.get(i)));
       }
       if (pairs.isEmpty()) {
         throw new IllegalArgumentException("the loss does not depend on any trainable weight");

@@ -39,7 +39,10 @@ public class RuntimeModel implements Model {
   private static final System.Logger LOG = System.getLogger("dev.topiary");
   private final ModelSpec spec;
   private final Compile compile;
-  private final Executor executor;
+  /** The model's own executor. */
+  private final Executor local;
+  /** Where calls go: {@link #local}, or during a multi-worker fit its distributed executor. */
+  private volatile Executor executor;
   private final AtomicBoolean fitting = new AtomicBoolean();
   private final BatchLayout layout;
   private volatile boolean closed;
@@ -47,6 +50,7 @@ public class RuntimeModel implements Model {
   protected RuntimeModel(ModelSpec spec, Compile compile, Executor executor) {
     this.spec = spec;
     this.compile = compile;
+    this.local = executor;
     this.executor = executor;
     this.layout = new BatchLayout(spec);
   }
@@ -61,8 +65,11 @@ public class RuntimeModel implements Model {
     return new RuntimeModel(spec, compile, GraphExecutor.build(spec, compile));
   }
 
-  /** The executor of this model (for the eager bridge and tests). */
-  protected Executor executor() {
+  /**
+   * The executor of this model (for the eager bridge and tests); during a multi-worker fit, the
+   * distributed one.
+   */
+  public Executor executor() {
     return executor;
   }
 
@@ -158,20 +165,43 @@ public class RuntimeModel implements Model {
   /** Runs one fit: distribution checks, one fit at a time. */
   private History training(Fit fit, Supplier<History> body) {
     requireOpen();
-    if (fit.distribution() instanceof Distribution.MultiWorker) {
-      throw new UnsupportedOperationException(executor.mode() == ExecutionMode.EAGER
-          ? "distributed training requires graph execution: build the model with ModelSpec.compile(...) (graph)"
-              + " to train with " + fit.distribution()
-          : "multi-worker training is not implemented in this version of Topiary; train with Distribution.local()");
+    if (fit.distribution() instanceof Distribution.MultiWorker && local.mode() == ExecutionMode.EAGER) {
+      throw new UnsupportedOperationException("distributed training requires graph execution: build the model with"
+          + " ModelSpec.compile(...) (graph) to train with " + fit.distribution());
     }
     if (!fitting.compareAndSet(false, true)) {
       throw new IllegalStateException("fit is already running on this model in another thread; a model trains"
           + " one fit at a time (predict and evaluate may run concurrently)");
     }
     try {
-      return body.get();
+      return fit.distribution() instanceof Distribution.MultiWorker multi ? distributed(multi, body) : body.get();
     } finally {
       fitting.set(false);
+    }
+  }
+
+  /**
+   * A fit on the workers: the replicas start from this model's state, every call during the fit
+   * (callbacks, checkpoints, validation) reaches them, and a fit that ends normally brings the state
+   * back. A failed one leaves this model as it was before the fit: resume from the chief's checkpoint.
+   */
+  private History distributed(Distribution.MultiWorker multi, Supplier<History> body) {
+    var workers = dev.topiary.dsl.distributed.DistributedExecutor.start(spec, compile, multi);
+    boolean done = false;
+    try {
+      workers.restore(local.snapshot());
+      executor = workers;
+      History history = body.get();
+      workers.verifyReplicasIdentical();
+      local.restore(workers.snapshot());
+      done = true;
+      return history;
+    } finally {
+      executor = local;
+      if (!done) {
+        LOG.log(System.Logger.Level.WARNING, "multi-worker fit failed; the model keeps its state from before the fit");
+      }
+      workers.close();
     }
   }
 
@@ -479,7 +509,7 @@ public class RuntimeModel implements Model {
   public void close() {
     if (!closed) {
       closed = true;
-      executor.close();
+      local.close();
     }
   }
 

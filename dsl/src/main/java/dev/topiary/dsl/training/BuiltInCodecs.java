@@ -57,6 +57,9 @@ final class BuiltInCodecs {
         l -> fromLogits(l.fromLogits()), s -> Loss.binaryCrossentropy(s.getBoolean("from_logits")));
     TrainingRegistry.registerLoss("mean_squared_error", Loss.MeanSquaredError.class,
         l -> Settings.of("mean_squared_error"), s -> Loss.meanSquaredError());
+    TrainingRegistry.registerLoss("distillation", Distillation.class,
+        l -> Settings.of("distillation").put("temperature", (double) l.temperature()).put("alpha", (double) l.alpha()),
+        s -> new Distillation(f(s, "temperature"), f(s, "alpha")));
 
     TrainingRegistry.registerMetric("accuracy", Metric.ACCURACY);
     TrainingRegistry.registerMetric("sparse_categorical_accuracy", Metric.SPARSE_CATEGORICAL_ACCURACY);

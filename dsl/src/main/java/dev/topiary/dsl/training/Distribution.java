@@ -1,11 +1,13 @@
 package dev.topiary.dsl.training;
 
+import dev.topiary.dsl.distributed.Cluster;
+import java.time.Duration;
 import java.util.List;
 
 /**
- * Where training runs. Only {@link #local()} is implemented in this version; the multi-worker
- * strategy is declared so that the compatibility rule can be enforced: like TF Model Optimization's
- * {@code tf.distribute} support, distributed training requires graph execution.
+ * Where training runs: this process ({@link #local()}) or synchronous data-parallel training on TF
+ * servers started with {@code dev.topiary.dsl.distributed.Worker} ({@link #multiWorker}). Like TF
+ * Model Optimization's {@code tf.distribute} support, distributed training requires graph execution.
  */
 public sealed interface Distribution permits Distribution.Local, Distribution.MultiWorker {
 
@@ -14,9 +16,18 @@ public sealed interface Distribution permits Distribution.Local, Distribution.Mu
     return Local.INSTANCE;
   }
 
-  /** Synchronous data-parallel training over TF servers at {@code workers} (host:port). */
-  static Distribution multiWorker(List<String> workers) {
-    return new MultiWorker(List.copyOf(workers));
+  /**
+   * Synchronous data-parallel training over the TF servers at {@code workers} (host:port, in task
+   * order, exactly as each worker was started with {@code --cluster}); the fit's batch size is the
+   * global batch, split over the workers.
+   */
+  static MultiWorker multiWorker(List<String> workers) {
+    return new MultiWorker(List.copyOf(workers), MultiWorker.DEFAULT_TIMEOUT);
+  }
+
+  /** {@link #multiWorker(List)} from {@code host:port} strings. */
+  static MultiWorker multiWorker(String... workers) {
+    return multiWorker(List.of(workers));
   }
 
   final class Local implements Distribution {
@@ -30,11 +41,29 @@ public sealed interface Distribution permits Distribution.Local, Distribution.Mu
     }
   }
 
-  record MultiWorker(List<String> workers) implements Distribution {
+  /**
+   * @param workers the cluster, in task order (checked as {@link Cluster} checks it: no duplicates, no
+   *     mix of loopback and external addresses)
+   * @param timeout how long any one operation may wait on the workers (TF's
+   *     {@code operation_timeout_in_ms} and the collectives' timeout): a hung worker fails the fit
+   *     after it; a dead one fails it within about a second
+   */
+  record MultiWorker(List<String> workers, Duration timeout) implements Distribution {
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
     public MultiWorker {
       if (workers.isEmpty()) {
         throw new IllegalArgumentException("a multi-worker strategy needs at least one worker address");
       }
+      workers = new Cluster(workers).workers();
+      if (timeout == null || timeout.toMillis() < 100) {
+        throw new IllegalArgumentException("the multi-worker timeout must be at least 100 ms, got " + timeout);
+      }
+    }
+
+    /** The same workers with another operation timeout. */
+    public MultiWorker withTimeout(Duration timeout) {
+      return new MultiWorker(workers, timeout);
     }
   }
 }

@@ -37,6 +37,14 @@ public interface Loss {
     return new BinaryCrossentropy(fromLogits);
   }
 
+  /**
+   * Knowledge distillation from a teacher's logits at {@code temperature}, {@code alpha} the weight of
+   * the teacher term; labels from {@link Distillation#labels}.
+   */
+  static Distillation distillation(double temperature, double alpha) {
+    return new Distillation((float) temperature, (float) alpha);
+  }
+
   static MeanSquaredError meanSquaredError() {
     return new MeanSquaredError();
   }

@@ -26,7 +26,8 @@ import java.util.Map;
  * most frequent training words, padded to a fixed length, Embedding -> LSTM -> Dense(sigmoid); trained
  * dense, then fine-tuned with PolynomialDecay 0.5 -> 0.8 over every prunable weight (embeddings, LSTM
  * kernel and recurrent kernel, Dense kernel). Options: {@code --data DIR} (full train.tsv.gz /
- * test.tsv.gz), {@code --targets}, {@code --frequency}, {@code --json FILE}, {@code --quiet}.
+ * test.tsv.gz), {@code --targets}, {@code --frequency}, {@code --epochs DENSE,FINE_TUNE}, {@code --global} (global
+ * pruning rows at the same totals), {@code --json FILE}, {@code --quiet}.
  */
 public final class ImdbPruning {
   /** Vocabulary size (words), sequence length and LSTM width. */
@@ -55,9 +56,15 @@ public final class ImdbPruning {
   }
 
   public static List<MnistPruning.Row> run(Idx.Split train, Idx.Split test, Shape shape, MnistPruning.Settings s) {
+    return run(train, test, shape, s, MnistPruning.polynomialVariants(s));
+  }
+
+  /** As {@link #run(Idx.Split, Idx.Split, Shape, MnistPruning.Settings)} with other variants. */
+  public static List<MnistPruning.Row> run(Idx.Split train, Idx.Split test, Shape shape, MnistPruning.Settings s,
+      List<MnistPruning.Variant> variants) {
     Compile compile = Compile.of(Optimizer.adam(), Loss.binaryCrossentropy(false)).metrics(Metric.ACCURACY)
         .seed(s.seed());
-    return MnistPruning.run(model(shape), train, test, s, MnistPruning.polynomialVariants(s), compile);
+    return MnistPruning.run(model(shape), train, test, s, variants, compile);
   }
 
   public static void main(String[] args) throws Exception {
@@ -74,13 +81,22 @@ public final class ImdbPruning {
         a.contains("--quiet") ? ProgressSink.silent() : ProgressSink.console());
     System.out.printf("IMDB LSTM: %d training / %d test reviews%s, vocabulary %d, length %d%n", train.texts().size(),
         test.texts().size(), data == null ? " (embedded subset)" : " from " + data, shape.vocabulary(), shape.length());
+    if (a.contains("--epochs")) {
+      String[] e = a.get(a.indexOf("--epochs") + 1).split(",");
+      s = s.epochs(Integer.parseInt(e[0].trim()), Integer.parseInt(e[1].trim()));
+    }
+    // --global adds global pruning of all prunable weights at the same totals (after the per-layer rows).
+    List<MnistPruning.Variant> variants = new java.util.ArrayList<>(MnistPruning.polynomialVariants(s));
+    if (a.contains("--global")) {
+      variants.addAll(MnistPruning.globalVariants(s));
+    }
     Idx.Split[] splits = prepare(train, test, shape);
-    List<MnistPruning.Row> rows = run(splits[0], splits[1], shape, s);
+    List<MnistPruning.Row> rows = run(splits[0], splits[1], shape, s, variants);
     System.out.println();
     System.out.print(ResultsTable.format(rows));
     if (a.contains("--json")) {
       Path file = Path.of(a.get(a.indexOf("--json") + 1));
-      java.nio.file.Files.writeString(file, ResultsTable.json(rows));
+      java.nio.file.Files.writeString(file, ResultsTable.json(List.of(rows), s.seed()));
       System.out.println("wrote " + file);
     }
   }

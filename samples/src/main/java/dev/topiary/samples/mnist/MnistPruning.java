@@ -13,6 +13,7 @@ import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Distillation;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Metric;
@@ -21,6 +22,11 @@ import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.samples.data.Idx;
+import dev.topiary.dsl.data.Dataset;
+import dev.topiary.dsl.pruning.Sensitivity;
+import dev.topiary.dsl.pruning.SensitivityReport;
+import dev.topiary.ops.GlobalPruningSpec;
+import java.util.function.BiFunction;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +60,11 @@ public final class MnistPruning {
           seed, progress);
     }
 
+    public Settings seed(long seed) {
+      return new Settings(denseEpochs, fineTuneEpochs, batchSize, validationSplit, initialSparsity, targets, frequency,
+          seed, progress);
+    }
+
     public Settings epochs(int dense, int fineTune) {
       return new Settings(dense, fineTune, batchSize, validationSplit, initialSparsity, targets, frequency, seed,
           progress);
@@ -61,7 +72,7 @@ public final class MnistPruning {
   }
 
   /** One row of the results table. */
-  public record Row(String model, double targetSparsity, double testAccuracy, Map<String, Double> sparsity,
+  public record Row(String model, String method, double targetSparsity, double testAccuracy, Map<String, Double> sparsity,
       int gzipBytes, double compressionRatio, double trainSeconds, int sparseGzipBytes, int int8GzipBytes,
       double int8Accuracy) {
 
@@ -72,8 +83,9 @@ public final class MnistPruning {
   }
 
   /** Sizes of {@code weights} in the three formats and the accuracy of the int8-restored weights. */
-  private static Row row(String name, double target, double accuracy, Map<String, Double> sparsity, Model model,
+  public static Row row(String name, String method, double target, double accuracy, Map<String, Double> sparsity, Model model,
       Idx.Split test, double seconds, int denseGzipBaseline) {
+    TfliteTable.measure(name, model, test); // the .tflite rows, when the main job collects them
     Map<String, HostArray> weights = model.weights();
     int gzip = SparseWeights.gzipSize(SparseWeights.dense(weights));
     int sparse = SparseWeights.gzipSize(SparseWeights.encode(weights, SparseWeights.Encoding.FLOAT32));
@@ -82,7 +94,7 @@ public final class MnistPruning {
     double int8Accuracy = model.evaluate(test.dataset()).get("accuracy");
     model.setWeights(weights);
     int baseline = denseGzipBaseline > 0 ? denseGzipBaseline : gzip;
-    return new Row(name, target, accuracy, sparsity, gzip, (double) baseline / gzip, seconds, sparse,
+    return new Row(name, method, target, accuracy, sparsity, gzip, (double) baseline / gzip, seconds, sparse,
         SparseWeights.gzipSize(int8), int8Accuracy);
   }
 
@@ -111,11 +123,35 @@ public final class MnistPruning {
     return (steps - 1) / s.frequency() * s.frequency();
   }
 
+  /** What a variant may look at when it marks the layers: the trained dense model and validation data. */
+  public record Trained(Model dense, Dataset validation) {}
+
+  /** Marks the layers of {@code base}, given the last step at which a schedule may update masks. */
+  @FunctionalInterface
+  public interface Pruner {
+    ModelSpec apply(ModelSpec base, long end, Trained trained);
+  }
+
   /**
    * One pruned variant of the base model: {@code prune} marks the layers, given the last step at
-   * which a schedule may update masks (so that the final update lands on the target).
+   * which a schedule may update masks (so that the final update lands on the target); {@code method}
+   * is what the JSON row says ({@code "per-layer"}, {@code "global"}, {@code "sensitivity"}, ...).
    */
-  public record Variant(String name, double target, java.util.function.BiFunction<ModelSpec, Long, ModelSpec> prune) {}
+  public record Variant(String name, String method, double target, Pruner prune, FineTune fineTune) {
+    /** A variant fine-tuned as the dense model was trained (its loss and optimizer settings). */
+    public Variant(String name, String method, double target, Pruner prune) {
+      this(name, method, target, prune, FineTune.AS_DENSE);
+    }
+
+    /** A per-layer variant that needs only the base model and the end step. */
+    public Variant(String name, double target, BiFunction<ModelSpec, Long, ModelSpec> prune) {
+      this(name, PER_LAYER, target, (base, end, trained) -> prune.apply(base, end));
+    }
+  }
+
+  public static final String PER_LAYER = "per-layer";
+  public static final String GLOBAL = "global";
+  public static final String SENSITIVITY = "sensitivity";
 
   /** The tutorial's variants: the whole model under PolynomialDecay(initial -> target). */
   public static List<Variant> polynomialVariants(Settings s) {
@@ -124,6 +160,122 @@ public final class MnistPruning {
       out.add(new Variant("pruned " + target, target, (spec, end) ->
           spec.prunedWith(PruningSpec.of(PolynomialDecay.of(s.initialSparsity(), target, 0, end, 3, s.frequency())))));
     }
+    return out;
+  }
+
+  /**
+   * Global magnitude pruning of every prunable weight as one group, along the same schedule as
+   * {@link #polynomialVariants} (PolynomialDecay initial -> total), one row per target.
+   */
+  public static List<Variant> globalVariants(Settings s) {
+    List<Variant> out = new ArrayList<>();
+    for (double target : s.targets()) {
+      out.add(new Variant("global " + target, GLOBAL, target, (spec, end, trained) -> spec.prunedGlobally(
+          GlobalPruningSpec.of(PolynomialDecay.of(s.initialSparsity(), target, 0, end, 3, s.frequency())))));
+    }
+    return out;
+  }
+
+  /**
+   * How a variant's fine-tune differs from the dense training: a distillation loss with the dense
+   * model as teacher, and another optimizer (null: as the dense training).
+   */
+  public record FineTune(@org.jspecify.annotations.Nullable Distillation distillation,
+      @org.jspecify.annotations.Nullable Optimizer optimizer) {
+    public static final FineTune AS_DENSE = new FineTune(null, null);
+  }
+
+  public static final String GLOBAL_DISTILL = "global+distill";
+  public static final String GLOBAL_LR = "global+lr";
+
+  /**
+   * The fine-tuning rate of the main job's {@code "global+lr"} rows: Adam at 0.012 (the dense training's
+   * 1e-3 times 12), chosen from 0.002 - 0.016 on seeds 0-2 and confirmed on seeds 3-5 (README).
+   */
+  public static final float FINE_TUNE_RATE = 0.012f;
+
+  /** {@link #globalVariants} fine-tuned with Adam at {@code rate}, method {@code "global+lr"}. */
+  public static List<Variant> globalRateVariants(Settings s, float rate) {
+    List<Variant> out = new ArrayList<>();
+    for (Variant g : globalVariants(s)) {
+      out.add(new Variant("global+lr " + rate + " " + g.target(), GLOBAL_LR, g.target(), g.prune(),
+          new FineTune(null, Optimizer.adam(rate))));
+    }
+    return out;
+  }
+
+  public static final String PER_LAYER_LR = "per-layer+lr";
+  public static final String DENSE_LR = "dense+lr";
+
+  /**
+   * {@link #globalVariants} fine-tuned with Adam at each of {@code rates} (the dense training: 1e-3),
+   * and, as the control that tells the allocation from the rate, {@link #polynomialVariants} at the
+   * same rates (method {@code "per-layer+lr"}) and the dense model trained on unpruned ({@code "dense+lr"}).
+   */
+  public static List<Variant> rateVariants(Settings s, List<Float> rates) {
+    List<Variant> out = new ArrayList<>();
+    for (float rate : rates) {
+      out.addAll(globalRateVariants(s, rate));
+      for (Variant p : polynomialVariants(s)) {
+        out.add(new Variant("per-layer+lr " + rate + " " + p.target(), PER_LAYER_LR, p.target(), p.prune(),
+            new FineTune(null, Optimizer.adam(rate))));
+      }
+      // The other control: the dense model trained on for the fine-tune's epochs at the same rate, unpruned.
+      out.add(new Variant("dense+lr " + rate, DENSE_LR, 0, (base, end, trained) -> base,
+          new FineTune(null, Optimizer.adam(rate))));
+    }
+    return out;
+  }
+
+  /**
+   * {@link #globalVariants}, fine-tuned with knowledge distillation from the trained dense model
+   * ({@link Distillation}: hard labels mixed with the dense model's logits at temperature T, weight
+   * alpha on the teacher), one row per target and per (T, alpha).
+   */
+  public static List<Variant> globalDistillVariants(Settings s, List<Distillation> settings) {
+    List<Variant> out = new ArrayList<>();
+    for (Distillation d : settings) {
+      for (Variant g : globalVariants(s)) {
+        out.add(new Variant(String.format("global+distill T=%s a=%s %s", fmt(d.temperature()), fmt(d.alpha()),
+            g.target()), GLOBAL_DISTILL, g.target(), g.prune(), new FineTune(d, null)));
+      }
+    }
+    return out;
+  }
+
+  private static String fmt(float v) {
+    return v == Math.rint(v) ? String.valueOf((int) v) : String.valueOf(v);
+  }
+
+  /**
+   * Per-layer targets from a sensitivity analysis of the trained dense model (each layer pruned alone,
+   * one-shot, on the validation split; {@link Sensitivity}), reaching each total exactly; each layer
+   * then follows PolynomialDecay to its own target (from the initial sparsity, or from its target if
+   * that is lower). The analysis runs once per dense model.
+   */
+  public static List<Variant> sensitivityVariants(Settings s) {
+    Map<Model, SensitivityReport> analyses = new java.util.IdentityHashMap<>();
+    List<Variant> out = new ArrayList<>();
+    for (double target : s.targets()) {
+      out.add(new Variant("sensitivity " + target, SENSITIVITY, target, (spec, end, trained) -> {
+        SensitivityReport report = analyses.computeIfAbsent(trained.dense(),
+            m -> Sensitivity.defaults().run(m, trained.validation()));
+        return report.targets(target).applyTo(spec, t -> PolynomialDecay.of(Math.min(s.initialSparsity(), t), t, 0, end, 3,
+            s.frequency()));
+      }));
+    }
+    return out;
+  }
+
+  /**
+   * The main job's variants: per-layer (the reference), global, sensitivity-guided, and global
+   * fine-tuned at {@link #FINE_TUNE_RATE}, per target.
+   */
+  public static List<Variant> allMethods(Settings s) {
+    List<Variant> out = new ArrayList<>(polynomialVariants(s));
+    out.addAll(globalVariants(s));
+    out.addAll(sensitivityVariants(s));
+    out.addAll(globalRateVariants(s, FINE_TUNE_RATE));
     return out;
   }
 
@@ -139,35 +291,66 @@ public final class MnistPruning {
   /** As {@link #run(ModelSpec, Idx.Split, Idx.Split, Settings, List)} with another loss or optimizer. */
   public static List<Row> run(ModelSpec base, Idx.Split train, Idx.Split test, Settings s, List<Variant> variants,
       Compile compile) {
+    return run(base, train, test, s, variants, compile, (variant, pruned, dense) -> {});
+  }
+
+  /** Sees each fine-tuned model before it is closed (for reports): the variant, the model, the dense weights. */
+  @FunctionalInterface
+  public interface Listener {
+    void finished(Variant variant, Model pruned, Map<String, HostArray> denseWeights);
+  }
+
+  /** As {@link #run(ModelSpec, Idx.Split, Idx.Split, Settings, List, Compile)}, telling {@code listener}. */
+  public static List<Row> run(ModelSpec base, Idx.Split train, Idx.Split test, Settings s, List<Variant> variants,
+      Compile compile, Listener listener) {
     List<Row> rows = new ArrayList<>();
-    Map<String, HostArray> denseWeights;
     try (Model dense = base.compile(compile)) {
       long t0 = System.nanoTime();
       dense.fit(train.dataset(),
           Fit.epochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
       double seconds = (System.nanoTime() - t0) / 1e9;
-      denseWeights = dense.weights();
-      rows.add(row("dense", 0, dense.evaluate(test.dataset()).get("accuracy"), Map.of(), dense, test,
+      Map<String, HostArray> denseWeights = dense.weights();
+      rows.add(row("dense", "dense", 0, dense.evaluate(test.dataset()).get("accuracy"), Map.of(), dense, test,
           seconds, 0));
-    }
-    long end = lastPruningStep(train.size(), s);
-    for (Variant variant : variants) {
-      try (Model pruned = variant.prune().apply(base, end).compile(compile)) {
-        pruned.setWeights(denseWeights);
-        long t0 = System.nanoTime();
-        pruned.fit(train.dataset(),
-            Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
-                .progress(s.progress()));
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        double accuracy = pruned.evaluate(test.dataset()).get("accuracy");
-        try (Model stripped = pruned.strip()) {
-          Map<String, HostArray> weights = stripped.weights();
-          Map<String, Double> sparsity = new LinkedHashMap<>();
-          for (String name : pruned.sparsity().keySet()) {
-            sparsity.put(name, dev.topiary.ops.Measurements.sparsity(weights.get(name).floats()));
+      // The examples fit held out (the last ones, as Keras): what a variant may analyse the model on.
+      int kept = train.size() - (int) (train.size() * s.validationSplit());
+      Trained trained = new Trained(dense, Dataset.of(train.images().slice(kept, train.size()),
+          train.labels().slice(kept, train.size())));
+      long end = lastPruningStep(train.size(), s);
+      Dataset distillData = null;
+      for (Variant variant : variants) {
+        Distillation distill = variant.fineTune().distillation();
+        if (distill != null && distillData == null) {
+          // The teacher is fixed: its logits for every training example, once, travelling with the examples.
+          distillData = Dataset.of(train.images(), Distillation.labels(train.labels(), dense.predict(train.images())));
+        }
+        Compile fineTune = distill == null ? compile : Compile.of(compile.optimizer(), distill).seed(compile.seed());
+        if (variant.fineTune().optimizer() != null) {
+          fineTune = fineTune.optimizer(variant.fineTune().optimizer());
+        }
+        try (Model pruned = variant.prune().apply(base, end, trained).compile(fineTune)) {
+          pruned.setWeights(denseWeights);
+          t0 = System.nanoTime();
+          pruned.fit(distill == null ? train.dataset() : distillData,
+              Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
+                  .progress(s.progress()));
+          seconds = (System.nanoTime() - t0) / 1e9;
+          listener.finished(variant, pruned, denseWeights);
+          try (Model strippedOwn = pruned.strip();
+              // Distillation labels are not class ids: evaluate the weights under the hard-label compile.
+              Model stripped = distill == null ? strippedOwn : base.compile(compile)) {
+            if (distill != null) {
+              stripped.setWeights(strippedOwn.weights());
+            }
+            double accuracy = (distill == null ? pruned : stripped).evaluate(test.dataset()).get("accuracy");
+            Map<String, HostArray> weights = stripped.weights();
+            Map<String, Double> sparsity = new LinkedHashMap<>();
+            for (String name : pruned.sparsity().keySet()) {
+              sparsity.put(name, dev.topiary.ops.Measurements.sparsity(weights.get(name).floats()));
+            }
+            rows.add(row(variant.name(), variant.method(), variant.target(), accuracy, sparsity, stripped, test,
+                seconds, rows.get(0).gzipBytes()));
           }
-          rows.add(row(variant.name(), variant.target(), accuracy, sparsity, stripped, test, seconds,
-              rows.get(0).gzipBytes()));
         }
       }
     }
@@ -182,19 +365,52 @@ public final class MnistPruning {
     Idx.Split test = cli.dataDir() == null ? Idx.embedded("t10k") : Idx.read(cli.dataDir(), "t10k");
     Settings s = Settings.defaults().targets(cli.targets()).frequency(cli.frequency())
         .progress(cli.quiet() ? ProgressSink.silent() : ProgressSink.console());
-    System.out.printf("%s. MNIST: %d training / %d test examples%s%n", title, train.size(), test.size(),
-        cli.dataDir() == null ? " (embedded subset)" : " from " + cli.dataDir());
-    List<Row> rows = run(base, train, test, s, variants.apply(s));
+    if (cli.epochs() != null) {
+      s = s.epochs(cli.epochs()[0], cli.epochs()[1]);
+    }
+    System.out.printf("%s. %s: %d training / %d test examples%s%s%n", title,
+        cli.dataDir() == null ? "MNIST" : "Data", train.size(), test.size(),
+        cli.dataDir() == null ? " (embedded subset)" : " from " + cli.dataDir(),
+        cli.seeds() == 1 ? "" : String.format(", seeds %d-%d", cli.seed(), cli.seed() + cli.seeds() - 1));
+    List<List<Row>> runs = new ArrayList<>();
+    MnistReport report = cli.report() == null ? null : new MnistReport(s.targets());
+    for (int i = 0; i < cli.seeds(); i++) {
+      Settings seeded = s.seed(cli.seed() + i);
+      List<Variant> all = new ArrayList<>(variants.apply(seeded));
+      if (cli.distill() != null) {
+        all.addAll(globalDistillVariants(seeded, cli.distill()));
+      }
+      if (cli.fineTuneRates() != null) {
+        all.removeIf(v -> v.method().equals(GLOBAL_LR)); // the default rate's rows, replaced by the given rates
+        all.addAll(rateVariants(seeded, cli.fineTuneRates()));
+      }
+      List<Variant> chosen = all.stream()
+          .filter(v -> cli.methods() == null || cli.methods().contains(v.method())).toList();
+      Listener listener = report != null && i == 0 ? report : (variant, pruned, dense) -> {};
+      runs.add(run(base, train, test, seeded, chosen, compile(seeded.seed()), listener));
+    }
     System.out.println();
-    System.out.print(ResultsTable.format(rows));
+    System.out.print(ResultsTable.formatRuns(runs));
     if (cli.json() != null) {
-      java.nio.file.Files.writeString(cli.json(), ResultsTable.json(rows));
+      java.nio.file.Files.writeString(cli.json(), ResultsTable.json(runs, cli.seed()));
       System.out.println("wrote " + cli.json());
     }
-    return rows;
+    if (report != null) {
+      Map<String, Long> sizes = new LinkedHashMap<>();
+      for (dev.topiary.dsl.layers.Layer layer : base.layers()) {
+        for (dev.topiary.dsl.layers.WeightSpec w : base.weights(layer)) {
+          sizes.put(base.variableName(layer, w.name()), w.shape().size());
+        }
+      }
+      report.write(cli.report(), runs, title, sizes);
+    }
+    return runs.get(0);
   }
 
   public static void main(String[] args) throws Exception {
-    runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::polynomialVariants);
+    try (TfliteTable tflite = TfliteTable.open()) {
+      runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::allMethods);
+      tflite.report(Cli.parse(args).json());
+    }
   }
 }

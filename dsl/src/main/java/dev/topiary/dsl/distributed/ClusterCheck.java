@@ -1,0 +1,163 @@
+package dev.topiary.dsl.distributed;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.tensorflow.proto.ConfigProto;
+
+/**
+ * The chief's checks before a multi-worker fit: every worker answers, serves this cluster's job
+ * (named by its fingerprint, so a worker started with another {@code --cluster} list is refused), is
+ * the task its address says, and sees the same processes as the others (TF device incarnations).
+ */
+final class ClusterCheck {
+  private static final Pattern DEVICE = Pattern.compile("/job:([^/]+)/replica:0/task:(\\d+)/device:CPU:0");
+  private static final int PROBE_MILLIS = 1000;
+
+  private ClusterCheck() {}
+
+  static void verify(Cluster cluster, Duration timeout) {
+    for (int i = 0; i < cluster.size(); i++) {
+      String unreachable = probe(cluster.address(i));
+      if (unreachable != null) {
+        throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i) + ") is"
+            + " unreachable (" + unreachable + "): start it with " + command(cluster, i), null);
+      }
+    }
+    ConfigProto config = RemoteSessions.config(cluster, timeout);
+    List<Map<String, Long>> views = new ArrayList<>();
+    ExecutorService pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "topiary-cluster-check");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Map<String, Long>>> futures = new ArrayList<>();
+      for (int i = 0; i < cluster.size(); i++) {
+        String address = cluster.address(i);
+        futures.add(pool.submit(() -> RemoteSessions.devices(address, config)));
+      }
+      for (int i = 0; i < cluster.size(); i++) {
+        try {
+          views.add(futures.get(i).get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException e) {
+          throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i)
+              + ") does not answer as a TF server: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+          throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i)
+              + ") did not list its cluster's devices within " + timeout + " (is every worker of its own cluster up?)", e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while checking the cluster", e);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int i = 0; i < cluster.size(); i++) {
+      checkView(cluster, i, views.get(i));
+    }
+    // Each worker's view of task k must be the process task k itself reports.
+    for (int k = 0; k < cluster.size(); k++) {
+      Long own = views.get(k).get(cluster.device(k));
+      for (int i = 0; i < cluster.size(); i++) {
+        Long seen = views.get(i).get(cluster.device(k));
+        if (seen != null && !seen.equals(own)) {
+          throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i) + ") reaches"
+              + " another process as task " + k + " than the one at " + cluster.address(k) + ": the workers were started"
+              + " with different clusters; restart them with the same --cluster list", null);
+        }
+      }
+    }
+  }
+
+  private static void checkView(Cluster cluster, int i, Map<String, Long> view) {
+    String address = cluster.address(i);
+    for (String device : view.keySet()) {
+      Matcher m = DEVICE.matcher(device);
+      if (!m.find()) {
+        continue; // other device types
+      }
+      if (!m.group(1).equals(cluster.jobName())) {
+        throw new WorkerFailedException(i, address, "worker " + i + " (" + address + ") was started with another"
+            + " cluster (it serves job " + m.group(1) + ", this cluster of " + cluster.size() + " workers " + cluster.workers()
+            + " is job " + cluster.jobName() + "): restart it with " + command(cluster, i), null);
+      }
+    }
+    for (int k = 0; k < cluster.size(); k++) {
+      if (!view.containsKey(cluster.device(k))) {
+        throw new WorkerFailedException(k, cluster.address(k), "worker " + i + " (" + address + ") does not see worker "
+            + k + " (" + cluster.address(k) + ") in its cluster yet: is worker " + k + " up? (start it with "
+            + command(cluster, k) + ")", null);
+      }
+    }
+    String first = view.keySet().stream().filter(d -> DEVICE.matcher(d).find()).findFirst().orElse(null);
+    if (first == null || !first.contains("/task:" + i + "/")) {
+      throw new WorkerFailedException(i, address, "the server at " + address + " is not task " + i + " of the cluster"
+          + " (its first device is " + first + "): restart it with " + command(cluster, i), null);
+    }
+  }
+
+  /**
+   * The first worker that does not answer a TF call about itself within {@code patience} (a hung or
+   * stopped process still accepts TCP connections), or -1. Each call is filtered to the worker's own
+   * devices, so a hung peer cannot stall another worker's answer.
+   */
+  static int unresponsive(Cluster cluster, Duration timeout, Duration patience) {
+    ExecutorService pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "topiary-worker-check");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Map<String, Long>>> answers = new ArrayList<>();
+      for (int i = 0; i < cluster.size(); i++) {
+        ConfigProto own = RemoteSessions.config(cluster, timeout).toBuilder()
+            .addDeviceFilters("/job:" + cluster.jobName() + "/task:" + i).build();
+        String address = cluster.address(i);
+        answers.add(pool.submit(() -> RemoteSessions.devices(address, own)));
+      }
+      long deadline = System.nanoTime() + patience.toNanos();
+      for (int i = 0; i < cluster.size(); i++) {
+        try {
+          answers.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+          return i;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return -1;
+        }
+      }
+      return -1;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Null if a TCP connection to {@code address} opens within a second, else why not. */
+  static String probe(String address) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(Cluster.host(address), Cluster.port(address)), PROBE_MILLIS);
+      return null;
+    } catch (IOException e) {
+      return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+  }
+
+  static String command(Cluster cluster, int i) {
+    return "java -cp CLASSPATH " + Worker.class.getName() + " --cluster " + String.join(",", cluster.workers())
+        + " --index " + i;
+  }
+}

@@ -1,0 +1,198 @@
+package dev.topiary.keras;
+
+import dev.topiary.dsl.data.HostArray;
+import io.jhdf.HdfFile;
+import io.jhdf.api.Attribute;
+import io.jhdf.api.Dataset;
+import io.jhdf.api.Group;
+import io.jhdf.api.Node;
+import io.jhdf.object.datatype.FloatingPoint;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An HDF5 file read through jHDF with every size checked before anything is allocated: a dataset's
+ * declared size must fit in the file (uncompressed) or within a bounded expansion (filtered), its
+ * type must be float32 and its shape the one the layer needs.
+ */
+final class H5File implements AutoCloseable {
+  /** Deflate cannot expand more than about 1032:1; anything beyond that is a forged size. */
+  private static final long MAX_EXPANSION = 1100;
+  private static final long MAX_DATASET_BYTES = 1L << 31;
+  private final String file;
+  private final HdfFile hdf;
+  private final long fileBytes;
+
+  private H5File(String file, HdfFile hdf, long fileBytes) {
+    this.file = file;
+    this.hdf = hdf;
+    this.fileBytes = fileBytes;
+  }
+
+  static H5File open(String file, Path path) {
+    try {
+      return new H5File(file, new HdfFile(path), java.nio.file.Files.size(path));
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new KerasFileException(file, null, "not a readable HDF5 file (" + describe(e) + ")");
+    }
+  }
+
+  static H5File of(String file, byte[] bytes) {
+    try {
+      return new H5File(file, HdfFile.fromBytes(bytes), bytes.length);
+    } catch (RuntimeException e) {
+      throw new KerasFileException(file, null, "not a readable HDF5 file (" + describe(e) + ")");
+    }
+  }
+
+  static String describe(Throwable e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+
+  String file() {
+    return file;
+  }
+
+  @Nullable Node node(String path) {
+    try {
+      return path.isEmpty() || path.equals("/") ? hdf : hdf.getByPath(path);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  boolean isGroup(String path) {
+    Node n = node(path);
+    return n != null && n.isGroup();
+  }
+
+  /** The names of a group's children (datasets and groups), or empty if there is no such group. */
+  List<String> children(String path) {
+    Node n = node(path);
+    if (!(n instanceof Group g)) {
+      return List.of();
+    }
+    try {
+      return new ArrayList<>(g.getChildren().keySet());
+    } catch (RuntimeException e) {
+      throw new KerasFileException(file, null, "group " + path + " cannot be read (" + describe(e) + ")");
+    }
+  }
+
+  /** A string attribute (h5py writes fixed- or variable-length strings), or null if absent. */
+  @Nullable String stringAttribute(String path, String name) {
+    Object data = attribute(path, name);
+    if (data == null) {
+      return null;
+    }
+    if (data instanceof String s) {
+      return s;
+    }
+    if (data instanceof String[] a && a.length == 1) {
+      return a[0];
+    }
+    throw new KerasFileException(file, null, "attribute " + name + " of " + path + " is not a string");
+  }
+
+  /** A string-array attribute; absent means empty, as Keras' own reader treats it. */
+  List<String> stringsAttribute(String path, String name) {
+    Object data = attribute(path, name);
+    if (data == null) {
+      return List.of();
+    }
+    if (data instanceof String s) {
+      return List.of(s);
+    }
+    if (data instanceof String[] a) {
+      return Arrays.asList(a);
+    }
+    if (data.getClass().isArray() && java.lang.reflect.Array.getLength(data) == 0) {
+      return List.of();
+    }
+    throw new KerasFileException(file, null, "attribute " + name + " of " + path + " is not a list of strings");
+  }
+
+  private @Nullable Object attribute(String path, String name) {
+    Node n = node(path);
+    if (n == null) {
+      return null;
+    }
+    try {
+      Attribute a = n.getAttribute(name);
+      if (a == null) {
+        return null;
+      }
+      if (a.getSizeInBytes() > Math.max(fileBytes, 0)) {
+        throw new KerasFileException(file, null, "attribute " + name + " of " + path + " claims " + a.getSizeInBytes()
+            + " bytes, more than the file's " + fileBytes);
+      }
+      return a.getData();
+    } catch (KerasFileException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new KerasFileException(file, null, "attribute " + name + " of " + path + " cannot be read (" + describe(e) + ")");
+    }
+  }
+
+  /**
+   * The float32 dataset at {@code path} as a host array of exactly {@code expected} shape.
+   *
+   * @throws KerasFileException naming the layer and the weight if it is missing, of another type or
+   *     shape, or claims more data than the file can hold
+   */
+  HostArray floats(String path, String layer, String weight, long[] expected) {
+    Node n = node(path);
+    if (!(n instanceof Dataset ds)) {
+      throw new KerasFileException(file, layer, "weight " + weight + " is missing (no dataset " + path + ")");
+    }
+    try {
+      int[] dims = ds.getDimensions();
+      long[] shape = new long[dims.length];
+      long count = 1;
+      for (int i = 0; i < dims.length; i++) {
+        shape[i] = dims[i];
+        if (dims[i] < 0) {
+          throw new KerasFileException(file, layer, "weight " + weight + " has a negative dimension");
+        }
+        count = Math.multiplyExact(count, (long) dims[i]);
+      }
+      if (!Arrays.equals(shape, expected)) {
+        throw new KerasFileException(file, layer, "weight " + weight + " has shape " + Arrays.toString(shape)
+            + ", the layer needs " + Arrays.toString(expected));
+      }
+      if (!(ds.getDataType() instanceof FloatingPoint fp) || fp.getSize() != 4) {
+        throw new KerasFileException(file, layer, "weight " + weight + " is " + ds.getJavaType().getSimpleName()
+            + " of " + ds.getDataType().getSize() + " bytes, not float32");
+      }
+      long bytes = Math.multiplyExact(count, 4L);
+      boolean filtered = !ds.getFilters().isEmpty();
+      long limit = filtered ? Math.min(MAX_DATASET_BYTES, Math.multiplyExact(fileBytes, MAX_EXPANSION)) : fileBytes;
+      if (bytes > limit || bytes > MAX_DATASET_BYTES) {
+        throw new KerasFileException(file, layer, "weight " + weight + " claims " + bytes + " bytes of data, more than "
+            + (filtered ? "its compressed form can hold (" + limit + ")" : "the file's " + fileBytes + " bytes"));
+      }
+      if (count == 0) {
+        return HostArray.of(new float[0], shape);
+      }
+      Object flat = ds.getDataFlat();
+      if (!(flat instanceof float[] values) || values.length != count) {
+        throw new KerasFileException(file, layer, "weight " + weight + " did not read as " + count + " float32 values");
+      }
+      return HostArray.of(values, shape);
+    } catch (KerasFileException e) {
+      throw e;
+    } catch (ArithmeticException e) {
+      throw new KerasFileException(file, layer, "weight " + weight + " has a size that overflows");
+    } catch (RuntimeException e) {
+      throw new KerasFileException(file, layer, "weight " + weight + " cannot be read (" + describe(e) + ")");
+    }
+  }
+
+  @Override
+  public void close() {
+    hdf.close();
+  }
+}

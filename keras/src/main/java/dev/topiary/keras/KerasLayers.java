@@ -1,0 +1,213 @@
+package dev.topiary.keras;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.layers.Activation;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The Keras layer classes Topiary maps, by Keras class name and by Topiary type name. Each entry
+ * reads only what Topiary's layer can honour: an option with another value than the one Topiary
+ * implements fails naming the layer and the option, never silently changing the model.
+ */
+final class KerasLayers {
+  static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  private final Map<String, LayerMapping> byKeras = new LinkedHashMap<>();
+  private final Map<String, LayerMapping> byTopiary = new LinkedHashMap<>();
+  /** The Keras version of the file being read ("2.x" files define hard_sigmoid differently). */
+  private final String kerasVersion;
+
+  KerasLayers(String kerasVersion) {
+    this.kerasVersion = kerasVersion;
+    CoreMappings.register(this);
+    ConvMappings.register(this);
+    RecurrentMappings.register(this);
+  }
+
+  void add(LayerMapping m) {
+    byKeras.put(m.kerasClass(), m);
+    byTopiary.put(m.topiaryType(), m);
+  }
+
+  void add(String kerasClass, String topiaryType, LayerMapping.Reader reader, LayerMapping.Writer writer) {
+    add(new LayerMapping(kerasClass, topiaryType, reader, writer, LayerMapping.VARS));
+  }
+
+  /** A layer without settings on either side (Flatten, Add, ...), checking {@code data_format}. */
+  void plain(String kerasClass, String topiaryType, BiConsumer<KerasConfig, Map<String, Object>> check) {
+    add(kerasClass, topiaryType, (k, l) -> {
+      Map<String, Object> s = new LinkedHashMap<>();
+      check.accept(k, s);
+      return s;
+    }, (t, out, l) -> { });
+  }
+
+  @Nullable LayerMapping forKeras(String kerasClass) {
+    return byKeras.get(kerasClass);
+  }
+
+  @Nullable LayerMapping forTopiary(String topiaryType) {
+    return byTopiary.get(topiaryType);
+  }
+
+  /**
+   * A Keras layer entry ({@code {"class_name", "config", ...}}) as a Topiary layer named as in Keras.
+   *
+   * @throws KerasFileException for an unknown or custom class, an unsupported option or a bad value
+   */
+  dev.topiary.dsl.layers.Layer read(String file, JsonNode entry, String fallbackName) {
+    Map<String, Object> inner = topiary(file, entry, fallbackName);
+    String name = nameOf(entry, fallbackName);
+    try {
+      dev.topiary.dsl.layers.Layer layer = dev.topiary.dsl.config.ConfigRegistry.readLayer((String) inner.get("type"),
+          new Settings("Keras layer '" + name + "'", castMap(inner.get("settings"))));
+      return layer instanceof dev.topiary.dsl.layers.BaseLayer<?> b ? b.named(name) : layer;
+    } catch (KerasFileException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new KerasFileException(file, name, className(entry) + ": " + e.getMessage());
+    }
+  }
+
+  static String className(JsonNode entry) {
+    JsonNode c = entry.get("class_name");
+    return c == null || !c.isTextual() ? "?" : c.textValue();
+  }
+
+  static String nameOf(JsonNode entry, String fallback) {
+    JsonNode config = entry.get("config");
+    JsonNode n = config == null ? null : config.get("name");
+    if (n != null && n.isTextual()) {
+      return n.textValue();
+    }
+    JsonNode top = entry.get("name");
+    return top != null && top.isTextual() ? top.textValue() : fallback;
+  }
+
+  /** {@code {"type": topiary type, "settings": {...}}} for a Keras layer entry. */
+  Map<String, Object> topiary(String file, JsonNode entry, String fallbackName) {
+    String name = nameOf(entry, fallbackName);
+    String cls = className(entry);
+    JsonNode registered = entry.get("registered_name");
+    JsonNode module = entry.get("module");
+    boolean custom = registered != null && registered.isTextual() && !registered.textValue().equals(cls)
+        || module != null && module.isTextual() && !module.textValue().startsWith("keras");
+    LayerMapping m = custom ? null : byKeras.get(cls);
+    if (m == null) {
+      throw new KerasFileException(file, name, (custom ? "custom layer class '" : "unknown Keras layer class '") + cls
+          + (registered != null && registered.isTextual() ? "' (registered as '" + registered.textValue() + "')" : "'")
+          + " is not mapped to a Topiary layer (mapped: " + String.join(", ", byKeras.keySet()) + ")");
+    }
+    JsonNode config = entry.get("config");
+    if (config == null || !config.isObject()) {
+      throw new KerasFileException(file, name, cls + " has no config object");
+    }
+    KerasConfig k = new KerasConfig(file, name, cls, config);
+    Map<String, Object> settings = new LinkedHashMap<>(m.reader().read(k, this));
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("type", m.topiaryType());
+    out.put("settings", settings);
+    return out;
+  }
+
+  /** The Topiary form of the wrapped layer {@code key} of a wrapper (Bidirectional, TimeDistributed). */
+  Map<String, Object> innerTopiary(KerasConfig outer, String key) {
+    JsonNode inner = outer.get(key);
+    if (inner == null || !inner.isObject()) {
+      throw outer.error("has no '" + key + "' layer object");
+    }
+    return topiary(outer.file(), inner, outer.layer() + "/" + key);
+  }
+
+  /** A Topiary layer's Keras entry body: {@code module}, {@code class_name}, {@code config}. */
+  ObjectNode keras(String topiaryType, Settings settings, String name) {
+    LayerMapping m = byTopiary.get(topiaryType);
+    if (m == null) {
+      throw new IllegalArgumentException("layer '" + name + "': Topiary layer type " + topiaryType
+          + " has no Keras mapping (mapped: " + String.join(", ", byTopiary.keySet()) + ")");
+    }
+    ObjectNode config = JSON.objectNode();
+    config.put("name", name).put("trainable", true).put("dtype", "float32");
+    m.writer().write(settings, config, this);
+    ObjectNode entry = JSON.objectNode();
+    entry.put("module", "keras.layers").put("class_name", m.kerasClass()).set("config", config);
+    entry.putNull("registered_name");
+    return entry;
+  }
+
+  /** The Keras entry of a wrapped layer given in Topiary's {@code {"type", "settings"}} form. */
+  ObjectNode innerKeras(Settings inner) {
+    String type = inner.getString("type");
+    Settings settings = inner.getObject("settings", inner.owner() + " " + type);
+    return keras(type, settings, snake(type) + "_inner");
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> castMap(Object o) {
+    return (Map<String, Object>) o;
+  }
+
+  /** Keras' snake case of a class name (Conv2D -> conv2d, MaxPooling2D -> max_pooling2d, LSTM -> lstm). */
+  static String snake(String className) {
+    String s = className.replaceAll("\\W+", "");
+    s = s.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
+    return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** Keras' activation name (a string; custom activation objects are refused) as Topiary's. */
+  String activation(KerasConfig k, String key) {
+    JsonNode v = k.get(key);
+    if (v == null) {
+      return "linear";
+    }
+    if (!v.isTextual()) {
+      throw k.error("option " + key + "=" + v + " is not supported (only the built-in activations by name)");
+    }
+    String name = v.textValue();
+    if (name.equals("silu")) {
+      return "swish";
+    }
+    if (name.equals("hard_sigmoid") && !kerasVersion.startsWith("2.")) {
+      // Keras 3 defines it as relu6(x + 3) / 6; Topiary's (and tf.keras 2's) is clip(0.2 x + 0.5).
+      throw k.error("option " + key + "=hard_sigmoid of Keras " + kerasVersion
+          + " is not supported (Topiary implements Keras 2's 0.2 x + 0.5 form)");
+    }
+    try {
+      return Activation.parse(name).kerasName();
+    } catch (IllegalArgumentException e) {
+      throw k.error("option " + key + "=" + name + " is not supported: " + e.getMessage());
+    }
+  }
+
+  /** Topiary's activation name as Keras 3 writes it. */
+  static String kerasActivation(String topiary) {
+    return switch (topiary) {
+      case "swish" -> "silu";
+      case "hard_sigmoid" -> throw new IllegalArgumentException(
+          "hard_sigmoid (Keras 2's 0.2 x + 0.5) has no Keras 3 equivalent of that name");
+      default -> topiary;
+    };
+  }
+
+  static ArrayNode ints(long... values) {
+    ArrayNode a = JSON.arrayNode();
+    for (long v : values) {
+      a.add(v);
+    }
+    return a;
+  }
+
+  static ArrayNode pairs(long... values) {
+    ArrayNode a = JSON.arrayNode();
+    for (int i = 0; i < values.length; i += 2) {
+      a.add(ints(values[i], values[i + 1]));
+    }
+    return a;
+  }
+}

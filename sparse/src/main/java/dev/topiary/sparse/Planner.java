@@ -1,0 +1,108 @@
+package dev.topiary.sparse;
+
+import dev.topiary.sparse.exec.Exec;
+import dev.topiary.sparse.matrix.Matrices;
+import dev.topiary.sparse.matrix.WeightMatrix;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Chooses each kernel's format (override, calibration or rule of thumb) and keeps one matrix per weight. */
+final class Planner {
+  /** Time spent timing one candidate at one batch size, at most. */
+  private static final long BUDGET_NANOS = 30_000_000L;
+
+  private final SparseOptions options;
+  private final Exec exec;
+  private final Map<String, WeightMatrix> matrices = new HashMap<>();
+  private final Map<String, WeightPlan> plans = new LinkedHashMap<>();
+  private final Map<String, dev.topiary.sparse.matrix.RowTable> tables = new HashMap<>();
+
+  Planner(SparseOptions options, Exec exec) {
+    this.options = options;
+    this.exec = exec;
+  }
+
+  WeightMatrix matrix(String variable, String layer, float[] kernel, int in, int out, int rowsPerExample) {
+    WeightMatrix cached = matrices.get(variable);
+    if (cached != null) {
+      return cached;
+    }
+    Matrices.Pattern p = Matrices.Pattern.of(kernel, in, out);
+    Format fixed = options.formatFor(variable, layer);
+    WeightMatrix m;
+    String reason;
+    Map<Format, Double> ratios = new EnumMap<>(Format.class);
+    if (fixed != null) {
+      m = Matrices.build(fixed, kernel, in, out, "weight '" + variable + "'");
+      reason = "override";
+    } else if (options.calibrates()) {
+      m = calibrate(variable, kernel, p, rowsPerExample, ratios);
+      reason = "calibrated";
+    } else {
+      m = Matrices.build(Matrices.heuristic(p, options.int8()), kernel, in, out, "weight '" + variable + "'");
+      reason = "heuristic";
+    }
+    matrices.put(variable, m);
+    plans.put(variable, new WeightPlan(variable, layer, in, out, p.sparsity(), m.format(), reason, m.bytes(), Map.copyOf(ratios)));
+    return m;
+  }
+
+  /** Times every candidate at each calibration batch; keeps the lowest geometric mean ratio to dense. */
+  private WeightMatrix calibrate(String variable, float[] kernel, Matrices.Pattern p, int rowsPerExample,
+      Map<Format, Double> ratios) {
+    dev.topiary.sparse.matrix.Warmup.ensure(exec);
+    List<Format> candidates = Matrices.candidates(p, options.int8());
+    List<WeightMatrix> built = new ArrayList<>();
+    for (Format f : candidates) {
+      built.add(Matrices.build(f, kernel, p.in(), p.out(), "weight '" + variable + "'"));
+    }
+    int[] batches = options.calibrationBatches();
+    int[] rows = new int[batches.length];
+    for (int b = 0; b < batches.length; b++) {
+      long limit = Math.max(1, (64L << 20) / 4 / Math.max(p.in(), p.out())); // inputs of at most 64 MB
+      rows[b] = (int) Math.max(1, Math.min(limit, (long) batches[b] * rowsPerExample));
+    }
+    long[][] t = Matrices.bestTimes(built, exec, rows, BUDGET_NANOS * candidates.size());
+    WeightMatrix best = null;
+    double bestScore = Double.POSITIVE_INFINITY;
+    for (int c = 0; c < built.size(); c++) {
+      double logSum = 0;
+      for (int b = 0; b < batches.length; b++) {
+        // DENSE is always candidate 0
+        logSum += Math.log(Math.max(1, t[c][b]) / (double) Math.max(1, t[0][b]));
+      }
+      double score = Math.exp(logSum / batches.length);
+      ratios.put(candidates.get(c), score);
+      if (score < bestScore) {
+        bestScore = score;
+        best = built.get(c);
+      }
+    }
+    return best;
+  }
+
+  List<WeightPlan> plans() {
+    return new ArrayList<>(plans.values());
+  }
+
+  dev.topiary.sparse.matrix.RowTable table(String variable, float[] values, int rows, int dim) {
+    return tables.computeIfAbsent(variable, v -> new dev.topiary.sparse.matrix.RowTable(values, rows, dim));
+  }
+
+  Map<String, dev.topiary.sparse.matrix.RowTable> tables() {
+    return Map.copyOf(tables);
+  }
+
+  Map<String, WeightMatrix> matrices() {
+    return Map.copyOf(matrices);
+  }
+
+  long bytes() {
+    return matrices.values().stream().mapToLong(WeightMatrix::bytes).sum()
+        + tables.values().stream().mapToLong(dev.topiary.sparse.matrix.RowTable::bytes).sum();
+  }
+}

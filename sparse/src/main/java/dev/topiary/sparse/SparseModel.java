@@ -1,0 +1,295 @@
+package dev.topiary.sparse;
+
+import dev.topiary.dsl.Model;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.Node;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.Shapes;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.sparse.exec.Exec;
+import dev.topiary.sparse.exec.LayerOp;
+import dev.topiary.sparse.exec.Value;
+import dev.topiary.sparse.layers.LayerTranslator;
+import dev.topiary.sparse.layers.SparseLayers;
+import dev.topiary.sparse.layers.Weights;
+import dev.topiary.sparse.matrix.RowTable;
+import dev.topiary.sparse.matrix.WeightMatrix;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An inference-only copy of a (stripped) model that runs in plain Java with sparse kernels: Dense, the
+ * products inside SimpleRNN / LSTM / GRU and Conv2D (im2col) on a {@link WeightMatrix} per kernel in the
+ * format chosen for it (see {@link SparseOptions}), Embedding as a gather, the rest in Java. Same
+ * {@code predict} as {@link Model#predict}; outputs equal TF's within float rounding. No TF resources are
+ * held: the weights are copied out of the model, which may be closed afterwards. Thread-safe for
+ * concurrent {@code predict} calls. Close it to stop its worker threads.
+ *
+ * <pre>{@code
+ * try (Model stripped = pruned.strip(); SparseModel fast = SparseModel.of(stripped)) {
+ *   HostArray y = fast.predict(x);
+ * }
+ * }</pre>
+ */
+public final class SparseModel implements AutoCloseable {
+  private final ModelSpec spec;
+  private final SparseOptions options;
+  private final Exec exec;
+  private final Map<Node, LayerOp> ops;
+  private final List<WeightPlan> plans;
+  private final long bytes;
+  /** The weights not held in a matrix (biases, tables) by variable name. */
+  private final Map<String, HostArray> others;
+  private final Map<String, WeightMatrix> matrices;
+  private final Map<String, RowTable> tables;
+  /** Every weight's shape, in model order. */
+  private final Map<String, long[]> shapes;
+
+  private SparseModel(ModelSpec spec, SparseOptions options, Exec exec, Map<Node, LayerOp> ops, List<WeightPlan> plans,
+      long bytes, Map<String, HostArray> others, Map<String, WeightMatrix> matrices, Map<String, RowTable> tables, Map<String, long[]> shapes) {
+    this.tables = tables;
+    this.others = others;
+    this.matrices = matrices;
+    this.shapes = shapes;
+    this.spec = spec;
+    this.options = options;
+    this.exec = exec;
+    this.ops = ops;
+    this.plans = List.copyOf(plans);
+    this.bytes = bytes;
+  }
+
+  /** {@code model} (ideally stripped; masks are applied either way) with the default options. */
+  public static SparseModel of(Model model) {
+    return of(model, SparseOptions.defaults());
+  }
+
+  public static SparseModel of(Model model, SparseOptions options) {
+    return of(model.spec(), model.weights(), options);
+  }
+
+  /**
+   * A sparse model of {@code spec} with {@code weights} by variable name (as {@link Model#weights} gives
+   * them, or as {@link dev.topiary.dsl.export.SparseWeights#read} reads them from a TPSW file).
+   *
+   * @throws UnsupportedLayersException listing every layer it cannot run
+   * @throws IllegalArgumentException naming a missing or mis-shaped weight
+   */
+  public static SparseModel of(ModelSpec spec, Map<String, HostArray> weights, SparseOptions options) {
+    List<String> unsupported = new ArrayList<>();
+    for (Layer layer : spec.layers()) {
+      if (SparseLayers.translator(layer) == null) {
+        unsupported.add("'" + spec.layerName(layer) + "' (" + layer.getClass().getSimpleName() + ")");
+      }
+    }
+    if (!unsupported.isEmpty()) {
+      throw new UnsupportedLayersException(unsupported, SparseLayers.supported());
+    }
+    checkWeights(spec, weights);
+    Exec exec = new Exec(options.kernels().kernels(), options.threads());
+    try {
+      Planner planner = new Planner(options, exec);
+      Map<Node, LayerOp> ops = new IdentityHashMap<>();
+      long other = 0;
+      Map<String, HostArray> kept = new java.util.LinkedHashMap<>();
+      for (Node n : spec.nodes()) {
+        if (n.isInput() || n.isFurtherOutput()) {
+          continue;
+        }
+        Layer layer = n.layer();
+        String name = spec.layerName(layer);
+        List<int[]> inShapes = n.inputs().stream().map(i -> exampleShape(i)).toList();
+        Weights w = new Weights() {
+          @Override
+          public String layerName() {
+            return name;
+          }
+
+          @Override
+          public float[] values(String weight) {
+            return weights.get(spec.variableName(layer, weight)).floats();
+          }
+
+          @Override
+          public RowTable table(String weight, int rows, int dim) {
+            String variable = spec.variableName(layer, weight);
+            return planner.table(variable, weights.get(variable).floats(), rows, dim);
+          }
+
+          @Override
+          public WeightMatrix matrix(String weight, int in, int out, int rowsPerExample) {
+            String variable = spec.variableName(layer, weight);
+            return planner.matrix(variable, name, weights.get(variable).floats(), in, out, rowsPerExample);
+          }
+        };
+        ops.put(n, translate(layer, inShapes, exampleShape(n), w));
+      }
+      Map<String, WeightMatrix> matrices = planner.matrices();
+      Map<String, RowTable> tables = planner.tables();
+      Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+      for (Layer layer : spec.layers()) {
+        for (WeightSpec ws : spec.weights(layer)) {
+          String variable = spec.variableName(layer, ws.name());
+          shapes.put(variable, ws.shape().asArray());
+          if (!matrices.containsKey(variable) && !tables.containsKey(variable)) {
+            kept.put(variable, weights.get(variable));
+            other += 4L * weights.get(variable).floats().length;
+          }
+        }
+      }
+      return new SparseModel(spec, options, exec, ops, planner.plans(), planner.bytes() + other, kept, matrices, tables, shapes);
+    } catch (RuntimeException | Error e) {
+      exec.close();
+      throw e;
+    }
+  }
+
+  private static <L extends Layer> LayerOp translate(L layer, List<int[]> in, int[] out, Weights w) {
+    LayerTranslator<L> t = SparseLayers.translator(layer);
+    return t.translate(layer, in, out, w);
+  }
+
+  private static int[] exampleShape(Node n) {
+    return Arrays.stream(Shapes.withoutBatch(n.shape())).mapToInt(Math::toIntExact).toArray();
+  }
+
+  private static void checkWeights(ModelSpec spec, Map<String, HostArray> weights) {
+    for (Layer layer : spec.layers()) {
+      for (WeightSpec w : spec.weights(layer)) {
+        String name = spec.variableName(layer, w.name());
+        HostArray value = weights.get(name);
+        if (value == null) {
+          throw new IllegalArgumentException("weight '" + name + "' of layer '" + spec.layerName(layer)
+              + "' is missing; given: " + weights.keySet());
+        }
+        if (!Arrays.equals(value.shape(), w.shape().asArray()) || value.dtype() != HostArray.DType.FLOAT32) {
+          throw new IllegalArgumentException("weight '" + name + "' should be float " + w.shape() + ", got " + value);
+        }
+      }
+    }
+  }
+
+  /** The definition this model runs. */
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public SparseOptions options() {
+    return options;
+  }
+
+  /** The kernels in use: {@code vector-512}, {@code vector-256}, ... or {@code scalar}. */
+  public String kernels() {
+    return exec.kernels().name();
+  }
+
+  /** The format of every kernel and why it was chosen. */
+  public List<WeightPlan> plan() {
+    return plans;
+  }
+
+  /**
+   * Bytes of every weight array this model holds (matrices in their formats, biases, embedding tables,
+   * compressed when mostly zeros):
+   * its whole weight footprint, all on the heap (it holds no native memory).
+   */
+  public long weightBytes() {
+    return bytes;
+  }
+
+  /**
+   * Every weight by variable name as this model multiplies it: kernels read back from their formats into
+   * their Keras shapes (int8 values dequantized), the rest as given. Write them as a TPSW file with
+   * {@link dev.topiary.dsl.export.SparseWeights#write} and rebuild with {@link #of(ModelSpec, Map, SparseOptions)}.
+   */
+  public Map<String, HostArray> weights() {
+    Map<String, HostArray> out = new java.util.LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+      WeightMatrix m = matrices.get(e.getKey());
+      RowTable t = tables.get(e.getKey());
+      out.put(e.getKey(), m != null ? HostArray.of(m.toKernel(), e.getValue())
+          : t != null ? HostArray.of(t.toDense(), e.getValue()) : others.get(e.getKey()));
+    }
+    return out;
+  }
+
+  /** The output for {@code inputs} of a single-input, single-output model, as {@link Model#predict(HostArray)}. */
+  public HostArray predict(HostArray inputs) {
+    List<HostArray> out = predict(List.of(inputs), 128);
+    if (out.size() != 1) {
+      throw new IllegalStateException("this model has " + out.size() + " outputs; use predict(List, int)");
+    }
+    return out.get(0);
+  }
+
+  /** The model outputs for {@code inputs} in batches of {@code batchSize}, one array per output. */
+  public List<HostArray> predict(List<HostArray> inputs, int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+    }
+    int examples = spec.checkInputs(inputs, "prediction");
+    for (int i = 0; i < inputs.size(); i++) {
+      int at = inputs.get(i).indexOfNonFinite();
+      if (at >= 0) {
+        throw new IllegalArgumentException("input '" + spec.inputName(spec.inputs().get(i)) + "' holds a non-finite"
+            + " value at flat index " + at + "; predictions need finite inputs");
+      }
+    }
+    List<List<HostArray>> parts = new ArrayList<>();
+    spec.outputs().forEach(o -> parts.add(new ArrayList<>()));
+    for (int from = 0; from < examples; from += batchSize) {
+      int to = (int) Math.min(examples, (long) from + batchSize);
+      List<Value> in = new ArrayList<>();
+      for (HostArray x : inputs) {
+        HostArray part = from == 0 && to == examples ? x : x.slice(from, to);
+        in.add(new Value(part.floats(), to - from, Arrays.stream(part.exampleShape()).mapToInt(Math::toIntExact).toArray()));
+      }
+      List<Value> out = run(in);
+      for (int o = 0; o < out.size(); o++) {
+        Value v = out.get(o);
+        long[] shape = new long[v.shape().length + 1];
+        shape[0] = v.batch();
+        for (int d = 0; d < v.shape().length; d++) {
+          shape[d + 1] = v.shape()[d];
+        }
+        parts.get(o).add(HostArray.of(v.data(), shape));
+      }
+    }
+    return parts.stream().map(HostArray::concat).toList();
+  }
+
+  private List<Value> run(List<Value> inputs) {
+    Map<Node, Value> values = new IdentityHashMap<>();
+    Map<Node, List<Value>> all = new IdentityHashMap<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      values.put(spec.inputs().get(i), inputs.get(i));
+    }
+    for (Node n : spec.nodes()) {
+      if (n.isInput()) {
+        continue;
+      }
+      if (n.isFurtherOutput()) {
+        values.put(n, all.get(n.output(0)).get(n.outputIndex()));
+        continue;
+      }
+      List<Value> outs = ops.get(n).run(n.inputs().stream().map(values::get).toList(), exec);
+      all.put(n, outs);
+      values.put(n, outs.get(0));
+    }
+    return spec.outputs().stream().map(values::get).toList();
+  }
+
+  @Override
+  public void close() {
+    exec.close();
+  }
+
+  @Override
+  public String toString() {
+    return "SparseModel[" + kernels() + ", " + options.threads() + " thread(s), " + plans.size() + " kernels]";
+  }
+}

@@ -1,0 +1,122 @@
+package dev.topiary.sparse;
+
+import dev.topiary.sparse.kernel.KernelPath;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * How a {@link SparseModel} is built and run (immutable; each setter returns a copy):
+ * {@code SparseOptions.defaults().threads(2).format("dense_1", Format.BLOCK_1X4).calibrate(false)}.
+ *
+ * <ul>
+ *   <li>{@code threads}: products split by output rows over this many threads (default 1);
+ *   <li>{@code format(name, f)}: the format of a layer's kernels ({@code "lstm"}) or of one weight by
+ *       variable name ({@code "lstm_recurrent_kernel"}), instead of the automatic choice;
+ *   <li>{@code calibrate}: time the candidate formats of each kernel on this machine and keep the fastest
+ *       (default); off, a rule of thumb on the sparsity pattern chooses;
+ *   <li>{@code calibrationBatches}: the batch sizes timed (default 1 and 32: each format scored by its
+ *       geometric mean time ratio to dense over them);
+ *   <li>{@code int8}: let int8 CSR compete (lossy, off by default);
+ *   <li>{@code kernels}: Vector API, plain Java or automatic.
+ * </ul>
+ */
+public final class SparseOptions {
+  private final int threads;
+  private final boolean calibrate;
+  private final int[] calibrationBatches;
+  private final boolean int8;
+  private final KernelPath kernels;
+  private final Map<String, Format> formats;
+
+  private SparseOptions(int threads, boolean calibrate, int[] calibrationBatches, boolean int8, KernelPath kernels,
+      Map<String, Format> formats) {
+    this.threads = threads;
+    this.calibrate = calibrate;
+    this.calibrationBatches = calibrationBatches;
+    this.int8 = int8;
+    this.kernels = kernels;
+    this.formats = Map.copyOf(formats);
+  }
+
+  public static SparseOptions defaults() {
+    return new SparseOptions(1, true, new int[] {1, 32}, false, KernelPath.AUTO, Map.of());
+  }
+
+  public SparseOptions threads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+    return new SparseOptions(threads, calibrate, calibrationBatches, int8, kernels, formats);
+  }
+
+  public SparseOptions calibrate(boolean calibrate) {
+    return new SparseOptions(threads, calibrate, calibrationBatches, int8, kernels, formats);
+  }
+
+  public SparseOptions calibrationBatches(int... batches) {
+    if (batches.length == 0) {
+      throw new IllegalArgumentException("calibration needs at least one batch size");
+    }
+    for (int b : batches) {
+      if (b < 1) {
+        throw new IllegalArgumentException("calibration batch sizes must be >= 1, got " + b);
+      }
+    }
+    return new SparseOptions(threads, calibrate, batches.clone(), int8, kernels, formats);
+  }
+
+  public SparseOptions int8(boolean int8) {
+    return new SparseOptions(threads, calibrate, calibrationBatches, int8, kernels, formats);
+  }
+
+  public SparseOptions kernels(KernelPath kernels) {
+    return new SparseOptions(threads, calibrate, calibrationBatches, int8, Objects.requireNonNull(kernels), formats);
+  }
+
+  /** Fixes the format of a layer's kernels (by layer name) or of one weight (by variable name). */
+  public SparseOptions format(String layerOrWeight, Format format) {
+    Map<String, Format> next = new LinkedHashMap<>(formats);
+    next.put(Objects.requireNonNull(layerOrWeight), Objects.requireNonNull(format));
+    return new SparseOptions(threads, calibrate, calibrationBatches, int8, kernels, next);
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  public boolean calibrates() {
+    return calibrate;
+  }
+
+  public int[] calibrationBatches() {
+    return calibrationBatches.clone();
+  }
+
+  public boolean int8() {
+    return int8;
+  }
+
+  public KernelPath kernels() {
+    return kernels;
+  }
+
+  /** The overrides, by layer or variable name. */
+  public Map<String, Format> formats() {
+    return formats;
+  }
+
+  /** The override for a weight: by its variable name first, then by its layer's name; null if none. */
+  @Nullable Format formatFor(String variable, String layer) {
+    Format f = formats.get(variable);
+    return f != null ? f : formats.get(layer);
+  }
+
+  @Override
+  public String toString() {
+    return "SparseOptions[threads=" + threads + ", calibrate=" + calibrate + ", batches="
+        + java.util.Arrays.toString(calibrationBatches) + ", int8=" + int8 + ", kernels=" + kernels + ", formats="
+        + formats + "]";
+  }
+}

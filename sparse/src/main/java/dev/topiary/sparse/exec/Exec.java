@@ -1,0 +1,104 @@
+package dev.topiary.sparse.exec;
+
+import dev.topiary.sparse.kernel.Kernels;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Where products run: the kernels and a pool of {@code threads - 1} workers (the calling thread takes
+ * one share). A product is split by output rows, so batch 1 is spread as well as large batches; small
+ * products (under {@link #MIN_PARALLEL_WORK} multiply-adds) stay on the calling thread, where a hand-off
+ * would cost more than it saves.
+ */
+public final class Exec implements AutoCloseable {
+  /** Multiply-adds below which a product is not split (a hand-off costs some microseconds). */
+  public static final long MIN_PARALLEL_WORK = 200_000;
+
+  /** A share of rows {@code [from, to)}. */
+  @FunctionalInterface
+  public interface RangeTask {
+    void run(int from, int to);
+  }
+
+  private final Kernels kernels;
+  private final int threads;
+  private final ExecutorService pool;
+  private final long minParallelWork;
+
+  public Exec(Kernels kernels, int threads) {
+    this(kernels, threads, MIN_PARALLEL_WORK);
+  }
+
+  /** As {@link #Exec(Kernels, int)}, splitting products from {@code minParallelWork} multiply-adds (0: always). */
+  public Exec(Kernels kernels, int threads, long minParallelWork) {
+    this.minParallelWork = minParallelWork;
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+    this.kernels = kernels;
+    this.threads = threads;
+    this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
+      Thread t = new Thread(r, "topiary-sparse-worker");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public Kernels kernels() {
+    return kernels;
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  /** {@code batch} rounded up to the kernels' vector length. */
+  public int paddedBatch(int batch) {
+    int l = kernels.lanes();
+    return (batch + l - 1) / l * l;
+  }
+
+  /** Runs {@code task} over {@code [0, rows)}, split over the threads when the work is large enough. */
+  public void forRows(int rows, long workPerRow, RangeTask task) {
+    int parts = pool == null || rows * workPerRow < minParallelWork ? 1 : Math.min(threads, rows);
+    if (parts == 1) {
+      task.run(0, rows);
+      return;
+    }
+    List<Future<?>> futures = new ArrayList<>(parts - 1);
+    for (int p = 1; p < parts; p++) {
+      int from = (int) ((long) rows * p / parts);
+      int to = (int) ((long) rows * (p + 1) / parts);
+      futures.add(pool.submit(() -> task.run(from, to)));
+    }
+    task.run(0, (int) ((long) rows / parts));
+    for (Future<?> f : futures) {
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for a worker", e);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException r) {
+          throw r;
+        }
+        if (cause instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException(cause);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (pool != null) {
+      pool.shutdownNow();
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.topiary.sparse.kernel;
+
+/**
+ * The inner loops of every weight format, for one range of output rows (so that threads can split a
+ * product by rows). Matrices are output-major: row {@code j} holds the weights of output unit {@code j}
+ * (the transpose of a Keras kernel {@code [in, out]}).
+ *
+ * <p>Single-example kernels take {@code x[cols]} and write {@code y[rows]}. Batched kernels ({@code ...T})
+ * take the batch transposed, {@code xT[cols][bp]}, and write {@code yT[rows][bp]}, where {@code bp} is the
+ * batch padded to a multiple of {@link #lanes()}: one weight then multiplies a whole run of examples.
+ * Two implementations: {@link ScalarKernels} (plain Java) and the Vector API one, loaded only when the
+ * {@code jdk.incubator.vector} module is present (see {@link KernelPath}).
+ */
+public interface Kernels {
+  /** Batch padding unit of the batched layouts: the vector length, or 1. */
+  int lanes();
+
+  /** A short name for reports: {@code vector-512} or {@code scalar}. */
+  String name();
+
+  /** Dense row-major {@code w[rows][cols]}. */
+  void dense(float[] w, int cols, float[] x, float[] y, int from, int to);
+
+  void denseT(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to);
+
+  /**
+   * Dense input-major {@code w[cols][rows]} (the Keras layout) on a row-major batch: examples
+   * {@code from..to} of {@code x[n][cols]} into {@code y[n][rows]}, no transposes. For small matrices
+   * (recurrent cells), where transposing the batch would cost more than the product.
+   */
+  void denseRows(float[] w, int cols, int rows, float[] x, float[] y, int from, int to);
+
+  /** CSR: row {@code j} holds {@code val[ptr[j]..ptr[j+1])} at columns {@code idx[...]}. */
+  void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to);
+
+  void csrT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to);
+
+  /** CSR with int8 values and a scale per row: weight = {@code q * scale[row]}. */
+  void csr8(int[] ptr, int[] idx, byte[] q, float[] scale, float[] x, float[] y, int from, int to);
+
+  void csr8T(int[] ptr, int[] idx, byte[] q, float[] scale, float[] xT, int bp, float[] yT, int from, int to);
+
+  /**
+   * Blocks of 4 output rows sharing one column (a Keras 1x4 block: 1 input, 4 outputs). Group {@code g}
+   * (rows {@code 4g..4g+3}) has blocks {@code ptr[g]..ptr[g+1])} at columns {@code idx[...]}; with
+   * {@code n} blocks its values are 4 planes, {@code val[4 ptr[g] + r n + k]} for row {@code 4g + r}.
+   * {@code y} has {@code 4 groups} entries; rows are groups here ({@code from}, {@code to}).
+   */
+  void rowBlocks(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to);
+
+  void rowBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to);
+
+  /**
+   * Blocks of 4 consecutive columns in one row (a Keras 4x1 block: 4 inputs, 1 output). Row {@code j}
+   * has blocks {@code ptr[j]..ptr[j+1])} starting at column {@code idx[...]}; with {@code n} blocks its
+   * values are 4 planes, {@code val[4 ptr[j] + q n + k]} for column {@code idx[k] + q}. {@code x} (and
+   * {@code xT}) hold {@code cols} rounded up to 4 (zeros past the end).
+   */
+  void colBlocks(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to);
+
+  void colBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to);
+
+  /**
+   * 2:4: in every group of 4 columns at most 2 weights. Row {@code j}, group {@code g}: values
+   * {@code val[2 (j groups + g) + s]} at columns {@code 4g + ((off[j groups + g] >> 2s) & 3)}, s = 0, 1.
+   * {@code x} holds {@code 4 groups} entries.
+   */
+  void twoFour(float[] val, byte[] off, int groups, float[] x, float[] y, int from, int to);
+
+  void twoFourT(float[] val, byte[] off, int groups, float[] xT, int bp, float[] yT, int from, int to);
+
+  /** {@code a[off..off+len) = 1 / (1 + exp(-a))} in place (float precision, as TF's). */
+  void sigmoid(float[] a, int off, int len);
+
+  /** {@code a[off..off+len) = tanh(a)} in place (float precision, as TF's). */
+  void tanh(float[] a, int off, int len);
+}

@@ -1,0 +1,239 @@
+package dev.topiary.sparse.kernel;
+
+/**
+ * Plain-Java kernels: what runs without the Vector API, and the reference the vector kernels are tested
+ * against. The batched kernels keep the example loop innermost, which the JIT vectorizes on its own.
+ */
+public final class ScalarKernels implements Kernels {
+  public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+  private ScalarKernels() {}
+
+  @Override
+  public int lanes() {
+    return 1;
+  }
+
+  @Override
+  public String name() {
+    return "scalar";
+  }
+
+  @Override
+  public void dense(float[] w, int cols, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      float s = 0;
+      int base = j * cols;
+      for (int i = 0; i < cols; i++) {
+        s += w[base + i] * x[i];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void denseT(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int out = j * bp;
+      java.util.Arrays.fill(yT, out, out + bp, 0f);
+      int base = j * cols;
+      for (int i = 0; i < cols; i++) {
+        axpy(w[base + i], xT, i * bp, yT, out, bp);
+      }
+    }
+  }
+
+  @Override
+  public void denseRows(float[] w, int cols, int rows, float[] x, float[] y, int from, int to) {
+    for (int b = from; b < to; b++) {
+      int yo = b * rows;
+      java.util.Arrays.fill(y, yo, yo + rows, 0f);
+      for (int i = 0; i < cols; i++) {
+        axpy(x[b * cols + i], w, i * rows, y, yo, rows);
+      }
+    }
+  }
+
+  @Override
+  public void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      float s = 0;
+      for (int k = ptr[j], end = ptr[j + 1]; k < end; k++) {
+        s += val[k] * x[idx[k]];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void csrT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int out = j * bp;
+      java.util.Arrays.fill(yT, out, out + bp, 0f);
+      for (int k = ptr[j], end = ptr[j + 1]; k < end; k++) {
+        axpy(val[k], xT, idx[k] * bp, yT, out, bp);
+      }
+    }
+  }
+
+  @Override
+  public void csr8(int[] ptr, int[] idx, byte[] q, float[] scale, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      float s = 0;
+      for (int k = ptr[j], end = ptr[j + 1]; k < end; k++) {
+        s += q[k] * x[idx[k]];
+      }
+      y[j] = s * scale[j];
+    }
+  }
+
+  @Override
+  public void csr8T(int[] ptr, int[] idx, byte[] q, float[] scale, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int out = j * bp;
+      java.util.Arrays.fill(yT, out, out + bp, 0f);
+      float sc = scale[j];
+      for (int k = ptr[j], end = ptr[j + 1]; k < end; k++) {
+        axpy(q[k] * sc, xT, idx[k] * bp, yT, out, bp);
+      }
+    }
+  }
+
+  @Override
+  public void rowBlocks(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int g = from; g < to; g++) {
+      int start = ptr[g];
+      int n = ptr[g + 1] - start;
+      int base = 4 * start;
+      float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (int k = 0; k < n; k++) {
+        float xv = x[idx[start + k]];
+        s0 += val[base + k] * xv;
+        s1 += val[base + n + k] * xv;
+        s2 += val[base + 2 * n + k] * xv;
+        s3 += val[base + 3 * n + k] * xv;
+      }
+      y[4 * g] = s0;
+      y[4 * g + 1] = s1;
+      y[4 * g + 2] = s2;
+      y[4 * g + 3] = s3;
+    }
+  }
+
+  @Override
+  public void rowBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int g = from; g < to; g++) {
+      int start = ptr[g];
+      int n = ptr[g + 1] - start;
+      int base = 4 * start;
+      for (int r = 0; r < 4; r++) {
+        int out = (4 * g + r) * bp;
+        java.util.Arrays.fill(yT, out, out + bp, 0f);
+        for (int k = 0; k < n; k++) {
+          axpy(val[base + r * n + k], xT, idx[start + k] * bp, yT, out, bp);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void colBlocks(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int n = ptr[j + 1] - start;
+      int base = 4 * start;
+      float s = 0;
+      for (int k = 0; k < n; k++) {
+        int c = idx[start + k];
+        s += val[base + k] * x[c] + val[base + n + k] * x[c + 1] + val[base + 2 * n + k] * x[c + 2]
+            + val[base + 3 * n + k] * x[c + 3];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void colBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int n = ptr[j + 1] - start;
+      int base = 4 * start;
+      int out = j * bp;
+      java.util.Arrays.fill(yT, out, out + bp, 0f);
+      for (int k = 0; k < n; k++) {
+        int c = idx[start + k];
+        for (int q = 0; q < 4; q++) {
+          axpy(val[base + q * n + k], xT, (c + q) * bp, yT, out, bp);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void twoFour(float[] val, byte[] off, int groups, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      float s = 0;
+      int g0 = j * groups;
+      for (int g = 0; g < groups; g++) {
+        int o = off[g0 + g];
+        int c = 4 * g;
+        s += val[2 * (g0 + g)] * x[c + (o & 3)] + val[2 * (g0 + g) + 1] * x[c + ((o >> 2) & 3)];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void twoFourT(float[] val, byte[] off, int groups, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int out = j * bp;
+      java.util.Arrays.fill(yT, out, out + bp, 0f);
+      int g0 = j * groups;
+      for (int g = 0; g < groups; g++) {
+        int o = off[g0 + g];
+        int c = 4 * g;
+        axpy(val[2 * (g0 + g)], xT, (c + (o & 3)) * bp, yT, out, bp);
+        axpy(val[2 * (g0 + g) + 1], xT, (c + ((o >> 2) & 3)) * bp, yT, out, bp);
+      }
+    }
+  }
+
+  @Override
+  public void sigmoid(float[] a, int off, int len) {
+    for (int i = off; i < off + len; i++) {
+      a[i] = sigmoid(a[i]);
+    }
+  }
+
+  @Override
+  public void tanh(float[] a, int off, int len) {
+    for (int i = off; i < off + len; i++) {
+      a[i] = tanh(a[i]);
+    }
+  }
+
+  /** In double precision from {@code Math.exp} (an intrinsic; {@code Math.tanh} is not, and is slower). */
+  public static float sigmoid(float v) {
+    return (float) (1 / (1 + Math.exp(-(double) v)));
+  }
+
+  public static float tanh(float v) {
+    if (v > 20f) {
+      return 1f;
+    }
+    if (v < -20f) {
+      return -1f;
+    }
+    if (Math.abs(v) < 1e-4f) {
+      return v; // tanh(v) = v - v^3/3 + ...: v is exact to float precision here
+    }
+    double e = Math.exp(2 * (double) v);
+    return (float) ((e - 1) / (e + 1));
+  }
+
+  private static void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
+    for (int b = 0; b < n; b++) {
+      y[yOff + b] += a * x[xOff + b];
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.topiary.sparse.layers;
+
+import dev.topiary.dsl.layers.Activation;
+import dev.topiary.sparse.exec.Activations;
+import dev.topiary.sparse.exec.Exec;
+import dev.topiary.sparse.exec.LayerOp;
+import dev.topiary.sparse.exec.Value;
+import dev.topiary.sparse.matrix.WeightMatrix;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Conv2D (NHWC) as im2col + one product: each output pixel's receptive field, ordered as the kernel
+ * {@code [kh, kw, in, out]} flattens, is a row of a {@code [pixels, kh kw in]} matrix multiplied by the
+ * kernel's matrix (dense or sparse, as chosen). SAME padding splits as TF does (the extra row/column after).
+ */
+final class Conv2DOp implements LayerOp {
+  private final WeightMatrix w;
+  private final float @Nullable [] bias;
+  private final Activation activation;
+  private final int h;
+  private final int wd;
+  private final int cin;
+  private final int kh;
+  private final int kw;
+  private final int sr;
+  private final int sc;
+  private final int dil;
+  private final int oh;
+  private final int ow;
+  private final int padTop;
+  private final int padLeft;
+
+  Conv2DOp(WeightMatrix w, float @Nullable [] bias, Activation activation, int[] in, int kh, int kw, int sr, int sc,
+      int dil, boolean same) {
+    this.w = w;
+    this.bias = bias;
+    this.activation = activation;
+    this.h = in[0];
+    this.wd = in[1];
+    this.cin = in[2];
+    this.kh = kh;
+    this.kw = kw;
+    this.sr = sr;
+    this.sc = sc;
+    this.dil = dil;
+    int ekh = (kh - 1) * dil + 1;
+    int ekw = (kw - 1) * dil + 1;
+    if (same) {
+      oh = (h + sr - 1) / sr;
+      ow = (wd + sc - 1) / sc;
+      padTop = Math.max((oh - 1) * sr + ekh - h, 0) / 2;
+      padLeft = Math.max((ow - 1) * sc + ekw - wd, 0) / 2;
+    } else {
+      oh = (h - ekh) / sr + 1;
+      ow = (wd - ekw) / sc + 1;
+      padTop = 0;
+      padLeft = 0;
+    }
+  }
+
+  int pixels() {
+    return oh * ow;
+  }
+
+  @Override
+  public List<Value> run(List<Value> inputs, Exec exec) {
+    Value x = inputs.get(0);
+    int batch = x.batch();
+    int patch = kh * kw * cin;
+    float[] cols = new float[batch * oh * ow * patch];
+    float[] d = x.data();
+    for (int b = 0; b < batch; b++) {
+      for (int r = 0; r < oh; r++) {
+        for (int q = 0; q < ow; q++) {
+          int row = ((b * oh + r) * ow + q) * patch;
+          for (int i = 0; i < kh; i++) {
+            int yy = r * sr + i * dil - padTop;
+            if (yy < 0 || yy >= h) {
+              continue;
+            }
+            for (int j = 0; j < kw; j++) {
+              int xx = q * sc + j * dil - padLeft;
+              if (xx < 0 || xx >= wd) {
+                continue;
+              }
+              System.arraycopy(d, ((b * h + yy) * wd + xx) * cin, cols, row + (i * kw + j) * cin, cin);
+            }
+          }
+        }
+      }
+    }
+    float[] y = DenseOp.project(w, bias, cols, batch * oh * ow, exec);
+    Activations.apply(activation, y, y.length, w.outputs());
+    return List.of(new Value(y, batch, new int[] {oh, ow, w.outputs()}));
+  }
+}

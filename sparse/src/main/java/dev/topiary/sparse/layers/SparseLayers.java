@@ -1,0 +1,115 @@
+package dev.topiary.sparse.layers;
+
+import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.Padding;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Dropout;
+import dev.topiary.dsl.layers.core.Embedding;
+import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.recurrent.GRU;
+import dev.topiary.dsl.layers.recurrent.LSTM;
+import dev.topiary.dsl.layers.recurrent.Recurrent;
+import dev.topiary.dsl.layers.recurrent.SimpleRNN;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Which layers a sparse model can run, each by its exact class (a subclass may compute something else,
+ * so it needs its own entry). Open: {@link #register} adds a translation for a user's layer.
+ */
+public final class SparseLayers {
+  private static final Map<Class<?>, LayerTranslator<?>> TRANSLATORS = new ConcurrentHashMap<>();
+
+  static {
+    register(Dense.class, (l, in, out, w) -> {
+      int features = in.get(0)[in.get(0).length - 1];
+      return new DenseOp(w.matrix("kernel", features, l.units(), rowsPerExample(in.get(0))),
+          l.useBias() ? w.values("bias") : null, l.activation());
+    });
+    register(Embedding.class, (l, in, out, w) -> {
+      Settings s = l.config();
+      return new EmbeddingOp(w.layerName(), w.table("embeddings", s.getInt("input_dim"), s.getInt("output_dim")),
+          s.has("mask_zero") && s.getBoolean("mask_zero"));
+    });
+    register(LSTM.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.LSTM, l, in, w));
+    register(GRU.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.GRU, l, in, w));
+    register(SimpleRNN.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.SIMPLE, l, in, w));
+    register(Conv2D.class, SparseLayers::conv2d);
+    register(MaxPooling2D.class, (l, in, out, w) -> pool(true, l.config(), in.get(0)));
+    register(AveragePooling2D.class, (l, in, out, w) -> pool(false, l.config(), in.get(0)));
+    register(Flatten.class, (l, in, out, w) -> ShapeOps.reshape(out, false));
+    register(Reshape.class, (l, in, out, w) -> ShapeOps.reshape(out, false));
+    register(Dropout.class, (l, in, out, w) -> ShapeOps.reshape(out, true));
+    register(ActivationLayer.class, (l, in, out, w) -> ShapeOps.activation(l.activation()));
+  }
+
+  private SparseLayers() {}
+
+  /** Adds (or replaces) the translation of layers of exactly class {@code type}. */
+  public static <L extends Layer> void register(Class<L> type, LayerTranslator<L> translator) {
+    TRANSLATORS.put(type, translator);
+  }
+
+  /** The translation of {@code layer}'s class, or null if none is registered. */
+  @SuppressWarnings("unchecked")
+  public static <L extends Layer> @Nullable LayerTranslator<L> translator(L layer) {
+    return (LayerTranslator<L>) TRANSLATORS.get(layer.getClass());
+  }
+
+  /** The simple names of the supported layer classes, sorted. */
+  public static List<String> supported() {
+    return TRANSLATORS.keySet().stream().map(Class::getSimpleName).sorted().toList();
+  }
+
+  /** Rows one example multiplies: the product of every axis but the last. */
+  private static int rowsPerExample(int[] shape) {
+    int n = 1;
+    for (int i = 0; i < shape.length - 1; i++) {
+      n *= shape[i];
+    }
+    return n;
+  }
+
+  private static RecurrentOp recurrent(RecurrentOp.Cell cell, Recurrent<?> l, List<int[]> in, Weights w) {
+    int steps = in.get(0)[0];
+    int features = in.get(0)[1];
+    int units = l.units();
+    int g = (cell == RecurrentOp.Cell.LSTM ? 4 : cell == RecurrentOp.Cell.GRU ? 3 : 1) * units;
+    float[] bias = w.values("bias");
+    float[] inputBias = cell == RecurrentOp.Cell.GRU ? Arrays.copyOfRange(bias, 0, g) : bias;
+    float[] recurrentBias = cell == RecurrentOp.Cell.GRU ? Arrays.copyOfRange(bias, g, 2 * g) : null;
+    Settings s = l.config();
+    return new RecurrentOp(cell, units, w.matrix("kernel", features, g, steps), w.matrix("recurrent_kernel", units, g, 1),
+        inputBias, recurrentBias, l.returnsSequences(), l.goesBackwards(),
+        s.has("return_state") && s.getBoolean("return_state"));
+  }
+
+  private static Conv2DOp conv2d(Conv2D l, List<int[]> in, int[] out, Weights w) {
+    Settings s = l.config();
+    long[] k = s.getLongs("kernel_size");
+    long[] st = s.getLongs("strides");
+    int kh = (int) k[0];
+    int kw = (int) k[1];
+    int cin = in.get(0)[2];
+    boolean same = Padding.parse(s.getString("padding")) == Padding.SAME;
+    return new Conv2DOp(w.matrix("kernel", kh * kw * cin, l.filters(), out[0] * out[1]),
+        s.getBoolean("use_bias") ? w.values("bias") : null, l.activation(), in.get(0), kh, kw, (int) st[0], (int) st[1],
+        s.getInt("dilation"), same);
+  }
+
+  private static Pool2DOp pool(boolean max, Settings s, int[] in) {
+    long[] p = s.getLongs("pool_size");
+    long[] st = s.getLongs("strides");
+    return new Pool2DOp(max, in, (int) p[0], (int) p[1], (int) st[0], (int) st[1],
+        Padding.parse(s.getString("padding")) == Padding.SAME);
+  }
+}

@@ -1,0 +1,25 @@
+package dev.topiary.sparse.layers;
+
+import dev.topiary.sparse.matrix.RowTable;
+import dev.topiary.sparse.matrix.WeightMatrix;
+
+/**
+ * What a layer translation gets from the model: its weights and a matrix of each kernel in the format
+ * the planner chose (by override, calibration or heuristic).
+ */
+public interface Weights {
+  /** The layer's name in the model. */
+  String layerName();
+
+  /** The float values of weight {@code name} (e.g. {@code bias}), row-major. */
+  float[] values(String name);
+
+  /**
+   * Weight {@code name}, a kernel {@code [in, out]}, as a matrix. {@code rowsPerExample} is how many rows one
+   * example multiplies (time steps, output pixels), which calibration takes into account.
+   */
+  WeightMatrix matrix(String name, int in, int out, int rowsPerExample);
+
+  /** Weight {@code name}, {@code [rows, dim]}, as a lookup table (compressed when mostly zeros). */
+  RowTable table(String name, int rows, int dim);
+}

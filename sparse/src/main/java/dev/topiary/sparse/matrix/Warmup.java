@@ -1,0 +1,79 @@
+package dev.topiary.sparse.matrix;
+
+import dev.topiary.sparse.Format;
+import dev.topiary.sparse.exec.Exec;
+import dev.topiary.sparse.kernel.Kernels;
+import java.util.Collections;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Runs every kernel of a kernel set until the JIT has compiled it, once per JVM. Calibration needs this:
+ * before C2 compiles them, Vector API operations run as slow Java fallbacks (a gather then costs some
+ * 10 ns a lane), and timing them would rank the formats by how early their code got hot.
+ */
+public final class Warmup {
+  private static final Set<String> DONE = Collections.newSetFromMap(new ConcurrentHashMap<>());
+
+  private Warmup() {}
+
+  /** Warms up {@code exec}'s kernels if this JVM has not yet; about a second the first time. */
+  public static void ensure(Exec exec) {
+    Kernels k = exec.kernels();
+    if (!DONE.add(k.name())) {
+      return;
+    }
+    SplittableRandom r = new SplittableRandom(42);
+    int in = 259;
+    int out = 253;
+    float[] unstructured = new float[in * out];
+    float[] twoFour = new float[in * out];
+    for (int i = 0; i < in; i++) {
+      for (int j = 0; j < out; j++) {
+        float v = (float) r.nextDouble(-1, 1);
+        unstructured[i * out + j] = r.nextDouble() < 0.8 ? 0f : v;
+        twoFour[i * out + j] = (i % 4) == (j % 4) || (i % 4) == ((j + 2) % 4) ? v : 0f;
+      }
+    }
+    float[] x = new float[64 * in];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) r.nextDouble(-1, 1);
+    }
+    float[] y = new float[64 * out];
+    java.util.List<WeightMatrix> matrices = new java.util.ArrayList<>();
+    for (Format f : Format.values()) {
+      matrices.add(Matrices.build(f, f == Format.TWO_FOUR ? twoFour : unstructured, in, out, "warm-up"));
+    }
+    // a large dense matrix takes the transposed path (small ones multiply row-major)
+    WeightMatrix dense = Matrices.build(Format.DENSE, new float[384 * 360], 384, 360, "warm-up");
+    float[] xb = new float[32 * 384];
+    float[] yb = new float[32 * 360];
+    float[] g = new float[256];
+    // Passes until a pass is no longer 10 % faster than the one before (the JIT has caught up), at most 8.
+    long previous = Long.MAX_VALUE;
+    for (int pass = 0; pass < 8; pass++) {
+      long t0 = System.nanoTime();
+      for (WeightMatrix m : matrices) {
+        for (int it = 0; it < 100; it++) {
+          m.multiply(exec, x, 1, y);
+        }
+        for (int it = 0; it < 10; it++) {
+          m.multiply(exec, x, 32, y);
+        }
+      }
+      for (int it = 0; it < 10; it++) {
+        dense.multiply(exec, xb, 32, yb);
+      }
+      for (int it = 0; it < 500; it++) {
+        k.sigmoid(g, 0, 133);
+        k.tanh(g, 0, 133);
+      }
+      long t = System.nanoTime() - t0;
+      if (pass >= 2 && t > previous * 0.9) {
+        break;
+      }
+      previous = Math.min(previous, t);
+    }
+  }
+}

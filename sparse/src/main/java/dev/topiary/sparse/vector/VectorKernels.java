@@ -1,0 +1,464 @@
+package dev.topiary.sparse.vector;
+
+import dev.topiary.sparse.kernel.Kernels;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels. Only {@link dev.topiary.sparse.kernel.KernelPath} loads this class, and only when
+ * {@code jdk.incubator.vector} is in the boot layer. One species for the whole JVM,
+ * {@link FloatVector#SPECIES_PREFERRED}: mixing vector widths in one process made the wider kernels about
+ * 10x slower (see the TF Java facts notes). Single-example sparse kernels gather {@code x} through the
+ * column indices; batched ones broadcast a weight over a run of examples.
+ */
+public final class VectorKernels implements Kernels {
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  static final int L = S.length();
+
+  public VectorKernels() {}
+
+  @Override
+  public int lanes() {
+    return L;
+  }
+
+  @Override
+  public String name() {
+    return "vector-" + S.vectorBitSize();
+  }
+
+  @Override
+  public void dense(float[] w, int cols, float[] x, float[] y, int from, int to) {
+    int bound = S.loopBound(cols);
+    for (int j = from; j < to; j++) {
+      int base = j * cols;
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = FloatVector.zero(S);
+      int i = 0;
+      for (; i + L < bound; i += 2 * L) {
+        a0 = FloatVector.fromArray(S, w, base + i).fma(FloatVector.fromArray(S, x, i), a0);
+        a1 = FloatVector.fromArray(S, w, base + i + L).fma(FloatVector.fromArray(S, x, i + L), a1);
+      }
+      for (; i < bound; i += L) {
+        a0 = FloatVector.fromArray(S, w, base + i).fma(FloatVector.fromArray(S, x, i), a0);
+      }
+      float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+      for (; i < cols; i++) {
+        s += w[base + i] * x[i];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void denseT(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to) {
+    int j = from;
+    // 4 rows x 2 vectors of examples per pass: each load of examples feeds 4 rows (8 accumulators)
+    for (; j + 4 <= to; j += 4) {
+      int c = 0;
+      for (; c + 2 * L <= bp; c += 2 * L) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        int b0 = j * cols;
+        for (int i = 0; i < cols; i++) {
+          FloatVector x0 = FloatVector.fromArray(S, xT, i * bp + c);
+          FloatVector x1 = FloatVector.fromArray(S, xT, i * bp + c + L);
+          FloatVector v0 = FloatVector.broadcast(S, w[b0 + i]);
+          FloatVector v1 = FloatVector.broadcast(S, w[b0 + cols + i]);
+          FloatVector v2 = FloatVector.broadcast(S, w[b0 + 2 * cols + i]);
+          FloatVector v3 = FloatVector.broadcast(S, w[b0 + 3 * cols + i]);
+          a00 = v0.fma(x0, a00);
+          a01 = v0.fma(x1, a01);
+          a10 = v1.fma(x0, a10);
+          a11 = v1.fma(x1, a11);
+          a20 = v2.fma(x0, a20);
+          a21 = v2.fma(x1, a21);
+          a30 = v3.fma(x0, a30);
+          a31 = v3.fma(x1, a31);
+        }
+        int o = j * bp + c;
+        a00.intoArray(yT, o);
+        a01.intoArray(yT, o + L);
+        a10.intoArray(yT, o + bp);
+        a11.intoArray(yT, o + bp + L);
+        a20.intoArray(yT, o + 2 * bp);
+        a21.intoArray(yT, o + 2 * bp + L);
+        a30.intoArray(yT, o + 3 * bp);
+        a31.intoArray(yT, o + 3 * bp + L);
+      }
+      for (; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        int b0 = j * cols;
+        for (int i = 0; i < cols; i++) {
+          FloatVector x0 = FloatVector.fromArray(S, xT, i * bp + c);
+          a0 = FloatVector.broadcast(S, w[b0 + i]).fma(x0, a0);
+          a1 = FloatVector.broadcast(S, w[b0 + cols + i]).fma(x0, a1);
+          a2 = FloatVector.broadcast(S, w[b0 + 2 * cols + i]).fma(x0, a2);
+          a3 = FloatVector.broadcast(S, w[b0 + 3 * cols + i]).fma(x0, a3);
+        }
+        int o = j * bp + c;
+        a0.intoArray(yT, o);
+        a1.intoArray(yT, o + bp);
+        a2.intoArray(yT, o + 2 * bp);
+        a3.intoArray(yT, o + 3 * bp);
+      }
+    }
+    for (; j < to; j++) {
+      int base = j * cols;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        int i = 0;
+        for (; i + 1 < cols; i += 2) {
+          a0 = FloatVector.broadcast(S, w[base + i]).fma(FloatVector.fromArray(S, xT, i * bp + c), a0);
+          a1 = FloatVector.broadcast(S, w[base + i + 1]).fma(FloatVector.fromArray(S, xT, (i + 1) * bp + c), a1);
+        }
+        for (; i < cols; i++) {
+          a0 = FloatVector.broadcast(S, w[base + i]).fma(FloatVector.fromArray(S, xT, i * bp + c), a0);
+        }
+        a0.add(a1).intoArray(yT, j * bp + c);
+      }
+    }
+  }
+
+  @Override
+  public void denseRows(float[] w, int cols, int rows, float[] x, float[] y, int from, int to) {
+    int b = from;
+    // 2 examples x 4 vectors of outputs per pass: each weight load feeds 2 examples (8 accumulators)
+    for (; b + 2 <= to; b += 2) {
+      int x0 = b * cols;
+      int x1 = x0 + cols;
+      int c = 0;
+      for (; c + 4 * L <= rows; c += 4 * L) {
+        FloatVector p0 = FloatVector.zero(S), p1 = FloatVector.zero(S), p2 = FloatVector.zero(S), p3 = FloatVector.zero(S);
+        FloatVector q0 = FloatVector.zero(S), q1 = FloatVector.zero(S), q2 = FloatVector.zero(S), q3 = FloatVector.zero(S);
+        for (int i = 0; i < cols; i++) {
+          int wo = i * rows + c;
+          FloatVector w0 = FloatVector.fromArray(S, w, wo);
+          FloatVector w1 = FloatVector.fromArray(S, w, wo + L);
+          FloatVector w2 = FloatVector.fromArray(S, w, wo + 2 * L);
+          FloatVector w3 = FloatVector.fromArray(S, w, wo + 3 * L);
+          FloatVector a = FloatVector.broadcast(S, x[x0 + i]);
+          FloatVector e = FloatVector.broadcast(S, x[x1 + i]);
+          p0 = w0.fma(a, p0);
+          p1 = w1.fma(a, p1);
+          p2 = w2.fma(a, p2);
+          p3 = w3.fma(a, p3);
+          q0 = w0.fma(e, q0);
+          q1 = w1.fma(e, q1);
+          q2 = w2.fma(e, q2);
+          q3 = w3.fma(e, q3);
+        }
+        int y0 = b * rows + c;
+        int y1 = y0 + rows;
+        p0.intoArray(y, y0);
+        p1.intoArray(y, y0 + L);
+        p2.intoArray(y, y0 + 2 * L);
+        p3.intoArray(y, y0 + 3 * L);
+        q0.intoArray(y, y1);
+        q1.intoArray(y, y1 + L);
+        q2.intoArray(y, y1 + 2 * L);
+        q3.intoArray(y, y1 + 3 * L);
+      }
+      denseRowsTail(w, cols, rows, x, y, b, c);
+      denseRowsTail(w, cols, rows, x, y, b + 1, c);
+    }
+    for (; b < to; b++) {
+      denseRowsTail(w, cols, rows, x, y, b, 0);
+    }
+  }
+
+  /** Outputs {@code c..rows} of example {@code b}: a vector at a time, then scalar. */
+  private static void denseRowsTail(float[] w, int cols, int rows, float[] x, float[] y, int b, int c) {
+    int x0 = b * cols;
+    for (; c + L <= rows; c += L) {
+      FloatVector acc = FloatVector.zero(S);
+      for (int i = 0; i < cols; i++) {
+        acc = FloatVector.fromArray(S, w, i * rows + c).fma(FloatVector.broadcast(S, x[x0 + i]), acc);
+      }
+      acc.intoArray(y, b * rows + c);
+    }
+    for (; c < rows; c++) {
+      float s = 0;
+      for (int i = 0; i < cols; i++) {
+        s += w[i * rows + c] * x[x0 + i];
+      }
+      y[b * rows + c] = s;
+    }
+  }
+
+  @Override
+  public void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int k = ptr[j];
+      int end = ptr[j + 1];
+      FloatVector acc = FloatVector.zero(S);
+      FloatVector acc2 = FloatVector.zero(S);
+      for (; k + 2 * L <= end; k += 2 * L) {
+        acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
+        acc2 = FloatVector.fromArray(S, val, k + L).fma(FloatVector.fromArray(S, x, 0, idx, k + L), acc2);
+      }
+      for (; k + L <= end; k += L) {
+        acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
+      }
+      float s = acc.add(acc2).reduceLanes(VectorOperators.ADD);
+      for (; k < end; k++) {
+        s += val[k] * x[idx[k]];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void csrT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int end = ptr[j + 1];
+      int out = j * bp;
+      int c = 0;
+      for (; c + 2 * L <= bp; c += 2 * L) {
+        // two non-zeros per iteration into separate accumulators: four independent FMA chains
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
+        int k = start;
+        for (; k + 1 < end; k += 2) {
+          FloatVector v = FloatVector.broadcast(S, val[k]);
+          FloatVector u = FloatVector.broadcast(S, val[k + 1]);
+          int xo = idx[k] * bp + c;
+          int xp = idx[k + 1] * bp + c;
+          a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+          a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+          b0 = u.fma(FloatVector.fromArray(S, xT, xp), b0);
+          b1 = u.fma(FloatVector.fromArray(S, xT, xp + L), b1);
+        }
+        if (k < end) {
+          FloatVector v = FloatVector.broadcast(S, val[k]);
+          int xo = idx[k] * bp + c;
+          a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+          a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+        }
+        a0.add(b0).intoArray(yT, out + c);
+        a1.add(b1).intoArray(yT, out + c + L);
+      }
+      for (; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S), b0 = FloatVector.zero(S);
+        int k = start;
+        for (; k + 1 < end; k += 2) {
+          a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
+          b0 = FloatVector.broadcast(S, val[k + 1]).fma(FloatVector.fromArray(S, xT, idx[k + 1] * bp + c), b0);
+        }
+        if (k < end) {
+          a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
+        }
+        a0.add(b0).intoArray(yT, out + c);
+      }
+    }
+  }
+
+  @Override
+  public void csr8(int[] ptr, int[] idx, byte[] q, float[] scale, float[] x, float[] y, int from, int to) {
+    // int8 values widen one by one: a byte vector has another width than the float species, and widths
+    // must not mix (see the class comment). The batched form is where int8 pays off.
+    for (int j = from; j < to; j++) {
+      float s = 0;
+      for (int k = ptr[j], end = ptr[j + 1]; k < end; k++) {
+        s += q[k] * x[idx[k]];
+      }
+      y[j] = s * scale[j];
+    }
+  }
+
+  @Override
+  public void csr8T(int[] ptr, int[] idx, byte[] q, float[] scale, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int end = ptr[j + 1];
+      int out = j * bp;
+      float sc = scale[j];
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        for (int k = start; k < end; k++) {
+          a0 = FloatVector.broadcast(S, (float) q[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
+        }
+        a0.mul(sc).intoArray(yT, out + c);
+      }
+    }
+  }
+
+  @Override
+  public void rowBlocks(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int g = from; g < to; g++) {
+      int start = ptr[g];
+      int n = ptr[g + 1] - start;
+      int base = 4 * start;
+      FloatVector a0 = FloatVector.zero(S);
+      FloatVector a1 = FloatVector.zero(S);
+      FloatVector a2 = FloatVector.zero(S);
+      FloatVector a3 = FloatVector.zero(S);
+      int k = 0;
+      for (; k + L <= n; k += L) {
+        // one gather of x feeds the four rows of the group
+        FloatVector xv = FloatVector.fromArray(S, x, 0, idx, start + k);
+        a0 = FloatVector.fromArray(S, val, base + k).fma(xv, a0);
+        a1 = FloatVector.fromArray(S, val, base + n + k).fma(xv, a1);
+        a2 = FloatVector.fromArray(S, val, base + 2 * n + k).fma(xv, a2);
+        a3 = FloatVector.fromArray(S, val, base + 3 * n + k).fma(xv, a3);
+      }
+      float s0 = a0.reduceLanes(VectorOperators.ADD);
+      float s1 = a1.reduceLanes(VectorOperators.ADD);
+      float s2 = a2.reduceLanes(VectorOperators.ADD);
+      float s3 = a3.reduceLanes(VectorOperators.ADD);
+      for (; k < n; k++) {
+        float xv = x[idx[start + k]];
+        s0 += val[base + k] * xv;
+        s1 += val[base + n + k] * xv;
+        s2 += val[base + 2 * n + k] * xv;
+        s3 += val[base + 3 * n + k] * xv;
+      }
+      y[4 * g] = s0;
+      y[4 * g + 1] = s1;
+      y[4 * g + 2] = s2;
+      y[4 * g + 3] = s3;
+    }
+  }
+
+  @Override
+  public void rowBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int g = from; g < to; g++) {
+      int start = ptr[g];
+      int n = ptr[g + 1] - start;
+      int base = 4 * start;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
+        for (int k = 0; k < n; k++) {
+          // one load of the examples feeds the four rows of the group
+          FloatVector xv = FloatVector.fromArray(S, xT, idx[start + k] * bp + c);
+          a0 = FloatVector.broadcast(S, val[base + k]).fma(xv, a0);
+          a1 = FloatVector.broadcast(S, val[base + n + k]).fma(xv, a1);
+          a2 = FloatVector.broadcast(S, val[base + 2 * n + k]).fma(xv, a2);
+          a3 = FloatVector.broadcast(S, val[base + 3 * n + k]).fma(xv, a3);
+        }
+        int out = 4 * g * bp + c;
+        a0.intoArray(yT, out);
+        a1.intoArray(yT, out + bp);
+        a2.intoArray(yT, out + 2 * bp);
+        a3.intoArray(yT, out + 3 * bp);
+      }
+    }
+  }
+
+  @Override
+  public void colBlocks(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int n = ptr[j + 1] - start;
+      int base = 4 * start;
+      FloatVector acc = FloatVector.zero(S);
+      int k = 0;
+      for (; k + L <= n; k += L) {
+        acc = FloatVector.fromArray(S, val, base + k).fma(FloatVector.fromArray(S, x, 0, idx, start + k), acc);
+        acc = FloatVector.fromArray(S, val, base + n + k).fma(FloatVector.fromArray(S, x, 1, idx, start + k), acc);
+        acc = FloatVector.fromArray(S, val, base + 2 * n + k).fma(FloatVector.fromArray(S, x, 2, idx, start + k), acc);
+        acc = FloatVector.fromArray(S, val, base + 3 * n + k).fma(FloatVector.fromArray(S, x, 3, idx, start + k), acc);
+      }
+      float s = acc.reduceLanes(VectorOperators.ADD);
+      for (; k < n; k++) {
+        int c = idx[start + k];
+        s += val[base + k] * x[c] + val[base + n + k] * x[c + 1] + val[base + 2 * n + k] * x[c + 2]
+            + val[base + 3 * n + k] * x[c + 3];
+      }
+      y[j] = s;
+    }
+  }
+
+  @Override
+  public void colBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int n = ptr[j + 1] - start;
+      int base = 4 * start;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        for (int k = 0; k < n; k++) {
+          int xo = idx[start + k] * bp + c;
+          a0 = FloatVector.broadcast(S, val[base + k]).fma(FloatVector.fromArray(S, xT, xo), a0);
+          a1 = FloatVector.broadcast(S, val[base + n + k]).fma(FloatVector.fromArray(S, xT, xo + bp), a1);
+          a2 = FloatVector.broadcast(S, val[base + 2 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 2 * bp), a2);
+          a3 = FloatVector.broadcast(S, val[base + 3 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 3 * bp), a3);
+        }
+        a0.add(a1).add(a2.add(a3)).intoArray(yT, j * bp + c);
+      }
+    }
+  }
+
+  @Override
+  public void twoFour(float[] val, byte[] off, int groups, float[] x, float[] y, int from, int to) {
+    // The column of each value is computed from 2-bit offsets; the Vector API gathers only through an
+    // int[] index map, which the compact format does not hold, so this loop stays scalar.
+    for (int j = from; j < to; j++) {
+      float s0 = 0;
+      float s1 = 0;
+      int g0 = j * groups;
+      for (int g = 0; g < groups; g++) {
+        int o = off[g0 + g];
+        int c = 4 * g;
+        s0 += val[2 * (g0 + g)] * x[c + (o & 3)];
+        s1 += val[2 * (g0 + g) + 1] * x[c + ((o >> 2) & 3)];
+      }
+      y[j] = s0 + s1;
+    }
+  }
+
+  @Override
+  public void twoFourT(float[] val, byte[] off, int groups, float[] xT, int bp, float[] yT, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int g0 = j * groups;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        for (int g = 0; g < groups; g++) {
+          int o = off[g0 + g];
+          int col = 4 * g;
+          a0 = FloatVector.broadcast(S, val[2 * (g0 + g)]).fma(FloatVector.fromArray(S, xT, (col + (o & 3)) * bp + c), a0);
+          a1 = FloatVector.broadcast(S, val[2 * (g0 + g) + 1])
+              .fma(FloatVector.fromArray(S, xT, (col + ((o >> 2) & 3)) * bp + c), a1);
+        }
+        a0.add(a1).intoArray(yT, j * bp + c);
+      }
+    }
+  }
+
+  @Override
+  public void sigmoid(float[] a, int off, int len) {
+    int i = off;
+    int end = off + len;
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (; i + L <= end; i += L) {
+      FloatVector v = FloatVector.fromArray(S, a, i);
+      one.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(a, i);
+    }
+    for (; i < end; i++) {
+      a[i] = dev.topiary.sparse.kernel.ScalarKernels.sigmoid(a[i]);
+    }
+  }
+
+  @Override
+  public void tanh(float[] a, int off, int len) {
+    int i = off;
+    int end = off + len;
+    for (; i + L <= end; i += L) {
+      FloatVector.fromArray(S, a, i).lanewise(VectorOperators.TANH).intoArray(a, i);
+    }
+    for (; i < end; i++) {
+      a[i] = dev.topiary.sparse.kernel.ScalarKernels.tanh(a[i]);
+    }
+  }
+}

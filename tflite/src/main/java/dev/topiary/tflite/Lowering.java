@@ -1,0 +1,644 @@
+package dev.topiary.tflite;
+
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.Node;
+import dev.topiary.dsl.config.Settings;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.Activation;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.SeparableConv2D;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Dropout;
+import dev.topiary.dsl.layers.core.Embedding;
+import dev.topiary.dsl.layers.merging.Add;
+import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling2D;
+import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.reshaping.Flatten;
+import dev.topiary.dsl.layers.reshaping.Reshape;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A stripped model's inference pass as TFLite builtin operators: one node at a time in the model's
+ * order, weights in TFLite's layouts (fully connected {@code [out, in]}, conv {@code [out, h, w, in]},
+ * depthwise {@code [1, h, w, in * multiplier]}), ReLU/ReLU6 fused into the op before them, and a
+ * BatchNormalization folded into the conv/dense layer before it when that layer is linear and feeds
+ * only it. Layers are matched by exact class: a subclass may compute something else, so it is refused.
+ */
+final class Lowering {
+  static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, "
+      + "GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D, Flatten, Reshape, Dropout, Activation, Add, Concatenate, "
+      + "BatchNormalization, Embedding (without mask_zero); activations linear, relu, relu6, sigmoid, tanh, softmax, "
+      + "elu, gelu, swish, exponential";
+  /** The converter's {@code min_elements_for_weights}: smaller weights stay float in dynamic-range quantization. */
+  static final int MIN_ELEMENTS_FOR_INT8 = 1024;
+
+  private enum Use { FULLY_CONNECTED, CONV, DEPTHWISE, GATHER }
+
+  private static final Set<Class<?>> CLASSES = Set.of(Dense.class, Conv2D.class, DepthwiseConv2D.class,
+      SeparableConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
+      GlobalAveragePooling2D.class, GlobalMaxPooling1D.class, GlobalMaxPooling2D.class, Flatten.class, Reshape.class,
+      Dropout.class, ActivationLayer.class, Add.class, Concatenate.class, BatchNormalization.class, Embedding.class);
+
+  private final ModelSpec spec;
+  private final Map<String, HostArray> weights;
+  private final TfliteFlavour flavour;
+  private final TfliteGraph g = new TfliteGraph();
+  private final Map<Node, Integer> tensorOf = new IdentityHashMap<>();
+  private final Map<Node, Node> foldedInto = new IdentityHashMap<>(); // conv/dense node -> the BN it absorbs
+  private final List<String> problems = new ArrayList<>();
+  /** Set by {@link #weight}: whether the last weight went to its op as block-sparse (no DENSIFY). */
+  private boolean lastWeightBlockSparse;
+
+  private Lowering(ModelSpec spec, Map<String, HostArray> weights, TfliteFlavour flavour) {
+    this.spec = spec;
+    this.weights = weights;
+    this.flavour = flavour;
+  }
+
+  /** The graph of {@code spec} with {@code weights} (a stripped model's), or every unsupported layer at once. */
+  static TfliteGraph lower(ModelSpec spec, Map<String, HostArray> weights, TfliteFlavour flavour) {
+    Lowering l = new Lowering(spec, weights, flavour);
+    l.findFolds();
+    for (Node n : spec.nodes()) {
+      l.node(n);
+    }
+    if (!l.problems.isEmpty()) {
+      throw new UnsupportedLayersException(l.problems);
+    }
+    for (int i = 0; i < spec.outputs().size(); i++) {
+      l.g.outputs.add(l.tensorOf.get(spec.outputs().get(i)));
+      l.g.outputNames.add(spec.outputName(i));
+    }
+    return l.g;
+  }
+
+  private void findFolds() {
+    Map<Node, Integer> consumers = new IdentityHashMap<>();
+    for (Node n : spec.nodes()) {
+      for (Node in : n.inputs()) {
+        consumers.merge(in, 1, Integer::sum);
+      }
+    }
+    for (Node n : spec.nodes()) {
+      if (n.isInput() || n.layer().getClass() != BatchNormalization.class) {
+        continue;
+      }
+      Node prev = n.inputs().get(0);
+      if (prev.isInput() || spec.outputs().contains(prev) || consumers.getOrDefault(prev, 0) != 1) {
+        continue;
+      }
+      Class<?> c = prev.layer().getClass();
+      boolean foldable = c == Dense.class || c == Conv2D.class || c == DepthwiseConv2D.class;
+      if (foldable && activationOf(prev.layer()) == Activation.LINEAR && timesUsed(prev.layer()) == 1
+          && timesUsed(n.layer()) == 1) {
+        foldedInto.put(prev, n);
+      }
+    }
+  }
+
+  private int timesUsed(Layer layer) {
+    int count = 0;
+    for (Node n : spec.nodes()) {
+      if (!n.isInput() && n.layer() == layer && !n.isFurtherOutput()) {
+        count++;
+      }
+    }
+    return count;
+  }
+
+  private static Activation activationOf(Layer layer) {
+    return Activation.parse(layer.config().getString("activation"));
+  }
+
+  private String describe(Node n) {
+    return "'" + spec.layerName(n.layer()) + "' (" + n.layer().typeName() + ")";
+  }
+
+  private void node(Node n) {
+    if (n.isInput()) {
+      int[] shape = shape(n);
+      int t = g.add(new TfliteGraph.Tensor(spec.inputName(n), shape, signature(n), Schema.FLOAT32, null, null, null));
+      tensorOf.put(n, t);
+      g.inputs.add(t);
+      g.inputNames.add(spec.inputName(n));
+      return;
+    }
+    List<Integer> in = new ArrayList<>();
+    for (Node i : n.inputs()) {
+      Integer t = tensorOf.get(i);
+      in.add(t == null ? -1 : t);
+    }
+    Layer layer = n.layer();
+    if (n.isFurtherOutput()) {
+      refuse(n, "further outputs (states) are not supported");
+      return;
+    }
+    if (shapeProblem(n)) {
+      return;
+    }
+    Class<?> c = layer.getClass();
+    if (!CLASSES.contains(c)) {
+      refuse(n, "no TFLite builtin for this layer type");
+      return;
+    }
+    Settings s = layer.config(); // only built-in layers: a user's layer need not describe its settings
+    try {
+      if (c == Dense.class) {
+        dense(n, in.get(0), s);
+      } else if (c == Conv2D.class) {
+        conv2d(n, in.get(0), s);
+      } else if (c == DepthwiseConv2D.class || c == SeparableConv2D.class) {
+        depthwise(n, in.get(0), s, c == SeparableConv2D.class);
+      } else if (c == MaxPooling2D.class || c == AveragePooling2D.class) {
+        pool(n, in.get(0), s, c == MaxPooling2D.class ? Schema.MAX_POOL_2D : Schema.AVERAGE_POOL_2D);
+      } else if (c == GlobalAveragePooling2D.class || c == GlobalAveragePooling1D.class
+          || c == GlobalMaxPooling2D.class || c == GlobalMaxPooling1D.class) {
+        boolean avg = c == GlobalAveragePooling2D.class || c == GlobalAveragePooling1D.class;
+        int rank = n.inputs().get(0).shape().numDimensions();
+        int[] axes = new int[rank - 2];
+        for (int a = 0; a < axes.length; a++) {
+          axes[a] = a + 1;
+        }
+        int axesTensor = constInts(name(n) + "_axes", axes);
+        emit(n, avg ? Schema.MEAN : Schema.REDUCE_MAX, 1, new int[] {in.get(0), axesTensor},
+            options(Schema.OPT_REDUCER, Schema.Reducer.FIELDS));
+      } else if (c == Flatten.class || c == Reshape.class) {
+        long[] dims = n.shape().asArray();
+        int[] target = new int[dims.length];
+        target[0] = -1;
+        for (int d = 1; d < dims.length; d++) {
+          target[d] = (int) dims[d];
+        }
+        emit(n, Schema.RESHAPE, 1, new int[] {in.get(0), constInts(name(n) + "_shape", target)}, TfliteGraph.Options.NONE);
+      } else if (c == Dropout.class) {
+        tensorOf.put(n, in.get(0)); // identity at inference
+      } else if (c == ActivationLayer.class) {
+        Activation a = activationOf(layer);
+        if (a == Activation.LINEAR) {
+          tensorOf.put(n, in.get(0));
+        } else if (a == Activation.RELU || a == Activation.RELU6) {
+          emit(n, a == Activation.RELU ? Schema.RELU : Schema.RELU6, 1, new int[] {in.get(0)}, TfliteGraph.Options.NONE);
+        } else {
+          requireActivation(n, a);
+          tensorOf.put(n, activation(n, in.get(0), a, name(n)));
+        }
+      } else if (c == Add.class) {
+        int acc = in.get(0);
+        for (int k = 1; k < in.size(); k++) {
+          boolean last = k == in.size() - 1;
+          int out = last ? activationTensor(n, name(n)) : activationTensor(n, name(n) + "_" + k);
+          g.op(Schema.ADD, 1, new int[] {acc, in.get(k)}, new int[] {out},
+              options(Schema.OPT_ADD, Schema.Binary.FIELDS));
+          acc = out;
+        }
+        tensorOf.put(n, acc);
+      } else if (c == Concatenate.class) {
+        int rank = n.shape().numDimensions();
+        int axis = s.getInt("axis");
+        axis = axis < 0 ? rank + axis : axis;
+        emit(n, Schema.CONCATENATION, 1, in.stream().mapToInt(Integer::intValue).toArray(),
+            options(Schema.OPT_CONCATENATION, Schema.Concatenation.FIELDS,
+                new TfliteGraph.Field(Schema.Concatenation.AXIS, 'i', axis)));
+      } else if (c == BatchNormalization.class) {
+        batchNorm(n, in.get(0), s);
+      } else if (c == Embedding.class) {
+        embedding(n, in.get(0), s);
+      } else {
+        refuse(n, "no TFLite builtin for this layer type");
+      }
+    } catch (Unsupported e) {
+      refuse(n, e.getMessage());
+    }
+  }
+
+  /** Lists the problem and gives the node a stand-in tensor, so that the layers after it are checked too. */
+  private void refuse(Node n, String problem) {
+    problems.add(describe(n) + ": " + problem);
+    if (!tensorOf.containsKey(n)) {
+      tensorOf.put(n, g.add(new TfliteGraph.Tensor(name(n) + "_refused", new int[0], null, Schema.FLOAT32, null, null,
+          null)));
+    }
+  }
+
+  /** A setting of a supported layer that TFLite cannot express. */
+  private static final class Unsupported extends RuntimeException {
+    Unsupported(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private boolean shapeProblem(Node n) {
+    long[] dims = n.shape().asArray();
+    for (int d = 1; d < dims.length; d++) {
+      if (dims[d] < 0 || dims[d] > Integer.MAX_VALUE) {
+        refuse(n, "output shape " + n.shape() + " has a dimension that is not known");
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private String name(Node n) {
+    return spec.layerName(n.layer());
+  }
+
+  private static int[] shape(Node n) {
+    long[] dims = n.shape().asArray();
+    int[] out = new int[dims.length];
+    out[0] = 1;
+    for (int d = 1; d < dims.length; d++) {
+      out[d] = (int) dims[d];
+    }
+    return out;
+  }
+
+  private static int[] signature(Node n) {
+    int[] s = shape(n);
+    s[0] = -1;
+    return s;
+  }
+
+  private int activationTensor(Node n, String name) {
+    return g.add(new TfliteGraph.Tensor(name, shape(n), signature(n), Schema.FLOAT32, null, null, null));
+  }
+
+  private void emit(Node n, int builtin, int version, int[] inputs, TfliteGraph.Options options) {
+    int out = activationTensor(n, name(n));
+    g.op(builtin, version, inputs, new int[] {out}, options);
+    tensorOf.put(n, out);
+  }
+
+  private static TfliteGraph.Options options(byte type, int fields, TfliteGraph.Field... values) {
+    return new TfliteGraph.Options(type, fields, List.of(values));
+  }
+
+  private static byte fused(Activation a) {
+    return a == Activation.RELU ? Schema.ACT_RELU : a == Activation.RELU6 ? Schema.ACT_RELU6 : Schema.ACT_NONE;
+  }
+
+  private static final Set<Activation> SEPARATE = Set.of(Activation.SIGMOID, Activation.TANH, Activation.SOFTMAX,
+      Activation.ELU, Activation.GELU, Activation.SWISH, Activation.EXPONENTIAL);
+
+  private static void requireActivation(Node n, Activation a) {
+    if (a != Activation.LINEAR && a != Activation.RELU && a != Activation.RELU6 && !SEPARATE.contains(a)) {
+      throw new Unsupported("activation '" + a.kerasName() + "' has no TFLite builtin");
+    }
+  }
+
+  /** The ops after a layer's main op for an activation that is not fused; returns the final tensor. */
+  private int activation(Node n, int x, Activation a, String name) {
+    if (!SEPARATE.contains(a)) {
+      return x;
+    }
+    int out = activationTensor(n, name + "_" + a.kerasName());
+    switch (a) {
+      case SIGMOID -> g.op(Schema.LOGISTIC, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
+      case TANH -> g.op(Schema.TANH, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
+      case SOFTMAX -> g.op(Schema.SOFTMAX, 1, new int[] {x}, new int[] {out},
+          options(Schema.OPT_SOFTMAX, Schema.Softmax.FIELDS, new TfliteGraph.Field(Schema.Softmax.BETA, 'f', 1.0)));
+      case ELU -> g.op(Schema.ELU, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
+      case GELU -> g.op(Schema.GELU, 1, new int[] {x}, new int[] {out},
+          options(Schema.OPT_GELU, Schema.Gelu.FIELDS)); // exact (erf) GELU: approximate = false
+      case EXPONENTIAL -> g.op(Schema.EXP, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
+      case SWISH -> {
+        int sig = activationTensor(n, name + "_sigmoid");
+        g.op(Schema.LOGISTIC, 1, new int[] {x}, new int[] {sig}, TfliteGraph.Options.NONE);
+        g.op(Schema.MUL, 1, new int[] {x, sig}, new int[] {out}, options(Schema.OPT_MUL, Schema.Binary.FIELDS));
+      }
+      default -> throw new IllegalStateException(a.toString());
+    }
+    return out;
+  }
+
+  /** The op's output tensor (with a fused activation) then any separate activation ops. */
+  private void withActivation(Node n, Activation a, OpEmitter main) {
+    requireActivation(n, a);
+    int out = activationTensor(n, SEPARATE.contains(a) ? name(n) + "_linear" : name(n));
+    main.emit(out, fused(a));
+    Node bn = foldedInto.get(n);
+    int result = activation(n, out, a, name(n));
+    tensorOf.put(n, result);
+    if (bn != null) {
+      tensorOf.put(bn, result);
+    }
+  }
+
+  @FunctionalInterface
+  private interface OpEmitter {
+    void emit(int output, byte fusedActivation);
+  }
+
+  private float[] values(Layer layer, String weight) {
+    HostArray a = weights.get(spec.variableName(layer, weight));
+    if (a == null) {
+      throw new IllegalArgumentException("no weight " + spec.variableName(layer, weight) + " among " + weights.keySet());
+    }
+    return a.floats();
+  }
+
+  private static byte padding(Settings s) {
+    String p = s.getString("padding");
+    if (p.equals("same")) {
+      return Schema.SAME;
+    }
+    if (p.equals("valid")) {
+      return Schema.VALID;
+    }
+    throw new Unsupported("padding '" + p + "' is not supported (same or valid)");
+  }
+
+  /** Folds the BatchNormalization that {@code n} absorbs into {@code kernel} (output channel last) and the bias. */
+  private float[] fold(Node n, float[] kernel, float[] bias) {
+    Node bn = foldedInto.get(n);
+    if (bn == null) {
+      return bias;
+    }
+    Layer b = bn.layer();
+    float eps = (float) b.config().getDouble("epsilon");
+    float[] gamma = values(b, "gamma");
+    float[] beta = values(b, "beta");
+    float[] mean = values(b, "moving_mean");
+    float[] var = values(b, "moving_variance");
+    int channels = gamma.length;
+    float[] out = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      float scale = (float) (gamma[c] / Math.sqrt(var[c] + eps));
+      out[c] = (bias[c] - mean[c]) * scale + beta[c];
+      for (int i = c; i < kernel.length; i += channels) {
+        kernel[i] *= scale;
+      }
+    }
+    return out;
+  }
+
+  /** The bias tensor's name: the layer's bias, or for a layer without one whose BN was folded, the BN's beta. */
+  private String biasName(Node n, boolean useBias) {
+    Node bn = foldedInto.get(n);
+    if (!useBias && bn != null) {
+      return spec.variableName(bn.layer(), "beta");
+    }
+    return spec.variableName(n.layer(), "bias");
+  }
+
+  private void dense(Node n, int x, Settings s) {
+    Layer layer = n.layer();
+    float[] kernel = values(layer, "kernel").clone();
+    int units = s.getInt("units");
+    int in = kernel.length / units;
+    boolean useBias = s.getBoolean("use_bias");
+    float[] bias = fold(n, kernel, useBias ? values(layer, "bias") : new float[units]);
+    float[] transposed = new float[kernel.length];
+    for (int i = 0; i < in; i++) {
+      for (int o = 0; o < units; o++) {
+        transposed[o * in + i] = kernel[i * units + o];
+      }
+    }
+    int w = weight(spec.variableName(layer, "kernel"), transposed, new int[] {units, in}, Use.FULLY_CONNECTED);
+    boolean block = lastWeightBlockSparse;
+    boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
+    int b = constFloats(biasName(n, useBias), bias, new int[] {units});
+    boolean keepDims = n.inputs().get(0).shape().numDimensions() > 2;
+    int version = hybrid ? 12 : block ? 8 : keepDims ? 5 : 1;
+    withActivation(n, activationOf(layer), (out, act) -> g.op(Schema.FULLY_CONNECTED, version, new int[] {x, w, b},
+        new int[] {out}, options(Schema.OPT_FULLY_CONNECTED, Schema.FullyConnected.FIELDS,
+            new TfliteGraph.Field(Schema.FullyConnected.ACTIVATION, 'b', act),
+            new TfliteGraph.Field(Schema.FullyConnected.KEEP_NUM_DIMS, 'z', keepDims ? 1 : 0),
+            new TfliteGraph.Field(Schema.FullyConnected.ASYMMETRIC_QUANTIZE_INPUTS, 'z', hybrid ? 1 : 0))));
+  }
+
+  private void conv2d(Node n, int x, Settings s) {
+    Layer layer = n.layer();
+    long[] k = s.getLongs("kernel_size");
+    long[] st = s.getLongs("strides");
+    int dilation = s.getInt("dilation");
+    byte padding = padding(s);
+    int filters = s.getInt("filters");
+    float[] kernel = values(layer, "kernel").clone(); // [h, w, in, out]
+    int kh = (int) k[0];
+    int kw = (int) k[1];
+    int in = kernel.length / (kh * kw * filters);
+    boolean useBias = s.getBoolean("use_bias");
+    float[] bias = fold(n, kernel, useBias ? values(layer, "bias") : new float[filters]);
+    int w = weight(spec.variableName(layer, "kernel"), hwioToOhwi(kernel, kh, kw, in, filters),
+        new int[] {filters, kh, kw, in}, Use.CONV);
+    boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
+    int b = constFloats(biasName(n, useBias), bias, new int[] {filters});
+    int version = hybrid ? 5 : dilation > 1 ? 2 : 1;
+    withActivation(n, activationOf(layer), (out, act) -> g.op(Schema.CONV_2D, version, new int[] {x, w, b},
+        new int[] {out}, convOptions(padding, (int) st[1], (int) st[0], act, dilation)));
+  }
+
+  private static TfliteGraph.Options convOptions(byte padding, int strideW, int strideH, byte act, int dilation) {
+    return options(Schema.OPT_CONV_2D, Schema.Conv2D.FIELDS,
+        new TfliteGraph.Field(Schema.Conv2D.PADDING, 'b', padding),
+        new TfliteGraph.Field(Schema.Conv2D.STRIDE_W, 'i', strideW),
+        new TfliteGraph.Field(Schema.Conv2D.STRIDE_H, 'i', strideH),
+        new TfliteGraph.Field(Schema.Conv2D.ACTIVATION, 'b', act),
+        new TfliteGraph.Field(Schema.Conv2D.DILATION_W, 'i', dilation),
+        new TfliteGraph.Field(Schema.Conv2D.DILATION_H, 'i', dilation));
+  }
+
+  static float[] hwioToOhwi(float[] k, int h, int w, int in, int out) {
+    float[] t = new float[k.length];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        for (int i = 0; i < in; i++) {
+          for (int o = 0; o < out; o++) {
+            t[((o * h + y) * w + x) * in + i] = k[((y * w + x) * in + i) * out + o];
+          }
+        }
+      }
+    }
+    return t;
+  }
+
+  private void depthwise(Node n, int x, Settings s, boolean separable) {
+    Layer layer = n.layer();
+    int k = s.getInt("kernel_size");
+    int stride = s.getInt("strides");
+    int multiplier = s.getInt("depth_multiplier");
+    byte padding = padding(s);
+    float[] kernel = values(layer, "depthwise_kernel").clone(); // [k, k, in, m]: the bytes of [1, k, k, in * m]
+    int channels = kernel.length / (k * k);
+    int pointwise = s.getInt("filters");
+    Activation a = activationOf(layer);
+    if (!separable) {
+      float[] bias = fold(n, kernel, values(layer, "bias"));
+      int w = weight(spec.variableName(layer, "depthwise_kernel"), kernel, new int[] {1, k, k, channels}, Use.DEPTHWISE);
+      int b = constFloats(biasName(n, true), bias, new int[] {channels});
+      boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
+      withActivation(n, a, (out, act) -> g.op(Schema.DEPTHWISE_CONV_2D, hybrid ? 6 : 1, new int[] {x, w, b},
+          new int[] {out}, depthwiseOptions(padding, stride, multiplier, act)));
+      return;
+    }
+    int w = weight(spec.variableName(layer, "depthwise_kernel"), kernel, new int[] {1, k, k, channels}, Use.DEPTHWISE);
+    int zero = constFloats(name(n) + "_depthwise_bias", new float[channels], new int[] {channels});
+    long[] mid = n.shape().asArray().clone();
+    mid[3] = channels;
+    int[] midShape = new int[] {1, (int) mid[1], (int) mid[2], channels};
+    int[] midSig = midShape.clone();
+    midSig[0] = -1;
+    int depthOut = g.add(new TfliteGraph.Tensor(name(n) + "_depthwise", midShape, midSig, Schema.FLOAT32, null, null, null));
+    boolean hybridD = g.tensors.get(w).type() == Schema.INT8;
+    g.op(Schema.DEPTHWISE_CONV_2D, hybridD ? 6 : 1, new int[] {x, w, zero}, new int[] {depthOut},
+        depthwiseOptions(padding, stride, multiplier, Schema.ACT_NONE));
+    float[] pk = values(layer, "pointwise_kernel"); // [1, 1, channels, filters]
+    int pw = weight(spec.variableName(layer, "pointwise_kernel"), hwioToOhwi(pk, 1, 1, channels, pointwise),
+        new int[] {pointwise, 1, 1, channels}, Use.CONV);
+    boolean hybrid = g.tensors.get(pw).type() == Schema.INT8;
+    int b = constFloats(spec.variableName(layer, "bias"), values(layer, "bias"), new int[] {pointwise});
+    withActivation(n, a, (out, act) -> g.op(Schema.CONV_2D, hybrid ? 5 : 1, new int[] {depthOut, pw, b},
+        new int[] {out}, convOptions(Schema.VALID, 1, 1, act, 1)));
+  }
+
+  private static TfliteGraph.Options depthwiseOptions(byte padding, int stride, int multiplier, byte act) {
+    return options(Schema.OPT_DEPTHWISE_CONV_2D, Schema.Depthwise.FIELDS,
+        new TfliteGraph.Field(Schema.Depthwise.PADDING, 'b', padding),
+        new TfliteGraph.Field(Schema.Depthwise.STRIDE_W, 'i', stride),
+        new TfliteGraph.Field(Schema.Depthwise.STRIDE_H, 'i', stride),
+        new TfliteGraph.Field(Schema.Depthwise.DEPTH_MULTIPLIER, 'i', multiplier),
+        new TfliteGraph.Field(Schema.Depthwise.ACTIVATION, 'b', act),
+        new TfliteGraph.Field(Schema.Depthwise.DILATION_W, 'i', 1),
+        new TfliteGraph.Field(Schema.Depthwise.DILATION_H, 'i', 1));
+  }
+
+  private void pool(Node n, int x, Settings s, int builtin) {
+    long[] size = s.getLongs("pool_size");
+    long[] st = s.getLongs("strides");
+    byte padding = padding(s);
+    emit(n, builtin, 1, new int[] {x}, options(Schema.OPT_POOL_2D, Schema.Pool2D.FIELDS,
+        new TfliteGraph.Field(Schema.Pool2D.PADDING, 'b', padding),
+        new TfliteGraph.Field(Schema.Pool2D.STRIDE_W, 'i', st[1]),
+        new TfliteGraph.Field(Schema.Pool2D.STRIDE_H, 'i', st[0]),
+        new TfliteGraph.Field(Schema.Pool2D.FILTER_W, 'i', size[1]),
+        new TfliteGraph.Field(Schema.Pool2D.FILTER_H, 'i', size[0])));
+  }
+
+  /** A BatchNormalization not folded: x * scale + shift per channel (MUL, ADD), as inference computes it. */
+  private void batchNorm(Node n, int x, Settings s) {
+    if (tensorOf.containsKey(n)) {
+      return; // folded into the layer before it
+    }
+    Layer b = n.layer();
+    float eps = (float) s.getDouble("epsilon");
+    float[] gamma = values(b, "gamma");
+    float[] beta = values(b, "beta");
+    float[] mean = values(b, "moving_mean");
+    float[] var = values(b, "moving_variance");
+    float[] scale = new float[gamma.length];
+    float[] shift = new float[gamma.length];
+    for (int c = 0; c < gamma.length; c++) {
+      scale[c] = (float) (gamma[c] / Math.sqrt(var[c] + eps));
+      shift[c] = beta[c] - mean[c] * scale[c];
+    }
+    int sc = constFloats(name(n) + "_scale", scale, new int[] {gamma.length});
+    int sh = constFloats(name(n) + "_shift", shift, new int[] {gamma.length});
+    int mid = activationTensor(n, name(n) + "_scaled");
+    g.op(Schema.MUL, 1, new int[] {x, sc}, new int[] {mid}, options(Schema.OPT_MUL, Schema.Binary.FIELDS));
+    emit(n, Schema.ADD, 1, new int[] {mid, sh}, options(Schema.OPT_ADD, Schema.Binary.FIELDS));
+  }
+
+  private void embedding(Node n, int x, Settings s) {
+    if (s.getBoolean("mask_zero")) {
+      throw new Unsupported("mask_zero: the mask it carries to later layers has no TFLite form");
+    }
+    Layer layer = n.layer();
+    int vocabulary = s.getInt("input_dim");
+    int dim = s.getInt("output_dim");
+    int w = weight(spec.variableName(layer, "embeddings"), values(layer, "embeddings"), new int[] {vocabulary, dim},
+        Use.GATHER);
+    Node input = n.inputs().get(0);
+    int ids = g.add(new TfliteGraph.Tensor(name(n) + "_ids", shape(input), signature(input), Schema.INT32, null, null,
+        null));
+    g.op(Schema.CAST, 1, new int[] {x}, new int[] {ids}, options(Schema.OPT_CAST, Schema.Cast.FIELDS,
+        new TfliteGraph.Field(Schema.Cast.IN_TYPE, 'b', Schema.FLOAT32),
+        new TfliteGraph.Field(Schema.Cast.OUT_TYPE, 'b', Schema.INT32)));
+    TfliteGraph.Tensor params = g.tensors.get(w);
+    TfliteGraph.Options gather = options(Schema.OPT_GATHER, Schema.Gather.FIELDS);
+    if (params.type() != Schema.INT8) {
+      emit(n, Schema.GATHER, 1, new int[] {w, ids}, gather);
+      return;
+    }
+    // int8 rows are gathered, then dequantised (as the converter writes a quantized embedding).
+    int rows = g.add(new TfliteGraph.Tensor(name(n) + "_int8", shape(n), signature(n), Schema.INT8, null,
+        params.quantization(), null));
+    g.op(Schema.GATHER, 2, new int[] {w, ids}, new int[] {rows}, gather);
+    emit(n, Schema.DEQUANTIZE, 2, new int[] {rows}, TfliteGraph.Options.NONE);
+  }
+
+  private int constFloats(String name, float[] values, int[] shape) {
+    return g.add(new TfliteGraph.Tensor(name, shape, null, Schema.FLOAT32, WeightEncoding.floatBytes(values), null,
+        null));
+  }
+
+  private int constInts(String name, int[] values) {
+    return g.add(new TfliteGraph.Tensor(name, new int[] {values.length}, null, Schema.INT32,
+        WeightEncoding.intBytes(values), null, null));
+  }
+
+  /**
+   * A constant weight stored as the flavour asks; returns the tensor its op reads: the constant itself,
+   * or the output of a DENSIFY of it. Sets {@link #lastWeightBlockSparse}.
+   */
+  private int weight(String name, float[] values, int[] shape, Use use) {
+    lastWeightBlockSparse = false;
+    TfliteGraph.Quantization quant = null;
+    byte[] q = null;
+    byte type = Schema.FLOAT32;
+    if (flavour.int8() && values.length >= MIN_ELEMENTS_FOR_INT8) {
+      int dim = use == Use.DEPTHWISE ? 3 : 0;
+      WeightEncoding.Quantized qz = use == Use.GATHER
+          ? WeightEncoding.quantize(values, new int[] {1, values.length}, 0) // one scale
+          : WeightEncoding.quantize(values, shape, dim);
+      q = qz.values();
+      quant = new TfliteGraph.Quantization(qz.scales(), use == Use.GATHER ? 0 : dim);
+      type = Schema.INT8;
+    }
+    int element = type == Schema.INT8 ? 1 : 4;
+    byte[] dense = type == Schema.INT8 ? q : WeightEncoding.floatBytes(values);
+    if (flavour.sparse()) {
+      WeightEncoding.Sparse csr = WeightEncoding.csr(values, q, shape, element);
+      long csrBytes = csr.data().length + WeightEncoding.indexBytes(csr.sparsity());
+      WeightEncoding.Sparse block = use == Use.FULLY_CONNECTED && type == Schema.FLOAT32
+          ? WeightEncoding.blocks1x4(values, shape[0], shape[1]) : null;
+      long blockBytes = block == null ? Long.MAX_VALUE : block.data().length + WeightEncoding.indexBytes(block.sparsity());
+      if (block != null && blockBytes < csrBytes && blockBytes < dense.length) {
+        lastWeightBlockSparse = true;
+        return g.add(new TfliteGraph.Tensor(name, shape, null, type, block.data(), quant, block.sparsity()));
+      }
+      // A DENSIFY adds a tensor and an op (and int8 weights a DEQUANTIZE, and the densified tensor
+      // its own copy of the scales and int64 zero points): sparse only when that still saves bytes.
+      long overhead = 160 + (type == Schema.INT8 ? 160 + 12L * quant.scales().length : 0);
+      if (csrBytes + overhead < dense.length) {
+        int sparse = g.add(new TfliteGraph.Tensor(name, shape, null, type, csr.data(), quant, csr.sparsity()));
+        int out = g.add(new TfliteGraph.Tensor(name + "_dense", shape, null, type, null, quant, null));
+        g.op(Schema.DENSIFY, 1, new int[] {sparse}, new int[] {out}, TfliteGraph.Options.NONE);
+        if (type != Schema.INT8 || use == Use.GATHER) {
+          return out; // int8 rows are gathered, then dequantised (see embedding)
+        }
+        // Densified int8 weights are dequantised once (both ops run on first use only: their inputs are
+        // constant or persistent) and the op runs in float. The converter feeds them to the hybrid op
+        // instead, which the default XNNPACK delegate refuses ("failed to prepare", also for the
+        // converter's own file); this way the file runs under every resolver, with the dequantised weights.
+        int floats = g.add(new TfliteGraph.Tensor(name + "_float", shape, null, Schema.FLOAT32, null, null, null));
+        g.op(Schema.DEQUANTIZE, quant.scales().length > 1 ? 5 : 2, new int[] {out}, new int[] {floats},
+            TfliteGraph.Options.NONE);
+        return floats;
+      }
+    }
+    return g.add(new TfliteGraph.Tensor(name, shape, null, type, dense, quant, null));
+  }
+}

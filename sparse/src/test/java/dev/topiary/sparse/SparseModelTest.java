@@ -140,6 +140,14 @@ class SparseModelTest {
   }
 
   @Test
+  void longRecurrencesRunInChunksOfStepsAndSharesOfTheBatch() {
+    // 40 examples x 256 gates: the input projection runs in chunks of 3 steps (6 per share of 2 threads)
+    ModelSpec spec = Sequential.of(Input.of(7), Embedding.of(30, 5).maskZero(true),
+        LSTM.of(64).returnSequences(true).goBackwards(true), LSTM.of(3));
+    matchesTf(spec, TfModels.randomIds(12, 40, 7, 30));
+  }
+
+  @Test
   void multiHeadAttentionMatchesTf() {
     matchesTf(attention(), List.of(TfModels.randomInput(6, 4, 5, 7), TfModels.randomInput(7, 4, 3, 6),
         TfModels.randomInput(8, 4, 3, 9)));

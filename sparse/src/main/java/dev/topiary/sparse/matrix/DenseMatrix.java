@@ -33,9 +33,7 @@ final class DenseMatrix extends WeightMatrix {
   void rows(Exec exec, float[] x, float[] y, int from, int to) {
     int zeros = 0;
     for (int i = from * in, end = to * in; i < end; i++) {
-      if (x[i] == 0) {
-        zeros++;
-      }
+      zeros += x[i] == 0 ? 1 : 0;
     }
     // Inputs at least half zeros (rows of a pruned Embedding table, ReLU outputs): skip them. A scan of
     // the input costs about 1 / out of the product.

@@ -55,11 +55,16 @@ final class RecurrentOp implements LayerOp {
     float[] seq = returnSequences ? new float[batch * steps * u] : null;
     // Examples are independent: each thread runs the whole recurrence of its share of the batch, with no
     // hand-off per step (200 steps of 32 x 128 products are too small to split by output rows).
-    exec.forRows(batch, (long) steps * g * (u + 8), (from, to) -> {
-      try (Exec solo = new Exec(exec.kernels(), 1)) {
-        recur(solo, x.data(), mask, h, c, seq, steps, from, to);
-      }
-    });
+    // A single example keeps the executor: its larger products can still be split by output rows.
+    if (batch == 1 || exec.threads() == 1) {
+      recur(exec, x.data(), mask, h, c, seq, steps, 0, batch);
+    } else {
+      exec.forRows(batch, (long) steps * g * (u + 8), (from, to) -> {
+        try (Exec solo = new Exec(exec.kernels(), 1)) {
+          recur(solo, x.data(), mask, h, c, seq, steps, from, to);
+        }
+      });
+    }
     List<Value> out = new ArrayList<>();
     out.add(seq != null ? new Value(seq, batch, new int[] {steps, u}, mask) : new Value(h.clone(), batch, new int[] {u}));
     if (returnState) {

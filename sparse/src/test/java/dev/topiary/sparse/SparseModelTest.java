@@ -3,7 +3,9 @@ package dev.topiary.sparse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.topiary.dsl.Functional;
 import dev.topiary.dsl.Input;
+import dev.topiary.dsl.Node;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
@@ -12,6 +14,7 @@ import dev.topiary.dsl.export.SparseWeights;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.Padding;
+import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
@@ -64,11 +67,27 @@ class SparseModelTest {
         Dense.of(5, Activation.SOFTPLUS));
   }
 
+  /** Cross-attention (query, value), self-attention, and query/value/key with odd sizes, then a Dense per step. */
+  static ModelSpec attention() {
+    Node query = Input.named("query", 5, 7);
+    Node value = Input.named("value", 3, 6);
+    Node key = Input.named("key", 3, 9);
+    Node cross = MultiHeadAttention.of(3, 5).apply(query, value);
+    Node self = MultiHeadAttention.of(1, 4).apply(cross);
+    Node all = MultiHeadAttention.of(2, 3).apply(self, value, key);
+    return Functional.of(List.of(query, value, key), List.of(Dense.of(4, Activation.TANH).apply(all)));
+  }
+
   /** Every format for every kernel (2:4 on 2:4 weights), and the automatic choice, on both paths. */
   private static void matchesTf(ModelSpec spec, HostArray x) {
+    matchesTf(spec, List.of(x));
+  }
+
+  private static void matchesTf(ModelSpec spec, List<HostArray> xs) {
+    List<HostArray> first = xs.stream().map(x -> x.slice(0, 1)).toList();
     for (Zeros zeros : new Zeros[] {Zeros.RANDOM, Zeros.BLOCKS_1X4, Zeros.TWO_FOUR}) {
       try (Model tf = TfModels.build(spec, zeros, 0.8, 7)) {
-        HostArray expected = tf.predict(x);
+        HostArray expected = tf.predict(xs, 128).get(0);
         for (Format f : Format.values()) {
           if (f == Format.TWO_FOUR && zeros != Zeros.TWO_FOUR) {
             continue;
@@ -77,17 +96,17 @@ class SparseModelTest {
           for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
             try (SparseModel sparse = SparseModel.of(tf, o.kernels(path).threads(2))) {
               float tol = f == Format.CSR_INT8 ? 0.05f : TOL;
-              assertClose(sparse.predict(x), expected, tol, f + " " + path + " " + zeros);
-              assertClose(sparse.predict(List.of(x.slice(0, 1)), 1).get(0), expected.slice(0, 1), tol, f + " batch 1");
+              assertClose(sparse.predict(xs, 128).get(0), expected, tol, f + " " + path + " " + zeros);
+              assertClose(sparse.predict(first, 1).get(0), expected.slice(0, 1), tol, f + " batch 1");
             }
           }
         }
         try (SparseModel auto = SparseModel.of(tf, SparseOptions.defaults().calibrationBatches(1, 4))) {
-          assertClose(auto.predict(x), expected, TOL, "calibrated " + auto.plan());
+          assertClose(auto.predict(xs, 128).get(0), expected, TOL, "calibrated " + auto.plan());
           assertThat(auto.plan()).allMatch(p -> p.reason().equals("calibrated"));
         }
         try (SparseModel heuristic = SparseModel.of(tf, SparseOptions.defaults().calibrate(false))) {
-          assertClose(heuristic.predict(x), expected, TOL, "heuristic");
+          assertClose(heuristic.predict(xs, 128).get(0), expected, TOL, "heuristic");
         }
       }
     }
@@ -118,6 +137,20 @@ class SparseModelTest {
   void recurrentLayersWithMasksAndDirectionsMatchTf() {
     matchesTf(recurrent(), TfModels.randomIds(2, 6, 9, 50));
     matchesTf(unmaskedRecurrent(), TfModels.randomInput(3, 3, 6, 5));
+  }
+
+  @Test
+  void longRecurrencesRunInChunksOfStepsAndSharesOfTheBatch() {
+    // 40 examples x 256 gates: the input projection runs in chunks of 3 steps (6 per share of 2 threads)
+    ModelSpec spec = Sequential.of(Input.of(7), Embedding.of(30, 5).maskZero(true),
+        LSTM.of(64).returnSequences(true).goBackwards(true), LSTM.of(3));
+    matchesTf(spec, TfModels.randomIds(12, 40, 7, 30));
+  }
+
+  @Test
+  void multiHeadAttentionMatchesTf() {
+    matchesTf(attention(), List.of(TfModels.randomInput(6, 4, 5, 7), TfModels.randomInput(7, 4, 3, 6),
+        TfModels.randomInput(8, 4, 3, 9)));
   }
 
   @Test

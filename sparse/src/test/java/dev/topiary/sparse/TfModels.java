@@ -32,7 +32,9 @@ final class TfModels {
       }
       boolean kernel = (e.getKey().endsWith("kernel") || e.getKey().endsWith("embeddings")) && shape.length >= 2;
       if (kernel) {
-        int out = (int) shape[shape.length - 1];
+        // attention's query/key/value kernels [features, heads, keyDim] multiply as [features, heads * keyDim]
+        boolean projection = shape.length == 3 && e.getKey().matches(".*_(query|key|value)_kernel");
+        int out = (int) (projection ? shape[1] * shape[2] : shape[shape.length - 1]);
         zero(v, v.length / out, out, zeros, sparsity, r);
       }
       w.put(e.getKey(), HostArray.of(v, shape));

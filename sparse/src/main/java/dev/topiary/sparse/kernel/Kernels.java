@@ -30,6 +30,12 @@ public interface Kernels {
    */
   void denseRows(float[] w, int cols, int rows, float[] x, float[] y, int from, int to);
 
+  /**
+   * As {@link #denseRows}, skipping the zeros of {@code x}: for inputs that are mostly zeros (the rows of
+   * a pruned Embedding table feeding a recurrent layer), where the product costs the non-zeros only.
+   */
+  void denseRowsSparseInput(float[] w, int cols, int rows, float[] x, float[] y, int from, int to);
+
   /** CSR: row {@code j} holds {@code val[ptr[j]..ptr[j+1])} at columns {@code idx[...]}. */
   void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to);
 
@@ -74,4 +80,12 @@ public interface Kernels {
 
   /** {@code a[off..off+len) = tanh(a)} in place (float precision, as TF's). */
   void tanh(float[] a, int off, int len);
+
+  /**
+   * One LSTM step of one example, Keras' gate order i, f, c, o: the pre-activations are
+   * {@code proj[po + gate u + j] + hr[ro + gate u + j]} (input and recurrent products, biases included);
+   * {@code c[so + j] = f c + i tanh(cand)} and {@code h[so + j] = o tanh(c)}, in place, in one pass
+   * (no intermediate arrays: the gates of a 32-unit cell are a few vectors).
+   */
+  void lstmCell(float[] proj, int po, float[] hr, int ro, float[] c, float[] h, int so, int u);
 }

@@ -55,6 +55,20 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
+  public void denseRowsSparseInput(float[] w, int cols, int rows, float[] x, float[] y, int from, int to) {
+    for (int b = from; b < to; b++) {
+      int yo = b * rows;
+      java.util.Arrays.fill(y, yo, yo + rows, 0f);
+      for (int i = 0; i < cols; i++) {
+        float v = x[b * cols + i];
+        if (v != 0) {
+          axpy(v, w, i * rows, y, yo, rows);
+        }
+      }
+    }
+  }
+
+  @Override
   public void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
     for (int j = from; j < to; j++) {
       float s = 0;
@@ -209,6 +223,19 @@ public final class ScalarKernels implements Kernels {
   public void tanh(float[] a, int off, int len) {
     for (int i = off; i < off + len; i++) {
       a[i] = tanh(a[i]);
+    }
+  }
+
+  @Override
+  public void lstmCell(float[] proj, int po, float[] hr, int ro, float[] c, float[] h, int so, int u) {
+    for (int j = 0; j < u; j++) {
+      float i = sigmoid(proj[po + j] + hr[ro + j]);
+      float f = sigmoid(proj[po + u + j] + hr[ro + u + j]);
+      float g = tanh(proj[po + 2 * u + j] + hr[ro + 2 * u + j]);
+      float o = sigmoid(proj[po + 3 * u + j] + hr[ro + 3 * u + j]);
+      float cn = f * c[so + j] + i * g;
+      c[so + j] = cn;
+      h[so + j] = o * tanh(cn);
     }
   }
 

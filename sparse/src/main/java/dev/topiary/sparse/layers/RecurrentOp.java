@@ -11,9 +11,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * SimpleRNN, LSTM and GRU as Topiary's {@code Recurrent} computes them: one product for the input
- * projection of every step ({@code batch * steps} rows on the kernel's matrix), then per step the
- * recurrent product on its own matrix and the gates for the whole batch at once (sigmoid and tanh
- * through the kernels, vectorized when the Vector API is present). Masked steps keep the previous state.
+ * projection of a chunk of steps ({@code batch * chunk} rows on the kernel's matrix), then per step the
+ * recurrent product on its own matrix for a share of the batch and the gates (sigmoid and tanh through
+ * the kernels, vectorized when the Vector API is present; LSTM's in one fused pass per example). Shares
+ * of the batch run on the executor's threads. Masked steps keep the previous state.
  */
 final class RecurrentOp implements LayerOp {
   enum Cell { SIMPLE, LSTM, GRU }
@@ -48,18 +49,76 @@ final class RecurrentOp implements LayerOp {
     int steps = x.shape()[0];
     int g = kernel.outputs();
     int u = units;
-    float[] proj = DenseOp.project(kernel, inputBias, x.data(), batch * steps, exec);
     boolean[] mask = x.mask();
     float[] h = new float[batch * u];
     float[] c = new float[batch * u];
+    float[] seq = returnSequences ? new float[batch * steps * u] : null;
+    // Examples are independent: each thread runs the whole recurrence of its share of the batch, with no
+    // hand-off per step (200 steps of 32 x 128 products are too small to split by output rows).
+    // A single example keeps the executor: its larger products can still be split by output rows.
+    if (batch == 1 || exec.threads() == 1) {
+      recur(exec, x.data(), mask, h, c, seq, steps, 0, batch);
+    } else {
+      exec.forRows(batch, (long) steps * g * (u + 8), (from, to) -> {
+        try (Exec solo = new Exec(exec.kernels(), 1)) {
+          recur(solo, x.data(), mask, h, c, seq, steps, from, to);
+        }
+      });
+    }
+    List<Value> out = new ArrayList<>();
+    out.add(seq != null ? new Value(seq, batch, new int[] {steps, u}, mask) : new Value(h.clone(), batch, new int[] {u}));
+    if (returnState) {
+      out.add(new Value(h, batch, new int[] {u}));
+      if (cell == Cell.LSTM) {
+        out.add(new Value(c, batch, new int[] {u}));
+      }
+    }
+    return out;
+  }
+
+  /** Floats of input projection computed at once: chunks of steps whose projection stays in cache. */
+  private static final int CHUNK_FLOATS = 32_768;
+
+  /**
+   * Examples {@code from..to}: their state in local contiguous arrays (the recurrent product reads them
+   * from offset 0), every buffer allocated once per call, the results copied into {@code hAll / cAll}.
+   * The input projection runs per chunk of steps (all of them at batch 1), not for the whole sequence at
+   * once: at batch 32 that would be a 3 MB array written and read back from memory.
+   */
+  private void recur(Exec exec, float[] xAll, boolean @Nullable [] mask, float[] hAll, float[] cAll,
+      float @Nullable [] seq, int steps, int from, int to) {
+    int batch = to - from;
+    int g = kernel.outputs();
+    int u = units;
+    int features = kernel.inputs();
+    int chunk = Math.max(1, Math.min(steps, CHUNK_FLOATS / (batch * g)));
+    float[] xc = new float[chunk * batch * features];
+    float[] proj = new float[chunk * batch * g];
+    float[] h = new float[batch * u];
+    float[] c = new float[batch * u];
     float[] nh = new float[batch * u];
-    float[] nc = new float[batch * u];
     float[] hr = new float[batch * g];
     float[] z = new float[batch * g];
-    float[] seq = returnSequences ? new float[batch * steps * u] : null;
     Kernels k = exec.kernels();
     for (int s = 0; s < steps; s++) {
       int t = goBackwards ? steps - 1 - s : s;
+      int q = s % chunk;
+      if (q == 0) {
+        // rows [step of the chunk][example]
+        int n = Math.min(chunk, steps - s);
+        for (int p = 0; p < n; p++) {
+          int tp = goBackwards ? steps - 1 - (s + p) : s + p;
+          for (int b = 0; b < batch; b++) {
+            System.arraycopy(xAll, ((from + b) * steps + tp) * features, xc, (p * batch + b) * features, features);
+          }
+        }
+        kernel.multiply(exec, xc, n * batch, proj);
+        for (int r = 0; r < n * batch; r++) {
+          for (int j = 0; j < g; j++) {
+            proj[r * g + j] += inputBias[j];
+          }
+        }
+      }
       recurrent.multiply(exec, h, batch, hr);
       if (recurrentBias != null) {
         for (int b = 0; b < batch; b++) {
@@ -71,7 +130,7 @@ final class RecurrentOp implements LayerOp {
       switch (cell) {
         case SIMPLE -> {
           for (int b = 0; b < batch; b++) {
-            int xo = (b * steps + t) * g;
+            int xo = (q * batch + b) * g;
             for (int j = 0; j < u; j++) {
               nh[b * u + j] = proj[xo + j] + hr[b * g + j];
             }
@@ -79,36 +138,16 @@ final class RecurrentOp implements LayerOp {
           k.tanh(nh, 0, batch * u);
         }
         case LSTM -> {
-          // One sigmoid over all gates of the batch: the candidate gate uses tanh(x) = 2 sigmoid(2x) - 1.
+          // the state is updated in place, so a masked step (state kept) skips its example
           for (int b = 0; b < batch; b++) {
-            int xo = (b * steps + t) * g;
-            int zo = b * g;
-            for (int j = 0; j < g; j++) {
-              z[zo + j] = proj[xo + j] + hr[zo + j];
-            }
-            for (int j = 2 * u; j < 3 * u; j++) {
-              z[zo + j] *= 2;
-            }
-          }
-          k.sigmoid(z, 0, batch * g);
-          for (int b = 0; b < batch; b++) {
-            int zo = b * g;
-            for (int j = 0; j < u; j++) {
-              float cn = z[zo + u + j] * c[b * u + j] + z[zo + j] * (2 * z[zo + 2 * u + j] - 1);
-              nc[b * u + j] = cn;
-              nh[b * u + j] = cn;
-            }
-          }
-          k.tanh(nh, 0, batch * u);
-          for (int b = 0; b < batch; b++) {
-            for (int j = 0; j < u; j++) {
-              nh[b * u + j] *= z[b * g + 3 * u + j];
+            if (mask == null || mask[(from + b) * steps + t]) {
+              k.lstmCell(proj, (q * batch + b) * g, hr, b * g, c, h, b * u, u);
             }
           }
         }
         case GRU -> {
           for (int b = 0; b < batch; b++) {
-            int xo = (b * steps + t) * g;
+            int xo = (q * batch + b) * g;
             int zo = b * g;
             for (int j = 0; j < 2 * u; j++) {
               z[zo + j] = proj[xo + j] + hr[zo + j];
@@ -126,25 +165,15 @@ final class RecurrentOp implements LayerOp {
         }
       }
       for (int b = 0; b < batch; b++) {
-        if (mask == null || mask[b * steps + t]) {
+        if (cell != Cell.LSTM && (mask == null || mask[(from + b) * steps + t])) {
           System.arraycopy(nh, b * u, h, b * u, u);
-          if (cell == Cell.LSTM) {
-            System.arraycopy(nc, b * u, c, b * u, u);
-          }
         }
         if (seq != null) {
-          System.arraycopy(h, b * u, seq, (b * steps + s) * u, u);
+          System.arraycopy(h, b * u, seq, ((from + b) * steps + s) * u, u);
         }
       }
     }
-    List<Value> out = new ArrayList<>();
-    out.add(seq != null ? new Value(seq, batch, new int[] {steps, u}, mask) : new Value(h.clone(), batch, new int[] {u}));
-    if (returnState) {
-      out.add(new Value(h, batch, new int[] {u}));
-      if (cell == Cell.LSTM) {
-        out.add(new Value(c, batch, new int[] {u}));
-      }
-    }
-    return out;
+    System.arraycopy(h, 0, hAll, from * u, batch * u);
+    System.arraycopy(c, 0, cAll, from * u, batch * u);
   }
 }

@@ -3,6 +3,7 @@ package dev.topiary.sparse.layers;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.Padding;
+import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
@@ -44,6 +45,7 @@ public final class SparseLayers {
     register(GRU.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.GRU, l, in, w));
     register(SimpleRNN.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.SIMPLE, l, in, w));
     register(Conv2D.class, SparseLayers::conv2d);
+    register(MultiHeadAttention.class, SparseLayers::attention);
     register(MaxPooling2D.class, (l, in, out, w) -> pool(true, l.config(), in.get(0)));
     register(AveragePooling2D.class, (l, in, out, w) -> pool(false, l.config(), in.get(0)));
     register(Flatten.class, (l, in, out, w) -> ShapeOps.reshape(out, false));
@@ -91,6 +93,22 @@ public final class SparseLayers {
     return new RecurrentOp(cell, units, w.matrix("kernel", features, g, steps), w.matrix("recurrent_kernel", units, g, 1),
         inputBias, recurrentBias, l.returnsSequences(), l.goesBackwards(),
         s.has("return_state") && s.getBoolean("return_state"));
+  }
+
+  /** Inputs query[, value[, key]] as the layer takes them; kernels {@code [features, heads, keyDim]} read as matrices. */
+  private static AttentionOp attention(MultiHeadAttention l, List<int[]> in, int[] out, Weights w) {
+    Settings s = l.config();
+    int heads = s.getInt("num_heads");
+    int keyDim = s.getInt("key_dim");
+    int[] q = in.get(0);
+    int[] v = in.size() > 1 ? in.get(1) : q;
+    int[] k = in.size() > 2 ? in.get(2) : v;
+    int hd = heads * keyDim;
+    return new AttentionOp(heads, keyDim,
+        w.matrix("query_kernel", q[1], hd, q[0]), w.values("query_bias"),
+        w.matrix("key_kernel", k[1], hd, k[0]), w.values("key_bias"),
+        w.matrix("value_kernel", v[1], hd, v[0]), w.values("value_bias"),
+        w.matrix("output_kernel", hd, q[1], q[0]), w.values("output_bias"));
   }
 
   private static Conv2DOp conv2d(Conv2D l, List<int[]> in, int[] out, Weights w) {

@@ -31,7 +31,17 @@ final class DenseMatrix extends WeightMatrix {
 
   @Override
   void rows(Exec exec, float[] x, float[] y, int from, int to) {
-    exec.kernels().denseRows(inputMajor, in, out, x, y, from, to);
+    int zeros = 0;
+    for (int i = from * in, end = to * in; i < end; i++) {
+      zeros += x[i] == 0 ? 1 : 0;
+    }
+    // Inputs at least half zeros (rows of a pruned Embedding table, ReLU outputs): skip them. A scan of
+    // the input costs about 1 / out of the product.
+    if (2L * zeros >= (long) (to - from) * in) {
+      exec.kernels().denseRowsSparseInput(inputMajor, in, out, x, y, from, to);
+    } else {
+      exec.kernels().denseRows(inputMajor, in, out, x, y, from, to);
+    }
   }
 
   @Override

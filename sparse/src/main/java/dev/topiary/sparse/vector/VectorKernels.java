@@ -172,6 +172,52 @@ public final class VectorKernels implements Kernels {
     }
   }
 
+  @Override
+  public void denseRowsSparseInput(float[] w, int cols, int rows, float[] x, float[] y, int from, int to) {
+    int[] nz = new int[cols];
+    for (int b = from; b < to; b++) {
+      int x0 = b * cols;
+      int n = 0;
+      for (int i = 0; i < cols; i++) {
+        nz[n] = i; // branch-free: which inputs are zero is unpredictable
+        n += x[x0 + i] != 0 ? 1 : 0;
+      }
+      int c = 0;
+      for (; c + 4 * L <= rows; c += 4 * L) {
+        FloatVector p0 = FloatVector.zero(S), p1 = FloatVector.zero(S), p2 = FloatVector.zero(S), p3 = FloatVector.zero(S);
+        for (int k = 0; k < n; k++) {
+          int i = nz[k];
+          int wo = i * rows + c;
+          FloatVector a = FloatVector.broadcast(S, x[x0 + i]);
+          p0 = FloatVector.fromArray(S, w, wo).fma(a, p0);
+          p1 = FloatVector.fromArray(S, w, wo + L).fma(a, p1);
+          p2 = FloatVector.fromArray(S, w, wo + 2 * L).fma(a, p2);
+          p3 = FloatVector.fromArray(S, w, wo + 3 * L).fma(a, p3);
+        }
+        int yo = b * rows + c;
+        p0.intoArray(y, yo);
+        p1.intoArray(y, yo + L);
+        p2.intoArray(y, yo + 2 * L);
+        p3.intoArray(y, yo + 3 * L);
+      }
+      for (; c + L <= rows; c += L) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int k = 0; k < n; k++) {
+          int i = nz[k];
+          acc = FloatVector.fromArray(S, w, i * rows + c).fma(FloatVector.broadcast(S, x[x0 + i]), acc);
+        }
+        acc.intoArray(y, b * rows + c);
+      }
+      for (; c < rows; c++) {
+        float s = 0;
+        for (int k = 0; k < n; k++) {
+          s += w[nz[k] * rows + c] * x[x0 + nz[k]];
+        }
+        y[b * rows + c] = s;
+      }
+    }
+  }
+
   /** Outputs {@code c..rows} of example {@code b}: a vector at a time, then scalar. */
   private static void denseRowsTail(float[] w, int cols, int rows, float[] x, float[] y, int b, int c) {
     int x0 = b * cols;
@@ -460,5 +506,36 @@ public final class VectorKernels implements Kernels {
     for (; i < end; i++) {
       a[i] = dev.topiary.sparse.kernel.ScalarKernels.tanh(a[i]);
     }
+  }
+
+  @Override
+  public void lstmCell(float[] proj, int po, float[] hr, int ro, float[] c, float[] h, int so, int u) {
+    int j = 0;
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    for (; j + L <= u; j += L) {
+      FloatVector i = sigmoid(one, FloatVector.fromArray(S, proj, po + j).add(FloatVector.fromArray(S, hr, ro + j)));
+      FloatVector f = sigmoid(one,
+          FloatVector.fromArray(S, proj, po + u + j).add(FloatVector.fromArray(S, hr, ro + u + j)));
+      FloatVector g = FloatVector.fromArray(S, proj, po + 2 * u + j).add(FloatVector.fromArray(S, hr, ro + 2 * u + j))
+          .lanewise(VectorOperators.TANH);
+      FloatVector o = sigmoid(one,
+          FloatVector.fromArray(S, proj, po + 3 * u + j).add(FloatVector.fromArray(S, hr, ro + 3 * u + j)));
+      FloatVector cn = f.mul(FloatVector.fromArray(S, c, so + j)).add(i.mul(g));
+      cn.intoArray(c, so + j);
+      o.mul(cn.lanewise(VectorOperators.TANH)).intoArray(h, so + j);
+    }
+    for (; j < u; j++) {
+      float i = dev.topiary.sparse.kernel.ScalarKernels.sigmoid(proj[po + j] + hr[ro + j]);
+      float f = dev.topiary.sparse.kernel.ScalarKernels.sigmoid(proj[po + u + j] + hr[ro + u + j]);
+      float g = dev.topiary.sparse.kernel.ScalarKernels.tanh(proj[po + 2 * u + j] + hr[ro + 2 * u + j]);
+      float o = dev.topiary.sparse.kernel.ScalarKernels.sigmoid(proj[po + 3 * u + j] + hr[ro + 3 * u + j]);
+      float cn = f * c[so + j] + i * g;
+      c[so + j] = cn;
+      h[so + j] = o * dev.topiary.sparse.kernel.ScalarKernels.tanh(cn);
+    }
+  }
+
+  private static FloatVector sigmoid(FloatVector one, FloatVector v) {
+    return one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
   }
 }

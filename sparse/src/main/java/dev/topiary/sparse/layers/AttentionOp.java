@@ -1,0 +1,94 @@
+package dev.topiary.sparse.layers;
+
+import dev.topiary.sparse.exec.Exec;
+import dev.topiary.sparse.exec.LayerOp;
+import dev.topiary.sparse.exec.Value;
+import dev.topiary.sparse.matrix.WeightMatrix;
+import java.util.List;
+
+/**
+ * Topiary's MultiHeadAttention: the four projections ({@code [features, heads * keyDim]} query, key and
+ * value kernels, {@code [heads * keyDim, queryFeatures]} output kernel, each with its bias) are products
+ * on {@link WeightMatrix}es in the planner's format, every step of the batch in one product; the
+ * attention between them (scores scaled by {@code 1 / sqrt(keyDim)} after the dot product, as the layer
+ * does, softmax over the value steps) is plain Java per example and head. Topiary's layer takes no
+ * attention mask and drops input masks, so this does too.
+ */
+final class AttentionOp implements LayerOp {
+  private final int heads;
+  private final int keyDim;
+  private final WeightMatrix query;
+  private final WeightMatrix key;
+  private final WeightMatrix value;
+  private final WeightMatrix output;
+  private final float[] queryBias;
+  private final float[] keyBias;
+  private final float[] valueBias;
+  private final float[] outputBias;
+
+  AttentionOp(int heads, int keyDim, WeightMatrix query, float[] queryBias, WeightMatrix key, float[] keyBias,
+      WeightMatrix value, float[] valueBias, WeightMatrix output, float[] outputBias) {
+    this.heads = heads;
+    this.keyDim = keyDim;
+    this.query = query;
+    this.key = key;
+    this.value = value;
+    this.output = output;
+    this.queryBias = queryBias;
+    this.keyBias = keyBias;
+    this.valueBias = valueBias;
+    this.outputBias = outputBias;
+  }
+
+  @Override
+  public List<Value> run(List<Value> inputs, Exec exec) {
+    Value qx = inputs.get(0);
+    Value vx = inputs.size() > 1 ? inputs.get(1) : qx;
+    Value kx = inputs.size() > 2 ? inputs.get(2) : vx;
+    int batch = qx.batch();
+    int tq = qx.shape()[0];
+    int tv = vx.shape()[0];
+    int hd = heads * keyDim;
+    float[] q = DenseOp.project(query, queryBias, qx.data(), batch * tq, exec);
+    float[] k = DenseOp.project(key, keyBias, kx.data(), batch * tv, exec);
+    float[] v = DenseOp.project(value, valueBias, vx.data(), batch * tv, exec);
+    float scale = (float) (1 / Math.sqrt(keyDim));
+    float[] context = new float[batch * tq * hd];
+    float[] scores = new float[tv];
+    for (int b = 0; b < batch; b++) {
+      for (int h = 0; h < heads; h++) {
+        int ho = h * keyDim;
+        for (int i = 0; i < tq; i++) {
+          int qo = (b * tq + i) * hd + ho;
+          float max = Float.NEGATIVE_INFINITY;
+          for (int j = 0; j < tv; j++) {
+            int ko = (b * tv + j) * hd + ho;
+            float s = 0;
+            for (int d = 0; d < keyDim; d++) {
+              s += q[qo + d] * k[ko + d];
+            }
+            s *= scale;
+            scores[j] = s;
+            max = Math.max(max, s);
+          }
+          float sum = 0;
+          for (int j = 0; j < tv; j++) {
+            float e = (float) Math.exp(scores[j] - max);
+            scores[j] = e;
+            sum += e;
+          }
+          float inv = 1 / sum;
+          for (int j = 0; j < tv; j++) {
+            float a = scores[j] * inv;
+            int vo = (b * tv + j) * hd + ho;
+            for (int d = 0; d < keyDim; d++) {
+              context[qo + d] += a * v[vo + d];
+            }
+          }
+        }
+      }
+    }
+    float[] y = DenseOp.project(output, outputBias, context, batch * tq, exec);
+    return List.of(new Value(y, batch, new int[] {tq, output.outputs()}));
+  }
+}

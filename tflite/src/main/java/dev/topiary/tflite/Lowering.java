@@ -61,6 +61,8 @@ final class Lowering {
   private final List<String> problems = new ArrayList<>();
   /** Set by {@link #weight}: whether the last weight went to its op as block-sparse (no DENSIFY). */
   private boolean lastWeightBlockSparse;
+  /** Weight tensors stored as 1x4 blocks, which FULLY_CONNECTED reads directly (version 8). */
+  private final Set<Integer> blockSparse = new java.util.HashSet<>();
 
   private Lowering(ModelSpec spec, Map<String, HostArray> weights, TfliteFlavour flavour) {
     this.spec = spec;
@@ -150,8 +152,13 @@ final class Lowering {
       return;
     }
     Class<?> c = layer.getClass();
+    TfliteLowering<Layer> custom = CLASSES.contains(c) ? null : TfliteLowerings.find(c);
+    if (custom != null) {
+      custom(n, in, custom);
+      return;
+    }
     if (!CLASSES.contains(c)) {
-      refuse(n, "no TFLite builtin for this layer type");
+      refuse(n, "no TFLite builtin for this layer type (register one with TfliteLowerings.register)");
       return;
     }
     Settings s = layer.config(); // only built-in layers: a user's layer need not describe its settings
@@ -221,6 +228,149 @@ final class Lowering {
       }
     } catch (Unsupported e) {
       refuse(n, e.getMessage());
+    }
+  }
+
+  static boolean isBuiltIn(Class<?> type) {
+    return CLASSES.contains(type);
+  }
+
+  /** A registered lowering's node: its exceptions are listed with the node like any other problem. */
+  private void custom(Node n, List<Integer> in, TfliteLowering<Layer> lowering) {
+    Context ctx = new Context(n, in);
+    try {
+      lowering.lower(n.layer(), ctx);
+    } catch (RuntimeException e) {
+      refuse(n, "its registered lowering failed: " + e.getMessage());
+      return;
+    }
+    if (!tensorOf.containsKey(n)) {
+      refuse(n, "its registered lowering did not call output()");
+    }
+  }
+
+  private final class Context implements LoweringContext {
+    private final Node n;
+    private final List<Integer> in;
+    private int count;
+
+    Context(Node n, List<Integer> in) {
+      this.n = n;
+      this.in = List.copyOf(in);
+    }
+
+    private int next(String what) {
+      return activationTensor(n, name(n) + "_" + what + "_" + count++);
+    }
+
+    @Override
+    public List<Integer> inputs() {
+      return in;
+    }
+
+    @Override
+    public int[] outputShape() {
+      int[] s = shape(n);
+      return java.util.Arrays.copyOfRange(s, 1, s.length);
+    }
+
+    @Override
+    public HostArray weight(String name) {
+      HostArray a = weights.get(spec.variableName(n.layer(), name));
+      if (a == null) {
+        throw new IllegalArgumentException("no weight " + spec.variableName(n.layer(), name) + " among "
+            + weights.keySet());
+      }
+      return a;
+    }
+
+    @Override
+    public String variableName(String weight) {
+      return spec.variableName(n.layer(), weight);
+    }
+
+    @Override
+    public int constant(String name, float[] values, int... shape) {
+      checkSize(name, values, shape);
+      return constFloats(name, values.clone(), shape.clone());
+    }
+
+    @Override
+    public int fullyConnectedKernel(String name, float[] outIn, int out, int inputs) {
+      int[] shape = {out, inputs};
+      checkSize(name, outIn, shape);
+      int w = Lowering.this.weight(name, outIn.clone(), shape, Use.FULLY_CONNECTED);
+      if (lastWeightBlockSparse) {
+        blockSparse.add(w);
+      }
+      return w;
+    }
+
+    @Override
+    public int fullyConnected(int x, int kernel, int bias) {
+      int out = next("fc");
+      fullyConnectedOp(x, kernel, bias, out, Schema.ACT_NONE, n.inputs().get(0).shape().numDimensions() > 2);
+      return out;
+    }
+
+    @Override
+    public int mul(int a, int b) {
+      int out = next("mul");
+      g.op(Schema.MUL, 1, new int[] {a, b}, new int[] {out}, options(Schema.OPT_MUL, Schema.Binary.FIELDS));
+      return out;
+    }
+
+    @Override
+    public int add(int a, int b) {
+      int out = next("add");
+      g.op(Schema.ADD, 1, new int[] {a, b}, new int[] {out}, options(Schema.OPT_ADD, Schema.Binary.FIELDS));
+      return out;
+    }
+
+    @Override
+    public int logistic(int x) {
+      return unary(Schema.LOGISTIC, x, "logistic");
+    }
+
+    @Override
+    public int tanh(int x) {
+      return unary(Schema.TANH, x, "tanh");
+    }
+
+    @Override
+    public int relu(int x) {
+      return unary(Schema.RELU, x, "relu");
+    }
+
+    private int unary(int builtin, int x, String what) {
+      int out = next(what);
+      g.op(builtin, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
+      return out;
+    }
+
+    @Override
+    public void output(int tensor) {
+      if (tensorOf.containsKey(n)) {
+        throw new IllegalStateException("output() called twice");
+      }
+      if (tensor < 0 || tensor >= g.tensors.size()) {
+        throw new IllegalArgumentException("no tensor " + tensor);
+      }
+      tensorOf.put(n, tensor);
+    }
+
+    private static void checkSize(String name, float[] values, int[] shape) {
+      long size = 1;
+      for (int d : shape) {
+        if (d <= 0) {
+          throw new IllegalArgumentException("constant '" + name + "' has shape " + java.util.Arrays.toString(shape));
+        }
+        size *= d;
+      }
+      if (size != values.length) {
+        throw new IllegalArgumentException("constant '" + name + "' has " + values.length + " values for shape "
+            + java.util.Arrays.toString(shape));
+      }
     }
   }
 
@@ -407,16 +557,23 @@ final class Lowering {
       }
     }
     int w = weight(spec.variableName(layer, "kernel"), transposed, new int[] {units, in}, Use.FULLY_CONNECTED);
-    boolean block = lastWeightBlockSparse;
-    boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
+    if (lastWeightBlockSparse) {
+      blockSparse.add(w);
+    }
     int b = constFloats(biasName(n, useBias), bias, new int[] {units});
     boolean keepDims = n.inputs().get(0).shape().numDimensions() > 2;
-    int version = hybrid ? 12 : block ? 8 : keepDims ? 5 : 1;
-    withActivation(n, activationOf(layer), (out, act) -> g.op(Schema.FULLY_CONNECTED, version, new int[] {x, w, b},
-        new int[] {out}, options(Schema.OPT_FULLY_CONNECTED, Schema.FullyConnected.FIELDS,
+    withActivation(n, activationOf(layer), (out, act) -> fullyConnectedOp(x, w, b, out, act, keepDims));
+  }
+
+  /** FULLY_CONNECTED with the version its weight needs: hybrid int8 12, block-sparse 8, keep_num_dims 5. */
+  private void fullyConnectedOp(int x, int w, int b, int out, byte act, boolean keepDims) {
+    boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
+    int version = hybrid ? 12 : blockSparse.contains(w) ? 8 : keepDims ? 5 : 1;
+    g.op(Schema.FULLY_CONNECTED, version, new int[] {x, w, b}, new int[] {out},
+        options(Schema.OPT_FULLY_CONNECTED, Schema.FullyConnected.FIELDS,
             new TfliteGraph.Field(Schema.FullyConnected.ACTIVATION, 'b', act),
             new TfliteGraph.Field(Schema.FullyConnected.KEEP_NUM_DIMS, 'z', keepDims ? 1 : 0),
-            new TfliteGraph.Field(Schema.FullyConnected.ASYMMETRIC_QUANTIZE_INPUTS, 'z', hybrid ? 1 : 0))));
+            new TfliteGraph.Field(Schema.FullyConnected.ASYMMETRIC_QUANTIZE_INPUTS, 'z', hybrid ? 1 : 0)));
   }
 
   private void conv2d(Node n, int x, Settings s) {

@@ -31,8 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The MNIST and IMDB samples' models after a short training run on random data, written as {@code .tflite} in every
- * flavour: each parses back and its weights reproduce {@code predict}; the samples whose layers have no
- * TFLite builtin (IMDB's LSTM) fail with the list. With
+ * flavour: each parses back and its weights reproduce {@code predict}. With
  * {@code -Dtopiary.tflite.dir=DIR} the files stay there for {@code tools/check_tflite.py}.
  */
 class SampleTfliteTest {
@@ -52,12 +51,51 @@ class SampleTfliteTest {
         PruningPolicy.only(Dense.class)));
   }
 
+  /**
+   * IMDB's Embedding -> LSTM -> Dense(sigmoid), unrolled into builtins; also with mask_zero and ids padded
+   * with 0 at the front of each example (a different length each), whose steps must keep the state.
+   */
   @Test
-  void samplesWithoutBuiltinsAreRefusedByName() {
-    try (Model imdb = ImdbPruning.model(new ImdbPruning.Shape(500, 20, 8, 8))
-        .compile(Compile.of(Optimizer.adam(), Loss.binaryCrossentropy(false)).seed(3))) {
-      assertThatThrownBy(() -> TfliteExport.bytes(imdb, TfliteFlavour.FLOAT32))
-          .isInstanceOf(UnsupportedLayersException.class).hasMessageContaining("(LSTM)");
+  void imdbLstmInEveryFlavour(@TempDir Path temp) throws Exception {
+    Path root = TfliteFixtures.root(temp);
+    ImdbPruning.Shape shape = new ImdbPruning.Shape(500, 20, 8, 8);
+    int n = 16;
+    float[] ids = new float[n * 20];
+    java.util.Random r = new java.util.Random(5);
+    for (int e = 0; e < n; e++) {
+      int pad = e % 12; // 0..11 leading padding steps
+      for (int t = pad; t < 20; t++) {
+        ids[e * 20 + t] = 1 + r.nextInt(501);
+      }
+    }
+    HostArray x = HostArray.of(ids, n, 20);
+    float[] labels = new float[n];
+    for (int e = 0; e < n; e++) {
+      labels[e] = e % 2;
+    }
+    HostArray y = HostArray.of(labels, n);
+    Compile compile = Compile.of(Optimizer.adam(), Loss.binaryCrossentropy(false)).seed(3);
+    TfliteFixtures.write(root, "sample_imdb_dense", ImdbPruning.model(shape), x, y, compile);
+    TfliteFixtures.write(root, "sample_imdb_pruned_0.8", ImdbPruning.model(shape)
+        .prunedWith(PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 1))), x, y, compile);
+    // Wider: kernels of 2,048 and 4,096 values reach the int8 threshold, so the int8 files run hybrid FULLY_CONNECTED.
+    TfliteFixtures.write(root, "sample_imdb_wide_pruned_0.8", ImdbPruning.model(new ImdbPruning.Shape(500, 20, 16, 32))
+        .prunedWith(PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 1))), x, y, compile);
+    ModelSpec masked = dev.topiary.dsl.Sequential.of(dev.topiary.dsl.Input.of(20),
+        dev.topiary.dsl.layers.core.Embedding.of(502, 8).maskZero(true),
+        dev.topiary.dsl.layers.recurrent.LSTM.of(8),
+        Dense.of(1, dev.topiary.dsl.layers.Activation.SIGMOID));
+    TfliteFixtures.write(root, "sample_imdb_mask_zero", masked, x, y, compile);
+  }
+
+  @Test
+  void aMaskOnlyAnLstmCanHonourIsRefused() {
+    ModelSpec spec = dev.topiary.dsl.Sequential.of(dev.topiary.dsl.Input.of(20),
+        dev.topiary.dsl.layers.core.Embedding.of(50, 8).maskZero(true),
+        dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D.of(), Dense.of(1));
+    try (Model m = spec.compile(Compile.of(Optimizer.adam(), Loss.binaryCrossentropy(false)).seed(3))) {
+      assertThatThrownBy(() -> TfliteExport.bytes(m, TfliteFlavour.FLOAT32))
+          .isInstanceOf(UnsupportedLayersException.class).hasMessageContaining("mask_zero");
     }
   }
 }

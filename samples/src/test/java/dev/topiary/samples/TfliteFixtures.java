@@ -40,9 +40,13 @@ public final class TfliteFixtures {
 
   /** Trains {@code spec} (28x28 inputs, 10 classes) briefly and writes and checks its four files. */
   public static void write(Path root, String name, ModelSpec spec) throws Exception {
-    HostArray x = ExportFixtures.inputs(32, 1, 0, 28, 28);
-    HostArray y = ExportFixtures.labels(32, 2, 10);
-    try (Model model = spec.compile(COMPILE); Model copy = spec.withoutPruning().compile(COMPILE)) {
+    write(root, name, spec, ExportFixtures.inputs(32, 1, 0, 28, 28), ExportFixtures.labels(32, 2, 10), COMPILE);
+  }
+
+  /** Trains {@code spec} briefly on {@code x, y} with {@code compile} and writes and checks its four files. */
+  public static void write(Path root, String name, ModelSpec spec, HostArray x, HostArray y, Compile compile)
+      throws Exception {
+    try (Model model = spec.compile(compile); Model copy = spec.withoutPruning().compile(compile)) {
       model.fit(x, y, Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
       float[] expected = model.predict(x).floats();
       for (TfliteFlavour flavour : TfliteFlavour.values()) {

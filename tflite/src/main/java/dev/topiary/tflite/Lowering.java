@@ -22,6 +22,7 @@ import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
 import dev.topiary.dsl.layers.pooling.GlobalMaxPooling2D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.recurrent.LSTM;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ import java.util.Set;
 final class Lowering {
   static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, "
       + "GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D, Flatten, Reshape, Dropout, Activation, Add, Concatenate, "
-      + "BatchNormalization, Embedding (without mask_zero); activations linear, relu, relu6, sigmoid, tanh, softmax, "
+      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled); activations linear, relu, relu6, sigmoid, tanh, softmax, "
       + "elu, gelu, swish, exponential";
   /** The converter's {@code min_elements_for_weights}: smaller weights stay float in dynamic-range quantization. */
   static final int MIN_ELEMENTS_FOR_INT8 = 1024;
@@ -50,7 +51,8 @@ final class Lowering {
   private static final Set<Class<?>> CLASSES = Set.of(Dense.class, Conv2D.class, DepthwiseConv2D.class,
       SeparableConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
       GlobalAveragePooling2D.class, GlobalMaxPooling1D.class, GlobalMaxPooling2D.class, Flatten.class, Reshape.class,
-      Dropout.class, ActivationLayer.class, Add.class, Concatenate.class, BatchNormalization.class, Embedding.class);
+      Dropout.class, ActivationLayer.class, Add.class, Concatenate.class, BatchNormalization.class, Embedding.class,
+      LSTM.class);
 
   private final ModelSpec spec;
   private final Map<String, HostArray> weights;
@@ -61,6 +63,10 @@ final class Lowering {
   private final List<String> problems = new ArrayList<>();
   /** Set by {@link #weight}: whether the last weight went to its op as block-sparse (no DENSIFY). */
   private boolean lastWeightBlockSparse;
+  /** Weight tensors stored as 1x4 blocks, which FULLY_CONNECTED reads directly (version 8). */
+  private final Set<Integer> blockSparse = new java.util.HashSet<>();
+  /** A mask_zero Embedding node -> its int32 ids tensor, from which the LSTM after it builds its mask. */
+  private final Map<Node, Integer> maskIds = new IdentityHashMap<>();
 
   private Lowering(ModelSpec spec, Map<String, HostArray> weights, TfliteFlavour flavour) {
     this.spec = spec;
@@ -150,8 +156,13 @@ final class Lowering {
       return;
     }
     Class<?> c = layer.getClass();
+    TfliteLowering<Layer> custom = CLASSES.contains(c) ? null : TfliteLowerings.find(c);
+    if (custom != null) {
+      custom(n, in, custom);
+      return;
+    }
     if (!CLASSES.contains(c)) {
-      refuse(n, "no TFLite builtin for this layer type");
+      refuse(n, "no TFLite builtin for this layer type (register one with TfliteLowerings.register)");
       return;
     }
     Settings s = layer.config(); // only built-in layers: a user's layer need not describe its settings
@@ -216,11 +227,156 @@ final class Lowering {
         batchNorm(n, in.get(0), s);
       } else if (c == Embedding.class) {
         embedding(n, in.get(0), s);
+      } else if (c == LSTM.class) {
+        lstm(n, in.get(0), s);
       } else {
         refuse(n, "no TFLite builtin for this layer type");
       }
     } catch (Unsupported e) {
       refuse(n, e.getMessage());
+    }
+  }
+
+  static boolean isBuiltIn(Class<?> type) {
+    return CLASSES.contains(type);
+  }
+
+  /** A registered lowering's node: its exceptions are listed with the node like any other problem. */
+  private void custom(Node n, List<Integer> in, TfliteLowering<Layer> lowering) {
+    Context ctx = new Context(n, in);
+    try {
+      lowering.lower(n.layer(), ctx);
+    } catch (RuntimeException e) {
+      refuse(n, "its registered lowering failed: " + e.getMessage());
+      return;
+    }
+    if (!tensorOf.containsKey(n)) {
+      refuse(n, "its registered lowering did not call output()");
+    }
+  }
+
+  private final class Context implements LoweringContext {
+    private final Node n;
+    private final List<Integer> in;
+    private int count;
+
+    Context(Node n, List<Integer> in) {
+      this.n = n;
+      this.in = List.copyOf(in);
+    }
+
+    private int next(String what) {
+      return activationTensor(n, name(n) + "_" + what + "_" + count++);
+    }
+
+    @Override
+    public List<Integer> inputs() {
+      return in;
+    }
+
+    @Override
+    public int[] outputShape() {
+      int[] s = shape(n);
+      return java.util.Arrays.copyOfRange(s, 1, s.length);
+    }
+
+    @Override
+    public HostArray weight(String name) {
+      HostArray a = weights.get(spec.variableName(n.layer(), name));
+      if (a == null) {
+        throw new IllegalArgumentException("no weight " + spec.variableName(n.layer(), name) + " among "
+            + weights.keySet());
+      }
+      return a;
+    }
+
+    @Override
+    public String variableName(String weight) {
+      return spec.variableName(n.layer(), weight);
+    }
+
+    @Override
+    public int constant(String name, float[] values, int... shape) {
+      checkSize(name, values, shape);
+      return constFloats(name, values.clone(), shape.clone());
+    }
+
+    @Override
+    public int fullyConnectedKernel(String name, float[] outIn, int out, int inputs) {
+      int[] shape = {out, inputs};
+      checkSize(name, outIn, shape);
+      int w = Lowering.this.weight(name, outIn.clone(), shape, Use.FULLY_CONNECTED);
+      if (lastWeightBlockSparse) {
+        blockSparse.add(w);
+      }
+      return w;
+    }
+
+    @Override
+    public int fullyConnected(int x, int kernel, int bias) {
+      int out = next("fc");
+      fullyConnectedOp(x, kernel, bias, out, Schema.ACT_NONE, n.inputs().get(0).shape().numDimensions() > 2);
+      return out;
+    }
+
+    @Override
+    public int mul(int a, int b) {
+      int out = next("mul");
+      g.op(Schema.MUL, 1, new int[] {a, b}, new int[] {out}, options(Schema.OPT_MUL, Schema.Binary.FIELDS));
+      return out;
+    }
+
+    @Override
+    public int add(int a, int b) {
+      int out = next("add");
+      g.op(Schema.ADD, 1, new int[] {a, b}, new int[] {out}, options(Schema.OPT_ADD, Schema.Binary.FIELDS));
+      return out;
+    }
+
+    @Override
+    public int logistic(int x) {
+      return unary(Schema.LOGISTIC, x, "logistic");
+    }
+
+    @Override
+    public int tanh(int x) {
+      return unary(Schema.TANH, x, "tanh");
+    }
+
+    @Override
+    public int relu(int x) {
+      return unary(Schema.RELU, x, "relu");
+    }
+
+    private int unary(int builtin, int x, String what) {
+      int out = next(what);
+      g.op(builtin, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
+      return out;
+    }
+
+    @Override
+    public void output(int tensor) {
+      if (tensorOf.containsKey(n)) {
+        throw new IllegalStateException("output() called twice");
+      }
+      if (tensor < 0 || tensor >= g.tensors.size()) {
+        throw new IllegalArgumentException("no tensor " + tensor);
+      }
+      tensorOf.put(n, tensor);
+    }
+
+    private static void checkSize(String name, float[] values, int[] shape) {
+      long size = 1;
+      for (int d : shape) {
+        if (d <= 0) {
+          throw new IllegalArgumentException("constant '" + name + "' has shape " + java.util.Arrays.toString(shape));
+        }
+        size *= d;
+      }
+      if (size != values.length) {
+        throw new IllegalArgumentException("constant '" + name + "' has " + values.length + " values for shape "
+            + java.util.Arrays.toString(shape));
+      }
     }
   }
 
@@ -407,16 +563,23 @@ final class Lowering {
       }
     }
     int w = weight(spec.variableName(layer, "kernel"), transposed, new int[] {units, in}, Use.FULLY_CONNECTED);
-    boolean block = lastWeightBlockSparse;
-    boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
+    if (lastWeightBlockSparse) {
+      blockSparse.add(w);
+    }
     int b = constFloats(biasName(n, useBias), bias, new int[] {units});
     boolean keepDims = n.inputs().get(0).shape().numDimensions() > 2;
-    int version = hybrid ? 12 : block ? 8 : keepDims ? 5 : 1;
-    withActivation(n, activationOf(layer), (out, act) -> g.op(Schema.FULLY_CONNECTED, version, new int[] {x, w, b},
-        new int[] {out}, options(Schema.OPT_FULLY_CONNECTED, Schema.FullyConnected.FIELDS,
+    withActivation(n, activationOf(layer), (out, act) -> fullyConnectedOp(x, w, b, out, act, keepDims));
+  }
+
+  /** FULLY_CONNECTED with the version its weight needs: hybrid int8 12, block-sparse 8, keep_num_dims 5. */
+  private void fullyConnectedOp(int x, int w, int b, int out, byte act, boolean keepDims) {
+    boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
+    int version = hybrid ? 12 : blockSparse.contains(w) ? 8 : keepDims ? 5 : 1;
+    g.op(Schema.FULLY_CONNECTED, version, new int[] {x, w, b}, new int[] {out},
+        options(Schema.OPT_FULLY_CONNECTED, Schema.FullyConnected.FIELDS,
             new TfliteGraph.Field(Schema.FullyConnected.ACTIVATION, 'b', act),
             new TfliteGraph.Field(Schema.FullyConnected.KEEP_NUM_DIMS, 'z', keepDims ? 1 : 0),
-            new TfliteGraph.Field(Schema.FullyConnected.ASYMMETRIC_QUANTIZE_INPUTS, 'z', hybrid ? 1 : 0))));
+            new TfliteGraph.Field(Schema.FullyConnected.ASYMMETRIC_QUANTIZE_INPUTS, 'z', hybrid ? 1 : 0)));
   }
 
   private void conv2d(Node n, int x, Settings s) {
@@ -552,8 +715,14 @@ final class Lowering {
   }
 
   private void embedding(Node n, int x, Settings s) {
-    if (s.getBoolean("mask_zero")) {
-      throw new Unsupported("mask_zero: the mask it carries to later layers has no TFLite form");
+    boolean masked = s.getBoolean("mask_zero");
+    if (masked) {
+      for (Node m : spec.nodes()) {
+        if (m.inputs().contains(n) && (m.isInput() || m.layer().getClass() != LSTM.class)) {
+          throw new Unsupported("mask_zero: only an LSTM straight after it can honour the mask in TFLite, not "
+              + describe(m));
+        }
+      }
     }
     Layer layer = n.layer();
     int vocabulary = s.getInt("input_dim");
@@ -566,6 +735,9 @@ final class Lowering {
     g.op(Schema.CAST, 1, new int[] {x}, new int[] {ids}, options(Schema.OPT_CAST, Schema.Cast.FIELDS,
         new TfliteGraph.Field(Schema.Cast.IN_TYPE, 'b', Schema.FLOAT32),
         new TfliteGraph.Field(Schema.Cast.OUT_TYPE, 'b', Schema.INT32)));
+    if (masked) {
+      maskIds.put(n, ids);
+    }
     TfliteGraph.Tensor params = g.tensors.get(w);
     TfliteGraph.Options gather = options(Schema.OPT_GATHER, Schema.Gather.FIELDS);
     if (params.type() != Schema.INT8) {
@@ -577,6 +749,139 @@ final class Lowering {
         params.quantization(), null));
     g.op(Schema.GATHER, 2, new int[] {w, ids}, new int[] {rows}, gather);
     emit(n, Schema.DEQUANTIZE, 2, new int[] {rows}, TfliteGraph.Options.NONE);
+  }
+
+  private int floatTensor(String name, int... dims) {
+    int[] sig = dims.clone();
+    sig[0] = -1;
+    return g.add(new TfliteGraph.Tensor(name, dims, sig, Schema.FLOAT32, null, null, null));
+  }
+
+  /**
+   * An LSTM as its unrolled steps (as Topiary's own masked path computes it), since TFLite's
+   * UNIDIRECTIONAL_SEQUENCE_LSTM cannot keep the state on padding steps: the input projection of all
+   * steps in one FULLY_CONNECTED, then per step GATHER of the step, FULLY_CONNECTED of h by the
+   * recurrent kernel, ADD, GATHER of the four gates (i, f, c, o), LOGISTIC/TANH, MUL/ADD; with a
+   * mask_zero Embedding before it, the new state is keep * new + (1 - keep) * old per example.
+   */
+  private void lstm(Node n, int x, Settings s) {
+    if (s.getBoolean("return_sequences") || s.getBoolean("return_state")) {
+      throw new Unsupported("only the last output is supported (return_sequences and return_state false)");
+    }
+    Layer layer = n.layer();
+    int units = s.getInt("units");
+    int gates = 4 * units;
+    long[] inShape = n.inputs().get(0).shape().asArray();
+    int steps = (int) inShape[1];
+    int features = (int) inShape[2];
+    String base = name(n);
+    int wx = weight(spec.variableName(layer, "kernel"), transpose(values(layer, "kernel"), features, gates),
+        new int[] {gates, features}, Use.FULLY_CONNECTED);
+    if (lastWeightBlockSparse) {
+      blockSparse.add(wx);
+    }
+    int wh = weight(spec.variableName(layer, "recurrent_kernel"), transpose(values(layer, "recurrent_kernel"), units,
+        gates), new int[] {gates, units}, Use.FULLY_CONNECTED);
+    if (lastWeightBlockSparse) {
+      blockSparse.add(wh);
+    }
+    int bias = constFloats(spec.variableName(layer, "bias"), values(layer, "bias"), new int[] {gates});
+    int projected = floatTensor(base + "_projected", 1, steps, gates);
+    fullyConnectedOp(x, wx, bias, projected, Schema.ACT_NONE, true);
+    int[] gate = new int[4];
+    for (int k = 0; k < 4; k++) {
+      int[] idx = new int[units];
+      for (int u = 0; u < units; u++) {
+        idx[u] = k * units + u;
+      }
+      gate[k] = constInts(base + "_gate" + k, idx);
+    }
+    Integer ids = maskIds.get(n.inputs().get(0));
+    int keepAll = -1;
+    int dropAll = -1;
+    if (ids != null) {
+      int zero = g.add(new TfliteGraph.Tensor(base + "_pad_id", new int[0], null, Schema.INT32,
+          WeightEncoding.intBytes(new int[] {0}), null, null));
+      keepAll = maskOf(base + "_keep", ids, zero, Schema.NOT_EQUAL, steps);
+      dropAll = maskOf(base + "_drop", ids, zero, Schema.EQUAL, steps);
+    }
+    TfliteGraph.Options gather1 = options(Schema.OPT_GATHER, Schema.Gather.FIELDS,
+        new TfliteGraph.Field(Schema.Gather.AXIS, 'i', 1));
+    int h = constFloats(base + "_h0", new float[units], new int[] {1, units});
+    int c = constFloats(base + "_c0", new float[units], new int[] {1, units});
+    boolean backwards = s.getBoolean("go_backwards");
+    for (int i = 0; i < steps; i++) {
+      int t = backwards ? steps - 1 - i : i;
+      String p = base + "_t" + t;
+      int step = g.add(new TfliteGraph.Tensor(p + "_index", new int[0], null, Schema.INT32,
+          WeightEncoding.intBytes(new int[] {t}), null, null));
+      int xt = floatTensor(p + "_x", 1, gates);
+      g.op(Schema.GATHER, 1, new int[] {projected, step}, new int[] {xt}, gather1);
+      int hr = floatTensor(p + "_hr", 1, gates);
+      fullyConnectedOp(h, wh, -1, hr, Schema.ACT_NONE, false);
+      int z = binary(Schema.ADD, xt, hr, floatTensor(p + "_z", 1, gates));
+      int[] act = new int[4];
+      for (int k = 0; k < 4; k++) {
+        int raw = floatTensor(p + "_gate" + k, 1, units);
+        g.op(Schema.GATHER, 1, new int[] {z, gate[k]}, new int[] {raw}, gather1);
+        act[k] = floatTensor(p + "_gate" + k + (k == 2 ? "_tanh" : "_sigmoid"), 1, units);
+        g.op(k == 2 ? Schema.TANH : Schema.LOGISTIC, 1, new int[] {raw}, new int[] {act[k]}, TfliteGraph.Options.NONE);
+      }
+      int fc = binary(Schema.MUL, act[1], c, floatTensor(p + "_fc", 1, units));
+      int ig = binary(Schema.MUL, act[0], act[2], floatTensor(p + "_ig", 1, units));
+      int cNew = binary(Schema.ADD, fc, ig, floatTensor(p + "_c", 1, units));
+      int tc = floatTensor(p + "_tanh_c", 1, units);
+      g.op(Schema.TANH, 1, new int[] {cNew}, new int[] {tc}, TfliteGraph.Options.NONE);
+      int hNew = binary(Schema.MUL, act[3], tc, floatTensor(p + "_h", 1, units));
+      if (ids != null) {
+        int keep = floatTensor(p + "_keep", 1, 1);
+        g.op(Schema.GATHER, 1, new int[] {keepAll, constInts(p + "_mask_index", new int[] {t})}, new int[] {keep}, gather1);
+        int drop = floatTensor(p + "_drop", 1, 1);
+        g.op(Schema.GATHER, 1, new int[] {dropAll, constInts(p + "_mask_index2", new int[] {t})}, new int[] {drop},
+            gather1);
+        hNew = blend(p + "_h_kept", keep, hNew, drop, h, units);
+        cNew = blend(p + "_c_kept", keep, cNew, drop, c, units);
+      }
+      h = hNew;
+      c = cNew;
+    }
+    tensorOf.put(n, h);
+  }
+
+  private int binary(int builtin, int a, int b, int out) {
+    g.op(builtin, 1, new int[] {a, b}, new int[] {out}, builtin == Schema.ADD
+        ? options(Schema.OPT_ADD, Schema.Binary.FIELDS) : options(Schema.OPT_MUL, Schema.Binary.FIELDS));
+    return out;
+  }
+
+  /** keep * fresh + drop * previous, Topiary's blend with drop = 1 - keep computed from the ids. */
+  private int blend(String name, int keep, int fresh, int drop, int previous, int units) {
+    int a = binary(Schema.MUL, keep, fresh, floatTensor(name + "_new", 1, units));
+    int b = binary(Schema.MUL, drop, previous, floatTensor(name + "_old", 1, units));
+    return binary(Schema.ADD, a, b, floatTensor(name, 1, units));
+  }
+
+  /** (ids OP 0) as float, shape (batch, steps). */
+  private int maskOf(String name, int ids, int zero, int builtin, int steps) {
+    int bool = g.add(new TfliteGraph.Tensor(name + "_bool", new int[] {1, steps}, new int[] {-1, steps}, Schema.BOOL,
+        null, null, null));
+    g.op(builtin, 1, new int[] {ids, zero}, new int[] {bool}, TfliteGraph.Options.NONE);
+    int out = floatTensor(name, 1, steps);
+    g.op(Schema.CAST, 1, new int[] {bool}, new int[] {out}, options(Schema.OPT_CAST, Schema.Cast.FIELDS,
+        new TfliteGraph.Field(Schema.Cast.IN_TYPE, 'b', Schema.BOOL),
+        new TfliteGraph.Field(Schema.Cast.OUT_TYPE, 'b', Schema.FLOAT32)));
+    return out;
+  }
+
+  /** {@code [rows, cols]} row-major to {@code [cols, rows]}. */
+  private static float[] transpose(float[] v, int rows, int cols) {
+    float[] t = new float[v.length];
+    for (int r = 0; r < rows; r++) {
+      for (int k = 0; k < cols; k++) {
+        t[k * rows + r] = v[r * cols + k];
+      }
+    }
+    return t;
   }
 
   private int constFloats(String name, float[] values, int[] shape) {

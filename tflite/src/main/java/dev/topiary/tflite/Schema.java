@@ -17,6 +17,7 @@ final class Schema {
   static final byte FLOAT32 = 0;
   static final byte INT32 = 2;
   static final byte INT8 = 9;
+  static final byte BOOL = 6;
 
   // BuiltinOperator
   static final int ADD = 0;
@@ -39,6 +40,8 @@ final class Schema {
   static final int EXP = 47;
   static final int CAST = 53;
   static final int REDUCE_MAX = 82;
+  static final int EQUAL = 71;
+  static final int NOT_EQUAL = 72;
   static final int ELU = 111;
   static final int DENSIFY = 124;
   /** Codes below this one are also written to the deprecated byte field (as the converter does). */

@@ -258,11 +258,11 @@ class TfliteExportTest {
 
   @Test
   void unsupportedLayersAreAllListed() {
-    ModelSpec spec = Sequential.of(Input.of(10, 4), Conv1D.of(4, 3), LSTM.of(8), Dense.of(2, Activation.SELU));
+    ModelSpec spec = Sequential.of(Input.of(10, 4), Conv1D.of(4, 3), LSTM.of(8).returnSequences(true), Dense.of(2, Activation.SELU));
     try (Model model = spec.compile(COMPILE)) {
       assertThatThrownBy(() -> TfliteExport.bytes(model, TfliteFlavour.FLOAT32))
           .isInstanceOfSatisfying(UnsupportedLayersException.class, e -> assertThat(e.problems()).hasSize(3))
-          .hasMessageContaining("'conv1d' (Conv1D)").hasMessageContaining("'lstm' (LSTM)")
+          .hasMessageContaining("'conv1d' (Conv1D)").hasMessageContaining("'lstm' (LSTM): only the last output")
           .hasMessageContaining("'dense' (Dense): activation 'selu'");
     }
     ModelSpec masked = Sequential.of(Input.of(6), dev.topiary.dsl.layers.core.Embedding.of(50, 4).maskZero(true),

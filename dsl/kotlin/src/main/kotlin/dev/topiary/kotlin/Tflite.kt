@@ -23,3 +23,11 @@ fun ModelSpec.weightsFrom(file: TfliteFile): Map<String, HostArray> = TfliteWeig
 
 /** Reads and checks a `.tflite` file ([TfliteFile.read]). */
 fun readTflite(file: Path): TfliteFile = TfliteFile.read(file)
+
+/**
+ * Registers how layers of exactly type [L] (your own layer) become TFLite builtins
+ * ([dev.topiary.tflite.TfliteLowerings.register]): `registerTfliteLowering<MyLayer> { layer, ctx -> ctx.output(...) }`.
+ */
+inline fun <reified L : dev.topiary.dsl.layers.Layer> registerTfliteLowering(
+    crossinline lowering: (L, dev.topiary.tflite.LoweringContext) -> Unit,
+) = dev.topiary.tflite.TfliteLowerings.register(L::class.java) { layer, ctx -> lowering(layer, ctx) }

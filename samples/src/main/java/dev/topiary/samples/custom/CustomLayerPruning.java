@@ -25,6 +25,7 @@ public final class CustomLayerPruning {
   }
 
   public static void main(String[] args) throws Exception {
+    ScaledDenseTflite.register(); // so the main job's .tflite table can write this layer
     MnistPruning.runSample("A custom prunable layer", args, model(), s -> {
       List<MnistPruning.Variant> out = new ArrayList<>();
       for (double target : s.targets()) {

@@ -1,7 +1,5 @@
 package dev.topiary.report;
 
-import dev.topiary.dsl.TinyProblem;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +31,18 @@ import org.junit.jupiter.api.io.TempDir;
 class PruningReportTest {
   private static final Compile COMPILE = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).seed(3);
 
+  private static HostArray[] data(int n) {
+    Random r = new Random(2);
+    float[] x = new float[n * 6];
+    int[] y = new int[n];
+    for (int i = 0; i < n; i++) {
+      y[i] = r.nextInt(3);
+      for (int j = 0; j < 6; j++) {
+        x[i * 6 + j] = (float) r.nextGaussian() + (j % 3 == y[i] ? 2f : 0f);
+      }
+    }
+    return new HostArray[] {HostArray.of(x, n, 6), HostArray.ofLabels(y)};
+  }
 
   private static ModelSpec spec() {
     return Sequential.of(Input.of(6), Dense.of(16, Activation.RELU), Dense.of(3))
@@ -40,7 +51,7 @@ class PruningReportTest {
 
   @Test
   void aTrainedModelsReportHasItsScheduleSparsityHistogramsAndSizes(@TempDir Path dir) throws Exception {
-    HostArray[] d = TinyProblem.data(256);
+    HostArray[] d = data(256);
     try (Model dense = spec().withoutPruning().compile(COMPILE); Model model = spec().compile(COMPILE)) {
       Map<String, HostArray> before = dense.weights();
       model.setWeights(before);
@@ -84,7 +95,7 @@ class PruningReportTest {
 
   @Test
   void aSavedModelsReportMatchesTheModelsOwn(@TempDir Path dir) throws Exception {
-    HostArray[] d = TinyProblem.data(128);
+    HostArray[] d = data(128);
     try (Model model = spec().compile(COMPILE)) {
       model.fit(d[0], d[1], Fit.epochs(2).batchSize(32).progress(ProgressSink.silent()));
       ModelFiles.save(model, dir.resolve("saved"));

@@ -46,17 +46,11 @@ final class Conv2DOp implements LayerOp {
     this.dil = dil;
     int ekh = (kh - 1) * dil + 1;
     int ekw = (kw - 1) * dil + 1;
-    if (same) {
-      oh = (h + sr - 1) / sr;
-      ow = (wd + sc - 1) / sc;
-      padTop = Math.max((oh - 1) * sr + ekh - h, 0) / 2;
-      padLeft = Math.max((ow - 1) * sc + ekw - wd, 0) / 2;
-    } else {
-      oh = (h - ekh) / sr + 1;
-      ow = (wd - ekw) / sc + 1;
-      padTop = 0;
-      padLeft = 0;
-    }
+    Window window = Window.of(h, wd, ekh, ekw, sr, sc, same);
+    oh = window.outH();
+    ow = window.outW();
+    padTop = window.padTop();
+    padLeft = window.padLeft();
   }
 
   int pixels() {

@@ -28,17 +28,11 @@ final class Pool2DOp implements LayerOp {
     this.pw = pw;
     this.sr = sr;
     this.sc = sc;
-    if (same) {
-      oh = (h + sr - 1) / sr;
-      ow = (w + sc - 1) / sc;
-      padTop = Math.max((oh - 1) * sr + ph - h, 0) / 2;
-      padLeft = Math.max((ow - 1) * sc + pw - w, 0) / 2;
-    } else {
-      oh = (h - ph) / sr + 1;
-      ow = (w - pw) / sc + 1;
-      padTop = 0;
-      padLeft = 0;
-    }
+    Window window = Window.of(h, w, ph, pw, sr, sc, same);
+    oh = window.outH();
+    ow = window.outW();
+    padTop = window.padTop();
+    padLeft = window.padLeft();
   }
 
   @Override

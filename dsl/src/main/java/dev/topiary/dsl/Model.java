@@ -37,6 +37,16 @@ public interface Model extends AutoCloseable {
    */
   History fit(dev.topiary.dsl.data.Dataset data, Fit fit);
 
+  /**
+   * Trains on data the workers of a multi-worker fit read themselves
+   * ({@code fit.distribution(Distribution.multiWorker(...).workerInput(stepsPerEpoch))}, each worker
+   * started with its {@code --input}); {@code fit}'s batch size is the global batch.
+   */
+  default History fit(Fit fit) {
+    throw new UnsupportedOperationException("fit without data needs a multi-worker distribution whose workers read"
+        + " their own data (Distribution.multiWorker(...).workerInput(stepsPerEpoch)), on a graph model");
+  }
+
   /** Loss and metrics over a dataset, inference mode (batches of 128 unless it batches itself). */
   Map<String, Double> evaluate(dev.topiary.dsl.data.Dataset data);
 

@@ -13,6 +13,16 @@ import org.tensorflow.Session;
 import org.tensorflow.op.Ops;
 import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.types.TFloat32;
+import org.tensorflow.types.TInt32;
+import org.tensorflow.types.TString;
+import org.tensorflow.types.family.TType;
+import org.jspecify.annotations.Nullable;
+import org.tensorflow.Result;
+import org.tensorflow.op.Op;
+import org.tensorflow.op.core.Placeholder;
+import org.tensorflow.op.io.FifoQueue;
+import org.tensorflow.op.io.QueueClose;
+import org.tensorflow.proto.RunOptions;
 
 /**
  * Replica {@code task} of a multi-worker fit: its ops on the worker's CPU, gradients combined with
@@ -35,12 +45,84 @@ final class AllReduce implements GraphExecutor.Replication {
   /** Floats all-reduced per training step (gradients, statistics and the example counts). */
   private long floatsPerStep;
 
-  AllReduce(Cluster cluster, int task, int groupKey, Duration timeout) {
+  /** The fit's id when the worker reads its own data (names its queues), else null. */
+  private final @Nullable String fit;
+  private @Nullable List<Class<? extends TType>> inputTypes;
+  private @Nullable Placeholder<TString> requestText;
+  private @Nullable Op request;
+  private @Nullable Operand<TInt32> statusSize;
+  private @Nullable Operand<?> statusNext;
+  private @Nullable Op closeInput;
+  private @Nullable Session session;
+
+  AllReduce(Cluster cluster, int task, int groupKey, Duration timeout, @Nullable String fit) {
     this.cluster = cluster;
     this.task = task;
     this.groupKey = groupKey;
     this.timeout = timeout;
-    this.config = RemoteSessions.config(cluster, timeout);
+    this.fit = fit;
+    ConfigProto base = RemoteSessions.config(cluster, timeout);
+    this.config = fit == null ? base : InputChannel.shared(base);
+  }
+
+  @Override
+  public @Nullable List<Operand<?>> workerBatch(Ops tf, List<Class<? extends TType>> types) {
+    if (fit == null) {
+      return null;
+    }
+    this.inputTypes = List.copyOf(types);
+    Ops input = tf.withSubScope("worker_input");
+    FifoQueue data = InputChannel.data(input, fit, types);
+    this.requestText = input.withName("request_text").placeholder(TString.class);
+    this.request = input.withName("request").io.queueEnqueue(InputChannel.control(input), List.of(requestText));
+    FifoQueue status = InputChannel.status(input, fit);
+    this.statusSize = input.withName("status_size").io.queueSize(status);
+    this.statusNext = input.withName("status_next").io.queueDequeue(status, List.of(TString.class)).components().get(0);
+    this.closeInput = input.withName("close").io.queueClose(data, QueueClose.cancelPendingEnqueues(true));
+    List<Operand<?>> out = new ArrayList<>();
+    input.withName("next_batch").io.queueDequeue(data, types).components().forEach(out::add);
+    return out;
+  }
+
+  /** The label types of the data queue, as a request names them. */
+  List<String> labelTypes(int inputs) {
+    List<String> out = new ArrayList<>();
+    for (Class<? extends TType> t : inputTypes.subList(inputs, inputTypes.size() - 1)) {
+      out.add(t == TInt32.class ? "int32" : "float32");
+    }
+    return out;
+  }
+
+  /** Asks the worker for its batches (enqueued on its control queue). */
+  void requestInput(InputChannel.Request r) {
+    try (TString text = TString.scalarOf(r.encode())) {
+      session.runner().feed(requestText, text).addTarget(request).run();
+    }
+  }
+
+  /** The worker's next status message, waiting at most {@code patience}. */
+  String awaitStatus(Duration patience) {
+    try (Result r = session.runner().fetch(statusNext)
+        .setOptions(RunOptions.newBuilder().setTimeoutInMs(patience.toMillis()).build()).run()) {
+      return ((TString) r.get(0)).getObject();
+    }
+  }
+
+  /** A status message the worker has sent, if any, without waiting. */
+  @Nullable String pendingStatus(Duration patience) {
+    RunOptions options = RunOptions.newBuilder().setTimeoutInMs(patience.toMillis()).build();
+    try (Result r = session.runner().fetch(statusSize).setOptions(options).run()) {
+      if (((TInt32) r.get(0)).getInt() == 0) {
+        return null;
+      }
+    }
+    return awaitStatus(patience);
+  }
+
+  /** Closes the data queue: the worker's feed stops (its waiting enqueue is cancelled). */
+  void closeInput(Duration patience) {
+    session.runner().addTarget(closeInput).setOptions(RunOptions.newBuilder().setTimeoutInMs(patience.toMillis())
+        .build()).run();
   }
 
   @Override
@@ -107,9 +189,14 @@ final class AllReduce implements GraphExecutor.Replication {
 
   @Override
   public Session open(Graph graph) {
+    if (fit != null) {
+      // Shared state (for the input queues): the model's variables need a container of their own.
+      InputChannel.isolateState(graph);
+    }
     Session session = RemoteSessions.open(graph, cluster.address(task), config);
     try {
       session.initialize();
+      this.session = session;
       return session;
     } catch (RuntimeException e) {
       session.close();

@@ -48,13 +48,21 @@ public final class DistributedExecutor implements Executor {
   private final Cluster cluster;
   private final Duration timeout;
   private final List<GraphExecutor> replicas = new ArrayList<>();
+  private final List<AllReduce> replications = new ArrayList<>();
+  /** This fit's id when the workers read their own data (names its queues on the workers), else null. */
+  private final @Nullable String inputFit;
+  private final int inputs;
+  /** The next (epoch, batch) the workers' feeds give, once started; null before the first step. */
+  private int @Nullable [] nextWorkerBatch;
   private final long bytesPerStep;
   private final ExecutorService pool;
   private volatile boolean failed;
 
-  private DistributedExecutor(ModelSpec spec, Compile compile, Cluster cluster, Duration timeout) {
+  private DistributedExecutor(ModelSpec spec, Compile compile, Cluster cluster, Duration timeout, boolean workerInput) {
     this.cluster = cluster;
     this.timeout = timeout;
+    this.inputs = spec.inputs().size();
+    this.inputFit = workerInput ? "fit-" + Long.toHexString(new SecureRandom().nextLong() & Long.MAX_VALUE) : null;
     this.pool = Executors.newFixedThreadPool(cluster.size(), r -> {
       Thread t = new Thread(r, "topiary-replica");
       t.setDaemon(true);
@@ -64,7 +72,8 @@ public final class DistributedExecutor implements Executor {
     long floats = 0;
     try {
       for (int i = 0; i < cluster.size(); i++) {
-        AllReduce replication = new AllReduce(cluster, i, groupKey, timeout);
+        AllReduce replication = new AllReduce(cluster, i, groupKey, timeout, inputFit);
+        replications.add(replication);
         try {
           replicas.add(GraphExecutor.replica(spec, compile, replication));
         } catch (RuntimeException e) {
@@ -87,7 +96,7 @@ public final class DistributedExecutor implements Executor {
   public static DistributedExecutor start(ModelSpec spec, Compile compile, Distribution.MultiWorker distribution) {
     Cluster cluster = new Cluster(distribution.workers());
     ClusterCheck.verify(cluster, distribution.timeout());
-    return new DistributedExecutor(spec, compile, cluster, distribution.timeout());
+    return new DistributedExecutor(spec, compile, cluster, distribution.timeout(), distribution.readsOnWorkers());
   }
 
   public Cluster cluster() {
@@ -157,6 +166,91 @@ public final class DistributedExecutor implements Executor {
     return out;
   }
 
+  @Override
+  public TrainedBatch trainOnWorkers(WorkerStep s) {
+    if (inputFit == null) {
+      throw new IllegalStateException("this multi-worker fit is fed by the chief: use Distribution.multiWorker(...)"
+          + ".workerInput(stepsPerEpoch) for workers that read their own data");
+    }
+    int n = replicas.size();
+    if (nextWorkerBatch == null) {
+      startWorkerInput(s);
+      nextWorkerBatch = new int[] {s.epoch(), s.batch()};
+    }
+    if (nextWorkerBatch[0] != s.epoch() || nextWorkerBatch[1] != s.batch()) {
+      throw new IllegalStateException("the workers feed batch " + nextWorkerBatch[1] + " of epoch " + nextWorkerBatch[0]
+          + " next, the fit asked for batch " + s.batch() + " of epoch " + s.epoch());
+    }
+    List<TrainedBatch> results = onAll("training step " + s.step(), i -> replicas.get(i).trainWorkerBatch(s.step()));
+    nextWorkerBatch = s.batch() + 1 < s.stepsPerEpoch() ? new int[] {s.epoch(), s.batch() + 1}
+        : new int[] {s.epoch() + 1, 0};
+    int examples = 0;
+    for (TrainedBatch r : results) {
+      examples += r.examples();
+    }
+    // Every log is a batch mean: the global batch's is the example-weighted mean of the workers'.
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (TrainedBatch r : results) {
+      double share = (double) r.examples() / examples;
+      r.logs().forEach((k, v) -> out.merge(k, v * share, Double::sum));
+    }
+    return new TrainedBatch(out, examples);
+  }
+
+  /** Asks every worker for its batches from {@code s} on and waits until each has opened its input. */
+  private void startWorkerInput(WorkerStep s) {
+    int n = replicas.size();
+    if (s.globalBatch() % n != 0) {
+      throw new IllegalArgumentException("with worker input the global batch (" + s.globalBatch() + ") must be a"
+          + " multiple of the " + n + " workers: each reads batch / workers examples per step");
+    }
+    for (int i = 0; i < n; i++) {
+      AllReduce r = replications.get(i);
+      InputChannel.Request request = new InputChannel.Request(inputFit, i, n, s.epoch(), s.batch(), s.globalBatch() / n,
+          s.stepsPerEpoch(), s.seed(), inputs, r.labelTypes(inputs));
+      try {
+        r.requestInput(request);
+      } catch (RuntimeException e) {
+        throw failure(i, "asking for its input", e);
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      String status;
+      try {
+        status = replications.get(i).awaitStatus(timeout);
+      } catch (RuntimeException e) {
+        WorkerFailedException dead = deadWorker("starting the workers' input", e);
+        throw dead != null ? dead : new WorkerFailedException(i, cluster.address(i), "worker " + i + " ("
+            + cluster.address(i) + ") did not open its input within " + timeout + " (" + e.getMessage() + ")", e);
+      }
+      if (!status.equals(InputChannel.OK)) {
+        throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i)
+            + "): its input failed: " + status.substring(Math.min(status.length(), InputChannel.ERROR.length())), null);
+      }
+    }
+  }
+
+  /** The first worker whose input reported a failure, as the failure of the fit; null if none did. */
+  private @Nullable WorkerFailedException inputFailure(String what, @Nullable Throwable cause) {
+    if (inputFit == null || nextWorkerBatch == null) {
+      return null;
+    }
+    for (int i = 0; i < cluster.size(); i++) {
+      String status;
+      try {
+        status = replications.get(i).pendingStatus(Duration.ofSeconds(2));
+      } catch (RuntimeException e) {
+        continue;
+      }
+      if (status != null && status.startsWith(InputChannel.ERROR)) {
+        return new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i) + "): its"
+            + " input failed during " + what + ": " + status.substring(InputChannel.ERROR.length()) + "; "
+            + restartAdvice(), cause);
+      }
+    }
+    return null;
+  }
+
   private static List<HostArray> gather(List<HostArray> arrays, int[] idx) {
     return arrays.stream().map(a -> a.gather(idx)).toList();
   }
@@ -180,6 +274,20 @@ public final class DistributedExecutor implements Executor {
           WorkerFailedException dead = deadWorker(what, null);
           if (dead != null) {
             throw dead;
+          }
+          // Another replica failed already (its worker's input, say): do not wait for this one's timeout.
+          for (int j = i + 1; j < futures.size(); j++) {
+            if (futures.get(j).isDone()) {
+              try {
+                futures.get(j).get();
+              } catch (ExecutionException failedEarly) {
+                throw failure(j, what, failedEarly.getCause());
+              } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                failed = true;
+                throw new IllegalStateException("interrupted during " + what, interrupted);
+              }
+            }
           }
           if (System.nanoTime() > deadline) {
             throw failure(i, what + " (no answer within " + timeout + ")", e);
@@ -218,6 +326,10 @@ public final class DistributedExecutor implements Executor {
     if (dead != null) {
       return dead;
     }
+    WorkerFailedException input = inputFailure(what, cause);
+    if (input != null) {
+      return input;
+    }
     int hung = ClusterCheck.unresponsive(cluster, timeout, UNRESPONSIVE_AFTER);
     if (hung >= 0) {
       return new WorkerFailedException(hung, cluster.address(hung), "worker " + hung + " (" + cluster.address(hung)
@@ -231,6 +343,20 @@ public final class DistributedExecutor implements Executor {
     return "a failed collective aborts TF's collective runtime on every worker it reached, so restart all "
         + cluster.size() + " workers (" + ClusterCheck.command(cluster, 0).replace("--index 0", "--index i")
         + ") and resume from the last checkpoint with Fit.resumeFrom";
+  }
+
+  /** Stops the workers' feeds of this fit (their waiting enqueues are cancelled). */
+  private void closeWorkerInput() {
+    if (inputFit == null) {
+      return;
+    }
+    for (AllReduce r : replications) {
+      try {
+        r.closeInput(Duration.ofSeconds(2));
+      } catch (RuntimeException ignored) {
+        // a dead worker: its feed died with it
+      }
+    }
   }
 
   private void requireHealthy() {
@@ -320,16 +446,20 @@ public final class DistributedExecutor implements Executor {
   public void close() {
     pool.shutdownNow();
     if (!failed) {
+      closeWorkerInput();
       replicas.forEach(GraphExecutor::close);
       return;
     }
-    Thread closer = new Thread(() -> replicas.forEach(r -> {
+    Thread closer = new Thread(() -> {
+      closeWorkerInput();
+      replicas.forEach(r -> {
       try {
         r.close();
       } catch (RuntimeException ignored) {
         // a dead worker's session: nothing left to free there
       }
-    }), "topiary-replica-close");
+      });
+    }, "topiary-replica-close");
     closer.setDaemon(true);
     closer.start();
   }

@@ -22,12 +22,14 @@ import org.tensorflow.proto.ServerDef;
  *
  * <pre>
  * java -cp CLASSPATH dev.topiary.dsl.distributed.Worker --cluster 10.0.0.1:2222,10.0.0.2:2222 --index 0
+ * java -cp CLASSPATH dev.topiary.dsl.distributed.Worker --cluster ... --index 0 --input com.acme.MyInput
  * TF_CONFIG='{"cluster":{"worker":["10.0.0.1:2222","10.0.0.2:2222"]},"task":{"type":"worker","index":0}}' java -cp CLASSPATH dev.topiary.dsl.distributed.Worker
  * </pre>
  *
  * <p>The server serves the job {@link Cluster#jobName()}, named by the cluster's fingerprint: graphs
  * built for another cluster cannot be placed on it, and the chief checks every worker's view of the
- * cluster before training. TF's gRPC server has no authentication and listens on all interfaces
+ * cluster before training. With {@code --input} (a {@link WorkerInput}), the worker reads its own
+ * data for fits that ask for it ({@code Distribution.multiWorker(...).workerInput(steps)}). TF's gRPC server has no authentication and listens on all interfaces
  * whatever host the address names ({@code grpc_server_lib.cc} binds {@code 0.0.0.0:port}): run
  * workers on a private network only.
  */
@@ -99,7 +101,7 @@ public final class Worker {
       return new Task(new Cluster(list), root.path("task").path("index").asInt());
     }
 
-    private static String require(String value, String flag) {
+    static String require(String value, String flag) {
       if (value == null) {
         throw new IllegalArgumentException(flag + " needs a value");
       }
@@ -148,21 +150,69 @@ public final class Worker {
 
   public static void main(String[] args) throws SocketException {
     Task task;
+    WorkerInput input;
     try {
-      task = Task.parse(args, System.getenv("TF_CONFIG"));
+      String inputClass = null;
+      List<String> rest = new ArrayList<>();
+      for (int i = 0; i < args.length; i++) {
+        if (args[i].equals("--input")) {
+          inputClass = Task.require(i + 1 < args.length ? args[i + 1] : null, "--input");
+          i++;
+        } else {
+          rest.add(args[i]);
+        }
+      }
+      task = Task.parse(rest.toArray(new String[0]), System.getenv("TF_CONFIG"));
       requireOwnAddress(task);
+      input = inputClass == null ? null : instantiate(inputClass);
     } catch (IllegalArgumentException e) {
       System.err.println("topiary worker: " + e.getMessage());
       System.exit(2);
       return;
     }
+    serve(task, input);
+  }
+
+  /**
+   * Serves task {@code index} of {@code cluster} from a program of your own (the launcher's
+   * {@code main} does the same with {@code --input}): starts the TF server, answers the chief's
+   * requests for batches from {@code input} (null: this worker has no input of its own, the chief
+   * feeds it), and blocks until the process is killed.
+   */
+  public static void serve(List<String> cluster, int index, @org.jspecify.annotations.Nullable WorkerInput input) {
+    Task task = new Task(new Cluster(cluster), index);
+    requireOwnAddress(task);
+    serve(task, input);
+  }
+
+  private static void serve(Task task, @org.jspecify.annotations.Nullable WorkerInput input) {
     Server server = new Server(serverDef(task.cluster(), task.index()));
     server.start();
+    new WorkerFeeder(task.cluster(), task.index(), input).start();
     Cluster c = task.cluster();
     System.out.println("topiary worker " + task.index() + " of " + c.size() + " ready on " + c.address(task.index())
         + " (TF listens on all interfaces, port " + Cluster.port(c.address(task.index())) + "); cluster "
-        + c.workers() + ", fingerprint " + c.fingerprint().substring(0, 16));
+        + c.workers() + ", fingerprint " + c.fingerprint().substring(0, 16)
+        + (input == null ? "" : "; input " + input.getClass().getName()));
     System.out.flush();
     server.join(); // until the process is killed: TF has no clean server shutdown
+  }
+
+  /** A {@link WorkerInput} class on the class path, by its public no-argument constructor. */
+  static WorkerInput instantiate(String className) {
+    Class<?> type;
+    try {
+      type = Class.forName(className);
+    } catch (ClassNotFoundException e) {
+      throw new IllegalArgumentException("--input " + className + ": no such class on the worker's class path");
+    }
+    if (!WorkerInput.class.isAssignableFrom(type)) {
+      throw new IllegalArgumentException("--input " + className + " does not implement " + WorkerInput.class.getName());
+    }
+    try {
+      return (WorkerInput) type.getConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalArgumentException("--input " + className + " needs a public no-argument constructor: " + e, e);
+    }
   }
 }

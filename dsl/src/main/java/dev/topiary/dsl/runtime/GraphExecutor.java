@@ -8,7 +8,6 @@ import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.StateContract;
-import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Optimizer;
 import dev.topiary.ops.Measurements;
@@ -35,6 +34,7 @@ import org.tensorflow.op.core.Variable;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 import org.tensorflow.types.TInt64;
+import org.tensorflow.types.family.TType;
 
 /**
  * The graph executor: one graph holding the variables, the training pass (with the pruning update
@@ -53,10 +53,13 @@ public final class GraphExecutor implements Executor {
   private final PruningStep step;
   private final @Nullable PruningHook pruning;
   private final Map<String, PrunedWeight> pruned = new LinkedHashMap<>();
-  private final List<Placeholder<TFloat32>> inputFeeds = new ArrayList<>();
+  /** Placeholders, or with worker input placeholders with the dequeued batch as default. */
+  private final List<Operand<TFloat32>> inputFeeds = new ArrayList<>();
   /** The step of the batch being trained, fed by the host loop (seeds stateless random ops). */
   private final Placeholder<TInt64> stepFeed;
-  private final List<Placeholder<?>> labelFeeds = new ArrayList<>();
+  private final List<Operand<?>> labelFeeds = new ArrayList<>();
+  /** Whether the training step takes its batch from the worker's input queue when nothing is fed. */
+  private final boolean workerBatches;
   /** Per-example loss weights, ones unless fed. */
   private final Operand<TFloat32> sampleWeightFeed;
   private final List<Operand<TFloat32>> inferenceOutputs;
@@ -99,7 +102,18 @@ public final class GraphExecutor implements Executor {
 
     /** A session on the finished graph, running on this replica's worker, its initializers run. */
     Session open(Graph graph);
+
+    /**
+     * When this replica's worker reads its own data: the next batch, dequeued on the worker, as one
+     * operand per component of {@code types} (the model's inputs, its labels, sample weights). Null
+     * (the default) when the chief feeds every batch.
+     */
+    default @Nullable List<Operand<?>> workerBatch(Ops tf, List<Class<? extends TType>> types) {
+      return null;
+    }
   }
+
+
 
   /**
    * A trainable model graph of {@code spec}, its weights initialized from the compile seed. (Exports
@@ -135,21 +149,36 @@ public final class GraphExecutor implements Executor {
       this.pruning = createPruning();
 
       this.stepFeed = tf.withName("step_feed").placeholder(TInt64.class, Placeholder.shape(Shape.scalar()));
+      List<Class<? extends TType>> types = new ArrayList<>();
+      spec.inputs().forEach(in -> types.add(TFloat32.class));
+      spec.outputs().forEach(out -> types.add(compile.loss().integerLabels() ? TInt32.class : TFloat32.class));
+      types.add(TFloat32.class);
+      List<Operand<?>> queued = replication == null ? null : replication.workerBatch(tf, types);
+      this.workerBatches = queued != null;
+      int component = 0;
       for (Node in : spec.inputs()) {
-        inputFeeds.add(tf.withName(spec.inputName(in)).placeholder(TFloat32.class, Placeholder.shape(in.shape())));
+        inputFeeds.add(queued == null
+            ? tf.withName(spec.inputName(in)).placeholder(TFloat32.class, Placeholder.shape(in.shape()))
+            : this.<TFloat32>fedOr(queued.get(component), in.shape(), spec.inputName(in)));
+        component++;
       }
       for (int i = 0; i < spec.outputs().size(); i++) {
         Node out = spec.outputs().get(i);
-        var labelShape = Placeholder.shape(compile.loss().labelShape(out.shape()));
-        labelFeeds.add(compile.loss().integerLabels()
+        Shape shape = compile.loss().labelShape(out.shape());
+        var labelShape = Placeholder.shape(shape);
+        labelFeeds.add(queued != null ? fedOr(queued.get(component), shape, "label_" + i) : compile.loss().integerLabels()
             ? tf.withName("label_" + i).placeholder(TInt32.class, labelShape)
             : tf.withName("label_" + i).placeholder(TFloat32.class, labelShape));
+        component++;
       }
 
-      // Ones of the batch size unless fed: an unweighted batch computes exactly what it would without.
+      // Ones of the batch size unless fed: an unweighted batch computes exactly what it would without
+      // (with worker input, the worker sends ones for a batch without weights).
       Operand<TFloat32> ones = tf.fill(tf.slice(tf.shape(inputFeeds.get(0)), tf.constant(new int[] {0}),
           tf.constant(new int[] {1})), tf.constant(1f));
-      this.sampleWeightFeed = tf.withName("sample_weights").placeholderWithDefault(ones, Shape.of(-1));
+      this.sampleWeightFeed = queued == null
+          ? tf.withName("sample_weights").placeholderWithDefault(ones, Shape.of(-1))
+          : this.<TFloat32>fedOr(queued.get(component), Shape.of(-1), "sample_weights");
       if (replication != null) {
         batchExamples = tf.withName("batch_examples").dtypes.cast(tf.reshape(tf.slice(tf.shape(inputFeeds.get(0)),
             tf.constant(new int[] {0}), tf.constant(new int[] {1})), tf.constant(new int[0])), TFloat32.class);
@@ -183,6 +212,16 @@ public final class GraphExecutor implements Executor {
       g.close();
       throw e;
     }
+  }
+
+  /**
+   * A feed point that, when nothing is fed, takes a component of the worker's batch, checked against
+   * the model's shape when it runs (a worker whose data does not fit the model fails naming it).
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private <T extends TType> Operand<T> fedOr(Operand<?> queued, Shape shape, String name) {
+    Operand<T> checked = (Operand<T>) tf.withName(name + "_from_worker").ensureShape((Operand) queued, shape);
+    return tf.withName(name).placeholderWithDefault(checked, shape);
   }
 
   private void createVariables() {
@@ -385,6 +424,30 @@ public final class GraphExecutor implements Executor {
     return runObjectives(inputs, labels, sampleWeights, trainObjectives, step, trainStep);
   }
 
+  /**
+   * One training step on the batch this replica's worker put in its input queue (nothing is fed but
+   * the step): its logs and its number of examples.
+   */
+  public Executor.TrainedBatch trainWorkerBatch(long step) {
+    if (!workerBatches) {
+      throw new IllegalStateException("this graph takes its batches from the chief, not from its worker");
+    }
+    try (Feeds feeds = new Feeds(session.runner())) {
+      feeds.feed(stepFeed, TInt64.scalarOf(step));
+      feeds.runner.addTarget(trainStep);
+      trainObjectives.all().forEach(feeds.runner::fetch);
+      feeds.runner.fetch(batchExamples);
+      Map<String, Double> logs = new LinkedHashMap<>();
+      try (Result r = feeds.runner.run()) {
+        List<String> names = trainObjectives.names();
+        for (int i = 0; i < names.size(); i++) {
+          logs.put(names.get(i), (double) ((TFloat32) r.get(i)).getFloat());
+        }
+        return new Executor.TrainedBatch(logs, (int) ((TFloat32) r.get(names.size())).getFloat());
+      }
+    }
+  }
+
   @Override
   public Map<String, Double> testBatch(List<HostArray> inputs, List<HostArray> labels,
       @Nullable HostArray sampleWeights) {
@@ -407,6 +470,11 @@ public final class GraphExecutor implements Executor {
       feeds.feed(labelFeeds, y);
       if (weights != null) {
         feeds.feed(sampleWeightFeed, weights.toTensor());
+      } else if (workerBatches) {
+        // Unfed, the weights would come from the worker's queue: a fed batch must not take its batch.
+        float[] ones = new float[x.get(0).examples()];
+        java.util.Arrays.fill(ones, 1f);
+        feeds.feed(sampleWeightFeed, HostArray.ofFloats(ones, ones.length).toTensor());
       }
       if (step >= 0) {
         feeds.feed(stepFeed, TInt64.scalarOf(step));

@@ -153,6 +153,28 @@ public class RuntimeModel implements Model {
     });
   }
 
+  @Override
+  public History fit(Fit fit) {
+    if (!(fit.distribution() instanceof Distribution.MultiWorker multi) || !multi.readsOnWorkers()) {
+      throw new IllegalArgumentException("fit without data needs workers that read their own data:"
+          + " Fit...distribution(Distribution.multiWorker(...).workerInput(stepsPerEpoch)); got " + fit.distribution());
+    }
+    return training(fit, () -> {
+      if (fit.validationSplit() > 0) {
+        throw new IllegalArgumentException("a validation split needs arrays on the chief; with worker input, give"
+            + " validation data (Fit.validationData)");
+      }
+      if (fit.sampleWeights() != null || !fit.classWeights().isEmpty()) {
+        throw new IllegalArgumentException("with worker input, sample weights come in the workers' batches (class"
+            + " weights and Fit.sampleWeights are not sent to the workers)");
+      }
+      long seed = fit.shuffleSeed() != null ? fit.shuffleSeed() : compile.seed();
+      TrainingData data = new TrainingData.OnWorkers(multi.workerInputSteps(), fit.batchSize(), seed,
+          multi.workers().size());
+      return new Trainer(this, executor, fit, data, validation(fit), false).run();
+    });
+  }
+
   private @Nullable Supplier<Map<String, Double>> validation(Fit fit) {
     if (fit.validationInputs() != null) {
       checkData(fit.validationInputs(), fit.validationLabels(), "validation");
@@ -174,7 +196,10 @@ public class RuntimeModel implements Model {
           + " one fit at a time (predict and evaluate may run concurrently)");
     }
     try {
-      return fit.distribution() instanceof Distribution.MultiWorker multi ? distributed(multi, body) : body.get();
+      if (fit.distribution() instanceof Distribution.MultiWorker multi) {
+        return distributed(multi, body);
+      }
+      return body.get();
     } finally {
       fitting.set(false);
     }

@@ -94,6 +94,19 @@ final class Trainer implements Callback.TrainingContext {
   private Map<String, Double> runEpoch(int epoch, int firstBatch, CallbackList callbacks) {
     callbacks.onEpochBegin(epoch, this);
     BatchLayout.Averages running = new BatchLayout.Averages();
+    if (data instanceof TrainingData.OnWorkers workers) {
+      // The workers read the batches: each step names the batch, the workers' feeds hold it.
+      for (int b = firstBatch; b < workers.stepsPerEpoch() && !stopRequested; b++) {
+        callbacks.onBatchBegin(epoch, b, this);
+        Executor.TrainedBatch trained = executor.trainOnWorkers(new Executor.WorkerStep(epoch, b, step,
+            workers.globalBatch(), workers.stepsPerEpoch(), workers.seed()));
+        batchLogs = Collections.unmodifiableMap(trained.logs());
+        step++;
+        running.add(batchLogs, trained.examples());
+        callbacks.onBatchEnd(epoch, b, running.means(), this);
+      }
+      return endEpoch(epoch, running, callbacks);
+    }
     try (Dataset.Batches it = data.batches(epoch)) {
       for (int b = 0; it.hasNext() && !stopRequested; b++) {
         Batch batch = it.next();
@@ -112,6 +125,10 @@ final class Trainer implements Callback.TrainingContext {
         callbacks.onBatchEnd(epoch, b, running.means(), this);
       }
     }
+    return endEpoch(epoch, running, callbacks);
+  }
+
+  private Map<String, Double> endEpoch(int epoch, BatchLayout.Averages running, CallbackList callbacks) {
     batches = data.batchesPerEpoch();
     Map<String, Double> logs = new LinkedHashMap<>(running.means());
     if (validation != null) {

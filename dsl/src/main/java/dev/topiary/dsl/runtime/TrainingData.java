@@ -24,6 +24,27 @@ interface TrainingData {
   /** The settings and data size a checkpoint must match to be resumed with this data. */
   String fingerprint();
 
+  /**
+   * Data the workers of a multi-worker fit read themselves: the chief holds no batches, only how many
+   * steps an epoch has, the global batch and the seed it hands to the workers' inputs.
+   */
+  record OnWorkers(int stepsPerEpoch, int globalBatch, long seed, int workers) implements TrainingData {
+    @Override
+    public Dataset.Batches batches(int epoch) {
+      throw new UnsupportedOperationException("the workers read this fit's batches");
+    }
+
+    @Override
+    public int batchesPerEpoch() {
+      return stepsPerEpoch;
+    }
+
+    @Override
+    public String fingerprint() {
+      return "workerInput,workers=" + workers + ",steps=" + stepsPerEpoch + ",batch=" + globalBatch + ",seed=" + seed;
+    }
+  }
+
   /** Arrays in memory, in a fresh order each epoch when shuffled. */
   static TrainingData arrays(List<HostArray> x, List<HostArray> y, @Nullable HostArray weights, int batchSize,
       boolean shuffle, long seed, String split) {

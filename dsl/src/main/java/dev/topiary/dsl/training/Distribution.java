@@ -22,7 +22,7 @@ public sealed interface Distribution permits Distribution.Local, Distribution.Mu
    * global batch, split over the workers.
    */
   static MultiWorker multiWorker(List<String> workers) {
-    return new MultiWorker(List.copyOf(workers), MultiWorker.DEFAULT_TIMEOUT);
+    return new MultiWorker(List.copyOf(workers), MultiWorker.DEFAULT_TIMEOUT, 0);
   }
 
   /** {@link #multiWorker(List)} from {@code host:port} strings. */
@@ -47,8 +47,11 @@ public sealed interface Distribution permits Distribution.Local, Distribution.Mu
    * @param timeout how long any one operation may wait on the workers (TF's
    *     {@code operation_timeout_in_ms} and the collectives' timeout): a hung worker fails the fit
    *     after it; a dead one fails it within about a second
+   * @param workerInputSteps 0: the chief reads the data and sends each worker its share of every
+   *     batch; otherwise every worker reads its own data (the {@code WorkerInput} its launcher was
+   *     given, {@code --input}) and the fit runs this many steps per epoch
    */
-  record MultiWorker(List<String> workers, Duration timeout) implements Distribution {
+  record MultiWorker(List<String> workers, Duration timeout, int workerInputSteps) implements Distribution {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     public MultiWorker {
@@ -59,11 +62,33 @@ public sealed interface Distribution permits Distribution.Local, Distribution.Mu
       if (timeout == null || timeout.toMillis() < 100) {
         throw new IllegalArgumentException("the multi-worker timeout must be at least 100 ms, got " + timeout);
       }
+      if (workerInputSteps < 0) {
+        throw new IllegalArgumentException("steps per epoch of worker input must be positive, got " + workerInputSteps);
+      }
     }
 
     /** The same workers with another operation timeout. */
     public MultiWorker withTimeout(Duration timeout) {
-      return new MultiWorker(workers, timeout);
+      return new MultiWorker(workers, timeout, workerInputSteps);
+    }
+
+    /**
+     * The same workers, each reading its own data: worker {@code i}'s launcher opens its
+     * {@code WorkerInput} ({@code --input com.acme.MyInput}) and every step trains on one batch of
+     * {@code batchSize / workers} examples from each worker ({@code Fit.batchSize} stays the global
+     * batch). Every worker must give {@code stepsPerEpoch} batches per epoch; the chief sends no data.
+     * Fit with {@code model.fit(fit)}.
+     */
+    public MultiWorker workerInput(int stepsPerEpoch) {
+      if (stepsPerEpoch <= 0) {
+        throw new IllegalArgumentException("steps per epoch of worker input must be positive, got " + stepsPerEpoch);
+      }
+      return new MultiWorker(workers, timeout, stepsPerEpoch);
+    }
+
+    /** Whether the workers read their own data ({@link #workerInput(int)}). */
+    public boolean readsOnWorkers() {
+      return workerInputSteps > 0;
     }
   }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -20,10 +21,15 @@ public final class WorkerProcesses implements AutoCloseable {
   private final List<String> addresses;
   private final Path logs;
   private final List<Process> processes = new ArrayList<>();
+  /** Further launcher arguments (e.g. {@code --input class}). */
+  private final List<String> extraArgs;
+  private final Map<String, String> environment;
 
-  private WorkerProcesses(List<String> addresses, Path logs) {
+  private WorkerProcesses(List<String> addresses, Path logs, List<String> extraArgs, Map<String, String> environment) {
     this.addresses = List.copyOf(addresses);
     this.logs = logs;
+    this.extraArgs = List.copyOf(extraArgs);
+    this.environment = Map.copyOf(environment);
     for (int i = 0; i < addresses.size(); i++) {
       processes.add(null);
     }
@@ -31,11 +37,20 @@ public final class WorkerProcesses implements AutoCloseable {
 
   /** {@code n} workers of one cluster on free loopback ports, started and ready. */
   public static WorkerProcesses start(int n, Path logs) throws IOException, InterruptedException {
+    return start(n, logs, List.of(), Map.of());
+  }
+
+  /**
+   * {@code n} workers started with {@code extraArgs} after the cluster flags (e.g. {@code --input
+   * class}) and {@code environment} added to theirs.
+   */
+  public static WorkerProcesses start(int n, Path logs, List<String> extraArgs, Map<String, String> environment)
+      throws IOException, InterruptedException {
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       addresses.add("127.0.0.1:" + freePort(addresses));
     }
-    WorkerProcesses w = new WorkerProcesses(addresses, logs);
+    WorkerProcesses w = new WorkerProcesses(addresses, logs, extraArgs, environment);
     try {
       w.startAll();
     } catch (IOException | InterruptedException | RuntimeException e) {
@@ -73,10 +88,13 @@ public final class WorkerProcesses implements AutoCloseable {
   private CompletableFuture<Void> launch(int i) throws IOException {
     Files.createDirectories(logs);
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    ProcessBuilder pb = new ProcessBuilder(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
+    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp",
         System.getProperty("java.class.path"), Worker.class.getName(), "--cluster", String.join(",", addresses),
-        "--index", Integer.toString(i)).redirectError(logs.resolve("worker-" + i + ".err").toFile());
+        "--index", Integer.toString(i)));
+    command.addAll(extraArgs);
+    ProcessBuilder pb = new ProcessBuilder(command).redirectError(logs.resolve("worker-" + i + ".err").toFile());
     pb.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+    pb.environment().putAll(environment);
     Process p = pb.start();
     processes.set(i, p);
     return CompletableFuture.runAsync(() -> {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Steps per second of the pruned MNIST CNN (the test's model) at one global batch: in one process,
- * and on 1, 2 and 3 worker JVMs of this machine (all-reduce over loopback gRPC). Interleaved rounds,
+ * and on 1, 2 and 3 worker JVMs of this machine (all-reduce over loopback gRPC), the chief sending the
+ * batches or the workers reading their own shard ({@link EmbeddedMnistInput}). Interleaved rounds,
  * median of each. Run: {@code mvn -B -o -Pbench verify -pl tests -am -Dtest=DistributedBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
@@ -61,6 +62,23 @@ class DistributedBenchmark {
     return timer;
   }
 
+  /**
+   * A fit whose workers read the embedded subset themselves ({@link EmbeddedMnistInput}), at the
+   * largest global batch up to {@code batch} that the workers divide.
+   */
+  static StepTimer runOnWorkers(int examples, int batch, List<String> workers) {
+    int n = workers.size();
+    int global = batch - batch % n;
+    int steps = (examples / n) / (global / n); // full batches per shard and epoch
+    StepTimer timer = new StepTimer();
+    try (Model model = DistributedTrainingTest.spec().compile(DistributedTrainingTest.compile())) {
+      int epochs = (int) Math.ceil((double) STEPS / steps);
+      model.fit(Fit.epochs(epochs).batchSize(global).progress(ProgressSink.silent())
+          .distribution(Distribution.multiWorker(workers).workerInput(steps)).callbacks(timer));
+    }
+    return timer;
+  }
+
   @Test
   void stepsPerSecond(@TempDir Path logs) throws Exception {
     Idx.Split train = Idx.embedded("train");
@@ -69,33 +87,47 @@ class DistributedBenchmark {
     HostArray y = train.labels().slice(0, examples);
     int rounds = Integer.getInteger("bench.rounds", 3);
     List<List<Double>> times = new ArrayList<>();
+    List<List<Double>> onWorkers = new ArrayList<>();
     // shares.get(n): one process at batch BATCH / n, the compute of one worker's share
     List<List<Double>> shares = new ArrayList<>();
     long[] bytes = new long[4];
     for (int n = 0; n <= 3; n++) {
       times.add(new ArrayList<>());
+      onWorkers.add(new ArrayList<>());
       shares.add(new ArrayList<>());
     }
     for (int round = 0; round < rounds; round++) {
       for (int n = 1; n <= 3; n++) {
         shares.get(n).add(run(x, y, BATCH / n, Distribution.local()).secondsPerStep);
-        try (WorkerProcesses w = WorkerProcesses.start(n, logs.resolve("r" + round + "n" + n))) {
+        try (WorkerProcesses w = WorkerProcesses.start(n, logs.resolve("r" + round + "n" + n),
+            List.of("--input", EmbeddedMnistInput.class.getName()), Map.of())) {
+          // Chief-fed and worker input on the same workers, alternating which goes first.
+          boolean chiefFirst = round % 2 == 0;
+          if (!chiefFirst) {
+            onWorkers.get(n).add(runOnWorkers(train.size(), BATCH, w.addresses()).secondsPerStep);
+          }
           StepTimer t = run(x, y, BATCH, Distribution.multiWorker(w.addresses()));
           times.get(n).add(t.secondsPerStep);
           bytes[n] = t.bytes;
+          if (chiefFirst) {
+            onWorkers.get(n).add(runOnWorkers(train.size(), BATCH, w.addresses()).secondsPerStep);
+          }
         }
       }
     }
     double local = median(shares.get(1));
     System.out.printf("global batch %d, %d rounds, median of %d timed steps each%n", BATCH, rounds, STEPS - WARMUP);
-    System.out.printf("| setup | ms/step | steps/s | vs one process | one process at batch %d/n, ms | overhead per step, ms"
+    System.out.printf("| setup | ms/step chief-fed | ms/step worker input | steps/s chief-fed / worker input"
+        + " | vs one process | one process at batch %d/n, ms | overhead per step chief-fed / worker input, ms"
         + " | bytes all-reduced per worker and step |%n", BATCH);
-    System.out.printf("| one process | %.1f | %.1f | 1.00 | %.1f | - | - |%n", local * 1e3, 1 / local, local * 1e3);
+    System.out.printf("| one process | %.1f | - | %.1f | 1.00 | %.1f | - | - |%n", local * 1e3, 1 / local, local * 1e3);
     for (int n = 1; n <= 3; n++) {
       double t = median(times.get(n));
+      double w = median(onWorkers.get(n));
       double share = median(shares.get(n));
-      System.out.printf("| %d worker%s | %.1f | %.1f | %.2f | %.1f | %.1f | %,d |%n", n, n == 1 ? "" : "s", t * 1e3, 1 / t,
-          t / local, share * 1e3, (t - share) * 1e3, bytes[n]);
+      System.out.printf("| %d worker%s | %.1f | %.1f%s | %.1f / %.1f | %.2f / %.2f | %.1f | %.1f / %.1f | %,d |%n", n,
+          n == 1 ? "" : "s", t * 1e3, w * 1e3, BATCH % n == 0 ? "" : " (batch " + (BATCH - BATCH % n) + ")", 1 / t, 1 / w,
+          t / local, w / local, share * 1e3, (t - share) * 1e3, (w - share) * 1e3, bytes[n]);
     }
   }
 

@@ -56,6 +56,40 @@ class DistributedKtTest {
   }
 
   @Test
+  fun workersReadingTheirOwnDataFromKotlin(@TempDir logs: Path) {
+    val (x, y) = KtArraysInput.examples()
+    val loss = Loss.sparseCategoricalCrossentropy(true)
+    val local = spec().compile(loss, seed = 4).use { model ->
+      model.fit(x, y, epochs = 2, batchSize = 16, shuffle = false, progress = ProgressSink.silent())
+      model.weights().getValue("dense_1_kernel").floats()
+    }
+    WorkerProcesses.start(2, logs, listOf("--input", KtArraysInput::class.java.name), emptyMap()).use { workers ->
+      // Worker i holds examples i, i + 2, ...: batch k of each is the chief-fed share of global batch k.
+      val chiefFed = spec().compile(loss, seed = 4).use { model ->
+        model.fit(x, y, epochs = 2, batchSize = 16, shuffle = false, progress = ProgressSink.silent(),
+          distribution = multiWorker(workers.addresses()))
+        model.weights().getValue("dense_1_kernel").floats()
+      }
+      spec().compile(loss, seed = 4).use { model ->
+        model.fitOnWorkers(multiWorker(workers.addresses(), stepsPerEpoch = 4), epochs = 2, batchSize = 16,
+          progress = ProgressSink.silent())
+        assertThat(model.step()).isEqualTo(8L)
+        val kernel = model.weights().getValue("dense_1_kernel").floats()
+        assertThat(kernel).containsExactly(*chiefFed)
+        assertThat(kernel.indices.maxOf { abs(kernel[it] - local[it]) }).isLessThan(1e-5f)
+      }
+    }
+  }
+
+  @Test
+  fun fitOnWorkersNeedsWorkerInput() {
+    spec().compile(Loss.sparseCategoricalCrossentropy(true)).use { model ->
+      assertThatThrownBy { model.fitOnWorkers(multiWorker("127.0.0.1:2222")) }
+        .hasMessageContaining("multiWorker(workers, stepsPerEpoch = ...)")
+    }
+  }
+
+  @Test
   fun aClusterMixingLoopbackAndExternalAddressesIsRefused() {
     assertThatThrownBy { multiWorker("127.0.0.1:2222", "10.0.0.2:2222") }
         .hasMessageContaining("mixes loopback and external addresses")

@@ -270,6 +270,22 @@ class DistributedTrainingTest {
   }
 
   @Test
+  void aFitAskingWorkersWithoutAnInputForTheirDataNamesTheWorkerBeforeAnyStep() {
+    try (Model model = spec().compile(compile())) {
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> model.fit(FIT.distribution(Distribution.multiWorker(workers.addresses()).workerInput(6))))
+          .isInstanceOf(WorkerFailedException.class)
+          .hasMessageContaining("worker 0 (" + workers.addresses().get(0) + "): its input failed")
+          .hasMessageContaining("was started without a worker input: start it with --input");
+      assertThat((System.nanoTime() - start) / 1e9).isLessThan(10);
+      assertThat(model.step()).isZero();
+      // No collective ran: the same workers train right after.
+      model.fit(x.slice(0, 96), y.slice(0, 96), distributed());
+      assertThat(model.step()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aWorkerOfAnotherClusterIsRefused() {
     // Two of the three workers, as a cluster of their own: they serve the 3-worker cluster's job.
     List<String> two = workers.addresses().subList(0, 2);

@@ -342,7 +342,7 @@ public final class DistributedExecutor implements Executor {
   private String restartAdvice() {
     return "a failed collective aborts TF's collective runtime on every worker it reached, so restart all "
         + cluster.size() + " workers (" + ClusterCheck.command(cluster, 0).replace("--index 0", "--index i")
-        + ") and resume from the last checkpoint with Fit.resumeFrom";
+        + (inputFit == null ? "" : " and the same --input") + ") and resume from the last checkpoint with Fit.resumeFrom";
   }
 
   /** Stops the workers' feeds of this fit (their waiting enqueues are cancelled). */

@@ -29,9 +29,10 @@ import org.tensorflow.proto.ServerDef;
  * <p>The server serves the job {@link Cluster#jobName()}, named by the cluster's fingerprint: graphs
  * built for another cluster cannot be placed on it, and the chief checks every worker's view of the
  * cluster before training. With {@code --input} (a {@link WorkerInput}), the worker reads its own
- * data for fits that ask for it ({@code Distribution.multiWorker(...).workerInput(steps)}). TF's gRPC server has no authentication and listens on all interfaces
- * whatever host the address names ({@code grpc_server_lib.cc} binds {@code 0.0.0.0:port}): run
- * workers on a private network only.
+ * data for fits that ask for it ({@code Distribution.multiWorker(...).workerInput(steps)}).
+ *
+ * <p>TF's gRPC server has no authentication and listens on all interfaces whatever host the address
+ * names ({@code grpc_server_lib.cc} binds {@code 0.0.0.0:port}): run workers on a private network only.
  */
 public final class Worker {
   private Worker() {}
@@ -54,7 +55,7 @@ public final class Worker {
           case "--cluster" -> cluster = require(value, "--cluster");
           case "--index" -> index = integer(require(value, "--index"));
           default -> throw new IllegalArgumentException("unknown argument '" + args[i]
-              + "'; usage: Worker --cluster host:port,host:port,... --index i (or the TF_CONFIG variable)");
+              + "'; usage: Worker --cluster host:port,host:port,... --index i [--input class] (or the TF_CONFIG variable)");
         }
         i++;
       }

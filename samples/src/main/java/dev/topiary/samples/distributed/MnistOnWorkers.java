@@ -21,30 +21,41 @@ import java.util.List;
 /**
  * The chief of a multi-worker fit: the MNIST tutorial CNN pruned to 80 % on the workers given by
  * {@code --workers host:port,...} (each started with {@code dev.topiary.dsl.distributed.Worker}),
- * checkpointing to {@code --checkpoint FILE} every 20 steps and resuming from it when it exists.
+ * checkpointing to {@code --checkpoint FILE} every 20 steps and resuming from it when it exists. With
+ * {@code --worker-input} the workers read their own shard ({@link MnistShard}, each worker started
+ * with {@code --input dev.topiary.samples.distributed.MnistShard}) and the chief sends no data.
  */
 public final class MnistOnWorkers {
   private MnistOnWorkers() {}
 
   public static void main(String[] args) throws Exception {
+    String usage = "usage: MnistOnWorkers --workers host:port,host:port [--checkpoint FILE] [--worker-input]";
     String workers = null;
     Path checkpoint = Path.of("mnist-workers.tpck");
-    for (int i = 0; i + 1 < args.length; i += 2) {
+    boolean workerInput = false;
+    for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--workers" -> workers = args[i + 1];
-        case "--checkpoint" -> checkpoint = Path.of(args[i + 1]);
-        default -> throw new IllegalArgumentException("unknown argument " + args[i]
-            + "; usage: MnistOnWorkers --workers host:port,host:port [--checkpoint FILE]");
+        case "--workers" -> workers = i + 1 < args.length ? args[++i] : null;
+        case "--checkpoint" -> checkpoint = Path.of(i + 1 < args.length ? args[++i] : "");
+        case "--worker-input" -> workerInput = true;
+        default -> throw new IllegalArgumentException("unknown argument " + args[i] + "; " + usage);
       }
     }
     if (workers == null) {
-      throw new IllegalArgumentException("usage: MnistOnWorkers --workers host:port,host:port [--checkpoint FILE]");
+      throw new IllegalArgumentException(usage);
     }
+    List<String> cluster = List.of(workers.split(","));
     Idx.Split train = Idx.embedded("train");
     Idx.Split test = Idx.embedded("t10k");
     ModelSpec spec = MnistPruning.model().prunedWith(PruningSpec.of(PolynomialDecay.of(0.5, 0.8, 0, 120, 3, 10)));
-    Fit fit = Fit.epochs(2).batchSize(128).checkpoints(checkpoint, 20)
-        .distribution(Distribution.multiWorker(List.of(workers.split(","))));
+    // With --worker-input each worker reads its own shard (started with --input MnistShard): the
+    // global batch is then a multiple of the workers, and every shard gives the same steps per epoch.
+    int batch = workerInput ? 128 - 128 % cluster.size() : 128;
+    Distribution.MultiWorker distribution = Distribution.multiWorker(cluster);
+    if (workerInput) {
+      distribution = distribution.workerInput(MnistShard.stepsPerEpoch(train.size(), cluster.size(), batch));
+    }
+    Fit fit = Fit.epochs(2).batchSize(batch).checkpoints(checkpoint, 20).distribution(distribution);
     try (Model model = spec.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
         .metrics(Metric.ACCURACY).seed(42))) {
       if (Files.exists(checkpoint)) {
@@ -54,7 +65,11 @@ public final class MnistOnWorkers {
         System.out.println("resuming from " + checkpoint + " at step " + c.step());
       }
       long start = System.nanoTime();
-      model.fit(train.images(), train.labels(), fit);
+      if (workerInput) {
+        model.fit(fit); // the workers read the data
+      } else {
+        model.fit(train.images(), train.labels(), fit);
+      }
       HostArray x = test.images();
       System.out.printf("trained on %s in %.1f s: test accuracy %.3f, sparsity %s%n", workers,
           (System.nanoTime() - start) / 1e9, model.evaluate(List.of(x), List.of(test.labels()), 256).get("accuracy"),

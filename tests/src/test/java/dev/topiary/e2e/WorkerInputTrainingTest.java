@@ -70,8 +70,13 @@ class WorkerInputTrainingTest {
     }
   }
 
+  /**
+   * The worker-input fit; its validation after each epoch feeds replica 0 from the chief and must
+   * not take a batch from a worker's queue (the fit would then differ from the chief-fed one).
+   */
   static Fit onWorkers() {
-    return FIT.distribution(Distribution.multiWorker(workers.addresses()).workerInput(STEPS));
+    return FIT.distribution(Distribution.multiWorker(workers.addresses()).workerInput(STEPS))
+        .validationData(x.slice(0, 96), y.slice(0, 96));
   }
 
   static synchronized Snapshot uninterrupted(DistributedTrainingTest.ReplicaStates replicas) {
@@ -167,6 +172,23 @@ class WorkerInputTrainingTest {
         DistributedTrainingTest.assertSameState(model.snapshot(), expected);
       }
     } finally {
+      workers.startAll();
+    }
+  }
+
+  @Test
+  void inputEndingBeforeTheStepsPerEpochFailsTheFitNamingTheWorker() throws Exception {
+    try (Model model = DistributedTrainingTest.spec().compile(DistributedTrainingTest.compile())) {
+      Fit tooMany = FIT.distribution(Distribution.multiWorker(workers.addresses()).workerInput(STEPS + 1));
+      long start = System.nanoTime();
+      WorkerFailedException e = catchThrowableOfType(() -> model.fit(tooMany), WorkerFailedException.class);
+      System.out.printf("short input reported after %.2f s: %s%n", (System.nanoTime() - start) / 1e9, e.getMessage());
+      assertThat(e.getMessage()).contains("worker " + e.worker() + " (" + workers.addresses().get(e.worker()) + "): its"
+          + " input failed").contains("ended after " + STEPS + " batches of epoch 0; the fit takes " + (STEPS + 1)
+          + " steps per epoch");
+      assertThat((System.nanoTime() - start) / 1e9).isLessThan(15);
+    } finally {
+      workers.killAll();
       workers.startAll();
     }
   }

@@ -37,6 +37,11 @@ import org.tensorflow.types.TFloat32;
  * step counter are the same everywhere; state reads and inference use replica 0 (the chief writes
  * checkpoints from it).
  *
+ * <p>With worker input ({@code Distribution...workerInput(steps)}) the chief holds no batches: each
+ * replica's graph dequeues its batch on its worker, from the queue that worker's own input fills
+ * ({@link InputChannel}, {@link WorkerFeeder}); the first step asks every worker for its batches from
+ * the fit's epoch and batch on, and the logs are weighted by the examples each worker trained on.
+ *
  * <p>Failures: while a step runs, the workers are probed twice a second; a dead worker fails the step
  * within about a second with a {@link WorkerFailedException} naming it, a hung one after the
  * distribution's timeout.

@@ -267,9 +267,10 @@ final class WorkerFeeder {
     }
   }
 
+  /** TF's errors for an enqueue into a queue the chief closed: "... is closed", "Enqueue operation was cancelled". */
   private static boolean closedByChief(Throwable e) {
-    String m = String.valueOf(e.getMessage());
-    return m.contains("is closed") || m.contains("Cancelled") || m.contains("CANCELLED");
+    String m = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+    return e instanceof org.tensorflow.exceptions.TensorFlowException && (m.contains("closed") || m.contains("cancel"));
   }
 
   private static String describe(Throwable e) {

@@ -71,4 +71,36 @@ class ClusterTest {
         .isEqualTo("/job:" + def.getJobName() + "/replica:0/task:0");
     assertThat(List.of(def.getProtocol())).containsExactly("grpc");
   }
+
+  @Test
+  void workerInputClassesAndStepsAreCheckedWithClearMessages() {
+    assertThatThrownBy(() -> Worker.instantiate("com.acme.Missing"))
+        .hasMessage("--input com.acme.Missing: no such class on the worker's class path");
+    assertThatThrownBy(() -> Worker.instantiate(String.class.getName()))
+        .hasMessage("--input java.lang.String does not implement dev.topiary.dsl.distributed.WorkerInput");
+    assertThatThrownBy(() -> Worker.instantiate(NoDefaultConstructor.class.getName()))
+        .hasMessageStartingWith("--input " + NoDefaultConstructor.class.getName() + " needs a public no-argument constructor");
+    assertThat(Worker.instantiate(Fixed.class.getName())).isInstanceOf(Fixed.class);
+    assertThatThrownBy(() -> Distribution.multiWorker("127.0.0.1:5000").workerInput(0))
+        .hasMessage("steps per epoch of worker input must be positive, got 0");
+    assertThat(Distribution.multiWorker("127.0.0.1:5000").readsOnWorkers()).isFalse();
+    assertThat(Distribution.multiWorker("127.0.0.1:5000").workerInput(3).withTimeout(Duration.ofSeconds(5))
+        .workerInputSteps()).isEqualTo(3);
+  }
+
+  public static final class Fixed implements WorkerInput {
+    @Override
+    public dev.topiary.dsl.data.Dataset open(WorkerContext context) {
+      return dev.topiary.dsl.data.Dataset.of(new float[][] {{1f}}, new int[] {0});
+    }
+  }
+
+  public static final class NoDefaultConstructor implements WorkerInput {
+    public NoDefaultConstructor(int unused) {}
+
+    @Override
+    public dev.topiary.dsl.data.Dataset open(WorkerContext context) {
+      throw new UnsupportedOperationException();
+    }
+  }
 }

@@ -136,22 +136,7 @@ class DistributedTrainingTest {
     }
     assertThat(distributed.get("global_step").longs()).containsExactly(12);
     assertThat(distributed.get("dense_kernel_prune_mask").floats()).contains(0f);
-    for (String name : local.variables().keySet()) {
-      HostArray a = local.get(name);
-      HostArray b = distributed.get(name);
-      if (a.dtype() == HostArray.DType.FLOAT32) {
-        float[] fa = a.floats();
-        float[] fb = b.floats();
-        double max = 0;
-        for (int i = 0; i < fa.length; i++) {
-          max = Math.max(max, Math.abs(fa[i] - fb[i]));
-        }
-        System.out.printf("%s: max |one process - 3 workers| = %.3g%n", name, max);
-        assertThat(max).as(name).isLessThanOrEqualTo(TOLERANCE);
-      } else {
-        assertThat(b).as(name).isEqualTo(a);
-      }
-    }
+    assertWithinTolerance(distributed, local);
   }
 
   @Test
@@ -159,19 +144,7 @@ class DistributedTrainingTest {
     Snapshot expected = uninterrupted(null);
     Path file = dir.resolve("chief.tpck");
     long[] killedAt = {0};
-    Callback killer = new Callback() {
-      @Override
-      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext context) {
-        if (context.step() == 8) {
-          try {
-            workers.kill(2);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          killedAt[0] = System.nanoTime();
-        }
-      }
-    };
+    Callback killer = killingAtStep(workers, 2, 8, killedAt);
     try {
       try (Model model = spec().compile(compile())) {
         WorkerFailedException e = catchThrowableOfType(
@@ -229,6 +202,46 @@ class DistributedTrainingTest {
       workers.killAll();
       workers.startAll();
     }
+  }
+
+  /**
+   * Floats within {@link #TOLERANCE} of the one-process values (printing the largest difference per
+   * variable), everything else equal.
+   */
+  static void assertWithinTolerance(Snapshot distributed, Snapshot local) {
+    for (String name : local.variables().keySet()) {
+      HostArray a = local.get(name);
+      HostArray b = distributed.get(name);
+      if (a.dtype() == HostArray.DType.FLOAT32) {
+        float[] fa = a.floats();
+        float[] fb = b.floats();
+        double max = 0;
+        for (int i = 0; i < fa.length; i++) {
+          max = Math.max(max, Math.abs(fa[i] - fb[i]));
+        }
+        System.out.printf("%s: max |one process - workers| = %.3g%n", name, max);
+        assertThat(max).as(name).isLessThanOrEqualTo(TOLERANCE);
+      } else {
+        assertThat(b).as(name).isEqualTo(a);
+      }
+    }
+  }
+
+  /** A callback that kills {@code worker} at the end of global step {@code step}, noting when in {@code killedAt[0]}. */
+  static Callback killingAtStep(WorkerProcesses processes, int worker, long step, long[] killedAt) {
+    return new Callback() {
+      @Override
+      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext context) {
+        if (context.step() == step) {
+          try {
+            processes.kill(worker);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          killedAt[0] = System.nanoTime();
+        }
+      }
+    };
   }
 
   /**

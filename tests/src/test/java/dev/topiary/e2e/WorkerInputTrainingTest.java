@@ -114,21 +114,7 @@ class WorkerInputTrainingTest {
     assertThat(onWorkers.get("dense_kernel_prune_mask").floats()).contains(0f);
     // The same per-worker batches as the chief-fed fit: the same computation, bit for bit.
     assertThat(onWorkers).isEqualTo(chiefFed);
-    for (String name : local.variables().keySet()) {
-      HostArray a = local.get(name);
-      HostArray b = onWorkers.get(name);
-      if (a.dtype() == HostArray.DType.FLOAT32) {
-        float[] fa = a.floats();
-        float[] fb = b.floats();
-        double max = 0;
-        for (int i = 0; i < fa.length; i++) {
-          max = Math.max(max, Math.abs(fa[i] - fb[i]));
-        }
-        assertThat(max).as(name).isLessThanOrEqualTo(DistributedTrainingTest.TOLERANCE);
-      } else {
-        assertThat(b).as(name).isEqualTo(a);
-      }
-    }
+    DistributedTrainingTest.assertWithinTolerance(onWorkers, local);
   }
 
   @Test
@@ -136,19 +122,7 @@ class WorkerInputTrainingTest {
     Snapshot expected = uninterrupted(null);
     Path file = run.resolve("chief.tpck");
     long[] killedAt = {0};
-    Callback killer = new Callback() {
-      @Override
-      public void onBatchEnd(int epoch, int batch, Map<String, Double> logs, TrainingContext context) {
-        if (context.step() == 8) {
-          try {
-            workers.kill(2);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          killedAt[0] = System.nanoTime();
-        }
-      }
-    };
+    Callback killer = DistributedTrainingTest.killingAtStep(workers, 2, 8, killedAt);
     try {
       try (Model model = DistributedTrainingTest.spec().compile(DistributedTrainingTest.compile())) {
         WorkerFailedException e = catchThrowableOfType(

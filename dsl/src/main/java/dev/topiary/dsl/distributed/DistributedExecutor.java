@@ -162,13 +162,11 @@ public final class DistributedExecutor implements Executor {
       return replicas.get(i).trainBatch(gather(inputs, idx), gather(labels, idx),
           sampleWeights == null ? null : sampleWeights.gather(idx), step);
     });
-    // Every log is a batch mean: the global batch's is the example-weighted mean of the shards'.
-    Map<String, Double> out = new LinkedHashMap<>();
+    List<TrainedBatch> trained = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      double share = (double) shards.get(i).length / examples;
-      logs.get(i).forEach((k, v) -> out.merge(k, v * share, Double::sum));
+      trained.add(new TrainedBatch(logs.get(i), shards.get(i).length));
     }
-    return out;
+    return combined(trained).logs();
   }
 
   @Override
@@ -177,7 +175,6 @@ public final class DistributedExecutor implements Executor {
       throw new IllegalStateException("this multi-worker fit is fed by the chief: use Distribution.multiWorker(...)"
           + ".workerInput(stepsPerEpoch) for workers that read their own data");
     }
-    int n = replicas.size();
     if (nextWorkerBatch == null) {
       startWorkerInput(s);
       nextWorkerBatch = new int[] {s.epoch(), s.batch()};
@@ -189,11 +186,18 @@ public final class DistributedExecutor implements Executor {
     List<TrainedBatch> results = onAll("training step " + s.step(), i -> replicas.get(i).trainWorkerBatch(s.step()));
     nextWorkerBatch = s.batch() + 1 < s.stepsPerEpoch() ? new int[] {s.epoch(), s.batch() + 1}
         : new int[] {s.epoch() + 1, 0};
+    return combined(results);
+  }
+
+  /**
+   * The replicas' step results as one global batch's: every log is a batch mean, so the global one is
+   * the example-weighted mean of the replicas'.
+   */
+  private static TrainedBatch combined(List<TrainedBatch> results) {
     int examples = 0;
     for (TrainedBatch r : results) {
       examples += r.examples();
     }
-    // Every log is a batch mean: the global batch's is the example-weighted mean of the workers'.
     Map<String, Double> out = new LinkedHashMap<>();
     for (TrainedBatch r : results) {
       double share = (double) r.examples() / examples;

@@ -25,7 +25,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.GraphOperation;
 import org.tensorflow.Operation;
 import org.tensorflow.internal.c_api.TF_Buffer;
-import org.tensorflow.internal.c_api.TF_Graph;
 import org.tensorflow.internal.c_api.TF_Status;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.io.FifoQueue;
@@ -162,7 +161,7 @@ final class InputChannel {
     String container = "topiary-state-" + sha256(identity.toString()).substring(0, 16);
     byte[] bytes = AttrValue.newBuilder().setS(com.google.protobuf.ByteString.copyFromUtf8(container)).build()
         .toByteArray();
-    withHandle(graph, handle -> {
+    RemoteSessions.withGraphHandle(graph, handle -> {
       for (GraphOperation op : stateful.values()) {
         TF_Status status = TF_NewStatus();
         TF_Buffer buffer = TF_NewBufferFromString(new BytePointer(bytes), bytes.length);
@@ -187,23 +186,6 @@ final class InputChannel {
       b.append(op.output(i).dataType()).append(op.output(i).shape()).append(';');
     }
     return b.toString();
-  }
-
-  private static void withHandle(Graph graph, java.util.function.Consumer<TF_Graph> body) {
-    try {
-      var refMethod = Graph.class.getDeclaredMethod("ref");
-      refMethod.setAccessible(true);
-      try (AutoCloseable ref = (AutoCloseable) refMethod.invoke(graph)) {
-        var handle = ref.getClass().getDeclaredMethod("nativeHandle");
-        handle.setAccessible(true);
-        body.accept((TF_Graph) handle.invoke(ref));
-      }
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot reach the graph's native handle (on the module path add --add-opens"
-          + " tensorflow/org.tensorflow=ALL-UNNAMED): " + e, e);
-    }
   }
 
   private static String sha256(String text) {

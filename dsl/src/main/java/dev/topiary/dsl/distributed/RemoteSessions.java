@@ -133,6 +133,23 @@ final class RemoteSessions {
     return options;
   }
 
+  /**
+   * Runs {@code body} with {@code graph}'s native handle, holding a reference so the graph stays open
+   * meanwhile (TF Java keeps the handle package-private).
+   */
+  static void withGraphHandle(Graph graph, java.util.function.Consumer<TF_Graph> body) {
+    try (AutoCloseable ref = graphRef(graph)) {
+      body.accept(handleOf(ref));
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot reach the graph's native handle (on the module path add --add-opens"
+          + " tensorflow/org.tensorflow=ALL-UNNAMED): " + e, e);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static AutoCloseable graphRef(Graph graph) throws ReflectiveOperationException {
     Method ref = Graph.class.getDeclaredMethod("ref");
     ref.setAccessible(true);

@@ -113,8 +113,6 @@ public final class GraphExecutor implements Executor {
     }
   }
 
-
-
   /**
    * A trainable model graph of {@code spec}, its weights initialized from the compile seed. (Exports
    * build their own inference-only graph: {@link InferenceGraph}.)

@@ -19,9 +19,8 @@ import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionListDevi
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetConfig;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetTarget;
 
+import dev.topiary.dsl.runtime.NativeGraphs;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -63,20 +62,19 @@ final class RemoteSessions {
   static Session open(Graph graph, String address, ConfigProto config) {
     TF_Status status = TF_NewStatus();
     TF_SessionOptions options = options(address, config, status);
-    try (AutoCloseable ref = graphRef(graph)) {
-      TF_Session handle = TF_NewSession(handleOf(ref), options, status);
-      check(status, address);
+    try {
+      TF_Session[] handle = new TF_Session[1];
+      NativeGraphs.withHandle(graph, g -> {
+        handle[0] = TF_NewSession(g, options, status);
+        check(status, address);
+      });
       Constructor<Session> c = Session.class.getDeclaredConstructor(Graph.class, TF_Session.class);
       c.setAccessible(true);
-      return c.newInstance(graph, handle);
+      return c.newInstance(graph, handle[0]);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot open a TF session on " + address + " through TF Java's package-private"
           + " Session(Graph, TF_Session) constructor (on the module path add --add-opens"
           + " tensorflow/org.tensorflow=ALL-UNNAMED): " + e, e);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
     } finally {
       TF_DeleteSessionOptions(options);
       TF_DeleteStatus(status);
@@ -131,39 +129,6 @@ final class RemoteSessions {
     }
     check(status, address);
     return options;
-  }
-
-  /**
-   * Runs {@code body} with {@code graph}'s native handle, holding a reference so the graph stays open
-   * meanwhile (TF Java keeps the handle package-private).
-   */
-  static void withGraphHandle(Graph graph, java.util.function.Consumer<TF_Graph> body) {
-    try (AutoCloseable ref = graphRef(graph)) {
-      body.accept(handleOf(ref));
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot reach the graph's native handle (on the module path add --add-opens"
-          + " tensorflow/org.tensorflow=ALL-UNNAMED): " + e, e);
-    } catch (RuntimeException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static AutoCloseable graphRef(Graph graph) throws ReflectiveOperationException {
-    Method ref = Graph.class.getDeclaredMethod("ref");
-    ref.setAccessible(true);
-    return (AutoCloseable) ref.invoke(graph);
-  }
-
-  private static TF_Graph handleOf(AutoCloseable ref) throws ReflectiveOperationException {
-    Method handle = ref.getClass().getDeclaredMethod("nativeHandle");
-    handle.setAccessible(true);
-    try {
-      return (TF_Graph) handle.invoke(ref);
-    } catch (InvocationTargetException e) {
-      throw new IllegalStateException("the graph is closed", e.getCause());
-    }
   }
 
   private static void check(TF_Status status, String address) {

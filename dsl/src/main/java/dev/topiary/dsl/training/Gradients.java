@@ -57,6 +57,7 @@ public final class Gradients {
       return Arrays.asList(tf.zerosLike(op.input(0)), dFilter, dX);
     });
     registerBlockLstm();
+    dev.topiary.dsl.layers.recurrent.FusedGru.registerGradients();
     registered = true;
   }
 

@@ -59,6 +59,22 @@ public final class GRU extends Recurrent<GRU> {
     return row(tf, bias, 1);
   }
 
+  /**
+   * In graph mode the sequence as one functional loop ({@link FusedGru}) with a registered gradient; in
+   * eager mode (no gradients are built there) the steps stay unrolled.
+   */
+  @Override
+  @Nullable List<Operand<TFloat32>> fused(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
+      Operand<TFloat32> recurrent, Operand<TFloat32> bias) {
+    if (!tf.scope().env().isGraph()) {
+      return null;
+    }
+    FusedGru.Result r = FusedGru.run(tf, this, x, kernel, recurrent, bias);
+    Operand<TFloat32> sequence = returnsSequences()
+        ? tf.linalg.transpose(r.sequence(), tf.constant(new int[] {1, 0, 2})) : r.lastH();
+    return outputs(sequence, r.lastH(), List.of(r.lastH()));
+  }
+
   @Override
   State step(Ops tf, Operand<TFloat32> xt, Operand<TFloat32> hr, State previous,
       @Nullable Operand<TFloat32> recurrentBias) {

@@ -9,6 +9,7 @@ import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Embedding;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
 import dev.topiary.dsl.layers.recurrent.Bidirectional;
+import dev.topiary.dsl.layers.recurrent.GRU;
 import dev.topiary.dsl.layers.recurrent.LSTM;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
@@ -24,14 +25,14 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The fused LSTM (one BlockLSTMV2 op, used without a mask) against the unrolled cell (used with a
- * mask): an Embedding with mask_zero over ids that are never 0 masks nothing, so both compute the same
+ * The fused LSTM (one BlockLSTMV2 op) and the looped GRU (one StatelessWhile with a gradient written in
+ * Java), both used without a mask, against the unrolled cells (used with a mask): an Embedding with mask_zero over ids that are never 0 masks nothing, so both compute the same
  * function; forward outputs and the weights after pruned training steps (the gradient of the fused
  * op, registered from Java) must agree within float32 rounding. (That unmasked LSTMs take the fused
  * path is what {@code RecurrentLayersTest.lstmFollowsKerasGateOrderAndEquations} checks against hand
  * computation: it failed while the fused op was fed the wrong gate order.)
  */
-class FusedLstmTest {
+class FusedRecurrentTest {
   private static final int STEPS = 12;
 
   @Test
@@ -39,7 +40,11 @@ class FusedLstmTest {
     List<List<Layer>> variants = List.of(
         List.of(LSTM.of(5)),
         List.of(LSTM.of(5).returnSequences(true).goBackwards(true), GlobalAveragePooling1D.of()),
-        List.of(Bidirectional.of(LSTM.of(4))));
+        List.of(Bidirectional.of(LSTM.of(4))),
+        List.of(GRU.of(5)),
+        List.of(GRU.of(5).returnSequences(true).goBackwards(true), GlobalAveragePooling1D.of()),
+        List.of(GRU.of(3).returnSequences(true), GRU.of(4)),
+        List.of(Bidirectional.of(GRU.of(4))));
     Random r = new Random(7);
     int n = 24;
     float[] ids = new float[n * STEPS];

@@ -34,14 +34,15 @@ import org.tensorflow.types.TInt32;
  * {@code reset_after=True} that {@link GRU} computes, and a single step.
  *
  * <p>The input projection of all steps is one matmul before the loop; the loop body is the layer's own
- * cell ({@link GRU#step}) on one step's projection and the recurrent matmul, and it records every step's
- * state in a TensorList. TensorFlow's C++ gradient code (what {@code Graph.addGradients} runs) has no
- * gradient for {@code StatelessWhile}, so this class registers one from Java: a second, backward loop over
- * the steps in reverse that recomputes each step's gates from the recorded previous state, and lists the
- * gradients of the gates' pre-activations; the recurrent kernel's and biases' gradients are then single
- * matmuls and sums over all steps. Inside a gradient callback nothing may take the graph's lock (TF holds
- * it), which rules out attaching functions there; the backward loop's functions are therefore built and
- * attached with the forward loop, and the callback refers to them by name.
+ * cell ({@link GRU#gates}, {@link GRU#next}) on one step's projection and the recurrent matmul; it records
+ * every step's state in a TensorList and saves its gates and previous state in another. TensorFlow's C++
+ * gradient code (what {@code Graph.addGradients} runs) has no gradient for {@code StatelessWhile}, so
+ * this class registers one from Java: a second, backward loop over the steps in reverse that reads the
+ * saved gates (no recomputation: a step of a small GRU costs its op count more than its arithmetic) and
+ * lists the gradients of the gates' pre-activations; the recurrent kernel's and biases' gradients are
+ * then one matmul and a sum over all steps. Inside a gradient callback nothing may take the graph's
+ * lock (TF holds it), which rules out attaching functions there; the backward loop's functions are
+ * therefore built and attached with the forward loop, and the callback refers to them by name.
  */
 public final class FusedGru {
   /** The backward loop belonging to one forward body (by its function name), attached with it. */
@@ -50,6 +51,8 @@ public final class FusedGru {
 
   private static final Map<String, Backward> BACKWARD = new ConcurrentHashMap<>();
   private static final String FORWARD_KEY = "topiary_gru_forward";
+  /** Per step the forward loop saves z, r, c, the candidate's recurrent part and the previous state. */
+  private static final int SAVED = 5;
 
   private FusedGru() {}
 
@@ -78,25 +81,27 @@ public final class FusedGru {
     Operand<TFloat32> zeros = tf.fill(tf.concat(List.of(batch, tf.constant(new int[] {units})), tf.constant(0)),
         tf.constant(0f));
     Operand<?> states = tf.tensorListReserve(tf.constant(new int[] {-1, units}), tf.constant(steps), TFloat32.class);
+    Operand<?> saved = tf.tensorListReserve(tf.constant(new int[] {-1, SAVED * units}), tf.constant(steps),
+        TFloat32.class);
 
     // The backward loop's functions are attached now: inside the gradient callback they cannot be.
     String forwardCond = attach(tf, "topiary_gru_count_up", units, steps, t -> forwardVariables(t, units, steps),
         (t, in) -> List.of(t.math.less(FusedGru.<TInt32>cast(in.get(0)), t.constant(steps))));
     String forwardBody = attach(tf, FORWARD_KEY, units, steps, t -> forwardVariables(t, units, steps),
-        (t, in) -> forwardStep(t, in, layer));
+        (t, in) -> forwardStep(t, in));
     String backCond = attach(tf, "topiary_gru_count_down", units, steps, t -> backwardVariables(t, units, steps, false),
         (t, in) -> List.of(t.math.greaterEqual(FusedGru.<TInt32>cast(in.get(0)), t.constant(0))));
     String backCondSeq = attach(tf, "topiary_gru_count_down", units, steps, t -> backwardVariables(t, units, steps, true),
         (t, in) -> List.of(t.math.greaterEqual(FusedGru.<TInt32>cast(in.get(0)), t.constant(0))));
     String backBody = attach(tf, "topiary_gru_backward", units, steps, t -> backwardVariables(t, units, steps, false),
-        (t, in) -> backwardStep(t, in, units, false));
+        (t, in) -> backwardStep(t, in, false));
     String backBodySeq = attach(tf, "topiary_gru_backward", units, steps, t -> backwardVariables(t, units, steps, true),
-        (t, in) -> backwardStep(t, in, units, true));
+        (t, in) -> backwardStep(t, in, true));
     BACKWARD.put(forwardBody, new Backward(units, steps, backCond, backBody, backCondSeq, backBodySeq));
-    List<Operand<?>> loopVars = List.of(tf.constant(0), zeros, states, timeMajor, recurrent, recurrentBias);
+    List<Operand<?>> loopVars = List.of(tf.constant(0), zeros, states, saved, timeMajor, recurrent, recurrentBias);
     Operation loop = loop(tf.scope(), "GruLoop", loopVars, forwardCond, forwardBody,
-        new Shape[] {Shape.scalar(), Shape.of(-1, units), Shape.scalar(), Shape.of(steps, -1, g), Shape.of(units, g),
-            Shape.of(g)});
+        new Shape[] {Shape.scalar(), Shape.of(-1, units), Shape.scalar(), Shape.scalar(), Shape.of(steps, -1, g),
+            Shape.of(units, g), Shape.of(g)});
     @SuppressWarnings("unchecked")
     Operand<TFloat32> lastH = (Operand<TFloat32>) (Operand<?>) loop.output(1);
     Operand<TFloat32> sequence = tf.tensorListStack(loop.output(2), tf.constant(new int[] {-1, units}), TFloat32.class,
@@ -127,7 +132,7 @@ public final class FusedGru {
         .setAttr("cond", function(cond))
         .setAttr("body", function(body))
         .setAttr("output_shapes", outputShapes)
-        .setAttr("parallel_iterations", 1L)
+        .setAttr("parallel_iterations", 10L)
         .build();
   }
 
@@ -135,60 +140,57 @@ public final class FusedGru {
     return AttrValue.newBuilder().setFunc(NameAttrList.newBuilder().setName(name)).build();
   }
 
-  /** One forward step: the layer's cell on step t, its state recorded at t. */
-  private static List<Operand<?>> forwardStep(Ops tf, List<Operand<?>> in, GRU layer) {
-      Operand<TInt32> t = cast(in.get(0));
-      Operand<TFloat32> h = cast(in.get(1));
-      Operand<TFloat32> xt = tf.gather(FusedGru.<TFloat32>cast(in.get(3)), t, tf.constant(0));
-      Operand<TFloat32> hr = tf.linalg.matMul(h, cast(in.get(4)));
-      Operand<TFloat32> next = layer.step(tf, xt, hr, new Recurrent.State(h, h), cast(in.get(5))).h();
-      List<Operand<?>> out = new ArrayList<>(in);
-      out.set(0, tf.math.add(t, tf.constant(1)));
-      out.set(1, next);
-      out.set(2, tf.tensorListSetItem(in.get(2), t, next));
-      return out;
+  /**
+   * One forward step: the layer's cell on step t; records the state, and saves the gates and the previous
+   * state (z, r, c, the candidate's recurrent part, h', each {@code units} wide) for the backward step.
+   */
+  private static List<Operand<?>> forwardStep(Ops tf, List<Operand<?>> in) {
+    Operand<TInt32> t = cast(in.get(0));
+    Operand<TFloat32> h = cast(in.get(1));
+    Operand<TFloat32> xt = tf.gather(FusedGru.<TFloat32>cast(in.get(4)), t, tf.constant(0));
+    GRU.Gates gates = GRU.gates(tf, xt, tf.linalg.matMul(h, cast(in.get(5))), cast(in.get(6)));
+    Operand<TFloat32> next = GRU.next(tf, gates, h);
+    List<Operand<?>> out = new ArrayList<>(in);
+    out.set(0, tf.math.add(t, tf.constant(1)));
+    out.set(1, next);
+    out.set(2, tf.tensorListSetItem(in.get(2), t, next));
+    out.set(3, tf.tensorListSetItem(in.get(3), t, tf.concat(
+        List.of(gates.z(), gates.r(), gates.candidate(), gates.recurrentCandidate(), h), tf.constant(1))));
+    return out;
   }
 
   /**
-   * One backward step t (counting down): the gates of step t recomputed from the recorded previous
-   * state, then the chain rule through {@code h = z*h' + (1-z)*c}, {@code c = tanh(xc + r*(h'Uc + bc))},
-   * {@code z, r = sigmoid(x + h'U + b)}. Lists the gradient of the step's input projection and of its
-   * recurrent pre-activation, and carries the gradient of the previous state. With {@code withSequence},
-   * the gradient of the step's output (the last variable, all steps) is added to the carried one.
+   * One backward step t (counting down), from the gates and previous state the forward step saved: the
+   * chain rule through {@code h = z*h' + (1-z)*c}, {@code c = tanh(xc + r*(h'Uc + bc))},
+   * {@code z, r = sigmoid(x + h'U + b)} (TF's SigmoidGrad and TanhGrad, what the unrolled cell's
+   * gradient uses). Lists the gradient of the step's input projection and of its recurrent
+   * pre-activation, and carries the gradient of the previous state. With {@code withSequence}, the
+   * gradient of the step's output (the last variable, all steps) is added to the carried one.
    */
-  private static List<Operand<?>> backwardStep(Ops tf, List<Operand<?>> in, int units, boolean withSequence) {
-      Operand<TInt32> t = cast(in.get(0));
-      Operand<TFloat32> dh = cast(in.get(1));
-      Operand<TFloat32> xw = cast(in.get(5));
-      Operand<TFloat32> u = cast(in.get(6));
-      Operand<TFloat32> br = cast(in.get(7));
-      if (withSequence) {
-        dh = tf.math.add(dh, tf.gather(FusedGru.<TFloat32>cast(in.get(8)), t, tf.constant(0)));
-      }
-      Operand<TInt32> previous = tf.math.maximum(tf.math.sub(t, tf.constant(1)), tf.constant(0));
-      Operand<TFloat32> recorded = tf.tensorListGetItem(in.get(4), previous, tf.constant(new int[] {-1, units}),
-          TFloat32.class);
-      Operand<TBool> first = tf.math.equal(t, tf.constant(0));
-      Operand<TFloat32> hPrev = tf.select(first, tf.zerosLike(dh), recorded);
-      List<Operand<TFloat32>> xs = Recurrent.split(tf, tf.gather(xw, t, tf.constant(0)), 3);
-      List<Operand<TFloat32>> rs = Recurrent.split(tf, tf.math.add(tf.linalg.matMul(hPrev, u), br), 3);
-      Operand<TFloat32> one = tf.constant(1f);
-      Operand<TFloat32> z = tf.math.sigmoid(tf.math.add(xs.get(0), rs.get(0)));
-      Operand<TFloat32> r = tf.math.sigmoid(tf.math.add(xs.get(1), rs.get(1)));
-      Operand<TFloat32> c = tf.math.tanh(tf.math.add(xs.get(2), tf.math.mul(r, rs.get(2))));
-      Operand<TFloat32> dc = tf.math.mul(tf.math.mul(dh, tf.math.sub(one, z)), tf.math.sub(one, tf.math.square(c)));
-      Operand<TFloat32> dz = tf.math.mul(tf.math.mul(dh, tf.math.sub(hPrev, c)), tf.math.mul(z, tf.math.sub(one, z)));
-      Operand<TFloat32> dr = tf.math.mul(tf.math.mul(dc, rs.get(2)), tf.math.mul(r, tf.math.sub(one, r)));
-      Operand<TFloat32> dProjected = tf.concat(List.of(dz, dr, dc), tf.constant(1));
-      Operand<TFloat32> dRecurrent = tf.concat(List.of(dz, dr, tf.math.mul(dc, r)), tf.constant(1));
-      Operand<TFloat32> dhPrev = tf.math.add(tf.math.mul(dh, z),
-          tf.linalg.matMul(dRecurrent, u, MatMul.transposeB(true)));
-      List<Operand<?>> out = new ArrayList<>(in);
-      out.set(0, tf.math.sub(t, tf.constant(1)));
-      out.set(1, dhPrev);
-      out.set(2, tf.tensorListSetItem(in.get(2), t, dProjected));
-      out.set(3, tf.tensorListSetItem(in.get(3), t, dRecurrent));
-      return out;
+  private static List<Operand<?>> backwardStep(Ops tf, List<Operand<?>> in, boolean withSequence) {
+    Operand<TInt32> t = cast(in.get(0));
+    Operand<TFloat32> dh = cast(in.get(1));
+    Operand<TFloat32> u = cast(in.get(5));
+    if (withSequence) {
+      dh = tf.math.add(dh, tf.gather(FusedGru.<TFloat32>cast(in.get(6)), t, tf.constant(0)));
+    }
+    Operand<TFloat32> savedStep = tf.tensorListGetItem(in.get(4), t, tf.constant(new int[] {-1, -1}), TFloat32.class);
+    List<Operand<TFloat32>> s = Recurrent.split(tf, savedStep, SAVED);
+    Operand<TFloat32> z = s.get(0);
+    Operand<TFloat32> r = s.get(1);
+    Operand<TFloat32> c = s.get(2);
+    Operand<TFloat32> dc = tf.math.tanhGrad(c, tf.math.mul(dh, tf.math.sub(tf.constant(1f), z)));
+    Operand<TFloat32> dz = tf.math.sigmoidGrad(z, tf.math.mul(dh, tf.math.sub(s.get(4), c)));
+    Operand<TFloat32> dr = tf.math.sigmoidGrad(r, tf.math.mul(dc, s.get(3)));
+    Operand<TFloat32> dProjected = tf.concat(List.of(dz, dr, dc), tf.constant(1));
+    Operand<TFloat32> dRecurrent = tf.concat(List.of(dz, dr, tf.math.mul(dc, r)), tf.constant(1));
+    Operand<TFloat32> dhPrev = tf.math.add(tf.math.mul(dh, z), tf.linalg.matMul(dRecurrent, u, MatMul.transposeB(true)));
+    List<Operand<?>> out = new ArrayList<>(in);
+    out.set(0, tf.math.sub(t, tf.constant(1)));
+    out.set(1, dhPrev);
+    out.set(2, tf.tensorListSetItem(in.get(2), t, dProjected));
+    out.set(3, tf.tensorListSetItem(in.get(3), t, dRecurrent));
+    return out;
   }
 
   /**
@@ -208,54 +210,52 @@ public final class FusedGru {
     Operand<TInt32> elementShape = tf.constant(new int[] {-1, g});
     Operand<?> dProjected = tf.tensorListReserve(elementShape, tf.constant(b.steps()), TFloat32.class);
     Operand<?> dRecurrent = tf.tensorListReserve(elementShape, tf.constant(b.steps()), TFloat32.class);
-    Output<?> states = op.output(2);
+    Output<?> saved = op.output(3);
     List<Operand<?>> vars = new ArrayList<>(List.of(tf.constant(b.steps() - 1), upstream.get(1), dProjected,
-        dRecurrent, states, op.input(3), op.input(4), op.input(5)));
+        dRecurrent, saved, op.input(5)));
     // The sequence's gradient arrives as a list (TensorListStack's gradient) or as zeros when only the last
     // state is used; zeros need not be added at every step.
     Output<?> sequenceGrad = upstream.get(2);
     boolean withSequence = !sequenceGrad.op().type().equals("ZerosLike");
     List<Shape> shapes = new ArrayList<>(List.of(Shape.scalar(), Shape.of(-1, units), Shape.scalar(), Shape.scalar(),
-        Shape.scalar(), Shape.of(b.steps(), -1, g), Shape.of(units, g), Shape.of(g)));
+        Shape.scalar(), Shape.of(units, g)));
     if (withSequence) {
       vars.add(tf.tensorListStack(sequenceGrad, tf.constant(new int[] {-1, units}), TFloat32.class,
           TensorListStack.numElements((long) b.steps())));
       shapes.add(Shape.of(b.steps(), -1, units));
     }
     Operation back = loop(tf.scope(), "GruLoopGrad", vars, withSequence ? b.condWithSequence() : b.cond(),
-        withSequence ? b.bodyWithSequence() : b.body(),
-        shapes.toArray(new Shape[0]));
+        withSequence ? b.bodyWithSequence() : b.body(), shapes.toArray(new Shape[0]));
     Operand<TFloat32> dx = tf.tensorListStack(back.output(2), elementShape, TFloat32.class,
         TensorListStack.numElements((long) b.steps()));
     Operand<TFloat32> dr = tf.tensorListStack(back.output(3), elementShape, TFloat32.class,
         TensorListStack.numElements((long) b.steps()));
-    // Previous states: zeros, then the recorded states of steps 0 .. steps-2.
-    Operand<TFloat32> recorded = tf.tensorListStack(states, tf.constant(new int[] {-1, units}), TFloat32.class,
-        TensorListStack.numElements((long) b.steps()));
-    Operand<TFloat32> firstZeros = tf.zerosLike(tf.slice(recorded, tf.constant(new int[] {0, 0, 0}),
-        tf.constant(new int[] {1, -1, -1})));
-    Operand<TFloat32> previous = tf.concat(List.of(firstZeros, tf.slice(recorded, tf.constant(new int[] {0, 0, 0}),
-        tf.constant(new int[] {b.steps() - 1, -1, -1}))), tf.constant(0));
+    // Every step's previous state, saved last in each step's row.
+    Operand<TFloat32> previous = tf.slice(tf.tensorListStack(saved, tf.constant(new int[] {-1, SAVED * units}),
+        TFloat32.class, TensorListStack.numElements((long) b.steps())), tf.constant(new int[] {0, 0, 4 * units}),
+        tf.constant(new int[] {-1, -1, units}));
     Operand<TFloat32> dKernel = tf.linalg.matMul(tf.reshape(previous, tf.constant(new long[] {-1, units})),
         tf.reshape(dr, tf.constant(new long[] {-1, g})), MatMul.transposeA(true));
     Operand<TFloat32> dBias = tf.reduceSum(dr, tf.constant(new int[] {0, 1}));
-    return List.of(tf.zerosLike(op.input(0)), back.output(1), tf.zerosLike(op.input(2)), dx, dKernel, dBias);
+    return List.of(tf.zerosLike(op.input(0)), back.output(1), tf.zerosLike(op.input(2)), tf.zerosLike(op.input(3)), dx,
+        dKernel, dBias);
   }
 
-  /** The forward loop's variables as function inputs: t, h, the state list, projections, kernel, bias. */
+  /** The forward loop's variables as function inputs: t, h, the state and saved lists, projections, kernel, bias. */
   private static List<Operand<?>> forwardVariables(Ops tf, int units, int steps) {
     int g = 3 * units;
     return List.of(placeholder(tf, DataType.DT_INT32, Shape.scalar(), "t"),
         placeholder(tf, DataType.DT_FLOAT, Shape.of(-1, units), "h"),
         placeholder(tf, DataType.DT_VARIANT, Shape.scalar(), "states"),
+        placeholder(tf, DataType.DT_VARIANT, Shape.scalar(), "saved"),
         placeholder(tf, DataType.DT_FLOAT, Shape.of(steps, -1, g), "projected"),
         placeholder(tf, DataType.DT_FLOAT, Shape.of(units, g), "recurrent"),
         placeholder(tf, DataType.DT_FLOAT, Shape.of(g), "recurrent_bias"));
   }
 
   /**
-   * The backward loop's variables: t, d h, the lists of projection and recurrent gradients, the recorded
-   * states, projections, kernel, bias, and with a sequence output its gradient.
+   * The backward loop's variables: t, d h, the lists of projection and recurrent gradients, the forward
+   * steps' saved gates and states, the recurrent kernel, and with a sequence output its gradient.
    */
   private static List<Operand<?>> backwardVariables(Ops tf, int units, int steps, boolean withSequence) {
     int g = 3 * units;
@@ -263,10 +263,8 @@ public final class FusedGru {
         placeholder(tf, DataType.DT_FLOAT, Shape.of(-1, units), "dh"),
         placeholder(tf, DataType.DT_VARIANT, Shape.scalar(), "d_projected"),
         placeholder(tf, DataType.DT_VARIANT, Shape.scalar(), "d_recurrent"),
-        placeholder(tf, DataType.DT_VARIANT, Shape.scalar(), "states"),
-        placeholder(tf, DataType.DT_FLOAT, Shape.of(steps, -1, g), "projected"),
-        placeholder(tf, DataType.DT_FLOAT, Shape.of(units, g), "recurrent"),
-        placeholder(tf, DataType.DT_FLOAT, Shape.of(g), "recurrent_bias")));
+        placeholder(tf, DataType.DT_VARIANT, Shape.scalar(), "saved"),
+        placeholder(tf, DataType.DT_FLOAT, Shape.of(units, g), "recurrent")));
     if (withSequence) {
       in.add(placeholder(tf, DataType.DT_FLOAT, Shape.of(steps, -1, units), "d_sequence"));
     }

@@ -75,16 +75,28 @@ public final class GRU extends Recurrent<GRU> {
     return outputs(sequence, r.lastH(), List.of(r.lastH()));
   }
 
-  @Override
-  State step(Ops tf, Operand<TFloat32> xt, Operand<TFloat32> hr, State previous,
-      @Nullable Operand<TFloat32> recurrentBias) {
+  /** A step's gates: update z, reset r, candidate c, and the recurrent part of the candidate's input. */
+  record Gates(Operand<TFloat32> z, Operand<TFloat32> r, Operand<TFloat32> candidate,
+      Operand<TFloat32> recurrentCandidate) {}
+
+  /** The gates of a step from its input projection {@code xt} and recurrent product {@code hr}. */
+  static Gates gates(Ops tf, Operand<TFloat32> xt, Operand<TFloat32> hr, Operand<TFloat32> recurrentBias) {
     List<Operand<TFloat32>> xs = split(tf, xt, 3);
     List<Operand<TFloat32>> rs = split(tf, tf.math.add(hr, recurrentBias), 3);
     Operand<TFloat32> zGate = tf.math.sigmoid(tf.math.add(xs.get(0), rs.get(0)));
     Operand<TFloat32> rGate = tf.math.sigmoid(tf.math.add(xs.get(1), rs.get(1)));
     Operand<TFloat32> candidate = tf.math.tanh(tf.math.add(xs.get(2), tf.math.mul(rGate, rs.get(2))));
-    Operand<TFloat32> h = tf.math.add(tf.math.mul(zGate, previous.h()),
-        tf.math.mul(tf.math.sub(tf.constant(1f), zGate), candidate));
-    return new State(h, previous.c());
+    return new Gates(zGate, rGate, candidate, rs.get(2));
+  }
+
+  /** The next state, {@code z * previous + (1 - z) * c}. */
+  static Operand<TFloat32> next(Ops tf, Gates g, Operand<TFloat32> previous) {
+    return tf.math.add(tf.math.mul(g.z(), previous), tf.math.mul(tf.math.sub(tf.constant(1f), g.z()), g.candidate()));
+  }
+
+  @Override
+  State step(Ops tf, Operand<TFloat32> xt, Operand<TFloat32> hr, State previous,
+      @Nullable Operand<TFloat32> recurrentBias) {
+    return new State(next(tf, gates(tf, xt, hr, recurrentBias), previous.h()), previous.c());
   }
 }

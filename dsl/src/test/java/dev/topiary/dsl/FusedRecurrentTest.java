@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fused LSTM (one BlockLSTMV2 op) and the looped GRU (one StatelessWhile with a gradient written in
- * Java), both used without a mask, against the unrolled cells (used with a mask): an Embedding with mask_zero over ids that are never 0 masks nothing, so both compute the same
- * function; forward outputs and the weights after pruned training steps (the gradient of the fused
+ * Java), both used without a mask, against the unrolled cells (used with a mask): an Embedding with
+ * mask_zero over ids that are never 0 masks nothing, so both compute the same function; forward outputs and the weights after pruned training steps (the gradient of the fused
  * op, registered from Java) must agree within float32 rounding. (That unmasked LSTMs take the fused
  * path is what {@code RecurrentLayersTest.lstmFollowsKerasGateOrderAndEquations} checks against hand
  * computation: it failed while the fused op was fed the wrong gate order.)

@@ -1,10 +1,10 @@
 package dev.topiary.dsl.layers.recurrent;
 
+import dev.topiary.dsl.runtime.NativeGraphs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import dev.topiary.dsl.runtime.NativeGraphs;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.tensorflow.Graph;
@@ -22,7 +22,6 @@ import org.tensorflow.op.linalg.MatMul;
 import org.tensorflow.proto.AttrValue;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.proto.NameAttrList;
-import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt32;
 
@@ -67,19 +66,14 @@ public final class FusedGru {
       Operand<TFloat32> bias) {
     int units = layer.units();
     int steps = (int) x.shape().get(1);
-    int features = (int) x.shape().get(2);
     int g = 3 * units;
-    Operand<TFloat32> projected = tf.math.add(
-        tf.linalg.matMul(tf.reshape(x, tf.constant(new long[] {-1, features})), kernel), Recurrent.row(tf, bias, 0));
-    Operand<TFloat32> timeMajor = tf.linalg.transpose(tf.reshape(projected, tf.constant(new long[] {-1, steps, g})),
+    Operand<TFloat32> timeMajor = tf.linalg.transpose(Recurrent.projected(tf, x, kernel, layer.inputBias(tf, bias)),
         tf.constant(new int[] {1, 0, 2}));
     if (layer.goesBackwards()) {
       timeMajor = tf.reverse(timeMajor, tf.constant(new int[] {0}));
     }
-    Operand<TFloat32> recurrentBias = Recurrent.row(tf, bias, 1);
-    Operand<TInt32> batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-    Operand<TFloat32> zeros = tf.fill(tf.concat(List.of(batch, tf.constant(new int[] {units})), tf.constant(0)),
-        tf.constant(0f));
+    Operand<TFloat32> recurrentBias = layer.recurrentBias(tf, bias);
+    Operand<TFloat32> zeros = Recurrent.zeroState(tf, x, units);
     Operand<?> states = tf.tensorListReserve(tf.constant(new int[] {-1, units}), tf.constant(steps), TFloat32.class);
     Operand<?> saved = tf.tensorListReserve(tf.constant(new int[] {-1, SAVED * units}), tf.constant(steps),
         TFloat32.class);
@@ -89,10 +83,13 @@ public final class FusedGru {
         (t, in) -> List.of(t.math.less(FusedGru.<TInt32>cast(in.get(0)), t.constant(steps))));
     String forwardBody = attach(tf, FORWARD_KEY, units, steps, t -> forwardVariables(t, units, steps),
         (t, in) -> forwardStep(t, in));
-    String backCond = attach(tf, "topiary_gru_count_down", units, steps, t -> backwardVariables(t, units, steps, false),
-        (t, in) -> List.of(t.math.greaterEqual(FusedGru.<TInt32>cast(in.get(0)), t.constant(0))));
-    String backCondSeq = attach(tf, "topiary_gru_count_down", units, steps, t -> backwardVariables(t, units, steps, true),
-        (t, in) -> List.of(t.math.greaterEqual(FusedGru.<TInt32>cast(in.get(0)), t.constant(0))));
+    // The same condition twice: a loop's condition takes all its variables, one more with a sequence.
+    BiFunction<Ops, List<Operand<?>>, List<Operand<?>>> countDown =
+        (t, in) -> List.of(t.math.greaterEqual(FusedGru.<TInt32>cast(in.get(0)), t.constant(0)));
+    String backCond = attach(tf, "topiary_gru_count_down", units, steps,
+        t -> backwardVariables(t, units, steps, false), countDown);
+    String backCondSeq = attach(tf, "topiary_gru_count_down", units, steps,
+        t -> backwardVariables(t, units, steps, true), countDown);
     String backBody = attach(tf, "topiary_gru_backward", units, steps, t -> backwardVariables(t, units, steps, false),
         (t, in) -> backwardStep(t, in, false));
     String backBodySeq = attach(tf, "topiary_gru_backward", units, steps, t -> backwardVariables(t, units, steps, true),
@@ -123,12 +120,8 @@ public final class FusedGru {
   /** A StatelessWhile op whose functions are already attached, referred to by name (see the class comment). */
   private static Operation loop(Scope scope, String name, List<Operand<?>> inputs, String cond, String body,
       Shape[] outputShapes) {
-    List<Output<?>> outputs = new ArrayList<>();
-    for (Operand<?> input : inputs) {
-      outputs.add(input.asOutput());
-    }
     return scope.opBuilder(StatelessWhile.OP_NAME, name)
-        .addInputList(outputs.toArray(new Output<?>[0]))
+        .addInputList(outputs(inputs).toArray(new Output<?>[0]))
         .setAttr("cond", function(cond))
         .setAttr("body", function(body))
         .setAttr("output_shapes", outputShapes)
@@ -184,7 +177,8 @@ public final class FusedGru {
     Operand<TFloat32> dr = tf.math.sigmoidGrad(r, tf.math.mul(dc, s.get(3)));
     Operand<TFloat32> dProjected = tf.concat(List.of(dz, dr, dc), tf.constant(1));
     Operand<TFloat32> dRecurrent = tf.concat(List.of(dz, dr, tf.math.mul(dc, r)), tf.constant(1));
-    Operand<TFloat32> dhPrev = tf.math.add(tf.math.mul(dh, z), tf.linalg.matMul(dRecurrent, u, MatMul.transposeB(true)));
+    Operand<TFloat32> dhPrev =
+        tf.math.add(tf.math.mul(dh, z), tf.linalg.matMul(dRecurrent, u, MatMul.transposeB(true)));
     List<Operand<?>> out = new ArrayList<>(in);
     out.set(0, tf.math.sub(t, tf.constant(1)));
     out.set(1, dhPrev);

@@ -5,7 +5,6 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.nn.BlockLSTM;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /**
  * A whole LSTM sequence as one TensorFlow op, {@code BlockLSTMV2} (TF's fused CPU kernel; its gradient is registered in
@@ -41,9 +40,7 @@ final class FusedLstm {
       timeMajor = tf.gather(timeMajor, tf.constant(reversed), tf.constant(0));
     }
     Operand<TFloat32> w = tf.concat(List.of(kernel, recurrent), tf.constant(0));
-    Operand<TInt32> batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-    Operand<TFloat32> zeros = tf.fill(tf.concat(List.of(batch, tf.constant(new int[] {units})), tf.constant(0)),
-        tf.constant(0f));
+    Operand<TFloat32> zeros = Recurrent.zeroState(tf, x, units);
     Operand<TFloat32> noPeephole = tf.fill(tf.constant(new int[] {units}), tf.constant(0f));
     BlockLSTM<TFloat32> lstm = tf.nn.blockLSTM(tf.constant((long) steps), timeMajor, zeros, zeros, w,
         noPeephole, noPeephole, noPeephole, bias, BlockLSTM.cellClip(0f), BlockLSTM.usePeephole(false));

@@ -188,9 +188,7 @@ public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
         Collections.reverse(keep);
       }
     }
-    Operand<TInt32> batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
-    Operand<TFloat32> zeros = tf.fill(tf.concat(List.of(batch, tf.constant(new int[] {units})), tf.constant(0)),
-        tf.constant(0f));
+    Operand<TFloat32> zeros = zeroState(tf, x, units);
     State state = new State(zeros, zeros);
     List<Operand<TFloat32>> outputs = new ArrayList<>();
     for (int t = 0; t < perStep.size(); t++) {
@@ -215,12 +213,24 @@ public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
   private List<Operand<TFloat32>> projectedSteps(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
       Operand<TFloat32> inputBias) {
     int steps = (int) x.shape().get(1);
+    return new ArrayList<>(tf.unstack(projected(tf, x, kernel, inputBias), (long) steps, Unstack.axis(1L)).output());
+  }
+
+  /** The input projection of every step at once: {@code x (batch, steps, features)} to (batch, steps, g). */
+  static Operand<TFloat32> projected(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel,
+      Operand<TFloat32> inputBias) {
+    int steps = (int) x.shape().get(1);
     int features = (int) x.shape().get(2);
-    int g = gates() * units;
-    Operand<TFloat32> projected = tf.reshape(
+    int g = (int) kernel.shape().get(1);
+    return tf.reshape(
         tf.math.add(tf.linalg.matMul(tf.reshape(x, tf.constant(new long[] {-1, features})), kernel), inputBias),
         tf.constant(new long[] {-1, steps, g}));
-    return new ArrayList<>(tf.unstack(projected, (long) steps, Unstack.axis(1L)).output());
+  }
+
+  /** Zeros of shape (batch, units), the batch that of {@code x}: the initial state. */
+  static Operand<TFloat32> zeroState(Ops tf, Operand<TFloat32> x, int units) {
+    Operand<TInt32> batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
+    return tf.fill(tf.concat(List.of(batch, tf.constant(new int[] {units})), tf.constant(0)), tf.constant(0f));
   }
 
   /** Per step, 1 where the step is real and 0 where it is masked, shape (batch, 1); null without a mask. */

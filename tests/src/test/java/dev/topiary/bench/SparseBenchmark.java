@@ -46,15 +46,20 @@ import org.tensorflow.types.TFloat32;
  *
  * <p>{@code -Dsparse.bench.tfThreads=1} makes the first TF session (which fixes the process's thread
  * pool) single-threaded; default: TF's own choice. {@code -Dsparse.bench.rounds=N}, {@code
- * -Dsparse.bench.n=4096}, {@code -Dsparse.bench.threads=1} (the sparse side), {@code -Dsparse.bench.only=layer|models}, {@code -Dsparse.bench.model=IMDB} (name filter). Run (see the README):
+ * -Dsparse.bench.n=4096}, {@code -Dsparse.bench.threads=1} (the sparse side), {@code -Dsparse.bench.only=layer|models}, {@code -Dsparse.bench.model=IMDB} (name filter),
+ * {@code -Dsparse.bench.sparsities=0.5,0.9}, {@code -Dsparse.bench.batches=1,32}. Run (see the README):
  * {@code taskset -c 1 mvn -B -o -q -Pbench -pl tests -am test -Dtest=SparseBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  */
 @Tag("benchmark")
 class SparseBenchmark {
   private static final int ROUNDS = Integer.getInteger("sparse.bench.rounds", 15);
   private static final int N = Integer.getInteger("sparse.bench.n", 4096);
-  private static final double[] SPARSITIES = {0.5, 0.8, 0.9, 0.95};
-  private static final int[] BATCHES = {1, 8, 32};
+  private static final double[] SPARSITIES =
+      java.util.Arrays.stream(System.getProperty("sparse.bench.sparsities", "0.5,0.8,0.9,0.95").split(","))
+          .mapToDouble(Double::parseDouble).toArray();
+  private static final int[] BATCHES =
+      java.util.Arrays.stream(System.getProperty("sparse.bench.batches", "1,8,32").split(","))
+          .mapToInt(Integer::parseInt).toArray();
   private static final int THREADS = Integer.getInteger("sparse.bench.threads", 1);
 
   /** One thing to time and how to run it once. */

@@ -36,10 +36,14 @@ public interface Kernels {
    */
   void denseRowsSparseInput(float[] w, int cols, int rows, float[] x, float[] y, int from, int to);
 
-  /** CSR: row {@code j} holds {@code val[ptr[j]..ptr[j+1])} at columns {@code idx[...]}. */
-  void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to);
+  /**
+   * CSR in column panels: with {@code P = (ptr.length - 1) / rows} panels, panel {@code p} of row
+   * {@code j} holds {@code val[ptr[p rows + j] .. ptr[p rows + j + 1])} at columns {@code idx[...]}, and
+   * row {@code j}'s output is the sum over its panels (one panel: plain CSR).
+   */
+  void csr(int[] ptr, int[] idx, float[] val, int rows, float[] x, float[] y, int from, int to);
 
-  void csrT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to);
+  void csrT(int[] ptr, int[] idx, float[] val, int rows, float[] xT, int bp, float[] yT, int from, int to);
 
   /** CSR with int8 values and a scale per row: weight = {@code q * scale[row]}. */
   void csr8(int[] ptr, int[] idx, byte[] q, float[] scale, float[] x, float[] y, int from, int to);

@@ -69,23 +69,30 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
-  public void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
-    for (int j = from; j < to; j++) {
-      float s = 0;
-      for (int k = ptr[j], end = ptr[j + 1]; k < end; k++) {
-        s += val[k] * x[idx[k]];
+  public void csr(int[] ptr, int[] idx, float[] val, int rows, float[] x, float[] y, int from, int to) {
+    int panels = (ptr.length - 1) / rows;
+    for (int p = 0; p < panels; p++) {
+      int base = p * rows;
+      for (int j = from; j < to; j++) {
+        float s = 0;
+        for (int k = ptr[base + j], end = ptr[base + j + 1]; k < end; k++) {
+          s += val[k] * x[idx[k]];
+        }
+        y[j] = p == 0 ? s : y[j] + s;
       }
-      y[j] = s;
     }
   }
 
   @Override
-  public void csrT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
-    for (int j = from; j < to; j++) {
-      int out = j * bp;
-      java.util.Arrays.fill(yT, out, out + bp, 0f);
-      for (int k = ptr[j], end = ptr[j + 1]; k < end; k++) {
-        axpy(val[k], xT, idx[k] * bp, yT, out, bp);
+  public void csrT(int[] ptr, int[] idx, float[] val, int rows, float[] xT, int bp, float[] yT, int from, int to) {
+    java.util.Arrays.fill(yT, from * bp, to * bp, 0f);
+    int panels = (ptr.length - 1) / rows;
+    for (int p = 0; p < panels; p++) {
+      int base = p * rows;
+      for (int j = from; j < to; j++) {
+        for (int k = ptr[base + j], end = ptr[base + j + 1]; k < end; k++) {
+          axpy(val[k], xT, idx[k] * bp, yT, j * bp, bp);
+        }
       }
     }
   }

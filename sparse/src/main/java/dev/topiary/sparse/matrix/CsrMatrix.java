@@ -3,15 +3,28 @@ package dev.topiary.sparse.matrix;
 import dev.topiary.sparse.Format;
 import dev.topiary.sparse.exec.Exec;
 
-/** Compressed sparse rows over outputs: per non-zero a value and its input index. */
+/**
+ * Compressed sparse rows over outputs: per non-zero a value and its input index, stored in column panels
+ * (see {@link dev.topiary.sparse.kernel.Kernels#csr}): panel {@code p} holds every row's non-zeros of
+ * inputs {@code p W .. (p + 1) W}, so that a batched product gathers from a slice of the transposed batch
+ * that stays in cache.
+ */
 final class CsrMatrix extends WeightMatrix {
+  /**
+   * Inputs per panel. Measured on a 4096 x 4096 layer at 90 % zeros (Zen 5, 1 MB L2): at batch 32 a
+   * 2048-input panel (256 KB of the transposed batch) runs ~8 % faster than whole rows, at batch 1 as fast;
+   * narrower panels lose (1024: batch 1 ~30 % slower; 256: both slower): each short row segment costs a
+   * mispredicted loop exit.
+   */
+  static final int PANEL = 2048;
   private final int[] ptr;
   private final int[] idx;
   private final float[] val;
 
   CsrMatrix(float[] kernel, int in, int out) {
     super(in, out);
-    ptr = new int[out + 1];
+    int panels = Math.max(1, (in + PANEL - 1) / PANEL);
+    ptr = new int[panels * out + 1];
     int nnz = 0;
     for (float v : kernel) {
       nnz += v != 0f ? 1 : 0;
@@ -19,15 +32,18 @@ final class CsrMatrix extends WeightMatrix {
     idx = new int[nnz];
     val = new float[nnz];
     int k = 0;
-    for (int j = 0; j < out; j++) {
-      for (int i = 0; i < in; i++) {
-        float v = kernel[i * out + j];
-        if (v != 0f) {
-          idx[k] = i;
-          val[k++] = v;
+    for (int p = 0; p < panels; p++) {
+      int end = Math.min(in, (p + 1) * PANEL);
+      for (int j = 0; j < out; j++) {
+        for (int i = p * PANEL; i < end; i++) {
+          float v = kernel[i * out + j];
+          if (v != 0f) {
+            idx[k] = i;
+            val[k++] = v;
+          }
         }
+        ptr[p * out + j + 1] = k;
       }
-      ptr[j + 1] = k;
     }
   }
 
@@ -44,9 +60,9 @@ final class CsrMatrix extends WeightMatrix {
   @Override
   public float[] toKernel() {
     float[] k = new float[in * out];
-    for (int j = 0; j < out; j++) {
-      for (int p = ptr[j]; p < ptr[j + 1]; p++) {
-        k[idx[p] * out + j] = val[p];
+    for (int s = 0; s + 1 < ptr.length; s++) {
+      for (int p = ptr[s]; p < ptr[s + 1]; p++) {
+        k[idx[p] * out + s % out] = val[p];
       }
     }
     return k;
@@ -59,11 +75,11 @@ final class CsrMatrix extends WeightMatrix {
 
   @Override
   void single(Exec exec, float[] x, float[] y, int from, int to) {
-    exec.kernels().csr(ptr, idx, val, x, y, from, to);
+    exec.kernels().csr(ptr, idx, val, out, x, y, from, to);
   }
 
   @Override
   void batched(Exec exec, float[] xT, int bp, float[] yT, int from, int to) {
-    exec.kernels().csrT(ptr, idx, val, xT, bp, yT, from, to);
+    exec.kernels().csrT(ptr, idx, val, out, xT, bp, yT, from, to);
   }
 }

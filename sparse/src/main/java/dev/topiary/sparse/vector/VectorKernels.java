@@ -238,69 +238,106 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
-  public void csr(int[] ptr, int[] idx, float[] val, float[] x, float[] y, int from, int to) {
-    for (int j = from; j < to; j++) {
-      int k = ptr[j];
-      int end = ptr[j + 1];
-      FloatVector acc = FloatVector.zero(S);
-      FloatVector acc2 = FloatVector.zero(S);
-      for (; k + 2 * L <= end; k += 2 * L) {
-        acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
-        acc2 = FloatVector.fromArray(S, val, k + L).fma(FloatVector.fromArray(S, x, 0, idx, k + L), acc2);
+  public void csr(int[] ptr, int[] idx, float[] val, int rows, float[] x, float[] y, int from, int to) {
+    int panels = (ptr.length - 1) / rows;
+    for (int p = 0; p < panels; p++) {
+      int base = p * rows;
+      for (int j = from; j < to; j++) {
+        int k = ptr[base + j];
+        int end = ptr[base + j + 1];
+        FloatVector acc = FloatVector.zero(S);
+        FloatVector acc2 = FloatVector.zero(S);
+        for (; k + 2 * L <= end; k += 2 * L) {
+          acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
+          acc2 = FloatVector.fromArray(S, val, k + L).fma(FloatVector.fromArray(S, x, 0, idx, k + L), acc2);
+        }
+        for (; k + L <= end; k += L) {
+          acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
+        }
+        float s = acc.add(acc2).reduceLanes(VectorOperators.ADD);
+        for (; k < end; k++) {
+          s += val[k] * x[idx[k]];
+        }
+        y[j] = p == 0 ? s : y[j] + s;
       }
-      for (; k + L <= end; k += L) {
-        acc = FloatVector.fromArray(S, val, k).fma(FloatVector.fromArray(S, x, 0, idx, k), acc);
-      }
-      float s = acc.add(acc2).reduceLanes(VectorOperators.ADD);
-      for (; k < end; k++) {
-        s += val[k] * x[idx[k]];
-      }
-      y[j] = s;
     }
   }
 
   @Override
-  public void csrT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
-    for (int j = from; j < to; j++) {
-      int start = ptr[j];
-      int end = ptr[j + 1];
-      int out = j * bp;
-      int c = 0;
-      for (; c + 2 * L <= bp; c += 2 * L) {
-        // two non-zeros per iteration into separate accumulators: four independent FMA chains
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S);
-        FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
-        int k = start;
-        for (; k + 1 < end; k += 2) {
-          FloatVector v = FloatVector.broadcast(S, val[k]);
-          FloatVector u = FloatVector.broadcast(S, val[k + 1]);
-          int xo = idx[k] * bp + c;
-          int xp = idx[k + 1] * bp + c;
-          a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
-          a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
-          b0 = u.fma(FloatVector.fromArray(S, xT, xp), b0);
-          b1 = u.fma(FloatVector.fromArray(S, xT, xp + L), b1);
+  public void csrT(int[] ptr, int[] idx, float[] val, int rows, float[] xT, int bp, float[] yT, int from, int to) {
+    int panels = (ptr.length - 1) / rows;
+    for (int p = 0; p < panels; p++) {
+      int base = p * rows;
+      // the first panel writes the output rows, the others add to them
+      boolean first = p == 0;
+      for (int j = from; j < to; j++) {
+        int start = ptr[base + j];
+        int end = ptr[base + j + 1];
+        int out = j * bp;
+        int c = 0;
+        for (; c + 2 * L <= bp; c += 2 * L) {
+          // four non-zeros per iteration into separate accumulators: eight independent FMA chains, enough
+          // to cover the FMA latency (4 cycles) at two FMAs per cycle
+          FloatVector a0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out + c);
+          FloatVector a1 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out + c + L);
+          FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S);
+          FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
+          FloatVector e0 = FloatVector.zero(S), e1 = FloatVector.zero(S);
+          int k = start;
+          for (; k + 3 < end; k += 4) {
+            FloatVector v = FloatVector.broadcast(S, val[k]);
+            FloatVector u = FloatVector.broadcast(S, val[k + 1]);
+            FloatVector w = FloatVector.broadcast(S, val[k + 2]);
+            FloatVector z = FloatVector.broadcast(S, val[k + 3]);
+            int xo = idx[k] * bp + c;
+            int xp = idx[k + 1] * bp + c;
+            int xq = idx[k + 2] * bp + c;
+            int xr = idx[k + 3] * bp + c;
+            a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+            a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+            b0 = u.fma(FloatVector.fromArray(S, xT, xp), b0);
+            b1 = u.fma(FloatVector.fromArray(S, xT, xp + L), b1);
+            d0 = w.fma(FloatVector.fromArray(S, xT, xq), d0);
+            d1 = w.fma(FloatVector.fromArray(S, xT, xq + L), d1);
+            e0 = z.fma(FloatVector.fromArray(S, xT, xr), e0);
+            e1 = z.fma(FloatVector.fromArray(S, xT, xr + L), e1);
+          }
+          a0 = a0.add(d0);
+          a1 = a1.add(d1);
+          b0 = b0.add(e0);
+          b1 = b1.add(e1);
+          for (; k + 1 < end; k += 2) {
+            FloatVector v = FloatVector.broadcast(S, val[k]);
+            FloatVector u = FloatVector.broadcast(S, val[k + 1]);
+            int xo = idx[k] * bp + c;
+            int xp = idx[k + 1] * bp + c;
+            a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+            a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+            b0 = u.fma(FloatVector.fromArray(S, xT, xp), b0);
+            b1 = u.fma(FloatVector.fromArray(S, xT, xp + L), b1);
+          }
+          if (k < end) {
+            FloatVector v = FloatVector.broadcast(S, val[k]);
+            int xo = idx[k] * bp + c;
+            a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+            a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+          }
+          a0.add(b0).intoArray(yT, out + c);
+          a1.add(b1).intoArray(yT, out + c + L);
         }
-        if (k < end) {
-          FloatVector v = FloatVector.broadcast(S, val[k]);
-          int xo = idx[k] * bp + c;
-          a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
-          a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+        for (; c < bp; c += L) {
+          FloatVector a0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out + c);
+          FloatVector b0 = FloatVector.zero(S);
+          int k = start;
+          for (; k + 1 < end; k += 2) {
+            a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
+            b0 = FloatVector.broadcast(S, val[k + 1]).fma(FloatVector.fromArray(S, xT, idx[k + 1] * bp + c), b0);
+          }
+          if (k < end) {
+            a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
+          }
+          a0.add(b0).intoArray(yT, out + c);
         }
-        a0.add(b0).intoArray(yT, out + c);
-        a1.add(b1).intoArray(yT, out + c + L);
-      }
-      for (; c < bp; c += L) {
-        FloatVector a0 = FloatVector.zero(S), b0 = FloatVector.zero(S);
-        int k = start;
-        for (; k + 1 < end; k += 2) {
-          a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
-          b0 = FloatVector.broadcast(S, val[k + 1]).fma(FloatVector.fromArray(S, xT, idx[k + 1] * bp + c), b0);
-        }
-        if (k < end) {
-          a0 = FloatVector.broadcast(S, val[k]).fma(FloatVector.fromArray(S, xT, idx[k] * bp + c), a0);
-        }
-        a0.add(b0).intoArray(yT, out + c);
       }
     }
   }

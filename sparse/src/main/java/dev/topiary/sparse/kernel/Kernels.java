@@ -1,5 +1,7 @@
 package dev.topiary.sparse.kernel;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The inner loops of every weight format, for one range of output rows (so that threads can split a
  * product by rows). Matrices are output-major: row {@code j} holds the weights of output unit {@code j}
@@ -37,13 +39,14 @@ public interface Kernels {
   void denseRowsSparseInput(float[] w, int cols, int rows, float[] x, float[] y, int from, int to);
 
   /**
-   * CSR in column panels: with {@code P = (ptr.length - 1) / rows} panels, panel {@code p} of row
-   * {@code j} holds {@code val[ptr[p rows + j] .. ptr[p rows + j + 1])} at columns {@code idx[...]}, and
-   * row {@code j}'s output is the sum over its panels (one panel: plain CSR).
+   * CSR in column panels, rows in a given order: with {@code rows = order.length} and {@code P =
+   * (ptr.length - 1) / rows} panels, position {@code r} of panel {@code p} holds {@code val[ptr[p rows +
+   * r] .. ptr[p rows + r + 1])} at columns {@code idx[...]} for output row {@code order[r]}, whose value is
+   * the sum over its panels (one panel, identity order: plain CSR). {@code from}, {@code to} are positions.
    */
-  void csr(int[] ptr, int[] idx, float[] val, int rows, float[] x, float[] y, int from, int to);
+  void csr(int[] ptr, int[] idx, float[] val, int[] order, float[] x, float[] y, int from, int to);
 
-  void csrT(int[] ptr, int[] idx, float[] val, int rows, float[] xT, int bp, float[] yT, int from, int to);
+  void csrT(int[] ptr, int[] idx, float[] val, int[] order, float[] xT, int bp, float[] yT, int from, int to);
 
   /** CSR with int8 values and a scale per row: weight = {@code q * scale[row]}. */
   void csr8(int[] ptr, int[] idx, byte[] q, float[] scale, float[] x, float[] y, int from, int to);
@@ -92,4 +95,14 @@ public interface Kernels {
    * (no intermediate arrays: the gates of a 32-unit cell are a few vectors).
    */
   void lstmCell(float[] proj, int po, float[] hr, int ro, float[] c, float[] h, int so, int u);
+
+  /**
+   * One LSTM step of a whole batch share in the transposed layout ({@code [row][bp]}, examples along the
+   * vector lanes): the pre-activation of gate row {@code r} is {@code projT[r] + hrT[r] + bias[r]}, rows in
+   * Keras' gate order i, f, c, o ({@code 4u} rows); {@code cT} and {@code hT} ({@code u} rows) are updated
+   * in place, except in lanes where {@code update} (length {@code bp}) is false (masked steps).
+   * {@code projT} and {@code hrT} are overwritten (scratch); {@code bp} is a multiple of {@link #lanes()}.
+   */
+  void lstmCellT(float[] projT, float[] hrT, float[] bias, float[] cT, float[] hT, int u, int bp,
+      boolean @Nullable [] update);
 }

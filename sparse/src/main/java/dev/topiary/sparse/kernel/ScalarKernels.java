@@ -1,5 +1,7 @@
 package dev.topiary.sparse.kernel;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Plain-Java kernels: what runs without the Vector API, and the reference the vector kernels are tested
  * against. The batched kernels keep the example loop innermost, which the JIT vectorizes on its own.
@@ -69,29 +71,34 @@ public final class ScalarKernels implements Kernels {
   }
 
   @Override
-  public void csr(int[] ptr, int[] idx, float[] val, int rows, float[] x, float[] y, int from, int to) {
+  public void csr(int[] ptr, int[] idx, float[] val, int[] order, float[] x, float[] y, int from, int to) {
+    int rows = order.length;
     int panels = (ptr.length - 1) / rows;
     for (int p = 0; p < panels; p++) {
       int base = p * rows;
-      for (int j = from; j < to; j++) {
+      for (int r = from; r < to; r++) {
         float s = 0;
-        for (int k = ptr[base + j], end = ptr[base + j + 1]; k < end; k++) {
+        for (int k = ptr[base + r], end = ptr[base + r + 1]; k < end; k++) {
           s += val[k] * x[idx[k]];
         }
+        int j = order[r];
         y[j] = p == 0 ? s : y[j] + s;
       }
     }
   }
 
   @Override
-  public void csrT(int[] ptr, int[] idx, float[] val, int rows, float[] xT, int bp, float[] yT, int from, int to) {
-    java.util.Arrays.fill(yT, from * bp, to * bp, 0f);
+  public void csrT(int[] ptr, int[] idx, float[] val, int[] order, float[] xT, int bp, float[] yT, int from, int to) {
+    int rows = order.length;
+    for (int r = from; r < to; r++) {
+      java.util.Arrays.fill(yT, order[r] * bp, (order[r] + 1) * bp, 0f);
+    }
     int panels = (ptr.length - 1) / rows;
     for (int p = 0; p < panels; p++) {
       int base = p * rows;
-      for (int j = from; j < to; j++) {
-        for (int k = ptr[base + j], end = ptr[base + j + 1]; k < end; k++) {
-          axpy(val[k], xT, idx[k] * bp, yT, j * bp, bp);
+      for (int r = from; r < to; r++) {
+        for (int k = ptr[base + r], end = ptr[base + r + 1]; k < end; k++) {
+          axpy(val[k], xT, idx[k] * bp, yT, order[r] * bp, bp);
         }
       }
     }
@@ -247,6 +254,25 @@ public final class ScalarKernels implements Kernels {
   }
 
   /** In double precision from {@code Math.exp} (an intrinsic; {@code Math.tanh} is not, and is slower). */
+  @Override
+  public void lstmCellT(float[] projT, float[] hrT, float[] bias, float[] cT, float[] hT, int u, int bp,
+      boolean @Nullable [] update) {
+    for (int j = 0; j < u; j++) {
+      for (int b = 0; b < bp; b++) {
+        if (update != null && !update[b]) {
+          continue;
+        }
+        float i = sigmoid(projT[j * bp + b] + hrT[j * bp + b] + bias[j]);
+        float f = sigmoid(projT[(u + j) * bp + b] + hrT[(u + j) * bp + b] + bias[u + j]);
+        float g = tanh(projT[(2 * u + j) * bp + b] + hrT[(2 * u + j) * bp + b] + bias[2 * u + j]);
+        float o = sigmoid(projT[(3 * u + j) * bp + b] + hrT[(3 * u + j) * bp + b] + bias[3 * u + j]);
+        float cn = f * cT[j * bp + b] + i * g;
+        cT[j * bp + b] = cn;
+        hT[j * bp + b] = o * tanh(cn);
+      }
+    }
+  }
+
   public static float sigmoid(float v) {
     return (float) (1 / (1 + Math.exp(-(double) v)));
   }

@@ -57,11 +57,11 @@ final class RecurrentOp implements LayerOp {
     // hand-off per step (200 steps of 32 x 128 products are too small to split by output rows).
     // A single example keeps the executor: its larger products can still be split by output rows.
     if (batch == 1 || exec.threads() == 1) {
-      recur(exec, x.data(), mask, h, c, seq, steps, 0, batch);
+      share(exec, x.data(), mask, h, c, seq, steps, 0, batch);
     } else {
       exec.forRows(batch, (long) steps * g * (u + 8), (from, to) -> {
         try (Exec solo = new Exec(exec.kernels(), 1)) {
-          recur(solo, x.data(), mask, h, c, seq, steps, from, to);
+          share(solo, x.data(), mask, h, c, seq, steps, from, to);
         }
       });
     }
@@ -74,6 +74,126 @@ final class RecurrentOp implements LayerOp {
       }
     }
     return out;
+  }
+
+  /**
+   * Examples {@code from..to}: transposed (examples along the vector lanes) from half a vector of examples
+   * on, else one example after the other. Transposed, a step's products and gates cost the same for 8 or
+   * 16 examples (at 512 bits), and per example far less than the row-major path at 32: gates as whole
+   * vectors of examples, and sparse recurrent kernels usable (each non-zero scales a vector of examples).
+   */
+  private void share(Exec exec, float[] xAll, boolean @Nullable [] mask, float[] hAll, float[] cAll,
+      float @Nullable [] seq, int steps, int from, int to) {
+    if (to - from >= Math.max(2, exec.kernels().lanes() / 2)) {
+      recurTransposed(exec, xAll, mask, hAll, cAll, seq, steps, from, to);
+    } else {
+      recur(exec, xAll, mask, hAll, cAll, seq, steps, from, to);
+    }
+  }
+
+  /**
+   * The recurrence with inputs, state and gates as {@code [row][bp]} (row: feature, unit or gate row; bp:
+   * the share's examples padded to the vector length). Padding lanes compute on zero inputs and are never
+   * read back. Each step: the step's inputs transposed ({@code features x examples} moves), the input and
+   * recurrent products through {@link WeightMatrix#multiplyTransposed}, the cell's gates.
+   */
+  private void recurTransposed(Exec exec, float[] xAll, boolean @Nullable [] mask, float[] hAll, float[] cAll,
+      float @Nullable [] seq, int steps, int from, int to) {
+    int n = to - from;
+    int bp = exec.paddedBatch(n);
+    int u = units;
+    int features = kernel.inputs();
+    float[] xT = new float[kernel.paddedInputs() * bp];
+    float[] projT = new float[kernel.paddedOutputs() * bp];
+    float[] hT = new float[recurrent.paddedInputs() * bp]; // rows past the units stay zero
+    float[] hrT = new float[recurrent.paddedOutputs() * bp];
+    float[] cT = new float[u * bp];
+    float[] z = cell == Cell.LSTM ? null : new float[3 * u * bp];
+    boolean[] update = mask == null ? null : new boolean[bp];
+    Kernels k = exec.kernels();
+    for (int s = 0; s < steps; s++) {
+      int t = goBackwards ? steps - 1 - s : s;
+      for (int b = 0; b < n; b++) {
+        int xo = ((from + b) * steps + t) * features;
+        for (int i = 0; i < features; i++) {
+          xT[i * bp + b] = xAll[xo + i];
+        }
+        if (update != null) {
+          update[b] = mask[(from + b) * steps + t];
+        }
+      }
+      kernel.multiplyTransposed(exec, xT, bp, projT);
+      recurrent.multiplyTransposed(exec, hT, bp, hrT);
+      switch (cell) {
+        case LSTM -> k.lstmCellT(projT, hrT, inputBias, cT, hT, u, bp, update);
+        case SIMPLE -> {
+          for (int j = 0; j < u; j++) {
+            float bj = inputBias[j];
+            for (int c = j * bp, end = c + bp; c < end; c++) {
+              z[c] = projT[c] + hrT[c] + bj;
+            }
+          }
+          k.tanh(z, 0, u * bp);
+          keep(z, 0, hT, u, bp, update);
+        }
+        case GRU -> {
+          float[] rb = recurrentBias;
+          // update and reset gates: sigmoid(x W + b_in + h U + b_rec), rows 0 .. 2u
+          for (int j = 0; j < 2 * u; j++) {
+            float bj = inputBias[j] + rb[j];
+            for (int c = j * bp, end = c + bp; c < end; c++) {
+              z[c] = projT[c] + hrT[c] + bj;
+            }
+          }
+          k.sigmoid(z, 0, 2 * u * bp);
+          // candidate: tanh(x W_c + b_in + r * (h U_c + b_rec)), rows 2u .. 3u
+          for (int j = 0; j < u; j++) {
+            float bi = inputBias[2 * u + j];
+            float br = rb[2 * u + j];
+            int r = (u + j) * bp;
+            for (int c = (2 * u + j) * bp, end = c + bp; c < end; c++, r++) {
+              z[c] = projT[c] + bi + z[r] * (hrT[c] + br);
+            }
+          }
+          k.tanh(z, 2 * u * bp, u * bp);
+          // h = z h + (1 - z) candidate, into the reset gate's rows (no longer needed)
+          for (int c = 0; c < u * bp; c++) {
+            float zg = z[c];
+            z[u * bp + c] = zg * hT[c] + (1 - zg) * z[2 * u * bp + c];
+          }
+          keep(z, u * bp, hT, u, bp, update);
+        }
+      }
+      if (seq != null) {
+        for (int b = 0; b < n; b++) {
+          int o = ((from + b) * steps + s) * u;
+          for (int j = 0; j < u; j++) {
+            seq[o + j] = hT[j * bp + b];
+          }
+        }
+      }
+    }
+    for (int b = 0; b < n; b++) {
+      for (int j = 0; j < u; j++) {
+        hAll[(from + b) * u + j] = hT[j * bp + b];
+        cAll[(from + b) * u + j] = cT[j * bp + b];
+      }
+    }
+  }
+
+  /** {@code hT = next} in the lanes {@code update} allows (all when null); {@code next} from {@code off}. */
+  private static void keep(float[] next, int off, float[] hT, int u, int bp, boolean @Nullable [] update) {
+    if (update == null) {
+      System.arraycopy(next, off, hT, 0, u * bp);
+      return;
+    }
+    for (int j = 0; j < u; j++) {
+      for (int b = 0; b < bp; b++) {
+        if (update[b]) {
+          hT[j * bp + b] = next[off + j * bp + b];
+        }
+      }
+    }
   }
 
   /** Floats of input projection computed at once: chunks of steps whose projection stays in cache. */

@@ -83,7 +83,7 @@ final class ColBlockMatrix extends WeightMatrix {
   }
 
   @Override
-  int paddedInputs() {
+  public int paddedInputs() {
     return (in + 3) / 4 * 4;
   }
 

@@ -20,21 +20,35 @@ final class CsrMatrix extends WeightMatrix {
   private final int[] ptr;
   private final int[] idx;
   private final float[] val;
+  /** Output rows by their number of non-zeros: position r of every panel holds row order[r]. */
+  private final int[] order;
 
   CsrMatrix(float[] kernel, int in, int out) {
     super(in, out);
     int panels = Math.max(1, (in + PANEL - 1) / PANEL);
     ptr = new int[panels * out + 1];
     int nnz = 0;
-    for (float v : kernel) {
-      nnz += v != 0f ? 1 : 0;
+    int[] count = new int[out];
+    for (int i = 0; i < in; i++) {
+      for (int j = 0; j < out; j++) {
+        if (kernel[i * out + j] != 0f) {
+          count[j]++;
+          nnz++;
+        }
+      }
     }
+    // Rows of equal length in a row: the kernels' loop exits repeat, so the branch predictor learns them.
+    // In small sparse matrices (a 32 x 128 recurrent kernel at 90 %: ~3 non-zeros per row) a mispredicted
+    // exit per row cost more than the row's multiply-adds.
+    order = java.util.stream.IntStream.range(0, out).boxed()
+        .sorted(java.util.Comparator.comparingInt(j -> count[j])).mapToInt(Integer::intValue).toArray();
     idx = new int[nnz];
     val = new float[nnz];
     int k = 0;
     for (int p = 0; p < panels; p++) {
       int end = Math.min(in, (p + 1) * PANEL);
-      for (int j = 0; j < out; j++) {
+      for (int r = 0; r < out; r++) {
+        int j = order[r];
         for (int i = p * PANEL; i < end; i++) {
           float v = kernel[i * out + j];
           if (v != 0f) {
@@ -42,7 +56,7 @@ final class CsrMatrix extends WeightMatrix {
             val[k++] = v;
           }
         }
-        ptr[p * out + j + 1] = k;
+        ptr[p * out + r + 1] = k;
       }
     }
   }
@@ -54,7 +68,7 @@ final class CsrMatrix extends WeightMatrix {
 
   @Override
   public long bytes() {
-    return 4L * (ptr.length + idx.length + val.length);
+    return 4L * (ptr.length + idx.length + val.length + order.length);
   }
 
   @Override
@@ -62,7 +76,7 @@ final class CsrMatrix extends WeightMatrix {
     float[] k = new float[in * out];
     for (int s = 0; s + 1 < ptr.length; s++) {
       for (int p = ptr[s]; p < ptr[s + 1]; p++) {
-        k[idx[p] * out + s % out] = val[p];
+        k[idx[p] * out + order[s % out]] = val[p];
       }
     }
     return k;
@@ -75,11 +89,11 @@ final class CsrMatrix extends WeightMatrix {
 
   @Override
   void single(Exec exec, float[] x, float[] y, int from, int to) {
-    exec.kernels().csr(ptr, idx, val, out, x, y, from, to);
+    exec.kernels().csr(ptr, idx, val, order, x, y, from, to);
   }
 
   @Override
   void batched(Exec exec, float[] xT, int bp, float[] yT, int from, int to) {
-    exec.kernels().csrT(ptr, idx, val, out, xT, bp, yT, from, to);
+    exec.kernels().csrT(ptr, idx, val, order, xT, bp, yT, from, to);
   }
 }

@@ -84,7 +84,7 @@ final class RowBlockMatrix extends WeightMatrix {
   }
 
   @Override
-  int paddedOutputs() {
+  public int paddedOutputs() {
     return 4 * groups;
   }
 

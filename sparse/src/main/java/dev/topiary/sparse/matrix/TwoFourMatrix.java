@@ -87,7 +87,7 @@ final class TwoFourMatrix extends WeightMatrix {
   }
 
   @Override
-  int paddedInputs() {
+  public int paddedInputs() {
     return 4 * groups;
   }
 

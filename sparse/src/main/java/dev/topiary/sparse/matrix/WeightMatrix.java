@@ -39,12 +39,12 @@ public abstract class WeightMatrix {
   abstract int kernelRows();
 
   /** Columns the input must be padded to (a multiple of 4 for 4x1 blocks and 2:4). */
-  int paddedInputs() {
+  public int paddedInputs() {
     return in;
   }
 
   /** Outputs the kernel writes (4 x groups for 1x4 blocks). */
-  int paddedOutputs() {
+  public int paddedOutputs() {
     return out;
   }
 
@@ -60,6 +60,16 @@ public abstract class WeightMatrix {
   /** Examples {@code from..to} of a row-major batch; only when {@link #rowMajorBatches}. */
   void rows(Exec exec, float[] x, float[] y, int from, int to) {
     throw new UnsupportedOperationException();
+  }
+
+  /**
+   * The product on a batch already transposed, on the calling thread: {@code xT [paddedInputs()][bp]}
+   * (rows past {@link #inputs()} zero) into {@code yT [paddedOutputs()][bp]}, {@code bp} a multiple of the
+   * kernels' lanes. For loops that keep their state transposed from step to step (recurrent cells), where
+   * {@link #multiply} would transpose twice per step.
+   */
+  public final void multiplyTransposed(Exec exec, float[] xT, int bp, float[] yT) {
+    batched(exec, xT, bp, yT, 0, kernelRows());
   }
 
   /**

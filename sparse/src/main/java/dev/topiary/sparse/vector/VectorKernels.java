@@ -2,8 +2,10 @@ package dev.topiary.sparse.vector;
 
 import dev.topiary.sparse.kernel.Kernels;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Vector API kernels. Only {@link dev.topiary.sparse.kernel.KernelPath} loads this class, and only when
@@ -238,13 +240,15 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
-  public void csr(int[] ptr, int[] idx, float[] val, int rows, float[] x, float[] y, int from, int to) {
+  public void csr(int[] ptr, int[] idx, float[] val, int[] order, float[] x, float[] y, int from, int to) {
+    int rows = order.length;
     int panels = (ptr.length - 1) / rows;
     for (int p = 0; p < panels; p++) {
       int base = p * rows;
-      for (int j = from; j < to; j++) {
-        int k = ptr[base + j];
-        int end = ptr[base + j + 1];
+      for (int r = from; r < to; r++) {
+        int j = order[r];
+        int k = ptr[base + r];
+        int end = ptr[base + r + 1];
         FloatVector acc = FloatVector.zero(S);
         FloatVector acc2 = FloatVector.zero(S);
         for (; k + 2 * L <= end; k += 2 * L) {
@@ -264,17 +268,33 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
-  public void csrT(int[] ptr, int[] idx, float[] val, int rows, float[] xT, int bp, float[] yT, int from, int to) {
+  public void csrT(int[] ptr, int[] idx, float[] val, int[] order, float[] xT, int bp, float[] yT, int from, int to) {
+    int rows = order.length;
     int panels = (ptr.length - 1) / rows;
     for (int p = 0; p < panels; p++) {
       int base = p * rows;
       // the first panel writes the output rows, the others add to them
       boolean first = p == 0;
-      for (int j = from; j < to; j++) {
-        int start = ptr[base + j];
-        int end = ptr[base + j + 1];
-        int out = j * bp;
+      for (int r = from; r < to; r++) {
+        int start = ptr[base + r];
+        int end = ptr[base + r + 1];
+        int out = order[r] * bp;
         int c = 0;
+        if (end - start < 8 && bp == 2 * L) {
+          // a short row (small or very sparse matrices: ~3 non-zeros per row of a 32 x 128 recurrent kernel
+          // at 90 %): one loop, two accumulators; the unrolled set-up below costs more than such a row
+          FloatVector a0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out);
+          FloatVector a1 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out + L);
+          for (int k = start; k < end; k++) {
+            FloatVector v = FloatVector.broadcast(S, val[k]);
+            int xo = idx[k] * bp;
+            a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+            a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+          }
+          a0.intoArray(yT, out);
+          a1.intoArray(yT, out + L);
+          continue;
+        }
         for (; c + 2 * L <= bp; c += 2 * L) {
           // four non-zeros per iteration into separate accumulators: eight independent FMA chains, enough
           // to cover the FMA latency (4 cycles) at two FMAs per cycle
@@ -525,8 +545,7 @@ public final class VectorKernels implements Kernels {
     int end = off + len;
     FloatVector one = FloatVector.broadcast(S, 1f);
     for (; i + L <= end; i += L) {
-      FloatVector v = FloatVector.fromArray(S, a, i);
-      one.div(one.add(v.neg().lanewise(VectorOperators.EXP))).intoArray(a, i);
+      sigmoid(one, FloatVector.fromArray(S, a, i)).intoArray(a, i);
     }
     for (; i < end; i++) {
       a[i] = dev.topiary.sparse.kernel.ScalarKernels.sigmoid(a[i]);
@@ -537,8 +556,9 @@ public final class VectorKernels implements Kernels {
   public void tanh(float[] a, int off, int len) {
     int i = off;
     int end = off + len;
+    FloatVector one = FloatVector.broadcast(S, 1f);
     for (; i + L <= end; i += L) {
-      FloatVector.fromArray(S, a, i).lanewise(VectorOperators.TANH).intoArray(a, i);
+      tanh(one, FloatVector.fromArray(S, a, i)).intoArray(a, i);
     }
     for (; i < end; i++) {
       a[i] = dev.topiary.sparse.kernel.ScalarKernels.tanh(a[i]);
@@ -553,13 +573,13 @@ public final class VectorKernels implements Kernels {
       FloatVector i = sigmoid(one, FloatVector.fromArray(S, proj, po + j).add(FloatVector.fromArray(S, hr, ro + j)));
       FloatVector f = sigmoid(one,
           FloatVector.fromArray(S, proj, po + u + j).add(FloatVector.fromArray(S, hr, ro + u + j)));
-      FloatVector g = FloatVector.fromArray(S, proj, po + 2 * u + j).add(FloatVector.fromArray(S, hr, ro + 2 * u + j))
-          .lanewise(VectorOperators.TANH);
+      FloatVector g = tanh(one,
+          FloatVector.fromArray(S, proj, po + 2 * u + j).add(FloatVector.fromArray(S, hr, ro + 2 * u + j)));
       FloatVector o = sigmoid(one,
           FloatVector.fromArray(S, proj, po + 3 * u + j).add(FloatVector.fromArray(S, hr, ro + 3 * u + j)));
       FloatVector cn = f.mul(FloatVector.fromArray(S, c, so + j)).add(i.mul(g));
       cn.intoArray(c, so + j);
-      o.mul(cn.lanewise(VectorOperators.TANH)).intoArray(h, so + j);
+      o.mul(tanh(one, cn)).intoArray(h, so + j);
     }
     for (; j < u; j++) {
       float i = dev.topiary.sparse.kernel.ScalarKernels.sigmoid(proj[po + j] + hr[ro + j]);
@@ -572,7 +592,82 @@ public final class VectorKernels implements Kernels {
     }
   }
 
+  @Override
+  public void lstmCellT(float[] projT, float[] hrT, float[] bias, float[] cT, float[] hT, int u, int bp,
+      boolean @Nullable [] update) {
+    // In passes over whole rows, with the exponentials in loops of their own: exp is a library call per
+    // vector, and between other live vectors (one pass per example, as lstmCell) each call spilled them
+    // (2.5x slower per exponential). projT and hrT are scratch here (both are recomputed every step).
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    FloatVector minusOne = FloatVector.broadcast(S, -1f);
+    FloatVector two = FloatVector.broadcast(S, 2f);
+    for (int r = 0; r < 4 * u; r++) {
+      // i, f, o: exp(-pre) for 1 / (1 + exp(-pre)); candidate c: exp(2 pre) for tanh
+      FloatVector sign = r / u == 2 ? two : minusOne;
+      FloatVector b = FloatVector.broadcast(S, bias[r]);
+      for (int c = r * bp, end = c + bp; c < end; c += L) {
+        FloatVector.fromArray(S, projT, c).add(FloatVector.fromArray(S, hrT, c)).add(b).mul(sign).intoArray(projT, c);
+      }
+    }
+    exps(projT, 4 * u * bp);
+    for (int j = 0; j < u; j++) {
+      int ri = j * bp;
+      int rf = (u + j) * bp;
+      int rg = (2 * u + j) * bp;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector i = one.div(one.add(FloatVector.fromArray(S, projT, ri + c)));
+        FloatVector f = one.div(one.add(FloatVector.fromArray(S, projT, rf + c)));
+        FloatVector g = one.sub(two.div(one.add(FloatVector.fromArray(S, projT, rg + c))));
+        FloatVector cOld = FloatVector.fromArray(S, cT, ri + c);
+        FloatVector cn = f.fma(cOld, i.mul(g));
+        if (update != null) {
+          cn = cOld.blend(cn, VectorMask.fromArray(S, update, c)); // masked examples keep their state
+        }
+        cn.intoArray(cT, ri + c);
+        cn.mul(two).intoArray(hrT, ri + c);
+      }
+    }
+    exps(hrT, u * bp);
+    for (int j = 0; j < u; j++) {
+      int ri = j * bp;
+      int ro = (3 * u + j) * bp;
+      for (int c = 0; c < bp; c += L) {
+        FloatVector o = one.div(one.add(FloatVector.fromArray(S, projT, ro + c)));
+        FloatVector hn = o.mul(one.sub(two.div(one.add(FloatVector.fromArray(S, hrT, ri + c)))));
+        if (update != null) {
+          hn = FloatVector.fromArray(S, hT, ri + c).blend(hn, VectorMask.fromArray(S, update, c));
+        }
+        hn.intoArray(hT, ri + c);
+      }
+    }
+  }
+
+  /** {@code a[0..len) = exp(a)}, {@code len} a multiple of the vector length. */
+  private static void exps(float[] a, int len) {
+    for (int i = 0; i < len; i += L) {
+      exp(FloatVector.fromArray(S, a, i)).intoArray(a, i);
+    }
+  }
+
   private static FloatVector sigmoid(FloatVector one, FloatVector v) {
-    return one.div(one.add(v.neg().lanewise(VectorOperators.EXP)));
+    return one.div(one.add(exp(v.neg())));
+  }
+
+  /**
+   * {@code tanh(v) = 1 - 2 / (1 + exp(2v))}: one exponential (the API's {@code TANH} routine costs about
+   * twice as much); absolute error ~1e-7 near 0.
+   */
+  private static FloatVector tanh(FloatVector one, FloatVector v) {
+    return one.sub(one.add(one).div(one.add(exp(v.add(v)))));
+  }
+
+  /**
+   * {@code exp(v)}: the Vector API's {@code EXP} (a vectorized library routine on x86). A Cody-Waite +
+   * Taylor polynomial written here was slower in the LSTM step (400 vs 315 us per 200 steps): its argument
+   * clamps alone cost that much (a vector min / max with Java's NaN and -0 rules is a blend sequence); and
+   * as a method of ~230 bytecodes the JIT often refused to inline it, each call then boxing its vectors.
+   */
+  private static FloatVector exp(FloatVector v) {
+    return v.lanewise(VectorOperators.EXP);
   }
 }

@@ -27,6 +27,16 @@ final class Planner {
   }
 
   WeightMatrix matrix(String variable, String layer, float[] kernel, int in, int out, int rowsPerExample) {
+    return matrix(variable, layer, kernel, in, out, rowsPerExample, false);
+  }
+
+  /** A matrix multiplied once per time step, one example or a transposed batch share (recurrent cells). */
+  WeightMatrix stepMatrix(String variable, String layer, float[] kernel, int in, int out) {
+    return matrix(variable, layer, kernel, in, out, 1, true);
+  }
+
+  private WeightMatrix matrix(String variable, String layer, float[] kernel, int in, int out, int rowsPerExample,
+      boolean steps) {
     WeightMatrix cached = matrices.get(variable);
     if (cached != null) {
       return cached;
@@ -40,20 +50,23 @@ final class Planner {
       m = Matrices.build(fixed, kernel, in, out, "weight '" + variable + "'");
       reason = "override";
     } else if (options.calibrates()) {
-      m = calibrate(variable, kernel, p, rowsPerExample, ratios);
+      m = calibrate(variable, kernel, p, rowsPerExample, steps, ratios);
       reason = "calibrated";
     } else {
       m = Matrices.build(Matrices.heuristic(p, options.int8()), kernel, in, out, "weight '" + variable + "'");
       reason = "heuristic";
     }
     matrices.put(variable, m);
+    if (m instanceof dev.topiary.sparse.matrix.StepMatrix two) {
+      reason += ", " + two.one().format() + " for one example";
+    }
     plans.put(variable, new WeightPlan(variable, layer, in, out, p.sparsity(), m.format(), reason, m.bytes(), Map.copyOf(ratios)));
     return m;
   }
 
   /** Times every candidate at each calibration batch; keeps the lowest geometric mean ratio to dense. */
   private WeightMatrix calibrate(String variable, float[] kernel, Matrices.Pattern p, int rowsPerExample,
-      Map<Format, Double> ratios) {
+      boolean steps, Map<Format, Double> ratios) {
     dev.topiary.sparse.matrix.Warmup.ensure(exec);
     List<Format> candidates = Matrices.candidates(p, options.int8());
     List<WeightMatrix> built = new ArrayList<>();
@@ -66,20 +79,61 @@ final class Planner {
       long limit = Math.max(1, (64L << 20) / 4 / Math.max(p.in(), p.out())); // inputs of at most 64 MB
       rows[b] = (int) Math.max(1, Math.min(limit, (long) batches[b] * rowsPerExample));
     }
-    long[][] t = Matrices.bestTimes(built, exec, rows, BUDGET_NANOS * candidates.size());
-    WeightMatrix best = null;
-    double bestScore = Double.POSITIVE_INFINITY;
-    for (int c = 0; c < built.size(); c++) {
-      double logSum = 0;
-      for (int b = 0; b < batches.length; b++) {
-        // DENSE is always candidate 0
-        logSum += Math.log(Math.max(1, t[c][b]) / (double) Math.max(1, t[0][b]));
+    long[][] t = Matrices.bestTimes(built, exec, rows, steps, BUDGET_NANOS * candidates.size());
+    boolean[] all = new boolean[batches.length];
+    java.util.Arrays.fill(all, true);
+    WeightMatrix best = built.get(best(t, all, ratios, candidates));
+    if (!steps) {
+      return best;
+    }
+    // A step matrix runs on one example or on transposed shares: the best format for each use, when the
+    // calibration batches have both
+    boolean[] single = new boolean[batches.length];
+    boolean[] many = new boolean[batches.length];
+    for (int b = 0; b < batches.length; b++) {
+      single[b] = batches[b] == 1;
+      many[b] = batches[b] > 1;
+    }
+    if (!contains(single) || !contains(many)) {
+      return best;
+    }
+    WeightMatrix one = built.get(best(t, single, null, candidates));
+    WeightMatrix shares = built.get(best(t, many, null, candidates));
+    return one == shares ? one : new dev.topiary.sparse.matrix.StepMatrix(one, shares);
+  }
+
+  private static boolean contains(boolean[] v) {
+    for (boolean b : v) {
+      if (b) {
+        return true;
       }
-      double score = Math.exp(logSum / batches.length);
-      ratios.put(candidates.get(c), score);
+    }
+    return false;
+  }
+
+  /**
+   * The candidate with the lowest geometric mean time ratio to dense (candidate 0) over the batches
+   * {@code use} selects; each candidate's score into {@code ratios} when given.
+   */
+  private static int best(long[][] t, boolean[] use, Map<Format, Double> ratios, List<Format> candidates) {
+    int best = 0;
+    double bestScore = Double.POSITIVE_INFINITY;
+    for (int c = 0; c < t.length; c++) {
+      double logSum = 0;
+      int n = 0;
+      for (int b = 0; b < use.length; b++) {
+        if (use[b]) {
+          logSum += Math.log(Math.max(1, t[c][b]) / (double) Math.max(1, t[0][b]));
+          n++;
+        }
+      }
+      double score = Math.exp(logSum / n);
+      if (ratios != null) {
+        ratios.put(candidates.get(c), score);
+      }
       if (score < bestScore) {
         bestScore = score;
-        best = built.get(c);
+        best = c;
       }
     }
     return best;

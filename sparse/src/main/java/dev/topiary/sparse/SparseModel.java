@@ -125,6 +125,12 @@ public final class SparseModel implements AutoCloseable {
             String variable = spec.variableName(layer, weight);
             return planner.matrix(variable, name, weights.get(variable).floats(), in, out, rowsPerExample);
           }
+
+          @Override
+          public WeightMatrix stepMatrix(String weight, int in, int out) {
+            String variable = spec.variableName(layer, weight);
+            return planner.stepMatrix(variable, name, weights.get(variable).floats(), in, out);
+          }
         };
         ops.put(n, translate(layer, inShapes, exampleShape(n), w));
       }

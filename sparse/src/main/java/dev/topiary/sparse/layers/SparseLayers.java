@@ -82,7 +82,6 @@ public final class SparseLayers {
   }
 
   private static RecurrentOp recurrent(RecurrentOp.Cell cell, Recurrent<?> l, List<int[]> in, Weights w) {
-    int steps = in.get(0)[0];
     int features = in.get(0)[1];
     int units = l.units();
     int g = (cell == RecurrentOp.Cell.LSTM ? 4 : cell == RecurrentOp.Cell.GRU ? 3 : 1) * units;
@@ -90,7 +89,7 @@ public final class SparseLayers {
     float[] inputBias = cell == RecurrentOp.Cell.GRU ? Arrays.copyOfRange(bias, 0, g) : bias;
     float[] recurrentBias = cell == RecurrentOp.Cell.GRU ? Arrays.copyOfRange(bias, g, 2 * g) : null;
     Settings s = l.config();
-    return new RecurrentOp(cell, units, w.matrix("kernel", features, g, steps), w.matrix("recurrent_kernel", units, g, 1),
+    return new RecurrentOp(cell, units, w.stepMatrix("kernel", features, g), w.stepMatrix("recurrent_kernel", units, g),
         inputBias, recurrentBias, l.returnsSequences(), l.goesBackwards(),
         s.has("return_state") && s.getBoolean("return_state"));
   }

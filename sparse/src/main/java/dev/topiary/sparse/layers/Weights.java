@@ -20,6 +20,15 @@ public interface Weights {
    */
   WeightMatrix matrix(String name, int in, int out, int rowsPerExample);
 
+  /**
+   * Weight {@code name} as a matrix multiplied once per time step, on one example or on a batch share
+   * already transposed ({@link WeightMatrix#multiplyTransposed}; recurrent cells): calibration times those
+   * two products. By default as {@link #matrix} with one row per example.
+   */
+  default WeightMatrix stepMatrix(String name, int in, int out) {
+    return matrix(name, in, out, 1);
+  }
+
   /** Weight {@code name}, {@code [rows, dim]}, as a lookup table (compressed when mostly zeros). */
   RowTable table(String name, int rows, int dim);
 }

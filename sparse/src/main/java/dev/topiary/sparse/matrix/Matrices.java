@@ -127,17 +127,29 @@ public final class Matrices {
    * {@code budgetNanos} are spent (at most 50).
    */
   public static long[][] bestTimes(List<WeightMatrix> matrices, Exec exec, int[] rows, long budgetNanos) {
+    return bestTimes(matrices, exec, rows, false, budgetNanos);
+  }
+
+  /**
+   * As {@link #bestTimes(List, Exec, int[], long)}; with {@code transposed}, row counts above 1 time
+   * {@link WeightMatrix#multiplyTransposed} on that many examples (padded to the lanes) instead of
+   * {@link WeightMatrix#multiply}: the product a transposed recurrence runs each step.
+   */
+  public static long[][] bestTimes(List<WeightMatrix> matrices, Exec exec, int[] rows, boolean transposed,
+      long budgetNanos) {
     int in = matrices.get(0).inputs();
     int out = matrices.get(0).outputs();
     float[][] x = new float[rows.length][];
     float[][] y = new float[rows.length][];
     for (int b = 0; b < rows.length; b++) {
       SplittableRandom random = new SplittableRandom(rows[b] * 31L + in);
-      x[b] = new float[rows[b] * in];
-      for (int i = 0; i < x[b].length; i++) {
+      // transposed: room for every candidate's padded inputs and outputs (at most 3 more than in / out)
+      int n = transposed && rows[b] > 1 ? exec.paddedBatch(rows[b]) : rows[b];
+      x[b] = new float[(in + 3) * n];
+      for (int i = 0; i < in * n; i++) {
         x[b][i] = (float) random.nextDouble(-1, 1);
       }
-      y[b] = new float[rows[b] * out];
+      y[b] = new float[(out + 3) * n];
     }
     long[][] best = new long[matrices.size()][rows.length];
     for (long[] row : best) {
@@ -149,7 +161,11 @@ public final class Matrices {
       for (int m = 0; m < matrices.size(); m++) {
         for (int b = 0; b < rows.length; b++) {
           long t0 = System.nanoTime();
-          matrices.get(m).multiply(exec, x[b], rows[b], y[b]);
+          if (transposed && rows[b] > 1) {
+            matrices.get(m).multiplyTransposed(exec, x[b], exec.paddedBatch(rows[b]), y[b]);
+          } else {
+            matrices.get(m).multiply(exec, x[b], rows[b], y[b]);
+          }
           long t = System.nanoTime() - t0;
           spent += t;
           if (round >= 0 && t < best[m][b] * 0.9) {

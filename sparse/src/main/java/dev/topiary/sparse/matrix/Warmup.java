@@ -45,6 +45,36 @@ public final class Warmup {
     for (Format f : Format.values()) {
       matrices.add(Matrices.build(f, f == Format.TWO_FOUR ? twoFour : unstructured, in, out, "warm-up"));
     }
+    // Small, very sparse matrices as recurrences use them (one example; transposed shares, whose rows of
+    // a few non-zeros take their own branch of the CSR kernel: code a larger matrix never reaches stays
+    // uncompiled until calibration would time it)
+    int sin = 32;
+    int sout = 128;
+    float[] small = new float[sin * sout];
+    float[] smallTwoFour = new float[sin * sout];
+    for (int i = 0; i < sin; i++) {
+      for (int j = 0; j < sout; j++) {
+        float v = (float) r.nextDouble(-1, 1);
+        small[i * sout + j] = r.nextDouble() < 0.9 ? 0f : v;
+        smallTwoFour[i * sout + j] = (i % 4) == (j % 4) ? v : 0f;
+      }
+    }
+    java.util.List<WeightMatrix> smalls = new java.util.ArrayList<>();
+    for (Format f : Format.values()) {
+      smalls.add(Matrices.build(f, f == Format.TWO_FOUR ? smallTwoFour : small, sin, sout, "warm-up"));
+    }
+    int bp = exec.paddedBatch(32);
+    float[] xs = new float[(sin + 3) * bp];
+    for (int i = 0; i < sin * bp; i++) {
+      xs[i] = (float) r.nextDouble(-1, 1);
+    }
+    float[] ys = new float[(sout + 3) * bp];
+    int u = sout / 4;
+    float[] bias = new float[sout];
+    float[] cT = new float[u * bp];
+    float[] hT = new float[u * bp];
+    float[] gates = new float[sout * bp];
+    float[] hr = new float[sout * bp];
     // a large dense matrix takes the transposed path (small ones multiply row-major)
     WeightMatrix dense = Matrices.build(Format.DENSE, new float[384 * 360], 384, 360, "warm-up");
     float[] xb = new float[32 * 384];
@@ -65,9 +95,20 @@ public final class Warmup {
       for (int it = 0; it < 10; it++) {
         dense.multiply(exec, xb, 32, yb);
       }
+      for (WeightMatrix m : smalls) {
+        for (int it = 0; it < 300; it++) {
+          m.multiply(exec, xs, 1, ys);
+          m.multiplyTransposed(exec, xs, bp, ys);
+        }
+      }
       for (int it = 0; it < 500; it++) {
         k.sigmoid(g, 0, 133);
         k.tanh(g, 0, 133);
+      }
+      for (int it = 0; it < 200; it++) {
+        System.arraycopy(ys, 0, gates, 0, gates.length);
+        k.lstmCellT(gates, hr, bias, cT, hT, u, bp, null);
+        k.lstmCell(ys, 0, hr, 0, cT, hT, 0, u);
       }
       long t = System.nanoTime() - t0;
       if (pass >= 2 && t > previous * 0.9) {

@@ -76,7 +76,7 @@ public abstract class WeightMatrix {
    * {@code y = x . W} for {@code batch} examples, {@code x [batch][in]}, {@code y [batch][out]} row-major,
    * output rows split over the executor's threads.
    */
-  public final void multiply(Exec exec, float[] x, int batch, float[] y) {
+  public void multiply(Exec exec, float[] x, int batch, float[] y) {
     int rows = kernelRows();
     int pin = paddedInputs();
     int pout = paddedOutputs();

@@ -223,6 +223,23 @@ public final class VectorKernels implements Kernels {
   /** Outputs {@code c..rows} of example {@code b}: a vector at a time, then scalar. */
   private static void denseRowsTail(float[] w, int cols, int rows, float[] x, float[] y, int b, int c) {
     int x0 = b * cols;
+    // 4 vectors of outputs per pass: four independent FMA chains (one chain is bound by the FMA latency)
+    for (; c + 4 * L <= rows; c += 4 * L) {
+      FloatVector p0 = FloatVector.zero(S), p1 = FloatVector.zero(S), p2 = FloatVector.zero(S), p3 = FloatVector.zero(S);
+      for (int i = 0; i < cols; i++) {
+        int wo = i * rows + c;
+        FloatVector a = FloatVector.broadcast(S, x[x0 + i]);
+        p0 = FloatVector.fromArray(S, w, wo).fma(a, p0);
+        p1 = FloatVector.fromArray(S, w, wo + L).fma(a, p1);
+        p2 = FloatVector.fromArray(S, w, wo + 2 * L).fma(a, p2);
+        p3 = FloatVector.fromArray(S, w, wo + 3 * L).fma(a, p3);
+      }
+      int yo = b * rows + c;
+      p0.intoArray(y, yo);
+      p1.intoArray(y, yo + L);
+      p2.intoArray(y, yo + 2 * L);
+      p3.intoArray(y, yo + 3 * L);
+    }
     for (; c + L <= rows; c += L) {
       FloatVector acc = FloatVector.zero(S);
       for (int i = 0; i < cols; i++) {

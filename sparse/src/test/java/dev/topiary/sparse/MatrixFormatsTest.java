@@ -121,6 +121,45 @@ class MatrixFormatsTest {
   }
 
   @Test
+  void aStepMatrixMultipliesOneExampleWithOneFormatAndTransposedSharesWithTheOther() {
+    int in = 13;
+    int out = 21;
+    float[] k = kernel(in, out, "random", 5);
+    WeightMatrix m = new dev.topiary.sparse.matrix.StepMatrix(Matrices.build(Format.DENSE, k, in, out, "w"),
+        Matrices.build(Format.BLOCK_4X1, k, in, out, "w"));
+    assertThat(m.format()).isEqualTo(Format.BLOCK_4X1);
+    assertThat(m.paddedInputs()).isEqualTo(16);
+    assertThat(m.toKernel()).containsExactly(k);
+    for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
+      try (Exec exec = new Exec(path.kernels(), 1)) {
+        int batch = 5;
+        int bp = exec.paddedBatch(batch);
+        SplittableRandom r = new SplittableRandom(3);
+        float[] x = new float[batch * in];
+        float[] xT = new float[m.paddedInputs() * bp];
+        for (int b = 0; b < batch; b++) {
+          for (int i = 0; i < in; i++) {
+            x[b * in + i] = (float) r.nextDouble(-1, 1);
+            xT[i * bp + b] = x[b * in + i];
+          }
+        }
+        double[] expected = reference(k, in, out, x, batch);
+        float[] y = new float[out];
+        m.multiply(exec, java.util.Arrays.copyOf(x, in), 1, y);
+        float[] yT = new float[m.paddedOutputs() * bp];
+        m.multiplyTransposed(exec, xT, bp, yT);
+        for (int j = 0; j < out; j++) {
+          assertThat((double) y[j]).as("one example, %s, %d", path, j).isCloseTo(expected[j], org.assertj.core.data.Offset.offset(1e-5));
+          for (int b = 0; b < batch; b++) {
+            assertThat((double) yT[j * bp + b]).as("shares, %s, %d %d", path, b, j)
+                .isCloseTo(expected[b * out + j], org.assertj.core.data.Offset.offset(1e-5));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void vectorPathIsPresentInTheseTests() {
     // surefire starts the JVM with --add-modules jdk.incubator.vector, so AUTO above is the vector path
     assertThat(KernelPath.vectorAvailable()).isTrue();

@@ -1,14 +1,88 @@
 package dev.topiary.sparse.exec;
 
+import dev.topiary.sparse.matrix.RowTable;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A batch of values between layers: {@code data} row-major {@code [batch, shape...]}, and for sequences
  * after a masking Embedding a mask {@code [batch, steps]} (true = a real step), else null.
+ *
+ * <p>An Embedding's output can stay as table rows by id ({@link #gathered}): a consumer that reads rows
+ * itself (a recurrent layer, which transposes each step's inputs anyway) then skips the materialized
+ * {@code [batch, steps, dim]} array, and {@link #data} builds it only when asked.
  */
-public record Value(float[] data, int batch, int[] shape, boolean @org.jspecify.annotations.Nullable [] mask) {
+public final class Value {
+  private float @Nullable [] data;
+  private final int batch;
+  private final int[] shape;
+  private final boolean @Nullable [] mask;
+  private final @Nullable RowTable table;
+  private final int @Nullable [] ids;
+
+  public Value(float[] data, int batch, int[] shape, boolean @Nullable [] mask) {
+    this(data, batch, shape, mask, null, null);
+  }
+
   public Value(float[] data, int batch, int[] shape) {
     this(data, batch, shape, null);
+  }
+
+  private Value(float @Nullable [] data, int batch, int[] shape, boolean @Nullable [] mask, @Nullable RowTable table,
+      int @Nullable [] ids) {
+    this.data = data;
+    this.batch = batch;
+    this.shape = shape;
+    this.mask = mask;
+    this.table = table;
+    this.ids = ids;
+  }
+
+  /**
+   * Rows {@code ids} of {@code table}, one per position of {@code [batch, shape without its last
+   * dimension]}; {@code shape}'s last dimension is the table's.
+   */
+  public static Value gathered(RowTable table, int[] ids, int batch, int[] shape, boolean @Nullable [] mask) {
+    return new Value(null, batch, shape, mask, table, ids);
+  }
+
+  /**
+   * The values row-major (built from the table rows on first use if {@link #gathered}; synchronized, as
+   * shares of a batch on several threads may ask at once).
+   */
+  public synchronized float[] data() {
+    float[] d = data;
+    if (d == null) {
+      int dim = table.dim();
+      d = new float[ids.length * dim];
+      for (int i = 0; i < ids.length; i++) {
+        table.row(ids[i], d, i * dim);
+      }
+      data = d;
+    }
+    return d;
+  }
+
+  public int batch() {
+    return batch;
+  }
+
+  public int[] shape() {
+    return shape;
+  }
+
+  public boolean @Nullable [] mask() {
+    return mask;
+  }
+
+  /** The table whose rows these values are, or null. */
+  public @Nullable RowTable table() {
+    return table;
+  }
+
+  /** The row ids, one per position (with {@link #table}), or null. */
+  public int @Nullable [] ids() {
+    return ids;
   }
 
   /** Values per example. */
@@ -20,8 +94,8 @@ public record Value(float[] data, int batch, int[] shape, boolean @org.jspecify.
     return n;
   }
 
-  public Value withMask(boolean @org.jspecify.annotations.Nullable [] mask) {
-    return new Value(data, batch, shape, mask);
+  public Value withMask(boolean @Nullable [] mask) {
+    return new Value(data, batch, shape, mask, table, ids);
   }
 
   @Override

@@ -24,7 +24,7 @@ final class EmbeddingOp implements LayerOp {
     float[] ids = x.data();
     int dim = table.dim();
     int vocabulary = table.rows();
-    float[] out = new float[ids.length * dim];
+    int[] rows = new int[ids.length];
     boolean[] mask = maskZero ? new boolean[ids.length] : null;
     for (int i = 0; i < ids.length; i++) {
       int id = (int) ids[i];
@@ -32,7 +32,7 @@ final class EmbeddingOp implements LayerOp {
         throw new IllegalArgumentException("Embedding '" + name + "': id " + ids[i] + " at position " + i
             + " is outside [0, " + vocabulary + ")");
       }
-      table.row(id, out, i * dim);
+      rows[i] = id;
       if (mask != null) {
         mask[i] = id != 0;
       }
@@ -40,6 +40,7 @@ final class EmbeddingOp implements LayerOp {
     int[] shape = new int[x.shape().length + 1];
     System.arraycopy(x.shape(), 0, shape, 0, x.shape().length);
     shape[shape.length - 1] = dim;
-    return List.of(new Value(out, x.batch(), shape, mask));
+    // rows by id: materialized only if the consumer asks for the data (a recurrent layer reads the rows)
+    return List.of(Value.gathered(table, rows, x.batch(), shape, mask));
   }
 }

@@ -4,6 +4,7 @@ import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
 import dev.topiary.sparse.kernel.Kernels;
+import dev.topiary.sparse.matrix.RowTable;
 import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,11 +58,11 @@ final class RecurrentOp implements LayerOp {
     // hand-off per step (200 steps of 32 x 128 products are too small to split by output rows).
     // A single example keeps the executor: its larger products can still be split by output rows.
     if (batch == 1 || exec.threads() == 1) {
-      share(exec, x.data(), mask, h, c, seq, steps, 0, batch);
+      share(exec, x, mask, h, c, seq, steps, 0, batch);
     } else {
       exec.forRows(batch, (long) steps * g * (u + 8), (from, to) -> {
         try (Exec solo = new Exec(exec.kernels(), 1)) {
-          share(solo, x.data(), mask, h, c, seq, steps, from, to);
+          share(solo, x, mask, h, c, seq, steps, from, to);
         }
       });
     }
@@ -82,12 +83,12 @@ final class RecurrentOp implements LayerOp {
    * 16 examples (at 512 bits), and per example far less than the row-major path at 32: gates as whole
    * vectors of examples, and sparse recurrent kernels usable (each non-zero scales a vector of examples).
    */
-  private void share(Exec exec, float[] xAll, boolean @Nullable [] mask, float[] hAll, float[] cAll,
+  private void share(Exec exec, Value x, boolean @Nullable [] mask, float[] hAll, float[] cAll,
       float @Nullable [] seq, int steps, int from, int to) {
     if (to - from >= Math.max(2, exec.kernels().lanes() / 2)) {
-      recurTransposed(exec, xAll, mask, hAll, cAll, seq, steps, from, to);
+      recurTransposed(exec, x, mask, hAll, cAll, seq, steps, from, to);
     } else {
-      recur(exec, xAll, mask, hAll, cAll, seq, steps, from, to);
+      recur(exec, x.data(), mask, hAll, cAll, seq, steps, from, to);
     }
   }
 
@@ -97,8 +98,11 @@ final class RecurrentOp implements LayerOp {
    * read back. Each step: the step's inputs transposed ({@code features x examples} moves), the input and
    * recurrent products through {@link WeightMatrix#multiplyTransposed}, the cell's gates.
    */
-  private void recurTransposed(Exec exec, float[] xAll, boolean @Nullable [] mask, float[] hAll, float[] cAll,
+  private void recurTransposed(Exec exec, Value x, boolean @Nullable [] mask, float[] hAll, float[] cAll,
       float @Nullable [] seq, int steps, int from, int to) {
+    RowTable table = x.table();
+    int[] ids = x.ids();
+    float[] xAll = table == null ? x.data() : null;
     int n = to - from;
     int bp = exec.paddedBatch(n);
     int u = units;
@@ -113,12 +117,22 @@ final class RecurrentOp implements LayerOp {
     Kernels k = exec.kernels();
     for (int s = 0; s < steps; s++) {
       int t = goBackwards ? steps - 1 - s : s;
-      for (int b = 0; b < n; b++) {
-        int xo = ((from + b) * steps + t) * features;
-        for (int i = 0; i < features; i++) {
-          xT[i * bp + b] = xAll[xo + i];
+      if (table != null) {
+        // the step's tokens straight from the embedding table (a pruned table's rows: their non-zeros)
+        java.util.Arrays.fill(xT, 0, features * bp, 0f);
+        for (int b = 0; b < n; b++) {
+          table.rowTransposed(ids[(from + b) * steps + t], xT, bp, b);
         }
-        if (update != null) {
+      } else {
+        for (int b = 0; b < n; b++) {
+          int xo = ((from + b) * steps + t) * features;
+          for (int i = 0; i < features; i++) {
+            xT[i * bp + b] = xAll[xo + i];
+          }
+        }
+      }
+      if (update != null) {
+        for (int b = 0; b < n; b++) {
           update[b] = mask[(from + b) * steps + t];
         }
       }

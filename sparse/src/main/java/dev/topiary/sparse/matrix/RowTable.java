@@ -70,6 +70,22 @@ public final class RowTable {
     }
   }
 
+  /**
+   * Writes row {@code r} into lane {@code lane} of a transposed block, {@code out[j bp + lane]} for each
+   * column {@code j}, which must hold zeros: a compressed row writes only its non-zeros.
+   */
+  public void rowTransposed(int r, float[] out, int bp, int lane) {
+    if (dense != null) {
+      for (int j = 0, o = r * dim; j < dim; j++) {
+        out[j * bp + lane] = dense[o + j];
+      }
+    } else {
+      for (int k = ptr[r]; k < ptr[r + 1]; k++) {
+        out[idx[k] * bp + lane] = val[k];
+      }
+    }
+  }
+
   public long bytes() {
     return dense != null ? 4L * dense.length : 4L * ptr.length + 2L * idx.length + 4L * val.length;
   }

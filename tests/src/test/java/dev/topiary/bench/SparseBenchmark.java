@@ -69,8 +69,12 @@ class SparseBenchmark {
   record Cell(double ratio, double min, double max, double medianMicros) {}
 
   static Map<String, Cell> interleaved(List<Candidate> candidates, int rounds) {
+    // Warm-up: each candidate for at least 0.4 s (and 3 runs), so that the JIT has compiled the code
+    // around the kernels too (a recurrent layer's step loop; TF Java's own Java side). Three runs were not
+    // enough: a 200-step recurrence at batch 1 then ran interpreted, 17x slower than compiled.
     for (Candidate c : candidates) {
-      for (int w = 0; w < 3; w++) {
+      long end = System.nanoTime() + 400_000_000L;
+      for (int w = 0; w < 3 || System.nanoTime() < end; w++) {
         c.run().run();
       }
     }

@@ -75,6 +75,16 @@ public final class Warmup {
     float[] hT = new float[u * bp];
     float[] gates = new float[sout * bp];
     float[] hr = new float[sout * bp];
+    // More inputs than one CSR panel: the later panels' branches (adding to the outputs) are code the
+    // matrices above never reach; left cold, the first wide matrix calibrated ran them C1-compiled and
+    // lost to dense at 90 % zeros
+    float[] wide = new float[(CsrMatrix.PANEL + 64) * 64];
+    for (int i = 0; i < wide.length; i++) {
+      wide[i] = r.nextDouble() < 0.9 ? 0f : (float) r.nextDouble(-1, 1);
+    }
+    WeightMatrix panels = Matrices.build(Format.CSR, wide, CsrMatrix.PANEL + 64, 64, "warm-up");
+    float[] xw = new float[32 * (CsrMatrix.PANEL + 64)];
+    float[] yw = new float[32 * 64];
     // a large dense matrix takes the transposed path (small ones multiply row-major)
     WeightMatrix dense = Matrices.build(Format.DENSE, new float[384 * 360], 384, 360, "warm-up");
     float[] xb = new float[32 * 384];
@@ -94,6 +104,10 @@ public final class Warmup {
       }
       for (int it = 0; it < 10; it++) {
         dense.multiply(exec, xb, 32, yb);
+      }
+      for (int it = 0; it < 30; it++) {
+        panels.multiply(exec, xw, 1, yw);
+        panels.multiply(exec, xw, 32, yw);
       }
       for (WeightMatrix m : smalls) {
         for (int it = 0; it < 300; it++) {

@@ -1,10 +1,13 @@
 package dev.topiary.bench;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.topiary.dsl.Input;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.export.AtomicFiles;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.training.Compile;
@@ -18,6 +21,13 @@ import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.kernel.KernelPath;
 import dev.topiary.sparse.matrix.Matrices;
 import dev.topiary.sparse.matrix.WeightMatrix;
+import dev.topiary.tflite.TfliteExport;
+import dev.topiary.tflite.TfliteFlavour;
+import dev.topiary.tflite.UnsupportedLayersException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,7 +57,13 @@ import org.tensorflow.types.TFloat32;
  * <p>{@code -Dsparse.bench.tfThreads=1} makes the first TF session (which fixes the process's thread
  * pool) single-threaded; default: TF's own choice. {@code -Dsparse.bench.rounds=N}, {@code
  * -Dsparse.bench.n=4096}, {@code -Dsparse.bench.threads=1} (the sparse side), {@code -Dsparse.bench.only=layer|models}, {@code -Dsparse.bench.model=IMDB} (name filter),
- * {@code -Dsparse.bench.sparsities=0.5,0.9}, {@code -Dsparse.bench.batches=1,32}. Run (see the README):
+ * {@code -Dsparse.bench.sparsities=0.5,0.9}, {@code -Dsparse.bench.batches=1,32}.
+ *
+ * <p>{@code -Dsparse.bench.tfliteDir=DIR}: the models table also writes each TF model it times (per model,
+ * sparsity and zeros, random or 1x4) as {@code DIR/<slug>_<sparsity %>_<zeros>.tflite} (float32), and
+ * {@code DIR/models.json} with the input each file wants and the Java times per batch, for
+ * {@code tools/tflite_column.py DIR}, which adds the TFLite interpreter on the same files as a column.
+ * Run (see the README):
  * {@code taskset -c 1 mvn -B -o -q -Pbench -pl tests -am test -Dtest=SparseBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  */
 @Tag("benchmark")
@@ -61,6 +77,7 @@ class SparseBenchmark {
       java.util.Arrays.stream(System.getProperty("sparse.bench.batches", "1,8,32").split(","))
           .mapToInt(Integer::parseInt).toArray();
   private static final int THREADS = Integer.getInteger("sparse.bench.threads", 1);
+  private static final String TFLITE_DIR = System.getProperty("sparse.bench.tfliteDir", "");
 
   /** One thing to time and how to run it once. */
   record Candidate(String name, Runnable run) {}
@@ -302,40 +319,118 @@ class SparseBenchmark {
     return m;
   }
 
+  /** A model of the models table; {@code slug} names its .tflite files. */
+  record BenchModel(String name, String slug, ModelSpec spec) {}
+
+  /** Java's median times of one batch, for models.json. */
+  record BatchTimes(int batch, double tfJavaMicros, double sparseModelMicros) {}
+
+  /**
+   * One models.json row: a .tflite file and what tools/tflite_column.py needs to feed it (the input shape
+   * without the batch; integer ids drawn from [0, vocabulary) as {@link #input} draws them), with the Java
+   * times of the same model. TF Java's time is the random-zeros model's for both zero patterns: dense TF
+   * does the same work whatever the zeros, and the benchmark times it once per cell.
+   */
+  record TfliteRow(String model, String slug, double sparsity, String zeros, String file, long[] inputShape,
+      boolean integerIds, Integer vocabulary, String sparseModelFormats, List<BatchTimes> batches) {}
+
   private void models() {
     ImdbPruning.Shape imdb = ImdbPruning.Shape.defaults();
-    Map<String, ModelSpec> specs = new LinkedHashMap<>();
-    specs.put("MLP 784-4096-4096-10", mlp());
-    specs.put("IMDB LSTM (Embedding 10002x32, LSTM 32, 200 steps)", ImdbPruning.model(imdb));
+    List<BenchModel> specs = List.of(
+        new BenchModel("MLP 784-4096-4096-10", "mlp", mlp()),
+        new BenchModel("IMDB LSTM (Embedding 10002x32, LSTM 32, 200 steps)", "imdb_lstm", ImdbPruning.model(imdb)));
+    Path tfliteDir = TFLITE_DIR.isEmpty() ? null : Path.of(TFLITE_DIR);
+    List<TfliteRow> tfliteRows = new ArrayList<>();
     System.out.printf(Locale.ROOT, "%n## Whole models: SparseModel.predict / the stripped model's predict in TF"
         + " (median, min..max; TF in us). Sparse formats calibrated (SparseModel.of defaults).%n%n");
     System.out.println("| model | zeros | sparsity | batch | TF us | sparse (unstructured) | sparse (1x4 blocks) | formats chosen | weight bytes / dense |");
     System.out.println("|---|---|---|---|---|---|---|---|---|");
     String filter = System.getProperty("sparse.bench.model", "");
-    for (Map.Entry<String, ModelSpec> e : specs.entrySet()) {
-      if (!e.getKey().contains(filter)) {
+    for (BenchModel bm : specs) {
+      if (!bm.name().contains(filter)) {
         continue;
       }
       for (double sp : SPARSITIES) {
-        try (Model tf = tfModel(e.getValue(), sp, "random"); Model tfBlocks = tfModel(e.getValue(), sp, "1x4");
+        try (Model tf = tfModel(bm.spec(), sp, "random"); Model tfBlocks = tfModel(bm.spec(), sp, "1x4");
             SparseModel sparse = SparseModel.of(tf, SparseOptions.defaults().threads(THREADS));
             SparseModel sparseBlocks = SparseModel.of(tfBlocks, SparseOptions.defaults().threads(THREADS))) {
           long denseBytes = tf.weights().values().stream().mapToLong(w -> 4L * w.floats().length).sum();
           String chosen = formats(sparse) + " / " + formats(sparseBlocks);
+          // Exported before the cell's warm-up: the export's allocation (an 80 MB FlatBuffer for the MLP)
+          // then stays out of the timed rounds.
+          TfliteRow random = tfliteDir == null ? null : tfliteRow(tfliteDir, bm, sp, "random", tf, sparse, imdb);
+          TfliteRow blocks = tfliteDir == null ? null : tfliteRow(tfliteDir, bm, sp, "1x4", tfBlocks, sparseBlocks, imdb);
           for (int batch : BATCHES) {
-            HostArray x = input(e.getValue(), batch, imdb.vocabulary());
+            HostArray x = input(bm.spec(), batch, imdb.vocabulary());
             List<Candidate> cs = List.of(
                 new Candidate("TF", () -> tf.predict(List.of(x), batch)),
                 new Candidate("sparse", () -> sparse.predict(List.of(x), batch)),
                 new Candidate("blocks", () -> sparseBlocks.predict(List.of(x), batch)));
             Map<String, Cell> cells = interleaved(cs, ROUNDS);
             System.out.printf(Locale.ROOT, "| %s | random / 1x4 | %.0f %% | %d | %.0f | %s | %s | %s | %.3f / %.3f |%n",
-                e.getKey(), sp * 100, batch, cells.get("TF").medianMicros(), cell(cells.get("sparse")),
+                bm.name(), sp * 100, batch, cells.get("TF").medianMicros(), cell(cells.get("sparse")),
                 cell(cells.get("blocks")), chosen, (double) sparse.weightBytes() / denseBytes,
                 (double) sparseBlocks.weightBytes() / denseBytes);
+            double tfMicros = cells.get("TF").medianMicros();
+            if (random != null) {
+              random.batches().add(new BatchTimes(batch, tfMicros, cells.get("sparse").medianMicros()));
+            }
+            if (blocks != null) {
+              blocks.batches().add(new BatchTimes(batch, tfMicros, cells.get("blocks").medianMicros()));
+            }
+          }
+          if (random != null) {
+            tfliteRows.add(random);
+          }
+          if (blocks != null) {
+            tfliteRows.add(blocks);
           }
         }
+        if (tfliteDir != null) {
+          // Rewritten after every cell: a long run stopped part way still leaves a usable index.
+          writeTfliteIndex(tfliteDir, tfliteRows);
+        }
       }
+    }
+  }
+
+  /**
+   * Writes {@code model} as {@code dir/<slug>_<sparsity %>_<zeros>.tflite} (float32: TFLite's dense kernels,
+   * the same computation as TF Java's) and returns its models.json row with no times yet; null, with the
+   * reason printed, if TfliteExport cannot write one of its layers (the benchmark goes on without it).
+   */
+  private static TfliteRow tfliteRow(Path dir, BenchModel bm, double sparsity, String zeros, Model model,
+      SparseModel sparse, ImdbPruning.Shape imdb) {
+    String name = String.format(Locale.ROOT, "%s_%.0f_%s.tflite", bm.slug(), sparsity * 100, zeros);
+    Path file = dir.resolve(name);
+    try {
+      Files.createDirectories(dir);
+      TfliteExport.write(model, file, TfliteFlavour.FLOAT32);
+    } catch (UnsupportedLayersException e) {
+      // stderr: a line on stdout would break the markdown table being printed.
+      System.err.printf(Locale.ROOT, "(no TFLite file for %s, skipped: %s)%n", name, e.getMessage());
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the TFLite file " + file, e);
+    }
+    boolean ids = integerIds(bm.spec());
+    return new TfliteRow(bm.name(), bm.slug(), sparsity, zeros, name,
+        dev.topiary.dsl.layers.Shapes.withoutBatch(bm.spec().inputs().get(0).shape()), ids,
+        ids ? imdb.vocabulary() : null, formats(sparse), new ArrayList<>());
+  }
+
+  private static void writeTfliteIndex(Path dir, List<TfliteRow> rows) {
+    Path file = dir.resolve("models.json");
+    Map<String, Object> index = new LinkedHashMap<>();
+    index.put("tf", tfThreads());
+    index.put("sparseThreads", THREADS);
+    index.put("kernels", KernelPath.AUTO.kernels().name());
+    index.put("rounds", ROUNDS);
+    index.put("rows", rows);
+    try {
+      AtomicFiles.write(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(index));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the TFLite benchmark index " + file, e);
     }
   }
 
@@ -347,6 +442,11 @@ class SparseBenchmark {
     return String.join(",", m.plan().stream().map(p -> p.format().name()).toList());
   }
 
+  /** Whether the model's input is token ids (an Embedding first) rather than features. */
+  static boolean integerIds(ModelSpec spec) {
+    return spec.layers().get(0) instanceof dev.topiary.dsl.layers.core.Embedding;
+  }
+
   static HostArray input(ModelSpec spec, int batch, int vocabulary) {
     long[] shape = dev.topiary.dsl.layers.Shapes.withoutBatch(spec.inputs().get(0).shape());
     int per = 1;
@@ -355,7 +455,7 @@ class SparseBenchmark {
     }
     float[] v = new float[batch * per];
     SplittableRandom r = new SplittableRandom(batch);
-    boolean ids = spec.layers().get(0) instanceof dev.topiary.dsl.layers.core.Embedding;
+    boolean ids = integerIds(spec);
     for (int i = 0; i < v.length; i++) {
       v[i] = ids ? r.nextInt(vocabulary) : (float) r.nextDouble();
     }

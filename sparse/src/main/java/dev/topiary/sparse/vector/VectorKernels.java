@@ -351,6 +351,73 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void csrT(int[] ptr, int[] idx, float[] val, int[] order, float[] xT, int bp, float[] yT, int from, int to) {
+    int segments = ptr.length - 1;
+    if (bp == 2 * L && ptr[segments] - ptr[0] < 8L * segments) {
+      csrTShort(ptr, idx, val, order, xT, bp, yT, from, to);
+    } else {
+      csrTLong(ptr, idx, val, order, xT, bp, yT, from, to);
+    }
+  }
+
+  /**
+   * {@link #csrT} for short rows (small or very sparse matrices: ~3 non-zeros per row of a 32 x 128
+   * recurrent kernel at 90 %), batches of exactly 2 vectors: one plain loop per row, two accumulators; the
+   * unrolled set-up of {@link #csrTLong} costs more than such a row. A method of its own, so that the JIT
+   * profiles (and compiles) each loop nest for its own row lengths: sharing one method with the long rows
+   * of a 4096 x 4096 layer made that layer ~30 % slower.
+   */
+  private static void csrTShort(int[] ptr, int[] idx, float[] val, int[] order, float[] xT, int bp, float[] yT,
+      int from, int to) {
+    int rows = order.length;
+    int panels = (ptr.length - 1) / rows;
+    for (int p = 0; p < panels; p++) {
+      int base = p * rows;
+      boolean first = p == 0;
+      for (int r = from; r < to; r++) {
+        int start = ptr[base + r];
+        int end = ptr[base + r + 1];
+        int out = order[r] * bp;
+        // rows come ordered by length: with the next row as long, both in one loop (four FMA chains)
+        if (r + 1 < to && ptr[base + r + 2] - end == end - start) {
+          int out2 = order[r + 1] * bp;
+          FloatVector a0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out);
+          FloatVector a1 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out + L);
+          FloatVector b0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out2);
+          FloatVector b1 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out2 + L);
+          for (int k = start, q = end; k < end; k++, q++) {
+            FloatVector v = FloatVector.broadcast(S, val[k]);
+            FloatVector w = FloatVector.broadcast(S, val[q]);
+            int xo = idx[k] * bp;
+            int xq = idx[q] * bp;
+            a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+            a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+            b0 = w.fma(FloatVector.fromArray(S, xT, xq), b0);
+            b1 = w.fma(FloatVector.fromArray(S, xT, xq + L), b1);
+          }
+          a0.intoArray(yT, out);
+          a1.intoArray(yT, out + L);
+          b0.intoArray(yT, out2);
+          b1.intoArray(yT, out2 + L);
+          r++;
+          continue;
+        }
+        FloatVector a0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out);
+        FloatVector a1 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out + L);
+        for (int k = start; k < end; k++) {
+          FloatVector v = FloatVector.broadcast(S, val[k]);
+          int xo = idx[k] * bp;
+          a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+          a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
+        }
+        a0.intoArray(yT, out);
+        a1.intoArray(yT, out + L);
+      }
+    }
+  }
+
+  /** {@link #csrT} for rows of many non-zeros: four per iteration. */
+  private static void csrTLong(int[] ptr, int[] idx, float[] val, int[] order, float[] xT, int bp, float[] yT,
+      int from, int to) {
     int rows = order.length;
     int panels = (ptr.length - 1) / rows;
     for (int p = 0; p < panels; p++) {
@@ -362,45 +429,6 @@ public final class VectorKernels implements Kernels {
         int end = ptr[base + r + 1];
         int out = order[r] * bp;
         int c = 0;
-        if (end - start < 8 && bp == 2 * L) {
-          // a short row (small or very sparse matrices: ~3 non-zeros per row of a 32 x 128 recurrent kernel
-          // at 90 %): one loop, two accumulators; the unrolled set-up below costs more than such a row.
-          // Rows come ordered by length: with the next row as long, both in one loop (four FMA chains).
-          if (r + 1 < to && ptr[base + r + 2] - end == end - start) {
-            int out2 = order[r + 1] * bp;
-            FloatVector a0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out);
-            FloatVector a1 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out + L);
-            FloatVector b0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out2);
-            FloatVector b1 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out2 + L);
-            for (int k = start, q = end; k < end; k++, q++) {
-              FloatVector v = FloatVector.broadcast(S, val[k]);
-              FloatVector w = FloatVector.broadcast(S, val[q]);
-              int xo = idx[k] * bp;
-              int xq = idx[q] * bp;
-              a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
-              a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
-              b0 = w.fma(FloatVector.fromArray(S, xT, xq), b0);
-              b1 = w.fma(FloatVector.fromArray(S, xT, xq + L), b1);
-            }
-            a0.intoArray(yT, out);
-            a1.intoArray(yT, out + L);
-            b0.intoArray(yT, out2);
-            b1.intoArray(yT, out2 + L);
-            r++;
-            continue;
-          }
-          FloatVector a0 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out);
-          FloatVector a1 = first ? FloatVector.zero(S) : FloatVector.fromArray(S, yT, out + L);
-          for (int k = start; k < end; k++) {
-            FloatVector v = FloatVector.broadcast(S, val[k]);
-            int xo = idx[k] * bp;
-            a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
-            a1 = v.fma(FloatVector.fromArray(S, xT, xo + L), a1);
-          }
-          a0.intoArray(yT, out);
-          a1.intoArray(yT, out + L);
-          continue;
-        }
         for (; c + 2 * L <= bp; c += 2 * L) {
           // four non-zeros per iteration into separate accumulators: eight independent FMA chains, enough
           // to cover the FMA latency (4 cycles) at two FMAs per cycle

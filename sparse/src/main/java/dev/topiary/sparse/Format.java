@@ -17,5 +17,11 @@ public enum Format {
   /** 4x1 blocks: 4 consecutive inputs of one output share one index. Exact for any matrix. */
   BLOCK_4X1,
   /** 2:4 (m-by-n with m = n / 2 = 2): 2 values and 2-bit offsets per group of 4 inputs; only for matrices that fit. */
-  TWO_FOUR
+  TWO_FOUR,
+  /**
+   * Every weight in a TF Java session's MatMul (native memory; closed with the sparse model): the TF
+   * subgraph for large matrices where TF's MatMul beats the Java dense kernel (larger batches on some
+   * CPUs). A calibration candidate for matrices of at least 2^18 weights outside recurrences.
+   */
+  TF_DENSE
 }

@@ -68,11 +68,36 @@ final class Planner {
   private WeightMatrix calibrate(String variable, float[] kernel, Matrices.Pattern p, int rowsPerExample,
       boolean steps, Map<Format, Double> ratios) {
     dev.topiary.sparse.matrix.Warmup.ensure(exec);
-    List<Format> candidates = Matrices.candidates(p, options.int8());
-    List<WeightMatrix> built = new ArrayList<>();
-    for (Format f : candidates) {
-      built.add(Matrices.build(f, kernel, p.in(), p.out(), "weight '" + variable + "'"));
+    List<Format> candidates = new ArrayList<>(Matrices.candidates(p, options.int8()));
+    if (!steps && (long) p.in() * p.out() >= TF_MIN_WEIGHTS) {
+      // TF's MatMul beats the Java dense kernel on some CPUs at larger batches; per product it costs a
+      // copy in and out, which small matrices do not amortize (and a recurrence would pay every step)
+      candidates.add(Format.TF_DENSE);
     }
+    List<WeightMatrix> built = new ArrayList<>();
+    try {
+      for (Format f : candidates) {
+        built.add(Matrices.build(f, kernel, p.in(), p.out(), "weight '" + variable + "'"));
+      }
+      WeightMatrix chosen = choose(variable, built, candidates, p, rowsPerExample, steps, ratios);
+      // the candidates not kept may hold native memory (TF_DENSE)
+      for (WeightMatrix m : built) {
+        if (m != chosen && !(chosen instanceof dev.topiary.sparse.matrix.StepMatrix two && (two.one() == m || two.shares() == m))) {
+          m.close();
+        }
+      }
+      return chosen;
+    } catch (RuntimeException | Error e) {
+      built.forEach(WeightMatrix::close);
+      throw e;
+    }
+  }
+
+  /** Weights from which a matrix is also timed in TF (TF_DENSE). */
+  private static final long TF_MIN_WEIGHTS = 1L << 18;
+
+  private WeightMatrix choose(String variable, List<WeightMatrix> built, List<Format> candidates,
+      Matrices.Pattern p, int rowsPerExample, boolean steps, Map<Format, Double> ratios) {
     int[] batches = options.calibrationBatches();
     int[] rows = new int[batches.length];
     for (int b = 0; b < batches.length; b++) {

@@ -91,8 +91,8 @@ public final class SparseModel implements AutoCloseable {
     }
     checkWeights(spec, weights);
     Exec exec = new Exec(options.kernels().kernels(), options.threads());
+    Planner planner = new Planner(options, exec);
     try {
-      Planner planner = new Planner(options, exec);
       Map<Node, LayerOp> ops = new IdentityHashMap<>();
       long other = 0;
       Map<String, HostArray> kept = new java.util.LinkedHashMap<>();
@@ -150,6 +150,7 @@ public final class SparseModel implements AutoCloseable {
       return new SparseModel(spec, options, exec, ops, planner.plans(), planner.bytes() + other, kept, matrices, tables, shapes);
     } catch (RuntimeException | Error e) {
       exec.close();
+      planner.matrices().values().stream().distinct().forEach(WeightMatrix::close);
       throw e;
     }
   }
@@ -292,6 +293,8 @@ public final class SparseModel implements AutoCloseable {
   @Override
   public void close() {
     exec.close();
+    // TF_DENSE matrices hold a TF session; a matrix may serve several variables (shared layers)
+    matrices.values().stream().distinct().forEach(WeightMatrix::close);
   }
 
   @Override

@@ -82,7 +82,12 @@ class MatrixFormatsTest {
       assertThatThrownBy(() -> Matrices.build(format, k, in, out, "w")).hasMessageContaining("does not fit 2:4");
       return;
     }
-    WeightMatrix m = Matrices.build(format, k, in, out, "w");
+    try (WeightMatrix m = Matrices.build(format, k, in, out, "w")) {
+      multipliesAsTheReference(m, format, k, in, out);
+    }
+  }
+
+  private static void multipliesAsTheReference(WeightMatrix m, Format format, float[] k, int in, int out) {
     float[] back = m.toKernel();
     if (format == Format.CSR_INT8) {
       for (int i = 0; i < k.length; i++) {

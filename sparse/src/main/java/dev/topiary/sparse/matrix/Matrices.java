@@ -74,6 +74,7 @@ public final class Matrices {
       case BLOCK_1X4 -> new RowBlockMatrix(kernel, in, out);
       case BLOCK_4X1 -> new ColBlockMatrix(kernel, in, out);
       case TWO_FOUR -> new TwoFourMatrix(kernel, in, out, name);
+      case TF_DENSE -> new TfDenseMatrix(kernel, in, out);
     };
   }
 

@@ -80,6 +80,12 @@ public final class StepMatrix extends WeightMatrix {
   }
 
   @Override
+  public void close() {
+    one.close();
+    shares.close();
+  }
+
+  @Override
   public String toString() {
     return one.format() + " (one example) / " + shares.format() + " (batch shares) " + in + "x" + out;
   }

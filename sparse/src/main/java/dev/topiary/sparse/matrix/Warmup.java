@@ -16,6 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Warmup {
   private static final Set<String> DONE = Collections.newSetFromMap(new ConcurrentHashMap<>());
 
+  /** The formats whose kernels are Java code (TF_DENSE runs in TF: nothing to compile). */
+  private static final java.util.List<Format> JAVA_FORMATS =
+      java.util.Arrays.stream(Format.values()).filter(f -> f != Format.TF_DENSE).toList();
+
   private Warmup() {}
 
   /** Warms up {@code exec}'s kernels if this JVM has not yet; about a second the first time. */
@@ -42,7 +46,7 @@ public final class Warmup {
     }
     float[] y = new float[64 * out];
     java.util.List<WeightMatrix> matrices = new java.util.ArrayList<>();
-    for (Format f : Format.values()) {
+    for (Format f : JAVA_FORMATS) {
       matrices.add(Matrices.build(f, f == Format.TWO_FOUR ? twoFour : unstructured, in, out, "warm-up"));
     }
     // Small, very sparse matrices as recurrences use them (one example; transposed shares, whose rows of
@@ -60,7 +64,7 @@ public final class Warmup {
       }
     }
     java.util.List<WeightMatrix> smalls = new java.util.ArrayList<>();
-    for (Format f : Format.values()) {
+    for (Format f : JAVA_FORMATS) {
       smalls.add(Matrices.build(f, f == Format.TWO_FOUR ? smallTwoFour : small, sin, sout, "warm-up"));
     }
     int bp = exec.paddedBatch(32);

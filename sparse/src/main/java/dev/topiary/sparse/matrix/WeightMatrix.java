@@ -7,7 +7,7 @@ import dev.topiary.sparse.exec.Exec;
  * A weight matrix in one {@link Format}, multiplying row-major batches: {@code y[b][out] = x[b][in] . W}
  * for a Keras kernel {@code W [in, out]}. Immutable once built; safe to share between threads.
  */
-public abstract class WeightMatrix {
+public abstract class WeightMatrix implements AutoCloseable {
   /** Rows multiplied per pass of the batched kernels (a multiple of every vector length). */
   static final int CHUNK_ROWS = 64;
 
@@ -146,6 +146,10 @@ public abstract class WeightMatrix {
       }
     }
   }
+
+  /** Releases native resources ({@link Format#TF_DENSE}); other formats hold heap arrays only. */
+  @Override
+  public void close() {}
 
   @Override
   public String toString() {

@@ -179,7 +179,9 @@ public final class Matrices {
       }
       // until the best times have settled (code still being compiled shows as improvement) or time is up
       boolean settled = round >= 4 && round - lastImprovement >= 3;
-      if (settled && spent >= budgetNanos || spent >= 8 * budgetNanos) {
+      // (at least three timed rounds: a candidate whose first runs are slow, as TF's first session run,
+      // must not end the timing before any round counted, which left every ratio at 1 and kept dense)
+      if (round >= 2 && (settled && spent >= budgetNanos || spent >= 8 * budgetNanos)) {
         break;
       }
     }

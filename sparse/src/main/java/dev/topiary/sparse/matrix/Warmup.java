@@ -22,6 +22,24 @@ public final class Warmup {
 
   private Warmup() {}
 
+  /** A random {@code [in, out]} kernel with {@code zeros} of its weights zero in every Java format (2:4 on a 2:4 pattern). */
+  private static java.util.List<WeightMatrix> everyFormat(SplittableRandom r, int in, int out, double zeros) {
+    float[] unstructured = new float[in * out];
+    float[] twoFour = new float[in * out];
+    for (int i = 0; i < in; i++) {
+      for (int j = 0; j < out; j++) {
+        float v = (float) r.nextDouble(-1, 1);
+        unstructured[i * out + j] = r.nextDouble() < zeros ? 0f : v;
+        twoFour[i * out + j] = (i % 4) == (j % 4) || (i % 4) == ((j + 2) % 4) ? v : 0f;
+      }
+    }
+    java.util.List<WeightMatrix> matrices = new java.util.ArrayList<>();
+    for (Format f : JAVA_FORMATS) {
+      matrices.add(Matrices.build(f, f == Format.TWO_FOUR ? twoFour : unstructured, in, out, "warm-up"));
+    }
+    return matrices;
+  }
+
   /** Warms up {@code exec}'s kernels if this JVM has not yet; about a second the first time. */
   public static void ensure(Exec exec) {
     Kernels k = exec.kernels();
@@ -31,42 +49,18 @@ public final class Warmup {
     SplittableRandom r = new SplittableRandom(42);
     int in = 259;
     int out = 253;
-    float[] unstructured = new float[in * out];
-    float[] twoFour = new float[in * out];
-    for (int i = 0; i < in; i++) {
-      for (int j = 0; j < out; j++) {
-        float v = (float) r.nextDouble(-1, 1);
-        unstructured[i * out + j] = r.nextDouble() < 0.8 ? 0f : v;
-        twoFour[i * out + j] = (i % 4) == (j % 4) || (i % 4) == ((j + 2) % 4) ? v : 0f;
-      }
-    }
     float[] x = new float[64 * in];
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) r.nextDouble(-1, 1);
     }
     float[] y = new float[64 * out];
-    java.util.List<WeightMatrix> matrices = new java.util.ArrayList<>();
-    for (Format f : JAVA_FORMATS) {
-      matrices.add(Matrices.build(f, f == Format.TWO_FOUR ? twoFour : unstructured, in, out, "warm-up"));
-    }
+    java.util.List<WeightMatrix> matrices = everyFormat(r, in, out, 0.8);
     // Small, very sparse matrices as recurrences use them (one example; transposed shares, whose rows of
-    // a few non-zeros take their own branch of the CSR kernel: code a larger matrix never reaches stays
+    // a few non-zeros take a CSR kernel of their own: code a larger matrix never reaches stays
     // uncompiled until calibration would time it)
     int sin = 32;
     int sout = 128;
-    float[] small = new float[sin * sout];
-    float[] smallTwoFour = new float[sin * sout];
-    for (int i = 0; i < sin; i++) {
-      for (int j = 0; j < sout; j++) {
-        float v = (float) r.nextDouble(-1, 1);
-        small[i * sout + j] = r.nextDouble() < 0.9 ? 0f : v;
-        smallTwoFour[i * sout + j] = (i % 4) == (j % 4) ? v : 0f;
-      }
-    }
-    java.util.List<WeightMatrix> smalls = new java.util.ArrayList<>();
-    for (Format f : JAVA_FORMATS) {
-      smalls.add(Matrices.build(f, f == Format.TWO_FOUR ? smallTwoFour : small, sin, sout, "warm-up"));
-    }
+    java.util.List<WeightMatrix> smalls = everyFormat(r, sin, sout, 0.9);
     int bp = exec.paddedBatch(32);
     float[] xs = new float[(sin + 3) * bp];
     for (int i = 0; i < sin * bp; i++) {

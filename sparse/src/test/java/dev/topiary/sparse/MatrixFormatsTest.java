@@ -103,7 +103,7 @@ class MatrixFormatsTest {
     for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
       for (int threads : new int[] {1, 2}) {
         try (Exec exec = new Exec(path.kernels(), threads, 0)) {
-          for (int batch : new int[] {1, 3, 16, 17, 33}) {
+          for (int batch : new int[] {1, 3, 16, 17, 33, 64}) {
             SplittableRandom r = new SplittableRandom(batch);
             float[] x = new float[batch * in];
             for (int i = 0; i < x.length; i++) {

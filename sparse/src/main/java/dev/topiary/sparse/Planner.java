@@ -2,6 +2,7 @@ package dev.topiary.sparse;
 
 import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.matrix.Matrices;
+import dev.topiary.sparse.matrix.StepMatrix;
 import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -57,7 +58,7 @@ final class Planner {
       reason = "heuristic";
     }
     matrices.put(variable, m);
-    if (m instanceof dev.topiary.sparse.matrix.StepMatrix two) {
+    if (m instanceof StepMatrix two) {
       reason += ", " + two.one().format() + " for one example";
     }
     plans.put(variable, new WeightPlan(variable, layer, in, out, p.sparsity(), m.format(), reason, m.bytes(), Map.copyOf(ratios)));
@@ -79,10 +80,10 @@ final class Planner {
       for (Format f : candidates) {
         built.add(Matrices.build(f, kernel, p.in(), p.out(), "weight '" + variable + "'"));
       }
-      WeightMatrix chosen = choose(variable, built, candidates, p, rowsPerExample, steps, ratios);
+      WeightMatrix chosen = choose(built, candidates, p, rowsPerExample, steps, ratios);
       // the candidates not kept may hold native memory (TF_DENSE)
       for (WeightMatrix m : built) {
-        if (m != chosen && !(chosen instanceof dev.topiary.sparse.matrix.StepMatrix two && (two.one() == m || two.shares() == m))) {
+        if (m != chosen && !(chosen instanceof StepMatrix two && (two.one() == m || two.shares() == m))) {
           m.close();
         }
       }
@@ -96,8 +97,9 @@ final class Planner {
   /** Weights from which a matrix is also timed in TF (TF_DENSE). */
   private static final long TF_MIN_WEIGHTS = 1L << 18;
 
-  private WeightMatrix choose(String variable, List<WeightMatrix> built, List<Format> candidates,
-      Matrices.Pattern p, int rowsPerExample, boolean steps, Map<Format, Double> ratios) {
+  /** The calibrated choice among {@code built} (a StepMatrix of two of them for a step matrix). */
+  private WeightMatrix choose(List<WeightMatrix> built, List<Format> candidates, Matrices.Pattern p,
+      int rowsPerExample, boolean steps, Map<Format, Double> ratios) {
     int[] batches = options.calibrationBatches();
     int[] rows = new int[batches.length];
     for (int b = 0; b < batches.length; b++) {
@@ -124,7 +126,7 @@ final class Planner {
     }
     WeightMatrix one = built.get(best(t, single, null, candidates));
     WeightMatrix shares = built.get(best(t, many, null, candidates));
-    return one == shares ? one : new dev.topiary.sparse.matrix.StepMatrix(one, shares);
+    return one == shares ? one : new StepMatrix(one, shares);
   }
 
   private static boolean contains(boolean[] v) {

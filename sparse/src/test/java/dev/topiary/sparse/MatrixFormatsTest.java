@@ -165,6 +165,20 @@ class MatrixFormatsTest {
   }
 
   @Test
+  void aTfDenseMatrixClosesOnceAndRefusesWorkAfterwards() {
+    float[] k = kernel(9, 4, "random", 3);
+    WeightMatrix m = Matrices.build(Format.TF_DENSE, k, 9, 4, "w");
+    try (Exec exec = new Exec(KernelPath.SCALAR.kernels(), 1)) {
+      float[] y = new float[4];
+      m.multiply(exec, new float[9], 1, y);
+      assertThat(y).containsOnly(0f);
+      m.close();
+      m.close(); // a second close is a no-op
+      assertThatThrownBy(() -> m.multiply(exec, new float[9], 1, y)).isInstanceOf(IllegalStateException.class);
+    }
+  }
+
+  @Test
   void vectorPathIsPresentInTheseTests() {
     // surefire starts the JVM with --add-modules jdk.incubator.vector, so AUTO above is the vector path
     assertThat(KernelPath.vectorAvailable()).isTrue();

@@ -28,6 +28,7 @@ final class TfDenseMatrix extends WeightMatrix {
   private final Placeholder<TFloat32> xT;
   private final Operand<TFloat32> yT;
   private final Operand<TFloat32> w;
+  private boolean closed;
 
   TfDenseMatrix(float[] kernel, int in, int out) {
     super(in, out);
@@ -102,9 +103,13 @@ final class TfDenseMatrix extends WeightMatrix {
     }
   }
 
+  /** Idempotent: a sparse model closed twice closes its matrices twice. */
   @Override
-  public void close() {
-    session.close();
-    graph.close();
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      session.close();
+      graph.close();
+    }
   }
 }

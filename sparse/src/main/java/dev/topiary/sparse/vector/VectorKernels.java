@@ -715,6 +715,10 @@ public final class VectorKernels implements Kernels {
 
   @Override
   public void colBlocksT(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT, int from, int to) {
+    if (bp % (2 * L) == 0) {
+      colBlocksTPairs(ptr, idx, val, xT, bp, yT, from, to);
+      return;
+    }
     for (int j = from; j < to; j++) {
       int start = ptr[j];
       int n = ptr[j + 1] - start;
@@ -730,6 +734,43 @@ public final class VectorKernels implements Kernels {
           a3 = FloatVector.broadcast(S, val[base + 3 * n + k]).fma(FloatVector.fromArray(S, xT, xo + 3 * bp), a3);
         }
         a0.add(a1).add(a2.add(a3)).intoArray(yT, j * bp + c);
+      }
+    }
+  }
+
+  /**
+   * {@link #colBlocksT} on pairs of example vectors: the block's four inputs x 2 vectors, eight FMA chains,
+   * one pass over the blocks per pair (as {@link #rowBlocksTPairs}).
+   */
+  private static void colBlocksTPairs(int[] ptr, int[] idx, float[] val, float[] xT, int bp, float[] yT,
+      int from, int to) {
+    for (int j = from; j < to; j++) {
+      int start = ptr[j];
+      int n = ptr[j + 1] - start;
+      int base = 4 * start;
+      for (int c = 0; c < bp; c += 2 * L) {
+        FloatVector a0 = FloatVector.zero(S), b0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S), b1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S), b2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+        for (int k = 0; k < n; k++) {
+          int xo = idx[start + k] * bp + c;
+          FloatVector v = FloatVector.broadcast(S, val[base + k]);
+          a0 = v.fma(FloatVector.fromArray(S, xT, xo), a0);
+          b0 = v.fma(FloatVector.fromArray(S, xT, xo + L), b0);
+          v = FloatVector.broadcast(S, val[base + n + k]);
+          a1 = v.fma(FloatVector.fromArray(S, xT, xo + bp), a1);
+          b1 = v.fma(FloatVector.fromArray(S, xT, xo + bp + L), b1);
+          v = FloatVector.broadcast(S, val[base + 2 * n + k]);
+          a2 = v.fma(FloatVector.fromArray(S, xT, xo + 2 * bp), a2);
+          b2 = v.fma(FloatVector.fromArray(S, xT, xo + 2 * bp + L), b2);
+          v = FloatVector.broadcast(S, val[base + 3 * n + k]);
+          a3 = v.fma(FloatVector.fromArray(S, xT, xo + 3 * bp), a3);
+          b3 = v.fma(FloatVector.fromArray(S, xT, xo + 3 * bp + L), b3);
+        }
+        int out = j * bp + c;
+        a0.add(a1).add(a2.add(a3)).intoArray(yT, out);
+        b0.add(b1).add(b2.add(b3)).intoArray(yT, out + L);
       }
     }
   }

@@ -4,6 +4,7 @@ import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
 import dev.topiary.sparse.kernel.Kernels;
+import dev.topiary.sparse.matrix.Lanes;
 import dev.topiary.sparse.matrix.RowTable;
 import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.ArrayList;
@@ -126,12 +127,7 @@ final class RecurrentOp implements LayerOp {
           table.rowTransposed(ids[(from + b) * steps + t], xT, bp, b);
         }
       } else {
-        for (int b = 0; b < n; b++) {
-          int xo = ((from + b) * steps + t) * features;
-          for (int i = 0; i < features; i++) {
-            xT[i * bp + b] = xAll[xo + i];
-          }
-        }
+        Lanes.toLanes(xAll, (from * steps + t) * features, steps * features, features, n, xT, bp);
       }
       if (update != null) {
         for (int b = 0; b < n; b++) {
@@ -143,24 +139,14 @@ final class RecurrentOp implements LayerOp {
       switch (cell) {
         case LSTM -> k.lstmCellT(projT, hrT, inputBias, cT, hT, u, bp, update);
         case SIMPLE -> {
-          for (int j = 0; j < u; j++) {
-            float bj = inputBias[j];
-            for (int c = j * bp, end = c + bp; c < end; c++) {
-              z[c] = projT[c] + hrT[c] + bj;
-            }
-          }
+          sumRows(z, projT, hrT, inputBias, null, u, bp);
           k.tanh(z, 0, u * bp);
           keep(z, 0, hT, u, bp, update);
         }
         case GRU -> {
           float[] rb = recurrentBias;
           // update and reset gates: sigmoid(x W + b_in + h U + b_rec), rows 0 .. 2u
-          for (int j = 0; j < 2 * u; j++) {
-            float bj = inputBias[j] + rb[j];
-            for (int c = j * bp, end = c + bp; c < end; c++) {
-              z[c] = projT[c] + hrT[c] + bj;
-            }
-          }
+          sumRows(z, projT, hrT, inputBias, rb, 2 * u, bp);
           k.sigmoid(z, 0, 2 * u * bp);
           // candidate: tanh(x W_c + b_in + r * (h U_c + b_rec)), rows 2u .. 3u
           for (int j = 0; j < u; j++) {
@@ -181,18 +167,20 @@ final class RecurrentOp implements LayerOp {
         }
       }
       if (seq != null) {
-        for (int b = 0; b < n; b++) {
-          int o = ((from + b) * steps + s) * u;
-          for (int j = 0; j < u; j++) {
-            seq[o + j] = hT[j * bp + b];
-          }
-        }
+        Lanes.fromLanes(hT, bp, seq, (from * steps + s) * u, steps * u, u, n);
       }
     }
-    for (int b = 0; b < n; b++) {
-      for (int j = 0; j < u; j++) {
-        hAll[(from + b) * u + j] = hT[j * bp + b];
-        cAll[(from + b) * u + j] = cT[j * bp + b];
+    Lanes.fromLanes(hT, bp, hAll, from * u, u, u, n);
+    Lanes.fromLanes(cT, bp, cAll, from * u, u, u, n);
+  }
+
+  /** {@code z[r] = projT[r] + hrT[r] + bias[r] (+ bias2[r])} for rows {@code 0..rows} of {@code bp} lanes. */
+  private static void sumRows(float[] z, float[] projT, float[] hrT, float[] bias, float @Nullable [] bias2,
+      int rows, int bp) {
+    for (int j = 0; j < rows; j++) {
+      float bj = bias2 == null ? bias[j] : bias[j] + bias2[j];
+      for (int c = j * bp, end = c + bp; c < end; c++) {
+        z[c] = projT[c] + hrT[c] + bj;
       }
     }
   }

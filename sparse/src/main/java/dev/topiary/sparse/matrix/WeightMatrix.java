@@ -106,44 +106,10 @@ public abstract class WeightMatrix implements AutoCloseable {
       int n = Math.min(CHUNK_ROWS, batch - first);
       int bp = exec.paddedBatch(n);
       float[] xT = new float[pin * bp];
-      transpose(x, first * in, in, n, xT, bp);
+      Lanes.toLanes(x, first * in, in, in, n, xT, bp);
       float[] yT = new float[pout * bp];
       exec.forRows(rows, work / batch * n, (from, to) -> batched(exec, xT, bp, yT, from, to));
-      untranspose(yT, bp, y, first * out, out, n);
-    }
-  }
-
-  /** Columns per tile of the transposes: one cache line of a row. */
-  private static final int TILE = 16;
-
-  /**
-   * {@code xT[i][b] = x[off + b cols + i]} for {@code n} rows, in tiles of 16 columns: each row's tile is one
-   * cache line read, and the 16 lines written per row stay in L1. Neither plain loop order works: rows
-   * outer write a new line of xT per element, columns outer read lines one row apart (a power-of-two stride
-   * for 4096 inputs, all in one cache set).
-   */
-  static void transpose(float[] x, int off, int cols, int n, float[] xT, int bp) {
-    for (int i0 = 0; i0 < cols; i0 += TILE) {
-      int i1 = Math.min(cols, i0 + TILE);
-      for (int b = 0; b < n; b++) {
-        int o = off + b * cols;
-        for (int i = i0; i < i1; i++) {
-          xT[i * bp + b] = x[o + i];
-        }
-      }
-    }
-  }
-
-  /** The inverse of {@link #transpose}: {@code y[off + b cols + j] = yT[j][b]}. */
-  static void untranspose(float[] yT, int bp, float[] y, int off, int cols, int n) {
-    for (int j0 = 0; j0 < cols; j0 += TILE) {
-      int j1 = Math.min(cols, j0 + TILE);
-      for (int b = 0; b < n; b++) {
-        int o = off + b * cols;
-        for (int j = j0; j < j1; j++) {
-          y[o + j] = yT[j * bp + b];
-        }
-      }
+      Lanes.fromLanes(yT, bp, y, first * out, out, out, n);
     }
   }
 

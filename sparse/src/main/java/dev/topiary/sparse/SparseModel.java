@@ -150,7 +150,7 @@ public final class SparseModel implements AutoCloseable {
       return new SparseModel(spec, options, exec, ops, planner.plans(), planner.bytes() + other, kept, matrices, tables, shapes);
     } catch (RuntimeException | Error e) {
       exec.close();
-      planner.matrices().values().stream().distinct().forEach(WeightMatrix::close);
+      closeAll(planner.matrices());
       throw e;
     }
   }
@@ -293,7 +293,11 @@ public final class SparseModel implements AutoCloseable {
   @Override
   public void close() {
     exec.close();
-    // TF_DENSE matrices hold a TF session; a matrix may serve several variables (shared layers)
+    closeAll(matrices);
+  }
+
+  /** Closes each matrix once (TF_DENSE holds a TF session; a matrix may serve several variables). */
+  private static void closeAll(Map<String, WeightMatrix> matrices) {
     matrices.values().stream().distinct().forEach(WeightMatrix::close);
   }
 

@@ -51,16 +51,10 @@ public final class Value {
    * shares of a batch on several threads may ask at once).
    */
   public synchronized float[] data() {
-    float[] d = data;
-    if (d == null) {
-      int dim = table.dim();
-      d = new float[ids.length * dim];
-      for (int i = 0; i < ids.length; i++) {
-        table.row(ids[i], d, i * dim);
-      }
-      data = d;
+    if (data == null) {
+      data = table.gather(ids);
     }
-    return d;
+    return data;
   }
 
   public int batch() {

@@ -70,6 +70,15 @@ public final class RowTable {
     }
   }
 
+  /** Rows {@code ids[0], ids[1], ...} one after the other, {@code [ids.length, dim]} row-major. */
+  public float[] gather(int[] ids) {
+    float[] out = new float[ids.length * dim];
+    for (int i = 0; i < ids.length; i++) {
+      row(ids[i], out, i * dim);
+    }
+    return out;
+  }
+
   /**
    * Writes row {@code r} into lane {@code lane} of a transposed block, {@code out[j bp + lane]} for each
    * column {@code j}, which must hold zeros: a compressed row writes only its non-zeros.

@@ -10,7 +10,8 @@ public final class UnsupportedLayersException extends IllegalArgumentException {
   UnsupportedLayersException(List<String> layers, List<String> supported) {
     super("SparseModel cannot run " + layers.size() + " layer(s): " + String.join(", ", layers)
         + ". Supported: " + String.join(", ", supported)
-        + ". Register a translation with SparseLayers.register(type, translator), or run this model in TF.");
+        + ". Give the layer's LayerType a LayerTranslator part (or describe the layer in Primitives: LoweredLayer),"
+        + " or run this model in TF.");
     this.layers = List.copyOf(layers);
   }
 

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.merging;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -11,7 +11,7 @@ import org.tensorflow.types.TFloat32;
 /** Element-wise sum of two or more inputs of one shape (one AddN). */
 public final class Add extends Merge<Add> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Add> CODEC = LayerCodec.of("Add", Add.class, s -> of());
+  public static final LayerType<Add> TYPE = LayerType.of("Add", Add.class, s -> of());
 
   private Add(@Nullable String name) {
     super(name);

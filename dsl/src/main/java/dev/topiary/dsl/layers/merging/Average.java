@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.merging;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -11,7 +11,7 @@ import org.tensorflow.types.TFloat32;
 /** Element-wise mean of two or more inputs of one shape. */
 public final class Average extends Merge<Average> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Average> CODEC = LayerCodec.of("Average", Average.class, s -> of());
+  public static final LayerType<Average> TYPE = LayerType.of("Average", Average.class, s -> of());
 
   private Average(@Nullable String name) {
     super(name);

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.merging;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -9,7 +9,7 @@ import org.tensorflow.types.TFloat32;
 /** Element-wise maximum of two or more inputs of one shape. */
 public final class Maximum extends Merge<Maximum> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Maximum> CODEC = LayerCodec.of("Maximum", Maximum.class, s -> of());
+  public static final LayerType<Maximum> TYPE = LayerType.of("Maximum", Maximum.class, s -> of());
 
   private Maximum(@Nullable String name) {
     super(name);

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.merging;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -9,7 +9,7 @@ import org.tensorflow.types.TFloat32;
 /** Element-wise minimum of two or more inputs of one shape. */
 public final class Minimum extends Merge<Minimum> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Minimum> CODEC = LayerCodec.of("Minimum", Minimum.class, s -> of());
+  public static final LayerType<Minimum> TYPE = LayerType.of("Minimum", Minimum.class, s -> of());
 
   private Minimum(@Nullable String name) {
     super(name);

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.merging;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -9,7 +9,7 @@ import org.tensorflow.types.TFloat32;
 /** {@code first - second}, for exactly two inputs of one shape. */
 public final class Subtract extends Merge<Subtract> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Subtract> CODEC = LayerCodec.of("Subtract", Subtract.class, s -> of());
+  public static final LayerType<Subtract> TYPE = LayerType.of("Subtract", Subtract.class, s -> of());
 
   private Subtract(@Nullable String name) {
     super(name);

@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.normalization;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -25,8 +25,8 @@ import org.tensorflow.types.TInt64;
  */
 public final class BatchNormalization extends BaseLayer<BatchNormalization> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<BatchNormalization> CODEC =
-      LayerCodec.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig);
+  public static final LayerType<BatchNormalization> TYPE =
+      LayerType.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig);
 
   private final float momentum;
   private final float epsilon;

@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.normalization;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -20,8 +20,8 @@ import org.tensorflow.types.TFloat32;
 /** Normalizes each example over its last axis, then scales and shifts (gamma, beta); epsilon 1e-3. */
 public final class LayerNormalization extends BaseLayer<LayerNormalization> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<LayerNormalization> CODEC =
-      LayerCodec.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig);
+  public static final LayerType<LayerNormalization> TYPE =
+      LayerType.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig);
 
   private final float epsilon;
 

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -10,8 +10,8 @@ import org.tensorflow.types.TInt32;
 /** Mean over the (unmasked) steps: {@code (batch, steps, features) -> (batch, features)}. */
 public final class GlobalAveragePooling1D extends BaseGlobalPooling1D<GlobalAveragePooling1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalAveragePooling1D> CODEC =
-      LayerCodec.of("GlobalAveragePooling1D", GlobalAveragePooling1D.class, s -> of());
+  public static final LayerType<GlobalAveragePooling1D> TYPE =
+      LayerType.of("GlobalAveragePooling1D", GlobalAveragePooling1D.class, s -> of());
 
   private GlobalAveragePooling1D(@Nullable String name) {
     super(name);

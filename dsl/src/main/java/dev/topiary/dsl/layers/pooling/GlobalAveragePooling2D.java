@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -10,8 +10,8 @@ import org.tensorflow.types.TInt32;
 /** Mean over the spatial axes: {@code (batch, h, w, c) -> (batch, c)}. */
 public final class GlobalAveragePooling2D extends BaseGlobalPooling<GlobalAveragePooling2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalAveragePooling2D> CODEC =
-      LayerCodec.of("GlobalAveragePooling2D", GlobalAveragePooling2D.class, s -> of());
+  public static final LayerType<GlobalAveragePooling2D> TYPE =
+      LayerType.of("GlobalAveragePooling2D", GlobalAveragePooling2D.class, s -> of());
 
   private GlobalAveragePooling2D(@Nullable String name) {
     super(name, 4, "(batch, height, width, channels)");

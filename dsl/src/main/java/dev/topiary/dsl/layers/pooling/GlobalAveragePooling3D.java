@@ -1,7 +1,7 @@
 package dev.topiary.dsl.layers.pooling;
 
 import dev.topiary.dsl.config.Settings;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -11,8 +11,8 @@ import org.tensorflow.types.TInt32;
 /** Mean over the volume: {@code (batch, d, h, w, c) -> (batch, c)}. */
 public final class GlobalAveragePooling3D extends BaseGlobalPooling<GlobalAveragePooling3D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalAveragePooling3D> CODEC =
-      LayerCodec.of("GlobalAveragePooling3D", GlobalAveragePooling3D.class, s -> of());
+  public static final LayerType<GlobalAveragePooling3D> TYPE =
+      LayerType.of("GlobalAveragePooling3D", GlobalAveragePooling3D.class, s -> of());
 
   private GlobalAveragePooling3D(@Nullable String name) {
     super(name, 5, "(batch, depth, height, width, channels)");

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -10,8 +10,8 @@ import org.tensorflow.types.TInt32;
 /** Max over the (unmasked) steps: {@code (batch, steps, features) -> (batch, features)}. */
 public final class GlobalMaxPooling1D extends BaseGlobalPooling1D<GlobalMaxPooling1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalMaxPooling1D> CODEC =
-      LayerCodec.of("GlobalMaxPooling1D", GlobalMaxPooling1D.class, s -> of());
+  public static final LayerType<GlobalMaxPooling1D> TYPE =
+      LayerType.of("GlobalMaxPooling1D", GlobalMaxPooling1D.class, s -> of());
 
   private GlobalMaxPooling1D(@Nullable String name) {
     super(name);

@@ -1,7 +1,7 @@
 package dev.topiary.dsl.layers.pooling;
 
 import dev.topiary.dsl.config.Settings;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -11,8 +11,8 @@ import org.tensorflow.types.TInt32;
 /** Max over the spatial axes: {@code (batch, h, w, c) -> (batch, c)}. */
 public final class GlobalMaxPooling2D extends BaseGlobalPooling<GlobalMaxPooling2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalMaxPooling2D> CODEC =
-      LayerCodec.of("GlobalMaxPooling2D", GlobalMaxPooling2D.class, s -> of());
+  public static final LayerType<GlobalMaxPooling2D> TYPE =
+      LayerType.of("GlobalMaxPooling2D", GlobalMaxPooling2D.class, s -> of());
 
   private GlobalMaxPooling2D(@Nullable String name) {
     super(name, 4, "(batch, height, width, channels)");

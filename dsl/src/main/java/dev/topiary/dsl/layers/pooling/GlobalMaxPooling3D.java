@@ -1,7 +1,7 @@
 package dev.topiary.dsl.layers.pooling;
 
 import dev.topiary.dsl.config.Settings;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -11,8 +11,8 @@ import org.tensorflow.types.TInt32;
 /** Max over the volume: {@code (batch, d, h, w, c) -> (batch, c)}. */
 public final class GlobalMaxPooling3D extends BaseGlobalPooling<GlobalMaxPooling3D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalMaxPooling3D> CODEC =
-      LayerCodec.of("GlobalMaxPooling3D", GlobalMaxPooling3D.class, s -> of());
+  public static final LayerType<GlobalMaxPooling3D> TYPE =
+      LayerType.of("GlobalMaxPooling3D", GlobalMaxPooling3D.class, s -> of());
 
   private GlobalMaxPooling3D(@Nullable String name) {
     super(name, 5, "(batch, depth, height, width, channels)");

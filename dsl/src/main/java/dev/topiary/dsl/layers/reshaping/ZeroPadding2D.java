@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -14,8 +14,8 @@ import org.tensorflow.types.TFloat32;
 /** Adds rows and columns of zeros around channels-last 2-D input. */
 public final class ZeroPadding2D extends BaseLayer<ZeroPadding2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<ZeroPadding2D> CODEC =
-      LayerCodec.of("ZeroPadding2D", ZeroPadding2D.class, ZeroPadding2D::fromConfig);
+  public static final LayerType<ZeroPadding2D> TYPE =
+      LayerType.of("ZeroPadding2D", ZeroPadding2D.class, ZeroPadding2D::fromConfig);
 
   private final int top;
   private final int bottom;

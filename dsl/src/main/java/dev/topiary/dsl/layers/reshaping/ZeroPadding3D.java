@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Adds {@code padding} zeros on both sides of depth, height and width of {@code (batch, d, h, w, c)}. */
 public final class ZeroPadding3D extends BaseLayer<ZeroPadding3D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<ZeroPadding3D> CODEC =
-      LayerCodec.of("ZeroPadding3D", ZeroPadding3D.class, s -> of(s.getInt("size")));
+  public static final LayerType<ZeroPadding3D> TYPE =
+      LayerType.of("ZeroPadding3D", ZeroPadding3D.class, s -> of(s.getInt("size")));
 
   private final int padding;
 

@@ -24,6 +24,7 @@ import dev.topiary.tflite.TfliteExport;
 import dev.topiary.tflite.TfliteFile;
 import dev.topiary.tflite.TfliteFlavour;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.assertj.core.data.Offset;
 import org.jspecify.annotations.Nullable;
@@ -84,35 +85,79 @@ class PrimitivesContractTest {
     }
   }
 
-  static Stream<ModelSpec> models() {
-    return Stream.of(
-        Sequential.of(Input.of(4, 3), new EveryPrimitive(null)),
-        Sequential.of(Input.of(6), Dense.of(8), ReLU.of()),
-        Sequential.of(Input.of(6), Dense.of(8), ReLU.of().maxValue(6)),
-        Sequential.of(Input.of(6), Dense.of(8), ReLU.of().maxValue(0.8).negativeSlope(0.1).threshold(0.3)),
-        Sequential.of(Input.of(6), Dense.of(8), ReLU.of().negativeSlope(0.2)),
-        Sequential.of(Input.of(6), Dense.of(8), ReLU.of().threshold(0.5)));
+  /** A model and its input; every built-in lowered layer's example, a layer using every primitive, ReLU variants. */
+  record Case(String name, ModelSpec spec, List<HostArray> inputs) {
+    @Override
+    public String toString() {
+      return name;
+    }
   }
 
-  @ParameterizedTest
-  @MethodSource("models")
-  void graphEagerAndTheSparseRuntimeComputeTheSameAndTfliteWritesIt(ModelSpec spec) {
-    long[] in = spec.inputs().get(0).shape().asArray();
-    long[] dims = new long[in.length];
-    dims[0] = 7;
-    System.arraycopy(in, 1, dims, 1, in.length - 1);
-    HostArray x = TestData.gaussian(3, dims);
-    try (Model graph = spec.compile(COMPILE); EagerModel eager = EagerModel.build(spec, COMPILE)) {
-      eager.setWeights(graph.weights());
-      float[] expected = graph.predict(x).floats();
-      assertThat(eager.predict(x).floats()).containsExactly(expected, Offset.offset(1e-6f));
-      try (SparseModel sparse = SparseModel.of(graph, SparseOptions.defaults().calibrate(false))) {
-        assertThat(sparse.predict(List.of(x), 7).get(0).floats()).containsExactly(expected, Offset.offset(2e-6f));
-        assertThat(sparse.predict(List.of(x.slice(2, 3)), 1).get(0).floats())
-            .containsExactly(graph.predict(x.slice(2, 3)).floats(), Offset.offset(2e-6f));
+  static Stream<Case> cases() {
+    Stream<Case> builtIn = LayerExamples.all().stream().filter(e -> e.layer() instanceof LoweredLayer)
+        .map(e -> new Case(e.type(), e.spec(), e.inputs()));
+    Map<String, ModelSpec> specs = new java.util.LinkedHashMap<>();
+    specs.put("every primitive", Sequential.of(Input.of(4, 3), new EveryPrimitive(null)));
+    specs.put("ReLU plain", Sequential.of(Input.of(6), Dense.of(8), ReLU.of()));
+    specs.put("ReLU6", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().maxValue(6)));
+    specs.put("ReLU leaky", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().negativeSlope(0.2)));
+    specs.put("ReLU threshold", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().threshold(0.5)));
+    Stream<Case> more = specs.entrySet().stream().map(e -> {
+      long[] dims = e.getValue().inputs().get(0).shape().asArray().clone();
+      dims[0] = 7;
+      return new Case(e.getKey(), e.getValue(), List.of(TestData.gaussian(3, dims)));
+    });
+    return Stream.concat(builtIn, more);
+  }
+
+  /**
+   * With {@code -Dtopiary.tfliteDir=DIR}, writes each case's file with its inputs and TF's outputs as
+   * {@code tools/check_tflite.py} reads them, to run them in TFLite's own interpreter (outside mvn test).
+   */
+  private static void dumpForTheInterpreter(Case c, Model graph, byte[] tflite, float[] expected) {
+    String dir = System.getProperty("topiary.tfliteDir");
+    if (dir == null || dir.isEmpty()) {
+      return;
+    }
+    try {
+      String name = "lowered_" + c.name().replaceAll("[^A-Za-z0-9]+", "_");
+      java.nio.file.Path d = java.nio.file.Files.createDirectories(java.nio.file.Path.of(dir));
+      java.nio.file.Files.write(d.resolve(name + ".tflite"), tflite);
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var root = json.createObjectNode();
+      var ins = root.putObject("inputs");
+      for (int i = 0; i < c.inputs().size(); i++) {
+        var node = ins.putObject(graph.spec().inputName(graph.spec().inputs().get(i)));
+        node.set("shape", json.valueToTree(c.inputs().get(i).shape()));
+        node.set("values", json.valueToTree(c.inputs().get(i).floats()));
       }
-      TfliteFile f = TfliteFile.parse(TfliteExport.bytes(graph, TfliteFlavour.FLOAT32), "lowered");
+      var out = root.putObject("outputs").putObject(graph.spec().outputName(0));
+      long[] shape = graph.predict(c.inputs(), 64).get(0).shape();
+      out.set("shape", json.valueToTree(shape));
+      out.set("values", json.valueToTree(expected));
+      json.writeValue(d.resolve(name + ".tflite.json").toFile(), root);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void graphEagerAndTheSparseRuntimeComputeTheSameAndTfliteWritesIt(Case c) {
+    int n = (int) c.inputs().get(0).shape()[0];
+    try (Model graph = c.spec().compile(COMPILE); EagerModel eager = EagerModel.from(graph)) {
+      float[] expected = graph.predict(c.inputs(), n).get(0).floats();
+      assertThat(eager.predict(c.inputs(), n).get(0).floats()).containsExactly(expected, Offset.offset(1e-6f));
+      try (SparseModel sparse = SparseModel.of(graph, SparseOptions.defaults().calibrate(false))) {
+        assertThat(sparse.predict(c.inputs(), n).get(0).floats()).containsExactly(expected, Offset.offset(1e-5f));
+        List<HostArray> one = c.inputs().stream().map(x -> x.slice(2, 3)).toList();
+        assertThat(sparse.predict(one, 1).get(0).floats())
+            .containsExactly(graph.predict(one, 1).get(0).floats(), Offset.offset(1e-5f));
+      }
+      byte[] tflite = TfliteExport.bytes(graph, TfliteFlavour.FLOAT32);
+      TfliteFile f = TfliteFile.parse(tflite, "lowered");
       assertThat(f.operators()).isNotEmpty();
+      dumpForTheInterpreter(c, graph, tflite, expected);
     }
   }
 }

@@ -17,14 +17,11 @@ import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.core.Embedding;
-import dev.topiary.dsl.layers.merging.Add;
 import dev.topiary.dsl.layers.merging.Concatenate;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
-import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
-import dev.topiary.dsl.layers.pooling.GlobalMaxPooling2D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.recurrent.LSTM;
 import dev.topiary.dsl.layers.reshaping.Flatten;
@@ -44,19 +41,24 @@ import java.util.Set;
  */
 final class Lowering {
   static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, "
-      + "GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D, Flatten, Reshape, Dropout, Activation, Add, Concatenate, "
-      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled); activations linear, relu, relu6, sigmoid, tanh, softmax, "
-      + "elu, gelu, swish, exponential";
+      + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, Concatenate, "
+      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled), and every"
+      + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, swish, exponential";
   /** The converter's {@code min_elements_for_weights}: smaller weights stay float in dynamic-range quantization. */
   static final int MIN_ELEMENTS_FOR_INT8 = 1024;
 
   private enum Use { FULLY_CONNECTED, CONV, DEPTHWISE, GATHER }
 
+  /**
+   * The layers the writer lowers itself: those with kernels (stored as the flavour asks, BatchNormalization
+   * folded into them), pooling windows, recurrences, and the 1-D global poolings (masks). Every other
+   * {@link LoweredLayer} (Add, the 2-D global poolings, normalization, padding, ReLU...) goes through its
+   * primitives ({@link LoweredPrimitives}).
+   */
   private static final Set<Class<?>> CLASSES = Set.of(Dense.class, Conv2D.class, DepthwiseConv2D.class,
       SeparableConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
-      GlobalAveragePooling2D.class, GlobalMaxPooling1D.class, GlobalMaxPooling2D.class, Flatten.class, Reshape.class,
-      Dropout.class, ActivationLayer.class, Add.class, Concatenate.class, BatchNormalization.class, Embedding.class,
-      LSTM.class);
+      GlobalMaxPooling1D.class, Flatten.class, Reshape.class, Dropout.class, ActivationLayer.class, Concatenate.class,
+      BatchNormalization.class, Embedding.class, LSTM.class);
 
   private final ModelSpec spec;
   private final Map<String, HostArray> weights;
@@ -182,9 +184,8 @@ final class Lowering {
         depthwise(n, in.get(0), s, c == SeparableConv2D.class);
       } else if (c == MaxPooling2D.class || c == AveragePooling2D.class) {
         pool(n, in.get(0), s, c == MaxPooling2D.class ? Schema.MAX_POOL_2D : Schema.AVERAGE_POOL_2D);
-      } else if (c == GlobalAveragePooling2D.class || c == GlobalAveragePooling1D.class
-          || c == GlobalMaxPooling2D.class || c == GlobalMaxPooling1D.class) {
-        boolean avg = c == GlobalAveragePooling2D.class || c == GlobalAveragePooling1D.class;
+      } else if (c == GlobalAveragePooling1D.class || c == GlobalMaxPooling1D.class) {
+        boolean avg = c == GlobalAveragePooling1D.class;
         int rank = n.inputs().get(0).shape().numDimensions();
         int[] axes = new int[rank - 2];
         for (int a = 0; a < axes.length; a++) {
@@ -213,16 +214,6 @@ final class Lowering {
           requireActivation(n, a);
           tensorOf.put(n, activation(n, in.get(0), a, name(n)));
         }
-      } else if (c == Add.class) {
-        int acc = in.get(0);
-        for (int k = 1; k < in.size(); k++) {
-          boolean last = k == in.size() - 1;
-          int out = last ? activationTensor(n, name(n)) : activationTensor(n, name(n) + "_" + k);
-          g.op(Schema.ADD, 1, new int[] {acc, in.get(k)}, new int[] {out},
-              options(Schema.OPT_ADD, Schema.Binary.FIELDS));
-          acc = out;
-        }
-        tensorOf.put(n, acc);
       } else if (c == Concatenate.class) {
         int rank = n.shape().numDimensions();
         int axis = s.getInt("axis");

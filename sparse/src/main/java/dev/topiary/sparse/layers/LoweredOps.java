@@ -168,13 +168,18 @@ final class LoweredOps implements Primitives<LoweredOps.Sym> {
     int[] sa = strides(a.shape(), shape);
     int[] sb = strides(b.shape(), shape);
     int n = size(shape);
-    int na = a.batched() ? a.size() : 0;
+    int na = a.batched() ? a.size() : 0; // per-example strides: constants have none
     int nb = b.batched() ? b.size() : 0;
     boolean batched = a.batched() || b.batched();
     int slotA = a.slot();
     int slotB = b.slot();
     boolean same = Arrays.equals(a.shape(), shape) && Arrays.equals(b.shape(), shape);
-    boolean scalarB = b.size() == 1 && !b.batched() && Arrays.equals(a.shape(), shape);
+    // b repeats along a's leading axes (a bias, a scale per channel, a kept reduction of the last axis is
+    // not this): b's values are a's trailing block, read at i % nb. Most broadcasts in layers are this.
+    boolean trailingB = Arrays.equals(a.shape(), shape) && !b.batched() && isTrailing(b.shape(), shape);
+    int blockB = b.size();
+    boolean trailingA = !trailingB && Arrays.equals(b.shape(), shape) && !a.batched() && isTrailing(a.shape(), shape);
+    int blockA = a.size();
     return addStep(shape, batched, (slots, batch) -> {
       float[] va = slots[slotA].data();
       float[] vb = slots[slotB].data();
@@ -188,10 +193,17 @@ final class LoweredOps implements Primitives<LoweredOps.Sym> {
           for (int i = 0; i < n; i++) {
             y[oy + i] = binary(op, va[oa + i], vb[ob + i]);
           }
-        } else if (scalarB) {
-          float s = vb[0];
-          for (int i = 0; i < n; i++) {
-            y[oy + i] = binary(op, va[oa + i], s);
+        } else if (trailingA) {
+          for (int i = 0; i < n; i += blockA) {
+            for (int j = 0; j < blockA; j++) {
+              y[oy + i + j] = binary(op, va[j], vb[ob + i + j]);
+            }
+          }
+        } else if (trailingB) {
+          for (int i = 0; i < n; i += blockB) {
+            for (int j = 0; j < blockB; j++) {
+              y[oy + i + j] = binary(op, va[oa + i + j], vb[j]);
+            }
           }
         } else {
           for (int i = 0; i < n; i++) {
@@ -201,6 +213,24 @@ final class LoweredOps implements Primitives<LoweredOps.Sym> {
       }
       return new Value(y, examples, shape);
     });
+  }
+
+  /** Whether {@code b}, leading 1s dropped, is the trailing part of {@code out} (so it repeats as a block). */
+  private static boolean isTrailing(int[] b, int[] out) {
+    int start = 0;
+    while (start < b.length && b[start] == 1) {
+      start++;
+    }
+    int len = b.length - start;
+    if (len > out.length) {
+      return false;
+    }
+    for (int i = 0; i < len; i++) {
+      if (b[start + i] != out[out.length - len + i]) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Strides of a value of {@code shape} read at the indices of {@code out} (trailing axes aligned, 0 where broadcast). */
@@ -248,9 +278,23 @@ final class LoweredOps implements Primitives<LoweredOps.Sym> {
     int m = size(kept);
     int slot = x.slot();
     float divisor = count;
+    boolean lastOnly = rank > 0 && reduced[rank - 1] && count == x.shape()[rank - 1];
+    int runLength = count;
     return addStep(outShape, x.batched(), (slots, batch) -> {
       float[] v = slots[slot].data();
       int examples = x.batched() ? batch : 1;
+      if (lastOnly) { // runs of the last axis (LayerNormalization): contiguous, no index arithmetic
+        int run = runLength;
+        float[] y = new float[v.length / run];
+        for (int r = 0; r < y.length; r++) {
+          double acc = op == Reduce.MAX ? Double.NEGATIVE_INFINITY : 0;
+          for (int i = r * run; i < (r + 1) * run; i++) {
+            acc = op == Reduce.MAX ? (Float.isNaN(v[i]) ? Double.NaN : Math.max(acc, v[i])) : acc + v[i];
+          }
+          y[r] = (float) (op == Reduce.MAX ? acc : acc / divisor);
+        }
+        return new Value(y, examples, outShape);
+      }
       float[] y = new float[examples * m];
       double[] sums = op == Reduce.MEAN ? new double[m] : null;
       for (int e = 0; e < examples; e++) {

@@ -1,6 +1,5 @@
 package dev.topiary.dsl.layers.convolution;
 
-import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;

@@ -1,12 +1,9 @@
 package dev.topiary.dsl.layers.merging;
 
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.layers.LayerType;
-import dev.topiary.dsl.layers.LayerContext;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Element-wise sum of two or more inputs of one shape (one AddN). */
 public final class Add extends Merge<Add> {
@@ -32,13 +29,8 @@ public final class Add extends Merge<Add> {
   }
 
   @Override
-  Operand<TFloat32> merge(Ops tf, Operand<TFloat32> soFar, Operand<TFloat32> next) {
-    return tf.math.add(soFar, next);
+  <T> T merge(Primitives<T> p, T soFar, T next) {
+    return p.add(soFar, next);
   }
 
-  /** One AddN over all inputs. */
-  @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    return context.tf().math.addN(inputs);
-  }
 }

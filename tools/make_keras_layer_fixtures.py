@@ -6,7 +6,7 @@ Each model NAME is written as NAME.keras and NAME.h5 (legacy HDF5) with NAME.jso
 so that the Java tests compare Topiary's predictions with Keras' without needing Python.
 Weights are random (not trained): BatchNormalization statistics are set to non-trivial values.
 
-Usage: /work/venv/bin/python tools/make_keras_layer_fixtures.py OUT_DIR [NAME ...]
+Usage: python tools/make_keras_layer_fixtures.py (in a venv with tensorflow-cpu 2.21 and keras 3.15) OUT_DIR [NAME ...]
 (with names: only those models, added to OUT_DIR/layers-index.json)
 """
 import json
@@ -34,6 +34,13 @@ def func(name, inputs, outputs):
 def models():
     yield seq("l_dense3d", (4, 5), L.Dense(3, activation="tanh"), L.Dense(2, use_bias=False))
     yield seq("l_activation", (6,), L.Dense(4), L.Activation("sigmoid"), L.Dense(3), L.Activation("softmax"))
+    # ReLU: plain, ReLU6 (MobileNet), every option at once, leaky, thresholded: one output each from one
+    # Dense, so every branch of the formula sees values of both signs.
+    r = keras.Input((6,), name="x")
+    h = L.Dense(8, bias_initializer="random_normal")(r)
+    yield func("l_relu", [r], [L.ReLU()(h), L.ReLU(max_value=6.0)(L.Dense(8)(h)),
+                               L.ReLU(max_value=0.8, negative_slope=0.1, threshold=0.3)(h),
+                               L.ReLU(negative_slope=0.2)(h), L.ReLU(threshold=0.5)(h)])
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),

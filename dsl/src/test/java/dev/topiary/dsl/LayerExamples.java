@@ -4,7 +4,7 @@ import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BuiltInLayers;
 import dev.topiary.dsl.layers.Layer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.Conv1D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
@@ -14,6 +14,7 @@ import dev.topiary.dsl.layers.convolution.Conv3DTranspose;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv1D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
+import dev.topiary.dsl.layers.activations.ReLU;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
@@ -101,7 +102,7 @@ public final class LayerExamples {
   /** Every example, in the order of {@link BuiltInLayers#codecs()}. */
   public static List<Example> all() {
     List<Example> out = new ArrayList<>();
-    for (LayerCodec<?> codec : BuiltInLayers.codecs()) {
+    for (LayerType<?> codec : BuiltInLayers.codecs()) {
       Example e = EXAMPLES_BY_TYPE.get(codec.typeName());
       if (e != null) {
         out.add(e);
@@ -112,13 +113,13 @@ public final class LayerExamples {
 
   /** Built-in layer types without an example (must be empty). */
   public static Set<String> missing() {
-    return BuiltInLayers.codecs().stream().map(LayerCodec::typeName).filter(t -> !EXAMPLES_BY_TYPE.containsKey(t))
+    return BuiltInLayers.codecs().stream().map(LayerType::typeName).filter(t -> !EXAMPLES_BY_TYPE.containsKey(t))
         .collect(Collectors.toCollection(TreeSet::new));
   }
 
   /** Examples for types that are not built in (must be empty: a stale entry). */
   public static Set<String> unknown() {
-    Set<String> builtIn = BuiltInLayers.codecs().stream().map(LayerCodec::typeName).collect(Collectors.toSet());
+    Set<String> builtIn = BuiltInLayers.codecs().stream().map(LayerType::typeName).collect(Collectors.toSet());
     return EXAMPLES_BY_TYPE.keySet().stream().filter(t -> !builtIn.contains(t)).collect(Collectors.toCollection(TreeSet::new));
   }
 
@@ -128,6 +129,8 @@ public final class LayerExamples {
     add(m, seq("Dense", 5, Dense.of(3, Activation.TANH)));
     add(m, seq("Activation", 5, ActivationLayer.of(Activation.TANH), Dense.of(2)));
     add(m, seq("Dropout", 5, Dropout.of(0.3), Dense.of(2)));
+    // activations
+    add(m, seq("ReLU", 5, ReLU.of().maxValue(0.8).negativeSlope(0.1).threshold(0.3), Dense.of(2)));
     add(m, new Example("Embedding", Sequential.of(Input.of(5), Embedding.of(7, 3), Flatten.of(), Dense.of(2)),
         List.of(tokens(5, 7)), TestData.gaussian(99, EXAMPLES, 2)));
     // convolution

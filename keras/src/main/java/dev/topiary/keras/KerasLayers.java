@@ -1,5 +1,9 @@
 package dev.topiary.keras;
 
+import dev.topiary.dsl.config.ConfigRegistry;
+import dev.topiary.dsl.layers.KerasForm;
+import dev.topiary.dsl.layers.LayerType;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -48,13 +52,69 @@ final class KerasLayers {
     }, (t, out, l) -> { });
   }
 
+  /** The mapping of a Keras class: a built-in one, else a registered layer type's {@link KerasForm}. */
   @Nullable LayerMapping forKeras(String kerasClass) {
-    return byKeras.get(kerasClass);
+    LayerMapping m = byKeras.get(kerasClass);
+    return m != null ? m : formFor(kerasClass);
   }
 
   @Nullable LayerMapping forTopiary(String topiaryType) {
-    return byTopiary.get(topiaryType);
+    LayerMapping m = byTopiary.get(topiaryType);
+    if (m != null) {
+      return m;
+    }
+    return ConfigRegistry.layerType(topiaryType).flatMap(t -> t.part(KerasForm.class))
+        .map(f -> formMapping(topiaryType, f)).orElse(null);
   }
+
+  /** Keras class names (and registered names) that can be read: built-in mappings and registered forms. */
+  java.util.SortedSet<String> kerasNames() {
+    java.util.SortedSet<String> names = new java.util.TreeSet<>(byKeras.keySet());
+    for (LayerType<?> t : ConfigRegistry.registeredLayerTypes()) {
+      t.part(KerasForm.class).ifPresent(f -> names.add(f.kerasName()));
+    }
+    return names;
+  }
+
+  /** The registered layer type whose Keras form is named {@code kerasName} (class or registered name). */
+  private @Nullable LayerMapping formFor(String kerasName) {
+    for (LayerType<?> t : ConfigRegistry.registeredLayerTypes()) {
+      KerasForm f = t.part(KerasForm.class).orElse(null);
+      if (f != null && (f.kerasName().equals(kerasName) || !f.custom() && f.className().equals(kerasName))) {
+        return formMapping(t.typeName(), f);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A layer type's Keras form as a mapping: its options copied both ways; any other option that is set
+   * fails naming it (it could change the math); the variables under the layer's own {@code vars}.
+   */
+  private static LayerMapping formMapping(String topiaryType, KerasForm form) {
+    return new LayerMapping(form.className(), topiaryType, (k, l) -> {
+      Map<String, Object> settings = new LinkedHashMap<>();
+      for (java.util.Iterator<String> it = k.node().fieldNames(); it.hasNext(); ) {
+        String key = it.next();
+        JsonNode v = k.get(key);
+        if (form.options().contains(key)) {
+          settings.put(key, v == null || v.isNull() ? null : JSON_VALUES.convertValue(v, Object.class));
+        } else if (!BASE_KEYS.contains(key) && v != null && !v.isNull()) {
+          throw k.error("option " + key + "=" + v + " is not supported (Topiary's " + topiaryType + " reads "
+              + String.join(", ", form.options()) + ")");
+        }
+      }
+      return settings;
+    }, (t, out, l) -> {
+      for (String key : form.options()) {
+        out.set(key, JSON_VALUES.valueToTree(t.asMap().get(key)));
+      }
+    }, LayerMapping.VARS);
+  }
+
+  /** Keys every Keras 3 layer config has, which do not change the math of an inference model. */
+  private static final java.util.Set<String> BASE_KEYS = java.util.Set.of("name", "trainable", "dtype");
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON_VALUES = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
    * A Keras layer entry ({@code {"class_name", "config", ...}}) as a Topiary layer named as in Keras.
@@ -90,6 +150,17 @@ final class KerasLayers {
     return top != null && top.isTextual() ? top.textValue() : fallback;
   }
 
+  /** A user's registered Keras class ({@code "package>Class"}) with a registered form of that exact name. */
+  private @Nullable LayerMapping customForm(String registeredName) {
+    for (LayerType<?> t : ConfigRegistry.registeredLayerTypes()) {
+      KerasForm f = t.part(KerasForm.class).orElse(null);
+      if (f != null && f.custom() && f.kerasName().equals(registeredName)) {
+        return formMapping(t.typeName(), f);
+      }
+    }
+    return null;
+  }
+
   /** {@code {"type": topiary type, "settings": {...}}} for a Keras layer entry. */
   Map<String, Object> topiary(String file, JsonNode entry, String fallbackName) {
     String name = nameOf(entry, fallbackName);
@@ -98,11 +169,13 @@ final class KerasLayers {
     JsonNode module = entry.get("module");
     boolean custom = registered != null && registered.isTextual() && !registered.textValue().equals(cls)
         || module != null && module.isTextual() && !module.textValue().startsWith("keras");
-    LayerMapping m = custom ? null : byKeras.get(cls);
+    LayerMapping m = custom ? (registered != null && registered.isTextual() ? customForm(registered.textValue()) : null)
+        : forKeras(cls);
     if (m == null) {
       throw new KerasFileException(file, name, (custom ? "custom layer class '" : "unknown Keras layer class '") + cls
           + (registered != null && registered.isTextual() ? "' (registered as '" + registered.textValue() + "')" : "'")
-          + " is not mapped to a Topiary layer (mapped: " + String.join(", ", byKeras.keySet()) + ")");
+          + " is not mapped to a Topiary layer (mapped: " + String.join(", ", kerasNames()) + "; map your own with"
+          + " a KerasForm part on its LayerType)");
     }
     JsonNode config = entry.get("config");
     if (config == null || !config.isObject()) {
@@ -127,17 +200,26 @@ final class KerasLayers {
 
   /** A Topiary layer's Keras entry body: {@code module}, {@code class_name}, {@code config}. */
   ObjectNode keras(String topiaryType, Settings settings, String name) {
-    LayerMapping m = byTopiary.get(topiaryType);
+    LayerMapping m = forTopiary(topiaryType);
     if (m == null) {
       throw new IllegalArgumentException("layer '" + name + "': Topiary layer type " + topiaryType
-          + " has no Keras mapping (mapped: " + String.join(", ", byTopiary.keySet()) + ")");
+          + " has no Keras mapping (mapped: " + String.join(", ", byTopiary.keySet()) + "; map your own with a"
+          + " KerasForm part on its LayerType)");
     }
     ObjectNode config = JSON.objectNode();
     config.put("name", name).put("trainable", true).put("dtype", "float32");
     m.writer().write(settings, config, this);
     ObjectNode entry = JSON.objectNode();
-    entry.put("module", "keras.layers").put("class_name", m.kerasClass()).set("config", config);
-    entry.putNull("registered_name");
+    KerasForm custom = ConfigRegistry.layerType(topiaryType).flatMap(t -> t.part(KerasForm.class))
+        .filter(KerasForm::custom).orElse(null);
+    if (custom == null) {
+      entry.put("module", "keras.layers").put("class_name", m.kerasClass()).set("config", config);
+      entry.putNull("registered_name");
+    } else { // as Keras writes a class registered with register_keras_serializable
+      entry.putNull("module");
+      entry.put("class_name", m.kerasClass()).set("config", config);
+      entry.put("registered_name", custom.kerasName());
+    }
     return entry;
   }
 

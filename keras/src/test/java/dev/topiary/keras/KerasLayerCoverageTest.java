@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.dsl.layers.BuiltInLayers;
 import dev.topiary.dsl.layers.Layer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
@@ -19,7 +19,7 @@ class KerasLayerCoverageTest {
   @Test
   void everyBuiltInLayerIsMappedAndCoveredByAKerasFixture() throws Exception {
     Set<String> builtIn = new TreeSet<>();
-    for (LayerCodec<?> codec : BuiltInLayers.codecs()) {
+    for (LayerType<?> codec : BuiltInLayers.codecs()) {
       builtIn.add(codec.typeName());
     }
     KerasLayers mappings = new KerasLayers("3");
@@ -36,6 +36,6 @@ class KerasLayerCoverageTest {
       }
     }
     assertThat(covered).containsAll(builtIn);
-    assertThat(builtIn).hasSize(51);
+    assertThat(builtIn).hasSize(52);
   }
 }

@@ -115,6 +115,16 @@ public final class SparseModel implements AutoCloseable {
           }
 
           @Override
+          public int[] shape(String weight) {
+            for (WeightSpec ws : spec.weights(layer)) {
+              if (ws.name().equals(weight)) {
+                return Arrays.stream(ws.shape().asArray()).mapToInt(Math::toIntExact).toArray();
+              }
+            }
+            throw new IllegalArgumentException("layer '" + name + "' has no weight '" + weight + "'");
+          }
+
+          @Override
           public RowTable table(String weight, int rows, int dim) {
             String variable = spec.variableName(layer, weight);
             return planner.table(variable, weights.get(variable).floats(), rows, dim);

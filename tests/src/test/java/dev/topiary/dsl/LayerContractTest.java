@@ -10,7 +10,7 @@ import dev.topiary.dsl.config.ModelConfig;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.BuiltInLayers;
 import dev.topiary.dsl.layers.Layer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
@@ -49,14 +49,14 @@ class LayerContractTest {
     assertThat(LayerExamples.missing()).as("built-in layer types without an example in LayerExamples").isEmpty();
     assertThat(LayerExamples.unknown()).isEmpty();
     assertThat(ConfigRegistry.layerTypes())
-        .containsAll(BuiltInLayers.codecs().stream().map(LayerCodec::typeName).toList());
+        .containsAll(BuiltInLayers.codecs().stream().map(LayerType::typeName).toList());
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("examples")
   void codecReadsTheLayersClassAndConfigRoundTrips(LayerExamples.Example example) {
     Layer layer = example.layer();
-    LayerCodec<?> codec = BuiltInLayers.codecs().stream().filter(c -> c.typeName().equals(example.type())).findFirst()
+    LayerType<?> codec = BuiltInLayers.codecs().stream().filter(c -> c.typeName().equals(example.type())).findFirst()
         .orElseThrow();
     assertThat(codec.type()).isEqualTo(layer.getClass());
     assertThat(codec.read(layer.config())).isExactlyInstanceOf(layer.getClass());

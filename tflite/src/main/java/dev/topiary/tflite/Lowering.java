@@ -6,6 +6,10 @@ import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.dsl.config.ConfigRegistry;
+import org.jspecify.annotations.Nullable;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
@@ -13,14 +17,11 @@ import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.core.Embedding;
-import dev.topiary.dsl.layers.merging.Add;
 import dev.topiary.dsl.layers.merging.Concatenate;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
-import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
-import dev.topiary.dsl.layers.pooling.GlobalMaxPooling2D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.recurrent.LSTM;
 import dev.topiary.dsl.layers.reshaping.Flatten;
@@ -40,19 +41,24 @@ import java.util.Set;
  */
 final class Lowering {
   static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, "
-      + "GlobalAveragePooling1D/2D, GlobalMaxPooling1D/2D, Flatten, Reshape, Dropout, Activation, Add, Concatenate, "
-      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled); activations linear, relu, relu6, sigmoid, tanh, softmax, "
-      + "elu, gelu, swish, exponential";
+      + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, Concatenate, "
+      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled), and every"
+      + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, swish, exponential";
   /** The converter's {@code min_elements_for_weights}: smaller weights stay float in dynamic-range quantization. */
   static final int MIN_ELEMENTS_FOR_INT8 = 1024;
 
   private enum Use { FULLY_CONNECTED, CONV, DEPTHWISE, GATHER }
 
+  /**
+   * The layers the writer lowers itself: those with kernels (stored as the flavour asks, BatchNormalization
+   * folded into them), pooling windows, recurrences, and the 1-D global poolings (masks). Every other
+   * {@link LoweredLayer} (Add, the 2-D global poolings, normalization, padding, ReLU...) goes through its
+   * primitives ({@link LoweredPrimitives}).
+   */
   private static final Set<Class<?>> CLASSES = Set.of(Dense.class, Conv2D.class, DepthwiseConv2D.class,
       SeparableConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
-      GlobalAveragePooling2D.class, GlobalMaxPooling1D.class, GlobalMaxPooling2D.class, Flatten.class, Reshape.class,
-      Dropout.class, ActivationLayer.class, Add.class, Concatenate.class, BatchNormalization.class, Embedding.class,
-      LSTM.class);
+      GlobalMaxPooling1D.class, Flatten.class, Reshape.class, Dropout.class, ActivationLayer.class, Concatenate.class,
+      BatchNormalization.class, Embedding.class, LSTM.class);
 
   private final ModelSpec spec;
   private final Map<String, HostArray> weights;
@@ -156,13 +162,16 @@ final class Lowering {
       return;
     }
     Class<?> c = layer.getClass();
-    TfliteLowering<Layer> custom = CLASSES.contains(c) ? null : TfliteLowerings.find(c);
-    if (custom != null) {
-      custom(n, in, custom);
-      return;
-    }
     if (!CLASSES.contains(c)) {
-      refuse(n, "no TFLite builtin for this layer type (register one with TfliteLowerings.register)");
+      TfliteLowering<Layer> registered = registeredLowering(c);
+      if (registered != null) {
+        custom(n, in, registered);
+      } else if (layer instanceof LoweredLayer lowered) {
+        lowered(n, in, lowered);
+      } else {
+        refuse(n, "no TFLite lowering for this layer type (describe its math in Primitives as a LoweredLayer, or give"
+            + " its LayerType a TfliteLowering part)");
+      }
       return;
     }
     Settings s = layer.config(); // only built-in layers: a user's layer need not describe its settings
@@ -175,9 +184,8 @@ final class Lowering {
         depthwise(n, in.get(0), s, c == SeparableConv2D.class);
       } else if (c == MaxPooling2D.class || c == AveragePooling2D.class) {
         pool(n, in.get(0), s, c == MaxPooling2D.class ? Schema.MAX_POOL_2D : Schema.AVERAGE_POOL_2D);
-      } else if (c == GlobalAveragePooling2D.class || c == GlobalAveragePooling1D.class
-          || c == GlobalMaxPooling2D.class || c == GlobalMaxPooling1D.class) {
-        boolean avg = c == GlobalAveragePooling2D.class || c == GlobalAveragePooling1D.class;
+      } else if (c == GlobalAveragePooling1D.class || c == GlobalMaxPooling1D.class) {
+        boolean avg = c == GlobalAveragePooling1D.class;
         int rank = n.inputs().get(0).shape().numDimensions();
         int[] axes = new int[rank - 2];
         for (int a = 0; a < axes.length; a++) {
@@ -206,16 +214,6 @@ final class Lowering {
           requireActivation(n, a);
           tensorOf.put(n, activation(n, in.get(0), a, name(n)));
         }
-      } else if (c == Add.class) {
-        int acc = in.get(0);
-        for (int k = 1; k < in.size(); k++) {
-          boolean last = k == in.size() - 1;
-          int out = last ? activationTensor(n, name(n)) : activationTensor(n, name(n) + "_" + k);
-          g.op(Schema.ADD, 1, new int[] {acc, in.get(k)}, new int[] {out},
-              options(Schema.OPT_ADD, Schema.Binary.FIELDS));
-          acc = out;
-        }
-        tensorOf.put(n, acc);
       } else if (c == Concatenate.class) {
         int rank = n.shape().numDimensions();
         int axis = s.getInt("axis");
@@ -239,6 +237,70 @@ final class Lowering {
 
   static boolean isBuiltIn(Class<?> type) {
     return CLASSES.contains(type);
+  }
+
+  /** The {@link TfliteLowering} part of the registered type of exactly {@code type}, if any. */
+  @SuppressWarnings("unchecked")
+  static @Nullable TfliteLowering<Layer> registeredLowering(Class<?> type) {
+    return (TfliteLowering<Layer>) ConfigRegistry.layerType(type).flatMap(t -> t.part(TfliteLowering.class)).orElse(null);
+  }
+
+  /** A layer described in primitives: its lowering written as builtins; its failures listed as problems. */
+  private void lowered(Node n, List<Integer> in, LoweredLayer layer) {
+    LoweredPrimitives p = new LoweredPrimitives(new LoweredPrimitives.Host() {
+      @Override
+      public TfliteGraph graph() {
+        return g;
+      }
+
+      @Override
+      public int constant(String name, float[] values, int[] shape) {
+        return constFloats(name, values, shape);
+      }
+
+      @Override
+      public int ints(String name, int[] values) {
+        return constInts(name, values);
+      }
+
+      @Override
+      public float[] weightValues(String weight) {
+        return values(layer, weight);
+      }
+
+      @Override
+      public int[] weightShape(String weight) {
+        for (WeightSpec w : spec.weights(layer)) {
+          if (w.name().equals(weight)) {
+            return java.util.Arrays.stream(w.shape().asArray()).mapToInt(Math::toIntExact).toArray();
+          }
+        }
+        throw new IllegalArgumentException("no weight '" + weight + "'");
+      }
+
+      @Override
+      public boolean activation(Activation a, int x, int out) {
+        return SEPARATE.contains(a) && activationInto(x, a, out, name(n));
+      }
+    }, name(n));
+    List<Integer> inputs = new ArrayList<>();
+    for (int i = 0; i < in.size(); i++) {
+      inputs.add(p.input(in.get(i), java.util.Arrays.copyOfRange(shape(n.inputs().get(i)), 1, shape(n.inputs().get(i)).length)));
+    }
+    int out;
+    try {
+      out = layer.lower(p, inputs);
+    } catch (RuntimeException e) {
+      refuse(n, "its lowering to TFLite builtins failed: " + e.getMessage());
+      return;
+    }
+    int[] expected = java.util.Arrays.copyOfRange(shape(n), 1, shape(n).length);
+    if (!p.isBatched(out) || !java.util.Arrays.equals(p.shape(out), expected)) {
+      refuse(n, "its lowering gives shape " + java.util.Arrays.toString(p.shape(out)) + ", its output is "
+          + java.util.Arrays.toString(expected));
+      return;
+    }
+    tensorOf.put(n, out);
   }
 
   /** A registered lowering's node: its exceptions are listed with the node like any other problem. */
@@ -460,6 +522,12 @@ final class Lowering {
       return x;
     }
     int out = activationTensor(n, name + "_" + a.kerasName());
+    activationInto(x, a, out, name);
+    return out;
+  }
+
+  /** The ops of activation {@code a} (one of {@link #SEPARATE}) from {@code x} into tensor {@code out}. */
+  private boolean activationInto(int x, Activation a, int out, String name) {
     switch (a) {
       case SIGMOID -> g.op(Schema.LOGISTIC, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
       case TANH -> g.op(Schema.TANH, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
@@ -470,13 +538,17 @@ final class Lowering {
           options(Schema.OPT_GELU, Schema.Gelu.FIELDS)); // exact (erf) GELU: approximate = false
       case EXPONENTIAL -> g.op(Schema.EXP, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
       case SWISH -> {
-        int sig = activationTensor(n, name + "_sigmoid");
+        TfliteGraph.Tensor like = g.tensors.get(out);
+        int sig = g.add(new TfliteGraph.Tensor(like.name() + "_sigmoid", like.shape(), like.signature(), Schema.FLOAT32,
+            null, null, null));
         g.op(Schema.LOGISTIC, 1, new int[] {x}, new int[] {sig}, TfliteGraph.Options.NONE);
         g.op(Schema.MUL, 1, new int[] {x, sig}, new int[] {out}, options(Schema.OPT_MUL, Schema.Binary.FIELDS));
       }
-      default -> throw new IllegalStateException(a.toString());
+      default -> {
+        return false;
+      }
     }
-    return out;
+    return true;
   }
 
   /** The op's output tensor (with a fused activation) then any separate activation ops. */

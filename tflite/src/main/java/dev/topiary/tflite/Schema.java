@@ -47,6 +47,19 @@ final class Schema {
   /** Codes below this one are also written to the deprecated byte field (as the converter does). */
   static final int PLACEHOLDER_FOR_GREATER_OP_CODES = 127;
   static final int GELU = 150;
+  // Used by the primitives back end (LoweredLayer), codes as in TFLite's schema.fbs.
+  static final int PAD = 34;
+  static final int SUB = 41;
+  static final int DIV = 42;
+  static final int MAXIMUM = 55;
+  static final int MINIMUM = 57;
+  static final int NEG = 59;
+  static final int GREATER = 61;
+  static final int LOG = 73;
+  static final int SQRT = 75;
+  static final int RSQRT = 76;
+  static final int SQUARE = 92;
+  static final int ABS = 101;
 
   // BuiltinOptions union (0 = NONE)
   static final byte OPT_NONE = 0;

@@ -25,9 +25,12 @@ fun ModelSpec.weightsFrom(file: TfliteFile): Map<String, HostArray> = TfliteWeig
 fun readTflite(file: Path): TfliteFile = TfliteFile.read(file)
 
 /**
- * Registers how layers of exactly type [L] (your own layer) become TFLite builtins
- * ([dev.topiary.tflite.TfliteLowerings.register]): `registerTfliteLowering<MyLayer> { layer, ctx -> ctx.output(...) }`.
+ * This layer type with a TFLite lowering for layers of exactly its class (your own layer), as one part of
+ * its registration: `ConfigRegistry.registerLayer(LayerType.of("MyLayer", MyLayer::class.java) { MyLayer() }
+ * .withTfliteLowering { layer, ctx -> ctx.output(...) })`. Layers described in primitives
+ * ([dev.topiary.dsl.layers.LoweredLayer]) need none.
  */
-inline fun <reified L : dev.topiary.dsl.layers.Layer> registerTfliteLowering(
+inline fun <L : dev.topiary.dsl.layers.Layer> dev.topiary.dsl.layers.LayerType<L>.withTfliteLowering(
     crossinline lowering: (L, dev.topiary.tflite.LoweringContext) -> Unit,
-) = dev.topiary.tflite.TfliteLowerings.register(L::class.java) { layer, ctx -> lowering(layer, ctx) }
+): dev.topiary.dsl.layers.LayerType<L> =
+    with(dev.topiary.tflite.TfliteLowering::class.java, dev.topiary.tflite.TfliteLowering<L> { layer, ctx -> lowering(layer, ctx) })

@@ -8,6 +8,8 @@ import dev.topiary.dsl.training.Loss
 import dev.topiary.ops.PruningSpec
 import dev.topiary.tflite.TfliteFile
 import org.assertj.core.api.Assertions.assertThat
+import dev.topiary.dsl.config.ConfigRegistry
+import dev.topiary.dsl.layers.LayerType
 import org.junit.jupiter.api.Test
 import org.tensorflow.Operand
 import org.tensorflow.ndarray.Shape
@@ -30,10 +32,10 @@ class KtScale private constructor(name: String?, pruning: PruningSpec?) : BaseLa
 class TfliteLoweringKtTest {
   @Test
   fun aKotlinLayerWritesThroughItsRegisteredLowering() {
-    registerTfliteLowering<KtScale> { _, ctx ->
+    ConfigRegistry.registerLayer(LayerType.of("KtScale", KtScale::class.java) { KtScale() }.withTfliteLowering { _, ctx ->
       val w = ctx.weight("w")
       ctx.output(ctx.mul(ctx.inputs()[0], ctx.constant(ctx.variableName("w"), w.floats(), w.shape()[0].toInt())))
-    }
+    })
     val spec = sequential {
       input(3)
       layer(KtScale())

@@ -2,7 +2,7 @@ package dev.topiary.dsl.config;
 
 import dev.topiary.dsl.layers.BuiltInLayers;
 import dev.topiary.dsl.layers.Layer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.ops.GlobalPruningSpec;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.mask.MaskStrategy;
@@ -21,7 +21,9 @@ import java.util.function.Function;
  * fails naming it; nothing falls back to a default.
  */
 public final class ConfigRegistry {
-  private static final Map<String, LayerCodec<?>> LAYERS = new ConcurrentHashMap<>();
+  private static final Map<String, LayerType<?>> LAYERS = new ConcurrentHashMap<>();
+  /** The same types by layer class (exact class: a subclass may compute something else). */
+  private static final Map<Class<?>, LayerType<?>> BY_CLASS = new ConcurrentHashMap<>();
   private static final Map<String, ScheduleCodec<?>> SCHEDULES = new ConcurrentHashMap<>();
 
   /** How one schedule class is written and read. */
@@ -49,16 +51,41 @@ public final class ConfigRegistry {
   private ConfigRegistry() {}
 
   /**
-   * Reads layers of {@code codec}'s type name with its reader (replacing an earlier registration of
-   * that name). Built-in layers register theirs from {@link BuiltInLayers}.
+   * Registers a layer type: reads layers of its type name with its reader (replacing an earlier
+   * registration of that name), and gives back ends its parts (Keras form, TFLite lowering, sparse
+   * translation) by its class. Built-in layers register theirs from {@link BuiltInLayers}.
    */
-  public static void registerLayer(LayerCodec<?> codec) {
-    LAYERS.put(codec.typeName(), codec);
+  public static void registerLayer(LayerType<?> type) {
+    LayerType<?> earlier = LAYERS.put(type.typeName(), type);
+    if (earlier != null && earlier.type() != type.type()) {
+      BY_CLASS.remove(earlier.type(), earlier);
+    }
+    if (type.type() != Layer.class) {
+      BY_CLASS.put(type.type(), type);
+    }
+  }
+
+  /**
+   * The registered type of layers of exactly {@code layerClass}, with the parts back ends look up (Keras
+   * form, TFLite lowering, sparse translation), if that class is registered.
+   */
+  public static java.util.Optional<LayerType<?>> layerType(Class<?> layerClass) {
+    return java.util.Optional.ofNullable(BY_CLASS.get(layerClass));
+  }
+
+  /** The registered type named {@code typeName}, if any. */
+  public static java.util.Optional<LayerType<?>> layerType(String typeName) {
+    return java.util.Optional.ofNullable(LAYERS.get(typeName));
+  }
+
+  /** Every registered layer type, by type name. */
+  public static java.util.List<LayerType<?>> registeredLayerTypes() {
+    return LAYERS.values().stream().sorted(java.util.Comparator.comparing(LayerType::typeName)).toList();
   }
 
   /** Reads layers of type {@code typeName} (the layer's {@link Layer#typeName()}) with {@code factory}. */
   public static void registerLayer(String typeName, Function<Settings, ? extends Layer> factory) {
-    registerLayer(LayerCodec.of(typeName, Layer.class, factory));
+    registerLayer(LayerType.of(typeName, Layer.class, factory));
   }
 
   /** The registered layer type names, sorted. */
@@ -78,7 +105,7 @@ public final class ConfigRegistry {
    * @throws IllegalArgumentException naming the type and the known types when {@code typeName} is unknown
    */
   public static Layer readLayer(String typeName, Settings settings) {
-    LayerCodec<?> codec = LAYERS.get(typeName);
+    LayerType<?> codec = LAYERS.get(typeName);
     if (codec == null) {
       throw new IllegalArgumentException("unknown layer type '" + typeName + "'; register custom layers with"
           + " ConfigRegistry.registerLayer before loading (known: " + String.join(", ", layerTypes()) + ")");

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.layers.activations.ReLU;
 import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.Conv1D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
@@ -58,21 +59,21 @@ public final class BuiltInLayers {
   private BuiltInLayers() {}
 
   /** Every built-in layer's codec, by family. */
-  public static List<LayerCodec<?>> codecs() {
+  public static List<LayerType<?>> codecs() {
     return List.of(
-        Dense.CODEC, ActivationLayer.CODEC, Dropout.CODEC, Embedding.CODEC,
-        Conv1D.CODEC, Conv2D.CODEC, Conv3D.CODEC, Conv2DTranspose.CODEC, Conv3DTranspose.CODEC,
-        DepthwiseConv2D.CODEC, SeparableConv1D.CODEC, SeparableConv2D.CODEC,
-        MaxPooling1D.CODEC, AveragePooling1D.CODEC, MaxPooling2D.CODEC, AveragePooling2D.CODEC,
-        MaxPooling3D.CODEC, AveragePooling3D.CODEC,
-        GlobalAveragePooling1D.CODEC, GlobalMaxPooling1D.CODEC, GlobalAveragePooling2D.CODEC,
-        GlobalMaxPooling2D.CODEC, GlobalAveragePooling3D.CODEC, GlobalMaxPooling3D.CODEC,
-        SimpleRNN.CODEC, LSTM.CODEC, GRU.CODEC, Bidirectional.CODEC, TimeDistributed.CODEC,
-        MultiHeadAttention.CODEC,
-        BatchNormalization.CODEC, LayerNormalization.CODEC,
-        Flatten.CODEC, Reshape.CODEC, Permute.CODEC, RepeatVector.CODEC, Cropping1D.CODEC, Cropping2D.CODEC,
-        ZeroPadding1D.CODEC, ZeroPadding2D.CODEC, ZeroPadding3D.CODEC, UpSampling1D.CODEC, UpSampling2D.CODEC,
-        Add.CODEC, Multiply.CODEC, Subtract.CODEC, Average.CODEC, Maximum.CODEC, Minimum.CODEC,
-        Concatenate.CODEC, Dot.CODEC);
+        Dense.TYPE, ActivationLayer.TYPE, ReLU.TYPE, Dropout.TYPE, Embedding.TYPE,
+        Conv1D.TYPE, Conv2D.TYPE, Conv3D.TYPE, Conv2DTranspose.TYPE, Conv3DTranspose.TYPE,
+        DepthwiseConv2D.TYPE, SeparableConv1D.TYPE, SeparableConv2D.TYPE,
+        MaxPooling1D.TYPE, AveragePooling1D.TYPE, MaxPooling2D.TYPE, AveragePooling2D.TYPE,
+        MaxPooling3D.TYPE, AveragePooling3D.TYPE,
+        GlobalAveragePooling1D.TYPE, GlobalMaxPooling1D.TYPE, GlobalAveragePooling2D.TYPE,
+        GlobalMaxPooling2D.TYPE, GlobalAveragePooling3D.TYPE, GlobalMaxPooling3D.TYPE,
+        SimpleRNN.TYPE, LSTM.TYPE, GRU.TYPE, Bidirectional.TYPE, TimeDistributed.TYPE,
+        MultiHeadAttention.TYPE,
+        BatchNormalization.TYPE, LayerNormalization.TYPE,
+        Flatten.TYPE, Reshape.TYPE, Permute.TYPE, RepeatVector.TYPE, Cropping1D.TYPE, Cropping2D.TYPE,
+        ZeroPadding1D.TYPE, ZeroPadding2D.TYPE, ZeroPadding3D.TYPE, UpSampling1D.TYPE, UpSampling2D.TYPE,
+        Add.TYPE, Multiply.TYPE, Subtract.TYPE, Average.TYPE, Maximum.TYPE, Minimum.TYPE,
+        Concatenate.TYPE, Dot.TYPE);
   }
 }

@@ -17,7 +17,7 @@ import dev.topiary.dsl.export.CorruptFileException;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BuiltInLayers;
 import dev.topiary.dsl.layers.Layer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.Conv3D;
@@ -337,7 +337,7 @@ class ModelConfigTest {
 
   @Test
   void everyBuiltInLayerTypeIsRegisteredAndHasAnExample() {
-    List<String> builtIn = BuiltInLayers.codecs().stream().map(LayerCodec::typeName).toList();
+    List<String> builtIn = BuiltInLayers.codecs().stream().map(LayerType::typeName).toList();
     assertThat(builtIn).doesNotHaveDuplicates();
     assertThat(ConfigRegistry.layerTypes()).containsAll(builtIn);
     assertThat(LayerExamples.missing()).as("built-in layer types without an example in LayerExamples").isEmpty();
@@ -419,7 +419,7 @@ class ModelConfigTest {
 
   /** A user's layer: multiplies by a fixed factor. */
   static final class Scale extends dev.topiary.dsl.layers.BaseLayer<Scale> {
-    static final LayerCodec<Scale> CODEC = LayerCodec.of("TestScale", Scale.class, s -> new Scale(null, s.getDouble("factor")));
+    static final LayerType<Scale> TYPE = LayerType.of("TestScale", Scale.class, s -> new Scale(null, s.getDouble("factor")));
     final double factor;
 
     Scale(@org.jspecify.annotations.Nullable String name, double factor) {
@@ -459,7 +459,7 @@ class ModelConfigTest {
     assertThatThrownBy(() -> ModelConfig.fromJson(json, "custom.json")).isInstanceOf(CorruptFileException.class)
         .hasMessageStartingWith("custom.json: unknown layer type 'TestScale'; register custom layers with"
             + " ConfigRegistry.registerLayer before loading (known: Activation, Add, Average");
-    ConfigRegistry.registerLayer(Scale.CODEC);
+    ConfigRegistry.registerLayer(Scale.TYPE);
     ModelSpec back = ModelConfig.fromJson(json, "custom.json");
     assertThat(back.layer("test_scale")).isInstanceOfSatisfying(Scale.class, l -> assertThat(l.factor).isEqualTo(2.5));
     assertThat(ModelConfig.toJson(back)).isEqualTo(json);

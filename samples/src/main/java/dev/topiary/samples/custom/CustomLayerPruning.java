@@ -25,7 +25,7 @@ public final class CustomLayerPruning {
   }
 
   public static void main(String[] args) throws Exception {
-    ScaledDenseTflite.register(); // so the main job's .tflite table can write this layer
+    ScaledDense.register(); // its type: saved settings and .tflite lowering, so the .tflite table can write it
     MnistPruning.runSample("A custom prunable layer", args, model(), s -> {
       List<MnistPruning.Variant> out = new ArrayList<>();
       for (double target : s.targets()) {

@@ -1,12 +1,16 @@
 package dev.topiary.samples.custom;
 
+import dev.topiary.dsl.config.ConfigRegistry;
+import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Shapes;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.ops.PruningSpec;
+import dev.topiary.tflite.TfliteLowering;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -21,7 +25,20 @@ import org.tensorflow.types.TFloat32;
  * {@link #prunableWeights()}; the scale stays dense.
  */
 public final class ScaledDense extends BaseLayer<ScaledDense> {
+  /**
+   * The layer type, registered once with what every back end needs: its saved settings and how TFLite
+   * writes it ({@link ScaledDenseTflite}). The sparse runtime and Keras files have no part for it, so they
+   * refuse it, naming the layer.
+   */
+  public static final LayerType<ScaledDense> TYPE = LayerType.of("ScaledDense", ScaledDense.class,
+      s -> of(s.getInt("units"))).with(TfliteLowering.class, new ScaledDenseTflite());
+
   private final int units;
+
+  /** Registers {@link #TYPE} (idempotent): models using the layer can then be saved, loaded and written as .tflite. */
+  public static void register() {
+    ConfigRegistry.registerLayer(TYPE);
+  }
 
   private ScaledDense(@Nullable String name, @Nullable PruningSpec pruning, int units) {
     super(name, pruning);
@@ -40,6 +57,11 @@ public final class ScaledDense extends BaseLayer<ScaledDense> {
   @Override
   public String typeName() {
     return "ScaledDense";
+  }
+
+  @Override
+  public Settings config() {
+    return Settings.of(typeName()).put("units", units);
   }
 
   @Override

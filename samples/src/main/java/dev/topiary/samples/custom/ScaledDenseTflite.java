@@ -3,21 +3,16 @@ package dev.topiary.samples.custom;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.tflite.LoweringContext;
 import dev.topiary.tflite.TfliteLowering;
-import dev.topiary.tflite.TfliteLowerings;
 
 /**
- * {@link ScaledDense} as TFLite builtins, written by the layer's author without touching the writer:
+ * {@link ScaledDense} as TFLite builtins, written by the layer's author without touching the writer (a part of
+ * {@link ScaledDense#TYPE}):
  * {@code (x . kernel) * scale} is FULLY_CONNECTED (kernel transposed to TFLite's {@code [out, in]}, no
  * bias) then MUL by the per-output scale. The kernel goes through the flavour's int8/sparse handling;
  * the scale stays float.
  */
 public final class ScaledDenseTflite implements TfliteLowering<ScaledDense> {
-  private ScaledDenseTflite() {}
-
-  /** Registers the lowering (idempotent). */
-  public static void register() {
-    TfliteLowerings.register(ScaledDense.class, new ScaledDenseTflite());
-  }
+  ScaledDenseTflite() {}
 
   @Override
   public void lower(ScaledDense layer, LoweringContext ctx) {

@@ -1,5 +1,8 @@
 package dev.topiary.sparse.layers;
 
+import dev.topiary.dsl.config.ConfigRegistry;
+import dev.topiary.dsl.layers.LoweredLayer;
+
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.Padding;
@@ -25,7 +28,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Which layers a sparse model can run, each by its exact class (a subclass may compute something else,
- * so it needs its own entry). Open: {@link #register} adds a translation for a user's layer.
+ * so it needs its own entry). Open: a user's layer brings its translation on its registered layer type.
  */
 public final class SparseLayers {
   private static final Map<Class<?>, LayerTranslator<?>> TRANSLATORS = new ConcurrentHashMap<>();
@@ -56,20 +59,53 @@ public final class SparseLayers {
 
   private SparseLayers() {}
 
-  /** Adds (or replaces) the translation of layers of exactly class {@code type}. */
-  public static <L extends Layer> void register(Class<L> type, LayerTranslator<L> translator) {
+  /**
+   * The runtime's own translations of built-in layers. A user's layer brings its translation as a part of its
+   * registered {@link dev.topiary.dsl.layers.LayerType} ({@code .with(LayerTranslator.class, ...)}), or none
+   * at all when it is a {@link LoweredLayer}.
+   */
+  private static <L extends Layer> void register(Class<L> type, LayerTranslator<L> translator) {
     TRANSLATORS.put(type, translator);
   }
 
-  /** The translation of {@code layer}'s class, or null if none is registered. */
+  /**
+   * The translation of {@code layer}'s exact class: the sparse runtime's own (the layers with kernels it
+   * runs in its sparse formats, and the shape-only ones), else its registered {@link
+   * dev.topiary.dsl.layers.LayerType}'s {@link LayerTranslator} part, else, for a {@link LoweredLayer}, its
+   * lowering run in plain Java; null if none.
+   */
   @SuppressWarnings("unchecked")
   public static <L extends Layer> @Nullable LayerTranslator<L> translator(L layer) {
-    return (LayerTranslator<L>) TRANSLATORS.get(layer.getClass());
+    LayerTranslator<L> own = (LayerTranslator<L>) TRANSLATORS.get(layer.getClass());
+    if (own != null) {
+      return own;
+    }
+    LayerTranslator<?> part = ConfigRegistry.layerType(layer.getClass()).flatMap(t -> t.part(LayerTranslator.class))
+        .orElse(null);
+    if (part != null) {
+      return (LayerTranslator<L>) part;
+    }
+    if (layer instanceof LoweredLayer) {
+      return (l, in, out, w) -> LoweredOps.translate((LoweredLayer) l, in, out, w);
+    }
+    return null;
   }
 
-  /** The simple names of the supported layer classes, sorted. */
+  /** Whether layers of exactly {@code type} have a translation of the runtime's own. */
+  public static boolean hasOwnTranslation(Class<?> type) {
+    return TRANSLATORS.containsKey(type);
+  }
+
+  /** The simple names of the supported layer classes, sorted: the runtime's own, registered parts, lowered layers. */
   public static List<String> supported() {
-    return TRANSLATORS.keySet().stream().map(Class::getSimpleName).sorted().toList();
+    java.util.SortedSet<String> names = new java.util.TreeSet<>();
+    TRANSLATORS.keySet().forEach(c -> names.add(c.getSimpleName()));
+    for (dev.topiary.dsl.layers.LayerType<?> t : ConfigRegistry.registeredLayerTypes()) {
+      if (t.lowered() || t.part(LayerTranslator.class).isPresent()) {
+        names.add(t.type().getSimpleName());
+      }
+    }
+    return List.copyOf(names);
   }
 
   /** Rows one example multiplies: the product of every axis but the last. */

@@ -14,6 +14,9 @@ public interface Weights {
   /** The float values of weight {@code name} (e.g. {@code bias}), row-major. */
   float[] values(String name);
 
+  /** The shape of weight {@code name}, as the layer declares it. */
+  int[] shape(String name);
+
   /**
    * Weight {@code name}, a kernel {@code [in, out]}, as a matrix. {@code rowsPerExample} is how many rows one
    * example multiplies (time steps, output pixels), which calibration takes into account.

@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.attention;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -26,8 +26,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<MultiHeadAttention> CODEC =
-      LayerCodec.of("MultiHeadAttention", MultiHeadAttention.class, MultiHeadAttention::fromConfig);
+  public static final LayerType<MultiHeadAttention> TYPE =
+      LayerType.of("MultiHeadAttention", MultiHeadAttention.class, MultiHeadAttention::fromConfig);
 
   private final int heads;
   private final int keyDim;

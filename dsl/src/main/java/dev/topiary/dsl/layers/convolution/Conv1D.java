@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.convolution;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Padding;
@@ -26,7 +26,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class Conv1D extends BaseLayer<Conv1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Conv1D> CODEC = LayerCodec.of("Conv1D", Conv1D.class, Conv1D::fromConfig);
+  public static final LayerType<Conv1D> TYPE = LayerType.of("Conv1D", Conv1D.class, Conv1D::fromConfig);
 
   private final int filters;
   private final int kernel;

@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.convolution;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Padding;
@@ -26,7 +26,7 @@ import org.tensorflow.types.TFloat32;
  */
 public class Conv2D extends BaseLayer<Conv2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Conv2D> CODEC = LayerCodec.of("Conv2D", Conv2D.class, Conv2D::fromConfig);
+  public static final LayerType<Conv2D> TYPE = LayerType.of("Conv2D", Conv2D.class, Conv2D::fromConfig);
 
   private final int filters;
   private final int kernelHeight;

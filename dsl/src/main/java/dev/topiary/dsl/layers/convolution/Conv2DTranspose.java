@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.convolution;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.WeightSpec;
@@ -24,8 +24,8 @@ import org.tensorflow.types.TInt32;
  */
 public final class Conv2DTranspose extends BaseLayer<Conv2DTranspose> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Conv2DTranspose> CODEC =
-      LayerCodec.of("Conv2DTranspose", Conv2DTranspose.class, Conv2DTranspose::fromConfig);
+  public static final LayerType<Conv2DTranspose> TYPE =
+      LayerType.of("Conv2DTranspose", Conv2DTranspose.class, Conv2DTranspose::fromConfig);
 
   private final int filters;
   private final int kernel;

@@ -1,7 +1,7 @@
 package dev.topiary.dsl.layers.convolution;
 
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Padding;
@@ -18,7 +18,7 @@ import org.tensorflow.types.TFloat32;
 /** 3-D convolution: cubic kernel {@code [k, k, k, in, filters]} (prunable), bias {@code [filters]}. */
 public final class Conv3D extends BaseConv3D<Conv3D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Conv3D> CODEC = LayerCodec.of("Conv3D", Conv3D.class,
+  public static final LayerType<Conv3D> TYPE = LayerType.of("Conv3D", Conv3D.class,
       s -> readInto(of(s.getInt("filters"), s.getInt("size")), s));
 
   private Conv3D(@Nullable String name, @Nullable PruningSpec pruning, int size, int filters, int stride,

@@ -1,7 +1,7 @@
 package dev.topiary.dsl.layers.convolution;
 
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.WeightSpec;
@@ -19,7 +19,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class Conv3DTranspose extends BaseConv3D<Conv3DTranspose> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Conv3DTranspose> CODEC = LayerCodec.of("Conv3DTranspose", Conv3DTranspose.class,
+  public static final LayerType<Conv3DTranspose> TYPE = LayerType.of("Conv3DTranspose", Conv3DTranspose.class,
       s -> readInto(of(s.getInt("filters"), s.getInt("size")), s));
 
   private Conv3DTranspose(@Nullable String name, @Nullable PruningSpec pruning, int size, int filters, int stride,

@@ -1,8 +1,7 @@
 package dev.topiary.dsl.layers.convolution;
 
-import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.ops.PruningSpec;
 import org.jspecify.annotations.Nullable;
@@ -13,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DepthwiseConv2D extends BaseDepthwiseConv2D<DepthwiseConv2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<DepthwiseConv2D> CODEC = LayerCodec.of("DepthwiseConv2D", DepthwiseConv2D.class,
+  public static final LayerType<DepthwiseConv2D> TYPE = LayerType.of("DepthwiseConv2D", DepthwiseConv2D.class,
       s -> readInto(of(s.getInt("kernel_size")), s));
 
   private DepthwiseConv2D(@Nullable String name, @Nullable PruningSpec pruning, int kernel, int multiplier, int stride,

@@ -4,7 +4,7 @@ import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Padding;
@@ -27,8 +27,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class SeparableConv1D extends BaseLayer<SeparableConv1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<SeparableConv1D> CODEC =
-      LayerCodec.of("SeparableConv1D", SeparableConv1D.class, SeparableConv1D::fromConfig);
+  public static final LayerType<SeparableConv1D> TYPE =
+      LayerType.of("SeparableConv1D", SeparableConv1D.class, SeparableConv1D::fromConfig);
 
   private final int filters;
   private final int kernel;

@@ -1,7 +1,7 @@
 package dev.topiary.dsl.layers.convolution;
 
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.ops.PruningSpec;
 import org.jspecify.annotations.Nullable;
@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SeparableConv2D extends BaseDepthwiseConv2D<SeparableConv2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<SeparableConv2D> CODEC = LayerCodec.of("SeparableConv2D", SeparableConv2D.class,
+  public static final LayerType<SeparableConv2D> TYPE = LayerType.of("SeparableConv2D", SeparableConv2D.class,
       s -> readInto(of(s.getInt("filters"), s.getInt("kernel_size")), s));
 
   private SeparableConv2D(@Nullable String name, @Nullable PruningSpec pruning, int filters, int kernel, int multiplier,

@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.core;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Keras' {@code Activation} layer: applies an activation function element-wise. */
 public final class ActivationLayer extends BaseLayer<ActivationLayer> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<ActivationLayer> CODEC =
-      LayerCodec.of("Activation", ActivationLayer.class, ActivationLayer::fromConfig);
+  public static final LayerType<ActivationLayer> TYPE =
+      LayerType.of("Activation", ActivationLayer.class, ActivationLayer::fromConfig);
 
   private final Activation activation;
 

@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.core;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -25,7 +25,7 @@ import org.tensorflow.types.TFloat32;
  */
 public class Dense extends BaseLayer<Dense> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Dense> CODEC = LayerCodec.of("Dense", Dense.class, Dense::fromConfig);
+  public static final LayerType<Dense> TYPE = LayerType.of("Dense", Dense.class, Dense::fromConfig);
 
   private final int units;
   private final Activation activation;

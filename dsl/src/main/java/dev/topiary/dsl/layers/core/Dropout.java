@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.core;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -19,7 +19,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class Dropout extends BaseLayer<Dropout> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Dropout> CODEC = LayerCodec.of("Dropout", Dropout.class, Dropout::fromConfig);
+  public static final LayerType<Dropout> TYPE = LayerType.of("Dropout", Dropout.class, Dropout::fromConfig);
 
   private final double rate;
 

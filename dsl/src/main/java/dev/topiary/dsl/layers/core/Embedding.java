@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.core;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.ops.PruningSpec;
@@ -23,7 +23,7 @@ import org.tensorflow.types.TInt32;
  */
 public final class Embedding extends BaseLayer<Embedding> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Embedding> CODEC = LayerCodec.of("Embedding", Embedding.class, Embedding::fromConfig);
+  public static final LayerType<Embedding> TYPE = LayerType.of("Embedding", Embedding.class, Embedding::fromConfig);
 
   private final int vocabulary;
   private final int dim;

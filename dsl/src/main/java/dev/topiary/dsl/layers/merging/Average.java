@@ -1,17 +1,15 @@
 package dev.topiary.dsl.layers.merging;
 
-import dev.topiary.dsl.layers.LayerCodec;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.Primitives;
+
+import dev.topiary.dsl.layers.LayerType;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Element-wise mean of two or more inputs of one shape. */
 public final class Average extends Merge<Average> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Average> CODEC = LayerCodec.of("Average", Average.class, s -> of());
+  public static final LayerType<Average> TYPE = LayerType.of("Average", Average.class, s -> of());
 
   private Average(@Nullable String name) {
     super(name);
@@ -32,13 +30,14 @@ public final class Average extends Merge<Average> {
   }
 
   @Override
-  Operand<TFloat32> merge(Ops tf, Operand<TFloat32> soFar, Operand<TFloat32> next) {
-    return tf.math.add(soFar, next);
+  <T> T merge(Primitives<T> p, T soFar, T next) {
+    return p.add(soFar, next);
   }
 
   /** The sum, then one division by the input count. */
+  /** The sum divided by the number of inputs, as Keras 3 computes it. */
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    return context.tf().math.div(super.call(context, inputs), context.tf().constant((float) inputs.size()));
+  public <T> T lower(Primitives<T> p, List<T> inputs) {
+    return p.binary(Primitives.Binary.DIVIDE, super.lower(p, inputs), p.scalar(inputs.size()));
   }
 }

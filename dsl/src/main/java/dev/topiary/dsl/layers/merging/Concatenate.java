@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.merging;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -16,8 +16,8 @@ import org.tensorflow.types.TFloat32;
 /** Joins two or more inputs along {@code axis} (default -1, the last); other dimensions must match. */
 public final class Concatenate extends BaseLayer<Concatenate> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Concatenate> CODEC =
-      LayerCodec.of("Concatenate", Concatenate.class, Concatenate::fromConfig);
+  public static final LayerType<Concatenate> TYPE =
+      LayerType.of("Concatenate", Concatenate.class, Concatenate::fromConfig);
 
   private final int axis;
 

@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.merging;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -20,7 +20,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class Dot extends BaseLayer<Dot> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Dot> CODEC = LayerCodec.of("Dot", Dot.class, Dot::fromConfig);
+  public static final LayerType<Dot> TYPE = LayerType.of("Dot", Dot.class, Dot::fromConfig);
 
   private final boolean normalize;
 

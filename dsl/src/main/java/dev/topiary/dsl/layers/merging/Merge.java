@@ -1,21 +1,20 @@
 package dev.topiary.dsl.layers.merging;
 
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /**
  * Element-wise merges of two or more inputs of one shape (Keras' {@code Merge} base): the inputs are
  * folded left to right with {@link #merge}; no settings, no weights.
  */
-public abstract class Merge<L extends Merge<L>> extends BaseLayer<L> {
+public abstract class Merge<L extends Merge<L>> extends BaseLayer<L> implements LoweredLayer {
   Merge(@Nullable String name) {
     super(name, null);
   }
@@ -23,7 +22,7 @@ public abstract class Merge<L extends Merge<L>> extends BaseLayer<L> {
   abstract L create(@Nullable String name);
 
   /** One fold step: the result so far with the next input. */
-  abstract Operand<TFloat32> merge(Ops tf, Operand<TFloat32> soFar, Operand<TFloat32> next);
+  abstract <T> T merge(Primitives<T> p, T soFar, T next);
 
   @Override
   protected L copy(@Nullable String name, @Nullable PruningSpec pruning) {
@@ -40,12 +39,12 @@ public abstract class Merge<L extends Merge<L>> extends BaseLayer<L> {
     return requireSameShapes(inputShapes);
   }
 
+  /** The inputs folded left to right, as Keras 3's merge layers do (so Add is a chain of adds, not AddN). */
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    Operand<TFloat32> out = inputs.get(0);
+  public <T> T lower(Primitives<T> p, List<T> inputs) {
+    T out = inputs.get(0);
     for (int i = 1; i < inputs.size(); i++) {
-      out = merge(tf, out, inputs.get(i));
+      out = merge(p, out, inputs.get(i));
     }
     return out;
   }

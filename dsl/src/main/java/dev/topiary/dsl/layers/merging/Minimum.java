@@ -1,15 +1,14 @@
 package dev.topiary.dsl.layers.merging;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.Primitives;
+
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Element-wise minimum of two or more inputs of one shape. */
 public final class Minimum extends Merge<Minimum> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Minimum> CODEC = LayerCodec.of("Minimum", Minimum.class, s -> of());
+  public static final LayerType<Minimum> TYPE = LayerType.of("Minimum", Minimum.class, s -> of());
 
   private Minimum(@Nullable String name) {
     super(name);
@@ -30,7 +29,7 @@ public final class Minimum extends Merge<Minimum> {
   }
 
   @Override
-  Operand<TFloat32> merge(Ops tf, Operand<TFloat32> soFar, Operand<TFloat32> next) {
-    return tf.math.minimum(soFar, next);
+  <T> T merge(Primitives<T> p, T soFar, T next) {
+    return p.binary(Primitives.Binary.MINIMUM, soFar, next);
   }
 }

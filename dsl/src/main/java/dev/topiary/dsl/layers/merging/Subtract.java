@@ -1,15 +1,14 @@
 package dev.topiary.dsl.layers.merging;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.Primitives;
+
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** {@code first - second}, for exactly two inputs of one shape. */
 public final class Subtract extends Merge<Subtract> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Subtract> CODEC = LayerCodec.of("Subtract", Subtract.class, s -> of());
+  public static final LayerType<Subtract> TYPE = LayerType.of("Subtract", Subtract.class, s -> of());
 
   private Subtract(@Nullable String name) {
     super(name);
@@ -30,8 +29,8 @@ public final class Subtract extends Merge<Subtract> {
   }
 
   @Override
-  Operand<TFloat32> merge(Ops tf, Operand<TFloat32> soFar, Operand<TFloat32> next) {
-    return tf.math.sub(soFar, next);
+  <T> T merge(Primitives<T> p, T soFar, T next) {
+    return p.subtract(soFar, next);
   }
 
   @Override

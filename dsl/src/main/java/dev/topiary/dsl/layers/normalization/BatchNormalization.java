@@ -1,9 +1,12 @@
 package dev.topiary.dsl.layers.normalization;
 
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -23,10 +26,10 @@ import org.tensorflow.types.TInt64;
  * scale). Training normalizes with the batch statistics and updates the moving ones; inference uses
  * the moving statistics. Weights: gamma, beta (trained), moving_mean, moving_variance (not trained).
  */
-public final class BatchNormalization extends BaseLayer<BatchNormalization> {
+public final class BatchNormalization extends BaseLayer<BatchNormalization> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<BatchNormalization> CODEC =
-      LayerCodec.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig);
+  public static final LayerType<BatchNormalization> TYPE =
+      LayerType.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig);
 
   private final float momentum;
   private final float epsilon;
@@ -108,6 +111,19 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> {
           FusedBatchNorm.epsilon(epsilon), FusedBatchNorm.isTraining(false));
     }
     return tf.reshape(bn.y(), originalShape);
+  }
+
+  /**
+   * Inference in primitives (TFLite, the sparse runtime): {@code x * scale + (beta - moving_mean * scale)}
+   * with {@code scale = gamma / sqrt(moving_variance + epsilon)}, as TF's fused kernel folds it. Training
+   * ({@link #call}) uses batch statistics and updates the moving ones, which only TF does.
+   */
+  @Override
+  public <T> T lower(Primitives<T> p, List<T> inputs) {
+    T scale = p.multiply(p.weight("gamma"),
+        p.unary(Primitives.Unary.RSQRT, p.add(p.weight("moving_variance"), p.scalar(epsilon))));
+    T shift = p.subtract(p.weight("beta"), p.multiply(p.weight("moving_mean"), scale));
+    return p.add(p.multiply(inputs.get(0), scale), shift);
   }
 
   private Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> moving, Operand<TFloat32> batch) {

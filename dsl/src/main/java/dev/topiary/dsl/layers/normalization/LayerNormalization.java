@@ -1,9 +1,12 @@
 package dev.topiary.dsl.layers.normalization;
 
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -13,15 +16,13 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.op.math.Mean;
 import org.tensorflow.types.TFloat32;
 
 /** Normalizes each example over its last axis, then scales and shifts (gamma, beta); epsilon 1e-3. */
-public final class LayerNormalization extends BaseLayer<LayerNormalization> {
+public final class LayerNormalization extends BaseLayer<LayerNormalization> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<LayerNormalization> CODEC =
-      LayerCodec.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig);
+  public static final LayerType<LayerNormalization> TYPE =
+      LayerType.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig);
 
   private final float epsilon;
 
@@ -69,14 +70,12 @@ public final class LayerNormalization extends BaseLayer<LayerNormalization> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    Operand<TFloat32> x = inputs.get(0);
-    Operand<TFloat32> mean = tf.math.mean(x, tf.constant(-1), Mean.keepDims(true));
-    Operand<TFloat32> centered = tf.math.sub(x, mean);
-    Operand<TFloat32> variance = tf.math.mean(tf.math.mul(centered, centered), tf.constant(-1), Mean.keepDims(true));
-    Operand<TFloat32> normalized = tf.math.mul(centered, tf.math.rsqrt(tf.math.add(variance, tf.constant(epsilon))));
-    return tf.math.add(tf.math.mul(normalized, context.weight("gamma")), context.weight("beta"));
+  public <T> T lower(Primitives<T> p, List<T> inputs) {
+    T x = inputs.get(0);
+    T centered = p.subtract(x, p.reduce(Primitives.Reduce.MEAN, x, new int[] {-1}, true));
+    T variance = p.reduce(Primitives.Reduce.MEAN, p.multiply(centered, centered), new int[] {-1}, true);
+    T normalized = p.multiply(centered, p.unary(Primitives.Unary.RSQRT, p.add(variance, p.scalar(epsilon))));
+    return p.add(p.multiply(normalized, p.weight("gamma")), p.weight("beta"));
   }
 
   @Override

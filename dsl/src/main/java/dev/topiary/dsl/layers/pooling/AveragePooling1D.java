@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
@@ -10,8 +10,8 @@ import org.tensorflow.types.TFloat32;
 /** Average pooling over steps, window = stride = {@code size}, valid padding. */
 public final class AveragePooling1D extends BasePooling1D<AveragePooling1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<AveragePooling1D> CODEC =
-      LayerCodec.of("AveragePooling1D", AveragePooling1D.class, s -> of(size(s)));
+  public static final LayerType<AveragePooling1D> TYPE =
+      LayerType.of("AveragePooling1D", AveragePooling1D.class, s -> of(size(s)));
 
   private AveragePooling1D(@Nullable String name, int size) {
     super(name, size);

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -11,8 +11,8 @@ import org.tensorflow.types.TFloat32;
 /** Keras' AveragePooling2D over {@code (batch, height, width, channels)}: strides = pool size, valid padding by default. */
 public final class AveragePooling2D extends BasePooling2D<AveragePooling2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<AveragePooling2D> CODEC =
-      LayerCodec.of("AveragePooling2D", AveragePooling2D.class, s -> read(of(1), s));
+  public static final LayerType<AveragePooling2D> TYPE =
+      LayerType.of("AveragePooling2D", AveragePooling2D.class, s -> read(of(1), s));
 
   private AveragePooling2D(@Nullable String name, int poolRows, int poolCols, int strideRows, int strideCols,
       Padding padding) {

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -11,8 +11,8 @@ import org.tensorflow.types.TFloat32;
 /** Keras' AveragePooling3D: a cubic window, stride = window, valid padding by default. */
 public final class AveragePooling3D extends BasePooling3D<AveragePooling3D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<AveragePooling3D> CODEC =
-      LayerCodec.of("AveragePooling3D", AveragePooling3D.class, s -> read(of(s.getInt("size")), s));
+  public static final LayerType<AveragePooling3D> TYPE =
+      LayerType.of("AveragePooling3D", AveragePooling3D.class, s -> read(of(s.getInt("size")), s));
 
   private AveragePooling3D(@Nullable String name, int size, int stride, Padding padding) {
     super(name, size, stride, padding);

@@ -1,15 +1,14 @@
 package dev.topiary.dsl.layers.pooling;
 
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /**
  * A mean or max over every axis between the batch and the channels: {@code (batch, ..., channels) ->
@@ -27,8 +26,8 @@ public abstract class BaseGlobalPooling<L extends BaseGlobalPooling<L>> extends 
 
   abstract L create(@Nullable String name);
 
-  /** The reduction over {@code axes}. */
-  abstract Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<org.tensorflow.types.TInt32> axes);
+  /** The reduction over the spatial axes. */
+  abstract Primitives.Reduce reduction();
 
   @Override
   protected L copy(@Nullable String name, @Nullable PruningSpec pruning) {
@@ -50,10 +49,12 @@ public abstract class BaseGlobalPooling<L extends BaseGlobalPooling<L>> extends 
     return axes;
   }
 
-  @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    return reduce(tf, inputs.get(0), tf.constant(axes()));
+  /**
+   * The pooling in primitives; the 2-D and 3-D layers are {@link LoweredLayer}s through it. The 1-D ones are
+   * not: with a sequence mask only the real steps count, which primitives do not express.
+   */
+  public <T> T lower(Primitives<T> p, List<T> inputs) {
+    return p.reduce(reduction(), inputs.get(0), axes(), false);
   }
 
   @Override

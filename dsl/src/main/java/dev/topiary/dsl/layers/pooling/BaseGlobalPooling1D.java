@@ -1,5 +1,7 @@
 package dev.topiary.dsl.layers.pooling;
 
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.layers.LayerContext;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +26,7 @@ public abstract class BaseGlobalPooling1D<L extends BaseGlobalPooling1D<L>> exte
     var tf = context.tf();
     Operand<TFloat32> x = inputs.get(0);
     if (context.inputMask() == null) {
-      return reduce(tf, x, tf.constant(1));
+      return reduction() == Primitives.Reduce.MEAN ? tf.math.mean(x, tf.constant(1)) : tf.max(x, tf.constant(1));
     }
     Operand<TFloat32> m = tf.expandDims(tf.dtypes.cast(context.inputMask(), TFloat32.class), tf.constant(-1));
     return reduceMasked(tf, x, m);

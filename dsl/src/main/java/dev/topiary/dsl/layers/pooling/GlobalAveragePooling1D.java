@@ -1,17 +1,18 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.Primitives;
+
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /** Mean over the (unmasked) steps: {@code (batch, steps, features) -> (batch, features)}. */
 public final class GlobalAveragePooling1D extends BaseGlobalPooling1D<GlobalAveragePooling1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalAveragePooling1D> CODEC =
-      LayerCodec.of("GlobalAveragePooling1D", GlobalAveragePooling1D.class, s -> of());
+  public static final LayerType<GlobalAveragePooling1D> TYPE =
+      LayerType.of("GlobalAveragePooling1D", GlobalAveragePooling1D.class, s -> of());
 
   private GlobalAveragePooling1D(@Nullable String name) {
     super(name);
@@ -32,8 +33,8 @@ public final class GlobalAveragePooling1D extends BaseGlobalPooling1D<GlobalAver
   }
 
   @Override
-  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<TInt32> axes) {
-    return tf.math.mean(x, axes);
+  Primitives.Reduce reduction() {
+    return Primitives.Reduce.MEAN;
   }
 
   @Override

@@ -1,17 +1,15 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.Primitives;
+
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /** Mean over the spatial axes: {@code (batch, h, w, c) -> (batch, c)}. */
-public final class GlobalAveragePooling2D extends BaseGlobalPooling<GlobalAveragePooling2D> {
+public final class GlobalAveragePooling2D extends BaseGlobalPooling<GlobalAveragePooling2D> implements dev.topiary.dsl.layers.LoweredLayer {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalAveragePooling2D> CODEC =
-      LayerCodec.of("GlobalAveragePooling2D", GlobalAveragePooling2D.class, s -> of());
+  public static final LayerType<GlobalAveragePooling2D> TYPE =
+      LayerType.of("GlobalAveragePooling2D", GlobalAveragePooling2D.class, s -> of());
 
   private GlobalAveragePooling2D(@Nullable String name) {
     super(name, 4, "(batch, height, width, channels)");
@@ -32,7 +30,7 @@ public final class GlobalAveragePooling2D extends BaseGlobalPooling<GlobalAverag
   }
 
   @Override
-  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<TInt32> axes) {
-    return tf.math.mean(x, axes);
+  Primitives.Reduce reduction() {
+    return Primitives.Reduce.MEAN;
   }
 }

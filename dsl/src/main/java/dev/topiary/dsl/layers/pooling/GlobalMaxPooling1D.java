@@ -1,17 +1,18 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.Primitives;
+
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /** Max over the (unmasked) steps: {@code (batch, steps, features) -> (batch, features)}. */
 public final class GlobalMaxPooling1D extends BaseGlobalPooling1D<GlobalMaxPooling1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalMaxPooling1D> CODEC =
-      LayerCodec.of("GlobalMaxPooling1D", GlobalMaxPooling1D.class, s -> of());
+  public static final LayerType<GlobalMaxPooling1D> TYPE =
+      LayerType.of("GlobalMaxPooling1D", GlobalMaxPooling1D.class, s -> of());
 
   private GlobalMaxPooling1D(@Nullable String name) {
     super(name);
@@ -32,8 +33,8 @@ public final class GlobalMaxPooling1D extends BaseGlobalPooling1D<GlobalMaxPooli
   }
 
   @Override
-  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<TInt32> axes) {
-    return tf.max(x, axes);
+  Primitives.Reduce reduction() {
+    return Primitives.Reduce.MAX;
   }
 
   /** Masked steps are pushed far below any real value, so the max only sees real steps. */

@@ -1,18 +1,16 @@
 package dev.topiary.dsl.layers.pooling;
 
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /** Max over the spatial axes: {@code (batch, h, w, c) -> (batch, c)}. */
-public final class GlobalMaxPooling2D extends BaseGlobalPooling<GlobalMaxPooling2D> {
+public final class GlobalMaxPooling2D extends BaseGlobalPooling<GlobalMaxPooling2D> implements dev.topiary.dsl.layers.LoweredLayer {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalMaxPooling2D> CODEC =
-      LayerCodec.of("GlobalMaxPooling2D", GlobalMaxPooling2D.class, s -> of());
+  public static final LayerType<GlobalMaxPooling2D> TYPE =
+      LayerType.of("GlobalMaxPooling2D", GlobalMaxPooling2D.class, s -> of());
 
   private GlobalMaxPooling2D(@Nullable String name) {
     super(name, 4, "(batch, height, width, channels)");
@@ -33,8 +31,8 @@ public final class GlobalMaxPooling2D extends BaseGlobalPooling<GlobalMaxPooling
   }
 
   @Override
-  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<TInt32> axes) {
-    return tf.max(x, axes);
+  Primitives.Reduce reduction() {
+    return Primitives.Reduce.MAX;
   }
 
   /** Saved with an empty argument list, as configs have always had. */

@@ -1,18 +1,16 @@
 package dev.topiary.dsl.layers.pooling;
 
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
 
 /** Max over the volume: {@code (batch, d, h, w, c) -> (batch, c)}. */
-public final class GlobalMaxPooling3D extends BaseGlobalPooling<GlobalMaxPooling3D> {
+public final class GlobalMaxPooling3D extends BaseGlobalPooling<GlobalMaxPooling3D> implements dev.topiary.dsl.layers.LoweredLayer {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GlobalMaxPooling3D> CODEC =
-      LayerCodec.of("GlobalMaxPooling3D", GlobalMaxPooling3D.class, s -> of());
+  public static final LayerType<GlobalMaxPooling3D> TYPE =
+      LayerType.of("GlobalMaxPooling3D", GlobalMaxPooling3D.class, s -> of());
 
   private GlobalMaxPooling3D(@Nullable String name) {
     super(name, 5, "(batch, depth, height, width, channels)");
@@ -33,8 +31,8 @@ public final class GlobalMaxPooling3D extends BaseGlobalPooling<GlobalMaxPooling
   }
 
   @Override
-  Operand<TFloat32> reduce(Ops tf, Operand<TFloat32> x, Operand<TInt32> axes) {
-    return tf.max(x, axes);
+  Primitives.Reduce reduction() {
+    return Primitives.Reduce.MAX;
   }
 
   /** The settings layout 3-D layers have always been saved with (all fixed). */

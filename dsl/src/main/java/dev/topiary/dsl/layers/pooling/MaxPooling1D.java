@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
@@ -9,8 +9,8 @@ import org.tensorflow.types.TFloat32;
 /** Max pooling over steps, window = stride = {@code size}, valid padding. */
 public final class MaxPooling1D extends BasePooling1D<MaxPooling1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<MaxPooling1D> CODEC =
-      LayerCodec.of("MaxPooling1D", MaxPooling1D.class, s -> of(size(s)));
+  public static final LayerType<MaxPooling1D> TYPE =
+      LayerType.of("MaxPooling1D", MaxPooling1D.class, s -> of(size(s)));
 
   private MaxPooling1D(@Nullable String name, int size) {
     super(name, size);

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
@@ -10,8 +10,8 @@ import org.tensorflow.types.TFloat32;
 /** Keras' MaxPooling2D over {@code (batch, height, width, channels)}: strides = pool size, valid padding by default. */
 public final class MaxPooling2D extends BasePooling2D<MaxPooling2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<MaxPooling2D> CODEC =
-      LayerCodec.of("MaxPooling2D", MaxPooling2D.class, s -> read(of(1), s));
+  public static final LayerType<MaxPooling2D> TYPE =
+      LayerType.of("MaxPooling2D", MaxPooling2D.class, s -> read(of(1), s));
 
   private MaxPooling2D(@Nullable String name, int poolRows, int poolCols, int strideRows, int strideCols,
       Padding padding) {

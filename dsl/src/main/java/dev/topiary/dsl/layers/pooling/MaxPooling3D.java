@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.pooling;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -11,8 +11,8 @@ import org.tensorflow.types.TFloat32;
 /** Keras' MaxPooling3D: a cubic window, stride = window, valid padding by default. */
 public final class MaxPooling3D extends BasePooling3D<MaxPooling3D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<MaxPooling3D> CODEC =
-      LayerCodec.of("MaxPooling3D", MaxPooling3D.class, s -> read(of(s.getInt("size")), s));
+  public static final LayerType<MaxPooling3D> TYPE =
+      LayerType.of("MaxPooling3D", MaxPooling3D.class, s -> read(of(s.getInt("size")), s));
 
   private MaxPooling3D(@Nullable String name, int size, int stride, Padding padding) {
     super(name, size, stride, padding);

@@ -4,7 +4,7 @@ import dev.topiary.dsl.config.ConfigRegistry;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Layer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.ops.PruningSpec;
@@ -28,8 +28,8 @@ import org.tensorflow.types.TInt64;
  */
 public final class Bidirectional extends BaseLayer<Bidirectional> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Bidirectional> CODEC =
-      LayerCodec.of("Bidirectional", Bidirectional.class, Bidirectional::fromConfig);
+  public static final LayerType<Bidirectional> TYPE =
+      LayerType.of("Bidirectional", Bidirectional.class, Bidirectional::fromConfig);
 
   private static final String FORWARD = "forward_";
   private static final String BACKWARD = "backward_";

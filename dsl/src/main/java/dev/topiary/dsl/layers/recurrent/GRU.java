@@ -1,7 +1,7 @@
 package dev.topiary.dsl.layers.recurrent;
 
 import dev.topiary.dsl.layers.Initializer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -17,7 +17,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class GRU extends Recurrent<GRU> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<GRU> CODEC = LayerCodec.of("GRU", GRU.class, s -> read(of(s.getInt("units")), s));
+  public static final LayerType<GRU> TYPE = LayerType.of("GRU", GRU.class, s -> read(of(s.getInt("units")), s));
 
   private GRU(@Nullable String name, @Nullable PruningSpec pruning, int units, boolean returnSequences,
       boolean goBackwards, boolean returnState) {

@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.recurrent;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.ops.PruningSpec;
 import java.util.Arrays;
@@ -18,7 +18,7 @@ import org.tensorflow.types.TFloat32;
  */
 public final class LSTM extends Recurrent<LSTM> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<LSTM> CODEC = LayerCodec.of("LSTM", LSTM.class, s -> read(of(s.getInt("units")), s));
+  public static final LayerType<LSTM> TYPE = LayerType.of("LSTM", LSTM.class, s -> read(of(s.getInt("units")), s));
 
   private LSTM(@Nullable String name, @Nullable PruningSpec pruning, int units, boolean returnSequences,
       boolean goBackwards, boolean returnState) {

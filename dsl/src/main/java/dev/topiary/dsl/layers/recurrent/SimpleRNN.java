@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.recurrent;
 
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.ops.PruningSpec;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
@@ -13,8 +13,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class SimpleRNN extends Recurrent<SimpleRNN> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<SimpleRNN> CODEC =
-      LayerCodec.of("SimpleRNN", SimpleRNN.class, s -> read(of(s.getInt("units")), s));
+  public static final LayerType<SimpleRNN> TYPE =
+      LayerType.of("SimpleRNN", SimpleRNN.class, s -> read(of(s.getInt("units")), s));
 
   private SimpleRNN(@Nullable String name, @Nullable PruningSpec pruning, int units, boolean returnSequences,
       boolean goBackwards, boolean returnState) {

@@ -3,7 +3,7 @@ package dev.topiary.dsl.layers.recurrent;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Layer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -23,8 +23,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class TimeDistributed extends BaseLayer<TimeDistributed> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<TimeDistributed> CODEC =
-      LayerCodec.of("TimeDistributed", TimeDistributed.class, TimeDistributed::fromConfig);
+  public static final LayerType<TimeDistributed> TYPE =
+      LayerType.of("TimeDistributed", TimeDistributed.class, TimeDistributed::fromConfig);
 
   private final Layer layer;
 

@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Removes {@code start} and {@code end} steps of {@code (batch, steps, features)}. */
 public final class Cropping1D extends BaseLayer<Cropping1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Cropping1D> CODEC =
-      LayerCodec.of("Cropping1D", Cropping1D.class, s -> new Cropping1D(null, Args.read(s, 2)));
+  public static final LayerType<Cropping1D> TYPE =
+      LayerType.of("Cropping1D", Cropping1D.class, s -> new Cropping1D(null, Args.read(s, 2)));
 
   private final long[] args;
 

@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Removes rows and columns at the borders of channels-last 2-D input. */
 public final class Cropping2D extends BaseLayer<Cropping2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Cropping2D> CODEC =
-      LayerCodec.of("Cropping2D", Cropping2D.class, s -> new Cropping2D(null, Args.read(s, 4)));
+  public static final LayerType<Cropping2D> TYPE =
+      LayerType.of("Cropping2D", Cropping2D.class, s -> new Cropping2D(null, Args.read(s, 4)));
 
   private final long[] args;
 

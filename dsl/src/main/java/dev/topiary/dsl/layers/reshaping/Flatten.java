@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -16,7 +16,7 @@ import org.tensorflow.types.TFloat32;
 /** {@code (batch, d1, d2, ...) -> (batch, d1 * d2 * ...)}, row-major as Keras. */
 public final class Flatten extends BaseLayer<Flatten> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Flatten> CODEC = LayerCodec.of("Flatten", Flatten.class, Flatten::fromConfig);
+  public static final LayerType<Flatten> TYPE = LayerType.of("Flatten", Flatten.class, Flatten::fromConfig);
 
   private Flatten(@Nullable String name) {
     super(name, null);

@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Permutes the non-batch axes; {@code dims} are 1-based as in Keras, e.g. (2, 1). */
 public final class Permute extends BaseLayer<Permute> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<Permute> CODEC =
-      LayerCodec.of("Permute", Permute.class, s -> new Permute(null, Args.read(s, -1)));
+  public static final LayerType<Permute> TYPE =
+      LayerType.of("Permute", Permute.class, s -> new Permute(null, Args.read(s, -1)));
 
   private final long[] args;
 

@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Repeats a vector: {@code (batch, features) -> (batch, n, features)}. */
 public final class RepeatVector extends BaseLayer<RepeatVector> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<RepeatVector> CODEC =
-      LayerCodec.of("RepeatVector", RepeatVector.class, s -> new RepeatVector(null, Args.read(s, 1)));
+  public static final LayerType<RepeatVector> TYPE =
+      LayerType.of("RepeatVector", RepeatVector.class, s -> new RepeatVector(null, Args.read(s, 1)));
 
   private final long[] args;
 

@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Repeats every step {@code size} times (nearest). */
 public final class UpSampling1D extends BaseLayer<UpSampling1D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<UpSampling1D> CODEC =
-      LayerCodec.of("UpSampling1D", UpSampling1D.class, s -> new UpSampling1D(null, Args.read(s, 1)));
+  public static final LayerType<UpSampling1D> TYPE =
+      LayerType.of("UpSampling1D", UpSampling1D.class, s -> new UpSampling1D(null, Args.read(s, 1)));
 
   private final long[] args;
 

@@ -2,7 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
@@ -15,8 +15,8 @@ import org.tensorflow.types.TFloat32;
 /** Repeats rows and columns (nearest) of channels-last 2-D input. */
 public final class UpSampling2D extends BaseLayer<UpSampling2D> {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<UpSampling2D> CODEC =
-      LayerCodec.of("UpSampling2D", UpSampling2D.class, s -> new UpSampling2D(null, Args.read(s, 2)));
+  public static final LayerType<UpSampling2D> TYPE =
+      LayerType.of("UpSampling2D", UpSampling2D.class, s -> new UpSampling2D(null, Args.read(s, 2)));
 
   private final long[] args;
 

@@ -1,22 +1,21 @@
 package dev.topiary.dsl.layers.reshaping;
 
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Adds {@code start} and {@code end} steps of zeros to {@code (batch, steps, features)}. */
-public final class ZeroPadding1D extends BaseLayer<ZeroPadding1D> {
+public final class ZeroPadding1D extends BaseLayer<ZeroPadding1D> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<ZeroPadding1D> CODEC =
-      LayerCodec.of("ZeroPadding1D", ZeroPadding1D.class, s -> new ZeroPadding1D(null, Args.read(s, 2)));
+  public static final LayerType<ZeroPadding1D> TYPE =
+      LayerType.of("ZeroPadding1D", ZeroPadding1D.class, s -> new ZeroPadding1D(null, Args.read(s, 2)));
 
   private final long[] args;
 
@@ -48,10 +47,8 @@ public final class ZeroPadding1D extends BaseLayer<ZeroPadding1D> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    Operand<TFloat32> x = inputs.get(0);
-    return tf.pad(x, tf.constant(new long[][] {{0, 0}, {args[0], args[1]}, {0, 0}}), tf.constant(0f));
+  public <T> T lower(Primitives<T> p, List<T> inputs) {
+    return p.pad(inputs.get(0), new int[] {(int) args[0], 0}, new int[] {(int) args[1], 0});
   }
 
   @Override

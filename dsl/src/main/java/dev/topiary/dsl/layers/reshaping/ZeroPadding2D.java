@@ -1,21 +1,21 @@
 package dev.topiary.dsl.layers.reshaping;
 
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TFloat32;
 
 /** Adds rows and columns of zeros around channels-last 2-D input. */
-public final class ZeroPadding2D extends BaseLayer<ZeroPadding2D> {
+public final class ZeroPadding2D extends BaseLayer<ZeroPadding2D> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<ZeroPadding2D> CODEC =
-      LayerCodec.of("ZeroPadding2D", ZeroPadding2D.class, ZeroPadding2D::fromConfig);
+  public static final LayerType<ZeroPadding2D> TYPE =
+      LayerType.of("ZeroPadding2D", ZeroPadding2D.class, ZeroPadding2D::fromConfig);
 
   private final int top;
   private final int bottom;
@@ -60,9 +60,8 @@ public final class ZeroPadding2D extends BaseLayer<ZeroPadding2D> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    int[][] paddings = {{0, 0}, {top, bottom}, {left, right}, {0, 0}};
-    return context.tf().pad(inputs.get(0), context.tf().constant(paddings), context.tf().constant(0f));
+  public <T> T lower(Primitives<T> p, List<T> inputs) {
+    return p.pad(inputs.get(0), new int[] {top, left, 0}, new int[] {bottom, right, 0});
   }
 
   @Override

@@ -1,22 +1,21 @@
 package dev.topiary.dsl.layers.reshaping;
 
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
+
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
-import dev.topiary.dsl.layers.LayerCodec;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Adds {@code padding} zeros on both sides of depth, height and width of {@code (batch, d, h, w, c)}. */
-public final class ZeroPadding3D extends BaseLayer<ZeroPadding3D> {
+public final class ZeroPadding3D extends BaseLayer<ZeroPadding3D> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
-  public static final LayerCodec<ZeroPadding3D> CODEC =
-      LayerCodec.of("ZeroPadding3D", ZeroPadding3D.class, s -> of(s.getInt("size")));
+  public static final LayerType<ZeroPadding3D> TYPE =
+      LayerType.of("ZeroPadding3D", ZeroPadding3D.class, s -> of(s.getInt("size")));
 
   private final int padding;
 
@@ -52,10 +51,8 @@ public final class ZeroPadding3D extends BaseLayer<ZeroPadding3D> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    int p = padding;
-    return tf.pad(inputs.get(0), tf.constant(new int[][] {{0, 0}, {p, p}, {p, p}, {p, p}, {0, 0}}), tf.constant(0f));
+  public <T> T lower(Primitives<T> p, List<T> inputs) {
+    return p.pad(inputs.get(0), new int[] {padding, padding, padding, 0}, new int[] {padding, padding, padding, 0});
   }
 
   /** The settings layout 3-D layers have always been saved with ({@code size} is the padding). */

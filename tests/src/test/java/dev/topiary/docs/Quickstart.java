@@ -1,6 +1,6 @@
 package dev.topiary.docs;
 
-// The README's quickstart, verbatim between the markers (DocSnippetsTest checks it; QuickstartTest runs it).
+// The README's quickstart, verbatim between the markers (DocSnippetsTest checks the text and runs it).
 // [snippet:Quickstart]
 import dev.topiary.dsl.*;
 import dev.topiary.dsl.data.Dataset;

@@ -2,7 +2,7 @@
 """Checks Topiary's SavedModel exports with Python TensorFlow and its TFLite converter.
 
 For every SavedModel directory DIR under the given root that has a DIR.json next to it (written
-by the Java export fixtures, see the README, "Saving, resuming, exporting"):
+by the Java export fixtures, see docs/results/interop.md, "SavedModel export"):
   1. tf.saved_model.load(DIR): the serving_default signature reproduces the outputs in DIR.json
      within 1e-5, and the loaded object lists its variables (must be non-empty); Keras 3's
      keras.layers.TFSMLayer(DIR, call_endpoint="serving_default") reproduces them too, and

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Opens every Keras file Topiary wrote in Keras 3 and compares its predictions with Java's.
 
-For every NAME.json under ROOT (written by the Java tests with -Dtopiary.keras.dir=ROOT, see the
-README, "From Keras and back") it loads each file listed in NAME.json ("files": NAME.keras and
+For every NAME.json under ROOT (written by the Java tests with -Dtopiary.keras.dir=ROOT, see
+docs/results/interop.md, "Keras") it loads each file listed in NAME.json ("files": NAME.keras and
 NAME.h5) with keras.saving.load_model (compile=False), predicts the inputs in NAME.json and reports
 the max abs difference to the outputs Java predicted (must be <= 1e-5). It also reports the
 fraction of exact zeros in the loaded weights, so that pruned models show their zeros survived.

@@ -2,7 +2,7 @@
 """Runs the .tflite files Topiary wrote from Java in TensorFlow Lite's interpreter.
 
 For every FILE.tflite under the given directories that has a FILE.tflite.json next to it (written
-by the Java fixtures and the main job, see the README, "TFLite files written from Java"):
+by the Java fixtures and the main job, see docs/results/interop.md, "TFLite"):
   1. tf.lite.Interpreter loads it twice, with the default op resolver (default delegates, XNNPACK)
      and with experimental_op_resolver_type=BUILTIN_WITHOUT_DEFAULT_DELEGATES (the reference kernels);
   2. runs the inputs in the JSON (the batch dimension resized) and compares with Topiary's outputs

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The recurrent rows of the README's speed table, interleaved: per round, cell and length, Topiary's JMH
+# The recurrent rows of docs/results/speed.md, interleaved: per round, cell and length, Topiary's JMH
 # RecurrentBenchmark, then the same model in Keras (tools/keras_speed.py). Prints the raw lines (JMH
 # scores and Keras' JSON per epoch) with the load average before each configuration.
 # Needs: mvn -B -ntp -q -pl benchmarks -am package -DskipTests; PYTHON with tensorflow-cpu 2.21 + keras 3.15.

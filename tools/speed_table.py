@@ -2,12 +2,12 @@
 
 Alternates, per configuration and round, Topiary's JMH benchmarks (module `benchmarks`) with the
 same model in Keras 3 (`tools/keras_speed.py`), so both see the same machine load, and prints the
-README's tables (medians over rounds). Build the benchmarks first:
+docs/results/speed.md's tables (medians over rounds). Build the benchmarks first:
 
     mvn -B -ntp -q -pl benchmarks -am package -DskipTests
     /work/venv/bin/python tools/speed_table.py --rounds 3 [--recurrent-rounds 1] [--raw results.jsonl] [--skip-recurrent]
 
-Needs a Python with TensorFlow and Keras 3 (see ../shared/data/README.md for the venv).
+Needs a Python with TensorFlow and Keras 3 (a venv with tensorflow-cpu 2.21 and keras 3.15, see docs/results/speed.md).
 """
 import argparse
 import json

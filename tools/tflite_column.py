@@ -16,7 +16,7 @@ invoke() calls, the median over rounds. The Java times come from another process
 so the last column is indicative: compare it on a quiet machine, or with the same load on both runs.
 The float32 files are dense, so TFLite does the same work for both zero patterns.
 
-Usage (after the benchmark, see the README):
+Usage (after the benchmark, see docs/results/sparse-inference.md):
     taskset -c 1 mvn -B -o -q -Pbench -pl tests test -Dtest=SparseBenchmark -Dsurefire.failIfNoSpecifiedTests=false \\
         -Dbench.jvm="-Dsparse.bench.tfThreads=1 -Dsparse.bench.only=models -Dsparse.bench.tfliteDir=/tmp/tflite-bench"
     taskset -c 1 /work/venv/bin/python tools/tflite_column.py /tmp/tflite-bench

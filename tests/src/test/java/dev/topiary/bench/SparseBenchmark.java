@@ -63,7 +63,7 @@ import org.tensorflow.types.TFloat32;
  * sparsity and zeros, random or 1x4) as {@code DIR/<slug>_<sparsity %>_<zeros>.tflite} (float32), and
  * {@code DIR/models.json} with the input each file wants and the Java times per batch, for
  * {@code tools/tflite_column.py DIR}, which adds the TFLite interpreter on the same files as a column.
- * Run (see the README):
+ * Run (see docs/results/sparse-inference.md):
  * {@code taskset -c 1 mvn -B -o -q -Pbench -pl tests -am test -Dtest=SparseBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  */
 @Tag("benchmark")

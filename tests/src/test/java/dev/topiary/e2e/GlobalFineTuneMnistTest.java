@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * The main job's fine-tuning options for global pruning at 0.95 on the embedded MNIST (seed 42):
  * Adam at {@link MnistPruning#FINE_TUNE_RATE} and distillation from the dense model keep the group's
  * total exact; the higher rate recovers far more than the dense training's rate (over seeds 0-5 its
- * worst seed, 0.887, is above plain global's best, 0.858; README).
+ * worst seed, 0.887, is above plain global's best, 0.858; docs/results/mnist.md).
  */
 class GlobalFineTuneMnistTest {
   private static final long CONV = 3 * 3 * 1 * 12;

@@ -1,0 +1,61 @@
+package dev.topiary.docs;
+
+import dev.topiary.dsl.Model;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.data.Dataset;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Fit;
+import dev.topiary.dsl.training.Loss;
+import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.keras.KerasModel;
+import dev.topiary.keras.KerasModels;
+import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.schedule.PolynomialDecay;
+import dev.topiary.samples.custom.ScaledDense;
+import dev.topiary.tflite.TfliteExport;
+import dev.topiary.tflite.TfliteFile;
+import dev.topiary.tflite.TfliteFlavour;
+import dev.topiary.tflite.TfliteLowerings;
+import dev.topiary.tflite.TfliteWeights;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Snippets of docs/guides/keras.md and docs/guides/tflite.md. */
+final class InteropSnippets {
+  private InteropSnippets() {}
+
+  static void keras(Dataset train, Compile compile) throws IOException {
+    // [snippet:KerasRoundTrip]
+    KerasModel keras = KerasModels.read(Path.of("mnist_cnn.keras"));      // or .h5: told apart by content
+    ModelSpec pruned = keras.spec().prunedWith(PruningSpec.of(PolynomialDecay.of(0.5, 0.8, 0, 110, 3, 10)));
+    try (Model model = keras.compile(pruned, Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)))) {
+      model.fit(train, Fit.epochs(2).batchSize(128));                      // fine-tune from Keras' weights
+      try (Model small = model.strip()) {
+        KerasModels.save(small, Path.of("pruned.keras"));                  // .keras or .h5, by the name
+      }
+    }
+    Model asIs = KerasModels.load(Path.of("mnist_cnn.keras"), compile);   // read + compile + weights
+    // [end:KerasRoundTrip]
+    asIs.close();
+  }
+
+  static void tflite(Model model) throws IOException {
+    // [snippet:TfliteExport]
+    TfliteExport.write(model, Path.of("mnist.tflite"), TfliteFlavour.SPARSE_INT8);   // stripped inside
+    byte[] bytes = TfliteExport.bytes(model, TfliteFlavour.INT8);
+    TfliteFile file = TfliteFile.read(Path.of("mnist.tflite"));                      // parsed back, bounds-checked
+    model.setWeights(TfliteWeights.read(file, model.spec()));                        // densified, dequantised
+    // [end:TfliteExport]
+  }
+
+  static void lowering(float[] kernelOutIn, int units, int in) {
+    // [snippet:TfliteLowering]
+    TfliteLowerings.register(ScaledDense.class, (layer, ctx) -> {
+      int w = ctx.fullyConnectedKernel(ctx.variableName("kernel"), kernelOutIn, units, in);
+      int scale = ctx.constant(ctx.variableName("scale"), ctx.weight("scale").floats(), units);
+      ctx.output(ctx.mul(ctx.fullyConnected(ctx.inputs().get(0), w, -1), scale));
+    });
+    // [end:TfliteLowering]
+  }
+}

@@ -16,7 +16,9 @@ import dev.topiary.samples.custom.ScaledDense;
 import dev.topiary.tflite.TfliteExport;
 import dev.topiary.tflite.TfliteFile;
 import dev.topiary.tflite.TfliteFlavour;
-import dev.topiary.tflite.TfliteLowerings;
+import dev.topiary.tflite.TfliteLowering;
+import dev.topiary.dsl.config.ConfigRegistry;
+import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.tflite.TfliteWeights;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -51,11 +53,13 @@ final class InteropSnippets {
 
   static void lowering(float[] kernelOutIn, int units, int in) {
     // [snippet:TfliteLowering]
-    TfliteLowerings.register(ScaledDense.class, (layer, ctx) -> {
+    TfliteLowering<ScaledDense> lowering = (layer, ctx) -> {
       int w = ctx.fullyConnectedKernel(ctx.variableName("kernel"), kernelOutIn, units, in);
       int scale = ctx.constant(ctx.variableName("scale"), ctx.weight("scale").floats(), units);
       ctx.output(ctx.mul(ctx.fullyConnected(ctx.inputs().get(0), w, -1), scale));
-    });
+    };
+    ConfigRegistry.registerLayer(LayerType.of("ScaledDense", ScaledDense.class, s -> ScaledDense.of(s.getInt("units")))
+        .with(TfliteLowering.class, lowering));
     // [end:TfliteLowering]
   }
 }

@@ -2,7 +2,9 @@ package dev.topiary.kotlin.docs
 
 import dev.topiary.dsl.Model
 import dev.topiary.dsl.ModelSpec
+import dev.topiary.dsl.config.ConfigRegistry
 import dev.topiary.dsl.data.Dataset
+import dev.topiary.dsl.layers.LayerType
 import dev.topiary.dsl.data.HostArray
 import dev.topiary.dsl.training.Loss
 import dev.topiary.dsl.training.Metric
@@ -118,11 +120,12 @@ fun tflite(model: Model) {
 
 fun tfliteLowering(kernelOutIn: FloatArray, units: Int, inputs: Int) {
     // [snippet:TfliteLoweringKt]
-    registerTfliteLowering<ScaledDense> { layer, ctx ->
-        val w = ctx.fullyConnectedKernel(ctx.variableName("kernel"), kernelOutIn, units, inputs)
-        val scale = ctx.constant(ctx.variableName("scale"), ctx.weight("scale").floats(), units)
-        ctx.output(ctx.mul(ctx.fullyConnected(ctx.inputs()[0], w, -1), scale))
-    }
+    ConfigRegistry.registerLayer(LayerType.of("ScaledDense", ScaledDense::class.java) { s -> ScaledDense.of(s.getInt("units")) }
+        .withTfliteLowering { layer, ctx ->
+            val w = ctx.fullyConnectedKernel(ctx.variableName("kernel"), kernelOutIn, units, inputs)
+            val scale = ctx.constant(ctx.variableName("scale"), ctx.weight("scale").floats(), units)
+            ctx.output(ctx.mul(ctx.fullyConnected(ctx.inputs()[0], w, -1), scale))
+        })
     // [end:TfliteLoweringKt]
 }
 

@@ -60,23 +60,27 @@ public final class Checkpoint {
   }
 
   public static Checkpoint read(Path file) throws IOException {
-    SnapshotFile.Contents c = SnapshotFile.read(file);
+    return fromContents(SnapshotFile.read(file), file.toString());
+  }
+
+  /** A checkpoint from a decoded state file ({@code source} names it in errors). */
+  static Checkpoint fromContents(SnapshotFile.Contents c, String source) {
     Map<String, String> p = c.properties();
     for (String key : new String[] {"epoch", "batch", "fingerprint"}) {
       if (!p.containsKey(key)) {
-        throw new dev.topiary.dsl.export.CorruptFileException(file.toString(), "not a training checkpoint (no " + key + ")");
+        throw new dev.topiary.dsl.export.CorruptFileException(source, "not a training checkpoint (no " + key + ")");
       }
     }
     if (!c.snapshot().variables().containsKey(PruningState.STEP)
         || c.snapshot().get(PruningState.STEP).dtype() != HostArray.DType.INT64
         || c.snapshot().get(PruningState.STEP).shape().length != 0) {
-      throw new dev.topiary.dsl.export.CorruptFileException(file.toString(), "no scalar '" + PruningState.STEP
+      throw new dev.topiary.dsl.export.CorruptFileException(source, "no scalar '" + PruningState.STEP
           + "' variable: not a model state");
     }
-    return new Checkpoint(c.snapshot(), position(file, p, "epoch"), position(file, p, "batch"), p.get("fingerprint"));
+    return new Checkpoint(c.snapshot(), position(source, p, "epoch"), position(source, p, "batch"), p.get("fingerprint"));
   }
 
-  private static int position(Path file, Map<String, String> properties, String key) {
+  private static int position(String source, Map<String, String> properties, String key) {
     String value = properties.get(key);
     try {
       int n = Integer.parseInt(value);
@@ -86,7 +90,7 @@ public final class Checkpoint {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new dev.topiary.dsl.export.CorruptFileException(file.toString(), "property '" + key
+    throw new dev.topiary.dsl.export.CorruptFileException(source, "property '" + key
         + "' must be a count >= 0, got '" + value + "'");
   }
 

@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -197,17 +198,35 @@ public final class ModelFiles {
     }
     Model model = files.spec().compile(compile);
     try {
-      model.restore(state.snapshot());
+      restore(model, state, source);
       return model;
-    } catch (CorruptFileException e) {
-      model.close();
-      throw e;
-    } catch (IllegalArgumentException e) {
-      model.close();
-      throw new CorruptFileException(source, "does not fit the model of " + CONFIG + ": " + e.getMessage());
     } catch (RuntimeException e) {
       model.close();
       throw e;
+    }
+  }
+
+  /**
+   * Restores a saved model's state (weights, masks, optimizer state, step) into {@code model}, whose
+   * definition must be the saved one; the directory is verified against its manifest like {@link #load}.
+   *
+   * @throws CorruptFileException naming the file when its state does not fit {@code model}
+   */
+  public static void restoreInto(Model model, Path dir) throws IOException {
+    Objects.requireNonNull(model, "restoreInto: model");
+    Verified files = readVerified(dir);
+    String source = files.stateFile().toString();
+    SnapshotFile.Contents verified = SnapshotFile.decode(files.state(), source);
+    restore(model, Checkpoint.fromContents(verified, source), source);
+  }
+
+  private static void restore(Model model, Checkpoint state, String source) {
+    try {
+      model.restore(state.snapshot());
+    } catch (CorruptFileException e) {
+      throw e;
+    } catch (IllegalArgumentException e) {
+      throw new CorruptFileException(source, "does not fit the model of " + CONFIG + ": " + e.getMessage());
     }
   }
 

@@ -27,6 +27,7 @@ import dev.topiary.ops.mask.HostMask;
 import dev.topiary.ops.mask.MaskStrategy;
 import dev.topiary.ops.schedule.ConstantSparsity;
 import dev.topiary.ops.schedule.PolynomialDecay;
+import dev.topiary.dsl.saving.Saving;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -80,6 +81,19 @@ final class PruningSnippets {
     Dense forTflite = Dense.of(256).prunable(PruningSpec.of(schedule).withBlock(4, 1, BlockPooling.AVG));
     Dense twoFour = Dense.of(256).prunable(PruningSpec.mByN(2, 4, schedule));   // 2 of every 4 inputs kept
     // [end:StructuredSparsity]
+  }
+
+  static void oneWayInAndOut(Model model, ModelSpec spec, Compile compile) throws IOException {
+    // [snippet:SavingAnyFormat]
+    Saving.save(model, Path.of("mnist"));                       // no ending: a Topiary model directory
+    Saving.save(model, Path.of("mnist.keras"));                 // .keras, .h5, .tflite, .tpsw: by the name
+    Saving.save(model, Path.of("mnist-int8.tflite"), "tflite:int8");
+    Saving.save(model, Path.of("serving"), "savedmodel");       // TF Serving, TFLite's converter
+    try (Model back = Saving.load(Path.of("mnist.keras"), compile);   // the format from the content
+         Model fresh = spec.compile(compile)) {
+      Saving.loadWeights(fresh, Path.of("mnist-int8.tflite"));       // weights-only formats into a model
+    }
+    // [end:SavingAnyFormat]
   }
 
   static void saving(Model model, ModelSpec spec, Compile compile, HostArray x, HostArray y) throws IOException {

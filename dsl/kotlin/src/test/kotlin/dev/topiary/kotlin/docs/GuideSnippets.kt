@@ -150,3 +150,12 @@ fun sparse(stripped: Model, x: HostArray) {
     }
     // [end:SparseKt]
 }
+
+fun savingKt(model: Model, spec: ModelSpec, compile: dev.topiary.dsl.training.Compile) {
+    // [snippet:SavingAnyFormatKt]
+    model.save(Path.of("mnist.keras"))
+    model.save(Path.of("mnist-int8.tflite"), "tflite:int8")
+    loadModel(Path.of("mnist.keras"), compile).use { back -> println(back.summary()) }
+    spec.compile(compile).use { fresh -> fresh.loadWeights(Path.of("mnist-int8.tflite")) }
+    // [end:SavingAnyFormatKt]
+}

@@ -49,7 +49,7 @@ class OwnLoopAndJShellTest {
           "MaskStrategy strategy = MaskStrategy.block(1, 2, BlockPooling.MAX);",
           "Model model = spec.compile(Compile.of(Optimizer.adam(0.01f), Loss.sparseCategoricalCrossentropy(true))"
               + ".metrics(Metric.ACCURACY).seed(1));",
-          "History history = model.fit(x, y, Fit.epochs(2).batchSize(2).progress(ProgressSink.silent()));",
+          "History history = model.fit(x, y, Fit.ofEpochs(2).batchSize(2).progress(ProgressSink.silent()));",
           "Snapshot snapshot = model.snapshot();",
           "System.out.println(\"spec: \" + spec);",
           "System.out.println(\"history: \" + history);",

@@ -307,7 +307,7 @@ public final class MnistPruning {
     try (Model dense = base.compile(compile)) {
       long t0 = System.nanoTime();
       dense.fit(train.dataset(),
-          Fit.epochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
+          Fit.ofEpochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
       double seconds = (System.nanoTime() - t0) / 1e9;
       Map<String, HostArray> denseWeights = dense.weights();
       rows.add(row("dense", "dense", 0, dense.evaluate(test.dataset()).get("accuracy"), Map.of(), dense, test,
@@ -332,7 +332,7 @@ public final class MnistPruning {
           pruned.setWeights(denseWeights);
           t0 = System.nanoTime();
           pruned.fit(distill == null ? train.dataset() : distillData,
-              Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
+              Fit.ofEpochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
                   .progress(s.progress()));
           seconds = (System.nanoTime() - t0) / 1e9;
           listener.finished(variant, pruned, denseWeights);

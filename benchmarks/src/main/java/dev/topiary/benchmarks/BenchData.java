@@ -65,6 +65,6 @@ final class BenchData {
 
   /** One silent epoch in order (no shuffle: every invocation trains the same batches). */
   static Fit epoch(int batch) {
-    return Fit.epochs(1).batchSize(batch).shuffle(false).progress(ProgressSink.silent());
+    return Fit.ofEpochs(1).batchSize(batch).shuffle(false).progress(ProgressSink.silent());
   }
 }

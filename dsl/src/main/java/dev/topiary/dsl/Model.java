@@ -6,6 +6,7 @@ import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import dev.topiary.dsl.state.Snapshot;
 import org.tensorflow.Operand;
 import org.tensorflow.types.TFloat32;
@@ -28,6 +29,10 @@ public interface Model extends AutoCloseable {
   History fit(List<HostArray> inputs, List<HostArray> labels, Fit fit);
 
   default History fit(HostArray inputs, HostArray labels, Fit fit) {
+    // List.of(null) would fail with a bare NullPointerException: name the argument instead.
+    Objects.requireNonNull(inputs, "fit: inputs must not be null");
+    Objects.requireNonNull(labels, "fit: labels must not be null");
+    Objects.requireNonNull(fit, "fit: fit settings must not be null");
     return fit(List.of(inputs), List.of(labels), fit);
   }
 
@@ -43,6 +48,7 @@ public interface Model extends AutoCloseable {
    * started with its {@code --input}); {@code fit}'s batch size is the global batch.
    */
   default History fit(Fit fit) {
+    Objects.requireNonNull(fit, "fit: fit settings must not be null");
     throw new UnsupportedOperationException("fit without data needs a multi-worker distribution whose workers read"
         + " their own data (Distribution.multiWorker(...).workerInput(stepsPerEpoch)), on a graph model");
   }
@@ -70,6 +76,8 @@ public interface Model extends AutoCloseable {
   Map<String, Double> evaluate(List<HostArray> inputs, List<HostArray> labels, int batchSize);
 
   default Map<String, Double> evaluate(HostArray inputs, HostArray labels) {
+    Objects.requireNonNull(inputs, "evaluate: inputs must not be null");
+    Objects.requireNonNull(labels, "evaluate: labels must not be null");
     return evaluate(List.of(inputs), List.of(labels), 128);
   }
 
@@ -77,6 +85,7 @@ public interface Model extends AutoCloseable {
   List<HostArray> predict(List<HostArray> inputs, int batchSize);
 
   default HostArray predict(HostArray inputs) {
+    Objects.requireNonNull(inputs, "predict: inputs must not be null");
     List<HostArray> out = predict(List.of(inputs), 128);
     if (out.size() != 1) {
       throw new IllegalStateException("this model has " + out.size() + " outputs; use predict(List, int)");

@@ -63,6 +63,8 @@ public final class ModelFiles {
    *     file, or a directory holding other files): it is never replaced
    */
   public static void save(Model model, Path dir) throws IOException {
+    Objects.requireNonNull(model, "save: model must not be null");
+    Objects.requireNonNull(dir, "save: directory must not be null");
     byte[] config = ModelConfig.toJson(model.spec()).getBytes(StandardCharsets.UTF_8);
     write(dir, config, Checkpoint.of(model, 0, 0, "saved model"));
   }
@@ -179,6 +181,8 @@ public final class ModelFiles {
    * @throws NoSuchFileException if there is no saved model at {@code dir}
    */
   public static Model load(Path dir, Compile compile) throws IOException {
+    Objects.requireNonNull(dir, "load: directory must not be null");
+    Objects.requireNonNull(compile, "load: compile settings must not be null");
     Verified files = readVerified(dir);
     String source = files.stateFile().toString();
     SnapshotFile.Contents verified = SnapshotFile.decode(files.state(), source);
@@ -235,6 +239,7 @@ public final class ModelFiles {
    * against its manifest like {@link #load} does.
    */
   public static ModelSpec loadSpec(Path dir) throws IOException {
+    Objects.requireNonNull(dir, "loadSpec: directory must not be null");
     return readVerified(dir).spec();
   }
 

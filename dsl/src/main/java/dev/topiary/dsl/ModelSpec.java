@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.tensorflow.ndarray.Shape;
@@ -326,6 +327,7 @@ public final class ModelSpec {
 
   /** This model with every layer replaced by {@code replace.apply(layer)}, sharing and names kept. */
   public ModelSpec mapLayers(UnaryOperator<Layer> replace) {
+    Objects.requireNonNull(replace, "mapLayers: replace function must not be null");
     Map<Layer, Layer> replaced = new IdentityHashMap<>();
     Map<Node, Node> copies = new IdentityHashMap<>();
     for (Node n : order) {
@@ -354,6 +356,8 @@ public final class ModelSpec {
    * warning. {@link PruningPolicy#named} must name prunable layers of this model.
    */
   public ModelSpec prunedWith(PruningSpec spec, PruningPolicy policy) {
+    Objects.requireNonNull(spec, "prunedWith: pruning spec must not be null");
+    Objects.requireNonNull(policy, "prunedWith: pruning policy must not be null");
     List<Layer> candidates = layers.stream().filter(l -> !l.prunableWeights().isEmpty()).toList();
     if (candidates.isEmpty()) {
       throw new IllegalArgumentException("this model has no layer with prunable weights");
@@ -422,6 +426,8 @@ public final class ModelSpec {
    *     group of this model, or its floors do not fit in what it keeps at the schedule's highest sparsity
    */
   public ModelSpec prunedGlobally(dev.topiary.ops.GlobalPruningSpec group, PruningPolicy policy) {
+    Objects.requireNonNull(group, "prunedGlobally: global pruning spec must not be null");
+    Objects.requireNonNull(policy, "prunedGlobally: pruning policy must not be null");
     List<Layer> candidates = layers.stream().filter(l -> !l.prunableWeights().isEmpty()).toList();
     if (candidates.isEmpty()) {
       throw new IllegalArgumentException("this model has no layer with prunable weights");
@@ -552,6 +558,7 @@ public final class ModelSpec {
 
   /** Builds the model into a new graph, ready to train. */
   public Model compile(Compile compile) {
+    Objects.requireNonNull(compile, "compile: compile settings must not be null");
     return dev.topiary.dsl.runtime.RuntimeModel.graph(this, compile);
   }
 

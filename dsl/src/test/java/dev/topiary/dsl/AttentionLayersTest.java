@@ -46,7 +46,7 @@ class AttentionLayersTest {
     HostArray v = TestData.gaussian(2, 32, 5, 3);
     HostArray y = TestData.gaussian(3, 32);
     try (Model m = spec.compile(MSE)) {
-      m.fit(List.of(q, v), List.of(y), Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
+      m.fit(List.of(q, v), List.of(y), Fit.ofEpochs(2).batchSize(8).progress(ProgressSink.silent()));
       TestData.assertExactSparsity(m, 0.5f);
       float[] before = m.predict(List.of(q, v), 8).get(0).floats();
       try (Model stripped = m.strip()) {

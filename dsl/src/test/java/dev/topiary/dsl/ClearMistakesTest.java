@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class ClearMistakesTest {
   private static final Compile CLASSIFY =
       Compile.of(Optimizer.adam(0.01f), Loss.sparseCategoricalCrossentropy(true)).metrics(Metric.ACCURACY).seed(3);
-  private static final Fit QUIET = Fit.epochs(1).batchSize(8).progress(ProgressSink.silent());
+  private static final Fit QUIET = Fit.ofEpochs(1).batchSize(8).progress(ProgressSink.silent());
 
   // A strong reference: java.util.logging keeps loggers weakly.
   private final Logger logger = Logger.getLogger("dev.topiary");

@@ -40,7 +40,7 @@ import org.tensorflow.types.TFloat32;
 
 /** A user's own mask strategy, optimizer, loss and metric: registered, trained with, saved and loaded by name. */
 class ExtensionPointsTest {
-  private static final Fit QUIET = Fit.epochs(5).batchSize(32).progress(ProgressSink.silent());
+  private static final Fit QUIET = Fit.ofEpochs(5).batchSize(32).progress(ProgressSink.silent());
 
   /** Keeps every weight at least {@code minimum} in magnitude, whatever the schedule's sparsity. */
   record AtLeast(float minimum) implements MaskStrategy {

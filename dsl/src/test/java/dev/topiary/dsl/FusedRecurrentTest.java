@@ -66,7 +66,7 @@ class FusedRecurrentTest {
           Model unrolled = model(layers, true).prunedWith(pruning).compile(compile)) {
         unrolled.setWeights(fused.weights());
         assertClose(fused.predict(x).floats(), unrolled.predict(x).floats(), layers + " forward");
-        Fit fit = Fit.epochs(2).batchSize(8).shuffle(false).progress(ProgressSink.silent());
+        Fit fit = Fit.ofEpochs(2).batchSize(8).shuffle(false).progress(ProgressSink.silent());
         fused.fit(x, labels, fit);
         unrolled.fit(x, labels, fit);
         Map<String, HostArray> a = fused.weights();

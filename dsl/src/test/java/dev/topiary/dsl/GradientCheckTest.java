@@ -43,7 +43,7 @@ class GradientCheckTest {
     Compile compile = Compile.of(Optimizer.sgd(1f), loss).seed(7);
     try (RuntimeModel model = (RuntimeModel) spec.compile(compile)) {
       Map<String, HostArray> before = model.weights();
-      model.fit(x, List.of(y), Fit.epochs(1).batchSize(x.get(0).examples()).shuffle(false).progress(ProgressSink.silent()));
+      model.fit(x, List.of(y), Fit.ofEpochs(1).batchSize(x.get(0).examples()).shuffle(false).progress(ProgressSink.silent()));
       Map<String, HostArray> after = model.weights();
       model.setWeights(before);
       Random pick = new Random(3);

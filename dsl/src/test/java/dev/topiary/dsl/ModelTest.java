@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class ModelTest {
   private static final Compile CLASSIFY =
       Compile.of(Optimizer.adam(0.01f), Loss.sparseCategoricalCrossentropy(true)).metrics(Metric.ACCURACY).seed(11);
-  private static final Fit QUIET = Fit.epochs(3).batchSize(32).progress(ProgressSink.silent());
+  private static final Fit QUIET = Fit.ofEpochs(3).batchSize(32).progress(ProgressSink.silent());
 
   private static ModelSpec mlp(PruningSpec pruning) {
     return Sequential.of(Input.of(10),
@@ -136,7 +136,7 @@ class ModelTest {
     assertThat(definition.rows().get(5).outputShape()).isEqualTo("(None, 10)");
     assertThat(definition.rows().get(2).outputShape()).isEqualTo("(None, 26, 26, 12)");
     try (Model model = spec.compile(CLASSIFY)) {
-      model.fit(TestData.gaussian(1, 64, 28, 28), TestData.labels(2, 64, 10), Fit.epochs(1).progress(ProgressSink.silent()));
+      model.fit(TestData.gaussian(1, 64, 28, 28), TestData.labels(2, 64, 10), Fit.ofEpochs(1).progress(ProgressSink.silent()));
       ModelSummary s = model.summary();
       assertThat(s.rows().get(5).sparsity().get("kernel")).isEqualTo(0.8, org.assertj.core.data.Offset.offset(1e-6));
       String table = s.toString();
@@ -173,7 +173,7 @@ class ModelTest {
         Dense.of(8).prunable(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 1)).withBlock(1, 4, BlockPooling.AVG)),
         Dense.of(4).prunable(PruningSpec.mByN(2, 4, ConstantSparsity.of(0.5, 0))));
     try (Model model = spec.compile(CLASSIFY)) {
-      model.fit(TestData.gaussian(1, 32, 8), TestData.labels(1, 32, 4), Fit.epochs(1).progress(ProgressSink.silent()));
+      model.fit(TestData.gaussian(1, 32, 8), TestData.labels(1, 32, 4), Fit.ofEpochs(1).progress(ProgressSink.silent()));
       float[] blocks = model.weights().get("dense_kernel").floats();
       for (int row = 0; row < 8; row++) {
         for (int b = 0; b < 2; b++) {
@@ -203,7 +203,7 @@ class ModelTest {
     };
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     try (Model model = mlp(PruningSpec.of(ConstantSparsity.of(0.5, 0))).compile(CLASSIFY)) {
-      History h = model.fit(data[0], data[1], Fit.epochs(10).validationSplit(0.2).callbacks(stopAfterTwo)
+      History h = model.fit(data[0], data[1], Fit.ofEpochs(10).validationSplit(0.2).callbacks(stopAfterTwo)
           .progress(ProgressSink.to(new PrintStream(printed), false)));
       assertThat(h.epochs()).hasSize(2);
     }
@@ -255,7 +255,7 @@ class ModelTest {
           .hasMessage("input 'input' takes float examples of shape (None, 10), got HostArray(float[20, 11])");
       assertThatThrownBy(() -> model.fit(HostArray.of(new float[0], 0, 10), HostArray.ofLabels(new int[0]), QUIET))
           .hasMessage("no training examples were given");
-      assertThatThrownBy(() -> Fit.epochs(1).batchSize(0)).hasMessage("batch size must be >= 1, got 0");
+      assertThatThrownBy(() -> Fit.ofEpochs(1).batchSize(0)).hasMessage("batch size must be >= 1, got 0");
       assertThatThrownBy(() -> model.evaluate(List.of(x), List.of(y), 0)).hasMessage("batch size must be >= 1, got 0");
       assertThatThrownBy(() -> model.setWeights(Map.of("nope", x))).hasMessageStartingWith("unknown weight 'nope'");
       assertThatThrownBy(() -> model.setWeights(Map.of("dense_kernel", x)))
@@ -280,7 +280,7 @@ class ModelTest {
     for (Optimizer o : List.of(Optimizer.adam(0.01f), Optimizer.sgd(0.1f), Optimizer.sgd(0.05f, 0.9f, true),
         Optimizer.sgd(0.05f, 0.9f, false), Optimizer.rmsProp(0.01f))) {
       try (Model model = mlp(PruningSpec.of(ConstantSparsity.of(0.5, 0))).compile(CLASSIFY.optimizer(o))) {
-        History h = model.fit(data[0], data[1], Fit.epochs(5).progress(ProgressSink.silent()));
+        History h = model.fit(data[0], data[1], Fit.ofEpochs(5).progress(ProgressSink.silent()));
         assertThat(h.last("loss")).as(o.toString()).isLessThan(h.metric("loss")[0]);
         assertThat(h.last("accuracy")).as(o.toString()).isGreaterThan(0.8);
       }

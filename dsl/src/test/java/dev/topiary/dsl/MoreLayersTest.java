@@ -140,7 +140,7 @@ class MoreLayersTest {
     HostArray data = TestData.gaussian(2, 32, 8, 8, 3);
     HostArray y = TestData.gaussian(3, 32, 2);
     try (Model m = spec.compile(MSE)) {
-      m.fit(data, y, Fit.epochs(1).batchSize(16).progress(ProgressSink.silent()));
+      m.fit(data, y, Fit.ofEpochs(1).batchSize(16).progress(ProgressSink.silent()));
       Map<String, HostArray> w = m.weights();
       TestData.assertExactSparsity(m, 0.5f);
       assertThat(dev.topiary.ops.Measurements.sparsity(w.get("separable_conv2d_depthwise_kernel").floats())).isZero();
@@ -162,7 +162,7 @@ class MoreLayersTest {
     }
     ModelSpec spec = Sequential.of(Input.of(4), new WideDense().prunable(ConstantSparsity.of(0.5, 0)), Dense.of(1));
     try (Model m = spec.compile(MSE)) {
-      m.fit(TestData.gaussian(1, 16, 4), TestData.gaussian(2, 16), Fit.epochs(1).progress(ProgressSink.silent()));
+      m.fit(TestData.gaussian(1, 16, 4), TestData.gaussian(2, 16), Fit.ofEpochs(1).progress(ProgressSink.silent()));
       assertThat(m.sparsity()).containsEntry("dense_kernel", 0.5);
     }
   }
@@ -177,7 +177,7 @@ class MoreLayersTest {
     assertThat(spec.nodes().get(2).shape().asArray()).containsExactly(-1, 2, 2, 2, 4);
     HostArray x = TestData.gaussian(1, 16, 6, 6, 6, 2);
     try (Model m = spec.compile(MSE)) {
-      m.fit(x, TestData.gaussian(2, 16, 2), Fit.epochs(1).batchSize(8).progress(ProgressSink.silent()));
+      m.fit(x, TestData.gaussian(2, 16, 2), Fit.ofEpochs(1).batchSize(8).progress(ProgressSink.silent()));
       assertThat(m.sparsity().get("conv3d_kernel")).isCloseTo(1 - 54.0 / 216, within(1e-6));
       assertThat(m.sparsity().get("conv3d_transpose_kernel")).isCloseTo(1 - 24.0 / 96, within(1e-6));
       float[] before = m.predict(x).floats();

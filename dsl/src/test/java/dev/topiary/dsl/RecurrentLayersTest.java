@@ -126,7 +126,7 @@ class RecurrentLayersTest {
     HostArray x = tokens(1, 64, 12, 40);
     HostArray y = HostArray.of(new float[128], 64, 2);
     try (Model m = spec.compile(MSE)) {
-      m.fit(x, y, Fit.epochs(1).batchSize(16).progress(ProgressSink.silent()));
+      m.fit(x, y, Fit.ofEpochs(1).batchSize(16).progress(ProgressSink.silent()));
       Map<String, HostArray> weights = m.weights();
       TestData.assertExactSparsity(m, 0.6f);
       // Bias stays dense.
@@ -224,7 +224,7 @@ class RecurrentLayersTest {
     Node gru = GRU.of(4).returnState(true).apply(embedded);
     ModelSpec head = Functional.of(tokens, Dense.of(2).apply(gru.output(1)));
     try (Model m = head.compile(MSE)) {
-      m.fit(x, TestData.gaussian(1, 3, 2), Fit.epochs(1).progress(ProgressSink.silent()));
+      m.fit(x, TestData.gaussian(1, 3, 2), Fit.ofEpochs(1).progress(ProgressSink.silent()));
       assertThat(m.predict(x).shape()).containsExactly(3, 2);
     }
     String json = ModelConfig.toJson(spec);

@@ -36,7 +36,7 @@ class TensorBoardTest {
         Dense.of(8, Activation.RELU).prunable(ConstantSparsity.of(0.5, 2, -1, 2)), Dense.of(2));
     Compile compile = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).metrics(Metric.ACCURACY);
     try (Model model = spec.compile(compile)) {
-      model.fit(data[0], data[1], Fit.epochs(2).batchSize(32).tensorBoard(dir).progress(ProgressSink.silent()));
+      model.fit(data[0], data[1], Fit.ofEpochs(2).batchSize(32).tensorBoard(dir).progress(ProgressSink.silent()));
     }
     List<Path> files;
     try (Stream<Path> s = Files.list(dir)) {

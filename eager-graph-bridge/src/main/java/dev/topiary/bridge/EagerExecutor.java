@@ -285,7 +285,7 @@ final class EagerExecutor implements Executor {
   Operand<TFloat32> read(Ops tf, String weight) {
     Operand<TFloat32> value = constant(tf, state.get(weight));
     return pruned.contains(weight)
-        ? PrunedWeight.masked(tf, value, constant(tf, state.get(PruningState.maskName(weight))))
+        ? PrunedWeight.applyMask(tf, value, constant(tf, state.get(PruningState.maskName(weight))))
         : value;
   }
 

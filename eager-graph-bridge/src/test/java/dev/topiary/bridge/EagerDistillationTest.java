@@ -43,7 +43,7 @@ class EagerDistillationTest {
     Compile compile = Compile.of(Optimizer.adam(0.01f), Loss.distillation(2, 0.7)).seed(1);
     try (Model graph = Sequential.of(Input.of(5), Dense.of(3).prunable(ConstantSparsity.of(0.5, 0, -1, 2)))
         .compile(compile)) {
-      graph.fit(List.of(inputs), List.of(labels), Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
+      graph.fit(List.of(inputs), List.of(labels), Fit.ofEpochs(2).batchSize(8).progress(ProgressSink.silent()));
       double graphLoss = graph.evaluate(inputs, labels).get("loss");
       try (EagerModel eager = EagerModel.from(graph)) {
         assertThat(eager.evaluate(inputs, labels).get("loss")).isCloseTo(graphLoss, within(1e-5));

@@ -51,7 +51,7 @@ import org.tensorflow.types.TFloat32;
 class EagerGraphBridgeTest {
   private static final Compile COMPILE =
       Compile.of(Optimizer.adam(0.01f), Loss.sparseCategoricalCrossentropy(true)).metrics(Metric.ACCURACY).seed(5);
-  private static final Fit FIT = Fit.epochs(2).batchSize(16).progress(ProgressSink.silent());
+  private static final Fit FIT = Fit.ofEpochs(2).batchSize(16).progress(ProgressSink.silent());
 
   /** Every layer of the DSL, two pruned weights (one with blocks), in one functional model. */
   static ModelSpec everyLayer() {
@@ -172,10 +172,10 @@ class EagerGraphBridgeTest {
     HostArray y = labels(8, 32);
     ModelSpec spec = everyLayer();
     try (Model graph = spec.compile(COMPILE)) {
-      graph.fit(x, y, Fit.epochs(1).batchSize(16).progress(ProgressSink.silent())); // steps 0, 1
+      graph.fit(x, y, Fit.ofEpochs(1).batchSize(16).progress(ProgressSink.silent())); // steps 0, 1
       try (EagerModel eager = EagerModel.from(graph)) {
         var predicted = eager.recomputeMasks(); // at step 2, a mask update step for conv2d (frequency 2)
-        graph.fit(x.slice(0, 16), y.slice(0, 16), Fit.epochs(1).batchSize(16).shuffle(false).progress(ProgressSink.silent()));
+        graph.fit(x.slice(0, 16), y.slice(0, 16), Fit.ofEpochs(1).batchSize(16).shuffle(false).progress(ProgressSink.silent()));
         HostArray graphMask = EagerModel.from(graph).masks().get("conv2d_kernel");
         assertThat(predicted.get("conv2d_kernel").mask()).containsExactly(graphMask.floats());
       }

@@ -114,7 +114,7 @@ class KerasRoundTripTest {
     HostArray images = HostArray.of(x, 64, 28, 28);
     Path out = outDir();
     try (Model model = keras.compile(pruned, Fixtures.COMPILE_CLASSES)) {
-      model.fit(images, HostArray.ofLabels(y, 64), Fit.epochs(1).batchSize(32));
+      model.fit(images, HostArray.ofLabels(y, 64), Fit.ofEpochs(1).batchSize(32));
       try (Model stripped = model.strip()) {
         Map<String, HostArray> weights = stripped.weights();
         double sparsity = zeros(weights.get("dense_kernel"));

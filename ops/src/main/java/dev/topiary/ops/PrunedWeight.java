@@ -181,14 +181,16 @@ public final class PrunedWeight {
 
   /** {@code weight * mask}: the weight as the model must see it (no ordering with the update). */
   public Operand<TFloat32> masked(Ops tf) {
-    return masked(tf, tf.identity(weight), tf.identity(mask));
+    return applyMask(tf, tf.identity(weight), tf.identity(mask));
   }
 
   /**
    * {@code weight * mask}: how every reader sees a pruned weight outside the training step (graph
-   * inference, eager models, exported weights). The one definition of "apply the mask".
+   * inference, eager models, exported weights). The one definition of "apply the mask". (Named
+   * apart from the instance {@link #masked(Ops)}: a static {@code masked} was callable through an
+   * instance and ignored that instance's weight and mask.)
    */
-  public static Operand<TFloat32> masked(Ops tf, Operand<TFloat32> weight, Operand<TFloat32> mask) {
+  public static Operand<TFloat32> applyMask(Ops tf, Operand<TFloat32> weight, Operand<TFloat32> mask) {
     return tf.math.mul(weight, mask);
   }
 

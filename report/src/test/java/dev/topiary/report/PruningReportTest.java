@@ -55,7 +55,7 @@ class PruningReportTest {
     try (Model dense = spec().withoutPruning().compile(COMPILE); Model model = spec().compile(COMPILE)) {
       Map<String, HostArray> before = dense.weights();
       model.setWeights(before);
-      model.fit(d[0], d[1], Fit.epochs(3).batchSize(32).progress(ProgressSink.silent()));
+      model.fit(d[0], d[1], Fit.ofEpochs(3).batchSize(32).progress(ProgressSink.silent()));
       PruningReport report = PruningReport.of(model, before, "tiny");
 
       assertThat(report.schedules()).hasSize(1); // one whole-model schedule
@@ -97,7 +97,7 @@ class PruningReportTest {
   void aSavedModelsReportMatchesTheModelsOwn(@TempDir Path dir) throws Exception {
     HostArray[] d = data(128);
     try (Model model = spec().compile(COMPILE)) {
-      model.fit(d[0], d[1], Fit.epochs(2).batchSize(32).progress(ProgressSink.silent()));
+      model.fit(d[0], d[1], Fit.ofEpochs(2).batchSize(32).progress(ProgressSink.silent()));
       ModelFiles.save(model, dir.resolve("saved"));
       PruningReport own = PruningReport.of(model, null, "saved");
       PruningReport loaded = PruningReport.ofSavedModel(dir.resolve("saved"));

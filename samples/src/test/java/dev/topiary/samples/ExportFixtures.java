@@ -74,7 +74,7 @@ public final class ExportFixtures {
   public static void export(Path root, String name, ModelSpec spec, Compile compile, HostArray x, HostArray y)
       throws IOException {
     try (Model trained = spec.compile(compile)) {
-      trained.fit(x, y, Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
+      trained.fit(x, y, Fit.ofEpochs(2).batchSize(8).progress(ProgressSink.silent()));
       Model model = spec.prunedLayers().isEmpty() ? trained : trained.strip();
       try {
         float[] expected = model.predict(x).floats();

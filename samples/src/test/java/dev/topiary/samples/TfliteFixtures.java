@@ -47,7 +47,7 @@ public final class TfliteFixtures {
   public static void write(Path root, String name, ModelSpec spec, HostArray x, HostArray y, Compile compile)
       throws Exception {
     try (Model model = spec.compile(compile); Model copy = spec.withoutPruning().compile(compile)) {
-      model.fit(x, y, Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
+      model.fit(x, y, Fit.ofEpochs(2).batchSize(8).progress(ProgressSink.silent()));
       float[] expected = model.predict(x).floats();
       for (TfliteFlavour flavour : TfliteFlavour.values()) {
         byte[] bytes = TfliteExport.bytes(model, flavour);

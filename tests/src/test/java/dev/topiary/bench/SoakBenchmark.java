@@ -52,7 +52,7 @@ class SoakBenchmark {
     };
     try (Model model = MnistPruning.model().prunedWith(PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 100)))
         .compile(compile)) {
-      model.fit(data[0], data[1], Fit.epochs((total + 999) / 1000).batchSize(32).progress(ProgressSink.silent())
+      model.fit(data[0], data[1], Fit.ofEpochs((total + 999) / 1000).batchSize(32).progress(ProgressSink.silent())
           .checkpoints(dir.resolve("soak.tpck"), 100).callbacks(meter));
       assertThat(model.step()).isGreaterThanOrEqualTo(total);
     }
@@ -75,7 +75,7 @@ class SoakBenchmark {
     Compile compile = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).seed(1);
     try (Model p = MnistPruning.model().prunedWith(PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 10))).compile(compile)) {
       HostArray[] data = BenchSupport.mnistShaped(32 * 500);
-      Fit epoch = Fit.epochs(1).batchSize(32).progress(ProgressSink.silent());
+      Fit epoch = Fit.ofEpochs(1).batchSize(32).progress(ProgressSink.silent());
       p.fit(data[0], data[1], epoch); // 500 warm-up steps
       long before = BenchSupport.rssKb();
       for (int i = 0; i < 10; i++) {

@@ -101,7 +101,7 @@ class LayerContractTest {
     assertThat(pruned.prunedWeights()).containsKeys(weights.toArray(String[]::new));
     try (Model model = pruned.compile(COMPILE)) {
       model.fit(example.inputs(), List.of(example.labels()),
-          Fit.epochs(1).batchSize(LayerExamples.BATCH).shuffle(false).progress(ProgressSink.silent()));
+          Fit.ofEpochs(1).batchSize(LayerExamples.BATCH).shuffle(false).progress(ProgressSink.silent()));
       try (Model stripped = model.strip()) {
         Map<String, HostArray> values = stripped.weights();
         for (String w : weights) {

@@ -47,7 +47,7 @@ final class CheckpointScenario {
 
   /** 3 epochs of 32 batches, 10 % held out for validation. */
   static Fit fit() {
-    return Fit.epochs(3).batchSize(29).validationSplit(0.1).progress(ProgressSink.silent());
+    return Fit.ofEpochs(3).batchSize(29).validationSplit(0.1).progress(ProgressSink.silent());
   }
 
   /** The worker: trains with a checkpoint every 5 steps, slowly, until the test kills it. */

@@ -56,7 +56,7 @@ class DistributedBenchmark {
     StepTimer timer = new StepTimer();
     try (Model model = DistributedTrainingTest.spec().compile(DistributedTrainingTest.compile())) {
       int epochs = (int) Math.ceil((double) STEPS * batch / x.examples()); // the embedded subset has 8,000 examples
-      model.fit(x, y, Fit.epochs(epochs).batchSize(batch).progress(ProgressSink.silent()).distribution(distribution)
+      model.fit(x, y, Fit.ofEpochs(epochs).batchSize(batch).progress(ProgressSink.silent()).distribution(distribution)
           .callbacks(timer));
     }
     return timer;
@@ -73,7 +73,7 @@ class DistributedBenchmark {
     StepTimer timer = new StepTimer();
     try (Model model = DistributedTrainingTest.spec().compile(DistributedTrainingTest.compile())) {
       int epochs = (int) Math.ceil((double) STEPS / steps);
-      model.fit(Fit.epochs(epochs).batchSize(global).progress(ProgressSink.silent())
+      model.fit(Fit.ofEpochs(epochs).batchSize(global).progress(ProgressSink.silent())
           .distribution(Distribution.multiWorker(workers).workerInput(steps)).callbacks(timer));
     }
     return timer;

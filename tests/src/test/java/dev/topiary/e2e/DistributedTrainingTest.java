@@ -50,7 +50,7 @@ class DistributedTrainingTest {
   static final int WORKERS = 3;
   static final int EXAMPLES = 576;
   /** Global batch 96: 32 examples per worker, 6 steps per epoch, 12 in all. */
-  static final Fit FIT = Fit.epochs(2).batchSize(96).progress(ProgressSink.silent());
+  static final Fit FIT = Fit.ofEpochs(2).batchSize(96).progress(ProgressSink.silent());
   /**
    * Largest difference allowed between one-process and 3-worker weights after 12 Adam steps: the
    * all-reduce sums the batch's gradient in another order (float32 rounding, ~1e-7 relative), which

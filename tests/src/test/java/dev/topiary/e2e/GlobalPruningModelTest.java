@@ -81,7 +81,7 @@ class GlobalPruningModelTest {
       y[i] = random.nextInt(3);
     }
     model.fit(HostArray.of(x, 32, 12), HostArray.ofLabels(y, 32),
-        Fit.epochs(1).batchSize(32).shuffle(false).progress(ProgressSink.silent()));
+        Fit.ofEpochs(1).batchSize(32).shuffle(false).progress(ProgressSink.silent()));
   }
 
   private static List<HostMask> javaMasks(GlobalPruningSpec group, Map<String, HostArray> weights, float sparsity) {

@@ -70,7 +70,7 @@ public final class LargerThanMemoryScenario {
         Dense.of(10).prunable(PruningSpec.of(PolynomialDecay.of(0.2, 0.8, 0, 600, 3, 50))));
     try (Model model = spec.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
         .metrics(Metric.ACCURACY).seed(1))) {
-      model.fit(generated(1), Fit.epochs(2).progress(ProgressSink.silent()).callbacks(count));
+      model.fit(generated(1), Fit.ofEpochs(2).progress(ProgressSink.silent()).callbacks(count));
       Map<String, Double> test = model.evaluate(generated(99));
       System.out.println("examples seen: " + seen[0]);
       System.out.println("max heap MB: " + Runtime.getRuntime().maxMemory() / (1024 * 1024));

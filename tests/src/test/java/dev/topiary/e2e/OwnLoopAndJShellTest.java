@@ -49,7 +49,7 @@ class OwnLoopAndJShellTest {
           "MaskStrategy strategy = MaskStrategy.block(1, 2, BlockPooling.MAX);",
           "Model model = spec.compile(Compile.of(Optimizer.adam(0.01f), Loss.sparseCategoricalCrossentropy(true))"
               + ".metrics(Metric.ACCURACY).seed(1));",
-          "History history = model.fit(x, y, Fit.epochs(2).batchSize(2).progress(ProgressSink.silent()));",
+          "History history = model.fit(x, y, Fit.ofEpochs(2).batchSize(2).progress(ProgressSink.silent()));",
           "Snapshot snapshot = model.snapshot();",
           "System.out.println(\"spec: \" + spec);",
           "System.out.println(\"history: \" + history);",
@@ -65,6 +65,13 @@ class OwnLoopAndJShellTest {
           "KerasModels.save(model, kerasFile);",
           "System.out.println(\"keras: \" + KerasModels.read(kerasFile).spec().layerNames());",
           "Files.delete(kerasFile);",
+          // Classes of packages the startup once missed (callbacks, export, LR schedules, ops' hook).
+          "Callback stop = EarlyStopping.of(\"loss\", 2);",
+          "System.out.println(\"callback: \" + stop.getClass().getSimpleName());",
+          "byte[] int8 = SparseWeights.encode(model.weights(), SparseWeights.Encoding.INT8);",
+          "System.out.println(\"sparse weights: \" + SparseWeights.decode(int8, \"jshell\").size());",
+          "LearningRateSchedule decay = new ExponentialDecay(0.01, 100, 0.9, false);",
+          "System.out.println(\"hook class: \" + PruningHook.class.getSimpleName());",
           "model.close();",
           "/exit", ""));
       Path startup = Path.of("..", "samples", "jshell", "topiary.jsh").toAbsolutePath().normalize();
@@ -72,7 +79,8 @@ class OwnLoopAndJShellTest {
       assertThat(out).contains("spec: Sequential(input (None, 4) -> 3 layers -> dense_1 (None, 2); pruned: dense)",
           "history: History(2 epochs; last: loss=", "steps: 4, sparsity: {dense_kernel=0.5}",
           "eager masks: [dense_kernel]", "sensitivity layers: 2, kept 36", "report charts: 1", "tflite ops: 2",
-          "keras: [dense, dropout, dense_1]").doesNotContain("Error", "cannot find symbol", "Exception");
+          "keras: [dense, dropout, dense_1]", "callback: EarlyStopping", "sparse weights: 4",
+          "hook class: PruningHook").doesNotContain("Error", "cannot find symbol", "Exception");
     } finally {
       Files.deleteIfExists(script);
     }

@@ -61,7 +61,8 @@ class SamplesTest {
   @Test
   void mainJobRowsAndReport() throws Exception {
     Path report = dir.resolve("report");
-    String json = run(dev.topiary.samples.mnist.MnistPruning::main, "--targets", "0.95", "--report", report.toString());
+    String json = run(dev.topiary.samples.mnist.MnistPruning::main, "--targets", "0.95", "--report", report.toString(),
+        "--methods", "per-layer,global,sensitivity");
     assertThat(json).contains("\"model\": \"pruned 0.95\", \"method\": \"per-layer\"",
         "\"model\": \"global 0.95\", \"method\": \"global\"",
         "\"model\": \"sensitivity 0.95\", \"method\": \"sensitivity\"", "\"seeds\": [42]");
@@ -69,6 +70,16 @@ class SamplesTest {
     assertThat(report.resolve("accuracy.png")).exists();
     assertThat(report.resolve("schedule.png")).exists();
     assertThat(report.resolve("sparsity_0.950.png")).exists();
+  }
+
+  /** Without --methods the main job runs per-layer and global only, with the TFLite table. */
+  @Test
+  void mainJobDefaultsToPerLayerAndGlobal() throws Exception {
+    String json = run(dev.topiary.samples.mnist.MnistPruning::main, "--targets", "0.95", "--epochs", "1,1");
+    assertThat(json).contains("\"model\": \"pruned 0.95\", \"method\": \"per-layer\"",
+        "\"model\": \"global 0.95\", \"method\": \"global\"", "\"tflite\": [",
+        "{\"model\": \"global 0.95\", \"flavour\": \"sparse_int8\"")
+        .doesNotContain("\"method\": \"sensitivity\"", "\"method\": \"global+lr\"");
   }
 
   @Test

@@ -37,7 +37,7 @@ class SparseRealWeightsTest {
   private static Model prunedAndStripped(ModelSpec base, Compile compile, Idx.Split data) {
     ModelSpec spec = base.prunedWith(PruningSpec.of(ConstantSparsity.of(0.8, 0, -1, 5)));
     try (Model m = spec.compile(compile)) {
-      m.fit(data.dataset(), Fit.epochs(1).batchSize(64).progress(ProgressSink.silent()));
+      m.fit(data.dataset(), Fit.ofEpochs(1).batchSize(64).progress(ProgressSink.silent()));
       return m.strip();
     }
   }

@@ -43,7 +43,7 @@ class TFRecordTrainingTest {
     Dataset records = TFRecordDataset.of(file).floatInput("image", 28, 28).intLabel("label");
     Compile compile = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
         .metrics(Metric.ACCURACY).seed(7);
-    Fit fit = Fit.epochs(2).batchSize(64).shuffle(false).progress(ProgressSink.silent());
+    Fit fit = Fit.ofEpochs(2).batchSize(64).shuffle(false).progress(ProgressSink.silent());
     var spec = MnistPruning.model().prunedWith(PruningSpec.of(PolynomialDecay.of(0.5, 0.8, 0, 60, 3, 10)));
     try (Model fromFile = spec.compile(compile); Model fromArrays = spec.compile(compile)) {
       fromFile.fit(records, fit);

@@ -53,7 +53,7 @@ fun Model.fitOnWorkers(
   require(distribution.readsOnWorkers()) {
     "fitOnWorkers needs workers that read their own data: multiWorker(workers, stepsPerEpoch = ...)"
   }
-  var settings = Fit.epochs(epochs).batchSize(batchSize).callbacks(*callbacks.toTypedArray()).progress(progress)
+  var settings = Fit.ofEpochs(epochs).batchSize(batchSize).callbacks(*callbacks.toTypedArray()).progress(progress)
     .distribution(distribution)
   shuffleSeed?.let { settings = settings.shuffleSeed(it) }
   validationData?.let { settings = settings.validationData(it) }

@@ -234,7 +234,7 @@ fun Model.fit(
   tensorBoard: Path? = null,
   distribution: Distribution = Distribution.local(),
 ): History {
-  var settings = Fit.epochs(epochs).batchSize(batchSize).validationSplit(validationSplit).shuffle(shuffle)
+  var settings = Fit.ofEpochs(epochs).batchSize(batchSize).validationSplit(validationSplit).shuffle(shuffle)
     .callbacks(*callbacks.toTypedArray()).progress(progress).distribution(distribution)
   tensorBoard?.let { settings = settings.tensorBoard(it) }
   return fit(x, y, settings)
@@ -255,7 +255,7 @@ fun Model.fit(
   tensorBoard: Path? = null,
   distribution: Distribution = Distribution.local(),
 ): History {
-  var settings = Fit.epochs(epochs).batchSize(batchSize).classWeights(classWeights)
+  var settings = Fit.ofEpochs(epochs).batchSize(batchSize).classWeights(classWeights)
     .callbacks(*callbacks.toTypedArray()).progress(progress).distribution(distribution)
   validationData?.let { settings = settings.validationData(it) }
   tensorBoard?.let { settings = settings.tensorBoard(it) }

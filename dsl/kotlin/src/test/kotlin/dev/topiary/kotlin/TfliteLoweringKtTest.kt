@@ -23,7 +23,7 @@ class KtScale private constructor(name: String?, pruning: PruningSpec?) : BaseLa
   override fun typeName() = "KtScale"
   override fun outputShape(inputShapes: List<Shape>): Shape = requireRank(inputShapes, 2, "(batch, features)")
   override fun weights(inputShapes: List<Shape>): List<WeightSpec> =
-      listOf(WeightSpec.trainable("w", Shape.of(inputShapes[0].get(1)), Initializer.ONES))
+      listOf(WeightSpec.ofTrainable("w", Shape.of(inputShapes[0].get(1)), Initializer.ONES))
 
   override fun call(context: LayerContext, inputs: List<Operand<TFloat32>>): Operand<TFloat32> =
       context.tf().math.mul(inputs[0], context.weight("w"))

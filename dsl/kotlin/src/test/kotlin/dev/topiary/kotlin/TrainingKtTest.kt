@@ -61,7 +61,7 @@ class TrainingKtTest {
     val java = Sequential.of(Input.of(6), Dense.of(8).activation(Activation.RELU), Dense.of(3))
     val fromJava = java.compile(Compile.of(Optimizer.sgd(CosineDecay.withWarmup(0.1, 8, 0.0, 0.2, 2)), loss).seed(4))
       .use { model ->
-        model.fit(x, y, Fit.epochs(3).batchSize(16).progress(ProgressSink.silent()))
+        model.fit(x, y, Fit.ofEpochs(3).batchSize(16).progress(ProgressSink.silent()))
         model.snapshot()
       }
     assertThat(fromKotlin).isEqualTo(fromJava)

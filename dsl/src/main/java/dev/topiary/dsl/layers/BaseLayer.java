@@ -1,9 +1,14 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.config.Settings;
 import dev.topiary.ops.PruningSpec;
 import dev.topiary.ops.schedule.PruningSchedule;
+import java.lang.reflect.Array;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.StringJoiner;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.ndarray.Shape;
@@ -121,8 +126,52 @@ public abstract class BaseLayer<L extends BaseLayer<L>> implements Layer {
     return in;
   }
 
+  /**
+   * The layer type with its settings, name and pruning, e.g. {@code Dense(units=10, activation=relu,
+   * use_bias=true, name=logits, pruning=PruningSpec(ConstantSparsity(...), magnitude))}. Built from
+   * {@link #config()} (the settings a saved model records), so every layer type gets it without its
+   * own {@code toString}; a layer whose {@code config()} is not implemented shows name and pruning only.
+   */
   @Override
   public String toString() {
-    return describe();
+    StringJoiner parts = new StringJoiner(", ", typeName() + "(", ")");
+    try {
+      config().asMap().forEach((key, value) -> parts.add(key + "=" + format(value)));
+    } catch (RuntimeException e) {
+      // A custom layer without config() (or one that cannot describe itself yet): toString must not
+      // throw, and name and pruning still say which layer this is.
+    }
+    if (name != null) {
+      parts.add("name=" + name);
+    }
+    if (pruning != null) {
+      parts.add("pruning=" + pruning);
+    }
+    return parts.toString();
+  }
+
+  /** A config value for toString: nested settings as their map, lists and arrays by element. */
+  private static String format(@Nullable Object value) {
+    if (value instanceof Settings nested) {
+      return format(nested.asMap());
+    }
+    if (value instanceof Map<?, ?> map) {
+      StringJoiner j = new StringJoiner(", ", "{", "}");
+      map.forEach((k, v) -> j.add(k + "=" + format(v)));
+      return j.toString();
+    }
+    if (value instanceof Collection<?> list) {
+      StringJoiner j = new StringJoiner(", ", "[", "]");
+      list.forEach(v -> j.add(format(v)));
+      return j.toString();
+    }
+    if (value != null && value.getClass().isArray()) {
+      StringJoiner j = new StringJoiner(", ", "[", "]");
+      for (int i = 0; i < Array.getLength(value); i++) {
+        j.add(format(Array.get(value, i)));
+      }
+      return j.toString();
+    }
+    return String.valueOf(value);
   }
 }

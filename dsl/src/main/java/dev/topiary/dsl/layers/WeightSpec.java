@@ -17,16 +17,21 @@ public record WeightSpec(String name, Shape shape, Initializer initializer, bool
     }
   }
 
-  public static WeightSpec trainable(String name, Shape shape, Initializer initializer) {
+  /**
+   * A weight the optimizer trains. (Named apart from the accessor {@link #trainable()}: a static
+   * {@code trainable(...)} was callable through an instance and ignored it.)
+   */
+  public static WeightSpec ofTrainable(String name, Shape shape, Initializer initializer) {
     return new WeightSpec(name, shape, initializer, true);
   }
 
   /** A Glorot-uniform kernel and, if {@code useBias}, a zero bias of {@code units}: Dense and convolutions. */
   public static java.util.List<WeightSpec> kernelAndBias(Shape kernel, long units, boolean useBias) {
-    WeightSpec k = trainable("kernel", kernel, Initializer.GLOROT_UNIFORM);
-    return useBias ? java.util.List.of(k, trainable("bias", Shape.of(units), Initializer.ZEROS)) : java.util.List.of(k);
+    WeightSpec k = ofTrainable("kernel", kernel, Initializer.GLOROT_UNIFORM);
+    return useBias ? java.util.List.of(k, ofTrainable("bias", Shape.of(units), Initializer.ZEROS)) : java.util.List.of(k);
   }
 
+  /** A weight the optimizer leaves alone (moving statistics). */
   public static WeightSpec frozen(String name, Shape shape, Initializer initializer) {
     return new WeightSpec(name, shape, initializer, false);
   }

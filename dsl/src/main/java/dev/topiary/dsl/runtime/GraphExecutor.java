@@ -288,7 +288,7 @@ public final class GraphExecutor implements Executor {
         return p != null ? pruning.read(v) : tf.withName(tf.scope().makeUnique(name + "_read")).identity(v);
       }
       return p != null
-          ? PrunedWeight.masked(tf.withName(tf.scope().makeUnique(name + "_masked")), tf.identity(v), tf.identity(p.mask()))
+          ? PrunedWeight.applyMask(tf.withName(tf.scope().makeUnique(name + "_masked")), tf.identity(v), tf.identity(p.mask()))
           : tf.withName(tf.scope().makeUnique(name + "_infer_read")).identity(v);
     }
 

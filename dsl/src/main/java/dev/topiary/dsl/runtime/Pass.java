@@ -39,7 +39,7 @@ public final class Pass {
     /**
      * The value of layer weight variable {@code variable} as this pass reads it: in training, what
      * the pruning step pulls in; in inference, {@code weight * mask} for pruned weights
-     * ({@link dev.topiary.ops.PrunedWeight#masked(Ops, Operand, Operand)}). Called once per
+     * ({@link dev.topiary.ops.PrunedWeight#applyMask(Ops, Operand, Operand)}). Called once per
      * variable and pass; null if the model has no such variable.
      */
     @Nullable Operand<TFloat32> read(String variable);

@@ -95,6 +95,9 @@ public class RuntimeModel implements Model {
 
   @Override
   public History fit(List<HostArray> inputs, List<HostArray> labels, Fit fit) {
+    arrays(inputs, "fit", "inputs");
+    arrays(labels, "fit", "labels");
+    nonNull(fit, "fit", "fit settings");
     return training(fit, () -> {
       int examples = checkData(inputs, labels, "training");
       HostArray weights = fit.sampleWeights();
@@ -129,6 +132,8 @@ public class RuntimeModel implements Model {
 
   @Override
   public History fit(Dataset data, Fit fit) {
+    nonNull(data, "fit", "data");
+    nonNull(fit, "fit", "fit settings");
     Batch arrays = data.asArrays();
     if (arrays != null) {
       // Plain arrays: Keras shuffles them by fit's settings and splits off validation data.
@@ -155,6 +160,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public History fit(Fit fit) {
+    nonNull(fit, "fit", "fit settings");
     if (!(fit.distribution() instanceof Distribution.MultiWorker multi) || !multi.readsOnWorkers()) {
       throw new IllegalArgumentException("fit without data needs workers that read their own data:"
           + " Fit...distribution(Distribution.multiWorker(...).workerInput(stepsPerEpoch)); got " + fit.distribution());
@@ -232,6 +238,8 @@ public class RuntimeModel implements Model {
 
   @Override
   public Map<String, Double> evaluate(List<HostArray> inputs, List<HostArray> labels, int batchSize) {
+    arrays(inputs, "evaluate", "inputs");
+    arrays(labels, "evaluate", "labels");
     requireOpen();
     requireBatchSize(batchSize);
     int examples = checkData(inputs, labels, "evaluation");
@@ -246,6 +254,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public Map<String, Double> evaluate(Dataset data) {
+    nonNull(data, "evaluate", "data");
     return evaluate(data, 128);
   }
 
@@ -269,6 +278,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public List<HostArray> predict(List<HostArray> inputs, int batchSize) {
+    arrays(inputs, "predict", "inputs");
     requireOpen();
     requireBatchSize(batchSize);
     int examples = spec.checkInputs(inputs, "prediction");
@@ -283,6 +293,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public List<HostArray> predict(Dataset data) {
+    nonNull(data, "predict", "data");
     requireOpen();
     List<List<HostArray>> parts = new ArrayList<>();
     spec.outputs().forEach(o -> parts.add(new ArrayList<>()));
@@ -312,6 +323,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public HostArray predictOne(HostArray example) {
+    nonNull(example, "predictOne", "example");
     if (spec.inputs().size() != 1 || spec.outputs().size() != 1) {
       throw new IllegalArgumentException("predictOne needs a single-input, single-output model; this one has "
           + spec.inputs().size() + " inputs and " + spec.outputs().size() + " outputs: use predict(List, int)");
@@ -331,6 +343,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public int[] predictClasses(HostArray inputs) {
+    nonNull(inputs, "predictClasses", "inputs");
     if (spec.outputs().size() != 1) {
       throw new IllegalArgumentException("predictClasses needs a single-output model; this one has "
           + spec.outputs().size() + " outputs");
@@ -367,6 +380,8 @@ public class RuntimeModel implements Model {
 
   /** The training-pass loss on one batch, without training (gradient checks). */
   public float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
+    arrays(inputs, "trainingLoss", "inputs");
+    arrays(labels, "trainingLoss", "labels");
     requireOpen();
     checkData(inputs, labels, "loss");
     return executor.trainingLoss(inputs, labels);
@@ -374,6 +389,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public Operand<TFloat32> call(Operand<TFloat32> input) {
+    nonNull(input, "call", "input");
     requireOpen();
     if (spec.inputs().size() != 1) {
       throw new IllegalArgumentException("call(Operand) needs a single-input model; this one has " + spec.inputs().size());
@@ -411,6 +427,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public void setWeights(Map<String, HostArray> weights) {
+    nonNull(weights, "setWeights", "weights");
     requireOpen();
     Map<String, long[]> expected = new LinkedHashMap<>();
     spec.layers().forEach(l -> spec.weights(l).forEach(w -> expected.put(spec.variableName(l, w.name()), w.shape().asArray())));
@@ -474,6 +491,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public void restore(Snapshot snapshot) {
+    nonNull(snapshot, "restore", "snapshot");
     requireOpen();
     StateContract.checkRestore(executor.stateLayout(), snapshot);
     executor.restore(snapshot);
@@ -481,6 +499,7 @@ public class RuntimeModel implements Model {
 
   @Override
   public void exportSavedModel(Path dir) throws IOException {
+    nonNull(dir, "exportSavedModel", "directory");
     requireOpen();
     // The inference pass alone, in a graph of its own (see InferenceGraph): weights() are already
     // masked, so the stripped spec reads them as they are.
@@ -553,6 +572,26 @@ public class RuntimeModel implements Model {
   }
 
   // ---- checks and batches, shared by fit, evaluate and predict ----------------------------------
+
+  /**
+   * A null argument fails at the entry point with the call and the argument named, not as a bare
+   * NullPointerException from deep inside the training loop.
+   */
+  static <T> T nonNull(@Nullable T value, String call, String what) {
+    if (value == null) {
+      throw new NullPointerException(call + ": " + what + " must not be null");
+    }
+    return value;
+  }
+
+  /** {@link #nonNull} for a list of arrays and each of its elements ({@code fit: inputs[1] must not be null}). */
+  static List<HostArray> arrays(@Nullable List<HostArray> arrays, String call, String what) {
+    nonNull(arrays, call, what);
+    for (int i = 0; i < arrays.size(); i++) {
+      nonNull(arrays.get(i), call, what + "[" + i + "]");
+    }
+    return arrays;
+  }
 
   static void requireBatchSize(int batchSize) {
     if (batchSize < 1) {

@@ -10,8 +10,12 @@ import java.util.Objects;
  */
 public record Compile(Optimizer optimizer, Loss loss, List<Metric> metrics, long seed) {
   public Compile {
-    Objects.requireNonNull(optimizer, "optimizer");
-    Objects.requireNonNull(loss, "loss");
+    Objects.requireNonNull(optimizer, "Compile: optimizer must not be null");
+    Objects.requireNonNull(loss, "Compile: loss must not be null");
+    Objects.requireNonNull(metrics, "Compile: metrics must not be null");
+    for (int i = 0; i < metrics.size(); i++) {
+      Objects.requireNonNull(metrics.get(i), "Compile: metrics[" + i + "] must not be null");
+    }
     metrics = List.copyOf(metrics);
     for (Metric m : metrics) {
       m.resolve(loss); // fails now if the metric does not fit the loss
@@ -23,7 +27,8 @@ public record Compile(Optimizer optimizer, Loss loss, List<Metric> metrics, long
   }
 
   public Compile metrics(Metric... metrics) {
-    return new Compile(optimizer, loss, List.of(metrics), seed);
+    Objects.requireNonNull(metrics, "Compile.metrics: metrics must not be null");
+    return new Compile(optimizer, loss, java.util.Arrays.asList(metrics), seed);
   }
 
   public Compile seed(long seed) {

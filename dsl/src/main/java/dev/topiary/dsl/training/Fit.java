@@ -5,8 +5,11 @@ import dev.topiary.dsl.data.Dataset;
 import dev.topiary.dsl.data.HostArray;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -15,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * and checkpoints. Immutable, Keras defaults: 1 epoch, batch 32, shuffled, no validation. Each
  * setter returns a changed copy, so settings can be shared and varied:
  *
- * <pre>{@code Fit.epochs(4).batchSize(128).validationSplit(0.1).callbacks(myCallback)}</pre>
+ * <pre>{@code Fit.ofEpochs(4).batchSize(128).validationSplit(0.1).callbacks(myCallback)}</pre>
  *
  * or, from a mutable {@link Builder}: {@code Fit.builder().epochs(4).batchSize(128).build()}.
  */
@@ -27,8 +30,12 @@ public final class Fit {
     this.b = b.copy();
   }
 
-  /** Settings for {@code epochs} epochs, every other setting at its default. */
-  public static Fit epochs(int epochs) {
+  /**
+   * Settings for {@code epochs} epochs, every other setting at its default. (Named apart from the
+   * instance {@link #epochs(int)}: a static {@code epochs} was callable through an instance and
+   * silently dropped that instance's settings.)
+   */
+  public static Fit ofEpochs(int epochs) {
     return builder().epochs(epochs).build();
   }
 
@@ -46,6 +53,11 @@ public final class Fit {
     Builder copy = b.copy();
     change.accept(copy);
     return copy.build();
+  }
+
+  /** These settings with {@code epochs} epochs (>= 1). */
+  public Fit epochs(int epochs) {
+    return with(c -> c.epochs(epochs));
   }
 
   public Fit batchSize(int batchSize) {
@@ -67,7 +79,7 @@ public final class Fit {
   }
 
   public Fit validationData(HostArray inputs, HostArray labels) {
-    return validationData(List.of(inputs), List.of(labels));
+    return validationData(Collections.singletonList(inputs), Collections.singletonList(labels));
   }
 
   public Fit validationData(List<HostArray> inputs, List<HostArray> labels) {
@@ -97,7 +109,8 @@ public final class Fit {
 
   /** Replaces the user callbacks; they run after the built-in ones, in this order. */
   public Fit callbacks(Callback... callbacks) {
-    return with(c -> c.callbacks(List.of(callbacks)));
+    Objects.requireNonNull(callbacks, "Fit.callbacks: callbacks must not be null");
+    return with(c -> c.callbacks(Arrays.asList(callbacks)));
   }
 
   /** Where progress lines go; {@link ProgressSink#silent()} for none. */
@@ -292,17 +305,21 @@ public final class Fit {
     }
 
     public Builder validationData(List<HostArray> inputs, List<HostArray> labels) {
+      elements(inputs, "validationData", "validation inputs");
+      elements(labels, "validationData", "validation labels");
       this.validationInputs = List.copyOf(inputs);
       this.validationLabels = List.copyOf(labels);
       return this;
     }
 
     public Builder validationData(Dataset validation) {
+      Objects.requireNonNull(validation, "Fit.validationData: validation dataset must not be null");
       this.validationDataset = validation;
       return this;
     }
 
     public Builder sampleWeights(HostArray weights) {
+      Objects.requireNonNull(weights, "Fit.sampleWeights: weights must not be null");
       if (weights.dtype() != HostArray.DType.FLOAT32 || weights.shape().length != 1) {
         throw new IllegalArgumentException("sample weights must be float of shape [examples], got " + weights);
       }
@@ -311,6 +328,7 @@ public final class Fit {
     }
 
     public Builder classWeights(Map<Integer, Double> weights) {
+      Objects.requireNonNull(weights, "Fit.classWeights: weights must not be null");
       weights.forEach((k, v) -> {
         if (k == null || k < 0 || v == null || !Double.isFinite(v) || v < 0) {
           throw new IllegalArgumentException("class weights map class indices >= 0 to finite weights >= 0, got "
@@ -322,42 +340,60 @@ public final class Fit {
     }
 
     public Builder callbacks(List<Callback> callbacks) {
+      elements(callbacks, "callbacks", "callbacks");
       this.callbacks = List.copyOf(callbacks);
       return this;
     }
 
     /** Adds one callback after those already set. */
     public Builder callback(Callback callback) {
+      Objects.requireNonNull(callback, "Fit.callback: callback must not be null");
       List<Callback> all = new ArrayList<>(callbacks);
       all.add(callback);
       this.callbacks = List.copyOf(all);
       return this;
     }
 
-    public Builder progress(ProgressSink progress) {
+    /** Where progress lines go; null means the console (the default). */
+    public Builder progress(@Nullable ProgressSink progress) {
       this.progress = progress == null ? ProgressSink.console() : progress;
       return this;
     }
 
     public Builder tensorBoard(Path dir) {
+      Objects.requireNonNull(dir, "Fit.tensorBoard: directory must not be null");
       this.tensorBoardDir = dir;
       return this;
     }
 
-    public Builder distribution(Distribution distribution) {
+    /** Where training runs; null means {@link Distribution#local()} (the default). */
+    public Builder distribution(@Nullable Distribution distribution) {
       this.distribution = distribution == null ? Distribution.local() : distribution;
       return this;
     }
 
     public Builder checkpoints(Path file, int everySteps) {
+      Objects.requireNonNull(file, "Fit.checkpoints: checkpoint file must not be null");
       this.checkpointFile = file;
       this.checkpointEvery = everySteps;
       return this;
     }
 
     public Builder resumeFrom(Checkpoint checkpoint) {
+      Objects.requireNonNull(checkpoint, "Fit.resumeFrom: checkpoint must not be null");
       this.resumeFrom = checkpoint;
       return this;
+    }
+
+    /**
+     * Fails with the setter and argument named ({@code Fit.callbacks: callbacks[1] must not be
+     * null}), where {@code List.copyOf} would throw a bare NullPointerException.
+     */
+    private static void elements(@Nullable List<?> list, String setter, String what) {
+      Objects.requireNonNull(list, "Fit." + setter + ": " + what + " must not be null");
+      for (int i = 0; i < list.size(); i++) {
+        Objects.requireNonNull(list.get(i), "Fit." + setter + ": " + what + "[" + i + "] must not be null");
+      }
     }
 
     public Fit build() {

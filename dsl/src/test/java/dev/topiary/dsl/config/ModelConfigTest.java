@@ -178,7 +178,7 @@ class ModelConfigTest {
       y[i] = r.nextInt(3);
     }
     HostArray labels = HostArray.ofLabels(y);
-    Fit fit = Fit.epochs(2).batchSize(8).progress(ProgressSink.silent());
+    Fit fit = Fit.ofEpochs(2).batchSize(8).progress(ProgressSink.silent());
     try (Model model = everything().compile(COMPILE)) {
       model.fit(x, labels, fit);
       ModelFiles.save(model, dir.resolve("saved"));

@@ -56,7 +56,7 @@ class SavedModelExportTest {
     Path export = dir.resolve("serving");
     float[] expected;
     try (Model model = spec.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).seed(2))) {
-      model.fit(images, HostArray.ofLabels(labels), Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
+      model.fit(images, HostArray.ofLabels(labels), Fit.ofEpochs(2).batchSize(8).progress(ProgressSink.silent()));
       expected = model.predict(images).floats();
       model.exportSavedModel(export);
       assertThatThrownBy(() -> model.exportSavedModel(export)).hasMessageContaining("already exists");

@@ -67,7 +67,7 @@ class StandardSavedModelTest {
   void theMnistCnnExportsAsAStandardSavedModel(@TempDir Path dir) throws Exception {
     HostArray images = images(16, 3);
     try (Model model = mnistCnn().compile(compile())) {
-      model.fit(images, labels(16), Fit.epochs(1).batchSize(8).progress(ProgressSink.silent()));
+      model.fit(images, labels(16), Fit.ofEpochs(1).batchSize(8).progress(ProgressSink.silent()));
       Path export = dir.resolve("cnn");
       model.exportSavedModel(export);
       checkStandard(export, List.of("input"), List.of(model.spec().outputName(0)), 4);
@@ -80,7 +80,7 @@ class StandardSavedModelTest {
     HostArray images = images(16, 4);
     ModelSpec pruned = mnistCnn().prunedWith(PruningSpec.of(ConstantSparsity.of(0.75, 0, -1, 1)));
     try (Model model = pruned.compile(compile())) {
-      model.fit(images, labels(16), Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
+      model.fit(images, labels(16), Fit.ofEpochs(2).batchSize(8).progress(ProgressSink.silent()));
       float[] expected = model.predict(images).floats();
       Path fromPruned = dir.resolve("pruned");
       model.exportSavedModel(fromPruned);

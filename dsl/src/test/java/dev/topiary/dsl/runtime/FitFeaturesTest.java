@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 class FitFeaturesTest {
   private static final Compile COMPILE = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
       .metrics(Metric.ACCURACY).seed(3);
-  private static final Fit QUIET = Fit.epochs(2).batchSize(8).shuffle(false).progress(ProgressSink.silent());
+  private static final Fit QUIET = Fit.ofEpochs(2).batchSize(8).shuffle(false).progress(ProgressSink.silent());
 
   private static ModelSpec mlp() {
     return Sequential.of(Input.of(6), Dense.of(8).activation(Activation.RELU), Dense.of(3));

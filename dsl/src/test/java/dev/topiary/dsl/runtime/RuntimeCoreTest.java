@@ -67,7 +67,7 @@ class RuntimeCoreTest {
       }
       assertThat(graphSize(model)).isEqualTo(size);
       for (int i = 0; i < 20; i++) {
-        model.fit(d[0], d[1], Fit.epochs(1).batchSize(16).progress(ProgressSink.silent())
+        model.fit(d[0], d[1], Fit.ofEpochs(1).batchSize(16).progress(ProgressSink.silent())
             .checkpoints(dir.resolve("ck.tpck"), 2).tensorBoard(dir.resolve("tb")));
         model.evaluate(d[0], d[1]);
         model.predict(d[0]);
@@ -117,7 +117,7 @@ class RuntimeCoreTest {
       }
     };
     try (Model model = mlp().compile(COMPILE)) {
-      model.fit(d[0], d[1], Fit.epochs(2).batchSize(4).progress(ProgressSink.silent()).callbacks(recorder));
+      model.fit(d[0], d[1], Fit.ofEpochs(2).batchSize(4).progress(ProgressSink.silent()).callbacks(recorder));
     }
     assertThat(events).containsExactly("train_begin",
         "epoch_begin 0", "batch_begin 0.0", "batch_end 0.0 step 1", "batch_begin 0.1", "batch_end 0.1 step 2", "epoch_end 0",
@@ -137,7 +137,7 @@ class RuntimeCoreTest {
       }
     };
     try (Model model = mlp().compile(COMPILE)) {
-      History h = model.fit(d[0], d[1], Fit.epochs(5).batchSize(4).progress(ProgressSink.silent()).callbacks(stop));
+      History h = model.fit(d[0], d[1], Fit.ofEpochs(5).batchSize(4).progress(ProgressSink.silent()).callbacks(stop));
       assertThat(model.step()).isEqualTo(3);
       assertThat(h.epochs()).hasSize(1);
     }
@@ -147,7 +147,7 @@ class RuntimeCoreTest {
   void aHugeBatchSizeTrainsOneStepPerEpoch() {
     HostArray[] d = data(10);
     try (Model model = mlp().compile(COMPILE)) {
-      model.fit(d[0], d[1], Fit.epochs(2).batchSize(Integer.MAX_VALUE).progress(ProgressSink.silent()));
+      model.fit(d[0], d[1], Fit.ofEpochs(2).batchSize(Integer.MAX_VALUE).progress(ProgressSink.silent()));
       assertThat(model.step()).isEqualTo(2);
     }
   }
@@ -157,7 +157,7 @@ class RuntimeCoreTest {
     HostArray[] d = data(10);
     Path blocker = Files.writeString(dir.resolve("file"), "not a directory");
     try (Model model = mlp().compile(COMPILE)) {
-      assertThatThrownBy(() -> model.fit(d[0], d[1], Fit.epochs(1).batchSize(2).progress(ProgressSink.silent())
+      assertThatThrownBy(() -> model.fit(d[0], d[1], Fit.ofEpochs(1).batchSize(2).progress(ProgressSink.silent())
           .checkpoints(blocker.resolve("ck.tpck"), 1)))
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot write checkpoints")
           .hasMessageContaining("ck.tpck");
@@ -183,10 +183,10 @@ class RuntimeCoreTest {
     };
     ExecutorService pool = Executors.newSingleThreadExecutor();
     try (Model model = mlp().compile(COMPILE)) {
-      Future<History> first = pool.submit(() -> model.fit(d[0], d[1], Fit.epochs(1).batchSize(16)
+      Future<History> first = pool.submit(() -> model.fit(d[0], d[1], Fit.ofEpochs(1).batchSize(16)
           .progress(ProgressSink.silent()).callbacks(hold)));
       assertThat(inside.await(60, TimeUnit.SECONDS)).isTrue();
-      assertThatThrownBy(() -> model.fit(d[0], d[1], Fit.epochs(1).progress(ProgressSink.silent())))
+      assertThatThrownBy(() -> model.fit(d[0], d[1], Fit.ofEpochs(1).progress(ProgressSink.silent())))
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("already running");
       assertThat(model.predict(d[0]).shape()).containsExactly(32, 3);
       release.countDown();
@@ -286,7 +286,7 @@ class RuntimeCoreTest {
   @Test
   void fitSettingsAreImmutableAndBuiltInOnePlace() {
     Callback c = new Callback() {};
-    Fit base = Fit.epochs(2);
+    Fit base = Fit.ofEpochs(2);
     Fit changed = base.batchSize(8).shuffle(false).callbacks(c);
     assertThat(base.batchSize()).isEqualTo(32);
     assertThat(base.shuffle()).isTrue();
@@ -297,7 +297,7 @@ class RuntimeCoreTest {
     assertThat(built.callbacks()).hasSize(2);
     assertThat(built.toBuilder().epochs(5).build().batchSize()).isEqualTo(4);
     assertThatThrownBy(() -> Fit.builder().epochs(0).build()).hasMessageContaining("epochs must be >= 1");
-    assertThat(Fit.epochs(4).batchSize(128).validationSplit(0.1).toString())
+    assertThat(Fit.ofEpochs(4).batchSize(128).validationSplit(0.1).toString())
         .isEqualTo("Fit(epochs 4, batch 128, validation split 0.1)");
   }
 }

@@ -155,7 +155,7 @@ class LearningRateScheduleTest {
 
   /** One step per epoch: 16 examples, batch 16, in order. */
   private static Fit steps(int n) {
-    return Fit.epochs(n).batchSize(16).shuffle(false).progress(ProgressSink.silent());
+    return Fit.ofEpochs(n).batchSize(16).shuffle(false).progress(ProgressSink.silent());
   }
 
   private static Compile compile(Optimizer o) {

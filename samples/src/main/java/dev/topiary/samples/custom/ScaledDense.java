@@ -81,8 +81,8 @@ public final class ScaledDense extends BaseLayer<ScaledDense> {
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     return List.of(
-        WeightSpec.trainable("kernel", Shape.of(inputShapes.get(0).get(1), units), Initializer.GLOROT_UNIFORM),
-        WeightSpec.trainable("scale", Shape.of(units), Initializer.ONES));
+        WeightSpec.ofTrainable("kernel", Shape.of(inputShapes.get(0).get(1), units), Initializer.GLOROT_UNIFORM),
+        WeightSpec.ofTrainable("scale", Shape.of(units), Initializer.ONES));
   }
 
   @Override

@@ -55,7 +55,7 @@ public final class MnistOnWorkers {
     if (workerInput) {
       distribution = distribution.workerInput(MnistShard.stepsPerEpoch(train.size(), cluster.size(), batch));
     }
-    Fit fit = Fit.epochs(2).batchSize(batch).checkpoints(checkpoint, 20).distribution(distribution);
+    Fit fit = Fit.ofEpochs(2).batchSize(batch).checkpoints(checkpoint, 20).distribution(distribution);
     try (Model model = spec.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
         .metrics(Metric.ACCURACY).seed(42))) {
       if (Files.exists(checkpoint)) {

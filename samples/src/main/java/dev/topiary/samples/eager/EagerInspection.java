@@ -51,7 +51,7 @@ public final class EagerInspection {
     HostArray graphOutputs;
     double graphAccuracy;
     try (Model graph = spec.compile(compile)) {
-      graph.fit(train.dataset(), Fit.epochs(4).batchSize(128).validationSplit(0.1)
+      graph.fit(train.dataset(), Fit.ofEpochs(4).batchSize(128).validationSplit(0.1)
           .progress(quiet ? ProgressSink.silent() : ProgressSink.console()));
       trained = graph.snapshot();
       graphOutputs = graph.predict(test.images());

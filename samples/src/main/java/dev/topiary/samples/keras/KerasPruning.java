@@ -90,7 +90,7 @@ public final class KerasPruning {
     ModelSpec pruned = keras.spec().prunedWith(PruningSpec.of(PolynomialDecay.of(0.5, target, 0, end, 3, frequency)));
     try (Model model = keras.compile(pruned, compile)) {
       long t0 = System.nanoTime();
-      model.fit(train.dataset(), Fit.epochs(epochs).batchSize(batch).validationSplit(0.1).progress(progress));
+      model.fit(train.dataset(), Fit.ofEpochs(epochs).batchSize(batch).validationSplit(0.1).progress(progress));
       double seconds = (System.nanoTime() - t0) / 1e9;
       double accuracy = model.evaluate(test.dataset()).get("accuracy");
       try (Model stripped = model.strip()) {

@@ -8,13 +8,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Command-line options of the MNIST example. {@code seeds} runs {@code seed, seed + 1, ...};
- * {@code methods} null keeps every variant; {@code epochs} null keeps the defaults (dense, fine-tune).
+ * {@code methods} null keeps the sample's default variants ({@code all}: every one); {@code epochs} null keeps the defaults (dense, fine-tune).
  */
 record Cli(@Nullable Path dataDir, @Nullable Path json, List<Double> targets, int frequency, boolean quiet, long seed,
     int seeds, @Nullable Path report, @Nullable List<String> methods, int @Nullable [] epochs,
     @Nullable List<Distillation> distill, @Nullable List<Float> fineTuneRates) {
   static final String USAGE = "options: [--data DIR] [--json FILE] [--targets 0.8,0.9,0.95] [--frequency 10] [--quiet]"
-      + " [--seed 42] [--seeds 1] [--report DIR] [--methods per-layer,global,sensitivity,global+lr] [--epochs DENSE,FINE_TUNE]"
+      + " [--seed 42] [--seeds 1] [--report DIR] [--methods per-layer,global,sensitivity,global+lr|all (MnistPruning's default: per-layer,global)] [--epochs DENSE,FINE_TUNE]"
       + " [--distill T:ALPHA,... (adds global+distill rows)]"
       + " [--fine-tune-lr RATE,... (adds global+lr and per-layer+lr rows: Adam at RATE for the fine-tune)]";
 

@@ -307,7 +307,7 @@ public final class MnistPruning {
     try (Model dense = base.compile(compile)) {
       long t0 = System.nanoTime();
       dense.fit(train.dataset(),
-          Fit.epochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
+          Fit.ofEpochs(s.denseEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit()).progress(s.progress()));
       double seconds = (System.nanoTime() - t0) / 1e9;
       Map<String, HostArray> denseWeights = dense.weights();
       rows.add(row("dense", "dense", 0, dense.evaluate(test.dataset()).get("accuracy"), Map.of(), dense, test,
@@ -332,7 +332,7 @@ public final class MnistPruning {
           pruned.setWeights(denseWeights);
           t0 = System.nanoTime();
           pruned.fit(distill == null ? train.dataset() : distillData,
-              Fit.epochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
+              Fit.ofEpochs(s.fineTuneEpochs()).batchSize(s.batchSize()).validationSplit(s.validationSplit())
                   .progress(s.progress()));
           seconds = (System.nanoTime() - t0) / 1e9;
           listener.finished(variant, pruned, denseWeights);
@@ -357,9 +357,27 @@ public final class MnistPruning {
     return rows;
   }
 
+  /**
+   * The methods the main job runs without {@code --methods}: the tutorial's per-layer rows and global
+   * pruning, with the TFLite table (about a third of the time of every method; the others are
+   * {@code --methods per-layer,global,sensitivity,global+lr} or {@code --methods all} away).
+   */
+  public static final List<String> DEFAULT_METHODS = List.of(PER_LAYER, GLOBAL);
+
   /** Runs {@code variants} of {@code base} on MNIST with the command-line options, prints the table. */
   public static List<Row> runSample(String title, String[] args, ModelSpec base,
       java.util.function.Function<Settings, List<Variant>> variants) throws java.io.IOException {
+    return runSample(title, args, base, variants, null);
+  }
+
+  /**
+   * As {@link #runSample(String, String[], ModelSpec, java.util.function.Function)}; without
+   * {@code --methods}, only the variants of {@code defaultMethods} run (null: every variant), plus
+   * the rows {@code --distill} and {@code --fine-tune-lr} ask for. {@code --methods all} runs every variant.
+   */
+  public static List<Row> runSample(String title, String[] args, ModelSpec base,
+      java.util.function.Function<Settings, List<Variant>> variants, @org.jspecify.annotations.Nullable List<String> defaultMethods)
+      throws java.io.IOException {
     Cli cli = Cli.parse(args);
     Idx.Split train = cli.dataDir() == null ? Idx.embedded("train") : Idx.read(cli.dataDir(), "train");
     Idx.Split test = cli.dataDir() == null ? Idx.embedded("t10k") : Idx.read(cli.dataDir(), "t10k");
@@ -372,20 +390,30 @@ public final class MnistPruning {
         cli.dataDir() == null ? "MNIST" : "Data", train.size(), test.size(),
         cli.dataDir() == null ? " (embedded subset)" : " from " + cli.dataDir(),
         cli.seeds() == 1 ? "" : String.format(", seeds %d-%d", cli.seed(), cli.seed() + cli.seeds() - 1));
+    if (cli.methods() == null && defaultMethods != null) {
+      System.out.printf("Methods: %s (every method: --methods all)%n", String.join(", ", defaultMethods));
+    }
     List<List<Row>> runs = new ArrayList<>();
     MnistReport report = cli.report() == null ? null : new MnistReport(s.targets());
     for (int i = 0; i < cli.seeds(); i++) {
       Settings seeded = s.seed(cli.seed() + i);
       List<Variant> all = new ArrayList<>(variants.apply(seeded));
+      // Without --methods: the default methods, and whatever rows the other flags ask for.
+      java.util.Set<String> methods = defaultMethods == null ? null : new java.util.LinkedHashSet<>(defaultMethods);
       if (cli.distill() != null) {
-        all.addAll(globalDistillVariants(seeded, cli.distill()));
+        List<Variant> distilled = globalDistillVariants(seeded, cli.distill());
+        all.addAll(distilled);
+        distilled.forEach(v -> { if (methods != null) methods.add(v.method()); });
       }
       if (cli.fineTuneRates() != null) {
         all.removeIf(v -> v.method().equals(GLOBAL_LR)); // the default rate's rows, replaced by the given rates
-        all.addAll(rateVariants(seeded, cli.fineTuneRates()));
+        List<Variant> rated = rateVariants(seeded, cli.fineTuneRates());
+        all.addAll(rated);
+        rated.forEach(v -> { if (methods != null) methods.add(v.method()); });
       }
+      java.util.Collection<String> wanted = cli.methods() != null ? cli.methods() : methods;
       List<Variant> chosen = all.stream()
-          .filter(v -> cli.methods() == null || cli.methods().contains(v.method())).toList();
+          .filter(v -> wanted == null || wanted.contains("all") || wanted.contains(v.method())).toList();
       Listener listener = report != null && i == 0 ? report : (variant, pruned, dense) -> {};
       runs.add(run(base, train, test, seeded, chosen, compile(seeded.seed()), listener));
     }
@@ -409,7 +437,7 @@ public final class MnistPruning {
 
   public static void main(String[] args) throws Exception {
     try (TfliteTable tflite = TfliteTable.open()) {
-      runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::allMethods);
+      runSample("Magnitude pruning, PolynomialDecay", args, model(), MnistPruning::allMethods, DEFAULT_METHODS);
       tflite.report(Cli.parse(args).json());
     }
   }

@@ -54,7 +54,7 @@ public final class SparseInference {
     System.out.printf(Locale.ROOT, "Training %s pruned to %.0f %% on %d MNIST images (%d epochs)...%n", "784-1024-1024-10",
         100 * target, train.size(), epochs);
     try (Model pruned = spec.compile(compile)) {
-      pruned.fit(train.dataset(), Fit.epochs(epochs).batchSize(batch).progress(ProgressSink.silent()));
+      pruned.fit(train.dataset(), Fit.ofEpochs(epochs).batchSize(batch).progress(ProgressSink.silent()));
       try (Model stripped = pruned.strip();
           SparseModel sparse = SparseModel.of(stripped, SparseOptions.defaults().threads(threads))) {
         HostArray x = test.images();

@@ -102,14 +102,14 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
     long v = value(inputShapes).get(2);
     Shape bias = Shape.of(heads, keyDim);
     return List.of(
-        WeightSpec.trainable("query_kernel", Shape.of(q, heads, keyDim), Initializer.GLOROT_UNIFORM),
-        WeightSpec.trainable("query_bias", bias, Initializer.ZEROS),
-        WeightSpec.trainable("key_kernel", Shape.of(k, heads, keyDim), Initializer.GLOROT_UNIFORM),
-        WeightSpec.trainable("key_bias", bias, Initializer.ZEROS),
-        WeightSpec.trainable("value_kernel", Shape.of(v, heads, keyDim), Initializer.GLOROT_UNIFORM),
-        WeightSpec.trainable("value_bias", bias, Initializer.ZEROS),
-        WeightSpec.trainable("output_kernel", Shape.of(heads, keyDim, q), Initializer.GLOROT_UNIFORM),
-        WeightSpec.trainable("output_bias", Shape.of(q), Initializer.ZEROS));
+        WeightSpec.ofTrainable("query_kernel", Shape.of(q, heads, keyDim), Initializer.GLOROT_UNIFORM),
+        WeightSpec.ofTrainable("query_bias", bias, Initializer.ZEROS),
+        WeightSpec.ofTrainable("key_kernel", Shape.of(k, heads, keyDim), Initializer.GLOROT_UNIFORM),
+        WeightSpec.ofTrainable("key_bias", bias, Initializer.ZEROS),
+        WeightSpec.ofTrainable("value_kernel", Shape.of(v, heads, keyDim), Initializer.GLOROT_UNIFORM),
+        WeightSpec.ofTrainable("value_bias", bias, Initializer.ZEROS),
+        WeightSpec.ofTrainable("output_kernel", Shape.of(heads, keyDim, q), Initializer.GLOROT_UNIFORM),
+        WeightSpec.ofTrainable("output_bias", Shape.of(q), Initializer.ZEROS));
   }
 
   @Override

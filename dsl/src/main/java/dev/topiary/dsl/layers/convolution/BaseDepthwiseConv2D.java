@@ -107,15 +107,15 @@ public abstract class BaseDepthwiseConv2D<L extends BaseDepthwiseConv2D<L>> exte
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long channels = inputShapes.get(0).get(3);
-    WeightSpec depthwise = WeightSpec.trainable("depthwise_kernel", Shape.of(kernel, kernel, channels, multiplier),
+    WeightSpec depthwise = WeightSpec.ofTrainable("depthwise_kernel", Shape.of(kernel, kernel, channels, multiplier),
         Initializer.GLOROT_UNIFORM);
     if (pointwiseFilters == 0) {
-      return List.of(depthwise, WeightSpec.trainable("bias", Shape.of(channels * multiplier), Initializer.ZEROS));
+      return List.of(depthwise, WeightSpec.ofTrainable("bias", Shape.of(channels * multiplier), Initializer.ZEROS));
     }
     return List.of(depthwise,
-        WeightSpec.trainable("pointwise_kernel", Shape.of(1, 1, channels * multiplier, pointwiseFilters),
+        WeightSpec.ofTrainable("pointwise_kernel", Shape.of(1, 1, channels * multiplier, pointwiseFilters),
             Initializer.GLOROT_UNIFORM),
-        WeightSpec.trainable("bias", Shape.of(pointwiseFilters), Initializer.ZEROS));
+        WeightSpec.ofTrainable("bias", Shape.of(pointwiseFilters), Initializer.ZEROS));
   }
 
   @Override

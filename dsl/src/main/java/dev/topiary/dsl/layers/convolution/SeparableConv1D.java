@@ -95,9 +95,9 @@ public final class SeparableConv1D extends BaseLayer<SeparableConv1D> {
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long channels = inputShapes.get(0).get(2);
     return List.of(
-        WeightSpec.trainable("depthwise_kernel", Shape.of(kernel, channels, 1), Initializer.GLOROT_UNIFORM),
-        WeightSpec.trainable("pointwise_kernel", Shape.of(1, channels, filters), Initializer.GLOROT_UNIFORM),
-        WeightSpec.trainable("bias", Shape.of(filters), Initializer.ZEROS));
+        WeightSpec.ofTrainable("depthwise_kernel", Shape.of(kernel, channels, 1), Initializer.GLOROT_UNIFORM),
+        WeightSpec.ofTrainable("pointwise_kernel", Shape.of(1, channels, filters), Initializer.GLOROT_UNIFORM),
+        WeightSpec.ofTrainable("bias", Shape.of(filters), Initializer.ZEROS));
   }
 
   @Override

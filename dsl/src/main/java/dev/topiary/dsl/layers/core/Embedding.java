@@ -80,7 +80,7 @@ public final class Embedding extends BaseLayer<Embedding> {
 
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
-    return List.of(WeightSpec.trainable("embeddings", Shape.of(vocabulary, dim), Initializer.uniform(0.05)));
+    return List.of(WeightSpec.ofTrainable("embeddings", Shape.of(vocabulary, dim), Initializer.uniform(0.05)));
   }
 
   @Override

@@ -83,8 +83,8 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
     Shape in = inputShapes.get(0);
     Shape channels = Shape.of(in.get(in.numDimensions() - 1));
     return List.of(
-        WeightSpec.trainable("gamma", channels, Initializer.ONES),
-        WeightSpec.trainable("beta", channels, Initializer.ZEROS),
+        WeightSpec.ofTrainable("gamma", channels, Initializer.ONES),
+        WeightSpec.ofTrainable("beta", channels, Initializer.ZEROS),
         WeightSpec.frozen("moving_mean", channels, Initializer.ZEROS),
         WeightSpec.frozen("moving_variance", channels, Initializer.ONES));
   }

@@ -65,8 +65,8 @@ public final class LayerNormalization extends BaseLayer<LayerNormalization> impl
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     Shape in = inputShapes.get(0);
     Shape features = Shape.of(in.get(in.numDimensions() - 1));
-    return List.of(WeightSpec.trainable("gamma", features, Initializer.ONES),
-        WeightSpec.trainable("beta", features, Initializer.ZEROS));
+    return List.of(WeightSpec.ofTrainable("gamma", features, Initializer.ONES),
+        WeightSpec.ofTrainable("beta", features, Initializer.ZEROS));
   }
 
   @Override

@@ -46,7 +46,7 @@ public final class GRU extends Recurrent<GRU> {
 
   @Override
   WeightSpec bias(int g) {
-    return WeightSpec.trainable("bias", Shape.of(2, g), Initializer.ZEROS);
+    return WeightSpec.ofTrainable("bias", Shape.of(2, g), Initializer.ZEROS);
   }
 
   @Override

@@ -52,7 +52,7 @@ public final class LSTM extends Recurrent<LSTM> {
 
   @Override
   WeightSpec bias(int g) {
-    return WeightSpec.trainable("bias", Shape.of(g), (shape, random) -> {
+    return WeightSpec.ofTrainable("bias", Shape.of(g), (shape, random) -> {
       float[] b = new float[g];
       Arrays.fill(b, units, 2 * units, 1f); // unit_forget_bias
       return b;

@@ -69,7 +69,7 @@ public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
 
   /** The bias weight for {@code g = gates * units} columns: zeros by default. */
   WeightSpec bias(int g) {
-    return WeightSpec.trainable("bias", Shape.of(g), Initializer.ZEROS);
+    return WeightSpec.ofTrainable("bias", Shape.of(g), Initializer.ZEROS);
   }
 
   /** The bias added to the input projection. */
@@ -154,8 +154,8 @@ public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long features = inputShapes.get(0).get(2);
     int g = gates() * units;
-    WeightSpec kernel = WeightSpec.trainable("kernel", Shape.of(features, g), Initializer.GLOROT_UNIFORM);
-    WeightSpec recurrent = WeightSpec.trainable("recurrent_kernel", Shape.of(units, g), Initializer.ORTHOGONAL);
+    WeightSpec kernel = WeightSpec.ofTrainable("kernel", Shape.of(features, g), Initializer.GLOROT_UNIFORM);
+    WeightSpec recurrent = WeightSpec.ofTrainable("recurrent_kernel", Shape.of(units, g), Initializer.ORTHOGONAL);
     return List.of(kernel, recurrent, bias(g));
   }
 

@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * continue (as Keras' {@code set_weights} leaves the optimizer alone). A metric missing from the logs
  * is an error naming it (see the package description).
  *
- * <pre>{@code Fit.epochs(100).validationSplit(0.2).callbacks(
+ * <pre>{@code Fit.ofEpochs(100).validationSplit(0.2).callbacks(
  *     EarlyStopping.builder().monitor("val_loss").patience(3).restoreBestWeights(true).build())}</pre>
  */
 public final class EarlyStopping implements Callback {

@@ -53,7 +53,7 @@ class CallbacksTest {
   }
 
   private static Fit fit(int epochs, Callback... callbacks) {
-    return Fit.epochs(epochs).batchSize(16).progress(ProgressSink.silent()).callbacks(callbacks);
+    return Fit.ofEpochs(epochs).batchSize(16).progress(ProgressSink.silent()).callbacks(callbacks);
   }
 
   /** A training context whose epochs the test scripts. */
@@ -82,7 +82,7 @@ class CallbacksTest {
 
     @Override
     public Fit fit() {
-      return Fit.epochs(1);
+      return Fit.ofEpochs(1);
     }
 
     @Override

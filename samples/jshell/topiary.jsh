@@ -12,6 +12,7 @@
 import dev.topiary.dsl.*;
 // Layers, by Keras family
 import dev.topiary.dsl.layers.*;
+import dev.topiary.dsl.layers.activations.*;
 import dev.topiary.dsl.layers.attention.*;
 import dev.topiary.dsl.layers.convolution.*;
 import dev.topiary.dsl.layers.core.*;
@@ -39,6 +40,7 @@ import dev.topiary.ops.mask.*;
 import dev.topiary.bridge.*;
 // Sensitivity analysis and targets (global pruning groups: GlobalPruningSpec, above), visual reports
 import dev.topiary.dsl.pruning.*;
+import dev.topiary.dsl.saving.*;
 import dev.topiary.report.*;
 // .tflite files written from Java (TfliteExport.write(model, path, TfliteFlavour.SPARSE_INT8)) and read back
 import dev.topiary.tflite.*;

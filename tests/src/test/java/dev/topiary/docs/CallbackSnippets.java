@@ -22,7 +22,7 @@ final class CallbackSnippets {
   static Compile callbacks(Model model, HostArray x, HostArray y, Loss loss) {
     // [snippet:KerasCallbacks]
     Compile compile = Compile.of(Optimizer.adam(CosineDecay.withWarmup(0.0, 10_000, 0.0, 1e-3, 500)), loss);
-    model.fit(x, y, Fit.epochs(100).validationSplit(0.1).callbacks(            // dev.topiary.dsl.training.callbacks
+    model.fit(x, y, Fit.ofEpochs(100).validationSplit(0.1).callbacks(            // dev.topiary.dsl.training.callbacks
         EarlyStopping.builder().monitor("val_loss").patience(5).restoreBestWeights(true).build(),
         ModelCheckpoint.bestOnly(Path.of("best"), "val_accuracy"),             // or "ckpt/{epoch:02d}-{val_loss:.3f}"
         new CSVLogger(Path.of("training.csv")),
@@ -51,7 +51,7 @@ final class CallbackSnippets {
 
   static void ownCallback(Model model, HostArray x, HostArray y) {
     // [snippet:UseOwnCallback]
-    model.fit(x, y, Fit.epochs(50).validationSplit(0.1).callbacks(new StopBelow(0.3)));
+    model.fit(x, y, Fit.ofEpochs(50).validationSplit(0.1).callbacks(new StopBelow(0.3)));
     Fit same = Fit.builder().epochs(50).validationSplit(0.1).callback(new StopBelow(0.3)).build();
     // [end:UseOwnCallback]
   }

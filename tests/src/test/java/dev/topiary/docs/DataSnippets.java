@@ -48,7 +48,7 @@ final class DataSnippets {
   static void tfRecordFit(Model model, Path path) {
     // [snippet:FitTfRecord]
     model.fit(TFRecordDataset.of(path).floatInput("image", 28, 28).intLabel("label")
-        .shuffle(10_000, 1).batch(128).prefetch(2), Fit.epochs(2));
+        .shuffle(10_000, 1).batch(128).prefetch(2), Fit.ofEpochs(2));
     // [end:FitTfRecord]
   }
 }

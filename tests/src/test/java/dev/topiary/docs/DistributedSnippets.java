@@ -14,7 +14,7 @@ final class DistributedSnippets {
 
   static void chiefFed(Model model, Dataset train) {
     // [snippet:DistributedFit]
-    Fit fit = Fit.epochs(2).batchSize(384).checkpoints(Path.of("chief.tpck"), 50)
+    Fit fit = Fit.ofEpochs(2).batchSize(384).checkpoints(Path.of("chief.tpck"), 50)
         .distribution(Distribution.multiWorker("10.0.0.1:2222", "10.0.0.2:2222", "10.0.0.3:2222"));
     model.fit(train, fit);                       // after it returns, the model holds the trained state
     // [end:DistributedFit]
@@ -22,7 +22,7 @@ final class DistributedSnippets {
 
   static void workerInput(Model model) {
     // [snippet:WorkerInputFit]
-    Fit fit = Fit.epochs(2).batchSize(384).checkpoints(Path.of("chief.tpck"), 50)       // 384 / 3 = 128 per worker
+    Fit fit = Fit.ofEpochs(2).batchSize(384).checkpoints(Path.of("chief.tpck"), 50)       // 384 / 3 = 128 per worker
         .distribution(Distribution.multiWorker("10.0.0.1:2222", "10.0.0.2:2222", "10.0.0.3:2222").workerInput(100));
     model.fit(fit);
     // [end:WorkerInputFit]

@@ -76,7 +76,7 @@ final class GlobalSnippets {
     // [snippet:Distillation]
     HostArray labels = Distillation.labels(classIds, teacher.predict(images));   // one-hot label, then the teacher's logits
     Model student = prunedSpec.compile(Compile.of(Optimizer.adam(), Loss.distillation(2, 0.5)));
-    student.fit(Dataset.of(images, labels), Fit.epochs(2));
+    student.fit(Dataset.of(images, labels), Fit.ofEpochs(2));
     // its labels are not class ids: evaluate the weights under the hard-label loss
     try (Model stripped = student.strip(); Model eval = spec.compile(hardLabelCompile)) {
       eval.setWeights(stripped.weights());

@@ -32,7 +32,7 @@ final class InteropSnippets {
     KerasModel keras = KerasModels.read(Path.of("mnist_cnn.keras"));      // or .h5: told apart by content
     ModelSpec pruned = keras.spec().prunedWith(PruningSpec.of(PolynomialDecay.of(0.5, 0.8, 0, 110, 3, 10)));
     try (Model model = keras.compile(pruned, Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)))) {
-      model.fit(train, Fit.epochs(2).batchSize(128));                      // fine-tune from Keras' weights
+      model.fit(train, Fit.ofEpochs(2).batchSize(128));                      // fine-tune from Keras' weights
       try (Model small = model.strip()) {
         KerasModels.save(small, Path.of("pruned.keras"));                  // .keras or .h5, by the name
       }

@@ -46,7 +46,7 @@ final class PruningSnippets {
 
     try (Model model = spec.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
             .metrics(Metric.ACCURACY).seed(42))) {
-      model.fit(x, y, Fit.epochs(2).batchSize(128).validationSplit(0.1));   // x: [n, 28, 28], y: class ids
+      model.fit(x, y, Fit.ofEpochs(2).batchSize(128).validationSplit(0.1));   // x: [n, 28, 28], y: class ids
       System.out.println(model.sparsity());          // measured sparsity per pruned weight
       try (Model small = model.strip()) {            // plain layers, zeros in the weights
         System.out.println(small.summary());
@@ -98,7 +98,7 @@ final class PruningSnippets {
 
   static void saving(Model model, ModelSpec spec, Compile compile, HostArray x, HostArray y) throws IOException {
     // [snippet:CheckpointAndResume]
-    Fit fit = Fit.epochs(10).batchSize(128).checkpoints(Path.of("run.tpck"), 100);   // every 100 steps, and each epoch end
+    Fit fit = Fit.ofEpochs(10).batchSize(128).checkpoints(Path.of("run.tpck"), 100);   // every 100 steps, and each epoch end
     model.fit(x, y, fit);
 
     // later, in a new JVM, after a crash: the same definition, then pick up where it stopped

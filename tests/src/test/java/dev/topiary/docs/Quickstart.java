@@ -26,7 +26,7 @@ public class Quickstart {
         Dense.of(2));
     try (Model model = spec.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true))
         .metrics(Metric.ACCURACY).seed(42))) {
-      model.fit(Dataset.of(x, y), Fit.epochs(5).batchSize(32));   // 63 steps an epoch; 80 % zeros from step 200
+      model.fit(Dataset.of(x, y), Fit.ofEpochs(5).batchSize(32));   // 63 steps an epoch; 80 % zeros from step 200
       try (Model small = model.strip()) {                          // plain layers, zeros in the weights
         System.out.println(small.summary());
         System.out.println(small.sparsity());                      // {dense_kernel=0.8, dense_1_kernel=0.0}

@@ -55,7 +55,7 @@ class SavingTest {
 
   private static Model trained() {
     Model m = SPEC.compile(COMPILE);
-    m.fit(x, y, Fit.epochs(2).batchSize(8).progress(ProgressSink.silent()));
+    m.fit(x, y, Fit.ofEpochs(2).batchSize(8).progress(ProgressSink.silent()));
     return m;
   }
 
@@ -112,7 +112,7 @@ class SavingTest {
   void aCheckpointWrittenByFitLoadsIntoAModel() throws Exception {
     Path ckpt = dir.resolve("fit.tpck");
     try (Model model = SPEC.compile(COMPILE)) {
-      model.fit(x, y, Fit.epochs(1).batchSize(8).checkpoints(ckpt, 5).progress(ProgressSink.silent()));
+      model.fit(x, y, Fit.ofEpochs(1).batchSize(8).checkpoints(ckpt, 5).progress(ProgressSink.silent()));
       try (Model fresh = SPEC.compile(COMPILE)) {
         Saving.loadWeights(fresh, ckpt);
         assertThat(fresh.step()).isEqualTo(model.step());

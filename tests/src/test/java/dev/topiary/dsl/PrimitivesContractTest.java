@@ -64,7 +64,7 @@ class PrimitivesContractTest {
 
     @Override
     public List<WeightSpec> weights(List<Shape> in) {
-      return List.of(WeightSpec.trainable("scale", Shape.of(3), Initializer.GLOROT_UNIFORM));
+      return List.of(WeightSpec.ofTrainable("scale", Shape.of(3), Initializer.GLOROT_UNIFORM));
     }
 
     @Override

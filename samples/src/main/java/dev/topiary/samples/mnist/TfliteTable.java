@@ -24,7 +24,7 @@ import org.jspecify.annotations.Nullable;
  * test accuracy computed from the file's own contents without Python: the file is parsed back, its
  * weights densified and dequantised ({@link TfliteWeights}), loaded into the model and evaluated.
  * (The TFLite interpreter also quantises activations on the fly in its int8 kernels;
- * {@code tools/check_tflite.py} confirms these accuracies with the real interpreter.)
+ * {@code dsl/tflite/tools/check_tflite.py} confirms these accuracies with the real interpreter.)
  *
  * <p>Open one around a run ({@link #open}); {@link #measure} (called by the run for each model) does
  * nothing when none is open, so other callers of the run pay nothing. With the system property

@@ -112,9 +112,15 @@ final class KerasLayers {
     }, LayerMapping.VARS);
   }
 
+  /** Keras classes that are Python code (a function or expression), not math a config describes. */
+  private static final java.util.Set<String> CODE_LAYERS = java.util.Set.of("Lambda", "TFOpLambda", "SlicingOpLambda");
+
+  /** Built-in Keras classes that live outside {@code keras.layers}, by the module Keras imports them from. */
+  private static final Map<String, String> MODULES = Map.of("LayerScale", "keras.src.applications.convnext");
+
   /** Keys every Keras 3 layer config has, which do not change the math of an inference model. */
   private static final java.util.Set<String> BASE_KEYS = java.util.Set.of("name", "trainable", "dtype");
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON_VALUES = new com.fasterxml.jackson.databind.ObjectMapper();
+  static final com.fasterxml.jackson.databind.ObjectMapper JSON_VALUES = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
    * A Keras layer entry ({@code {"class_name", "config", ...}}) as a Topiary layer named as in Keras.
@@ -171,6 +177,11 @@ final class KerasLayers {
         || module != null && module.isTextual() && !module.textValue().startsWith("keras");
     LayerMapping m = custom ? (registered != null && registered.isTextual() ? customForm(registered.textValue()) : null)
         : forKeras(cls);
+    if (m == null && CODE_LAYERS.contains(cls)) {
+      throw new KerasFileException(file, name, cls + " layers hold Python code a file cannot carry; write the"
+          + " computation as a Topiary layer (a LoweredLayer, with a KerasForm part on its LayerType to read and write"
+          + " it) and save the Keras model with that layer instead");
+    }
     if (m == null) {
       throw new KerasFileException(file, name, (custom ? "custom layer class '" : "unknown Keras layer class '") + cls
           + (registered != null && registered.isTextual() ? "' (registered as '" + registered.textValue() + "')" : "'")
@@ -213,8 +224,13 @@ final class KerasLayers {
     KerasForm custom = ConfigRegistry.layerType(topiaryType).flatMap(t -> t.part(KerasForm.class))
         .filter(KerasForm::custom).orElse(null);
     if (custom == null) {
-      entry.put("module", "keras.layers").put("class_name", m.kerasClass()).set("config", config);
-      entry.putNull("registered_name");
+      String module = MODULES.getOrDefault(m.kerasClass(), "keras.layers");
+      entry.put("module", module).put("class_name", m.kerasClass()).set("config", config);
+      if (module.equals("keras.layers")) {
+        entry.putNull("registered_name");
+      } else {
+        entry.put("registered_name", m.kerasClass());
+      }
     } else { // as Keras writes a class registered with register_keras_serializable
       entry.putNull("module");
       entry.put("class_name", m.kerasClass()).set("config", config);

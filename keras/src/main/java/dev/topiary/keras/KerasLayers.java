@@ -112,6 +112,10 @@ final class KerasLayers {
     }, LayerMapping.VARS);
   }
 
+  /** Keras classes whose constructor takes no {@code trainable} (Keras 3 passes it on and fails). */
+  private static final java.util.Set<String> NO_TRAINABLE =
+      java.util.Set.of("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D");
+
   /** Keras classes that are Python code (a function or expression), not math a config describes. */
   private static final java.util.Set<String> CODE_LAYERS = java.util.Set.of("Lambda", "TFOpLambda", "SlicingOpLambda");
 
@@ -219,6 +223,9 @@ final class KerasLayers {
     }
     ObjectNode config = JSON.objectNode();
     config.put("name", name).put("trainable", true).put("dtype", "float32");
+    if (NO_TRAINABLE.contains(m.kerasClass())) {
+      config.remove("trainable");
+    }
     m.writer().write(settings, config, this);
     ObjectNode entry = JSON.objectNode();
     KerasForm custom = ConfigRegistry.layerType(topiaryType).flatMap(t -> t.part(KerasForm.class))

@@ -66,6 +66,13 @@ def models():
     h = L.Reshape((16, 3))(h)
     h = L.SpatialDropout1D(0.2)(h)
     yield func("l_regularization", [d], [h, L.Flatten()(L.SpatialDropout3D(0.1)(L.Reshape((2, 2, 4, 3))(d)))])
+    # Keras 3's activation functions MobileNetV3, EfficientNet and transformers use, by name (inputs wide
+    # enough to reach every piece of hard_sigmoid's and hard_silu's ramps).
+    f = keras.Input((6,), name="x")
+    g = L.Dense(8, bias_initializer="random_normal", kernel_initializer=keras.initializers.RandomNormal(0, 2.0))(f)
+    yield func("l_activation_functions", [f], [L.Activation(n)(g) for n in
+                                               ("hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "relu6",
+                                                "silu", "gelu")] + [L.Dense(3, activation="hard_swish")(g)])
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),

@@ -279,9 +279,11 @@ final class KerasLayers {
       return "swish";
     }
     if (name.equals("hard_sigmoid") && !kerasVersion.startsWith("2.")) {
-      // Keras 3 defines it as relu6(x + 3) / 6; Topiary's (and tf.keras 2's) is clip(0.2 x + 0.5).
-      throw k.error("option " + key + "=hard_sigmoid of Keras " + kerasVersion
-          + " is not supported (Topiary implements Keras 2's 0.2 x + 0.5 form)");
+      // Keras 3 defines it as relu6(x + 3) / 6; tf.keras 2's (Topiary's hard_sigmoid) is clip(0.2 x + 0.5).
+      return Activation.HARD_SIGMOID_KERAS3.kerasName();
+    }
+    if (name.equals("gelu_approximate") || name.equals("hard_sigmoid_keras3")) { // Topiary's names, not Keras'
+      throw k.error("option " + key + "=" + name + " is not a Keras activation name");
     }
     try {
       return Activation.parse(name).kerasName();
@@ -296,6 +298,9 @@ final class KerasLayers {
       case "swish" -> "silu";
       case "hard_sigmoid" -> throw new IllegalArgumentException(
           "hard_sigmoid (Keras 2's 0.2 x + 0.5) has no Keras 3 equivalent of that name");
+      case "hard_sigmoid_keras3" -> "hard_sigmoid";
+      case "gelu_approximate" -> throw new IllegalArgumentException(
+          "gelu_approximate (GELU's tanh form) has no Keras activation name (Keras' \"gelu\" is the exact form)");
       default -> topiary;
     };
   }

@@ -13,7 +13,12 @@ import dev.topiary.dsl.layers.Primitives.Binary;
 import dev.topiary.dsl.layers.Primitives.Reduce;
 import dev.topiary.dsl.layers.Primitives.Unary;
 import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.dsl.layers.activations.ELU;
 import dev.topiary.dsl.layers.activations.ReLU;
+import dev.topiary.dsl.layers.activations.Softmax;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.preprocessing.Normalization;
+import dev.topiary.dsl.layers.preprocessing.Rescaling;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Loss;
@@ -102,6 +107,15 @@ class PrimitivesContractTest {
     specs.put("ReLU6", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().maxValue(6)));
     specs.put("ReLU leaky", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().negativeSlope(0.2)));
     specs.put("ReLU threshold", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().threshold(0.5)));
+    specs.put("Softmax last axis", Sequential.of(Input.of(3, 4), Dense.of(5), Softmax.of()));
+    specs.put("ELU alpha 1", Sequential.of(Input.of(6), Dense.of(8), ELU.of()));
+    specs.put("Rescaling scalar", Sequential.of(Input.of(6), Rescaling.of(1 / 127.5, -1)));
+    specs.put("Normalization given", Sequential.of(Input.of(2, 3),
+        Normalization.of(new float[] {0.5f, -1f, 2f}, new float[] {4f, 0.25f, 1f}).inverted(true)));
+    for (Activation a : List.of(Activation.HARD_SIGMOID_KERAS3, Activation.HARD_SILU, Activation.LEAKY_RELU,
+        Activation.GELU_APPROXIMATE)) {
+      specs.put("activation " + a.kerasName(), Sequential.of(Input.of(6), Dense.of(8, a), ActivationLayer.of(a)));
+    }
     Stream<Case> more = specs.entrySet().stream().map(e -> {
       long[] dims = e.getValue().inputs().get(0).shape().asArray().clone();
       dims[0] = 7;

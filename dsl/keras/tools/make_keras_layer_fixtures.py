@@ -41,6 +41,38 @@ def models():
     yield func("l_relu", [r], [L.ReLU()(h), L.ReLU(max_value=6.0)(L.Dense(8)(h)),
                                L.ReLU(max_value=0.8, negative_slope=0.1, threshold=0.3)(h),
                                L.ReLU(negative_slope=0.2)(h), L.ReLU(threshold=0.5)(h)])
+    # Activation layers: Softmax over the last and a middle axis, LeakyReLU (Keras 3's negative_slope),
+    # ELU with alpha 1 and another, PReLU per element and shared over the spatial axes (random alphas).
+    a = keras.Input((3, 5), name="x")
+    yield func("l_activation_layers", [a], [L.Softmax()(a), L.Softmax(axis=1)(a), L.LeakyReLU()(a),
+                                            L.LeakyReLU(negative_slope=0.05)(a), L.ELU()(a), L.ELU(alpha=0.5)(a),
+                                            L.PReLU(alpha_initializer="random_normal")(a)])
+    yield seq("l_prelu2d", (4, 4, 3), L.PReLU(alpha_initializer="random_normal", shared_axes=[1, 2]), L.Flatten())
+    # Preprocessing: Rescaling with scalars and per channel, Normalization given (ConvNeXt's ImageNet form)
+    # and adapted (EfficientNet's: mean, variance and count variables), and inverted.
+    p = keras.Input((4, 4, 3), name="x")
+    adapted = L.Normalization(axis=-1)
+    adapted.adapt(np.random.default_rng(11).normal(0.5, 2.0, (20, 4, 4, 3)).astype(np.float32))  # own stream: the others stay as made
+    yield func("l_preprocessing", [p], [L.Rescaling(1.0 / 127.5, offset=-1)(p),
+                                        L.Rescaling([0.5, 2.0, -1.0], offset=[0.1, 0.0, -0.2])(p),
+                                        L.Normalization(mean=[0.485, 0.456, 0.406], variance=[0.052, 0.050, 0.051])(p),
+                                        adapted(p),
+                                        L.Normalization(mean=0.3, variance=4.0, invert=True)(p)])
+    # Identity at inference: the dropouts and noises; ConvNeXt's LayerScale (random gamma).
+    from keras.src.applications.convnext import LayerScale
+    d = keras.Input((4, 4, 3), name="x")
+    h = L.SpatialDropout2D(0.3)(L.GaussianNoise(0.2)(L.GaussianDropout(0.2)(d)))
+    h = LayerScale(1e-6, 3)(h)
+    h = L.Reshape((16, 3))(h)
+    h = L.SpatialDropout1D(0.2)(h)
+    yield func("l_regularization", [d], [h, L.Flatten()(L.SpatialDropout3D(0.1)(L.Reshape((2, 2, 4, 3))(d)))])
+    # Keras 3's activation functions MobileNetV3, EfficientNet and transformers use, by name (inputs wide
+    # enough to reach every piece of hard_sigmoid's and hard_silu's ramps).
+    f = keras.Input((6,), name="x")
+    g = L.Dense(8, bias_initializer="random_normal", kernel_initializer=keras.initializers.RandomNormal(0, 2.0))(f)
+    yield func("l_activation_functions", [f], [L.Activation(n)(g) for n in
+                                               ("hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "relu6",
+                                                "silu", "gelu")] + [L.Dense(3, activation="hard_swish")(g)])
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),
@@ -101,6 +133,8 @@ def main(out, only=()):
             if "moving_variance" in w.path:
                 w.assign(rng.uniform(0.5, 2.0, w.shape))
             elif "moving_mean" in w.path or "gamma" in w.path or "beta" in w.path:
+                w.assign(rng.normal(0, 0.5, w.shape))
+            elif "layer_scale" in w.path or "p_re_lu" in w.path:
                 w.assign(rng.normal(0, 0.5, w.shape))
             elif "bias" in w.path:
                 w.assign(rng.normal(0, 0.1, w.shape))

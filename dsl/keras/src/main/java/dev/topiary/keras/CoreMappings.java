@@ -20,6 +20,12 @@ final class CoreMappings {
     return m;
   }
 
+  /** A config value as plain Java (numbers, lists, maps), or null. */
+  static Object value(KerasConfig k, String key) {
+    JsonNode v = k.get(key);
+    return v == null || v.isNull() ? null : KerasLayers.JSON_VALUES.convertValue(v, Object.class);
+  }
+
   static List<Long> list(long... v) {
     return java.util.Arrays.stream(v).boxed().toList();
   }
@@ -54,6 +60,40 @@ final class CoreMappings {
       return map("momentum", k.number("momentum", 0.99), "epsilon", k.number("epsilon", 1e-3));
     }, (t, out, l) -> out.put("axis", -1).put("momentum", t.getDouble("momentum")).put("epsilon", t.getDouble("epsilon"))
         .put("center", true).put("scale", true));
+    // PReLU: its alpha initializer only matters before the weights are read (Topiary's is Keras' default,
+    // zeros); a regularizer or constraint would change training, so those are refused.
+    r.add("PReLU", "PReLU", (k, l) -> {
+      k.requireNull("alpha_regularizer");
+      k.requireNull("alpha_constraint");
+      return map("shared_axes", k.has("shared_axes") ? java.util.Arrays.stream(k.flatLongs("shared_axes")).boxed().toList()
+          : null);
+    }, (t, out, l) -> {
+      out.set("alpha_initializer", KerasLayers.JSON.objectNode().put("module", "keras.initializers")
+          .put("class_name", "Zeros").<com.fasterxml.jackson.databind.node.ObjectNode>set("config", KerasLayers.JSON.objectNode())
+          .putNull("registered_name"));
+      out.putNull("alpha_regularizer").putNull("alpha_constraint");
+      if (t.has("shared_axes")) {
+        out.set("shared_axes", ints(t.getLongs("shared_axes")));
+      } else {
+        out.putNull("shared_axes");
+      }
+    });
+    // Normalization: given mean/variance live in the config; adapted ones are the variables mean, variance
+    // and an int64 count (only used to adapt further), which Topiary skips reading and writes as 0.
+    r.add(new LayerMapping("Normalization", "Normalization", (k, l) -> {
+      long[] axis = k.has("axis") ? k.flatLongs("axis") : new long[0];
+      if (axis.length != 1) {
+        throw k.error("option axis=" + k.get("axis") + " is not supported (Topiary normalizes one axis, the last)");
+      }
+      return map("axis", axis[0], "invert", k.bool("invert", false), "mean", value(k, "mean"),
+          "variance", value(k, "variance"));
+    }, (t, out, l) -> {
+      out.set("axis", ints(t.getLong("axis")));
+      out.put("invert", t.has("invert") && t.getBoolean("invert"));
+      out.set("mean", KerasLayers.JSON_VALUES.valueToTree(t.asMap().get("mean")));
+      out.set("variance", KerasLayers.JSON_VALUES.valueToTree(t.asMap().get("variance")));
+    }, n -> List.of(new LayerMapping.Group("vars", n, n == 0 ? List.of() : List.of("count")))));
+
     r.add("LayerNormalization", "LayerNormalization", (k, l) -> {
       k.requireDefault("center", true);
       k.requireDefault("scale", true);

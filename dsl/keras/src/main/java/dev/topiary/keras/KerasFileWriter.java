@@ -52,6 +52,9 @@ final class KerasFileWriter {
           for (int v = 0; v < g.count(); v++, i++) {
             group.putDataset(Integer.toString(v), nested(value(spec, weights, p, ws.get(i))));
           }
+          for (int v = 0; v < g.skipped().size(); v++) {
+            group.putDataset(Integer.toString(g.count() + v), 0L);
+          }
         }
       }
     });
@@ -87,10 +90,15 @@ final class KerasFileWriter {
         names.add(p.name());
         WritableGroup layer = root.putGroup(p.name());
         WritableGroup inner = layer.putGroup(p.name());
-        String[] weightNames = new String[ws.size()];
+        List<String> skipped = p.mapping().groups().of(ws.size()).stream().flatMap(g -> g.skipped().stream()).toList();
+        String[] weightNames = new String[ws.size() + skipped.size()];
         for (int i = 0; i < ws.size(); i++) {
           weightNames[i] = p.name() + "/" + ws.get(i).name();
           inner.putDataset(ws.get(i).name(), nested(value(spec, weights, p, ws.get(i))));
+        }
+        for (int i = 0; i < skipped.size(); i++) {
+          weightNames[ws.size() + i] = p.name() + "/" + skipped.get(i);
+          inner.putDataset(skipped.get(i), 0L);
         }
         layer.putAttribute("weight_names", weightNames);
       }

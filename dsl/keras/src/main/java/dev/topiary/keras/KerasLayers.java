@@ -112,9 +112,19 @@ final class KerasLayers {
     }, LayerMapping.VARS);
   }
 
+  /** Keras classes whose constructor takes no {@code trainable} (Keras 3 passes it on and fails). */
+  private static final java.util.Set<String> NO_TRAINABLE =
+      java.util.Set.of("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D");
+
+  /** Keras classes that are Python code (a function or expression), not math a config describes. */
+  private static final java.util.Set<String> CODE_LAYERS = java.util.Set.of("Lambda", "TFOpLambda", "SlicingOpLambda");
+
+  /** Built-in Keras classes that live outside {@code keras.layers}, by the module Keras imports them from. */
+  private static final Map<String, String> MODULES = Map.of("LayerScale", "keras.src.applications.convnext");
+
   /** Keys every Keras 3 layer config has, which do not change the math of an inference model. */
   private static final java.util.Set<String> BASE_KEYS = java.util.Set.of("name", "trainable", "dtype");
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON_VALUES = new com.fasterxml.jackson.databind.ObjectMapper();
+  static final com.fasterxml.jackson.databind.ObjectMapper JSON_VALUES = new com.fasterxml.jackson.databind.ObjectMapper();
 
   /**
    * A Keras layer entry ({@code {"class_name", "config", ...}}) as a Topiary layer named as in Keras.
@@ -171,6 +181,11 @@ final class KerasLayers {
         || module != null && module.isTextual() && !module.textValue().startsWith("keras");
     LayerMapping m = custom ? (registered != null && registered.isTextual() ? customForm(registered.textValue()) : null)
         : forKeras(cls);
+    if (m == null && CODE_LAYERS.contains(cls)) {
+      throw new KerasFileException(file, name, cls + " layers hold Python code a file cannot carry; write the"
+          + " computation as a Topiary layer (a LoweredLayer, with a KerasForm part on its LayerType to read and write"
+          + " it) and save the Keras model with that layer instead");
+    }
     if (m == null) {
       throw new KerasFileException(file, name, (custom ? "custom layer class '" : "unknown Keras layer class '") + cls
           + (registered != null && registered.isTextual() ? "' (registered as '" + registered.textValue() + "')" : "'")
@@ -208,13 +223,21 @@ final class KerasLayers {
     }
     ObjectNode config = JSON.objectNode();
     config.put("name", name).put("trainable", true).put("dtype", "float32");
+    if (NO_TRAINABLE.contains(m.kerasClass())) {
+      config.remove("trainable");
+    }
     m.writer().write(settings, config, this);
     ObjectNode entry = JSON.objectNode();
     KerasForm custom = ConfigRegistry.layerType(topiaryType).flatMap(t -> t.part(KerasForm.class))
         .filter(KerasForm::custom).orElse(null);
     if (custom == null) {
-      entry.put("module", "keras.layers").put("class_name", m.kerasClass()).set("config", config);
-      entry.putNull("registered_name");
+      String module = MODULES.getOrDefault(m.kerasClass(), "keras.layers");
+      entry.put("module", module).put("class_name", m.kerasClass()).set("config", config);
+      if (module.equals("keras.layers")) {
+        entry.putNull("registered_name");
+      } else {
+        entry.put("registered_name", m.kerasClass());
+      }
     } else { // as Keras writes a class registered with register_keras_serializable
       entry.putNull("module");
       entry.put("class_name", m.kerasClass()).set("config", config);
@@ -256,9 +279,11 @@ final class KerasLayers {
       return "swish";
     }
     if (name.equals("hard_sigmoid") && !kerasVersion.startsWith("2.")) {
-      // Keras 3 defines it as relu6(x + 3) / 6; Topiary's (and tf.keras 2's) is clip(0.2 x + 0.5).
-      throw k.error("option " + key + "=hard_sigmoid of Keras " + kerasVersion
-          + " is not supported (Topiary implements Keras 2's 0.2 x + 0.5 form)");
+      // Keras 3 defines it as relu6(x + 3) / 6; tf.keras 2's (Topiary's hard_sigmoid) is clip(0.2 x + 0.5).
+      return Activation.HARD_SIGMOID_KERAS3.kerasName();
+    }
+    if (name.equals("gelu_approximate") || name.equals("hard_sigmoid_keras3")) { // Topiary's names, not Keras'
+      throw k.error("option " + key + "=" + name + " is not a Keras activation name");
     }
     try {
       return Activation.parse(name).kerasName();
@@ -273,6 +298,9 @@ final class KerasLayers {
       case "swish" -> "silu";
       case "hard_sigmoid" -> throw new IllegalArgumentException(
           "hard_sigmoid (Keras 2's 0.2 x + 0.5) has no Keras 3 equivalent of that name");
+      case "hard_sigmoid_keras3" -> "hard_sigmoid";
+      case "gelu_approximate" -> throw new IllegalArgumentException(
+          "gelu_approximate (GELU's tanh form) has no Keras activation name (Keras' \"gelu\" is the exact form)");
       default -> topiary;
     };
   }

@@ -21,8 +21,9 @@ final class KerasWeightsReader {
       for (LayerMapping.Group g : p.mapping().groups().of(weights.size())) {
         String group = p.kerasPath() + "/" + g.path();
         List<String> present = h5.children(group);
-        if (present.size() != g.count()) {
-          throw new KerasFileException(h5.file(), p.name(), "expected " + g.count() + " weights in " + group + ", found "
+        if (present.size() != g.count() + g.skipped().size()) {
+          throw new KerasFileException(h5.file(), p.name(), "expected " + (g.count() + g.skipped().size())
+              + " weights in " + group + ", found "
               + present.size() + (present.isEmpty() ? "" : " " + present));
         }
         for (int v = 0; v < g.count(); v++, i++) {
@@ -45,6 +46,7 @@ final class KerasWeightsReader {
       if (weights.isEmpty()) {
         continue;
       }
+      int skipped = p.mapping().groups().of(weights.size()).stream().mapToInt(g -> g.skipped().size()).sum();
       String group = root + "/" + p.legacyGroup();
       if (!h5.isGroup(group)) {
         throw new KerasFileException(h5.file(), p.name(), "the weights group " + group + " is missing");
@@ -60,7 +62,7 @@ final class KerasWeightsReader {
         out.put(spec.variableName(p.layer(), w.name()), h5.floats(group + "/" + names.get(offset + i), p.name(),
             w.name(), w.shape().asArray()));
       }
-      offsets.put(p.legacyGroup(), offset + weights.size());
+      offsets.put(p.legacyGroup(), offset + weights.size() + skipped);
     }
     for (Map.Entry<String, Integer> e : offsets.entrySet()) {
       int listed = h5.stringsAttribute(root + "/" + e.getKey(), "weight_names").size();

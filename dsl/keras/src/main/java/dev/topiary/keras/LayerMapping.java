@@ -31,8 +31,16 @@ record LayerMapping(String kerasClass, String topiaryType, Reader reader, Writer
     List<Group> of(int count);
   }
 
-  /** {@code count} variables {@code 0..count-1} in the group {@code <layer path>/<path>}. */
-  record Group(String path, int count) {}
+  /**
+   * {@code count} variables {@code 0..count-1} in the group {@code <layer path>/<path>}, followed by
+   * {@code skipped} int64 scalars Keras keeps and Topiary does not (Normalization's {@code count}): they
+   * are not read, and written as 0.
+   */
+  record Group(String path, int count, List<String> skipped) {
+    Group(String path, int count) {
+      this(path, count, List.of());
+    }
+  }
 
   static final WeightGroups VARS = n -> List.of(new Group("vars", n));
   static final WeightGroups CELL = n -> List.of(new Group("cell/vars", n));

@@ -97,6 +97,14 @@ class KerasBadInputTest {
   }
 
   @Test
+  void aLambdaLayerIsRefusedNamingItAndWhy() throws IOException {
+    Path lambda = editConfig("lambda.keras", c -> c.replaceFirst("\"class_name\":\\s*\"Dense\"", "\"class_name\": \"Lambda\""));
+    assertThatThrownBy(() -> KerasModels.read(lambda)).isInstanceOf(KerasFileException.class)
+        .hasMessageContaining("lambda.keras").hasMessageContaining("layer 'dense'")
+        .hasMessageContaining("Lambda layers hold Python code a file cannot carry");
+  }
+
+  @Test
   void anUnsupportedOptionOfAKnownLayer() throws IOException {
     Path groups = editConfig("groups.keras", c -> c.replaceFirst("\"groups\":\\s*1", "\"groups\": 2"));
     assertThatThrownBy(() -> KerasModels.read(groups)).isInstanceOf(KerasFileException.class)

@@ -36,6 +36,6 @@ class KerasLayerCoverageTest {
       }
     }
     assertThat(covered).containsAll(builtIn);
-    assertThat(builtIn).hasSize(52);
+    assertThat(builtIn).hasSize(64);
   }
 }

@@ -43,7 +43,8 @@ final class Lowering {
   static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, "
       + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, Concatenate, "
       + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled), and every"
-      + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, swish, exponential";
+      + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, gelu_approximate, swish,"
+      + " exponential, hard_sigmoid_keras3, hard_silu, leaky_relu";
   /** The converter's {@code min_elements_for_weights}: smaller weights stay float in dynamic-range quantization. */
   static final int MIN_ELEMENTS_FOR_INT8 = 1024;
 
@@ -508,7 +509,8 @@ final class Lowering {
   }
 
   private static final Set<Activation> SEPARATE = Set.of(Activation.SIGMOID, Activation.TANH, Activation.SOFTMAX,
-      Activation.ELU, Activation.GELU, Activation.SWISH, Activation.EXPONENTIAL);
+      Activation.ELU, Activation.GELU, Activation.SWISH, Activation.EXPONENTIAL, Activation.HARD_SIGMOID_KERAS3,
+      Activation.HARD_SILU, Activation.LEAKY_RELU, Activation.GELU_APPROXIMATE);
 
   private static void requireActivation(Node n, Activation a) {
     if (a != Activation.LINEAR && a != Activation.RELU && a != Activation.RELU6 && !SEPARATE.contains(a)) {
@@ -536,6 +538,24 @@ final class Lowering {
       case ELU -> g.op(Schema.ELU, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
       case GELU -> g.op(Schema.GELU, 1, new int[] {x}, new int[] {out},
           options(Schema.OPT_GELU, Schema.Gelu.FIELDS)); // exact (erf) GELU: approximate = false
+      case GELU_APPROXIMATE -> g.op(Schema.GELU, 1, new int[] {x}, new int[] {out},
+          options(Schema.OPT_GELU, Schema.Gelu.FIELDS, new TfliteGraph.Field(Schema.Gelu.APPROXIMATE, 'z', 1)));
+      case HARD_SILU -> g.op(Schema.HARD_SWISH, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
+      case HARD_SIGMOID_KERAS3 -> { // relu6(x + 3) / 6, as Keras 3 computes it
+        int shifted = like(out, "_plus3");
+        g.op(Schema.ADD, 1, new int[] {x, constFloats(name + "_three", new float[] {3f}, new int[0])}, new int[] {shifted},
+            options(Schema.OPT_ADD, Schema.Binary.FIELDS));
+        int clipped = like(out, "_relu6");
+        g.op(Schema.RELU6, 1, new int[] {shifted}, new int[] {clipped}, TfliteGraph.Options.NONE);
+        g.op(Schema.DIV, 1, new int[] {clipped, constFloats(name + "_six", new float[] {6f}, new int[0])},
+            new int[] {out}, TfliteGraph.Options.NONE);
+      }
+      case LEAKY_RELU -> { // max(x, 0.2 x), as TF's leaky_relu
+        int scaled = like(out, "_scaled");
+        g.op(Schema.MUL, 1, new int[] {x, constFloats(name + "_slope", new float[] {0.2f}, new int[0])},
+            new int[] {scaled}, options(Schema.OPT_MUL, Schema.Binary.FIELDS));
+        g.op(Schema.MAXIMUM, 1, new int[] {x, scaled}, new int[] {out}, TfliteGraph.Options.NONE);
+      }
       case EXPONENTIAL -> g.op(Schema.EXP, 1, new int[] {x}, new int[] {out}, TfliteGraph.Options.NONE);
       case SWISH -> {
         TfliteGraph.Tensor like = g.tensors.get(out);
@@ -549,6 +569,12 @@ final class Lowering {
       }
     }
     return true;
+  }
+
+  /** A float tensor shaped as {@code like}, for an intermediate value of an activation. */
+  private int like(int like, String suffix) {
+    TfliteGraph.Tensor t = g.tensors.get(like);
+    return g.add(new TfliteGraph.Tensor(t.name() + suffix, t.shape(), t.signature(), Schema.FLOAT32, null, null, null));
   }
 
   /** The op's output tensor (with a fused activation) then any separate activation ops. */

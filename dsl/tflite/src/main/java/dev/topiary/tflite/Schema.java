@@ -47,6 +47,7 @@ final class Schema {
   /** Codes below this one are also written to the deprecated byte field (as the converter does). */
   static final int PLACEHOLDER_FOR_GREATER_OP_CODES = 127;
   static final int GELU = 150;
+  static final int HARD_SWISH = 117;
   // Used by the primitives back end (LoweredLayer), codes as in TFLite's schema.fbs.
   static final int PAD = 34;
   static final int SUB = 41;

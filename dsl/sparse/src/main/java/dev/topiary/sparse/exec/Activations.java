@@ -27,6 +27,11 @@ public final class Activations {
       case GELU -> map(x, n, v -> (float) (0.5 * v * (1 + erf(v / Math.sqrt(2)))));
       case EXPONENTIAL -> map(x, n, v -> (float) Math.exp(v));
       case HARD_SIGMOID -> map(x, n, v -> Math.max(0f, Math.min(1f, 0.2f * v + 0.5f)));
+      case HARD_SIGMOID_KERAS3 -> map(x, n, v -> Math.min(Math.max(v + 3f, 0f), 6f) / 6f);
+      case HARD_SILU -> map(x, n, v -> v * (Math.min(Math.max(v + 3f, 0f), 6f) / 6f));
+      case LEAKY_RELU -> map(x, n, v -> Math.max(v, 0.2f * v));
+      case GELU_APPROXIMATE -> map(x, n, v -> (float) (0.5 * v
+          * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * (double) v * v * v)))));
     }
   }
 

@@ -19,6 +19,7 @@ import dev.topiary.dsl.layers.core.*;
 import dev.topiary.dsl.layers.merging.*;
 import dev.topiary.dsl.layers.normalization.*;
 import dev.topiary.dsl.layers.pooling.*;
+import dev.topiary.dsl.layers.preprocessing.*;
 import dev.topiary.dsl.layers.recurrent.*;
 import dev.topiary.dsl.layers.reshaping.*;
 // Training settings, losses, metrics, optimizers; Keras' callbacks; learning-rate schedules

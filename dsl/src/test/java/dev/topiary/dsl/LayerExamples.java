@@ -14,7 +14,19 @@ import dev.topiary.dsl.layers.convolution.Conv3DTranspose;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv1D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
+import dev.topiary.dsl.layers.activations.ELU;
+import dev.topiary.dsl.layers.activations.LeakyReLU;
+import dev.topiary.dsl.layers.activations.PReLU;
 import dev.topiary.dsl.layers.activations.ReLU;
+import dev.topiary.dsl.layers.activations.Softmax;
+import dev.topiary.dsl.layers.core.GaussianDropout;
+import dev.topiary.dsl.layers.core.GaussianNoise;
+import dev.topiary.dsl.layers.core.LayerScale;
+import dev.topiary.dsl.layers.core.SpatialDropout1D;
+import dev.topiary.dsl.layers.core.SpatialDropout2D;
+import dev.topiary.dsl.layers.core.SpatialDropout3D;
+import dev.topiary.dsl.layers.preprocessing.Normalization;
+import dev.topiary.dsl.layers.preprocessing.Rescaling;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
@@ -131,6 +143,21 @@ public final class LayerExamples {
     add(m, seq("Dropout", 5, Dropout.of(0.3), Dense.of(2)));
     // activations
     add(m, seq("ReLU", 5, ReLU.of().maxValue(0.8).negativeSlope(0.1).threshold(0.3), Dense.of(2)));
+    add(m, seq("Softmax", new long[] {3, 4}, Softmax.of().axis(1), Flatten.of(), Dense.of(2)));
+    add(m, seq("LeakyReLU", 5, LeakyReLU.of(0.2), Dense.of(2)));
+    add(m, seq("ELU", 5, ELU.of(0.5), Dense.of(2)));
+    add(m, seq("PReLU", new long[] {3, 4}, Dense.of(4), PReLU.of().sharedAxes(1), Flatten.of(), Dense.of(2)));
+    // regularization (identity at inference) and ConvNeXt's LayerScale
+    add(m, seq("SpatialDropout1D", new long[] {4, 3}, SpatialDropout1D.of(0.3), Flatten.of(), Dense.of(2)));
+    add(m, seq("SpatialDropout2D", new long[] {3, 3, 2}, SpatialDropout2D.of(0.3), Flatten.of(), Dense.of(2)));
+    add(m, seq("SpatialDropout3D", new long[] {2, 2, 2, 2}, SpatialDropout3D.of(0.3), Flatten.of(), Dense.of(2)));
+    add(m, seq("GaussianNoise", 5, GaussianNoise.of(0.1), Dense.of(2)));
+    add(m, seq("GaussianDropout", 5, GaussianDropout.of(0.2), Dense.of(2)));
+    add(m, seq("LayerScale", 5, Dense.of(4), LayerScale.of(0.5, 4), Dense.of(2)));
+    // preprocessing
+    add(m, seq("Rescaling", new long[] {2, 3}, Rescaling.perChannel(new float[] {0.5f, 2f, -1f}, new float[] {0.1f, 0f, -0.2f}),
+        Flatten.of(), Dense.of(2)));
+    add(m, seq("Normalization", new long[] {2, 3}, Normalization.adapted(), Flatten.of(), Dense.of(2)));
     add(m, new Example("Embedding", Sequential.of(Input.of(5), Embedding.of(7, 3), Flatten.of(), Dense.of(2)),
         List.of(tokens(5, 7)), TestData.gaussian(99, EXAMPLES, 2)));
     // convolution

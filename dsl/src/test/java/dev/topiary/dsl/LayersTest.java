@@ -146,6 +146,16 @@ class LayersTest {
     assertThat(forward(ActivationLayer.of(Activation.HARD_SIGMOID), x, Map.of()).floats())
         .containsExactly(new float[] {0.1f, 0.5f, 0.8f}, within(1e-6f));
     assertThat(forward(ActivationLayer.of(Activation.GELU), x, Map.of()).floats()[2]).isCloseTo(1.3996f, within(1e-3f));
+    // Keras 3's: hard_sigmoid = relu6(x + 3) / 6, hard_silu = x * that, leaky_relu slope 0.2, GELU's tanh form.
+    assertThat(forward(ActivationLayer.of(Activation.HARD_SIGMOID_KERAS3), x, Map.of()).floats())
+        .containsExactly(new float[] {1 / 6f, 0.5f, 0.75f}, within(1e-6f));
+    assertThat(forward(ActivationLayer.of(Activation.HARD_SILU), x, Map.of()).floats())
+        .containsExactly(new float[] {-1 / 3f, 0f, 1.125f}, within(1e-6f));
+    assertThat(forward(ActivationLayer.of(Activation.LEAKY_RELU), x, Map.of()).floats())
+        .containsExactly(new float[] {-0.4f, 0f, 1.5f}, within(1e-6f));
+    assertThat(forward(ActivationLayer.of(Activation.GELU_APPROXIMATE), x, Map.of()).floats())
+        .containsExactly(new float[] {-0.0454023f, 0f, 1.3995716f}, within(1e-6f));
+    assertThat(Activation.parse("hard_swish")).isEqualTo(Activation.HARD_SILU);
     for (Activation a : Activation.values()) {
       float[] y = forward(ActivationLayer.of(a), x, Map.of()).floats();
       assertThat(y).as(a.kerasName()).hasSize(3).doesNotContain(Float.NaN);

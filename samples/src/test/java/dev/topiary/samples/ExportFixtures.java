@@ -29,7 +29,7 @@ import org.tensorflow.types.TFloat32;
  * (standard fields, no MaxPoolV2 or training ops, reload equals {@code predict} within 1e-6), and —
  * when the system property {@code topiary.export.dir} names a directory — leaves them there with
  * {@code <name>.json} next to each, holding the inputs and the outputs {@code predict} gave, for
- * {@code tools/check_export.py}.
+ * {@code dsl/tflite/tools/check_export.py}.
  */
 public final class ExportFixtures {
   /** Where the fixtures stay, or null (a temporary directory of the test). */

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The MNIST and IMDB samples' models after a short training run on random data, written as {@code .tflite} in every
  * flavour: each parses back and its weights reproduce {@code predict}. With
- * {@code -Dtopiary.tflite.dir=DIR} the files stay there for {@code tools/check_tflite.py}.
+ * {@code -Dtopiary.tflite.dir=DIR} the files stay there for {@code dsl/tflite/tools/check_tflite.py}.
  */
 class SampleTfliteTest {
   @Test

@@ -23,7 +23,7 @@ import org.jspecify.annotations.Nullable;
  * Sample models written as {@code .tflite} after a short training run on random data, in every flavour:
  * each parses back and its weights, loaded into the model, reproduce {@code predict} (float within 1e-5,
  * int8 within the quantisation error). With {@code -Dtopiary.tflite.dir=DIR} the files stay there, each
- * with {@code <file>.json} (inputs, outputs) for {@code tools/check_tflite.py}.
+ * with {@code <file>.json} (inputs, outputs) for {@code dsl/tflite/tools/check_tflite.py}.
  */
 public final class TfliteFixtures {
   public static final Compile COMPILE = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)).seed(3);

@@ -62,7 +62,7 @@ import org.tensorflow.types.TFloat32;
  * <p>{@code -Dsparse.bench.tfliteDir=DIR}: the models table also writes each TF model it times (per model,
  * sparsity and zeros, random or 1x4) as {@code DIR/<slug>_<sparsity %>_<zeros>.tflite} (float32), and
  * {@code DIR/models.json} with the input each file wants and the Java times per batch, for
- * {@code tools/tflite_column.py DIR}, which adds the TFLite interpreter on the same files as a column.
+ * {@code dsl/tflite/tools/tflite_column.py DIR}, which adds the TFLite interpreter on the same files as a column.
  * Run (see docs/results/sparse-inference.md):
  * {@code taskset -c 1 mvn -B -o -q -Pbench -pl tests -am test -Dtest=SparseBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  */
@@ -326,7 +326,7 @@ class SparseBenchmark {
   record BatchTimes(int batch, double tfJavaMicros, double sparseModelMicros) {}
 
   /**
-   * One models.json row: a .tflite file and what tools/tflite_column.py needs to feed it (the input shape
+   * One models.json row: a .tflite file and what dsl/tflite/tools/tflite_column.py needs to feed it (the input shape
    * without the batch; integer ids drawn from [0, vocabulary) as {@link #input} draws them), with the Java
    * times of the same model. TF Java's time is the random-zeros model's for both zero patterns: dense TF
    * does the same work whatever the zeros, and the benchmark times it once per cell.

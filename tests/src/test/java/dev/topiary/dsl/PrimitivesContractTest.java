@@ -13,7 +13,12 @@ import dev.topiary.dsl.layers.Primitives.Binary;
 import dev.topiary.dsl.layers.Primitives.Reduce;
 import dev.topiary.dsl.layers.Primitives.Unary;
 import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.dsl.layers.activations.ELU;
 import dev.topiary.dsl.layers.activations.ReLU;
+import dev.topiary.dsl.layers.activations.Softmax;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.preprocessing.Normalization;
+import dev.topiary.dsl.layers.preprocessing.Rescaling;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Loss;
@@ -36,7 +41,7 @@ import org.tensorflow.ndarray.Shape;
  * A layer described once in {@link Primitives} runs in every back end without code of its own: graph and
  * eager (TF ops), the sparse runtime (plain Java loops) and {@code .tflite} files (builtins). The TF
  * and Java implementations of the primitives are independent, so equal predictions check both; the
- * TFLite side is checked op by op here and against the real interpreter by {@code tools/check_tflite.py}.
+ * TFLite side is checked op by op here and against the real interpreter by {@code dsl/tflite/tools/check_tflite.py}.
  */
 class PrimitivesContractTest {
   private static final Compile COMPILE = Compile.of(dev.topiary.dsl.training.Optimizer.adam(), Loss.meanSquaredError()).seed(5);
@@ -102,6 +107,15 @@ class PrimitivesContractTest {
     specs.put("ReLU6", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().maxValue(6)));
     specs.put("ReLU leaky", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().negativeSlope(0.2)));
     specs.put("ReLU threshold", Sequential.of(Input.of(6), Dense.of(8), ReLU.of().threshold(0.5)));
+    specs.put("Softmax last axis", Sequential.of(Input.of(3, 4), Dense.of(5), Softmax.of()));
+    specs.put("ELU alpha 1", Sequential.of(Input.of(6), Dense.of(8), ELU.of()));
+    specs.put("Rescaling scalar", Sequential.of(Input.of(6), Rescaling.of(1 / 127.5, -1)));
+    specs.put("Normalization given", Sequential.of(Input.of(2, 3),
+        Normalization.of(new float[] {0.5f, -1f, 2f}, new float[] {4f, 0.25f, 1f}).inverted(true)));
+    for (Activation a : List.of(Activation.HARD_SIGMOID_KERAS3, Activation.HARD_SILU, Activation.LEAKY_RELU,
+        Activation.GELU_APPROXIMATE)) {
+      specs.put("activation " + a.kerasName(), Sequential.of(Input.of(6), Dense.of(8, a), ActivationLayer.of(a)));
+    }
     Stream<Case> more = specs.entrySet().stream().map(e -> {
       long[] dims = e.getValue().inputs().get(0).shape().asArray().clone();
       dims[0] = 7;
@@ -112,7 +126,7 @@ class PrimitivesContractTest {
 
   /**
    * With {@code -Dtopiary.tfliteDir=DIR}, writes each case's file with its inputs and TF's outputs as
-   * {@code tools/check_tflite.py} reads them, to run them in TFLite's own interpreter (outside mvn test).
+   * {@code dsl/tflite/tools/check_tflite.py} reads them, to run them in TFLite's own interpreter (outside mvn test).
    */
   private static void dumpForTheInterpreter(Case c, Model graph, byte[] tflite, float[] expected) {
     String dir = System.getProperty("topiary.tfliteDir");

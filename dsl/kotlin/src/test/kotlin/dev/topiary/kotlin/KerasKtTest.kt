@@ -28,7 +28,7 @@ class KerasKtTest {
     val test = Idx.embedded("t10k")
     val pruned = keras.spec().prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0)))
     keras.compile(Loss.sparseCategoricalCrossentropy(true), metrics = listOf(Metric.ACCURACY), spec = pruned).use { model ->
-      // Keras 3.15.1 evaluated this model at 0.9170 on the same test set (tools/make_pretrained_cnn.py).
+      // Keras 3.15.1 evaluated this model at 0.9170 on the same test set (samples/tools/make_pretrained_cnn.py).
       assertThat(model.evaluate(test.dataset())["accuracy"]).isEqualTo(0.917, org.assertj.core.api.Assertions.within(1e-4))
       val out = dir.resolve("again.keras")
       model.saveKeras(out)

@@ -1,6 +1,10 @@
 package dev.topiary.dsl.layers;
 
+import dev.topiary.dsl.layers.activations.ELU;
+import dev.topiary.dsl.layers.activations.LeakyReLU;
+import dev.topiary.dsl.layers.activations.PReLU;
 import dev.topiary.dsl.layers.activations.ReLU;
+import dev.topiary.dsl.layers.activations.Softmax;
 import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.Conv1D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
@@ -14,6 +18,12 @@ import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.core.Embedding;
+import dev.topiary.dsl.layers.core.GaussianDropout;
+import dev.topiary.dsl.layers.core.GaussianNoise;
+import dev.topiary.dsl.layers.core.LayerScale;
+import dev.topiary.dsl.layers.core.SpatialDropout1D;
+import dev.topiary.dsl.layers.core.SpatialDropout2D;
+import dev.topiary.dsl.layers.core.SpatialDropout3D;
 import dev.topiary.dsl.layers.merging.Add;
 import dev.topiary.dsl.layers.merging.Average;
 import dev.topiary.dsl.layers.merging.Concatenate;
@@ -25,6 +35,8 @@ import dev.topiary.dsl.layers.merging.Subtract;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
 import dev.topiary.dsl.layers.normalization.LayerNormalization;
 import dev.topiary.dsl.layers.pooling.AveragePooling1D;
+import dev.topiary.dsl.layers.preprocessing.Normalization;
+import dev.topiary.dsl.layers.preprocessing.Rescaling;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
 import dev.topiary.dsl.layers.pooling.AveragePooling3D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
@@ -61,7 +73,10 @@ public final class BuiltInLayers {
   /** Every built-in layer's codec, by family. */
   public static List<LayerType<?>> codecs() {
     return List.of(
-        Dense.TYPE, ActivationLayer.TYPE, ReLU.TYPE, Dropout.TYPE, Embedding.TYPE,
+        Dense.TYPE, ActivationLayer.TYPE, Dropout.TYPE, Embedding.TYPE, LayerScale.TYPE,
+        ReLU.TYPE, Softmax.TYPE, LeakyReLU.TYPE, ELU.TYPE, PReLU.TYPE,
+        SpatialDropout1D.TYPE, SpatialDropout2D.TYPE, SpatialDropout3D.TYPE, GaussianNoise.TYPE, GaussianDropout.TYPE,
+        Rescaling.TYPE, Normalization.TYPE,
         Conv1D.TYPE, Conv2D.TYPE, Conv3D.TYPE, Conv2DTranspose.TYPE, Conv3DTranspose.TYPE,
         DepthwiseConv2D.TYPE, SeparableConv1D.TYPE, SeparableConv2D.TYPE,
         MaxPooling1D.TYPE, AveragePooling1D.TYPE, MaxPooling2D.TYPE, AveragePooling2D.TYPE,

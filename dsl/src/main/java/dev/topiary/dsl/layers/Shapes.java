@@ -41,6 +41,19 @@ public final class Shapes {
     return size;
   }
 
+  /**
+   * Zeros TF puts before the data along one dimension: SAME pads to keep {@code ceil(in / stride)}
+   * outputs and puts the odd padding element after the data; VALID pads nothing.
+   */
+  public static long windowPadBefore(long in, long window, long stride, long dilation, Padding padding) {
+    if (padding != Padding.SAME) {
+      return 0;
+    }
+    long effective = (window - 1) * dilation + 1;
+    long out = windowOutput(in, window, stride, dilation, padding);
+    return Math.max((out - 1) * stride + effective - in, 0) / 2;
+  }
+
   /** Output length of a convolution or pooling window along one dimension. */
   public static long windowOutput(long in, long window, long stride, long dilation, Padding padding) {
     if (padding == Padding.SAME) {

@@ -29,7 +29,7 @@ import org.tensorflow.types.TFloat32;
 /**
  * Every built-in layer type exports as a standard SavedModel that reloads with {@code predict}'s
  * outputs. With {@code -Dtopiary.export.dir=DIR} the exports stay in DIR as {@code layer_<Type>}
- * with {@code layer_<Type>.json} (inputs and outputs) for {@code tools/check_export.py}, which tells
+ * with {@code layer_<Type>.json} (inputs and outputs) for {@code dsl/tflite/tools/check_export.py}, which tells
  * which layers the TFLite converter takes with builtin ops only.
  */
 class LayerExportTest {

@@ -30,7 +30,7 @@ import java.util.Map;
 
 /**
  * A pretrained Keras model pruned in Java and handed back: the tutorial CNN trained by Keras
- * ({@code tools/make_pretrained_cnn.py}) is read from its {@code .keras} file, evaluated as is,
+ * ({@code samples/tools/make_pretrained_cnn.py}) is read from its {@code .keras} file, evaluated as is,
  * fine-tuned with PolynomialDecay pruning to 0.8 on the embedded MNIST, stripped, and written as a
  * {@code .keras} file (Keras 3 opens it), a SavedModel and the compact sparse format.
  *

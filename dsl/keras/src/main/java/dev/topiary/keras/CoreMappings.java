@@ -1,0 +1,209 @@
+package dev.topiary.keras;
+
+import static dev.topiary.keras.KerasLayers.ints;
+import static dev.topiary.keras.KerasLayers.pairs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Core, normalization, attention, reshaping and merging layers. */
+final class CoreMappings {
+  private CoreMappings() {}
+
+  static Map<String, Object> map(Object... keyValues) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      m.put((String) keyValues[i], keyValues[i + 1]);
+    }
+    return m;
+  }
+
+  /** A config value as plain Java (numbers, lists, maps), or null. */
+  static Object value(KerasConfig k, String key) {
+    JsonNode v = k.get(key);
+    return v == null || v.isNull() ? null : KerasLayers.JSON_VALUES.convertValue(v, Object.class);
+  }
+
+  static List<Long> list(long... v) {
+    return java.util.Arrays.stream(v).boxed().toList();
+  }
+
+  static void register(KerasLayers r) {
+    r.add("Dense", "Dense", (k, l) -> {
+      k.requireNull("lora_rank");
+      k.requireNull("quantization_config");
+      return map("units", k.integer("units"), "activation", l.activation(k, "activation"), "use_bias",
+          k.bool("use_bias", true));
+    }, (t, out, l) -> out.put("units", t.getInt("units"))
+        .put("activation", KerasLayers.kerasActivation(t.getString("activation"))).put("use_bias", t.getBoolean("use_bias")));
+    r.add("Activation", "Activation", (k, l) -> map("activation", l.activation(k, "activation")),
+        (t, out, l) -> out.put("activation", KerasLayers.kerasActivation(t.getString("activation"))));
+    r.add("Dropout", "Dropout", (k, l) -> {
+      k.requireNull("noise_shape");
+      return map("rate", k.number("rate", 0));
+    }, (t, out, l) -> out.put("rate", t.getDouble("rate")));
+    r.add("Embedding", "Embedding", (k, l) -> {
+      k.requireNull("quantization_config");
+      k.requireNull("lora_rank");
+      return map("input_dim", k.integer("input_dim"), "output_dim", k.integer("output_dim"), "mask_zero",
+          k.bool("mask_zero", false));
+    }, (t, out, l) -> out.put("input_dim", t.getInt("input_dim")).put("output_dim", t.getInt("output_dim"))
+        .put("mask_zero", t.has("mask_zero") && t.getBoolean("mask_zero")));
+
+    r.add("BatchNormalization", "BatchNormalization", (k, l) -> {
+      // axis is checked against the input rank when the layer is applied (KerasModelReader).
+      k.requireDefault("center", true);
+      k.requireDefault("scale", true);
+      k.requireDefault("renorm", false);
+      return map("momentum", k.number("momentum", 0.99), "epsilon", k.number("epsilon", 1e-3));
+    }, (t, out, l) -> out.put("axis", -1).put("momentum", t.getDouble("momentum")).put("epsilon", t.getDouble("epsilon"))
+        .put("center", true).put("scale", true));
+    // PReLU: its alpha initializer only matters before the weights are read (Topiary's is Keras' default,
+    // zeros); a regularizer or constraint would change training, so those are refused.
+    r.add("PReLU", "PReLU", (k, l) -> {
+      k.requireNull("alpha_regularizer");
+      k.requireNull("alpha_constraint");
+      return map("shared_axes", k.has("shared_axes") ? java.util.Arrays.stream(k.flatLongs("shared_axes")).boxed().toList()
+          : null);
+    }, (t, out, l) -> {
+      out.set("alpha_initializer", KerasLayers.JSON.objectNode().put("module", "keras.initializers")
+          .put("class_name", "Zeros").<com.fasterxml.jackson.databind.node.ObjectNode>set("config", KerasLayers.JSON.objectNode())
+          .putNull("registered_name"));
+      out.putNull("alpha_regularizer").putNull("alpha_constraint");
+      if (t.has("shared_axes")) {
+        out.set("shared_axes", ints(t.getLongs("shared_axes")));
+      } else {
+        out.putNull("shared_axes");
+      }
+    });
+    // Normalization: given mean/variance live in the config; adapted ones are the variables mean, variance
+    // and an int64 count (only used to adapt further), which Topiary skips reading and writes as 0.
+    r.add(new LayerMapping("Normalization", "Normalization", (k, l) -> {
+      long[] axis = k.has("axis") ? k.flatLongs("axis") : new long[0];
+      if (axis.length != 1) {
+        throw k.error("option axis=" + k.get("axis") + " is not supported (Topiary normalizes one axis, the last)");
+      }
+      return map("axis", axis[0], "invert", k.bool("invert", false), "mean", value(k, "mean"),
+          "variance", value(k, "variance"));
+    }, (t, out, l) -> {
+      out.set("axis", ints(t.getLong("axis")));
+      out.put("invert", t.has("invert") && t.getBoolean("invert"));
+      out.set("mean", KerasLayers.JSON_VALUES.valueToTree(t.asMap().get("mean")));
+      out.set("variance", KerasLayers.JSON_VALUES.valueToTree(t.asMap().get("variance")));
+    }, n -> List.of(new LayerMapping.Group("vars", n, n == 0 ? List.of() : List.of("count")))));
+
+    r.add("LayerNormalization", "LayerNormalization", (k, l) -> {
+      k.requireDefault("center", true);
+      k.requireDefault("scale", true);
+      k.requireDefault("rms_scaling", false);
+      return map("epsilon", k.number("epsilon", 1e-3));
+    }, (t, out, l) -> out.put("axis", -1).put("epsilon", t.getDouble("epsilon")).put("center", true).put("scale", true));
+
+    r.add(new LayerMapping("MultiHeadAttention", "MultiHeadAttention", (k, l) -> {
+      k.requireDefault("use_bias", true);
+      k.requireNull("output_shape");
+      // Keras writes the default it resolved for (batch, steps, features) inputs: attention over axis 1.
+      if (k.has("attention_axes") && !(k.flatLongs("attention_axes").length == 1 && k.flatLongs("attention_axes")[0] == 1)) {
+        throw k.error("option attention_axes=" + k.get("attention_axes") + " is not supported (only the steps axis, 1)");
+      }
+      k.requireDefault("dropout", 0.0);
+      if (k.has("value_dim") && k.integer("value_dim") != k.integer("key_dim")) {
+        throw k.error("option value_dim=" + k.integer("value_dim") + " is not supported (only value_dim = key_dim)");
+      }
+      return map("num_heads", k.integer("num_heads"), "key_dim", k.integer("key_dim"));
+    }, (t, out, l) -> out.put("num_heads", t.getInt("num_heads")).put("key_dim", t.getInt("key_dim"))
+        .put("value_dim", t.getInt("key_dim")).put("use_bias", true),
+        n -> List.of(new LayerMapping.Group("query_dense/vars", 2), new LayerMapping.Group("key_dense/vars", 2),
+            new LayerMapping.Group("value_dense/vars", 2), new LayerMapping.Group("output_dense/vars", 2))));
+
+    registerReshaping(r);
+    registerMerging(r);
+  }
+
+  private static void registerReshaping(KerasLayers r) {
+    r.add("Reshape", "Reshape", (k, l) -> map("target_shape", list(k.flatLongs("target_shape"))),
+        (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("target_shape", ints(t.getLongs("target_shape"))));
+    r.plain("Flatten", "Flatten", (k, s) -> k.channelsLast());
+    r.add("Permute", "Permute", (k, l) -> map("args", list(k.flatLongs("dims"))),
+        (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("dims", ints(t.getLongs("args"))));
+    r.add("RepeatVector", "RepeatVector", (k, l) -> map("args", list(k.integer("n"))),
+        (t, out, l) -> out.put("n", t.getLongs("args")[0]));
+    r.add("Cropping1D", "Cropping1D", (k, l) -> map("args", list(pair(k, "cropping"))),
+        (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("cropping", ints(t.getLongs("args"))));
+    r.add("Cropping2D", "Cropping2D", (k, l) -> {
+      k.channelsLast();
+      return map("args", list(quad(k, "cropping")));
+    }, (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("cropping", pairs(t.getLongs("args"))).put("data_format", "channels_last"));
+    r.add("ZeroPadding1D", "ZeroPadding1D", (k, l) -> map("args", list(pair(k, "padding"))),
+        (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("padding", ints(t.getLongs("args"))));
+    r.add("ZeroPadding2D", "ZeroPadding2D", (k, l) -> {
+      k.channelsLast();
+      return map("padding", list(quad(k, "padding")));
+    }, (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("padding", pairs(t.getLongs("padding"))).put("data_format", "channels_last"));
+    r.add("ZeroPadding3D", "ZeroPadding3D", (k, l) -> {
+      k.channelsLast();
+      long[] p = k.flatLongs("padding");
+      for (long v : p) {
+        if (v != p[0]) {
+          throw k.error("option padding=" + k.get("padding") + " is not supported (only the same padding on every side)");
+        }
+      }
+      return map("size", p[0], "filters", 0, "strides", 1, "padding", "valid", "activation", "linear");
+    }, (t, out, l) -> {
+      long p = t.getLong("size");
+      out.<com.fasterxml.jackson.databind.node.ObjectNode>set("padding", pairs(p, p, p, p, p, p)).put("data_format", "channels_last");
+    });
+    r.add("UpSampling1D", "UpSampling1D", (k, l) -> map("args", list(k.integer("size"))),
+        (t, out, l) -> out.put("size", t.getLongs("args")[0]));
+    r.add("UpSampling2D", "UpSampling2D", (k, l) -> {
+      k.channelsLast();
+      k.requireDefault("interpolation", "nearest");
+      int[] s = k.ints("size", 2);
+      return map("args", list(s[0], s[1]));
+    }, (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("size", ints(t.getLongs("args"))).put("interpolation", "nearest")
+        .put("data_format", "channels_last"));
+  }
+
+  /** {@code n} or {@code [a, b]} as a, b. */
+  private static long[] pair(KerasConfig k, String key) {
+    JsonNode v = k.get(key);
+    if (v != null && v.isIntegralNumber()) {
+      return new long[] {v.longValue(), v.longValue()};
+    }
+    long[] p = k.flatLongs(key);
+    if (p.length != 2) {
+      throw k.error("'" + key + "' must be a number or a pair, got " + v);
+    }
+    return p;
+  }
+
+  /** {@code n}, {@code [a, b]} (symmetric per axis) or {@code [[t, b], [l, r]]} as t, b, l, r. */
+  private static long[] quad(KerasConfig k, String key) {
+    JsonNode v = k.get(key);
+    if (v != null && v.isIntegralNumber()) {
+      long n = v.longValue();
+      return new long[] {n, n, n, n};
+    }
+    long[] p = k.flatLongs(key);
+    if (p.length == 2 && v.get(0).isIntegralNumber()) {
+      return new long[] {p[0], p[0], p[1], p[1]};
+    }
+    if (p.length != 4) {
+      throw k.error("'" + key + "' must be a number, a pair or two pairs, got " + v);
+    }
+    return p;
+  }
+
+  private static void registerMerging(KerasLayers r) {
+    for (String merge : new String[] {"Add", "Multiply", "Subtract", "Average", "Maximum", "Minimum"}) {
+      r.plain(merge, merge, (k, s) -> { });
+    }
+    r.add("Concatenate", "Concatenate", (k, l) -> map("axis", k.integer("axis", -1)),
+        (t, out, l) -> out.put("axis", t.getInt("axis")));
+    // axes is checked against the input ranks when the layer is applied (KerasModelReader).
+    r.add("Dot", "Dot", (k, l) -> map("normalize", k.bool("normalize", false)),
+        (t, out, l) -> out.put("axes", -1).put("normalize", t.getBoolean("normalize")));
+  }
+}

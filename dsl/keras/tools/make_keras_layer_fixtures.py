@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Makes one small Keras 3 model per layer type that Topiary maps, saved by Keras itself.
+
+Each model NAME is written as NAME.keras and NAME.h5 (legacy HDF5) with NAME.json holding
+`inputs` (3 random examples per model input, in input order) and Keras' own `outputs` for them,
+so that the Java tests compare Topiary's predictions with Keras' without needing Python.
+Weights are random (not trained): BatchNormalization statistics are set to non-trivial values.
+
+Usage: python dsl/keras/tools/make_keras_layer_fixtures.py (in a venv with tensorflow-cpu 2.21 and keras 3.15) OUT_DIR [NAME ...]
+(with names: only those models, added to OUT_DIR/layers-index.json)
+"""
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import layers as L  # noqa: E402
+
+rng = np.random.default_rng(7)
+
+
+def seq(name, shape, *ls, ints=None):
+    inp = keras.Input(shape=shape, name="x")
+    m = keras.Sequential([inp, *ls], name=name)
+    return m, [ints] if ints else [None]
+
+
+def func(name, inputs, outputs):
+    return keras.Model(inputs, outputs, name=name), [None] * len(inputs)
+
+
+def models():
+    yield seq("l_dense3d", (4, 5), L.Dense(3, activation="tanh"), L.Dense(2, use_bias=False))
+    yield seq("l_activation", (6,), L.Dense(4), L.Activation("sigmoid"), L.Dense(3), L.Activation("softmax"))
+    # ReLU: plain, ReLU6 (MobileNet), every option at once, leaky, thresholded: one output each from one
+    # Dense, so every branch of the formula sees values of both signs.
+    r = keras.Input((6,), name="x")
+    h = L.Dense(8, bias_initializer="random_normal")(r)
+    yield func("l_relu", [r], [L.ReLU()(h), L.ReLU(max_value=6.0)(L.Dense(8)(h)),
+                               L.ReLU(max_value=0.8, negative_slope=0.1, threshold=0.3)(h),
+                               L.ReLU(negative_slope=0.2)(h), L.ReLU(threshold=0.5)(h)])
+    # Activation layers: Softmax over the last and a middle axis, LeakyReLU (Keras 3's negative_slope),
+    # ELU with alpha 1 and another, PReLU per element and shared over the spatial axes (random alphas).
+    a = keras.Input((3, 5), name="x")
+    yield func("l_activation_layers", [a], [L.Softmax()(a), L.Softmax(axis=1)(a), L.LeakyReLU()(a),
+                                            L.LeakyReLU(negative_slope=0.05)(a), L.ELU()(a), L.ELU(alpha=0.5)(a),
+                                            L.PReLU(alpha_initializer="random_normal")(a)])
+    yield seq("l_prelu2d", (4, 4, 3), L.PReLU(alpha_initializer="random_normal", shared_axes=[1, 2]), L.Flatten())
+    # Preprocessing: Rescaling with scalars and per channel, Normalization given (ConvNeXt's ImageNet form)
+    # and adapted (EfficientNet's: mean, variance and count variables), and inverted.
+    p = keras.Input((4, 4, 3), name="x")
+    adapted = L.Normalization(axis=-1)
+    adapted.adapt(np.random.default_rng(11).normal(0.5, 2.0, (20, 4, 4, 3)).astype(np.float32))  # own stream: the others stay as made
+    yield func("l_preprocessing", [p], [L.Rescaling(1.0 / 127.5, offset=-1)(p),
+                                        L.Rescaling([0.5, 2.0, -1.0], offset=[0.1, 0.0, -0.2])(p),
+                                        L.Normalization(mean=[0.485, 0.456, 0.406], variance=[0.052, 0.050, 0.051])(p),
+                                        adapted(p),
+                                        L.Normalization(mean=0.3, variance=4.0, invert=True)(p)])
+    # Identity at inference: the dropouts and noises; ConvNeXt's LayerScale (random gamma).
+    from keras.src.applications.convnext import LayerScale
+    d = keras.Input((4, 4, 3), name="x")
+    h = L.SpatialDropout2D(0.3)(L.GaussianNoise(0.2)(L.GaussianDropout(0.2)(d)))
+    h = LayerScale(1e-6, 3)(h)
+    h = L.Reshape((16, 3))(h)
+    h = L.SpatialDropout1D(0.2)(h)
+    yield func("l_regularization", [d], [h, L.Flatten()(L.SpatialDropout3D(0.1)(L.Reshape((2, 2, 4, 3))(d)))])
+    # Keras 3's activation functions MobileNetV3, EfficientNet and transformers use, by name (inputs wide
+    # enough to reach every piece of hard_sigmoid's and hard_silu's ramps).
+    f = keras.Input((6,), name="x")
+    g = L.Dense(8, bias_initializer="random_normal", kernel_initializer=keras.initializers.RandomNormal(0, 2.0))(f)
+    yield func("l_activation_functions", [f], [L.Activation(n)(g) for n in
+                                               ("hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "relu6",
+                                                "silu", "gelu")] + [L.Dense(3, activation="hard_swish")(g)])
+    yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
+              L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
+    yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),
+              L.Conv1D(2, 2, dilation_rate=2, padding="same"), L.GlobalMaxPooling1D())
+    yield seq("l_conv3d", (6, 6, 6, 2), L.Conv3D(3, 3, strides=1, padding="same", activation="relu"),
+              L.MaxPooling3D(2), L.AveragePooling3D(1), L.GlobalAveragePooling3D())
+    yield seq("l_conv2d_transpose", (5, 5, 2), L.Conv2DTranspose(3, 3, strides=2, padding="same"),
+              L.GlobalMaxPooling2D())
+    yield seq("l_conv3d_transpose", (3, 3, 3, 2), L.Conv3DTranspose(2, 2, strides=2, padding="valid"),
+              L.GlobalMaxPooling3D())
+    yield seq("l_depthwise", (8, 8, 3), L.DepthwiseConv2D(3, depth_multiplier=2, padding="same", activation="relu"),
+              L.GlobalAveragePooling2D())
+    yield seq("l_separable2d", (8, 8, 3), L.SeparableConv2D(4, 3, strides=1, padding="valid"), L.Flatten())
+    yield seq("l_separable1d", (9, 3), L.SeparableConv1D(4, 3, padding="same"), L.Flatten())
+    yield seq("l_pool2d", (8, 8, 2), L.MaxPooling2D((2, 2), strides=(2, 2)), L.AveragePooling2D(2, padding="same"),
+              L.Flatten())
+    yield seq("l_pool1d", (12, 2), L.MaxPooling1D(2), L.AveragePooling1D(3), L.Flatten())
+    yield seq("l_simple_rnn", (5, 3), L.SimpleRNN(4, return_sequences=True), L.SimpleRNN(3, go_backwards=True))
+    yield seq("l_gru", (6, 3), L.GRU(4, return_sequences=True), L.GRU(3))
+    yield seq("l_lstm_seq", (6, 3), L.LSTM(4, return_sequences=True, go_backwards=True), L.LSTM(2))
+    yield seq("l_bidirectional", (5, 3), L.Bidirectional(L.LSTM(3, return_sequences=True)),
+              L.Bidirectional(L.GRU(2)))
+    yield seq("l_time_distributed", (4, 5), L.TimeDistributed(L.Dense(3, activation="relu")), L.Flatten())
+    yield seq("l_embedding_mask", (7,), L.Embedding(20, 4, mask_zero=True), L.LSTM(3), ints=20)
+    yield seq("l_layer_norm", (4, 6), L.LayerNormalization(epsilon=1e-3), L.Flatten())
+    yield seq("l_batch_norm", (5, 5, 3), L.BatchNormalization(momentum=0.9, epsilon=1e-2), L.Flatten())
+    yield seq("l_reshaping", (4, 6, 2), L.ZeroPadding2D(((1, 0), (2, 1))), L.Cropping2D(((0, 1), (1, 1))),
+              L.UpSampling2D((2, 1)), L.Permute((2, 1, 3)), L.Reshape((-1, 2)), L.Cropping1D((1, 2)),
+              L.ZeroPadding1D((2, 1)), L.UpSampling1D(2), L.Flatten(), L.RepeatVector(2))
+    yield seq("l_zero_padding3d", (2, 2, 2, 1), L.ZeroPadding3D(1), L.Flatten())
+    x = keras.Input((6,), name="a")
+    y = keras.Input((6,), name="b")
+    yield func("l_merging", [x, y], [L.Multiply()([x, y]), L.Subtract()([x, y]), L.Average()([x, y]),
+                                     L.Maximum()([x, y]), L.Minimum()([x, y]), L.Dot(axes=1)([x, y]),
+                                     L.Dot(axes=1, normalize=True)([x, y])])
+    q = keras.Input((4, 6), name="query")
+    v = keras.Input((5, 6), name="value")
+    yield func("l_attention", [q, v], L.MultiHeadAttention(num_heads=2, key_dim=3)(q, v))
+    # A shared layer: one Dense called on two inputs (one set of weights, two nodes).
+    s1 = keras.Input((5,), name="left")
+    s2 = keras.Input((5,), name="right")
+    shared = L.Dense(4, activation="tanh", name="shared")
+    yield func("l_shared", [s1, s2], L.Concatenate()([shared(s1), shared(s2)]))
+    # A nested model: a Sequential used as a layer of a Functional model with two outputs.
+    inner = keras.Sequential([keras.Input((6,)), L.Dense(5, activation="relu"), L.Dense(4)], name="inner")
+    a = keras.Input((6,), name="features")
+    h = inner(a)
+    yield func("l_nested", [a], [L.Dense(2, name="head_a")(h), L.Dense(3, activation="softmax", name="head_b")(h)])
+
+
+def main(out, only=()):
+    os.makedirs(out, exist_ok=True)
+    names = []
+    for model, ints in models():
+        if only and model.name not in only:
+            continue
+        for w in model.weights:
+            if "moving_variance" in w.path:
+                w.assign(rng.uniform(0.5, 2.0, w.shape))
+            elif "moving_mean" in w.path or "gamma" in w.path or "beta" in w.path:
+                w.assign(rng.normal(0, 0.5, w.shape))
+            elif "layer_scale" in w.path or "p_re_lu" in w.path:
+                w.assign(rng.normal(0, 0.5, w.shape))
+            elif "bias" in w.path:
+                w.assign(rng.normal(0, 0.1, w.shape))
+        inputs = []
+        for tensor, vocab in zip(model.inputs, ints):
+            shape = (3,) + tuple(tensor.shape[1:])
+            if vocab:
+                inputs.append(rng.integers(0, vocab, shape).astype(np.float32))
+            else:
+                inputs.append(rng.normal(0, 1, shape).astype(np.float32))
+        outputs = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        model.save(os.path.join(out, model.name + ".keras"))
+        model.save(os.path.join(out, model.name + ".h5"))
+        with open(os.path.join(out, model.name + ".json"), "w") as f:
+            json.dump({"name": model.name, "inputs": [i.tolist() for i in inputs],
+                       "outputs": [np.asarray(o).tolist() for o in outputs],
+                       "input_names": [t.name for t in model.inputs],
+                       "layers": [type(layer).__name__ for layer in model.layers]}, f)
+        names.append(model.name)
+    index = os.path.join(out, "layers-index.json")
+    if only and os.path.exists(index):
+        with open(index) as f:
+            names = [n for n in json.load(f)["models"] if n not in names] + names
+    with open(index, "w") as f:
+        json.dump({"models": names, "keras_version": keras.__version__}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], tuple(sys.argv[2:]))

@@ -54,12 +54,17 @@ final class CoreMappings {
 
     r.add("BatchNormalization", "BatchNormalization", (k, l) -> {
       // axis is checked against the input rank when the layer is applied (KerasModelReader).
-      k.requireDefault("center", true);
-      k.requireDefault("scale", true);
       k.requireDefault("renorm", false);
-      return map("momentum", k.number("momentum", 0.99), "epsilon", k.number("epsilon", 1e-3));
+      Map<String, Object> m = map("momentum", k.number("momentum", 0.99), "epsilon", k.number("epsilon", 1e-3));
+      if (!k.bool("center", true)) {
+        m.put("center", false);
+      }
+      if (!k.bool("scale", true)) {
+        m.put("scale", false);
+      }
+      return m;
     }, (t, out, l) -> out.put("axis", -1).put("momentum", t.getDouble("momentum")).put("epsilon", t.getDouble("epsilon"))
-        .put("center", true).put("scale", true));
+        .put("center", !t.has("center") || t.getBoolean("center")).put("scale", !t.has("scale") || t.getBoolean("scale")));
     // PReLU: its alpha initializer only matters before the weights are read (Topiary's is Keras' default,
     // zeros); a regularizer or constraint would change training, so those are refused.
     r.add("PReLU", "PReLU", (k, l) -> {

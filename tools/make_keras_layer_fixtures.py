@@ -87,6 +87,14 @@ def models():
     yield func("l_squeeze_excite", [e], [L.Flatten()(se), L.Flatten()(L.GlobalMaxPooling2D(keepdims=True)(e)),
                                          L.Flatten()(L.GlobalAveragePooling1D(keepdims=True)(seq_in)),
                                          L.Flatten()(L.Add()([seq_in, L.GlobalMaxPooling1D(keepdims=True)(seq_in)]))])
+    # Keras Applications' own pieces: InceptionResNetV2's CustomScaleLayer (shortcut + scale * residual) and
+    # EfficientNet's stochastic depth (Dropout with noise_shape (None, 1, 1, 1): the identity at inference).
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+    c = keras.Input((4, 4, 3), name="x")
+    residual = L.Conv2D(3, 1)(c)
+    scaled = CustomScaleLayer(0.17)([c, residual])
+    yield func("l_applications_parts", [c], [L.Flatten()(scaled),
+                                             L.Flatten()(L.Dropout(0.2, noise_shape=(None, 1, 1, 1))(residual))])
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),

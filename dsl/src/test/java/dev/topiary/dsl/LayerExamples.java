@@ -221,6 +221,10 @@ public final class LayerExamples {
     add(m, merge("Minimum", Minimum.of()));
     Node a = Input.named("a", 4);
     Node b = Input.named("b", 3);
+    Node shortcut = Input.named("shortcut", 4);
+    Node residual = Input.named("residual", 4);
+    add(m, functional("CustomScaleLayer", List.of(shortcut, residual),
+        Dense.of(2).apply(dev.topiary.dsl.layers.merging.CustomScaleLayer.of(0.17).apply(shortcut, residual))));
     add(m, functional("Concatenate", List.of(a, b), Dense.of(2).apply(Concatenate.of().apply(a, b))));
     Node s = Input.named("s", 2, 3);
     Node t = Input.named("t", 4, 3);

@@ -73,6 +73,28 @@ def models():
     yield func("l_activation_functions", [f], [L.Activation(n)(g) for n in
                                                ("hard_sigmoid", "hard_silu", "hard_swish", "leaky_relu", "relu6",
                                                 "silu", "gelu")] + [L.Dense(3, activation="hard_swish")(g)])
+    # What MobileNet, Xception and InceptionV3 need: convolutions without bias, BatchNormalization without
+    # scale (gamma) or center (beta); squeeze-and-excitation (EfficientNet, MobileNetV3): global pooling with
+    # keepdims and a broadcasting Multiply.
+    yield seq("l_no_bias", (8, 8, 3), L.DepthwiseConv2D(3, use_bias=False, padding="same"), L.BatchNormalization(scale=False),
+              L.SeparableConv2D(4, 3, use_bias=False), L.BatchNormalization(center=False),
+              L.DepthwiseConv2D(3, depth_multiplier=2, use_bias=False, activation="relu"), L.Flatten())
+    e = keras.Input((5, 5, 4), name="x")
+    squeezed = L.GlobalAveragePooling2D(keepdims=True)(e)
+    excited = L.Dense(4, activation="sigmoid")(L.Dense(2, activation="relu")(squeezed))
+    se = L.Multiply()([e, excited])
+    seq_in = L.Reshape((25, 4))(e)
+    yield func("l_squeeze_excite", [e], [L.Flatten()(se), L.Flatten()(L.GlobalMaxPooling2D(keepdims=True)(e)),
+                                         L.Flatten()(L.GlobalAveragePooling1D(keepdims=True)(seq_in)),
+                                         L.Flatten()(L.Add()([seq_in, L.GlobalMaxPooling1D(keepdims=True)(seq_in)]))])
+    # Keras Applications' own pieces: InceptionResNetV2's CustomScaleLayer (shortcut + scale * residual) and
+    # EfficientNet's stochastic depth (Dropout with noise_shape (None, 1, 1, 1): the identity at inference).
+    from keras.src.applications.inception_resnet_v2 import CustomScaleLayer
+    c = keras.Input((4, 4, 3), name="x")
+    residual = L.Conv2D(3, 1)(c)
+    scaled = CustomScaleLayer(0.17)([c, residual])
+    yield func("l_applications_parts", [c], [L.Flatten()(scaled),
+                                             L.Flatten()(L.Dropout(0.2, noise_shape=(None, 1, 1, 1))(residual))])
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),

@@ -205,8 +205,9 @@ public final class LayerExamples {
     add(m, seq("Reshape", 12, Reshape.of(3, -1), Flatten.of(), Dense.of(2)));
     add(m, seq("Permute", new long[] {4, 2}, Permute.of(2, 1), Flatten.of(), Dense.of(2)));
     add(m, seq("RepeatVector", 3, RepeatVector.of(2), Flatten.of(), Dense.of(2)));
-    add(m, seq("Cropping1D", new long[] {6, 2}, Cropping1D.of(1, 2), Flatten.of(), Dense.of(2)));
-    add(m, seq("Cropping2D", new long[] {5, 5, 2}, Cropping2D.of(1, 0, 0, 2), Flatten.of(), Dense.of(2)));
+    // After a trained layer, so fitting builds the gradient through the crop (TF's Slice gradient wants int32).
+    add(m, seq("Cropping1D", new long[] {6, 2}, Conv1D.of(2, 1), Cropping1D.of(1, 2), Flatten.of(), Dense.of(2)));
+    add(m, seq("Cropping2D", new long[] {5, 5, 2}, Conv2D.of(2, 1), Cropping2D.of(1, 0, 0, 2), Flatten.of(), Dense.of(2)));
     add(m, seq("ZeroPadding1D", new long[] {4, 2}, ZeroPadding1D.of(1, 2), Flatten.of(), Dense.of(2)));
     add(m, seq("ZeroPadding2D", new long[] {3, 3, 2}, ZeroPadding2D.of(1, 0, 2, 1), Flatten.of(), Dense.of(2)));
     add(m, seq("ZeroPadding3D", new long[] {2, 2, 2, 1}, ZeroPadding3D.of(1), Flatten.of(), Dense.of(2)));
@@ -221,6 +222,10 @@ public final class LayerExamples {
     add(m, merge("Minimum", Minimum.of()));
     Node a = Input.named("a", 4);
     Node b = Input.named("b", 3);
+    Node shortcut = Input.named("shortcut", 4);
+    Node residual = Input.named("residual", 4);
+    add(m, functional("CustomScaleLayer", List.of(shortcut, residual),
+        Dense.of(2).apply(dev.topiary.dsl.layers.merging.CustomScaleLayer.of(0.17).apply(shortcut, residual))));
     add(m, functional("Concatenate", List.of(a, b), Dense.of(2).apply(Concatenate.of().apply(a, b))));
     Node s = Input.named("s", 2, 3);
     Node t = Input.named("t", 4, 3);

@@ -112,6 +112,13 @@ class PrimitivesContractTest {
     specs.put("Rescaling scalar", Sequential.of(Input.of(6), Rescaling.of(1 / 127.5, -1)));
     specs.put("Normalization given", Sequential.of(Input.of(2, 3),
         Normalization.of(new float[] {0.5f, -1f, 2f}, new float[] {4f, 0.25f, 1f}).inverted(true)));
+    specs.put("BatchNormalization without scale and center", Sequential.of(Input.of(6), Dense.of(4),
+        dev.topiary.dsl.layers.normalization.BatchNormalization.of().scale(false), Dense.of(4),
+        dev.topiary.dsl.layers.normalization.BatchNormalization.of().center(false)));
+    Node image = Input.of(3, 3, 4);
+    Node squeezed = dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D.of().keepDims(true).apply(image);
+    specs.put("squeeze-and-excitation Multiply", Functional.of(image,
+        dev.topiary.dsl.layers.merging.Multiply.of().apply(image, squeezed)));
     for (Activation a : List.of(Activation.HARD_SIGMOID_KERAS3, Activation.HARD_SILU, Activation.LEAKY_RELU,
         Activation.GELU_APPROXIMATE)) {
       specs.put("activation " + a.kerasName(), Sequential.of(Input.of(6), Dense.of(8, a), ActivationLayer.of(a)));

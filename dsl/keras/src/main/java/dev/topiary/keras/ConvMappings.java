@@ -135,12 +135,11 @@ final class ConvMappings {
     boolean separable = type.startsWith("Separable");
     r.add(type, type, (k, l) -> {
       common(k);
-      biasAlways(k);
       k.requireAll("dilation_rate", 2, 1);
       return map("kernel_size", k.uniform("kernel_size", 2), "depth_multiplier", k.integer("depth_multiplier", 1),
           "strides", k.uniform("strides", 2), "padding", k.string("padding", "valid"),
           "activation", l.activation(k, "activation"), "filters", separable ? k.integer("filters") : 0,
-          "prune_depthwise_kernel", false);
+          "prune_depthwise_kernel", false, "use_bias", k.bool("use_bias", true) ? null : false);
     }, (t, out, l) -> {
       if (separable) {
         out.put("filters", t.getInt("filters"));
@@ -149,7 +148,7 @@ final class ConvMappings {
       cube(out, "kernel_size", t.getLong("kernel_size"), 2);
       cube(out, "strides", t.getLong("strides"), 2);
       cube(out, "dilation_rate", 1, 2);
-      out.put("use_bias", true);
+      out.put("use_bias", !t.has("use_bias") || t.getBoolean("use_bias"));
       writeCommon(out, t);
     });
   }
@@ -196,9 +195,8 @@ final class ConvMappings {
         String type = "Global" + kind + "Pooling" + dims;
         r.add(type, type, (k, l) -> {
           k.channelsLast();
-          k.requireDefault("keepdims", false);
-          return Map.of();
-        }, (t, out, l) -> out.put("data_format", "channels_last").put("keepdims", false));
+          return k.bool("keepdims", false) ? Map.of("keepdims", true) : Map.of();
+        }, (t, out, l) -> out.put("data_format", "channels_last").put("keepdims", t.has("keepdims") && t.getBoolean("keepdims")));
       }
     }
   }

@@ -40,10 +40,37 @@ final class CoreMappings {
         .put("activation", KerasLayers.kerasActivation(t.getString("activation"))).put("use_bias", t.getBoolean("use_bias")));
     r.add("Activation", "Activation", (k, l) -> map("activation", l.activation(k, "activation")),
         (t, out, l) -> out.put("activation", KerasLayers.kerasActivation(t.getString("activation"))));
+    // noise_shape: Keras' None sizes (the input's) are -1 in Topiary's settings.
     r.add("Dropout", "Dropout", (k, l) -> {
-      k.requireNull("noise_shape");
-      return map("rate", k.number("rate", 0));
-    }, (t, out, l) -> out.put("rate", t.getDouble("rate")));
+      Map<String, Object> m = map("rate", k.number("rate", 0));
+      JsonNode ns = k.get("noise_shape");
+      if (ns != null && !ns.isNull()) {
+        if (!ns.isArray()) {
+          throw k.error("option noise_shape=" + ns + " is not supported (a list of sizes or nulls)");
+        }
+        List<Long> dims = new java.util.ArrayList<>();
+        for (JsonNode d : ns) {
+          if (!d.isNull() && !d.canConvertToLong()) {
+            throw k.error("option noise_shape=" + ns + " is not supported (a list of sizes or nulls)");
+          }
+          dims.add(d.isNull() ? -1L : d.asLong());
+        }
+        m.put("noise_shape", dims);
+      }
+      return m;
+    }, (t, out, l) -> {
+      out.put("rate", t.getDouble("rate"));
+      if (t.has("noise_shape")) {
+        com.fasterxml.jackson.databind.node.ArrayNode a = out.putArray("noise_shape");
+        for (long d : t.getLongs("noise_shape")) {
+          if (d < 0) {
+            a.addNull();
+          } else {
+            a.add(d);
+          }
+        }
+      }
+    });
     r.add("Embedding", "Embedding", (k, l) -> {
       k.requireNull("quantization_config");
       k.requireNull("lora_rank");
@@ -54,12 +81,17 @@ final class CoreMappings {
 
     r.add("BatchNormalization", "BatchNormalization", (k, l) -> {
       // axis is checked against the input rank when the layer is applied (KerasModelReader).
-      k.requireDefault("center", true);
-      k.requireDefault("scale", true);
       k.requireDefault("renorm", false);
-      return map("momentum", k.number("momentum", 0.99), "epsilon", k.number("epsilon", 1e-3));
+      Map<String, Object> m = map("momentum", k.number("momentum", 0.99), "epsilon", k.number("epsilon", 1e-3));
+      if (!k.bool("center", true)) {
+        m.put("center", false);
+      }
+      if (!k.bool("scale", true)) {
+        m.put("scale", false);
+      }
+      return m;
     }, (t, out, l) -> out.put("axis", -1).put("momentum", t.getDouble("momentum")).put("epsilon", t.getDouble("epsilon"))
-        .put("center", true).put("scale", true));
+        .put("center", !t.has("center") || t.getBoolean("center")).put("scale", !t.has("scale") || t.getBoolean("scale")));
     // PReLU: its alpha initializer only matters before the weights are read (Topiary's is Keras' default,
     // zeros); a regularizer or constraint would change training, so those are refused.
     r.add("PReLU", "PReLU", (k, l) -> {

@@ -120,7 +120,8 @@ final class KerasLayers {
   private static final java.util.Set<String> CODE_LAYERS = java.util.Set.of("Lambda", "TFOpLambda", "SlicingOpLambda");
 
   /** Built-in Keras classes that live outside {@code keras.layers}, by the module Keras imports them from. */
-  private static final Map<String, String> MODULES = Map.of("LayerScale", "keras.src.applications.convnext");
+  private static final Map<String, String> MODULES = Map.of("LayerScale", "keras.src.applications.convnext",
+      "CustomScaleLayer", "keras.src.applications.inception_resnet_v2");
 
   /** Keys every Keras 3 layer config has, which do not change the math of an inference model. */
   private static final java.util.Set<String> BASE_KEYS = java.util.Set.of("name", "trainable", "dtype");

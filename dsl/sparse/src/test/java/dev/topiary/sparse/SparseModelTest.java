@@ -20,8 +20,6 @@ import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.core.Embedding;
-import dev.topiary.dsl.layers.normalization.BatchNormalization;
-import dev.topiary.dsl.layers.normalization.LayerNormalization;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.recurrent.GRU;

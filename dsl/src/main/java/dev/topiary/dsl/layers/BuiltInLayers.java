@@ -27,6 +27,7 @@ import dev.topiary.dsl.layers.core.SpatialDropout3D;
 import dev.topiary.dsl.layers.merging.Add;
 import dev.topiary.dsl.layers.merging.Average;
 import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.merging.CustomScaleLayer;
 import dev.topiary.dsl.layers.merging.Dot;
 import dev.topiary.dsl.layers.merging.Maximum;
 import dev.topiary.dsl.layers.merging.Minimum;
@@ -89,6 +90,6 @@ public final class BuiltInLayers {
         Flatten.TYPE, Reshape.TYPE, Permute.TYPE, RepeatVector.TYPE, Cropping1D.TYPE, Cropping2D.TYPE,
         ZeroPadding1D.TYPE, ZeroPadding2D.TYPE, ZeroPadding3D.TYPE, UpSampling1D.TYPE, UpSampling2D.TYPE,
         Add.TYPE, Multiply.TYPE, Subtract.TYPE, Average.TYPE, Maximum.TYPE, Minimum.TYPE,
-        Concatenate.TYPE, Dot.TYPE);
+        Concatenate.TYPE, Dot.TYPE, CustomScaleLayer.TYPE);
   }
 }

@@ -193,8 +193,10 @@ final class Lowering {
           axes[a] = a + 1;
         }
         int axesTensor = constInts(name(n) + "_axes", axes);
+        boolean keep = s.has("keepdims") && s.getBoolean("keepdims");
         emit(n, avg ? Schema.MEAN : Schema.REDUCE_MAX, 1, new int[] {in.get(0), axesTensor},
-            options(Schema.OPT_REDUCER, Schema.Reducer.FIELDS));
+            options(Schema.OPT_REDUCER, Schema.Reducer.FIELDS,
+                new TfliteGraph.Field(Schema.Reducer.KEEP_DIMS, 'z', keep ? 1 : 0)));
       } else if (c == Flatten.class || c == Reshape.class) {
         long[] dims = n.shape().asArray();
         int[] target = new int[dims.length];
@@ -622,10 +624,10 @@ final class Lowering {
     }
     Layer b = bn.layer();
     float eps = (float) b.config().getDouble("epsilon");
-    float[] gamma = values(b, "gamma");
-    float[] beta = values(b, "beta");
     float[] mean = values(b, "moving_mean");
     float[] var = values(b, "moving_variance");
+    float[] gamma = bnValues(b, "gamma", 1f, mean.length); // absent with scale=false
+    float[] beta = bnValues(b, "beta", 0f, mean.length); // absent with center=false
     int channels = gamma.length;
     float[] out = new float[channels];
     for (int c = 0; c < channels; c++) {
@@ -636,6 +638,18 @@ final class Lowering {
       }
     }
     return out;
+  }
+
+  /** A BatchNormalization's {@code gamma} or {@code beta}, or {@code fill} per channel when it has none. */
+  private float[] bnValues(Layer b, String weight, float fill, int channels) {
+    for (WeightSpec w : spec.weights(b)) {
+      if (w.name().equals(weight)) {
+        return values(b, weight);
+      }
+    }
+    float[] v = new float[channels];
+    java.util.Arrays.fill(v, fill);
+    return v;
   }
 
   /** The bias tensor's name: the layer's bias, or for a layer without one whose BN was folded, the BN's beta. */
@@ -736,10 +750,11 @@ final class Lowering {
     int channels = kernel.length / (k * k);
     int pointwise = s.getInt("filters");
     Activation a = activationOf(layer);
+    boolean useBias = !s.has("use_bias") || s.getBoolean("use_bias");
     if (!separable) {
-      float[] bias = fold(n, kernel, values(layer, "bias"));
+      float[] bias = fold(n, kernel, useBias ? values(layer, "bias") : new float[channels]);
       int w = weight(spec.variableName(layer, "depthwise_kernel"), kernel, new int[] {1, k, k, channels}, Use.DEPTHWISE);
-      int b = constFloats(biasName(n, true), bias, new int[] {channels});
+      int b = constFloats(biasName(n, useBias), bias, new int[] {channels});
       boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
       withActivation(n, a, (out, act) -> g.op(Schema.DEPTHWISE_CONV_2D, hybrid ? 6 : 1, new int[] {x, w, b},
           new int[] {out}, depthwiseOptions(padding, stride, multiplier, act)));
@@ -760,7 +775,8 @@ final class Lowering {
     int pw = weight(spec.variableName(layer, "pointwise_kernel"), hwioToOhwi(pk, 1, 1, channels, pointwise),
         new int[] {pointwise, 1, 1, channels}, Use.CONV);
     boolean hybrid = g.tensors.get(pw).type() == Schema.INT8;
-    int b = constFloats(spec.variableName(layer, "bias"), values(layer, "bias"), new int[] {pointwise});
+    int b = useBias ? constFloats(spec.variableName(layer, "bias"), values(layer, "bias"), new int[] {pointwise})
+        : constFloats(name(n) + "_zero_bias", new float[pointwise], new int[] {pointwise});
     withActivation(n, a, (out, act) -> g.op(Schema.CONV_2D, hybrid ? 5 : 1, new int[] {depthOut, pw, b},
         new int[] {out}, convOptions(Schema.VALID, 1, 1, act, 1)));
   }
@@ -795,10 +811,10 @@ final class Lowering {
     }
     Layer b = n.layer();
     float eps = (float) s.getDouble("epsilon");
-    float[] gamma = values(b, "gamma");
-    float[] beta = values(b, "beta");
     float[] mean = values(b, "moving_mean");
     float[] var = values(b, "moving_variance");
+    float[] gamma = bnValues(b, "gamma", 1f, mean.length); // absent with scale=false
+    float[] beta = bnValues(b, "beta", 0f, mean.length); // absent with center=false
     float[] scale = new float[gamma.length];
     float[] shift = new float[gamma.length];
     for (int c = 0; c < gamma.length; c++) {

@@ -69,20 +69,36 @@ public final class TfliteWeights {
     java.util.Optional<TfliteFile.Tensor> scale = file.tensor(base + "_scale");
     java.util.Optional<TfliteFile.Tensor> shift = file.tensor(base + "_shift");
     float[] v = new float[channels];
+    // A BN without gamma (scale=false) keeps the written scale in its variance, one without beta
+    // (center=false) the shift in its mean: y = (x - mean) / sqrt(var + eps) * gamma + beta.
+    java.util.Set<String> has = new java.util.HashSet<>();
+    spec.weights(layer).forEach(w -> has.add(w.name()));
+    float[] sc = scale.isPresent() ? checked(file.values(scale.get()), channels, base + "_scale", file) : null;
+    float[] sh = shift.isPresent() ? checked(file.values(shift.get()), channels, base + "_shift", file) : null;
     switch (weight) {
       case "gamma" -> {
-        if (scale.isPresent()) {
-          return checked(file.values(scale.get()), channels, base + "_scale", file);
+        if (sc != null) {
+          return sc;
         }
         java.util.Arrays.fill(v, 1f);
       }
       case "beta" -> {
-        if (shift.isPresent()) {
-          return checked(file.values(shift.get()), channels, base + "_shift", file);
+        if (sh != null) {
+          return sh;
         }
       }
-      case "moving_variance" -> java.util.Arrays.fill(v, 1f - eps);
-      default -> { } // moving_mean 0
+      case "moving_variance" -> {
+        for (int c = 0; c < channels; c++) {
+          v[c] = has.contains("gamma") || sc == null || sc[c] == 0 ? 1f - eps : 1f / (sc[c] * sc[c]) - eps;
+        }
+      }
+      default -> { // moving_mean: 0, or without beta what gives the shift
+        if (!has.contains("beta") && sh != null && sc != null) {
+          for (int c = 0; c < channels; c++) {
+            v[c] = sc[c] == 0 ? 0f : -sh[c] / sc[c];
+          }
+        }
+      }
     }
     return v;
   }

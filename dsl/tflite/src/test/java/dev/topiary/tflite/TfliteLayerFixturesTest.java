@@ -84,6 +84,17 @@ class TfliteLayerFixturesTest {
     Node flat = Flatten.of().apply(folded);
     Node standalone = BatchNormalization.of().apply(Dense.of(12, Activation.RELU).apply(flat));
     out.add(new Case("batchnorm", Functional.of(x, Dense.of(3).apply(standalone)), List.of(0), ""));
+    // MobileNet/EfficientNet block: convolutions without bias, BN without scale (folded into the depthwise
+    // conv) and without center, squeeze-and-excitation (keepdims pooling, Dense on (1, 1, c), broadcasting Multiply).
+    Node m = Input.of(6, 6, 16);
+    Node dw = ActivationLayer.of(Activation.RELU6).apply(BatchNormalization.of().scale(false).apply(
+        DepthwiseConv2D.of(3).padding(Padding.SAME).useBias(false).apply(m)));
+    Node sep = BatchNormalization.of().center(false).apply(SeparableConv2D.of(8, 3).useBias(false).apply(dw));
+    Node excite = Dense.of(8, Activation.SIGMOID).apply(Dense.of(4, Activation.RELU).apply(
+        GlobalAveragePooling2D.of().keepDims(true).apply(sep)));
+    Node se = dev.topiary.dsl.layers.merging.Multiply.of().apply(sep, excite);
+    out.add(new Case("mobile_block", Functional.of(m, Dense.of(3).apply(GlobalAveragePooling2D.of().apply(se))),
+        List.of(0), ""));
     out.add(new Case("embedding", Sequential.of(Input.of(6), Embedding.of(1200, 8), Flatten.of(), Dense.of(2)),
         List.of(1200), ""));
     out.add(new Case("activations", Sequential.of(Input.of(8), Dense.of(8, Activation.GELU), Dense.of(8, Activation.ELU),

@@ -33,9 +33,10 @@ public abstract class BaseDepthwiseConv2D<L extends BaseDepthwiseConv2D<L>> exte
   final Activation activation;
   final int pointwiseFilters; // 0: depthwise only
   final boolean pruneDepthwise;
+  final boolean useBias;
 
   BaseDepthwiseConv2D(@Nullable String name, @Nullable PruningSpec pruning, int kernel, int multiplier, int stride,
-      Padding padding, Activation activation, int pointwiseFilters, boolean pruneDepthwise) {
+      Padding padding, Activation activation, int pointwiseFilters, boolean pruneDepthwise, boolean useBias) {
     super(name, pruning);
     if (kernel < 1 || multiplier < 1 || stride < 1 || pointwiseFilters < 0) {
       throw new IllegalArgumentException("depthwise kernel size, depth multiplier and stride must be >= 1, got "
@@ -48,14 +49,24 @@ public abstract class BaseDepthwiseConv2D<L extends BaseDepthwiseConv2D<L>> exte
     this.activation = activation;
     this.pointwiseFilters = pointwiseFilters;
     this.pruneDepthwise = pruneDepthwise;
+    this.useBias = useBias;
   }
 
   /** A copy with these settings (kernel size and filters fixed). */
   abstract L with(@Nullable String name, @Nullable PruningSpec pruning, int multiplier, int stride, Padding padding,
-      Activation activation, boolean pruneDepthwise);
+      Activation activation, boolean pruneDepthwise, boolean useBias);
 
   private L with(int multiplier, int stride, Padding padding, Activation activation, boolean pruneDepthwise) {
-    return with(name(), pruning().orElse(null), multiplier, stride, padding, activation, pruneDepthwise);
+    return with(name(), pruning().orElse(null), multiplier, stride, padding, activation, pruneDepthwise, useBias);
+  }
+
+  /** A copy with or without the bias (Keras' {@code use_bias}; MobileNet and Xception have none: BN follows). */
+  public L useBias(boolean useBias) {
+    return with(name(), pruning().orElse(null), multiplier, stride, padding, activation, pruneDepthwise, useBias);
+  }
+
+  public boolean useBias() {
+    return useBias;
   }
 
   public L depthMultiplier(int multiplier) {
@@ -81,7 +92,7 @@ public abstract class BaseDepthwiseConv2D<L extends BaseDepthwiseConv2D<L>> exte
 
   @Override
   protected L copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return with(name, pruning, multiplier, stride, padding, activation, pruneDepthwise);
+    return with(name, pruning, multiplier, stride, padding, activation, pruneDepthwise, useBias);
   }
 
   @Override
@@ -109,13 +120,16 @@ public abstract class BaseDepthwiseConv2D<L extends BaseDepthwiseConv2D<L>> exte
     long channels = inputShapes.get(0).get(3);
     WeightSpec depthwise = WeightSpec.ofTrainable("depthwise_kernel", Shape.of(kernel, kernel, channels, multiplier),
         Initializer.GLOROT_UNIFORM);
-    if (pointwiseFilters == 0) {
-      return List.of(depthwise, WeightSpec.ofTrainable("bias", Shape.of(channels * multiplier), Initializer.ZEROS));
+    List<WeightSpec> out = new java.util.ArrayList<>(List.of(depthwise));
+    if (pointwiseFilters > 0) {
+      out.add(WeightSpec.ofTrainable("pointwise_kernel", Shape.of(1, 1, channels * multiplier, pointwiseFilters),
+          Initializer.GLOROT_UNIFORM));
     }
-    return List.of(depthwise,
-        WeightSpec.ofTrainable("pointwise_kernel", Shape.of(1, 1, channels * multiplier, pointwiseFilters),
-            Initializer.GLOROT_UNIFORM),
-        WeightSpec.ofTrainable("bias", Shape.of(pointwiseFilters), Initializer.ZEROS));
+    if (useBias) {
+      out.add(WeightSpec.ofTrainable("bias", Shape.of(pointwiseFilters > 0 ? pointwiseFilters : channels * multiplier),
+          Initializer.ZEROS));
+    }
+    return List.copyOf(out);
   }
 
   @Override
@@ -126,22 +140,26 @@ public abstract class BaseDepthwiseConv2D<L extends BaseDepthwiseConv2D<L>> exte
     if (pointwiseFilters > 0) {
       y = tf.nn.conv2d(y, context.weight("pointwise_kernel"), List.of(1L, 1L, 1L, 1L), "VALID");
     }
-    return activation.apply(tf, tf.nn.biasAdd(y, context.weight("bias")));
+    return activation.apply(tf, useBias ? tf.nn.biasAdd(y, context.weight("bias")) : y);
   }
 
-  /** One settings layout for both types (filters 0 for DepthwiseConv2D), as configs have always had. */
+  /**
+   * One settings layout for both types (filters 0 for DepthwiseConv2D), as configs have always had;
+   * {@code use_bias} only when false, so configs saved before it existed read as they did.
+   */
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("kernel_size", kernel).put("depth_multiplier", multiplier)
+    Settings s = Settings.of(typeName()).put("kernel_size", kernel).put("depth_multiplier", multiplier)
         .put("strides", stride).put("padding", padding.name().toLowerCase(Locale.ROOT))
         .put("activation", activation.kerasName()).put("filters", pointwiseFilters)
         .put("prune_depthwise_kernel", pruneDepthwise);
+    return useBias ? s : s.put("use_bias", false);
   }
 
   /** Reads the shared settings into {@code layer} (of the right kernel size and filters). */
   static <L extends BaseDepthwiseConv2D<L>> L readInto(L layer, Settings s) {
     return layer.with(null, null, s.getInt("depth_multiplier"), s.getInt("strides"),
         Padding.parse(s.getString("padding")), Activation.parse(s.getString("activation")),
-        s.getBoolean("prune_depthwise_kernel"));
+        s.getBoolean("prune_depthwise_kernel"), !s.has("use_bias") || s.getBoolean("use_bias"));
   }
 }

@@ -16,18 +16,18 @@ public final class DepthwiseConv2D extends BaseDepthwiseConv2D<DepthwiseConv2D> 
       s -> readInto(of(s.getInt("kernel_size")), s));
 
   private DepthwiseConv2D(@Nullable String name, @Nullable PruningSpec pruning, int kernel, int multiplier, int stride,
-      Padding padding, Activation activation, boolean pruneDepthwise) {
-    super(name, pruning, kernel, multiplier, stride, padding, activation, 0, pruneDepthwise);
+      Padding padding, Activation activation, boolean pruneDepthwise, boolean useBias) {
+    super(name, pruning, kernel, multiplier, stride, padding, activation, 0, pruneDepthwise, useBias);
   }
 
   public static DepthwiseConv2D of(int kernelSize) {
-    return new DepthwiseConv2D(null, null, kernelSize, 1, 1, Padding.VALID, Activation.LINEAR, false);
+    return new DepthwiseConv2D(null, null, kernelSize, 1, 1, Padding.VALID, Activation.LINEAR, false, true);
   }
 
   @Override
   DepthwiseConv2D with(@Nullable String name, @Nullable PruningSpec pruning, int multiplier, int stride,
-      Padding padding, Activation activation, boolean pruneDepthwise) {
-    return new DepthwiseConv2D(name, pruning, kernel, multiplier, stride, padding, activation, pruneDepthwise);
+      Padding padding, Activation activation, boolean pruneDepthwise, boolean useBias) {
+    return new DepthwiseConv2D(name, pruning, kernel, multiplier, stride, padding, activation, pruneDepthwise, useBias);
   }
 
   @Override

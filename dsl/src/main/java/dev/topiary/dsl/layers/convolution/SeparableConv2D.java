@@ -17,8 +17,8 @@ public final class SeparableConv2D extends BaseDepthwiseConv2D<SeparableConv2D> 
       s -> readInto(of(s.getInt("filters"), s.getInt("kernel_size")), s));
 
   private SeparableConv2D(@Nullable String name, @Nullable PruningSpec pruning, int filters, int kernel, int multiplier,
-      int stride, Padding padding, Activation activation, boolean pruneDepthwise) {
-    super(name, pruning, kernel, multiplier, stride, padding, activation, filters, pruneDepthwise);
+      int stride, Padding padding, Activation activation, boolean pruneDepthwise, boolean useBias) {
+    super(name, pruning, kernel, multiplier, stride, padding, activation, filters, pruneDepthwise, useBias);
   }
 
   /** Keras' SeparableConv2D(filters, kernelSize). */
@@ -26,14 +26,14 @@ public final class SeparableConv2D extends BaseDepthwiseConv2D<SeparableConv2D> 
     if (filters < 1) {
       throw new IllegalArgumentException("SeparableConv2D filters must be >= 1, got " + filters);
     }
-    return new SeparableConv2D(null, null, filters, kernelSize, 1, 1, Padding.VALID, Activation.LINEAR, false);
+    return new SeparableConv2D(null, null, filters, kernelSize, 1, 1, Padding.VALID, Activation.LINEAR, false, true);
   }
 
   @Override
   SeparableConv2D with(@Nullable String name, @Nullable PruningSpec pruning, int multiplier, int stride,
-      Padding padding, Activation activation, boolean pruneDepthwise) {
+      Padding padding, Activation activation, boolean pruneDepthwise, boolean useBias) {
     return new SeparableConv2D(name, pruning, pointwiseFilters, kernel, multiplier, stride, padding, activation,
-        pruneDepthwise);
+        pruneDepthwise, useBias);
   }
 
   @Override

@@ -22,17 +22,37 @@ public final class Dropout extends BaseLayer<Dropout> {
   public static final LayerType<Dropout> TYPE = LayerType.of("Dropout", Dropout.class, Dropout::fromConfig);
 
   private final double rate;
+  /** Keras' {@code noise_shape} (-1: the input's size on that axis), or null: one draw per value. */
+  private final long @Nullable [] noiseShape;
 
-  private Dropout(@Nullable String name, double rate) {
+  private Dropout(@Nullable String name, double rate, long @Nullable [] noiseShape) {
     super(name, null);
     if (!(rate >= 0 && rate < 1)) {
       throw new IllegalArgumentException("Dropout rate must be in [0, 1), got " + rate);
     }
+    if (noiseShape != null) {
+      for (long d : noiseShape) {
+        if (d == 0 || d < -1) {
+          throw new IllegalArgumentException("Dropout noise_shape sizes must be >= 1 (or -1: the input's), got "
+              + java.util.Arrays.toString(noiseShape));
+        }
+      }
+    }
     this.rate = rate;
+    this.noiseShape = noiseShape == null ? null : noiseShape.clone();
   }
 
   public static Dropout of(double rate) {
-    return new Dropout(null, rate);
+    return new Dropout(null, rate, null);
+  }
+
+  /**
+   * A copy drawing one keep/drop per cell of {@code shape} (batch included; -1 takes the input's size),
+   * broadcast over the input: EfficientNet's stochastic depth drops whole examples with
+   * {@code (-1, 1, 1, 1)}.
+   */
+  public Dropout noiseShape(long... shape) {
+    return new Dropout(name(), rate, shape);
   }
 
   public double rate() {
@@ -41,7 +61,7 @@ public final class Dropout extends BaseLayer<Dropout> {
 
   @Override
   protected Dropout copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new Dropout(name, rate);
+    return new Dropout(name, rate, noiseShape);
   }
 
   @Override
@@ -51,7 +71,12 @@ public final class Dropout extends BaseLayer<Dropout> {
 
   @Override
   public Shape outputShape(List<Shape> inputShapes) {
-    return sameShape(inputShapes);
+    Shape in = sameShape(inputShapes);
+    if (noiseShape != null && noiseShape.length != in.numDimensions()) {
+      throw new dev.topiary.dsl.layers.LayerShapeException(describe() + ": noise_shape "
+          + java.util.Arrays.toString(noiseShape) + " does not have the rank of input " + dev.topiary.dsl.layers.Shapes.format(in));
+    }
+    return in;
   }
 
   @Override
@@ -64,18 +89,29 @@ public final class Dropout extends BaseLayer<Dropout> {
     // Stateless: the draw depends only on (layer seed, step), so resumed training repeats it exactly.
     Operand<org.tensorflow.types.TInt64> seed =
         tf.stack(java.util.List.of(tf.constant(context.seed()), context.step()));
-    Operand<TFloat32> noise = tf.random.statelessRandomUniform(tf.shape(x), seed, TFloat32.class);
+    Operand<org.tensorflow.types.TInt32> shape = tf.shape(x);
+    if (noiseShape != null) { // -1: the input's size on that axis
+      List<Operand<org.tensorflow.types.TInt32>> dims = new java.util.ArrayList<>();
+      for (int i = 0; i < noiseShape.length; i++) {
+        dims.add(noiseShape[i] < 0 ? tf.slice(shape, tf.constant(new int[] {i}), tf.constant(new int[] {1}))
+            : tf.constant(new int[] {(int) noiseShape[i]}));
+      }
+      shape = tf.concat(dims, tf.constant(0));
+    }
+    Operand<TFloat32> noise = tf.random.statelessRandomUniform(shape, seed, TFloat32.class);
     Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(noise, tf.constant((float) rate)), TFloat32.class);
     return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
   }
 
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("rate", rate);
+    Settings s = Settings.of(typeName()).put("rate", rate);
+    return noiseShape == null ? s : s.put("noise_shape", java.util.Arrays.stream(noiseShape).boxed().toList());
   }
 
   private static Dropout fromConfig(Settings s) {
-    return Dropout.of(s.getDouble("rate"));
+    Dropout d = Dropout.of(s.getDouble("rate"));
+    return s.has("noise_shape") ? d.noiseShape(s.getLongs("noise_shape")) : d;
   }
 
   /** Keeps the steps, so the mask passes through. */

@@ -1,5 +1,8 @@
 package dev.topiary.dsl.layers.merging;
 
+import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.Shapes;
+
 import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.Primitives;
 
@@ -11,8 +14,8 @@ import org.jspecify.annotations.Nullable;
 import org.tensorflow.ndarray.Shape;
 
 /**
- * Element-wise merges of two or more inputs of one shape (Keras' {@code Merge} base): the inputs are
- * folded left to right with {@link #merge}; no settings, no weights.
+ * Element-wise merges of two or more inputs of one rank, broadcasting axes of size 1 (Keras'
+ * {@code Merge} base): the inputs are folded left to right with {@link #merge}; no settings, no weights.
  */
 public abstract class Merge<L extends Merge<L>> extends BaseLayer<L> implements LoweredLayer {
   Merge(@Nullable String name) {
@@ -34,9 +37,33 @@ public abstract class Merge<L extends Merge<L>> extends BaseLayer<L> implements 
     return -1;
   }
 
+  /**
+   * Inputs of one rank whose axes are equal or 1, broadcast as Keras 3's merges do: a squeeze-and-excitation
+   * block multiplies {@code (batch, h, w, c)} by {@code (batch, 1, 1, c)}.
+   */
   @Override
   public Shape outputShape(List<Shape> inputShapes) {
-    return requireSameShapes(inputShapes);
+    if (inputShapes.size() < 2) {
+      throw new LayerShapeException(describe() + " needs at least 2 inputs, got " + inputShapes.size());
+    }
+    Shape first = inputShapes.get(0);
+    long[] out = first.asArray().clone();
+    for (Shape s : inputShapes) {
+      if (s.numDimensions() != first.numDimensions()) {
+        throw new LayerShapeException(describe() + " needs inputs of one rank, got " + Shapes.format(first) + " and "
+            + Shapes.format(s));
+      }
+      for (int i = 1; i < out.length; i++) {
+        long d = s.get(i);
+        if (out[i] == 1 || out[i] < 0) {
+          out[i] = d == 1 && out[i] < 0 ? out[i] : d;
+        } else if (d != 1 && d >= 0 && d != out[i]) {
+          throw new LayerShapeException(describe() + " needs inputs whose axes are equal or 1 (broadcast), got "
+              + Shapes.format(first) + " and " + Shapes.format(s));
+        }
+      }
+    }
+    return Shape.of(out);
   }
 
   /** The inputs folded left to right, as Keras 3's merge layers do (so Add is a chain of adds, not AddN). */

@@ -24,7 +24,8 @@ import org.tensorflow.types.TInt64;
 /**
  * Batch normalization over the last axis (Keras defaults: momentum 0.99, epsilon 1e-3, center and
  * scale). Training normalizes with the batch statistics and updates the moving ones; inference uses
- * the moving statistics. Weights: gamma, beta (trained), moving_mean, moving_variance (not trained).
+ * the moving statistics. Weights: gamma, beta (trained; absent with scale, center off), moving_mean,
+ * moving_variance (not trained).
  */
 public final class BatchNormalization extends BaseLayer<BatchNormalization> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
@@ -33,8 +34,10 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
 
   private final float momentum;
   private final float epsilon;
+  private final boolean center;
+  private final boolean scale;
 
-  private BatchNormalization(@Nullable String name, float momentum, float epsilon) {
+  private BatchNormalization(@Nullable String name, float momentum, float epsilon, boolean center, boolean scale) {
     super(name, null);
     if (!(momentum >= 0 && momentum <= 1)) {
       throw new IllegalArgumentException("BatchNormalization momentum must be in [0, 1], got " + momentum);
@@ -44,23 +47,35 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
     }
     this.momentum = momentum;
     this.epsilon = epsilon;
+    this.center = center;
+    this.scale = scale;
   }
 
   public static BatchNormalization of() {
-    return new BatchNormalization(null, 0.99f, 1e-3f);
+    return new BatchNormalization(null, 0.99f, 1e-3f, true, true);
   }
 
   public BatchNormalization momentum(float momentum) {
-    return new BatchNormalization(name(), momentum, epsilon);
+    return new BatchNormalization(name(), momentum, epsilon, center, scale);
   }
 
   public BatchNormalization epsilon(float epsilon) {
-    return new BatchNormalization(name(), momentum, epsilon);
+    return new BatchNormalization(name(), momentum, epsilon, center, scale);
+  }
+
+  /** A copy with or without the shift {@code beta} (Keras' {@code center}). */
+  public BatchNormalization center(boolean center) {
+    return new BatchNormalization(name(), momentum, epsilon, center, scale);
+  }
+
+  /** A copy with or without the scale {@code gamma} (Keras' {@code scale}; InceptionV3 has none). */
+  public BatchNormalization scale(boolean scale) {
+    return new BatchNormalization(name(), momentum, epsilon, center, scale);
   }
 
   @Override
   protected BatchNormalization copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new BatchNormalization(name, momentum, epsilon);
+    return new BatchNormalization(name, momentum, epsilon, center, scale);
   }
 
   @Override
@@ -82,11 +97,17 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     Shape in = inputShapes.get(0);
     Shape channels = Shape.of(in.get(in.numDimensions() - 1));
-    return List.of(
-        WeightSpec.ofTrainable("gamma", channels, Initializer.ONES),
-        WeightSpec.ofTrainable("beta", channels, Initializer.ZEROS),
-        WeightSpec.frozen("moving_mean", channels, Initializer.ZEROS),
-        WeightSpec.frozen("moving_variance", channels, Initializer.ONES));
+    // Keras' order: gamma, beta (each only if on), moving_mean, moving_variance.
+    List<WeightSpec> out = new java.util.ArrayList<>();
+    if (scale) {
+      out.add(WeightSpec.ofTrainable("gamma", channels, Initializer.ONES));
+    }
+    if (center) {
+      out.add(WeightSpec.ofTrainable("beta", channels, Initializer.ZEROS));
+    }
+    out.add(WeightSpec.frozen("moving_mean", channels, Initializer.ZEROS));
+    out.add(WeightSpec.frozen("moving_variance", channels, Initializer.ONES));
+    return List.copyOf(out);
   }
 
   @Override
@@ -98,16 +119,18 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
     Operand<TInt64> originalShape = tf.shape(x, TInt64.class);
     Operand<TFloat32> nhwc = tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels}));
     FusedBatchNorm<TFloat32, TFloat32> bn;
+    // Without scale or center the fused op gets ones or zeros in their place.
+    Operand<TFloat32> gamma = scale ? context.weight("gamma") : tf.fill(tf.constant(new long[] {channels}), tf.constant(1f));
+    Operand<TFloat32> beta = center ? context.weight("beta") : tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
     if (context.training()) {
       Operand<TFloat32> empty = tf.constant(new float[0]);
-      bn = tf.nn.fusedBatchNorm(nhwc, context.weight("gamma"), context.weight("beta"), empty, empty,
+      bn = tf.nn.fusedBatchNorm(nhwc, gamma, beta, empty, empty,
           FusedBatchNorm.epsilon(epsilon), FusedBatchNorm.isTraining(true), FusedBatchNorm.exponentialAvgFactor(1f));
       context.addUpdate(context.assign("moving_mean", movingAverage(tf, context.weight("moving_mean"), bn.batchMean())));
       context.addUpdate(context.assign("moving_variance",
           movingAverage(tf, context.weight("moving_variance"), bn.batchVariance())));
     } else {
-      bn = tf.nn.fusedBatchNorm(nhwc, context.weight("gamma"), context.weight("beta"),
-          context.weight("moving_mean"), context.weight("moving_variance"),
+      bn = tf.nn.fusedBatchNorm(nhwc, gamma, beta, context.weight("moving_mean"), context.weight("moving_variance"),
           FusedBatchNorm.epsilon(epsilon), FusedBatchNorm.isTraining(false));
     }
     return tf.reshape(bn.y(), originalShape);
@@ -120,10 +143,11 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
    */
   @Override
   public <T> T lower(Primitives<T> p, List<T> inputs) {
-    T scale = p.multiply(p.weight("gamma"),
-        p.unary(Primitives.Unary.RSQRT, p.add(p.weight("moving_variance"), p.scalar(epsilon))));
-    T shift = p.subtract(p.weight("beta"), p.multiply(p.weight("moving_mean"), scale));
-    return p.add(p.multiply(inputs.get(0), scale), shift);
+    T inv = p.unary(Primitives.Unary.RSQRT, p.add(p.weight("moving_variance"), p.scalar(epsilon)));
+    T factor = scale ? p.multiply(p.weight("gamma"), inv) : inv;
+    T meanTimes = p.multiply(p.weight("moving_mean"), factor);
+    T shift = center ? p.subtract(p.weight("beta"), meanTimes) : p.unary(Primitives.Unary.NEGATE, meanTimes);
+    return p.add(p.multiply(inputs.get(0), factor), shift);
   }
 
   private Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> moving, Operand<TFloat32> batch) {
@@ -132,10 +156,16 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
 
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("momentum", (double) momentum).put("epsilon", (double) epsilon);
+    // center/scale only when off, so configs saved before they existed read as they did
+    Settings s = Settings.of(typeName()).put("momentum", (double) momentum).put("epsilon", (double) epsilon);
+    if (!center) {
+      s.put("center", false);
+    }
+    return scale ? s : s.put("scale", false);
   }
 
   private static BatchNormalization fromConfig(Settings s) {
-    return BatchNormalization.of().momentum((float) s.getDouble("momentum")).epsilon((float) s.getDouble("epsilon"));
+    return BatchNormalization.of().momentum((float) s.getDouble("momentum")).epsilon((float) s.getDouble("epsilon"))
+        .center(!s.has("center") || s.getBoolean("center")).scale(!s.has("scale") || s.getBoolean("scale"));
   }
 }

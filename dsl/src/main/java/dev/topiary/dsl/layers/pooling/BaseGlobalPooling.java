@@ -12,32 +12,56 @@ import org.tensorflow.ndarray.Shape;
 
 /**
  * A mean or max over every axis between the batch and the channels: {@code (batch, ..., channels) ->
- * (batch, channels)}. Subclasses fix the rank and the reduction.
+ * (batch, channels)}, or with {@code keepDims} {@code (batch, 1, ..., 1, channels)}. Subclasses fix the
+ * rank and the reduction.
  */
 public abstract class BaseGlobalPooling<L extends BaseGlobalPooling<L>> extends BaseLayer<L> {
   private final int rank;
   private final String expected;
+  final boolean keepDims;
 
-  BaseGlobalPooling(@Nullable String name, int rank, String expected) {
+  BaseGlobalPooling(@Nullable String name, boolean keepDims, int rank, String expected) {
     super(name, null);
     this.rank = rank;
     this.expected = expected;
+    this.keepDims = keepDims;
   }
 
-  abstract L create(@Nullable String name);
+  abstract L create(@Nullable String name, boolean keepDims);
+
+  /** A copy that keeps the pooled axes as size 1 (Keras' {@code keepdims}; squeeze-and-excitation blocks use it). */
+  public L keepDims(boolean keepDims) {
+    return create(name(), keepDims);
+  }
+
+  public boolean keepDims() {
+    return keepDims;
+  }
+
+  /** The {@code keepdims} setting of a saved config (absent: false). */
+  static boolean keepDims(Settings s) {
+    return s.has("keepdims") && s.getBoolean("keepdims");
+  }
 
   /** The reduction over the spatial axes. */
   abstract Primitives.Reduce reduction();
 
   @Override
   protected L copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return create(name);
+    return create(name, keepDims);
   }
 
   @Override
   public Shape outputShape(List<Shape> inputShapes) {
     Shape in = requireRank(inputShapes, rank, expected);
-    return Shape.of(in.get(0), in.get(rank - 1));
+    if (!keepDims) {
+      return Shape.of(in.get(0), in.get(rank - 1));
+    }
+    long[] dims = new long[rank];
+    java.util.Arrays.fill(dims, 1);
+    dims[0] = in.get(0);
+    dims[rank - 1] = in.get(rank - 1);
+    return Shape.of(dims);
   }
 
   /** The spatial axes, 1 .. rank - 2. */
@@ -54,11 +78,16 @@ public abstract class BaseGlobalPooling<L extends BaseGlobalPooling<L>> extends 
    * not: with a sequence mask only the real steps count, which primitives do not express.
    */
   public <T> T lower(Primitives<T> p, List<T> inputs) {
-    return p.reduce(reduction(), inputs.get(0), axes(), false);
+    return p.reduce(reduction(), inputs.get(0), axes(), keepDims);
   }
 
   @Override
   public Settings config() {
-    return Settings.of(typeName());
+    return withKeepDims(Settings.of(typeName()));
+  }
+
+  /** {@code s} with {@code keepdims} when on (absent when off, so older configs read as they did). */
+  Settings withKeepDims(Settings s) {
+    return keepDims ? s.put("keepdims", true) : s;
   }
 }

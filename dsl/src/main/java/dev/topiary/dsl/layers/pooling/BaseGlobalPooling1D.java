@@ -14,8 +14,8 @@ import org.tensorflow.types.TFloat32;
  * with an input mask only the real (unmasked) steps count.
  */
 public abstract class BaseGlobalPooling1D<L extends BaseGlobalPooling1D<L>> extends BaseGlobalPooling<L> {
-  BaseGlobalPooling1D(@Nullable String name) {
-    super(name, 3, "(batch, steps, features)");
+  BaseGlobalPooling1D(@Nullable String name, boolean keepDims) {
+    super(name, keepDims, 3, "(batch, steps, features)");
   }
 
   /** The reduction over the real steps only; {@code mask} is 1 at real steps, shape (batch, steps, 1). */
@@ -25,10 +25,13 @@ public abstract class BaseGlobalPooling1D<L extends BaseGlobalPooling1D<L>> exte
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     var tf = context.tf();
     Operand<TFloat32> x = inputs.get(0);
+    Operand<TFloat32> y;
     if (context.inputMask() == null) {
-      return reduction() == Primitives.Reduce.MEAN ? tf.math.mean(x, tf.constant(1)) : tf.max(x, tf.constant(1));
+      y = reduction() == Primitives.Reduce.MEAN ? tf.math.mean(x, tf.constant(1)) : tf.max(x, tf.constant(1));
+    } else {
+      Operand<TFloat32> m = tf.expandDims(tf.dtypes.cast(context.inputMask(), TFloat32.class), tf.constant(-1));
+      y = reduceMasked(tf, x, m);
     }
-    Operand<TFloat32> m = tf.expandDims(tf.dtypes.cast(context.inputMask(), TFloat32.class), tf.constant(-1));
-    return reduceMasked(tf, x, m);
+    return keepDims ? tf.expandDims(y, tf.constant(1)) : y;
   }
 }

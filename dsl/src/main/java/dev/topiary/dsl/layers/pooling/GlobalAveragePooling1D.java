@@ -12,19 +12,19 @@ import org.tensorflow.types.TFloat32;
 public final class GlobalAveragePooling1D extends BaseGlobalPooling1D<GlobalAveragePooling1D> {
   /** Reads this layer type from a saved config. */
   public static final LayerType<GlobalAveragePooling1D> TYPE =
-      LayerType.of("GlobalAveragePooling1D", GlobalAveragePooling1D.class, s -> of());
+      LayerType.of("GlobalAveragePooling1D", GlobalAveragePooling1D.class, s -> of().keepDims(keepDims(s)));
 
-  private GlobalAveragePooling1D(@Nullable String name) {
-    super(name);
+  private GlobalAveragePooling1D(@Nullable String name, boolean keepDims) {
+    super(name, keepDims);
   }
 
   public static GlobalAveragePooling1D of() {
-    return new GlobalAveragePooling1D(null);
+    return new GlobalAveragePooling1D(null, false);
   }
 
   @Override
-  GlobalAveragePooling1D create(@Nullable String name) {
-    return new GlobalAveragePooling1D(name);
+  GlobalAveragePooling1D create(@Nullable String name, boolean keepDims) {
+    return new GlobalAveragePooling1D(name, keepDims);
   }
 
   @Override

@@ -9,19 +9,19 @@ import org.jspecify.annotations.Nullable;
 public final class GlobalAveragePooling2D extends BaseGlobalPooling<GlobalAveragePooling2D> implements dev.topiary.dsl.layers.LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<GlobalAveragePooling2D> TYPE =
-      LayerType.of("GlobalAveragePooling2D", GlobalAveragePooling2D.class, s -> of());
+      LayerType.of("GlobalAveragePooling2D", GlobalAveragePooling2D.class, s -> of().keepDims(keepDims(s)));
 
-  private GlobalAveragePooling2D(@Nullable String name) {
-    super(name, 4, "(batch, height, width, channels)");
+  private GlobalAveragePooling2D(@Nullable String name, boolean keepDims) {
+    super(name, keepDims, 4, "(batch, height, width, channels)");
   }
 
   public static GlobalAveragePooling2D of() {
-    return new GlobalAveragePooling2D(null);
+    return new GlobalAveragePooling2D(null, false);
   }
 
   @Override
-  GlobalAveragePooling2D create(@Nullable String name) {
-    return new GlobalAveragePooling2D(name);
+  GlobalAveragePooling2D create(@Nullable String name, boolean keepDims) {
+    return new GlobalAveragePooling2D(name, keepDims);
   }
 
   @Override

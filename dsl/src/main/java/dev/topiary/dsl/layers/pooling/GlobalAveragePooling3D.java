@@ -10,19 +10,19 @@ import org.jspecify.annotations.Nullable;
 public final class GlobalAveragePooling3D extends BaseGlobalPooling<GlobalAveragePooling3D> implements dev.topiary.dsl.layers.LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<GlobalAveragePooling3D> TYPE =
-      LayerType.of("GlobalAveragePooling3D", GlobalAveragePooling3D.class, s -> of());
+      LayerType.of("GlobalAveragePooling3D", GlobalAveragePooling3D.class, s -> of().keepDims(keepDims(s)));
 
-  private GlobalAveragePooling3D(@Nullable String name) {
-    super(name, 5, "(batch, depth, height, width, channels)");
+  private GlobalAveragePooling3D(@Nullable String name, boolean keepDims) {
+    super(name, keepDims, 5, "(batch, depth, height, width, channels)");
   }
 
   public static GlobalAveragePooling3D of() {
-    return new GlobalAveragePooling3D(null);
+    return new GlobalAveragePooling3D(null, false);
   }
 
   @Override
-  GlobalAveragePooling3D create(@Nullable String name) {
-    return new GlobalAveragePooling3D(name);
+  GlobalAveragePooling3D create(@Nullable String name, boolean keepDims) {
+    return new GlobalAveragePooling3D(name, keepDims);
   }
 
   @Override
@@ -38,7 +38,7 @@ public final class GlobalAveragePooling3D extends BaseGlobalPooling<GlobalAverag
   /** The settings layout 3-D layers have always been saved with (all fixed). */
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("size", 0).put("filters", 0).put("strides", 1).put("padding", "valid")
-        .put("activation", "linear");
+    return withKeepDims(Settings.of(typeName()).put("size", 0).put("filters", 0).put("strides", 1)
+        .put("padding", "valid").put("activation", "linear"));
   }
 }

@@ -12,19 +12,19 @@ import org.tensorflow.types.TFloat32;
 public final class GlobalMaxPooling1D extends BaseGlobalPooling1D<GlobalMaxPooling1D> {
   /** Reads this layer type from a saved config. */
   public static final LayerType<GlobalMaxPooling1D> TYPE =
-      LayerType.of("GlobalMaxPooling1D", GlobalMaxPooling1D.class, s -> of());
+      LayerType.of("GlobalMaxPooling1D", GlobalMaxPooling1D.class, s -> of().keepDims(keepDims(s)));
 
-  private GlobalMaxPooling1D(@Nullable String name) {
-    super(name);
+  private GlobalMaxPooling1D(@Nullable String name, boolean keepDims) {
+    super(name, keepDims);
   }
 
   public static GlobalMaxPooling1D of() {
-    return new GlobalMaxPooling1D(null);
+    return new GlobalMaxPooling1D(null, false);
   }
 
   @Override
-  GlobalMaxPooling1D create(@Nullable String name) {
-    return new GlobalMaxPooling1D(name);
+  GlobalMaxPooling1D create(@Nullable String name, boolean keepDims) {
+    return new GlobalMaxPooling1D(name, keepDims);
   }
 
   @Override

@@ -10,19 +10,19 @@ import org.jspecify.annotations.Nullable;
 public final class GlobalMaxPooling2D extends BaseGlobalPooling<GlobalMaxPooling2D> implements dev.topiary.dsl.layers.LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<GlobalMaxPooling2D> TYPE =
-      LayerType.of("GlobalMaxPooling2D", GlobalMaxPooling2D.class, s -> of());
+      LayerType.of("GlobalMaxPooling2D", GlobalMaxPooling2D.class, s -> of().keepDims(keepDims(s)));
 
-  private GlobalMaxPooling2D(@Nullable String name) {
-    super(name, 4, "(batch, height, width, channels)");
+  private GlobalMaxPooling2D(@Nullable String name, boolean keepDims) {
+    super(name, keepDims, 4, "(batch, height, width, channels)");
   }
 
   public static GlobalMaxPooling2D of() {
-    return new GlobalMaxPooling2D(null);
+    return new GlobalMaxPooling2D(null, false);
   }
 
   @Override
-  GlobalMaxPooling2D create(@Nullable String name) {
-    return new GlobalMaxPooling2D(name);
+  GlobalMaxPooling2D create(@Nullable String name, boolean keepDims) {
+    return new GlobalMaxPooling2D(name, keepDims);
   }
 
   @Override
@@ -38,6 +38,6 @@ public final class GlobalMaxPooling2D extends BaseGlobalPooling<GlobalMaxPooling
   /** Saved with an empty argument list, as configs have always had. */
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("args", java.util.List.of());
+    return withKeepDims(Settings.of(typeName()).put("args", java.util.List.of()));
   }
 }

@@ -10,19 +10,19 @@ import org.jspecify.annotations.Nullable;
 public final class GlobalMaxPooling3D extends BaseGlobalPooling<GlobalMaxPooling3D> implements dev.topiary.dsl.layers.LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<GlobalMaxPooling3D> TYPE =
-      LayerType.of("GlobalMaxPooling3D", GlobalMaxPooling3D.class, s -> of());
+      LayerType.of("GlobalMaxPooling3D", GlobalMaxPooling3D.class, s -> of().keepDims(keepDims(s)));
 
-  private GlobalMaxPooling3D(@Nullable String name) {
-    super(name, 5, "(batch, depth, height, width, channels)");
+  private GlobalMaxPooling3D(@Nullable String name, boolean keepDims) {
+    super(name, keepDims, 5, "(batch, depth, height, width, channels)");
   }
 
   public static GlobalMaxPooling3D of() {
-    return new GlobalMaxPooling3D(null);
+    return new GlobalMaxPooling3D(null, false);
   }
 
   @Override
-  GlobalMaxPooling3D create(@Nullable String name) {
-    return new GlobalMaxPooling3D(name);
+  GlobalMaxPooling3D create(@Nullable String name, boolean keepDims) {
+    return new GlobalMaxPooling3D(name, keepDims);
   }
 
   @Override
@@ -38,7 +38,7 @@ public final class GlobalMaxPooling3D extends BaseGlobalPooling<GlobalMaxPooling
   /** The settings layout 3-D layers have always been saved with (all fixed). */
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("size", 0).put("filters", 0).put("strides", 1).put("padding", "valid")
-        .put("activation", "linear");
+    return withKeepDims(Settings.of(typeName()).put("size", 0).put("filters", 0).put("strides", 1)
+        .put("padding", "valid").put("activation", "linear"));
   }
 }

@@ -54,7 +54,9 @@ public final class Cropping2D extends BaseLayer<Cropping2D> {
     Operand<TFloat32> x = inputs.get(0);
     long[] out = outputShape(List.of(x.shape())).asArray();
     out[0] = -1;
-    return tf.slice(x, tf.constant(new long[] {0, args[0], args[2], 0}), tf.constant(new long[] {-1, out[1], out[2], -1}));
+    // int32 begin and size: TF's Slice gradient subtracts them from an int32 shape.
+    return tf.slice(x, tf.constant(new int[] {0, (int) args[0], (int) args[2], 0}),
+        tf.constant(new int[] {-1, (int) out[1], (int) out[2], -1}));
   }
 
   @Override

@@ -223,7 +223,7 @@ class ModelTest {
     Node a = Input.of(3);
     Node b = Input.of(4);
     assertThatThrownBy(() -> Add.of().named("sum").apply(a, b))
-        .hasMessage("layer 'sum' (Add) needs inputs of one shape, got (None, 3) and (None, 4)");
+        .hasMessage("layer 'sum' (Add) needs inputs whose axes are equal or 1 (broadcast), got (None, 3) and (None, 4)");
     assertThatThrownBy(() -> MaxPooling2D.of(2).prunable(ConstantSparsity.of(0.5, 0)))
         .hasMessageContaining("a MaxPooling2D layer has no prunable weights");
     assertThatThrownBy(() -> Flatten.of().named("flat").prunable(ConstantSparsity.of(0.5, 0)))

@@ -32,13 +32,8 @@ final class BuiltInFormats {
     }
   }
 
-  /** A Topiary model directory ({@link ModelFiles}): definition, weights, masks, optimizer state, step. */
-  static final class TopiaryDirectory implements ModelFormat {
-    @Override
-    public String name() {
-      return "topiary";
-    }
-
+  /** Formats written as directories (no file name ending). */
+  abstract static class DirectoryFormat implements ModelFormat {
     @Override
     public List<String> extensions() {
       return List.of();
@@ -47,6 +42,14 @@ final class BuiltInFormats {
     @Override
     public boolean directories() {
       return true;
+    }
+  }
+
+  /** A Topiary model directory ({@link ModelFiles}): definition, weights, masks, optimizer state, step. */
+  static final class TopiaryDirectory extends DirectoryFormat {
+    @Override
+    public String name() {
+      return "topiary";
     }
 
     @Override
@@ -72,20 +75,10 @@ final class BuiltInFormats {
   }
 
   /** A TF SavedModel directory: the inference graph for TF Serving and converters, written only. */
-  static final class SavedModelDirectory implements ModelFormat {
+  static final class SavedModelDirectory extends DirectoryFormat {
     @Override
     public String name() {
       return "savedmodel";
-    }
-
-    @Override
-    public List<String> extensions() {
-      return List.of();
-    }
-
-    @Override
-    public boolean directories() {
-      return true;
     }
 
     @Override

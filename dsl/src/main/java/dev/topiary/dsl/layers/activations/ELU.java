@@ -2,25 +2,20 @@ package dev.topiary.dsl.layers.activations;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.ElementwiseLayer;
 import dev.topiary.dsl.layers.KerasForm;
-import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TBool;
-import org.tensorflow.types.TFloat32;
 
 /**
  * Keras' {@code ELU} layer: x for x &gt; 0, {@code alpha * (exp(x) - 1)} otherwise (alpha 1 by default,
  * then the {@link Activation#ELU} op); other alphas as {@code relu(x) + alpha * (exp(min(x, 0)) - 1)}.
  */
-public final class ELU extends BaseLayer<ELU> implements LoweredLayer {
+public final class ELU extends ElementwiseLayer<ELU> implements LoweredLayer {
   /** The type: Keras' {@code ELU} with its {@code alpha}. */
   public static final LayerType<ELU> TYPE = LayerType.of("ELU", ELU.class, ELU::fromConfig)
       .with(KerasForm.class, KerasForm.of("ELU", "alpha"));
@@ -59,11 +54,6 @@ public final class ELU extends BaseLayer<ELU> implements LoweredLayer {
   }
 
   @Override
-  public Shape outputShape(List<Shape> inputShapes) {
-    return sameShape(inputShapes);
-  }
-
-  @Override
   public <T> T lower(Primitives<T> p, List<T> inputs) {
     T x = inputs.get(0);
     if (alpha == 1) {
@@ -82,12 +72,5 @@ public final class ELU extends BaseLayer<ELU> implements LoweredLayer {
   private static ELU fromConfig(Settings s) {
     s.requireOnly("alpha");
     return new ELU(null, s.has("alpha") ? s.getDouble("alpha") : 1);
-  }
-
-  /** Keeps the steps, so the mask passes through. */
-  @Override
-  public @Nullable Operand<TBool> outputMask(LayerContext context, List<Operand<TFloat32>> inputs,
-      @Nullable Operand<TBool> inputMask) {
-    return inputMask;
   }
 }

@@ -2,25 +2,20 @@ package dev.topiary.dsl.layers.activations;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.ElementwiseLayer;
 import dev.topiary.dsl.layers.KerasForm;
-import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TBool;
-import org.tensorflow.types.TFloat32;
 
 /**
  * Keras' {@code LeakyReLU} layer: x for x &gt;= 0, {@code negative_slope * x} below (Keras 3's option
  * name and default, 0.3), computed as {@code relu(x) - negative_slope * relu(-x)}.
  */
-public final class LeakyReLU extends BaseLayer<LeakyReLU> implements LoweredLayer {
+public final class LeakyReLU extends ElementwiseLayer<LeakyReLU> implements LoweredLayer {
   /** The type: Keras 3's {@code LeakyReLU} with its {@code negative_slope}. */
   public static final LayerType<LeakyReLU> TYPE = LayerType.of("LeakyReLU", LeakyReLU.class, LeakyReLU::fromConfig)
       .with(KerasForm.class, KerasForm.of("LeakyReLU", "negative_slope"));
@@ -59,11 +54,6 @@ public final class LeakyReLU extends BaseLayer<LeakyReLU> implements LoweredLaye
   }
 
   @Override
-  public Shape outputShape(List<Shape> inputShapes) {
-    return sameShape(inputShapes);
-  }
-
-  @Override
   public <T> T lower(Primitives<T> p, List<T> inputs) {
     T x = inputs.get(0);
     T negative = p.activation(Activation.RELU, p.unary(Primitives.Unary.NEGATE, x));
@@ -78,12 +68,5 @@ public final class LeakyReLU extends BaseLayer<LeakyReLU> implements LoweredLaye
   private static LeakyReLU fromConfig(Settings s) {
     s.requireOnly("negative_slope");
     return new LeakyReLU(null, s.has("negative_slope") ? s.getDouble("negative_slope") : 0.3);
-  }
-
-  /** Keeps the steps, so the mask passes through. */
-  @Override
-  public @Nullable Operand<TBool> outputMask(LayerContext context, List<Operand<TFloat32>> inputs,
-      @Nullable Operand<TBool> inputMask) {
-    return inputMask;
   }
 }

@@ -2,18 +2,14 @@ package dev.topiary.dsl.layers.activations;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.ElementwiseLayer;
 import dev.topiary.dsl.layers.KerasForm;
-import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TBool;
 
 /**
  * Keras' {@code ReLU} layer: {@code max_value} if x &gt;= max_value, x if threshold &lt; x &lt; max_value,
@@ -22,7 +18,7 @@ import org.tensorflow.types.TBool;
  * relu(threshold - x)), so the values match Keras' to the bit where the ops do; {@code ReLU(max_value=6)}
  * is TF's Relu6, as MobileNet uses it.
  */
-public final class ReLU extends BaseLayer<ReLU> implements LoweredLayer {
+public final class ReLU extends ElementwiseLayer<ReLU> implements LoweredLayer {
   /** The type: its settings and its Keras form are Keras' own ({@code max_value}, {@code negative_slope}, {@code threshold}). */
   public static final LayerType<ReLU> TYPE = LayerType.of("ReLU", ReLU.class, ReLU::fromConfig)
       .with(KerasForm.class, KerasForm.of("ReLU", "max_value", "negative_slope", "threshold"));
@@ -91,11 +87,6 @@ public final class ReLU extends BaseLayer<ReLU> implements LoweredLayer {
   }
 
   @Override
-  public Shape outputShape(List<Shape> inputShapes) {
-    return sameShape(inputShapes);
-  }
-
-  @Override
   public <T> T lower(Primitives<T> ops, List<T> inputs) {
     T x = inputs.get(0);
     if (negativeSlope == 0 && threshold == 0 && (maxValue == null || maxValue == 6)) {
@@ -133,12 +124,5 @@ public final class ReLU extends BaseLayer<ReLU> implements LoweredLayer {
     s.requireOnly("max_value", "negative_slope", "threshold");
     return new ReLU(null, s.has("max_value") ? s.getDouble("max_value") : null,
         s.has("negative_slope") ? s.getDouble("negative_slope") : 0, s.has("threshold") ? s.getDouble("threshold") : 0);
-  }
-
-  /** Keeps the steps, so the mask passes through. */
-  @Override
-  public @Nullable Operand<TBool> outputMask(LayerContext context, List<Operand<org.tensorflow.types.TFloat32>> inputs,
-      @Nullable Operand<TBool> inputMask) {
-    return inputMask;
   }
 }

@@ -2,18 +2,17 @@ package dev.topiary.dsl.layers.core;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.ElementwiseLayer;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.types.TFloat32;
 
 /** Keras' {@code Activation} layer: applies an activation function element-wise. */
-public final class ActivationLayer extends BaseLayer<ActivationLayer> {
+public final class ActivationLayer extends ElementwiseLayer<ActivationLayer> {
   /** Reads this layer type from a saved config. */
   public static final LayerType<ActivationLayer> TYPE =
       LayerType.of("Activation", ActivationLayer.class, ActivationLayer::fromConfig);
@@ -47,11 +46,6 @@ public final class ActivationLayer extends BaseLayer<ActivationLayer> {
   }
 
   @Override
-  public Shape outputShape(List<Shape> inputShapes) {
-    return sameShape(inputShapes);
-  }
-
-  @Override
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     return activation.apply(context.tf(), inputs.get(0));
   }
@@ -63,12 +57,5 @@ public final class ActivationLayer extends BaseLayer<ActivationLayer> {
 
   private static ActivationLayer fromConfig(Settings s) {
     return ActivationLayer.of(Activation.parse(s.getString("activation")));
-  }
-
-  /** Keeps the steps, so the mask passes through. */
-  @Override
-  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
-      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
-    return inputMask;
   }
 }

@@ -1,7 +1,7 @@
 package dev.topiary.dsl.layers.core;
 
 import dev.topiary.dsl.config.Settings;
-import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.ElementwiseLayer;
 import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerType;
@@ -11,7 +11,6 @@ import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.tensorflow.types.TInt64;
@@ -20,7 +19,7 @@ import org.tensorflow.types.TInt64;
  * Keras' {@code GaussianDropout}: multiplies by Gaussian noise of mean 1 and standard deviation {@code sqrt(rate / (1 - rate))} in training; the identity at inference. The draw is fixed by the model seed and the
  * training step, as {@link Dropout}'s; a seed in the Keras file is kept for writing it back only.
  */
-public final class GaussianDropout extends BaseLayer<GaussianDropout> implements LoweredLayer {
+public final class GaussianDropout extends ElementwiseLayer<GaussianDropout> implements LoweredLayer {
   /** The type: Keras' {@code GaussianDropout} with its {@code rate} and {@code seed}. */
   public static final LayerType<GaussianDropout> TYPE = LayerType.of("GaussianDropout", GaussianDropout.class, GaussianDropout::fromConfig)
       .with(KerasForm.class, KerasForm.of("GaussianDropout", "rate", "seed"));
@@ -55,11 +54,6 @@ public final class GaussianDropout extends BaseLayer<GaussianDropout> implements
     return "GaussianDropout";
   }
 
-  @Override
-  public Shape outputShape(List<Shape> inputShapes) {
-    return sameShape(inputShapes);
-  }
-
   /** Inference: the identity. */
   @Override
   public <T> T lower(Primitives<T> p, List<T> inputs) {
@@ -87,12 +81,5 @@ public final class GaussianDropout extends BaseLayer<GaussianDropout> implements
   private static GaussianDropout fromConfig(Settings s) {
     s.requireOnly("rate", "seed");
     return new GaussianDropout(null, s.getDouble("rate"), s.has("seed") ? s.getLong("seed") : null);
-  }
-
-  /** Keeps the steps, so the mask passes through. */
-  @Override
-  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
-      List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
-    return inputMask;
   }
 }

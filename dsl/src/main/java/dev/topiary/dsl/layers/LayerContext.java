@@ -28,6 +28,14 @@ public interface LayerContext {
   Operand<org.tensorflow.types.TInt64> step();
 
   /**
+   * The (seed, step) pair of TF's stateless random ops: the draw depends only on the layer's seed and
+   * the step, so resumed training repeats it exactly. Training pass only.
+   */
+  default Operand<org.tensorflow.types.TInt64> statelessSeed() {
+    return tf().stack(java.util.List.of(tf().constant(seed()), step()));
+  }
+
+  /**
    * Registers an op that each training step must run (e.g. moving-average updates); only valid in
    * the training pass.
    */

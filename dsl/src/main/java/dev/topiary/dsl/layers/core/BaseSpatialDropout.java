@@ -6,15 +6,11 @@ import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
-import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt32;
-import org.tensorflow.types.TInt64;
 
 /**
  * Keras' {@code SpatialDropout1D/2D/3D}: during training drops whole channels (one draw per example and
@@ -66,20 +62,12 @@ public abstract sealed class BaseSpatialDropout<L extends BaseSpatialDropout<L>>
     if (!context.training() || rate == 0) {
       return x;
     }
-    Ops tf = context.tf();
     // One draw per (example, channel): noise of shape (batch, 1, ..., 1, channels), broadcast over the steps.
-    Operand<TInt32> shape = tf.shape(x);
-    List<Operand<TInt32>> parts = new ArrayList<>();
-    parts.add(tf.slice(shape, tf.constant(new int[] {0}), tf.constant(new int[] {1})));
-    int[] ones = new int[spatialRank];
-    java.util.Arrays.fill(ones, 1);
-    parts.add(tf.constant(ones));
-    parts.add(tf.slice(shape, tf.constant(new int[] {spatialRank + 1}), tf.constant(new int[] {1})));
-    Operand<TInt32> noiseShape = tf.concat(parts, tf.constant(0));
-    Operand<TInt64> seedPair = tf.stack(List.of(tf.constant(context.seed()), context.step()));
-    Operand<TFloat32> noise = tf.random.statelessRandomUniform(noiseShape, seedPair, TFloat32.class);
-    Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(noise, tf.constant((float) rate)), TFloat32.class);
-    return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
+    long[] noiseShape = new long[spatialRank + 2];
+    java.util.Arrays.fill(noiseShape, 1);
+    noiseShape[0] = -1;
+    noiseShape[spatialRank + 1] = -1;
+    return Dropout.drop(context, x, rate, noiseShape);
   }
 
   @Override

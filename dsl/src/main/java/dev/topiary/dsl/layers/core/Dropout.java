@@ -85,10 +85,16 @@ public final class Dropout extends BaseLayer<Dropout> {
     if (!context.training() || rate == 0) {
       return x;
     }
+    return drop(context, x, rate, noiseShape);
+  }
+
+  /**
+   * {@code x} with each cell of {@code noiseShape} (null: every value; -1: the input's size on that axis)
+   * kept with probability {@code 1 - rate} and scaled by {@code 1 / (1 - rate)}, drawn statelessly
+   * ({@link LayerContext#statelessSeed}). SpatialDropout is this with one draw per (example, channel).
+   */
+  static Operand<TFloat32> drop(LayerContext context, Operand<TFloat32> x, double rate, long @Nullable [] noiseShape) {
     Ops tf = context.tf();
-    // Stateless: the draw depends only on (layer seed, step), so resumed training repeats it exactly.
-    Operand<org.tensorflow.types.TInt64> seed =
-        tf.stack(java.util.List.of(tf.constant(context.seed()), context.step()));
     Operand<org.tensorflow.types.TInt32> shape = tf.shape(x);
     if (noiseShape != null) { // -1: the input's size on that axis
       List<Operand<org.tensorflow.types.TInt32>> dims = new java.util.ArrayList<>();
@@ -98,7 +104,7 @@ public final class Dropout extends BaseLayer<Dropout> {
       }
       shape = tf.concat(dims, tf.constant(0));
     }
-    Operand<TFloat32> noise = tf.random.statelessRandomUniform(shape, seed, TFloat32.class);
+    Operand<TFloat32> noise = tf.random.statelessRandomUniform(shape, context.statelessSeed(), TFloat32.class);
     Operand<TFloat32> keep = tf.dtypes.cast(tf.math.greaterEqual(noise, tf.constant((float) rate)), TFloat32.class);
     return tf.math.mul(x, tf.math.mul(keep, tf.constant((float) (1 / (1 - rate)))));
   }

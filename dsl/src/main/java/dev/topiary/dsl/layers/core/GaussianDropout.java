@@ -13,7 +13,6 @@ import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
-import org.tensorflow.types.TInt64;
 
 /**
  * Keras' {@code GaussianDropout}: multiplies by Gaussian noise of mean 1 and standard deviation {@code sqrt(rate / (1 - rate))} in training; the identity at inference. The draw is fixed by the model seed and the
@@ -67,9 +66,7 @@ public final class GaussianDropout extends ElementwiseLayer<GaussianDropout> imp
       return x;
     }
     Ops tf = context.tf();
-    // Stateless: the draw depends only on (layer seed, step), so resumed training repeats it exactly.
-    Operand<TInt64> seedPair = tf.stack(List.of(tf.constant(context.seed()), context.step()));
-    Operand<TFloat32> noise = tf.random.statelessRandomNormal(tf.shape(x), seedPair, TFloat32.class);
+    Operand<TFloat32> noise = tf.random.statelessRandomNormal(tf.shape(x), context.statelessSeed(), TFloat32.class);
     return tf.math.mul(x, tf.math.add(tf.constant(1f), tf.math.mul(noise, tf.constant((float) Math.sqrt(rate / (1 - rate))))));
   }
 

@@ -276,6 +276,18 @@ public final class ModelSpec {
     return layer.weights(firstInputShapes.get(layer));
   }
 
+  /**
+   * The weight {@code name} of {@code layer} (one of {@link #weights(Layer)}).
+   *
+   * @throws IllegalArgumentException naming the layer and its weights when it has none of that name
+   */
+  public WeightSpec weight(Layer layer, String name) {
+    List<WeightSpec> all = weights(layer);
+    return all.stream().filter(w -> w.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+        "layer '" + layerName(layer) + "' has no weight '" + name + "' (it has " + all.stream().map(WeightSpec::name).toList()
+            + ")"));
+  }
+
   /** Graph variable name of a layer weight: {@code <layer>_<weight>}, e.g. {@code dense_1_kernel}. */
   public String variableName(Layer layer, String weight) {
     return layerName(layer) + "_" + weight;

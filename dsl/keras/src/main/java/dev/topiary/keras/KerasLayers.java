@@ -78,9 +78,14 @@ final class KerasLayers {
 
   /** The registered layer type whose Keras form is named {@code kerasName} (class or registered name). */
   private @Nullable LayerMapping formFor(String kerasName) {
+    return formWhere(f -> f.kerasName().equals(kerasName) || !f.custom() && f.className().equals(kerasName));
+  }
+
+  /** The mapping of the first registered layer type with a Keras form that {@code matches}. */
+  private static @Nullable LayerMapping formWhere(java.util.function.Predicate<KerasForm> matches) {
     for (LayerType<?> t : ConfigRegistry.registeredLayerTypes()) {
       KerasForm f = t.part(KerasForm.class).orElse(null);
-      if (f != null && (f.kerasName().equals(kerasName) || !f.custom() && f.className().equals(kerasName))) {
+      if (f != null && matches.test(f)) {
         return formMapping(t.typeName(), f);
       }
     }
@@ -163,13 +168,7 @@ final class KerasLayers {
 
   /** A user's registered Keras class ({@code "package>Class"}) with a registered form of that exact name. */
   private @Nullable LayerMapping customForm(String registeredName) {
-    for (LayerType<?> t : ConfigRegistry.registeredLayerTypes()) {
-      KerasForm f = t.part(KerasForm.class).orElse(null);
-      if (f != null && f.custom() && f.kerasName().equals(registeredName)) {
-        return formMapping(t.typeName(), f);
-      }
-    }
-    return null;
+    return formWhere(f -> f.custom() && f.kerasName().equals(registeredName));
   }
 
   /** {@code {"type": topiary type, "settings": {...}}} for a Keras layer entry. */

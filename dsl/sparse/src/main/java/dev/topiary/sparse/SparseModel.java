@@ -116,12 +116,7 @@ public final class SparseModel implements AutoCloseable {
 
           @Override
           public int[] shape(String weight) {
-            for (WeightSpec ws : spec.weights(layer)) {
-              if (ws.name().equals(weight)) {
-                return Arrays.stream(ws.shape().asArray()).mapToInt(Math::toIntExact).toArray();
-              }
-            }
-            throw new IllegalArgumentException("layer '" + name + "' has no weight '" + weight + "'");
+            return Arrays.stream(spec.weight(layer, weight).shape().asArray()).mapToInt(Math::toIntExact).toArray();
           }
 
           @Override

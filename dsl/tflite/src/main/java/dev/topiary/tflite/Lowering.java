@@ -273,12 +273,7 @@ final class Lowering {
 
       @Override
       public int[] weightShape(String weight) {
-        for (WeightSpec w : spec.weights(layer)) {
-          if (w.name().equals(weight)) {
-            return java.util.Arrays.stream(w.shape().asArray()).mapToInt(Math::toIntExact).toArray();
-          }
-        }
-        throw new IllegalArgumentException("no weight '" + weight + "'");
+        return java.util.Arrays.stream(spec.weight(layer, weight).shape().asArray()).mapToInt(Math::toIntExact).toArray();
       }
 
       @Override

@@ -33,7 +33,7 @@ class JShellStartupImportsTest {
    * Implementation packages: public for the other modules, not for users (executors and graph
    * passes; the sparse module's kernels, matrices and layer translation behind SparseModel).
    */
-  private static final Set<String> INTERNAL = Set.of("dev.topiary.dsl.runtime", "dev.topiary.sparse.exec",
+  private static final Set<String> INTERNAL = Set.of("dev.topiary.dsl.runtime", "dev.topiary.dsl.graph", "dev.topiary.sparse.exec",
       "dev.topiary.sparse.kernel", "dev.topiary.sparse.layers", "dev.topiary.sparse.matrix",
       "dev.topiary.sparse.vector");
 

@@ -2,6 +2,7 @@ package dev.topiary.kotlin
 
 import dev.topiary.dsl.Model
 import dev.topiary.dsl.data.Dataset
+import dev.topiary.dsl.distributed.MultiWorker
 import dev.topiary.dsl.distributed.Worker
 import dev.topiary.dsl.distributed.WorkerContext
 import dev.topiary.dsl.distributed.WorkerInput
@@ -18,11 +19,11 @@ import java.time.Duration
  * `dev.topiary.dsl.distributed.Worker` was started): `model.fit(x, y, distribution = multiWorker("10.0.0.1:2222",
  * "10.0.0.2:2222"))`. A dead worker fails the fit within about a second, a hung one after [timeout].
  */
-fun multiWorker(vararg workers: String, timeout: Duration = Duration.ofSeconds(30)): Distribution.MultiWorker =
+fun multiWorker(vararg workers: String, timeout: Duration = Duration.ofSeconds(30)): MultiWorker =
     Distribution.multiWorker(*workers).withTimeout(timeout)
 
 /** [multiWorker] from a list, e.g. the cluster a launcher printed. */
-fun multiWorker(workers: List<String>, timeout: Duration = Duration.ofSeconds(30)): Distribution.MultiWorker =
+fun multiWorker(workers: List<String>, timeout: Duration = Duration.ofSeconds(30)): MultiWorker =
     Distribution.multiWorker(workers).withTimeout(timeout)
 
 /**
@@ -33,7 +34,7 @@ fun multiWorker(
   workers: List<String>,
   stepsPerEpoch: Int,
   timeout: Duration = Duration.ofSeconds(30),
-): Distribution.MultiWorker = Distribution.multiWorker(workers).withTimeout(timeout).workerInput(stepsPerEpoch)
+): MultiWorker = Distribution.multiWorker(workers).withTimeout(timeout).workerInput(stepsPerEpoch)
 
 /**
  * Keras-style `fit` on data the workers of [distribution] read themselves (the chief sends none):
@@ -41,7 +42,7 @@ fun multiWorker(
  * is the global batch, each worker reads `batchSize / workers` examples per step.
  */
 fun Model.fitOnWorkers(
-  distribution: Distribution.MultiWorker,
+  distribution: MultiWorker,
   epochs: Int = 1,
   batchSize: Int = 32,
   shuffleSeed: Long? = null,

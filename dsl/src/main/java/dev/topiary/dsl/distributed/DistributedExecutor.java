@@ -5,10 +5,10 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.runtime.Executor;
 import dev.topiary.dsl.runtime.GraphExecutor;
+import dev.topiary.dsl.runtime.TrainingData;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.StateContract;
 import dev.topiary.dsl.training.Compile;
-import dev.topiary.dsl.training.Distribution;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -98,7 +98,7 @@ public final class DistributedExecutor implements Executor {
    * Checks the cluster (reachable, started with this cluster, consistent) and builds one replica per
    * worker, each initialized from the compile seed.
    */
-  public static DistributedExecutor start(ModelSpec spec, Compile compile, Distribution.MultiWorker distribution) {
+  public static DistributedExecutor start(ModelSpec spec, Compile compile, MultiWorker distribution) {
     Cluster cluster = new Cluster(distribution.workers());
     ClusterCheck.verify(cluster, distribution.timeout());
     return new DistributedExecutor(spec, compile, cluster, distribution.timeout(), distribution.readsOnWorkers());
@@ -169,8 +169,54 @@ public final class DistributedExecutor implements Executor {
     return combined(trained).logs();
   }
 
-  @Override
-  public TrainedBatch trainOnWorkers(WorkerStep s) {
+  /**
+   * A fit's data when the workers read it themselves: {@code stepsPerEpoch} steps per epoch of a
+   * global batch of {@code globalBatch} examples, shuffled by {@code seed} (handed to the workers'
+   * inputs). The chief holds no batches: each step names the batch, the workers' feeds hold it.
+   */
+  TrainingData workerData(int stepsPerEpoch, int globalBatch, long seed) {
+    return new TrainingData() {
+      @Override
+      public Steps steps(int epoch, int firstBatch) {
+        return new Steps() {
+          private int batch = firstBatch;
+
+          @Override
+          public boolean hasNext() {
+            return batch < stepsPerEpoch;
+          }
+
+          @Override
+          public TrainedBatch train(long step) {
+            return trainOnWorkers(new WorkerStep(epoch, batch++, step, globalBatch, stepsPerEpoch, seed));
+          }
+
+          @Override
+          public void close() {}
+        };
+      }
+
+      @Override
+      public int batchesPerEpoch() {
+        return stepsPerEpoch;
+      }
+
+      @Override
+      public String fingerprint() {
+        return "workerInput,workers=" + replicas.size() + ",steps=" + stepsPerEpoch + ",batch=" + globalBatch
+            + ",seed=" + seed;
+      }
+    };
+  }
+
+  /**
+   * Step {@code step} of a fit whose workers read their own data: batch {@code batch} of epoch
+   * {@code epoch}, a global batch of {@code globalBatch} examples, {@code stepsPerEpoch} steps per
+   * epoch, shuffle seed {@code seed} (for the workers' datasets).
+   */
+  private record WorkerStep(int epoch, int batch, long step, int globalBatch, int stepsPerEpoch, long seed) {}
+
+  private TrainedBatch trainOnWorkers(WorkerStep s) {
     if (inputFit == null) {
       throw new IllegalStateException("this multi-worker fit is fed by the chief: use Distribution.multiWorker(...)"
           + ".workerInput(stepsPerEpoch) for workers that read their own data");

@@ -161,7 +161,7 @@ final class InputChannel {
     String container = "topiary-state-" + sha256(identity.toString()).substring(0, 16);
     byte[] bytes = AttrValue.newBuilder().setS(com.google.protobuf.ByteString.copyFromUtf8(container)).build()
         .toByteArray();
-    dev.topiary.dsl.runtime.NativeGraphs.withHandle(graph, handle -> {
+    dev.topiary.dsl.graph.NativeGraphs.withHandle(graph, handle -> {
       for (GraphOperation op : stateful.values()) {
         TF_Status status = TF_NewStatus();
         TF_Buffer buffer = TF_NewBufferFromString(new BytePointer(bytes), bytes.length);

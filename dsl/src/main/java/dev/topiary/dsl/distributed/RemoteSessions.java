@@ -19,7 +19,7 @@ import static org.tensorflow.internal.c_api.global.tensorflow.TF_SessionListDevi
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetConfig;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_SetTarget;
 
-import dev.topiary.dsl.runtime.NativeGraphs;
+import dev.topiary.dsl.graph.NativeGraphs;
 import java.lang.reflect.Constructor;
 import java.time.Duration;
 import java.util.LinkedHashMap;

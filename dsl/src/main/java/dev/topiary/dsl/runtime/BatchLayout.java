@@ -140,4 +140,23 @@ final class BatchLayout {
       return out;
     }
   }
+
+  /**
+   * The size-weighted fraction of zeros over all pruned weights of {@code spec}, from each one's
+   * ({@code perWeight}, by variable name), or null without pruning.
+   */
+  static @Nullable Double overallSparsity(ModelSpec spec, Map<String, Double> perWeight) {
+    if (perWeight.isEmpty()) {
+      return null;
+    }
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    spec.layers().forEach(l -> spec.weights(l).forEach(w -> sizes.put(spec.variableName(l, w.name()), w.shape().size())));
+    double zeros = 0;
+    long total = 0;
+    for (var e : perWeight.entrySet()) {
+      zeros += e.getValue() * sizes.get(e.getKey());
+      total += sizes.get(e.getKey());
+    }
+    return zeros / total;
+  }
 }

@@ -22,12 +22,12 @@ import java.util.Map;
 final class BuiltInCallbacks {
   private BuiltInCallbacks() {}
 
-  static List<Callback> forFit(Fit fit, RuntimeModel model, History history, String fingerprint) {
+  static List<Callback> forFit(Fit fit, Executor executor, History history, String fingerprint) {
     List<Callback> out = new ArrayList<>();
     out.add(new TerminateOnNaN());
     out.add(history);
     if (fit.tensorBoardDir() != null) {
-      out.add(new TensorBoardCallback(fit.tensorBoardDir(), model.executor()));
+      out.add(new TensorBoardCallback(fit.tensorBoardDir(), executor));
     }
     if (fit.checkpointFile() != null) {
       out.add(new Checkpoints(fit.checkpointFile(), fit.checkpointEvery(), fingerprint));

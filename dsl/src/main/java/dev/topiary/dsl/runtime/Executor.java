@@ -75,18 +75,6 @@ public interface Executor extends AutoCloseable {
   /** A training step's logs and the number of examples it trained on. */
   record TrainedBatch(Map<String, Double> logs, int examples) {}
 
-  /**
-   * Step {@code step} of a multi-worker fit whose workers read their own data: batch {@code batch}
-   * of epoch {@code epoch}, a global batch of {@code globalBatch} examples, {@code stepsPerEpoch}
-   * steps per epoch, shuffle seed {@code seed} (for the workers' datasets).
-   */
-  record WorkerStep(int epoch, int batch, long step, int globalBatch, int stepsPerEpoch, long seed) {}
-
-  /** One training step on batches the workers read themselves (only multi-worker executors do this). */
-  default TrainedBatch trainOnWorkers(WorkerStep step) {
-    throw new UnsupportedOperationException("only a multi-worker fit trains on data its workers read");
-  }
-
   /** Before the first training step of a {@code fit}: an executor that trains elsewhere syncs here. */
   default void beginTraining() {}
 

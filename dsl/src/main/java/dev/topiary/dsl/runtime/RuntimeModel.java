@@ -11,7 +11,6 @@ import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.state.Snapshot;
 import dev.topiary.dsl.state.StateContract;
 import dev.topiary.dsl.training.Compile;
-import dev.topiary.dsl.training.Distribution;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;
 import java.io.IOException;
@@ -39,10 +38,7 @@ public class RuntimeModel implements Model {
   private static final System.Logger LOG = System.getLogger("dev.topiary");
   private final ModelSpec spec;
   private final Compile compile;
-  /** The model's own executor. */
-  private final Executor local;
-  /** Where calls go: {@link #local}, or during a multi-worker fit its distributed executor. */
-  private volatile Executor executor;
+  private final Executor executor;
   private final AtomicBoolean fitting = new AtomicBoolean();
   private final BatchLayout layout;
   private volatile boolean closed;
@@ -50,7 +46,6 @@ public class RuntimeModel implements Model {
   protected RuntimeModel(ModelSpec spec, Compile compile, Executor executor) {
     this.spec = spec;
     this.compile = compile;
-    this.local = executor;
     this.executor = executor;
     this.layout = new BatchLayout(spec);
   }
@@ -66,8 +61,8 @@ public class RuntimeModel implements Model {
   }
 
   /**
-   * The executor of this model (for the eager bridge and tests); during a multi-worker fit, the
-   * distributed one.
+   * The executor of this model (for the eager bridge and tests). The model a callback is given during
+   * a multi-worker fit is bound to the fit's distributed executor.
    */
   public Executor executor() {
     return executor;
@@ -98,7 +93,7 @@ public class RuntimeModel implements Model {
     arrays(inputs, "fit", "inputs");
     arrays(labels, "fit", "labels");
     nonNull(fit, "fit", "fit settings");
-    return training(fit, () -> {
+    return training(fit, (model, placement) -> {
       int examples = checkData(inputs, labels, "training");
       HostArray weights = fit.sampleWeights();
       if (weights != null && weights.examples() != examples) {
@@ -107,7 +102,7 @@ public class RuntimeModel implements Model {
       }
       List<HostArray> trainX = inputs;
       List<HostArray> trainY = labels;
-      Supplier<Map<String, Double>> validation = validation(fit);
+      Supplier<Map<String, Double>> validation = model.validation(fit);
       if (fit.validationSplit() > 0) {
         // Hold out the last examples, before shuffling, as Keras.
         int held = (int) (examples * fit.validationSplit());
@@ -121,12 +116,12 @@ public class RuntimeModel implements Model {
         List<HostArray> valX = BatchLayout.slice(inputs, kept, examples);
         List<HostArray> valY = BatchLayout.slice(labels, kept, examples);
         weights = weights == null ? null : weights.slice(0, kept);
-        validation = () -> evaluate(valX, valY, Math.max(fit.batchSize(), 128));
+        validation = () -> model.evaluate(valX, valY, Math.max(fit.batchSize(), 128));
       }
       long seed = fit.shuffleSeed() != null ? fit.shuffleSeed() : compile.seed();
-      TrainingData data = TrainingData.arrays(trainX, trainY, weights, fit.batchSize(), fit.shuffle(), seed,
+      BatchSource data = BatchSource.arrays(trainX, trainY, weights, fit.batchSize(), fit.shuffle(), seed,
           Double.toString(fit.validationSplit()));
-      return new Trainer(this, executor, fit, data, validation, false).run();
+      return model.train(fit, data.training(model.executor, layout, fit.classWeights(), null), validation);
     });
   }
 
@@ -146,7 +141,7 @@ public class RuntimeModel implements Model {
       }
       return fit(layout.inputs(arrays), layout.labels(arrays), settings);
     }
-    return training(fit, () -> {
+    return training(fit, (model, placement) -> {
       if (fit.validationSplit() > 0) {
         throw new IllegalArgumentException("a validation split needs arrays; with a dataset, give validation data"
             + " (Fit.validationData)");
@@ -154,31 +149,29 @@ public class RuntimeModel implements Model {
       if (fit.sampleWeights() != null) {
         throw new IllegalArgumentException("with a dataset, give sample weights in its batches, not in Fit");
       }
-      return new Trainer(this, executor, fit, TrainingData.of(data, fit.batchSize()), validation(fit), true).run();
+      TrainingData steps = BatchSource.of(data, fit.batchSize()).training(model.executor, layout, fit.classWeights(),
+          (x, y) -> checkData(x, y, "training"));
+      return model.train(fit, steps, model.validation(fit));
     });
   }
 
+  /** A fit on data the fit's distribution reads itself (workers reading their own data). */
   @Override
   public History fit(Fit fit) {
     nonNull(fit, "fit", "fit settings");
-    if (!(fit.distribution() instanceof Distribution.MultiWorker multi) || !multi.readsOnWorkers()) {
-      throw new IllegalArgumentException("fit without data needs workers that read their own data:"
-          + " Fit...distribution(Distribution.multiWorker(...).workerInput(stepsPerEpoch)); got " + fit.distribution());
-    }
-    return training(fit, () -> {
-      if (fit.validationSplit() > 0) {
-        throw new IllegalArgumentException("a validation split needs arrays on the chief; with worker input, give"
-            + " validation data (Fit.validationData)");
-      }
-      if (fit.sampleWeights() != null || !fit.classWeights().isEmpty()) {
-        throw new IllegalArgumentException("with worker input, sample weights come in the workers' batches (class"
-            + " weights and Fit.sampleWeights are not sent to the workers)");
-      }
+    return training(fit, (model, placement) -> {
       long seed = fit.shuffleSeed() != null ? fit.shuffleSeed() : compile.seed();
-      TrainingData data = new TrainingData.OnWorkers(multi.workerInputSteps(), fit.batchSize(), seed,
-          multi.workers().size());
-      return new Trainer(this, executor, fit, data, validation(fit), false).run();
+      TrainingData data = placement.ownData(fit, seed);
+      if (data == null) {
+        throw new IllegalArgumentException("fit without data needs workers that read their own data:"
+            + " Fit...distribution(Distribution.multiWorker(...).workerInput(stepsPerEpoch)); got " + fit.distribution());
+      }
+      return model.train(fit, data, model.validation(fit));
     });
+  }
+
+  private History train(Fit fit, TrainingData data, @Nullable Supplier<Map<String, Double>> validation) {
+    return new Trainer(this, executor, fit, data, validation).run();
   }
 
   private @Nullable Supplier<Map<String, Double>> validation(Fit fit) {
@@ -190,49 +183,29 @@ public class RuntimeModel implements Model {
     return validation == null ? null : () -> evaluate(validation, Math.max(fit.batchSize(), 128));
   }
 
-  /** Runs one fit: distribution checks, one fit at a time. */
-  private History training(Fit fit, Supplier<History> body) {
+  /** One fit's body: given the model bound to where the fit trains, and that placement. */
+  private interface FitBody {
+    History run(RuntimeModel model, FitPlacement placement);
+  }
+
+  /**
+   * Runs one fit, one at a time: the fit's distribution places it (this model's executor, or
+   * replicas that start from its state), the body trains on a model bound to the placement's
+   * executor, and a fit that ends normally hands the trained state back ({@link FitPlacement#commit()}).
+   */
+  private History training(Fit fit, FitBody body) {
     requireOpen();
-    if (fit.distribution() instanceof Distribution.MultiWorker && local.mode() == ExecutionMode.EAGER) {
-      throw new UnsupportedOperationException("distributed training requires graph execution: build the model with"
-          + " ModelSpec.compile(...) (graph) to train with " + fit.distribution());
-    }
     if (!fitting.compareAndSet(false, true)) {
       throw new IllegalStateException("fit is already running on this model in another thread; a model trains"
           + " one fit at a time (predict and evaluate may run concurrently)");
     }
-    try {
-      if (fit.distribution() instanceof Distribution.MultiWorker multi) {
-        return distributed(multi, body);
-      }
-      return body.get();
-    } finally {
-      fitting.set(false);
-    }
-  }
-
-  /**
-   * A fit on the workers: the replicas start from this model's state, every call during the fit
-   * (callbacks, checkpoints, validation) reaches them, and a fit that ends normally brings the state
-   * back. A failed one leaves this model as it was before the fit: resume from the chief's checkpoint.
-   */
-  private History distributed(Distribution.MultiWorker multi, Supplier<History> body) {
-    var workers = dev.topiary.dsl.distributed.DistributedExecutor.start(spec, compile, multi);
-    boolean done = false;
-    try {
-      workers.restore(local.snapshot());
-      executor = workers;
-      History history = body.get();
-      workers.verifyReplicasIdentical();
-      local.restore(workers.snapshot());
-      done = true;
+    try (FitPlacement placement = fit.distribution().place(spec, compile, executor)) {
+      Executor where = placement.executor();
+      History history = body.run(where == executor ? this : new RuntimeModel(spec, compile, where), placement);
+      placement.commit();
       return history;
     } finally {
-      executor = local;
-      if (!done) {
-        LOG.log(System.Logger.Level.WARNING, "multi-worker fit failed; the model keeps its state from before the fit");
-      }
-      workers.close();
+      fitting.set(false);
     }
   }
 
@@ -246,8 +219,9 @@ public class RuntimeModel implements Model {
     BatchLayout.Averages averages = new BatchLayout.Averages();
     for (int from = 0; from < examples; from += batchSize) {
       int to = (int) Math.min(examples, (long) from + batchSize);
-      averages.add(executor.testBatch(BatchLayout.slice(inputs, from, to), BatchLayout.slice(labels, from, to), null),
-          to - from);
+      List<HostArray> x = BatchLayout.slice(inputs, from, to);
+      List<HostArray> y = BatchLayout.slice(labels, from, to);
+      averages.add(unlessClosed("evaluate", () -> executor.testBatch(x, y, null)), to - from);
     }
     return averages.means();
   }
@@ -267,7 +241,7 @@ public class RuntimeModel implements Model {
         List<HostArray> x = layout.inputs(batch);
         List<HostArray> y = layout.labels(batch);
         checkData(x, y, "evaluation");
-        averages.add(executor.testBatch(x, y, batch.sampleWeights()), batch.examples());
+        averages.add(unlessClosed("evaluate", () -> executor.testBatch(x, y, batch.sampleWeights())), batch.examples());
       }
     }
     if (averages.isEmpty()) {
@@ -315,7 +289,7 @@ public class RuntimeModel implements Model {
 
   private void predictInto(List<List<HostArray>> parts, List<HostArray> batch, int offset) {
     requireFinite(batch, offset);
-    List<HostArray> out = executor.predictBatch(batch);
+    List<HostArray> out = unlessClosed("predict", () -> executor.predictBatch(batch));
     for (int i = 0; i < out.size(); i++) {
       parts.get(i).add(out.get(i));
     }
@@ -422,7 +396,7 @@ public class RuntimeModel implements Model {
   @Override
   public Map<String, HostArray> weights() {
     requireOpen();
-    return executor.weights();
+    return unlessClosed("weights", executor::weights);
   }
 
   @Override
@@ -432,6 +406,14 @@ public class RuntimeModel implements Model {
     Map<String, long[]> expected = new LinkedHashMap<>();
     spec.layers().forEach(l -> spec.weights(l).forEach(w -> expected.put(spec.variableName(l, w.name()), w.shape().asArray())));
     StateContract.checkWeights(expected, weights);
+    for (var e : weights.entrySet()) {
+      // Predictions refuse NaN inputs; a NaN weight would make every prediction NaN without a word.
+      int at = e.getValue().indexOfNonFinite();
+      if (at >= 0) {
+        throw new IllegalArgumentException("weight '" + e.getKey() + "' holds " + e.getValue().floats()[at]
+            + " at flat index " + at + "; weights must be finite");
+      }
+    }
     executor.loadWeights(weights);
   }
 
@@ -466,27 +448,10 @@ public class RuntimeModel implements Model {
     return out;
   }
 
-  /** Size-weighted fraction of zeros over all pruned weights, or null without pruning. */
-  Double overallSparsity() {
-    Map<String, Double> perWeight = executor.sparsity();
-    if (perWeight.isEmpty()) {
-      return null;
-    }
-    Map<String, Long> sizes = new LinkedHashMap<>();
-    spec.layers().forEach(l -> spec.weights(l).forEach(w -> sizes.put(spec.variableName(l, w.name()), w.shape().size())));
-    double zeros = 0;
-    long total = 0;
-    for (var e : perWeight.entrySet()) {
-      zeros += e.getValue() * sizes.get(e.getKey());
-      total += sizes.get(e.getKey());
-    }
-    return zeros / total;
-  }
-
   @Override
   public Snapshot snapshot() {
     requireOpen();
-    return executor.snapshot();
+    return unlessClosed("snapshot", executor::snapshot);
   }
 
   @Override
@@ -553,7 +518,24 @@ public class RuntimeModel implements Model {
   public void close() {
     if (!closed) {
       closed = true;
-      local.close();
+      executor.close();
+    }
+  }
+
+  /**
+   * Runs {@code body} on the executor; when the model was closed meanwhile (by another thread), the
+   * executor's failure (TF's "run() cannot be called on the Session after close()") becomes this
+   * model's own closed-model error, naming the call it interrupted.
+   */
+  private <T> T unlessClosed(String call, Supplier<T> body) {
+    try {
+      return body.get();
+    } catch (RuntimeException e) {
+      if (closed) {
+        throw new IllegalStateException("this model was closed while " + call + " ran: " + spec.kind()
+            + " model with layers " + spec.layerNames() + "; build or load a new one", e);
+      }
+      throw e;
     }
   }
 

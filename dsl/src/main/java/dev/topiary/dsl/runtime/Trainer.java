@@ -2,9 +2,6 @@ package dev.topiary.dsl.runtime;
 
 import dev.topiary.dsl.Checkpoint;
 import dev.topiary.dsl.Model;
-import dev.topiary.dsl.data.Batch;
-import dev.topiary.dsl.data.Dataset;
-import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.training.Callback;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.History;
@@ -23,30 +20,27 @@ import org.jspecify.annotations.Nullable;
  * ({@link BuiltInCallbacks}), listed before the user's; nothing else happens in the loop.
  */
 final class Trainer implements Callback.TrainingContext {
-  private final RuntimeModel model;
+  private final Model model;
   private final Executor executor;
   private final Fit fit;
   private final TrainingData data;
   private final @Nullable Supplier<Map<String, Double>> validation;
-  private final boolean checkBatches;
   private boolean stopRequested;
   private int batches;
   private long step;
   private Map<String, Double> batchLogs = Map.of();
 
   /**
-   * A fit of {@code model} on {@code data}; {@code validation} (if any) evaluates the validation
-   * data after each epoch; {@code checkBatches} checks every batch against the model (data that was
-   * not checked up front).
+   * A fit on {@code data} whose steps run on {@code executor}; {@code model} (bound to that executor)
+   * is what callbacks see; {@code validation} (if any) evaluates the validation data after each epoch.
    */
-  Trainer(RuntimeModel model, Executor executor, Fit fit, TrainingData data,
-      @Nullable Supplier<Map<String, Double>> validation, boolean checkBatches) {
+  Trainer(Model model, Executor executor, Fit fit, TrainingData data,
+      @Nullable Supplier<Map<String, Double>> validation) {
     this.model = model;
     this.executor = executor;
     this.fit = fit;
     this.data = data;
     this.validation = validation;
-    this.checkBatches = checkBatches;
   }
 
   History run() {
@@ -60,15 +54,15 @@ final class Trainer implements Callback.TrainingContext {
         throw new IllegalArgumentException("the checkpoint was taken with other training settings or data ("
             + c.fingerprint() + ") than this fit (" + fingerprint + ")");
       }
-      if (model.step() != c.step()) {
+      if (executor.step() != c.step()) {
         throw new IllegalArgumentException("restore the checkpoint into the model before resuming: the model is at step "
-            + model.step() + ", the checkpoint at step " + c.step());
+            + executor.step() + ", the checkpoint at step " + c.step());
       }
       firstEpoch = c.epoch();
       firstBatch = c.batch();
     }
     BuiltInCallbacks.History history = new BuiltInCallbacks.History();
-    CallbackList callbacks = new CallbackList(BuiltInCallbacks.forFit(fit, model, history, fingerprint));
+    CallbackList callbacks = new CallbackList(BuiltInCallbacks.forFit(fit, executor, history, fingerprint));
     executor.beginTraining();
     Map<String, Double> last = Map.of();
     try {
@@ -94,36 +88,23 @@ final class Trainer implements Callback.TrainingContext {
   private Map<String, Double> runEpoch(int epoch, int firstBatch, CallbackList callbacks) {
     callbacks.onEpochBegin(epoch, this);
     BatchLayout.Averages running = new BatchLayout.Averages();
-    if (data instanceof TrainingData.OnWorkers workers) {
-      // The workers read the batches: each step names the batch, the workers' feeds hold it.
-      for (int b = firstBatch; b < workers.stepsPerEpoch() && !stopRequested; b++) {
+    int trained = 0;
+    try (TrainingData.Steps steps = data.steps(epoch, firstBatch)) {
+      for (int b = firstBatch; steps.hasNext() && !stopRequested; b++) {
         callbacks.onBatchBegin(epoch, b, this);
-        Executor.TrainedBatch trained = executor.trainOnWorkers(new Executor.WorkerStep(epoch, b, step,
-            workers.globalBatch(), workers.stepsPerEpoch(), workers.seed()));
-        batchLogs = Collections.unmodifiableMap(trained.logs());
+        Executor.TrainedBatch batch = steps.train(step);
+        batchLogs = Collections.unmodifiableMap(batch.logs());
         step++;
-        running.add(batchLogs, trained.examples());
-        callbacks.onBatchEnd(epoch, b, running.means(), this);
-      }
-      return endEpoch(epoch, running, callbacks);
-    }
-    try (Dataset.Batches it = data.batches(epoch)) {
-      for (int b = 0; it.hasNext() && !stopRequested; b++) {
-        Batch batch = it.next();
-        if (b < firstBatch) {
-          continue; // resumed mid-epoch: these batches were trained before the checkpoint
-        }
-        callbacks.onBatchBegin(epoch, b, this);
-        List<HostArray> x = model.layout().inputs(batch);
-        List<HostArray> y = model.layout().labels(batch);
-        if (checkBatches) {
-          model.checkData(x, y, "training");
-        }
-        batchLogs = Collections.unmodifiableMap(executor.trainBatch(x, y, BatchLayout.weights(batch, y, fit.classWeights()), step));
-        step++;
+        trained++;
         running.add(batchLogs, batch.examples());
         callbacks.onBatchEnd(epoch, b, running.means(), this);
       }
+    }
+    if (trained == 0 && firstBatch == 0 && !stopRequested) {
+      // An epoch without a step would end the fit with a history of nothing; an empty array is refused
+      // up front, an empty generator only shows here.
+      throw new IllegalArgumentException("the training data gave no batches in epoch " + (epoch + 1)
+          + ": a dataset must give at least one batch per epoch");
     }
     return endEpoch(epoch, running, callbacks);
   }
@@ -134,7 +115,7 @@ final class Trainer implements Callback.TrainingContext {
     if (validation != null) {
       validation.get().forEach((k, v) -> logs.put("val_" + k, v));
     }
-    Double sparsity = model.overallSparsity();
+    Double sparsity = BatchLayout.overallSparsity(model.spec(), executor.sparsity());
     if (sparsity != null) {
       logs.put("sparsity", sparsity);
     }

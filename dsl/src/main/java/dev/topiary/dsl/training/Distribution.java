@@ -1,15 +1,25 @@
 package dev.topiary.dsl.training;
 
-import dev.topiary.dsl.distributed.Cluster;
-import java.time.Duration;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.distributed.MultiWorker;
+import dev.topiary.dsl.runtime.Executor;
+import dev.topiary.dsl.runtime.FitPlacement;
 import java.util.List;
 
 /**
  * Where training runs: this process ({@link #local()}) or synchronous data-parallel training on TF
- * servers started with {@code dev.topiary.dsl.distributed.Worker} ({@link #multiWorker}). Like TF
- * Model Optimization's {@code tf.distribute} support, distributed training requires graph execution.
+ * servers started with {@code dev.topiary.dsl.distributed.Worker} ({@link #multiWorker}). A
+ * distribution places each fit ({@link #place}): it gives the executor the fit trains on, so a new
+ * kind (another cluster runtime, a device placement) is a class of its own and the fit loop is the
+ * same for every kind.
  */
-public sealed interface Distribution permits Distribution.Local, Distribution.MultiWorker {
+public interface Distribution {
+
+  /**
+   * Where one fit of a model of {@code spec}, compiled with {@code compile}, trains; {@code local} is
+   * the model's own executor, which holds its state before and after the fit.
+   */
+  FitPlacement place(ModelSpec spec, Compile compile, Executor local);
 
   /** One process, this machine (the default). */
   static Distribution local() {
@@ -22,7 +32,7 @@ public sealed interface Distribution permits Distribution.Local, Distribution.Mu
    * global batch, split over the workers.
    */
   static MultiWorker multiWorker(List<String> workers) {
-    return new MultiWorker(List.copyOf(workers), MultiWorker.DEFAULT_TIMEOUT, 0);
+    return MultiWorker.of(workers);
   }
 
   /** {@link #multiWorker(List)} from {@code host:port} strings. */
@@ -30,65 +40,20 @@ public sealed interface Distribution permits Distribution.Local, Distribution.Mu
     return multiWorker(List.of(workers));
   }
 
+  /** The default: the fit trains on the model's own executor. */
   final class Local implements Distribution {
     static final Local INSTANCE = new Local();
 
     private Local() {}
 
     @Override
+    public FitPlacement place(ModelSpec spec, Compile compile, Executor local) {
+      return () -> local;
+    }
+
+    @Override
     public String toString() {
       return "local";
-    }
-  }
-
-  /**
-   * @param workers the cluster, in task order (checked as {@link Cluster} checks it: no duplicates, no
-   *     mix of loopback and external addresses)
-   * @param timeout how long any one operation may wait on the workers (TF's
-   *     {@code operation_timeout_in_ms} and the collectives' timeout): a hung worker fails the fit
-   *     after it; a dead one fails it within about a second
-   * @param workerInputSteps 0: the chief reads the data and sends each worker its share of every
-   *     batch; otherwise every worker reads its own data (the {@code WorkerInput} its launcher was
-   *     given, {@code --input}) and the fit runs this many steps per epoch
-   */
-  record MultiWorker(List<String> workers, Duration timeout, int workerInputSteps) implements Distribution {
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
-
-    public MultiWorker {
-      if (workers.isEmpty()) {
-        throw new IllegalArgumentException("a multi-worker strategy needs at least one worker address");
-      }
-      workers = new Cluster(workers).workers();
-      if (timeout == null || timeout.toMillis() < 100) {
-        throw new IllegalArgumentException("the multi-worker timeout must be at least 100 ms, got " + timeout);
-      }
-      if (workerInputSteps < 0) {
-        throw new IllegalArgumentException("steps per epoch of worker input must be positive, got " + workerInputSteps);
-      }
-    }
-
-    /** The same workers with another operation timeout. */
-    public MultiWorker withTimeout(Duration timeout) {
-      return new MultiWorker(workers, timeout, workerInputSteps);
-    }
-
-    /**
-     * The same workers, each reading its own data: worker {@code i}'s launcher opens its
-     * {@code WorkerInput} ({@code --input com.acme.MyInput}) and every step trains on one batch of
-     * {@code batchSize / workers} examples from each worker ({@code Fit.batchSize} stays the global
-     * batch). Every worker must give {@code stepsPerEpoch} batches per epoch; the chief sends no data.
-     * Fit with {@code model.fit(fit)}.
-     */
-    public MultiWorker workerInput(int stepsPerEpoch) {
-      if (stepsPerEpoch <= 0) {
-        throw new IllegalArgumentException("steps per epoch of worker input must be positive, got " + stepsPerEpoch);
-      }
-      return new MultiWorker(workers, timeout, stepsPerEpoch);
-    }
-
-    /** Whether the workers read their own data ({@link #workerInput(int)}). */
-    public boolean readsOnWorkers() {
-      return workerInputSteps > 0;
     }
   }
 }

@@ -251,7 +251,7 @@ public final class Fit {
     if (b.resumeFrom != null) {
       parts.add("resume from " + b.resumeFrom);
     }
-    if (!(b.distribution instanceof Distribution.Local)) {
+    if (b.distribution != Distribution.local()) {
       parts.add(b.distribution.toString());
     }
     return "Fit(" + String.join(", ", parts) + ")";

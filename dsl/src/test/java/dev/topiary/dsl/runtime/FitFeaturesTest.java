@@ -94,6 +94,19 @@ class FitFeaturesTest {
   }
 
   @Test
+  void anEmptyGeneratorFailsTheFitInsteadOfTrainingNothing() {
+    Dataset empty = Dataset.fromGenerator(() -> java.util.Collections.<dev.topiary.dsl.data.Example>emptyIterator());
+    try (Model model = mlp().compile(COMPILE)) {
+      var before = model.snapshot();
+      assertThatThrownBy(() -> model.fit(empty, QUIET))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("gave no batches in epoch 1");
+      assertThat(model.step()).isZero();
+      assertThat(model.snapshot()).isEqualTo(before);
+    }
+  }
+
+  @Test
   void sampleWeightsWeighTheLossPerExample() {
     HostArray[] d = data(12);
     float[] w = new float[12];

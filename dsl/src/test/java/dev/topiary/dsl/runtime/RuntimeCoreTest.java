@@ -55,6 +55,59 @@ class RuntimeCoreTest {
   }
 
   @Test
+  void nonFiniteWeightsAreRefusedNamingTheWeight() {
+    try (Model model = mlp().compile(COMPILE)) {
+      Map<String, HostArray> weights = new java.util.LinkedHashMap<>(model.weights());
+      String name = weights.keySet().iterator().next();
+      float[] values = weights.get(name).floats();
+      values[5] = Float.NaN;
+      weights.put(name, HostArray.of(values, weights.get(name).shape()));
+      Map<String, HostArray> before = model.weights();
+      assertThatThrownBy(() -> model.setWeights(weights))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("weight '" + name + "' holds NaN at flat index 5; weights must be finite");
+      values[5] = Float.POSITIVE_INFINITY;
+      weights.put(name, HostArray.of(values, weights.get(name).shape()));
+      assertThatThrownBy(() -> model.setWeights(weights)).hasMessageContaining("holds Infinity at flat index 5");
+      assertThat(model.weights()).isEqualTo(before);
+    }
+  }
+
+  @Test
+  void closingWhilePredictionsRunFailsThemAsAClosedModelNotWithTfsSessionError() throws Exception {
+    HostArray[] d = data(256);
+    Model model = mlp().compile(COMPILE);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      CountDownLatch running = new CountDownLatch(2);
+      List<Future<Throwable>> callers = new ArrayList<>();
+      for (int t = 0; t < 2; t++) {
+        callers.add(pool.submit(() -> {
+          running.countDown();
+          try {
+            while (true) {
+              model.predict(List.of(d[0]), 1); // many short runs: one is likely in flight at close
+            }
+          } catch (Throwable e) {
+            return e;
+          }
+        }));
+      }
+      running.await();
+      Thread.sleep(200);
+      model.close();
+      for (Future<Throwable> caller : callers) {
+        Throwable e = caller.get(30, TimeUnit.SECONDS);
+        assertThat(e).isInstanceOf(IllegalStateException.class);
+        assertThat(e.getMessage()).contains("closed").doesNotContain("Session");
+      }
+    } finally {
+      pool.shutdownNow();
+      model.close();
+    }
+  }
+
+  @Test
   void nothingIsAddedToTheGraphAfterTheBuild(@TempDir Path dir) throws Exception {
     HostArray[] d = data(64);
     try (Model model = mlp().compile(COMPILE)) {

@@ -4,6 +4,7 @@ import dev.topiary.dsl.Checkpoint;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.distributed.MultiWorker;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Distribution;
 import dev.topiary.dsl.training.Fit;
@@ -51,7 +52,7 @@ public final class MnistOnWorkers {
     // With --worker-input each worker reads its own shard (started with --input MnistShard): the
     // global batch is then a multiple of the workers, and every shard gives the same steps per epoch.
     int batch = workerInput ? 128 - 128 % cluster.size() : 128;
-    Distribution.MultiWorker distribution = Distribution.multiWorker(cluster);
+    MultiWorker distribution = Distribution.multiWorker(cluster);
     if (workerInput) {
       distribution = distribution.workerInput(MnistShard.stepsPerEpoch(train.size(), cluster.size(), batch));
     }

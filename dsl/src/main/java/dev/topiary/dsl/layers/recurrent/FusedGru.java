@@ -1,6 +1,6 @@
 package dev.topiary.dsl.layers.recurrent;
 
-import dev.topiary.dsl.runtime.NativeGraphs;
+import dev.topiary.dsl.graph.NativeGraphs;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.topiary.dsl.runtime;
+package dev.topiary.dsl.graph;
 
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_DeleteFunction;
 import static org.tensorflow.internal.c_api.global.tensorflow.TF_FunctionName;

@@ -308,4 +308,23 @@ class DistributedTrainingTest {
           .hasMessageContaining("worker 0 (" + two.get(0) + ") was started with another cluster");
     }
   }
+
+  /**
+   * Issue 29: workers started with a longer --cluster list than the chief's, its extra address down,
+   * used to fail the fit only after the 30 s timeout ("does not answer as a TF server"); each is asked
+   * about itself first, so the mismatch is named at once.
+   */
+  @Test
+  void workersStartedWithALongerClusterListAreNamedWithinSeconds() throws Exception {
+    try (WorkerProcesses longer = WorkerProcesses.startFirst(2, 3, logs.resolve("longer"));
+        Model model = spec().compile(compile())) {
+      List<String> two = longer.addresses().subList(0, 2);
+      long start = System.nanoTime();
+      assertThatThrownBy(() -> model.fit(x, y, FIT.distribution(Distribution.multiWorker(two))))
+          .isInstanceOf(WorkerFailedException.class)
+          .hasMessageContaining("worker 0 (" + two.get(0) + ") was started with another cluster")
+          .hasMessageContaining("--cluster " + String.join(",", two) + " --index 0");
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+  }
 }

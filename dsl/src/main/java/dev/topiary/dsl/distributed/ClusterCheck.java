@@ -13,14 +13,16 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.tensorflow.proto.ConfigProto;
 
 /**
  * The chief's checks before a multi-worker fit: every worker answers, serves this cluster's job
- * (named by its fingerprint, so a worker started with another {@code --cluster} list is refused), is
- * the task its address says, and sees the same processes as the others (TF device incarnations).
+ * (named by its fingerprint, so a worker started with another {@code --cluster} list is refused,
+ * whatever the lists differ in), is the task its address says, sees every other worker, and sees the
+ * same processes as the others (TF device incarnations).
  */
 final class ClusterCheck {
   private static final Pattern DEVICE = Pattern.compile("/job:([^/]+)/replica:0/task:(\\d+)/device:CPU:0");
@@ -36,38 +38,17 @@ final class ClusterCheck {
             + " unreachable (" + unreachable + "): start it with " + command(cluster, i), null);
       }
     }
-    ConfigProto config = RemoteSessions.config(cluster, timeout);
-    List<Map<String, Long>> views = new ArrayList<>();
-    ExecutorService pool = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "topiary-cluster-check");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<Map<String, Long>>> futures = new ArrayList<>();
-      for (int i = 0; i < cluster.size(); i++) {
-        String address = cluster.address(i);
-        futures.add(pool.submit(() -> RemoteSessions.devices(address, config)));
-      }
-      for (int i = 0; i < cluster.size(); i++) {
-        try {
-          views.add(futures.get(i).get(timeout.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (ExecutionException e) {
-          throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i)
-              + ") does not answer as a TF server: " + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-          throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i)
-              + ") did not list its cluster's devices within " + timeout + " (is every worker of its own cluster up?)", e);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while checking the cluster", e);
-        }
-      }
-    } finally {
-      pool.shutdownNow();
-    }
+    // First each worker about itself alone: one started with another --cluster list names its own job
+    // at once, even when its list holds an address that is down (listing that cluster would wait on
+    // it until the timeout).
+    List<Map<String, Long>> selves = list(cluster, i -> ownDevices(cluster, timeout, i), timeout, "answer about itself");
     for (int i = 0; i < cluster.size(); i++) {
-      checkView(cluster, i, views.get(i));
+      checkIdentity(cluster, i, selves.get(i));
+    }
+    ConfigProto config = RemoteSessions.config(cluster, timeout);
+    List<Map<String, Long>> views = list(cluster, i -> config, timeout, "list its cluster's devices");
+    for (int i = 0; i < cluster.size(); i++) {
+      checkMembers(cluster, i, views.get(i));
     }
     // Each worker's view of task k must be the process task k itself reports.
     for (int k = 0; k < cluster.size(); k++) {
@@ -83,7 +64,54 @@ final class ClusterCheck {
     }
   }
 
-  private static void checkView(Cluster cluster, int i, Map<String, Long> view) {
+  /**
+   * Every worker's device listing under {@code config(i)}, asked of all workers at once; a worker that
+   * fails or does not answer within {@code timeout} fails the check naming it.
+   */
+  private static List<Map<String, Long>> list(Cluster cluster, IntFunction<ConfigProto> config, Duration timeout,
+      String what) {
+    ExecutorService pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "topiary-cluster-check");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<Map<String, Long>>> futures = new ArrayList<>();
+      for (int i = 0; i < cluster.size(); i++) {
+        String address = cluster.address(i);
+        ConfigProto c = config.apply(i);
+        futures.add(pool.submit(() -> RemoteSessions.devices(address, c)));
+      }
+      List<Map<String, Long>> views = new ArrayList<>();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      for (int i = 0; i < cluster.size(); i++) {
+        try {
+          views.add(futures.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+        } catch (ExecutionException e) {
+          throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i)
+              + ") does not answer as a TF server: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+          throw new WorkerFailedException(i, cluster.address(i), "worker " + i + " (" + cluster.address(i)
+              + ") did not " + what + " within " + timeout + " (is every worker of its own cluster up?)", e);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while checking the cluster", e);
+        }
+      }
+      return views;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** A listing filtered to worker {@code i}'s own devices: the worker answers without its peers. */
+  private static ConfigProto ownDevices(Cluster cluster, Duration timeout, int i) {
+    return RemoteSessions.config(cluster, timeout).toBuilder()
+        .addDeviceFilters("/job:" + cluster.jobName() + "/task:" + i).build();
+  }
+
+  /** Worker {@code i} serves this cluster's job (its fingerprint) as task {@code i}. */
+  private static void checkIdentity(Cluster cluster, int i, Map<String, Long> view) {
     String address = cluster.address(i);
     for (String device : view.keySet()) {
       Matcher m = DEVICE.matcher(device);
@@ -96,17 +124,21 @@ final class ClusterCheck {
             + " is job " + cluster.jobName() + "): restart it with " + command(cluster, i), null);
       }
     }
-    for (int k = 0; k < cluster.size(); k++) {
-      if (!view.containsKey(cluster.device(k))) {
-        throw new WorkerFailedException(k, cluster.address(k), "worker " + i + " (" + address + ") does not see worker "
-            + k + " (" + cluster.address(k) + ") in its cluster yet: is worker " + k + " up? (start it with "
-            + command(cluster, k) + ")", null);
-      }
-    }
     String first = view.keySet().stream().filter(d -> DEVICE.matcher(d).find()).findFirst().orElse(null);
     if (first == null || !first.contains("/task:" + i + "/")) {
       throw new WorkerFailedException(i, address, "the server at " + address + " is not task " + i + " of the cluster"
           + " (its first device is " + first + "): restart it with " + command(cluster, i), null);
+    }
+  }
+
+  /** Worker {@code i} sees every worker of the cluster. */
+  private static void checkMembers(Cluster cluster, int i, Map<String, Long> view) {
+    for (int k = 0; k < cluster.size(); k++) {
+      if (!view.containsKey(cluster.device(k))) {
+        throw new WorkerFailedException(k, cluster.address(k), "worker " + i + " (" + cluster.address(i) + ") does not"
+            + " see worker " + k + " (" + cluster.address(k) + ") in its cluster yet: is worker " + k + " up? (start it"
+            + " with " + command(cluster, k) + ")", null);
+      }
     }
   }
 
@@ -116,33 +148,13 @@ final class ClusterCheck {
    * devices, so a hung peer cannot stall another worker's answer.
    */
   static int unresponsive(Cluster cluster, Duration timeout, Duration patience) {
-    ExecutorService pool = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "topiary-worker-check");
-      t.setDaemon(true);
-      return t;
-    });
     try {
-      List<Future<Map<String, Long>>> answers = new ArrayList<>();
-      for (int i = 0; i < cluster.size(); i++) {
-        ConfigProto own = RemoteSessions.config(cluster, timeout).toBuilder()
-            .addDeviceFilters("/job:" + cluster.jobName() + "/task:" + i).build();
-        String address = cluster.address(i);
-        answers.add(pool.submit(() -> RemoteSessions.devices(address, own)));
-      }
-      long deadline = System.nanoTime() + patience.toNanos();
-      for (int i = 0; i < cluster.size(); i++) {
-        try {
-          answers.get(i).get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-          return i;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return -1;
-        }
-      }
+      list(cluster, i -> ownDevices(cluster, timeout, i), patience, "answer about itself");
       return -1;
-    } finally {
-      pool.shutdownNow();
+    } catch (WorkerFailedException e) {
+      return e.worker();
+    } catch (IllegalStateException interrupted) {
+      return -1;
     }
   }
 

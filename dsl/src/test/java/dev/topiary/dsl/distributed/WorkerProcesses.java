@@ -60,6 +60,25 @@ public final class WorkerProcesses implements AutoCloseable {
     return w;
   }
 
+  /**
+   * The first {@code running} workers of a cluster of {@code size} free loopback ports, started and
+   * ready; the other addresses are in their {@code --cluster} list but nothing listens there.
+   */
+  public static WorkerProcesses startFirst(int running, int size, Path logs) throws IOException, InterruptedException {
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      addresses.add("127.0.0.1:" + freePort(addresses));
+    }
+    WorkerProcesses w = new WorkerProcesses(addresses, logs, List.of(), Map.of());
+    try {
+      w.start(running);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      w.close();
+      throw e;
+    }
+    return w;
+  }
+
   public List<String> addresses() {
     return addresses;
   }
@@ -70,8 +89,12 @@ public final class WorkerProcesses implements AutoCloseable {
 
   /** Starts every worker that is not running (all of them, after {@link #killAll()}), in parallel. */
   public void startAll() throws IOException, InterruptedException {
+    start(addresses.size());
+  }
+
+  private void start(int count) throws IOException, InterruptedException {
     List<CompletableFuture<Void>> ready = new ArrayList<>();
-    for (int i = 0; i < addresses.size(); i++) {
+    for (int i = 0; i < count; i++) {
       if (processes.get(i) == null || !processes.get(i).isAlive()) {
         ready.add(launch(i));
       }

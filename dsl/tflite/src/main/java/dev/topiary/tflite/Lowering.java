@@ -2,14 +2,15 @@ package dev.topiary.tflite;
 
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Node;
-import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.dsl.config.ConfigRegistry;
 import org.jspecify.annotations.Nullable;
+import dev.topiary.dsl.layers.convolution.BaseDepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
@@ -20,6 +21,8 @@ import dev.topiary.dsl.layers.core.Embedding;
 import dev.topiary.dsl.layers.merging.Concatenate;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.BaseGlobalPooling;
+import dev.topiary.dsl.layers.pooling.BasePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
 import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
@@ -132,8 +135,21 @@ final class Lowering {
     return count;
   }
 
+  /** The activation of a built-in layer that has one (the only layers this lowering asks). */
   private static Activation activationOf(Layer layer) {
-    return Activation.parse(layer.config().getString("activation"));
+    if (layer instanceof Dense d) {
+      return d.activation();
+    }
+    if (layer instanceof Conv2D c) {
+      return c.activation();
+    }
+    if (layer instanceof BaseDepthwiseConv2D<?> d) {
+      return d.activation();
+    }
+    if (layer instanceof ActivationLayer a) {
+      return a.activation();
+    }
+    throw new IllegalArgumentException(layer.typeName() + " has no activation of its own");
   }
 
   private String describe(Node n) {
@@ -175,16 +191,16 @@ final class Lowering {
       }
       return;
     }
-    Settings s = layer.config(); // only built-in layers: a user's layer need not describe its settings
     try {
       if (c == Dense.class) {
-        dense(n, in.get(0), s);
+        dense(n, in.get(0), (Dense) layer);
       } else if (c == Conv2D.class) {
-        conv2d(n, in.get(0), s);
+        conv2d(n, in.get(0), (Conv2D) layer);
       } else if (c == DepthwiseConv2D.class || c == SeparableConv2D.class) {
-        depthwise(n, in.get(0), s, c == SeparableConv2D.class);
+        depthwise(n, in.get(0), (BaseDepthwiseConv2D<?>) layer);
       } else if (c == MaxPooling2D.class || c == AveragePooling2D.class) {
-        pool(n, in.get(0), s, c == MaxPooling2D.class ? Schema.MAX_POOL_2D : Schema.AVERAGE_POOL_2D);
+        pool(n, in.get(0), (BasePooling2D<?>) layer, c == MaxPooling2D.class ? Schema.MAX_POOL_2D
+            : Schema.AVERAGE_POOL_2D);
       } else if (c == GlobalAveragePooling1D.class || c == GlobalMaxPooling1D.class) {
         boolean avg = c == GlobalAveragePooling1D.class;
         int rank = n.inputs().get(0).shape().numDimensions();
@@ -193,7 +209,7 @@ final class Lowering {
           axes[a] = a + 1;
         }
         int axesTensor = constInts(name(n) + "_axes", axes);
-        boolean keep = s.has("keepdims") && s.getBoolean("keepdims");
+        boolean keep = ((BaseGlobalPooling<?>) layer).keepDims();
         emit(n, avg ? Schema.MEAN : Schema.REDUCE_MAX, 1, new int[] {in.get(0), axesTensor},
             options(Schema.OPT_REDUCER, Schema.Reducer.FIELDS,
                 new TfliteGraph.Field(Schema.Reducer.KEEP_DIMS, 'z', keep ? 1 : 0)));
@@ -219,17 +235,17 @@ final class Lowering {
         }
       } else if (c == Concatenate.class) {
         int rank = n.shape().numDimensions();
-        int axis = s.getInt("axis");
+        int axis = ((Concatenate) layer).axis();
         axis = axis < 0 ? rank + axis : axis;
         emit(n, Schema.CONCATENATION, 1, in.stream().mapToInt(Integer::intValue).toArray(),
             options(Schema.OPT_CONCATENATION, Schema.Concatenation.FIELDS,
                 new TfliteGraph.Field(Schema.Concatenation.AXIS, 'i', axis)));
       } else if (c == BatchNormalization.class) {
-        batchNorm(n, in.get(0), s);
+        batchNorm(n, in.get(0), (BatchNormalization) layer);
       } else if (c == Embedding.class) {
-        embedding(n, in.get(0), s);
+        embedding(n, in.get(0), (Embedding) layer);
       } else if (c == LSTM.class) {
-        lstm(n, in.get(0), s);
+        lstm(n, in.get(0), (LSTM) layer);
       } else {
         refuse(n, "no TFLite builtin for this layer type");
       }
@@ -600,15 +616,8 @@ final class Lowering {
     return a.floats();
   }
 
-  private static byte padding(Settings s) {
-    String p = s.getString("padding");
-    if (p.equals("same")) {
-      return Schema.SAME;
-    }
-    if (p.equals("valid")) {
-      return Schema.VALID;
-    }
-    throw new Unsupported("padding '" + p + "' is not supported (same or valid)");
+  private static byte padding(Padding p) {
+    return p == Padding.SAME ? Schema.SAME : Schema.VALID;
   }
 
   /** Folds the BatchNormalization that {@code n} absorbs into {@code kernel} (output channel last) and the bias. */
@@ -617,8 +626,8 @@ final class Lowering {
     if (bn == null) {
       return bias;
     }
-    Layer b = bn.layer();
-    float eps = (float) b.config().getDouble("epsilon");
+    BatchNormalization b = (BatchNormalization) bn.layer();
+    float eps = b.epsilon();
     float[] mean = values(b, "moving_mean");
     float[] var = values(b, "moving_variance");
     float[] gamma = bnValues(b, "gamma", 1f, mean.length); // absent with scale=false
@@ -656,12 +665,11 @@ final class Lowering {
     return spec.variableName(n.layer(), "bias");
   }
 
-  private void dense(Node n, int x, Settings s) {
-    Layer layer = n.layer();
+  private void dense(Node n, int x, Dense layer) {
     float[] kernel = values(layer, "kernel").clone();
-    int units = s.getInt("units");
+    int units = layer.units();
     int in = kernel.length / units;
-    boolean useBias = s.getBoolean("use_bias");
+    boolean useBias = layer.useBias();
     float[] bias = fold(n, kernel, useBias ? values(layer, "bias") : new float[units]);
     float[] transposed = new float[kernel.length];
     for (int i = 0; i < in; i++) {
@@ -689,18 +697,15 @@ final class Lowering {
             new TfliteGraph.Field(Schema.FullyConnected.ASYMMETRIC_QUANTIZE_INPUTS, 'z', hybrid ? 1 : 0)));
   }
 
-  private void conv2d(Node n, int x, Settings s) {
-    Layer layer = n.layer();
-    long[] k = s.getLongs("kernel_size");
-    long[] st = s.getLongs("strides");
-    int dilation = s.getInt("dilation");
-    byte padding = padding(s);
-    int filters = s.getInt("filters");
+  private void conv2d(Node n, int x, Conv2D layer) {
+    int dilation = layer.dilation();
+    byte padding = padding(layer.padding());
+    int filters = layer.filters();
     float[] kernel = values(layer, "kernel").clone(); // [h, w, in, out]
-    int kh = (int) k[0];
-    int kw = (int) k[1];
+    int kh = layer.kernelHeight();
+    int kw = layer.kernelWidth();
     int in = kernel.length / (kh * kw * filters);
-    boolean useBias = s.getBoolean("use_bias");
+    boolean useBias = layer.useBias();
     float[] bias = fold(n, kernel, useBias ? values(layer, "bias") : new float[filters]);
     int w = weight(spec.variableName(layer, "kernel"), hwioToOhwi(kernel, kh, kw, in, filters),
         new int[] {filters, kh, kw, in}, Use.CONV);
@@ -708,7 +713,7 @@ final class Lowering {
     int b = constFloats(biasName(n, useBias), bias, new int[] {filters});
     int version = hybrid ? 5 : dilation > 1 ? 2 : 1;
     withActivation(n, activationOf(layer), (out, act) -> g.op(Schema.CONV_2D, version, new int[] {x, w, b},
-        new int[] {out}, convOptions(padding, (int) st[1], (int) st[0], act, dilation)));
+        new int[] {out}, convOptions(padding, layer.strideCols(), layer.strideRows(), act, dilation)));
   }
 
   private static TfliteGraph.Options convOptions(byte padding, int strideW, int strideH, byte act, int dilation) {
@@ -735,17 +740,17 @@ final class Lowering {
     return t;
   }
 
-  private void depthwise(Node n, int x, Settings s, boolean separable) {
-    Layer layer = n.layer();
-    int k = s.getInt("kernel_size");
-    int stride = s.getInt("strides");
-    int multiplier = s.getInt("depth_multiplier");
-    byte padding = padding(s);
+  private void depthwise(Node n, int x, BaseDepthwiseConv2D<?> layer) {
+    boolean separable = layer instanceof SeparableConv2D;
+    int k = layer.kernelSize();
+    int stride = layer.strides();
+    int multiplier = layer.depthMultiplier();
+    byte padding = padding(layer.padding());
     float[] kernel = values(layer, "depthwise_kernel").clone(); // [k, k, in, m]: the bytes of [1, k, k, in * m]
     int channels = kernel.length / (k * k);
-    int pointwise = s.getInt("filters");
-    Activation a = activationOf(layer);
-    boolean useBias = !s.has("use_bias") || s.getBoolean("use_bias");
+    int pointwise = separable ? ((SeparableConv2D) layer).filters() : 0;
+    Activation a = layer.activation();
+    boolean useBias = layer.useBias();
     if (!separable) {
       float[] bias = fold(n, kernel, useBias ? values(layer, "bias") : new float[channels]);
       int w = weight(spec.variableName(layer, "depthwise_kernel"), kernel, new int[] {1, k, k, channels}, Use.DEPTHWISE);
@@ -787,25 +792,21 @@ final class Lowering {
         new TfliteGraph.Field(Schema.Depthwise.DILATION_H, 'i', 1));
   }
 
-  private void pool(Node n, int x, Settings s, int builtin) {
-    long[] size = s.getLongs("pool_size");
-    long[] st = s.getLongs("strides");
-    byte padding = padding(s);
+  private void pool(Node n, int x, BasePooling2D<?> layer, int builtin) {
     emit(n, builtin, 1, new int[] {x}, options(Schema.OPT_POOL_2D, Schema.Pool2D.FIELDS,
-        new TfliteGraph.Field(Schema.Pool2D.PADDING, 'b', padding),
-        new TfliteGraph.Field(Schema.Pool2D.STRIDE_W, 'i', st[1]),
-        new TfliteGraph.Field(Schema.Pool2D.STRIDE_H, 'i', st[0]),
-        new TfliteGraph.Field(Schema.Pool2D.FILTER_W, 'i', size[1]),
-        new TfliteGraph.Field(Schema.Pool2D.FILTER_H, 'i', size[0])));
+        new TfliteGraph.Field(Schema.Pool2D.PADDING, 'b', padding(layer.padding())),
+        new TfliteGraph.Field(Schema.Pool2D.STRIDE_W, 'i', layer.strideCols()),
+        new TfliteGraph.Field(Schema.Pool2D.STRIDE_H, 'i', layer.strideRows()),
+        new TfliteGraph.Field(Schema.Pool2D.FILTER_W, 'i', layer.poolCols()),
+        new TfliteGraph.Field(Schema.Pool2D.FILTER_H, 'i', layer.poolRows())));
   }
 
   /** A BatchNormalization not folded: x * scale + shift per channel (MUL, ADD), as inference computes it. */
-  private void batchNorm(Node n, int x, Settings s) {
+  private void batchNorm(Node n, int x, BatchNormalization b) {
     if (tensorOf.containsKey(n)) {
       return; // folded into the layer before it
     }
-    Layer b = n.layer();
-    float eps = (float) s.getDouble("epsilon");
+    float eps = b.epsilon();
     float[] mean = values(b, "moving_mean");
     float[] var = values(b, "moving_variance");
     float[] gamma = bnValues(b, "gamma", 1f, mean.length); // absent with scale=false
@@ -823,8 +824,8 @@ final class Lowering {
     emit(n, Schema.ADD, 1, new int[] {mid, sh}, options(Schema.OPT_ADD, Schema.Binary.FIELDS));
   }
 
-  private void embedding(Node n, int x, Settings s) {
-    boolean masked = s.getBoolean("mask_zero");
+  private void embedding(Node n, int x, Embedding layer) {
+    boolean masked = layer.maskZero();
     if (masked) {
       for (Node m : spec.nodes()) {
         if (m.inputs().contains(n) && (m.isInput() || m.layer().getClass() != LSTM.class)) {
@@ -833,9 +834,8 @@ final class Lowering {
         }
       }
     }
-    Layer layer = n.layer();
-    int vocabulary = s.getInt("input_dim");
-    int dim = s.getInt("output_dim");
+    int vocabulary = layer.inputDim();
+    int dim = layer.outputDim();
     int w = weight(spec.variableName(layer, "embeddings"), values(layer, "embeddings"), new int[] {vocabulary, dim},
         Use.GATHER);
     Node input = n.inputs().get(0);
@@ -873,12 +873,11 @@ final class Lowering {
    * recurrent kernel, ADD, GATHER of the four gates (i, f, c, o), LOGISTIC/TANH, MUL/ADD; with a
    * mask_zero Embedding before it, the new state is keep * new + (1 - keep) * old per example.
    */
-  private void lstm(Node n, int x, Settings s) {
-    if (s.getBoolean("return_sequences") || s.getBoolean("return_state")) {
+  private void lstm(Node n, int x, LSTM layer) {
+    if (layer.returnsSequences() || layer.returnsState()) {
       throw new Unsupported("only the last output is supported (return_sequences and return_state false)");
     }
-    Layer layer = n.layer();
-    int units = s.getInt("units");
+    int units = layer.units();
     int gates = 4 * units;
     long[] inShape = n.inputs().get(0).shape().asArray();
     int steps = (int) inShape[1];
@@ -918,7 +917,7 @@ final class Lowering {
         new TfliteGraph.Field(Schema.Gather.AXIS, 'i', 1));
     int h = constFloats(base + "_h0", new float[units], new int[] {1, units});
     int c = constFloats(base + "_c0", new float[units], new int[] {1, units});
-    boolean backwards = s.getBoolean("go_backwards");
+    boolean backwards = layer.goesBackwards();
     for (int i = 0; i < steps; i++) {
       int t = backwards ? steps - 1 - i : i;
       String p = base + "_t" + t;

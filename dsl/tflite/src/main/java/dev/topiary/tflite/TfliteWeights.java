@@ -65,7 +65,7 @@ public final class TfliteWeights {
 
   private static float[] batchNorm(TfliteFile file, ModelSpec spec, Layer layer, String weight, int channels) {
     String base = spec.layerName(layer);
-    float eps = (float) layer.config().getDouble("epsilon");
+    float eps = ((BatchNormalization) layer).epsilon();
     java.util.Optional<TfliteFile.Tensor> scale = file.tensor(base + "_scale");
     java.util.Optional<TfliteFile.Tensor> shift = file.tensor(base + "_shift");
     float[] v = new float[channels];

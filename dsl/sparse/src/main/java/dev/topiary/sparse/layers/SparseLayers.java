@@ -3,7 +3,6 @@ package dev.topiary.sparse.layers;
 import dev.topiary.dsl.config.ConfigRegistry;
 import dev.topiary.dsl.layers.LoweredLayer;
 
-import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.attention.MultiHeadAttention;
@@ -13,6 +12,7 @@ import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.core.Embedding;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
+import dev.topiary.dsl.layers.pooling.BasePooling2D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.recurrent.GRU;
 import dev.topiary.dsl.layers.recurrent.LSTM;
@@ -39,18 +39,15 @@ public final class SparseLayers {
       return new DenseOp(w.matrix("kernel", features, l.units(), rowsPerExample(in.get(0))),
           l.useBias() ? w.values("bias") : null, l.activation());
     });
-    register(Embedding.class, (l, in, out, w) -> {
-      Settings s = l.config();
-      return new EmbeddingOp(w.layerName(), w.table("embeddings", s.getInt("input_dim"), s.getInt("output_dim")),
-          s.has("mask_zero") && s.getBoolean("mask_zero"));
-    });
+    register(Embedding.class, (l, in, out, w) -> new EmbeddingOp(w.layerName(),
+        w.table("embeddings", l.inputDim(), l.outputDim()), l.maskZero()));
     register(LSTM.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.LSTM, l, in, w));
     register(GRU.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.GRU, l, in, w));
     register(SimpleRNN.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.SIMPLE, l, in, w));
     register(Conv2D.class, SparseLayers::conv2d);
     register(MultiHeadAttention.class, SparseLayers::attention);
-    register(MaxPooling2D.class, (l, in, out, w) -> pool(true, l.config(), in.get(0)));
-    register(AveragePooling2D.class, (l, in, out, w) -> pool(false, l.config(), in.get(0)));
+    register(MaxPooling2D.class, (l, in, out, w) -> pool(true, l, in.get(0)));
+    register(AveragePooling2D.class, (l, in, out, w) -> pool(false, l, in.get(0)));
     register(Flatten.class, (l, in, out, w) -> ShapeOps.reshape(out, false));
     register(Reshape.class, (l, in, out, w) -> ShapeOps.reshape(out, false));
     register(Dropout.class, (l, in, out, w) -> ShapeOps.reshape(out, true));
@@ -124,17 +121,14 @@ public final class SparseLayers {
     float[] bias = w.values("bias");
     float[] inputBias = cell == RecurrentOp.Cell.GRU ? Arrays.copyOfRange(bias, 0, g) : bias;
     float[] recurrentBias = cell == RecurrentOp.Cell.GRU ? Arrays.copyOfRange(bias, g, 2 * g) : null;
-    Settings s = l.config();
     return new RecurrentOp(cell, units, w.stepMatrix("kernel", features, g), w.stepMatrix("recurrent_kernel", units, g),
-        inputBias, recurrentBias, l.returnsSequences(), l.goesBackwards(),
-        s.has("return_state") && s.getBoolean("return_state"));
+        inputBias, recurrentBias, l.returnsSequences(), l.goesBackwards(), l.returnsState());
   }
 
   /** Inputs query[, value[, key]] as the layer takes them; kernels {@code [features, heads, keyDim]} read as matrices. */
   private static AttentionOp attention(MultiHeadAttention l, List<int[]> in, int[] out, Weights w) {
-    Settings s = l.config();
-    int heads = s.getInt("num_heads");
-    int keyDim = s.getInt("key_dim");
+    int heads = l.numHeads();
+    int keyDim = l.keyDim();
     int[] q = in.get(0);
     int[] v = in.size() > 1 ? in.get(1) : q;
     int[] k = in.size() > 2 ? in.get(2) : v;
@@ -147,22 +141,15 @@ public final class SparseLayers {
   }
 
   private static Conv2DOp conv2d(Conv2D l, List<int[]> in, int[] out, Weights w) {
-    Settings s = l.config();
-    long[] k = s.getLongs("kernel_size");
-    long[] st = s.getLongs("strides");
-    int kh = (int) k[0];
-    int kw = (int) k[1];
+    int kh = l.kernelHeight();
+    int kw = l.kernelWidth();
     int cin = in.get(0)[2];
-    boolean same = Padding.parse(s.getString("padding")) == Padding.SAME;
     return new Conv2DOp(w.matrix("kernel", kh * kw * cin, l.filters(), out[0] * out[1]),
-        s.getBoolean("use_bias") ? w.values("bias") : null, l.activation(), in.get(0), kh, kw, (int) st[0], (int) st[1],
-        s.getInt("dilation"), same);
+        l.useBias() ? w.values("bias") : null, l.activation(), in.get(0), kh, kw, l.strideRows(), l.strideCols(),
+        l.dilation(), l.padding() == Padding.SAME);
   }
 
-  private static Pool2DOp pool(boolean max, Settings s, int[] in) {
-    long[] p = s.getLongs("pool_size");
-    long[] st = s.getLongs("strides");
-    return new Pool2DOp(max, in, (int) p[0], (int) p[1], (int) st[0], (int) st[1],
-        Padding.parse(s.getString("padding")) == Padding.SAME);
+  private static Pool2DOp pool(boolean max, BasePooling2D<?> l, int[] in) {
+    return new Pool2DOp(max, in, l.poolRows(), l.poolCols(), l.strideRows(), l.strideCols(), l.padding() == Padding.SAME);
   }
 }

@@ -50,6 +50,15 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
     return new MultiHeadAttention(name, pruning, heads, keyDim);
   }
 
+  public int numHeads() {
+    return heads;
+  }
+
+  /** Each head's query and key width (Keras' {@code key_dim}). */
+  public int keyDim() {
+    return keyDim;
+  }
+
   @Override
   public String typeName() {
     return "MultiHeadAttention";

@@ -69,6 +69,28 @@ public abstract class BaseDepthwiseConv2D<L extends BaseDepthwiseConv2D<L>> exte
     return useBias;
   }
 
+  /** The square depthwise window's side. */
+  public int kernelSize() {
+    return kernel;
+  }
+
+  public int depthMultiplier() {
+    return multiplier;
+  }
+
+  /** The stride along both spatial axes. */
+  public int strides() {
+    return stride;
+  }
+
+  public Padding padding() {
+    return padding;
+  }
+
+  public Activation activation() {
+    return activation;
+  }
+
   public L depthMultiplier(int multiplier) {
     return with(multiplier, stride, padding, activation, pruneDepthwise);
   }

@@ -112,6 +112,34 @@ public class Conv2D extends BaseLayer<Conv2D> {
     return activation;
   }
 
+  public int kernelHeight() {
+    return kernelHeight;
+  }
+
+  public int kernelWidth() {
+    return kernelWidth;
+  }
+
+  public int strideRows() {
+    return strideRows;
+  }
+
+  public int strideCols() {
+    return strideCols;
+  }
+
+  public int dilation() {
+    return dilation;
+  }
+
+  public Padding padding() {
+    return padding;
+  }
+
+  public boolean useBias() {
+    return useBias;
+  }
+
   @Override
   protected Conv2D copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return new Conv2D(name, pruning, filters, kernelHeight, kernelWidth, strideRows, strideCols, dilation, padding,

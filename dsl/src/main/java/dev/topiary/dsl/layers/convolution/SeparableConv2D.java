@@ -40,4 +40,9 @@ public final class SeparableConv2D extends BaseDepthwiseConv2D<SeparableConv2D> 
   public String typeName() {
     return "SeparableConv2D";
   }
+
+  /** The pointwise convolution's output channels. */
+  public int filters() {
+    return pointwiseFilters;
+  }
 }

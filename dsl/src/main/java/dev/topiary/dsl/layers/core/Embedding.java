@@ -51,6 +51,21 @@ public final class Embedding extends BaseLayer<Embedding> {
     return new Embedding(name(), pruning().orElse(null), vocabulary, dim, maskZero);
   }
 
+  /** Whether index 0 is padding: it masks the timesteps that hold it. */
+  public boolean maskZero() {
+    return maskZero;
+  }
+
+  /** The vocabulary size (Keras' {@code input_dim}). */
+  public int inputDim() {
+    return vocabulary;
+  }
+
+  /** The embedding width (Keras' {@code output_dim}). */
+  public int outputDim() {
+    return dim;
+  }
+
   @Override
   public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(LayerContext context,
       List<Operand<TFloat32>> inputs, org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {

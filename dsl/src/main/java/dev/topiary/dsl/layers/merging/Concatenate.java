@@ -47,6 +47,11 @@ public final class Concatenate extends BaseLayer<Concatenate> {
     return "Concatenate";
   }
 
+  /** The axis the inputs are joined along, as given (negative counts from the last). */
+  public int axis() {
+    return axis;
+  }
+
   @Override
   public int inputCount() {
     return -1;

@@ -63,6 +63,10 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
     return new BatchNormalization(name(), momentum, epsilon, center, scale);
   }
 
+  public float epsilon() {
+    return epsilon;
+  }
+
   /** A copy with or without the shift {@code beta} (Keras' {@code center}). */
   public BatchNormalization center(boolean center) {
     return new BatchNormalization(name(), momentum, epsilon, center, scale);

@@ -55,6 +55,26 @@ public abstract class BasePooling2D<L extends BasePooling2D<L>> extends BaseLaye
     return create(name(), poolRows, poolCols, strideRows, strideCols, padding);
   }
 
+  public int poolRows() {
+    return poolRows;
+  }
+
+  public int poolCols() {
+    return poolCols;
+  }
+
+  public int strideRows() {
+    return strideRows;
+  }
+
+  public int strideCols() {
+    return strideCols;
+  }
+
+  public Padding padding() {
+    return padding;
+  }
+
   @Override
   protected L copy(@Nullable String name, @Nullable PruningSpec pruning) {
     return create(name, poolRows, poolCols, strideRows, strideCols, padding);

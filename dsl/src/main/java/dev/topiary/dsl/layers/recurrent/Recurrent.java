@@ -102,6 +102,11 @@ public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
     return create(name(), pruning().orElse(null), returnSequences, goBackwards, returnState);
   }
 
+  /** Whether the layer also returns its final state(s) (Keras' {@code return_state}). */
+  public boolean returnsState() {
+    return returnState;
+  }
+
   /** Process the steps last to first (sequence outputs come in processing order, as Keras). */
   public L goBackwards(boolean goBackwards) {
     return create(name(), pruning().orElse(null), returnSequences, goBackwards, returnState);

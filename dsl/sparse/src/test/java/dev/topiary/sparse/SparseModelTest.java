@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.dsl.Functional;
 import dev.topiary.dsl.Input;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.merging.Concatenate;
+import dev.topiary.dsl.layers.convolution.SeparableConv2D;
+import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
 import dev.topiary.dsl.Node;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
@@ -65,6 +69,23 @@ class SparseModelTest {
     return Sequential.of(Input.of(12, 10, 3), Conv2D.of(8, 3, 2).activation(Activation.ELU),
         AveragePooling2D.of(2).padding(Padding.SAME), Conv2D.of(4, 2).dilation(2), MaxPooling2D.of(2), Flatten.of(),
         Dense.of(5, Activation.SOFTPLUS));
+  }
+
+  /**
+   * A MobileNet/Xception/Inception-style block: depthwise convolution (multiplier 2, stride 2, SAME,
+   * relu6), then a separable convolution and a 1x1 convolution side by side, joined by Concatenate; a
+   * depthwise convolution without bias (VALID) and global pooling.
+   */
+  static ModelSpec separable() {
+    Node x = Input.of(9, 9, 4);
+    Node dw = DepthwiseConv2D.of(3).depthMultiplier(2).strides(2).padding(Padding.SAME)
+        .activation(Activation.RELU6).apply(x);
+    Node a = SeparableConv2D.of(6, 3).padding(Padding.SAME).activation(Activation.RELU).apply(dw);
+    Node b = Conv2D.of(3, 1).apply(dw);
+    Node joined = Concatenate.of().apply(a, b);
+    Node tail = DepthwiseConv2D.of(2).useBias(false).apply(joined);
+    Node sep = SeparableConv2D.of(5, 2).useBias(false).strides(2).apply(tail);
+    return Functional.of(x, Dense.of(3).apply(GlobalAveragePooling2D.of().apply(sep)));
   }
 
   /** Cross-attention (query, value), self-attention, and query/value/key with odd sizes, then a Dense per step. */
@@ -155,6 +176,11 @@ class SparseModelTest {
   void multiHeadAttentionMatchesTf() {
     matchesTf(attention(), List.of(TfModels.randomInput(6, 4, 5, 7), TfModels.randomInput(7, 4, 3, 6),
         TfModels.randomInput(8, 4, 3, 9)));
+  }
+
+  @Test
+  void depthwiseSeparableAndConcatenatedBranchesMatchTf() {
+    matchesTf(separable(), TfModels.randomInput(9, 3, 9, 9, 4));
   }
 
   @Test

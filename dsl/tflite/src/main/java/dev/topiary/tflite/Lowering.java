@@ -18,7 +18,6 @@ import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.core.Embedding;
-import dev.topiary.dsl.layers.merging.Concatenate;
 import dev.topiary.dsl.layers.normalization.BatchNormalization;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
 import dev.topiary.dsl.layers.pooling.BaseGlobalPooling;
@@ -44,7 +43,7 @@ import java.util.Set;
  */
 final class Lowering {
   static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, "
-      + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, Concatenate, "
+      + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, "
       + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled), and every"
       + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, gelu_approximate, swish,"
       + " exponential, hard_sigmoid_keras3, hard_silu, leaky_relu";
@@ -61,7 +60,7 @@ final class Lowering {
    */
   private static final Set<Class<?>> CLASSES = Set.of(Dense.class, Conv2D.class, DepthwiseConv2D.class,
       SeparableConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
-      GlobalMaxPooling1D.class, Flatten.class, Reshape.class, Dropout.class, ActivationLayer.class, Concatenate.class,
+      GlobalMaxPooling1D.class, Flatten.class, Reshape.class, Dropout.class, ActivationLayer.class,
       BatchNormalization.class, Embedding.class, LSTM.class);
 
   private final ModelSpec spec;
@@ -233,13 +232,6 @@ final class Lowering {
           requireActivation(n, a);
           tensorOf.put(n, activation(n, in.get(0), a, name(n)));
         }
-      } else if (c == Concatenate.class) {
-        int rank = n.shape().numDimensions();
-        int axis = ((Concatenate) layer).axis();
-        axis = axis < 0 ? rank + axis : axis;
-        emit(n, Schema.CONCATENATION, 1, in.stream().mapToInt(Integer::intValue).toArray(),
-            options(Schema.OPT_CONCATENATION, Schema.Concatenation.FIELDS,
-                new TfliteGraph.Field(Schema.Concatenation.AXIS, 'i', axis)));
       } else if (c == BatchNormalization.class) {
         batchNorm(n, in.get(0), (BatchNormalization) layer);
       } else if (c == Embedding.class) {

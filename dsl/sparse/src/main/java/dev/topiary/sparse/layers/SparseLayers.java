@@ -6,7 +6,10 @@ import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.attention.MultiHeadAttention;
+import dev.topiary.dsl.layers.convolution.BaseDepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
@@ -20,6 +23,7 @@ import dev.topiary.dsl.layers.recurrent.Recurrent;
 import dev.topiary.dsl.layers.recurrent.SimpleRNN;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +49,9 @@ public final class SparseLayers {
     register(GRU.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.GRU, l, in, w));
     register(SimpleRNN.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.SIMPLE, l, in, w));
     register(Conv2D.class, SparseLayers::conv2d);
+    register(DepthwiseConv2D.class, (l, in, out, w) -> depthwise(l, in, w, null));
+    register(SeparableConv2D.class, (l, in, out, w) -> depthwise(l, in, w,
+        w.matrix("pointwise_kernel", in.get(0)[2] * l.depthMultiplier(), l.filters(), out[0] * out[1])));
     register(MultiHeadAttention.class, SparseLayers::attention);
     register(MaxPooling2D.class, (l, in, out, w) -> pool(true, l, in.get(0)));
     register(AveragePooling2D.class, (l, in, out, w) -> pool(false, l, in.get(0)));
@@ -147,6 +154,12 @@ public final class SparseLayers {
     return new Conv2DOp(w.matrix("kernel", kh * kw * cin, l.filters(), out[0] * out[1]),
         l.useBias() ? w.values("bias") : null, l.activation(), in.get(0), kh, kw, l.strideRows(), l.strideCols(),
         l.dilation(), l.padding() == Padding.SAME);
+  }
+
+  private static DepthwiseConv2DOp depthwise(BaseDepthwiseConv2D<?> l, List<int[]> in, Weights w,
+      @Nullable WeightMatrix pointwise) {
+    return new DepthwiseConv2DOp(w.values("depthwise_kernel"), pointwise, l.useBias() ? w.values("bias") : null,
+        l.activation(), in.get(0), l.kernelSize(), l.depthMultiplier(), l.strides(), l.padding() == Padding.SAME);
   }
 
   private static Pool2DOp pool(boolean max, BasePooling2D<?> l, int[] in) {

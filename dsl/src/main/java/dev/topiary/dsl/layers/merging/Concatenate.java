@@ -3,18 +3,20 @@ package dev.topiary.dsl.layers.merging;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.LayerType;
-import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.dsl.layers.Shapes;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.types.TFloat32;
 
-/** Joins two or more inputs along {@code axis} (default -1, the last); other dimensions must match. */
-public final class Concatenate extends BaseLayer<Concatenate> {
+/**
+ * Joins two or more inputs along {@code axis} (default -1, the last); other dimensions must match.
+ * Written once in {@link Primitives}, so every back end runs it.
+ */
+public final class Concatenate extends BaseLayer<Concatenate> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<Concatenate> TYPE =
       LayerType.of("Concatenate", Concatenate.class, Concatenate::fromConfig);
@@ -89,9 +91,8 @@ public final class Concatenate extends BaseLayer<Concatenate> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    int rank = inputs.get(0).shape().numDimensions();
-    return context.tf().concat(inputs, context.tf().constant(resolvedAxis(rank)));
+  public <T> T lower(Primitives<T> ops, List<T> inputs) {
+    return ops.concat(inputs, axis);
   }
 
   @Override

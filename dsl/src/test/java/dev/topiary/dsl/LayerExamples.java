@@ -206,7 +206,7 @@ public final class LayerExamples {
     add(m, seq("Permute", new long[] {4, 2}, Permute.of(2, 1), Flatten.of(), Dense.of(2)));
     add(m, seq("RepeatVector", 3, RepeatVector.of(2), Flatten.of(), Dense.of(2)));
     // After a trained layer, so fitting builds the gradient through the crop (TF's Slice gradient wants int32).
-    add(m, seq("Cropping1D", new long[] {6, 2}, Conv1D.of(2, 1), Cropping1D.of(1, 2), Flatten.of(), Dense.of(2)));
+    add(m, seq("Cropping1D", new long[] {6, 2}, Dense.of(2), Cropping1D.of(1, 2), Flatten.of(), Dense.of(2)));
     add(m, seq("Cropping2D", new long[] {5, 5, 2}, Conv2D.of(2, 1), Cropping2D.of(1, 0, 0, 2), Flatten.of(), Dense.of(2)));
     add(m, seq("ZeroPadding1D", new long[] {4, 2}, ZeroPadding1D.of(1, 2), Flatten.of(), Dense.of(2)));
     add(m, seq("ZeroPadding2D", new long[] {3, 3, 2}, ZeroPadding2D.of(1, 0, 2, 1), Flatten.of(), Dense.of(2)));

@@ -64,7 +64,7 @@ class PrimitivesContractTest {
 
     @Override
     public Shape outputShape(List<Shape> in) {
-      return Shape.of(-1, 5 * 5 + 5 + 4 * 3);
+      return Shape.of(-1, 5 * 5 + 5 + 4 * 3 + 12 + 24);
     }
 
     @Override
@@ -86,7 +86,11 @@ class PrimitivesContractTest {
           p.unary(Unary.SQRT, p.add(p.unary(Unary.SQUARE, x), p.scalar(2)))));
       T padded = p.pad(p.activation(Activation.TANH, p.subtract(soft, logs)), new int[] {1, 0}, new int[] {0, 2});
       T maxes = p.reduce(Reduce.MAX, padded, new int[] {2}, false); // [5]
-      return p.concat(List.of(p.reshape(padded, 25), maxes, p.reshape(p.activation(Activation.SIGMOID, x), 12)), -1);
+      T cut = p.slice(p.transpose(x, 1, 0), new int[] {1, 0}, new int[] {2, 3}); // [2, 3] of x's transpose [3, 4]
+      T tiled = p.tile(cut, 2, 1); // [4, 3]
+      T repeated = p.repeat(x, 1, 2); // [4, 6]
+      return p.concat(List.of(p.reshape(padded, 25), maxes, p.reshape(p.activation(Activation.SIGMOID, x), 12),
+          p.reshape(tiled, 12), p.reshape(repeated, 24)), -1);
     }
   }
 

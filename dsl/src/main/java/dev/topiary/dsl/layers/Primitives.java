@@ -61,6 +61,37 @@ public interface Primitives<T> {
   /** Joins values along {@code axis} (batch = 0; negatives from the end). */
   T concat(List<T> xs, int axis);
 
+  /** Each example cut to {@code [begin[i], begin[i] + size[i])} along example axis i (cropping). */
+  T slice(T x, int[] begin, int[] size);
+
+  /** Example axes reordered: example axis i of the result is example axis {@code perm[i]} of {@code x}. */
+  T transpose(T x, int... perm);
+
+  /** Each example repeated whole {@code multiples[i]} times along example axis i (TF's Tile). */
+  T tile(T x, int... multiples);
+
+  /**
+   * Every element repeated {@code times} times in place along example axis {@code axis} (0-based),
+   * as nearest-neighbour upsampling does: {@code [a, b]} twice is {@code [a, a, b, b]}. Made of
+   * {@link #reshape} and {@link #tile}: a unit axis after {@code axis}, tiled, folded back.
+   */
+  default T repeat(T x, int axis, int times) {
+    int[] in = shape(x);
+    int[] expanded = new int[in.length + 1];
+    int[] multiples = new int[in.length + 1];
+    for (int d = 0, e = 0; d < in.length; d++) {
+      expanded[e] = in[d];
+      multiples[e++] = 1;
+      if (d == axis) {
+        expanded[e] = 1;
+        multiples[e++] = times;
+      }
+    }
+    int[] out = in.clone();
+    out[axis] *= times;
+    return reshape(tile(reshape(x, expanded), multiples), out);
+  }
+
   default T add(T a, T b) {
     return binary(Binary.ADD, a, b);
   }
@@ -86,6 +117,53 @@ public interface Primitives<T> {
           + " for values of rank " + (exampleRank + 1) + " (batch included)");
     }
     return a - 1;
+  }
+
+  /** Checks a {@link #slice} of an example of shape {@code in}, for back ends. */
+  static void checkSlice(int[] in, int[] begin, int[] size) {
+    if (begin.length != in.length || size.length != in.length) {
+      throw new IllegalArgumentException("slice of an example of shape " + java.util.Arrays.toString(in) + " needs "
+          + in.length + " begin and size values, got " + begin.length + " and " + size.length);
+    }
+    for (int d = 0; d < in.length; d++) {
+      if (begin[d] < 0 || size[d] < 1 || begin[d] + size[d] > in[d]) {
+        throw new IllegalArgumentException("slice [" + begin[d] + ", " + (begin[d] + size[d]) + ") of example axis " + d
+            + " is outside its size " + in[d]);
+      }
+    }
+  }
+
+  /** Checks a {@link #transpose} permutation of an example of rank {@code rank} and returns the output shape. */
+  static int[] transposed(int[] in, int[] perm) {
+    int[] sorted = perm.clone();
+    java.util.Arrays.sort(sorted);
+    for (int d = 0; d < sorted.length; d++) {
+      if (sorted.length != in.length || sorted[d] != d) {
+        throw new IllegalArgumentException("transpose of an example of rank " + in.length + " needs a permutation of 0.."
+            + (in.length - 1) + ", got " + java.util.Arrays.toString(perm));
+      }
+    }
+    int[] out = new int[in.length];
+    for (int d = 0; d < in.length; d++) {
+      out[d] = in[perm[d]];
+    }
+    return out;
+  }
+
+  /** Checks {@link #tile} multiples for an example of shape {@code in} and returns the output shape. */
+  static int[] tiled(int[] in, int[] multiples) {
+    if (multiples.length != in.length) {
+      throw new IllegalArgumentException("tile of an example of rank " + in.length + " needs " + in.length
+          + " multiples, got " + java.util.Arrays.toString(multiples));
+    }
+    int[] out = new int[in.length];
+    for (int d = 0; d < in.length; d++) {
+      if (multiples[d] < 1) {
+        throw new IllegalArgumentException("tile multiples must be >= 1, got " + java.util.Arrays.toString(multiples));
+      }
+      out[d] = Math.multiplyExact(in[d], multiples[d]);
+    }
+    return out;
   }
 
   /** Broadcast example shape of {@code a} and {@code b} (NumPy rules, trailing axes aligned), for back ends. */

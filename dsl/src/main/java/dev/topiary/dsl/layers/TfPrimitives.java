@@ -123,4 +123,35 @@ final class TfPrimitives implements Primitives<Operand<TFloat32>> {
     int full = Primitives.exampleAxis(axis, xs.get(0).shape().numDimensions() - 1) + 1;
     return tf.concat(new ArrayList<>(xs), tf.constant(full));
   }
+
+  @Override
+  public Operand<TFloat32> slice(Operand<TFloat32> x, int[] begin, int[] size) {
+    Primitives.checkSlice(shape(x), begin, size);
+    // int32 begin and size: TF's Slice gradient subtracts them from an int32 shape.
+    return tf.slice(x, tf.constant(withBatch(0, begin)), tf.constant(withBatch(-1, size)));
+  }
+
+  @Override
+  public Operand<TFloat32> transpose(Operand<TFloat32> x, int... perm) {
+    Primitives.transposed(shape(x), perm);
+    int[] full = new int[perm.length + 1];
+    for (int d = 0; d < perm.length; d++) {
+      full[d + 1] = perm[d] + 1;
+    }
+    return tf.linalg.transpose(x, tf.constant(full));
+  }
+
+  @Override
+  public Operand<TFloat32> tile(Operand<TFloat32> x, int... multiples) {
+    Primitives.tiled(shape(x), multiples);
+    return tf.tile(x, tf.constant(withBatch(1, multiples)));
+  }
+
+  /** {@code values} for the example axes, {@code batch} first for the batch axis. */
+  private static int[] withBatch(int batch, int[] values) {
+    int[] out = new int[values.length + 1];
+    out[0] = batch;
+    System.arraycopy(values, 0, out, 1, values.length);
+    return out;
+  }
 }

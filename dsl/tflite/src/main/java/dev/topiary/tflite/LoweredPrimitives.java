@@ -234,4 +234,35 @@ final class LoweredPrimitives implements Primitives<Integer> {
             List.of(new TfliteGraph.Field(Schema.Concatenation.AXIS, 'i', a + 1))));
     return out;
   }
+
+  @Override
+  public Integer slice(Integer x, int[] begin, int[] size) {
+    Primitives.checkSlice(shape(x), begin, size);
+    boolean batched = isBatched(x);
+    int beginTensor = host.ints(prefix + "_begin_" + count++, batched ? prepend(0, begin) : begin.clone());
+    int sizeTensor = host.ints(prefix + "_size_" + count++, batched ? prepend(-1, size) : size.clone());
+    return op(Schema.SLICE, new int[] {x, beginTensor, sizeTensor}, size, batched, "slice");
+  }
+
+  @Override
+  public Integer transpose(Integer x, int... perm) {
+    int[] shape = Primitives.transposed(shape(x), perm);
+    boolean batched = isBatched(x);
+    int[] full = batched ? new int[perm.length + 1] : perm.clone();
+    if (batched) {
+      for (int d = 0; d < perm.length; d++) {
+        full[d + 1] = perm[d] + 1;
+      }
+    }
+    int permTensor = host.ints(prefix + "_perm_" + count++, full);
+    return op(Schema.TRANSPOSE, new int[] {x, permTensor}, shape, batched, "transpose");
+  }
+
+  @Override
+  public Integer tile(Integer x, int... multiples) {
+    int[] shape = Primitives.tiled(shape(x), multiples);
+    boolean batched = isBatched(x);
+    int multiplesTensor = host.ints(prefix + "_multiples_" + count++, batched ? prepend(1, multiples) : multiples.clone());
+    return op(Schema.TILE, new int[] {x, multiplesTensor}, shape, batched, "tile");
+  }
 }

@@ -50,6 +50,9 @@ final class Schema {
   static final int HARD_SWISH = 117;
   // Used by the primitives back end (LoweredLayer), codes as in TFLite's schema.fbs.
   static final int PAD = 34;
+  static final int TRANSPOSE = 39;
+  static final int SLICE = 65;
+  static final int TILE = 69;
   static final int SUB = 41;
   static final int DIV = 42;
   static final int MAXIMUM = 55;

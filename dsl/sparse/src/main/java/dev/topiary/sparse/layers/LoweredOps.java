@@ -365,6 +365,72 @@ final class LoweredOps implements Primitives<LoweredOps.Sym> {
   }
 
   @Override
+  public Sym slice(Sym x, int[] begin, int[] size) {
+    Primitives.checkSlice(x.shape(), begin, size);
+    int[] st = strides(x.shape(), x.shape());
+    int base = 0;
+    for (int d = 0; d < begin.length; d++) {
+      base += begin[d] * st[d];
+    }
+    int[] from = new int[size(size)];
+    for (int i = 0; i < from.length; i++) {
+      from[i] = base + offset(i, size, st);
+    }
+    return gather(x, size.clone(), from);
+  }
+
+  @Override
+  public Sym transpose(Sym x, int... perm) {
+    int[] shape = Primitives.transposed(x.shape(), perm);
+    int[] st = strides(x.shape(), x.shape());
+    int[] permuted = new int[perm.length];
+    for (int d = 0; d < perm.length; d++) {
+      permuted[d] = st[perm[d]];
+    }
+    int[] from = new int[size(shape)];
+    for (int i = 0; i < from.length; i++) {
+      from[i] = offset(i, shape, permuted);
+    }
+    return gather(x, shape, from);
+  }
+
+  @Override
+  public Sym tile(Sym x, int... multiples) {
+    int[] in = x.shape();
+    int[] shape = Primitives.tiled(in, multiples);
+    int[] st = strides(in, in);
+    int[] from = new int[size(shape)];
+    for (int i = 0; i < from.length; i++) {
+      int rest = i;
+      int off = 0;
+      for (int d = shape.length - 1; d >= 0; d--) {
+        off += (rest % shape[d]) % in[d] * st[d];
+        rest /= shape[d];
+      }
+      from[i] = off;
+    }
+    return gather(x, shape, from);
+  }
+
+  /** Each example of the result: element {@code j} is element {@code from[j]} of the example of {@code x}. */
+  private Sym gather(Sym x, int[] shape, int[] from) {
+    int n = x.size();
+    int m = from.length;
+    int slot = x.slot();
+    return addStep(shape, x.batched(), (slots, batch) -> {
+      float[] v = slots[slot].data();
+      int examples = x.batched() ? batch : 1;
+      float[] y = new float[examples * m];
+      for (int e = 0; e < examples; e++) {
+        for (int j = 0; j < m; j++) {
+          y[e * m + j] = v[e * n + from[j]];
+        }
+      }
+      return new Value(y, examples, shape);
+    });
+  }
+
+  @Override
   public Sym concat(List<Sym> xs, int axis) {
     int rank = xs.get(0).shape().length;
     int a = Primitives.exampleAxis(axis, rank);

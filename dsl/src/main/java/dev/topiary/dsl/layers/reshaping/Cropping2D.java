@@ -3,17 +3,15 @@ package dev.topiary.dsl.layers.reshaping;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.LayerType;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Removes rows and columns at the borders of channels-last 2-D input. */
-public final class Cropping2D extends BaseLayer<Cropping2D> {
+public final class Cropping2D extends BaseLayer<Cropping2D> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<Cropping2D> TYPE =
       LayerType.of("Cropping2D", Cropping2D.class, s -> new Cropping2D(null, Args.read(s, 4)));
@@ -49,14 +47,10 @@ public final class Cropping2D extends BaseLayer<Cropping2D> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    Operand<TFloat32> x = inputs.get(0);
-    long[] out = outputShape(List.of(x.shape())).asArray();
-    out[0] = -1;
-    // int32 begin and size: TF's Slice gradient subtracts them from an int32 shape.
-    return tf.slice(x, tf.constant(new int[] {0, (int) args[0], (int) args[2], 0}),
-        tf.constant(new int[] {-1, (int) out[1], (int) out[2], -1}));
+  public <T> T lower(Primitives<T> ops, List<T> inputs) {
+    int[] in = ops.shape(inputs.get(0));
+    return ops.slice(inputs.get(0), new int[] {(int) args[0], (int) args[2], 0},
+        new int[] {in[0] - (int) args[0] - (int) args[1], in[1] - (int) args[2] - (int) args[3], in[2]});
   }
 
   @Override

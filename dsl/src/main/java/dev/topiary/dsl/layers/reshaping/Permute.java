@@ -3,17 +3,15 @@ package dev.topiary.dsl.layers.reshaping;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.LayerType;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Permutes the non-batch axes; {@code dims} are 1-based as in Keras, e.g. (2, 1). */
-public final class Permute extends BaseLayer<Permute> {
+public final class Permute extends BaseLayer<Permute> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<Permute> TYPE =
       LayerType.of("Permute", Permute.class, s -> new Permute(null, Args.read(s, -1)));
@@ -60,14 +58,12 @@ public final class Permute extends BaseLayer<Permute> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    Operand<TFloat32> x = inputs.get(0);
-    int[] perm = new int[args.length + 1];
+  public <T> T lower(Primitives<T> ops, List<T> inputs) {
+    int[] perm = new int[args.length];
     for (int i = 0; i < args.length; i++) {
-      perm[i + 1] = (int) args[i];
+      perm[i] = (int) args[i] - 1; // Keras numbers the example axes from 1
     }
-    return tf.linalg.transpose(x, tf.constant(perm));
+    return ops.transpose(inputs.get(0), perm);
   }
 
   @Override

@@ -3,17 +3,15 @@ package dev.topiary.dsl.layers.reshaping;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.LayerType;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Repeats a vector: {@code (batch, features) -> (batch, n, features)}. */
-public final class RepeatVector extends BaseLayer<RepeatVector> {
+public final class RepeatVector extends BaseLayer<RepeatVector> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<RepeatVector> TYPE =
       LayerType.of("RepeatVector", RepeatVector.class, s -> new RepeatVector(null, Args.read(s, 1)));
@@ -49,10 +47,9 @@ public final class RepeatVector extends BaseLayer<RepeatVector> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    Operand<TFloat32> x = inputs.get(0);
-    return tf.tile(tf.expandDims(x, tf.constant(1)), tf.constant(new int[] {1, Args.i(args[0]), 1}));
+  public <T> T lower(Primitives<T> ops, List<T> inputs) {
+    int features = ops.shape(inputs.get(0))[0];
+    return ops.tile(ops.reshape(inputs.get(0), 1, features), Args.i(args[0]), 1);
   }
 
   @Override

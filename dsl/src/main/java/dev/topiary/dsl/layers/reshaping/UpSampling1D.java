@@ -3,17 +3,15 @@ package dev.topiary.dsl.layers.reshaping;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.LayerType;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Repeats every step {@code size} times (nearest). */
-public final class UpSampling1D extends BaseLayer<UpSampling1D> {
+public final class UpSampling1D extends BaseLayer<UpSampling1D> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<UpSampling1D> TYPE =
       LayerType.of("UpSampling1D", UpSampling1D.class, s -> new UpSampling1D(null, Args.read(s, 1)));
@@ -48,13 +46,8 @@ public final class UpSampling1D extends BaseLayer<UpSampling1D> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    Operand<TFloat32> x = inputs.get(0);
-    long[] out = outputShape(List.of(x.shape())).asArray();
-    out[0] = -1;
-    return tf.reshape(tf.tile(tf.expandDims(x, tf.constant(2)), tf.constant(new int[] {1, 1, Args.i(args[0]), 1})),
-        tf.constant(out));
+  public <T> T lower(Primitives<T> ops, List<T> inputs) {
+    return ops.repeat(inputs.get(0), 0, Args.i(args[0]));
   }
 
   @Override

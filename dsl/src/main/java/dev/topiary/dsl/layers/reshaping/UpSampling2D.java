@@ -3,17 +3,15 @@ package dev.topiary.dsl.layers.reshaping;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.LayerType;
-import dev.topiary.dsl.layers.LayerContext;
+import dev.topiary.dsl.layers.LoweredLayer;
+import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.ops.PruningSpec;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
-import org.tensorflow.op.Ops;
-import org.tensorflow.types.TFloat32;
 
 /** Repeats rows and columns (nearest) of channels-last 2-D input. */
-public final class UpSampling2D extends BaseLayer<UpSampling2D> {
+public final class UpSampling2D extends BaseLayer<UpSampling2D> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<UpSampling2D> TYPE =
       LayerType.of("UpSampling2D", UpSampling2D.class, s -> new UpSampling2D(null, Args.read(s, 2)));
@@ -49,16 +47,8 @@ public final class UpSampling2D extends BaseLayer<UpSampling2D> {
   }
 
   @Override
-  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
-    Ops tf = context.tf();
-    Operand<TFloat32> x = inputs.get(0);
-    long[] in = x.shape().asArray();
-    long[] out = outputShape(List.of(x.shape())).asArray();
-    out[0] = -1;
-    return tf.reshape(
-        tf.tile(tf.reshape(x, tf.constant(new long[] {-1, in[1], 1, in[2], 1, in[3]})),
-            tf.constant(new int[] {1, 1, Args.i(args[0]), 1, Args.i(args[1]), 1})),
-        tf.constant(out));
+  public <T> T lower(Primitives<T> ops, List<T> inputs) {
+    return ops.repeat(ops.repeat(inputs.get(0), 0, Args.i(args[0])), 1, Args.i(args[1]));
   }
 
   @Override

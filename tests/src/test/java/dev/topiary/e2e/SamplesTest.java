@@ -31,6 +31,25 @@ class SamplesTest {
     void run(String[] args) throws Exception;
   }
 
+  /** The image-folder sample on a small folder written from arrays: 3 classes of 12x12 RGB images. */
+  @Test
+  void imageFolder() throws Exception {
+    Path folder = dir.resolve("images");
+    float[] px = new float[60 * 12 * 12 * 3];
+    int[] labels = new int[60];
+    for (int i = 0; i < 60; i++) {
+      labels[i] = i % 3;
+      for (int j = 0; j < 12 * 12 * 3; j++) {
+        px[i * 432 + j] = (j % 3 == labels[i] ? 200 : 20) + (i * 7 + j) % 40; // the class is the bright channel
+      }
+    }
+    dev.topiary.dsl.data.io.ImageFolderDataset.write(folder, dev.topiary.dsl.data.HostArray.of(px, 60, 12, 12, 3), labels,
+        java.util.List.of("red", "green", "blue"));
+    String json = run(dev.topiary.samples.images.ImageFolderTraining::main, "--folder", folder.toString(), "--size", "12",
+        "--rgb", "--epochs", "1");
+    assertThat(json).contains("\"model\": \"dense\", \"validation_accuracy\": ", "\"model\": \"pruned 0.5\", \"sparsity\": [0.5, 0.5, 0.5]");
+  }
+
   @Test
   void twoFour() throws Exception {
     String json = run(TwoFourSparsity::main);

@@ -186,4 +186,22 @@ class ImageAugmentationTest {
         .hasMessage("example 13 is bad");
     assertThatThrownBy(() -> images().map(e -> e, 0)).hasMessageContaining("threads must be >= 1");
   }
+
+  @Test
+  void closingEarlyStopsTheWorkerThreads() throws InterruptedException {
+    Dataset d = images().map(e -> e, 3).batch(4).prefetch(2);
+    try (Dataset.Batches b = d.batches(0, 4)) {
+      assertThat(b.next().examples()).isEqualTo(4);
+    }
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (workers() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(workers()).isZero();
+  }
+
+  private static long workers() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith(Pipelines.WORKER_THREAD)).count();
+  }
 }

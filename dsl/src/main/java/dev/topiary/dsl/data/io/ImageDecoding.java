@@ -223,8 +223,10 @@ public final class ImageDecoding {
           + " colour components (CMYK?): only grayscale and RGB are read");
     }
     int bands = raster.getNumBands();
-    int bits = cm.getComponentSize(0);
-    int shift = Math.max(0, bits - 8); // 16-bit PNG: the high byte, as TF's decode_png to uint8
+    int[][] to8 = new int[colours][];
+    for (int k = 0; k < colours; k++) {
+      to8[k] = eightBits(cm.getComponentSize(k));
+    }
     row = new int[w * bands];
     for (int y = 0; y < h; y++) {
       raster.getPixels(0, y, w, 1, row);
@@ -232,14 +234,26 @@ public final class ImageDecoding {
         int b = x * bands;
         int o = (y * w + x) * channels;
         if (colours == 1) {
-          int g = row[b] >> shift;
+          int g = to8[0][row[b]];
           put(out, o, channels, g, g, g);
         } else {
-          put(out, o, channels, row[b] >> shift, row[b + 1] >> shift, row[b + 2] >> shift);
+          put(out, o, channels, to8[0][row[b]], to8[1][row[b + 1]], to8[2][row[b + 2]]);
         }
       }
     }
     return new Pixels(h, w, channels, out);
+  }
+
+  /**
+   * Samples of {@code bits} bits as 8-bit values: 8 bits as they are, 16 bits their high byte (TF's
+   * decode_png to uint8), other depths (5- or 6-bit BMP channels) scaled to 0..255 and rounded.
+   */
+  private static int[] eightBits(int bits) {
+    int[] table = new int[1 << bits];
+    for (int v = 0; v < table.length; v++) {
+      table[v] = bits == 8 ? v : bits == 16 ? v >> 8 : Math.round(v * 255f / (table.length - 1));
+    }
+    return table;
   }
 
   private static void put(int[] out, int o, int channels, int r, int g, int b) {
@@ -254,33 +268,44 @@ public final class ImageDecoding {
     }
   }
 
+  /**
+   * The most pixels an image may have (64 Mi, about 8,000 x 8,000): a damaged or hostile header may claim
+   * any size, and decoding it would run out of memory instead of failing with a message.
+   */
+  static final long MAX_PIXELS = 1L << 26;
+
   private static BufferedImage read(byte[] data, String format) {
     Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
     if (!readers.hasNext()) {
       throw new IllegalStateException("this JDK has no " + format + " image reader");
     }
     ImageReader reader = readers.next();
+    String name = format.toUpperCase(Locale.ROOT);
     List<String> warnings = new ArrayList<>(1);
+    BufferedImage image;
     // A memory-cached stream: ImageIO.read would use a temporary file per image when caching is on.
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
       reader.setInput(in, true, true);
       // libjpeg reports a truncated or damaged JPEG as a warning and returns grey pixels; fail instead.
       reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
-      BufferedImage image = reader.read(0);
-      if (!warnings.isEmpty()) {
-        throw new IllegalArgumentException("corrupt " + format.toUpperCase(Locale.ROOT) + " data: " + warnings.get(0));
+      long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+      if (pixels > MAX_PIXELS) {
+        throw new IllegalArgumentException("the header says " + reader.getWidth(0) + "x" + reader.getHeight(0)
+            + " pixels, more than the " + MAX_PIXELS + " an image may have");
       }
-      return image;
+      image = reader.read(0);
     } catch (IOException | RuntimeException e) {
-      if (e instanceof IllegalArgumentException && e.getMessage() != null && e.getMessage().startsWith("corrupt ")) {
-        throw (IllegalArgumentException) e;
-      }
-      // ImageIO's decoders throw IIOException and, on some damaged streams, runtime exceptions.
-      throw new IllegalArgumentException("corrupt " + format.toUpperCase(Locale.ROOT) + " data (" + data.length
-          + " bytes): " + e.getMessage(), e);
+      // ImageIO's decoders throw IIOException and, on some damaged streams, runtime exceptions; CMYK
+      // JPEGs are "Unsupported Image Type".
+      throw new IllegalArgumentException("corrupt or unsupported " + name + " data (" + data.length + " bytes): "
+          + e.getMessage(), e);
     } finally {
       reader.dispose();
     }
+    if (!warnings.isEmpty()) {
+      throw new IllegalArgumentException("corrupt " + name + " data (" + data.length + " bytes): " + warnings.get(0));
+    }
+    return image;
   }
 
   // ---- resizing ------------------------------------------------------------------------------

@@ -239,7 +239,11 @@ class ImageDecodingTest {
     }
     assertThatThrownBy(() -> ImageDecoding.pixels("not an image".getBytes(), 3))
         .hasMessageContaining("not a JPEG, PNG, GIF or BMP image").hasMessageContaining("0x6e6f7420");
-    assertThatThrownBy(() -> ImageDecoding.pixels(truncatedJpeg, 3)).hasMessageContaining("corrupt JPEG data");
+    assertThatThrownBy(() -> ImageDecoding.pixels(truncatedJpeg, 3)) // cut in its headers
+        .hasMessageContaining("corrupt or unsupported JPEG data (" + truncatedJpeg.length + " bytes)");
+    // Cut in the compressed scan: the JDK warns and would return grey pixels for the rest.
+    assertThatThrownBy(() -> ImageDecoding.pixels(Arrays.copyOf(jpg, jpg.length - 20), 3))
+        .hasMessageContaining("corrupt JPEG data (" + (jpg.length - 20) + " bytes): Truncated File - Missing EOI marker");
   }
 
   @Test
@@ -266,6 +270,19 @@ class ImageDecodingTest {
       d.examples(1);
       assertThat(d.skippedImages()).isEqualTo(4);
     }
+  }
+
+  /** A PNG whose header claims 100,000 x 100,000 pixels (checksum valid) fails instead of running out of memory. */
+  @Test
+  void aHugeClaimedSizeFailsWithAMessage() {
+    byte[] png = bytes("rgb.png");
+    // IHDR's data starts at byte 16: width and height (big-endian), then its CRC over type + data at 29.
+    java.nio.ByteBuffer.wrap(png).putInt(16, 100_000).putInt(20, 100_000);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(png, 12, 17);
+    java.nio.ByteBuffer.wrap(png).putInt(29, (int) crc.getValue());
+    assertThatThrownBy(() -> ImageDecoding.of(6, 8).decode(png))
+        .hasMessageContaining("100000x100000 pixels, more than the 67108864 an image may have");
   }
 
   @Test

@@ -167,7 +167,7 @@ class ImageFolderDatasetTest {
     for (int threads : new int[] {1, 2}) {
       ImageFolderDataset d = ImageFolderDataset.of(dir).image(ImageDecoding.of(6, 8)).decodeThreads(threads);
       assertThatThrownBy(() -> d.toList(0, 4)).isInstanceOf(CorruptFileException.class)
-          .hasMessageContaining(bad.toString()).hasMessageContaining("corrupt PNG data");
+          .hasMessageContaining(bad.toString()).hasMessageContaining("corrupt or unsupported PNG data");
     }
     ImageFolderDataset skipping = ImageFolderDataset.of(dir).image(ImageDecoding.of(6, 8)).skipCorruptImages().decodeThreads(2);
     List<Integer> kept = new ArrayList<>(skipping.examples(0).stream().map(ImageFolderDatasetTest::value).toList());

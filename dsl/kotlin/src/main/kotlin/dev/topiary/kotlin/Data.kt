@@ -108,6 +108,23 @@ fun generatedDataset(size: Long? = null, block: DatasetScope.() -> Unit = {}, ex
   return source.transform(block)
 }
 
+/**
+ * Items of each epoch ([items] is given the epoch: file names, raw records) made into examples by
+ * [toExample] on [threads] threads, in the items' order; [toExample] returning null drops the item.
+ */
+fun <T> itemsDataset(
+  items: (epoch: Int) -> Sequence<T>,
+  threads: Int = 1,
+  size: Long? = null,
+  block: DatasetScope.() -> Unit = {},
+  toExample: (T) -> Example?,
+): Dataset = Dataset.fromItems(
+  { epoch -> items(epoch).iterator() },
+  { item: T -> toExample(item) },
+  threads,
+  if (size == null) java.util.OptionalLong.empty() else java.util.OptionalLong.of(size),
+).transform(block)
+
 /** A TFRecord file (or several) of tf.train.Example: name the inputs and labels in [features]. */
 fun tfRecordDataset(
   vararg files: Path,

@@ -91,4 +91,14 @@ class DataTest {
     }
     assertThat(kotlin.toList(0, 100).sumOf { it.examples() }).isEqualTo(9)
   }
+
+  @Test
+  fun `items are made into examples on threads in order, null dropping one`() {
+    val data = itemsDataset(items = { epoch -> (0 until 20).asSequence().map { it + 100 * epoch } }, threads = 3, size = 19) {
+      if (it % 20 == 7) null else example(floatArrayOf(it.toFloat()), it % 2)
+    }
+    assertThat(data.examples(1).map { it.input().floats()[0].toInt() })
+      .isEqualTo((100 until 120).filter { it != 107 })
+    assertThat(data.size().asLong).isEqualTo(19)
+  }
 }

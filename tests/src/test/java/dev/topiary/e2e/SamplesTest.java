@@ -31,6 +31,61 @@ class SamplesTest {
     void run(String[] args) throws Exception;
   }
 
+  /** The image-folder sample on a small folder written from arrays: 3 classes of 12x12 RGB images. */
+  @Test
+  void imageFolder() throws Exception {
+    Path folder = dir.resolve("images");
+    float[] px = new float[60 * 12 * 12 * 3];
+    int[] labels = new int[60];
+    for (int i = 0; i < 60; i++) {
+      labels[i] = i % 3;
+      for (int j = 0; j < 12 * 12 * 3; j++) {
+        px[i * 432 + j] = (j % 3 == labels[i] ? 200 : 20) + (i * 7 + j) % 40; // the class is the bright channel
+      }
+    }
+    dev.topiary.dsl.data.io.ImageFolderDataset.write(folder, dev.topiary.dsl.data.HostArray.of(px, 60, 12, 12, 3), labels,
+        java.util.List.of("red", "green", "blue"));
+    String json = run(dev.topiary.samples.images.ImageFolderTraining::main, "--folder", folder.toString(), "--size", "12",
+        "--rgb", "--epochs", "1");
+    assertThat(json).contains("\"model\": \"dense\", \"validation_accuracy\": ", "\"model\": \"pruned 0.5\", \"sparsity\": [0.5, 0.5, 0.5]");
+  }
+
+  /** The Fashion-MNIST conversion on 20 embedded MNIST images: both outputs read back with the right labels. */
+  @Test
+  void imagesConversion() throws Exception {
+    var test = dev.topiary.samples.data.Idx.embedded("t10k");
+    var few = new dev.topiary.samples.data.Idx.Split(test.images().slice(0, 20), test.labels().slice(0, 20));
+    var classes = java.util.stream.IntStream.range(0, 10).mapToObj(Integer::toString).toList();
+    dev.topiary.samples.images.FashionToImages.convert(few, "test", 32, 2, classes, dir);
+    var decoding = dev.topiary.dsl.data.io.ImageDecoding.of(32, 32);
+    var folder = dev.topiary.dsl.data.io.ImageFolderDataset.of(dir.resolve("png/test")).image(decoding).examples(0);
+    var records = dev.topiary.dsl.data.io.TFRecordDataset.of(dir.resolve("tfrecords/test-00000-of-00002"),
+        dir.resolve("tfrecords/test-00001-of-00002")).imageInput("image/encoded", decoding).intLabel("image/class/label")
+        .examples(0);
+    assertThat(folder).hasSize(20);
+    assertThat(records).hasSize(20);
+    int[] labels = few.labels().ints();
+    for (int i = 0; i < 20; i++) {
+      assertThat(records.get(i).label().intValue()).isEqualTo(labels[i]); // records keep the IDX order
+    }
+    // The folder lists class by class: the labels are the sorted originals.
+    assertThat(folder.stream().map(e -> e.label().intValue()))
+        .containsExactlyElementsOf(java.util.Arrays.stream(labels).sorted().boxed().toList());
+    // The upscaled image of IDX image 0: gray, so R = G = B, and its JPEG within a few levels of its PNG.
+    var png = dev.topiary.dsl.data.io.ImageFolderDataset.of(dir.resolve("png/test")).image(decoding).files().stream()
+        .filter(p -> p.getFileName().toString().equals("00.png")).findFirst().orElseThrow();
+    float[] fromPng = decoding.decode(Files.readAllBytes(png));
+    float[] fromJpeg = records.get(0).input().floats();
+    double diff = 0;
+    for (int i = 0; i < fromPng.length; i++) {
+      diff += Math.abs(fromPng[i] - fromJpeg[i]) / fromPng.length;
+      if (i % 3 == 0) {
+        assertThat(fromPng[i]).isEqualTo(fromPng[i + 1]).isEqualTo(fromPng[i + 2]);
+      }
+    }
+    assertThat(diff).isLessThan(3.0);
+  }
+
   @Test
   void twoFour() throws Exception {
     String json = run(TwoFourSparsity::main);

@@ -4,7 +4,10 @@ import dev.topiary.dsl.data.Batch
 import dev.topiary.dsl.data.Dataset
 import dev.topiary.dsl.data.Example
 import dev.topiary.dsl.data.HostArray
+import dev.topiary.dsl.data.ImageAugmentation
 import dev.topiary.dsl.data.io.CsvDataset
+import dev.topiary.dsl.data.io.ImageDecoding
+import dev.topiary.dsl.data.io.ImageFolderDataset
 import dev.topiary.dsl.data.io.TFRecordDataset
 import java.nio.file.Path
 
@@ -21,9 +24,14 @@ class DatasetScope internal constructor(internal var dataset: Dataset) {
     dataset = dataset.shuffle(buffer, seed)
   }
 
-  /** Every example through [transform] (preprocessing in Kotlin). */
-  fun map(transform: (Example) -> Example) {
-    dataset = dataset.map(transform)
+  /** Every example through [transform] (preprocessing in Kotlin), on [threads] threads keeping the order. */
+  fun map(threads: Int = 1, transform: (Example) -> Example) {
+    dataset = dataset.map(transform, threads)
+  }
+
+  /** Seeded random image augmentation of the first input, the same for the same epoch (see [imageAugmentation]). */
+  fun augment(augmentation: ImageAugmentation, threads: Int = 1) {
+    dataset = dataset.augment(augmentation, threads)
   }
 
   fun take(n: Long) {
@@ -100,12 +108,105 @@ fun generatedDataset(size: Long? = null, block: DatasetScope.() -> Unit = {}, ex
   return source.transform(block)
 }
 
+/**
+ * Items of each epoch ([items] is given the epoch: file names, raw records) made into examples by
+ * [toExample] on [threads] threads, in the items' order; [toExample] returning null drops the item.
+ */
+fun <T> itemsDataset(
+  items: (epoch: Int) -> Sequence<T>,
+  threads: Int = 1,
+  size: Long? = null,
+  block: DatasetScope.() -> Unit = {},
+  toExample: (T) -> Example?,
+): Dataset = Dataset.fromItems(
+  { epoch -> items(epoch).iterator() },
+  { item: T -> toExample(item) },
+  threads,
+  if (size == null) java.util.OptionalLong.empty() else java.util.OptionalLong.of(size),
+).transform(block)
+
 /** A TFRecord file (or several) of tf.train.Example: name the inputs and labels in [features]. */
 fun tfRecordDataset(
   vararg files: Path,
   features: TFRecordDataset.() -> TFRecordDataset,
   block: DatasetScope.() -> Unit = {},
 ): Dataset = TFRecordDataset.of(*files).features().transform(block)
+
+/**
+ * How encoded images become a model input: resized to [height] x [width] (after keeping the central
+ * [centralCrop] of each side), RGB or [grayscale], values scaled by [scale] (0..255 by default, as Keras).
+ */
+fun imageDecoding(
+  height: Int,
+  width: Int,
+  grayscale: Boolean = false,
+  centralCrop: Double = 1.0,
+  scale: ImageDecoding.Scale = ImageDecoding.Scale.RAW,
+): ImageDecoding {
+  var d = ImageDecoding.of(height, width).scale(scale)
+  if (grayscale) d = d.grayscale()
+  if (centralCrop < 1.0) d = d.centralCrop(centralCrop)
+  return d
+}
+
+/**
+ * Images in [dir] with one subfolder per class, as Keras' `image_dataset_from_directory`: [image] says
+ * the size, colours and scale; [validationSplit] with [subset] and [seed] picks one part of a seeded
+ * split; [shuffleSeed] orders the files anew every epoch; [decodeThreads] decode in parallel.
+ */
+fun imageFolderDataset(
+  dir: Path,
+  image: ImageDecoding = ImageDecoding.of(256, 256),
+  labels: ImageFolderDataset.Labels = ImageFolderDataset.Labels.INT,
+  classNames: List<String>? = null,
+  validationSplit: Double? = null,
+  subset: ImageFolderDataset.Subset = ImageFolderDataset.Subset.TRAINING,
+  seed: Long = 0,
+  shuffleSeed: Long? = null,
+  decodeThreads: Int = 1,
+  skipCorruptImages: Boolean = false,
+  block: DatasetScope.() -> Unit = {},
+): Dataset {
+  var d = ImageFolderDataset.of(dir).image(image).labels(labels).decodeThreads(decodeThreads)
+  if (classNames != null) d = d.classNames(classNames)
+  if (validationSplit != null) d = d.validationSplit(validationSplit, subset, seed)
+  if (shuffleSeed != null) d = d.shuffle(shuffleSeed)
+  if (skipCorruptImages) d = d.skipCorruptImages()
+  return d.transform(block)
+}
+
+/** The steps of a seeded image augmentation, in the order flip, translate, brightness, contrast. */
+@TopiaryDsl
+class AugmentationScope internal constructor(internal var augmentation: ImageAugmentation) {
+  /** Mirrors left-right with probability 1/2. */
+  fun flipHorizontal() {
+    augmentation = augmentation.flipHorizontal()
+  }
+
+  /** Mirrors top-bottom with probability 1/2. */
+  fun flipVertical() {
+    augmentation = augmentation.flipVertical()
+  }
+
+  /** Shifts by up to these fractions of the height and width, filling by reflection. */
+  fun translate(height: Double, width: Double) {
+    augmentation = augmentation.translate(height, width)
+  }
+
+  /** Adds a value from [-maxDelta, maxDelta] to every pixel. */
+  fun brightness(maxDelta: Float) {
+    augmentation = augmentation.brightness(maxDelta)
+  }
+
+  /** Scales deviations from each channel's mean by a factor in [1 - factor, 1 + factor]. */
+  fun contrast(factor: Double) {
+    augmentation = augmentation.contrast(factor)
+  }
+}
+
+/** A seeded image augmentation with the steps of [block], for `augment(...)` in a dataset's block. */
+fun imageAugmentation(seed: Long, block: AugmentationScope.() -> Unit): ImageAugmentation =
+  AugmentationScope(ImageAugmentation.seeded(seed)).apply(block).augmentation
 
 /** A CSV file with a header: select columns in [columns]. */
 fun csvDataset(file: Path, columns: CsvDataset.() -> CsvDataset, block: DatasetScope.() -> Unit = {}): Dataset =

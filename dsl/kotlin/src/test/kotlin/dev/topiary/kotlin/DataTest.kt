@@ -3,6 +3,9 @@ package dev.topiary.kotlin
 import dev.topiary.dsl.data.Dataset
 import dev.topiary.dsl.data.Example
 import dev.topiary.dsl.data.HostArray
+import dev.topiary.dsl.data.ImageAugmentation
+import dev.topiary.dsl.data.io.ImageDecoding
+import dev.topiary.dsl.data.io.ImageFolderDataset
 import dev.topiary.dsl.data.io.TFRecordDataset
 import dev.topiary.dsl.data.io.TFRecords
 import java.nio.file.Files
@@ -61,5 +64,41 @@ class DataTest {
     assertThat(csvDataset(csv, { intLabel("label") }).toList(0, 8).single().labels().single())
       .isEqualTo(HostArray.ofLabels(intArrayOf(0, 1)))
     assertThat(Example.of(floatArrayOf(1f), 2).label().intValue()).isEqualTo(2)
+  }
+
+  @Test
+  fun `an image folder with a split, shuffle and augmentation builds the same pipeline as the Java calls`() {
+    val images = HostArray.of(FloatArray(12 * 4 * 5) { (it * 7 % 256).toFloat() }, 12, 4, 5)
+    ImageFolderDataset.write(dir.resolve("folder"), images, IntArray(12) { it % 3 }, listOf("a", "b", "c"))
+    val kotlin = imageFolderDataset(
+      dir.resolve("folder"),
+      image = imageDecoding(4, 5, grayscale = true, scale = ImageDecoding.Scale.UNIT),
+      labels = ImageFolderDataset.Labels.CATEGORICAL,
+      validationSplit = 0.25, subset = ImageFolderDataset.Subset.TRAINING, seed = 3,
+      shuffleSeed = 4, decodeThreads = 2,
+    ) {
+      augment(imageAugmentation(seed = 5) { flipHorizontal(); translate(0.2, 0.2); brightness(0.1f); contrast(0.2) })
+      batch(4)
+    }
+    val java = ImageFolderDataset.of(dir.resolve("folder"))
+      .image(ImageDecoding.of(4, 5).grayscale().scale(ImageDecoding.Scale.UNIT))
+      .labels(ImageFolderDataset.Labels.CATEGORICAL)
+      .validationSplit(0.25, ImageFolderDataset.Subset.TRAINING, 3).shuffle(4)
+      .augment(ImageAugmentation.seeded(5).flipHorizontal().translate(0.2, 0.2).brightness(0.1f).contrast(0.2))
+      .batch(4)
+    for (epoch in 0..1) {
+      assertThat(kotlin.toList(epoch, 100)).isEqualTo(java.toList(epoch, 100))
+    }
+    assertThat(kotlin.toList(0, 100).sumOf { it.examples() }).isEqualTo(9)
+  }
+
+  @Test
+  fun `items are made into examples on threads in order, null dropping one`() {
+    val data = itemsDataset(items = { epoch -> (0 until 20).asSequence().map { it + 100 * epoch } }, threads = 3, size = 19) {
+      if (it % 20 == 7) null else example(floatArrayOf(it.toFloat()), it % 2)
+    }
+    assertThat(data.examples(1).map { it.input().floats()[0].toInt() })
+      .isEqualTo((100 until 120).filter { it != 107 })
+    assertThat(data.size().asLong).isEqualTo(19)
   }
 }

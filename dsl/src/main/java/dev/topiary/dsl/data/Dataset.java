@@ -20,9 +20,9 @@ import java.util.function.Supplier;
  *
  * <p>Sources: {@link #of} (arrays), {@link #named} (inputs and outputs by name), {@link #fromGenerator}
  * (examples made on the fly, for data larger than memory), and the file formats of
- * {@code dev.topiary.dsl.data.io} (IDX, CSV, TFRecord). Transforms return new datasets and apply in
- * this order: the example transforms ({@link #shuffle}, {@link #map}, {@link #take}, {@link #skip},
- * {@link #shard}), then {@link #batch} (optional: otherwise the batch size of {@code fit} applies),
+ * {@code dev.topiary.dsl.data.io} (IDX, CSV, TFRecord, image folders). Transforms return new datasets and
+ * apply in this order: the example transforms ({@link #shuffle}, {@link #map}, {@link #augment},
+ * {@link #take}, {@link #skip}, {@link #shard}), then {@link #batch} (optional: otherwise the batch size of {@code fit} applies),
  * then {@link #prefetch}.
  */
 public interface Dataset {
@@ -178,6 +178,18 @@ public interface Dataset {
     return new Pipelines.GeneratorDataset(generator, OptionalLong.of(size));
   }
 
+  /**
+   * Items of each epoch (file names, raw records) made into examples by {@code toExample} on {@code threads}
+   * threads, in the items' order: expensive decoding (images) runs in parallel while reading stays
+   * sequential, and the examples' order does not depend on the threads. {@code items} is asked for the
+   * items of every epoch (an epoch-dependent order is a shuffle). {@code toExample} returning null drops
+   * the item (the caller counts what it drops); an exception it throws is thrown by the batches, as is.
+   */
+  static <T> Dataset fromItems(java.util.function.IntFunction<? extends Iterator<? extends T>> items,
+      Function<? super T, ? extends @org.jspecify.annotations.Nullable Example> toExample, int threads, OptionalLong size) {
+    return new Pipelines.ItemDataset<>(items, toExample, threads, size);
+  }
+
   /** A fixed list of examples (small data, tests). */
   static Dataset fromExamples(List<Example> examples) {
     List<Example> copy = List.copyOf(examples);
@@ -207,6 +219,31 @@ public interface Dataset {
   default Dataset map(Function<Example, Example> f) {
     Pipelines.requireExampleLevel(this, "map");
     return new Pipelines.Mapped(this, f);
+  }
+
+  /**
+   * As {@link #map(Function)} on {@code threads} threads (tf.data's {@code num_parallel_calls}): the examples
+   * keep their order, so everything seeded after it is the same whatever the threads. {@code f} must be
+   * safe to call from several threads.
+   */
+  default Dataset map(Function<Example, Example> f, int threads) {
+    Pipelines.requireExampleLevel(this, "map");
+    return threads == 1 ? new Pipelines.Mapped(this, f) : new Pipelines.ParallelMapped(this, f, threads);
+  }
+
+  /**
+   * Random image augmentation of the first input ({@link ImageAugmentation}): each example's draws depend
+   * on the augmentation's seed, the epoch and the example's position in the pass only, so the same epoch
+   * gives the same images and different epochs differ. Put it after {@link #shuffle}, on the training data.
+   */
+  default Dataset augment(ImageAugmentation augmentation) {
+    return augment(augmentation, 1);
+  }
+
+  /** As {@link #augment(ImageAugmentation)} on {@code threads} threads (the same images whatever the threads). */
+  default Dataset augment(ImageAugmentation augmentation, int threads) {
+    Pipelines.requireExampleLevel(this, "augment");
+    return new Pipelines.Augmented(this, augmentation, threads);
   }
 
   /** The first {@code n} examples. */

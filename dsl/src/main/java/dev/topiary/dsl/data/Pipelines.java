@@ -514,6 +514,231 @@ final class Pipelines {
     }
   }
 
+  // ---- work on several threads ----------------------------------------------------------------
+
+  private static final AtomicInteger WORKER_THREADS = new AtomicInteger();
+
+  /** The name prefix of the threads of {@link Dataset#map(Function, int)} and {@link Dataset#fromItems}. */
+  static final String WORKER_THREAD = "topiary-data-";
+
+  /**
+   * Items turned into examples by {@code f} on {@code threads} threads, given in the items' order (the
+   * order, and so every seeded transform after it, does not depend on the threads). A bounded window of
+   * items is in flight; reading the items stays on the consumer's thread. A null result drops the item
+   * when {@code dropNulls}, else fails.
+   */
+  static final class OrderedParallel<T> implements ExampleIterator {
+    private final Iterator<? extends T> items;
+    private final Function<? super T, ? extends @Nullable Example> f;
+    private final boolean dropNulls;
+    private final java.util.concurrent.@Nullable ExecutorService pool;
+    private final java.util.ArrayDeque<java.util.concurrent.Future<@Nullable Example>> window =
+        new java.util.ArrayDeque<>();
+    private final int capacity;
+    private @Nullable Example next;
+
+    OrderedParallel(Iterator<? extends T> items, Function<? super T, ? extends @Nullable Example> f, int threads,
+        boolean dropNulls) {
+      checkThreads(threads);
+      this.items = items;
+      this.f = f;
+      this.dropNulls = dropNulls;
+      this.capacity = 4 * threads;
+      this.pool = threads == 1 ? null : java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+        Thread t = new Thread(r, WORKER_THREAD + WORKER_THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+    }
+
+    @Override
+    public boolean hasNext() {
+      while (next == null) {
+        Example e;
+        if (pool == null) {
+          if (!items.hasNext()) {
+            return false;
+          }
+          e = f.apply(items.next());
+        } else {
+          while (window.size() < capacity && items.hasNext()) {
+            T item = items.next();
+            window.add(pool.submit(() -> f.apply(item)));
+          }
+          if (window.isEmpty()) {
+            return false;
+          }
+          e = await(window.poll());
+        }
+        if (e != null) {
+          next = e;
+        } else if (!dropNulls) {
+          throw new IllegalStateException("map returned null for an example");
+        }
+      }
+      return true;
+    }
+
+    private static @Nullable Example await(java.util.concurrent.Future<@Nullable Example> future) {
+      try {
+        return future.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for an example", e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        // The worker's own exception (a CorruptFileException naming the file), not a wrapper.
+        Throwable cause = e.getCause();
+        if (cause instanceof RuntimeException r) {
+          throw r;
+        }
+        if (cause instanceof Error err) {
+          throw err;
+        }
+        throw new IllegalStateException(cause.getMessage(), cause);
+      }
+    }
+
+    @Override
+    public Example next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Example e = next;
+      next = null;
+      return e;
+    }
+
+    @Override
+    public void close() {
+      if (pool != null) {
+        pool.shutdownNow();
+      }
+      window.clear();
+      closeQuietly(items);
+    }
+  }
+
+  static void checkThreads(int threads) {
+    if (threads <= 0) {
+      throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+    }
+  }
+
+  /** Items of each epoch made into examples on threads ({@link Dataset#fromItems}). */
+  static final class ItemDataset<T> extends ExampleDataset {
+    private final IntFunction<? extends Iterator<? extends T>> items;
+    private final Function<? super T, ? extends @Nullable Example> toExample;
+    private final int threads;
+    private final OptionalLong size;
+
+    ItemDataset(IntFunction<? extends Iterator<? extends T>> items, Function<? super T, ? extends @Nullable Example> toExample,
+        int threads, OptionalLong size) {
+      checkThreads(threads);
+      this.items = items;
+      this.toExample = toExample;
+      this.threads = threads;
+      this.size = size;
+    }
+
+    @Override
+    ExampleIterator exampleIterator(int epoch) {
+      checkEpoch(epoch);
+      Iterator<? extends T> it = items.apply(epoch);
+      if (it == null) {
+        throw new IllegalStateException("the items function returned no iterator for epoch " + epoch);
+      }
+      return new OrderedParallel<>(it, toExample, threads, true);
+    }
+
+    @Override
+    public OptionalLong size() {
+      return size;
+    }
+  }
+
+  /** {@link Dataset#map(Function, int)}: the examples through {@code f} on several threads, in order. */
+  static final class ParallelMapped extends ExampleDataset {
+    private final Dataset source;
+    private final Function<Example, Example> f;
+    private final int threads;
+
+    ParallelMapped(Dataset source, Function<Example, Example> f, int threads) {
+      checkThreads(threads);
+      this.source = source;
+      this.f = f;
+      this.threads = threads;
+    }
+
+    @Override
+    ExampleIterator exampleIterator(int epoch) {
+      return new OrderedParallel<>(examplesOf(source, epoch), f, threads, false);
+    }
+
+    @Override
+    public OptionalLong size() {
+      return source.size();
+    }
+  }
+
+  /** {@link Dataset#augment}: each example changed by draws seeded by (seed, epoch, position in the pass). */
+  static final class Augmented extends ExampleDataset {
+    private final Dataset source;
+    private final ImageAugmentation augmentation;
+    private final int threads;
+
+    Augmented(Dataset source, ImageAugmentation augmentation, int threads) {
+      checkThreads(threads);
+      this.source = source;
+      this.augmentation = augmentation;
+      this.threads = threads;
+    }
+
+    private record Positioned(Example example, long position) {}
+
+    @Override
+    ExampleIterator exampleIterator(int epoch) {
+      checkEpoch(epoch);
+      ExampleIterator in = examplesOf(source, epoch);
+      Iterator<Positioned> positioned = new Iterator<>() {
+        long position;
+
+        @Override
+        public boolean hasNext() {
+          return in.hasNext();
+        }
+
+        @Override
+        public Positioned next() {
+          return new Positioned(in.next(), position++);
+        }
+      };
+      OrderedParallel<Positioned> out = new OrderedParallel<>(positioned,
+          p -> augmentation.apply(p.example(), epoch, p.position()), threads, false);
+      return new Wrapped(in) {
+        @Override
+        public boolean hasNext() {
+          return out.hasNext();
+        }
+
+        @Override
+        public Example next() {
+          return out.next();
+        }
+
+        @Override
+        public void close() {
+          out.close();
+          super.close();
+        }
+      };
+    }
+
+    @Override
+    public OptionalLong size() {
+      return source.size();
+    }
+  }
+
   // ---- batches -------------------------------------------------------------------------------
 
   /** Examples stacked into batches. */

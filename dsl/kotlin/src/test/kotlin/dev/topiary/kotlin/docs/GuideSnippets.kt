@@ -6,6 +6,7 @@ import dev.topiary.dsl.config.ConfigRegistry
 import dev.topiary.dsl.data.Dataset
 import dev.topiary.dsl.layers.LayerType
 import dev.topiary.dsl.data.HostArray
+import dev.topiary.dsl.data.io.ImageFolderDataset
 import dev.topiary.dsl.training.Loss
 import dev.topiary.dsl.training.Metric
 import dev.topiary.kotlin.*
@@ -79,6 +80,21 @@ fun data(x: Array<FloatArray>, y: IntArray, path: Path, features: (Int) -> Float
     val big = generatedDataset(size = 1_000_000) { (0 until 1_000_000).asSequence().map { example(features(it), label(it)) } }
     val records = tfRecordDataset(path, features = { floatInput("image", 28, 28).intLabel("label") }) { shuffle(10_000, seed = 1) }
     // [end:DataKt]
+}
+
+fun images(flowers: Path) {
+    // [snippet:ImagesKt]
+    val train = imageFolderDataset(flowers, image = imageDecoding(180, 180), validationSplit = 0.2,
+        subset = ImageFolderDataset.Subset.TRAINING, seed = 123, shuffleSeed = 123, decodeThreads = 2) {
+        augment(imageAugmentation(seed = 1) { flipHorizontal(); translate(0.1, 0.1); contrast(0.2) })
+        batch(32); prefetch()
+    }
+    val val_ = imageFolderDataset(flowers, image = imageDecoding(180, 180), validationSplit = 0.2,
+        subset = ImageFolderDataset.Subset.VALIDATION, seed = 123) { batch(32) }
+    val records = tfRecordDataset(flowers.resolve("train-00000-of-01024"), features = {
+        imageInput("image/encoded", imageDecoding(224, 224, centralCrop = 0.875)).intLabel("image/class/label", -1)
+    })
+    // [end:ImagesKt]
 }
 
 fun global(spec: ModelSpec, trained: Model, validation: Dataset, end: Long) {

@@ -13,6 +13,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.proto.Feature;
 
@@ -30,13 +32,32 @@ import org.tensorflow.proto.Feature;
  * }</pre>
  *
  * Missing features, wrong kinds and wrong value counts fail with the file and the record's index.
+ *
+ * <p>Encoded images ({@code bytes_list} features of JPEG or PNG) are inputs through {@link #imageInput}:
+ * decoded, resized and scaled as {@link ImageDecoding} says, on {@link #decodeThreads} threads. The
+ * layouts of TF's ImageNet conversion script and of TFDS read as they are:
+ *
+ * <pre>{@code
+ * TFRecordDataset.of(shards).imageInput("image/encoded", ImageDecoding.of(224, 224).centralCrop(0.875))
+ *     .intLabel("image/class/label", -1);                        // build_imagenet_data.py: labels 1..1000
+ * TFRecordDataset.of(files).imageInput("image", ImageDecoding.of(32, 32)).intLabel("label"); // TFDS
+ * }</pre>
+ *
+ * A corrupt image or one in another encoding fails with the file and the record's index, unless
+ * {@link #skipCorruptImages()} is set; then it is left out, counted ({@link #skippedImages()}) and logged.
  */
 public final class TFRecordDataset extends ForwardingDataset {
 
-  private record Column(String feature, boolean floats, long[] shape, boolean label) {
+  /** A feature read as an input or label; {@code image} set: encoded image bytes; {@code offset}: added to int labels. */
+  private record Column(String feature, boolean floats, long[] shape, boolean label, @Nullable ImageDecoding image,
+      int offset) {
+    Column(String feature, boolean floats, long[] shape, boolean label) {
+      this(feature, floats, shape, label, null, 0);
+    }
+
     /** An input without a shape is a vector of whatever length the records have. */
     boolean anyLength() {
-      return !label && shape.length == 0;
+      return !label && shape.length == 0 && image == null;
     }
 
     int size() {
@@ -53,16 +74,27 @@ public final class TFRecordDataset extends ForwardingDataset {
   private final @Nullable String weight;
   private final TFRecords.Compression compression;
   private final boolean named;
+  private final int threads;
+  private final boolean skipCorrupt;
+  private final AtomicLong skipped = new AtomicLong();
   private final Dataset delegate;
 
   private TFRecordDataset(List<Path> files, List<Column> columns, @Nullable String weight,
-      TFRecords.Compression compression, boolean named) {
+      TFRecords.Compression compression, boolean named, int threads, boolean skipCorrupt) {
     this.files = List.copyOf(files);
     this.columns = List.copyOf(columns);
     this.weight = weight;
     this.compression = compression;
     this.named = named;
-    this.delegate = Dataset.fromGenerator(this::open);
+    this.threads = threads;
+    this.skipCorrupt = skipCorrupt;
+    // Records are read in order on the consumer's thread; parsing and image decoding run on `threads`.
+    this.delegate = Dataset.fromItems(epoch -> new RecordReader(), this::example, threads, OptionalLong.empty());
+  }
+
+  private TFRecordDataset(List<Path> files, List<Column> columns, @Nullable String weight,
+      TFRecords.Compression compression, boolean named) {
+    this(files, columns, weight, compression, named, 1, false);
   }
 
   /** The records of {@code files}, read in this order; name the inputs and labels next. */
@@ -92,7 +124,7 @@ public final class TFRecordDataset extends ForwardingDataset {
     }
     List<Column> more = new ArrayList<>(columns);
     more.add(c);
-    return new TFRecordDataset(files, more, weight, compression, named);
+    return new TFRecordDataset(files, more, weight, compression, named, threads, skipCorrupt);
   }
 
   /** An input read from a {@code float_list} feature, of {@code shape} per example (a vector by default). */
@@ -107,7 +139,48 @@ public final class TFRecordDataset extends ForwardingDataset {
 
   /** A class-index label: an {@code int64_list} with one value (a scalar per example). */
   public TFRecordDataset intLabel(String feature) {
-    return with(new Column(feature, false, new long[0], true));
+    return intLabel(feature, 0);
+  }
+
+  /**
+   * A class-index label plus {@code offset}: -1 for the labels 1..1000 of TF's ImageNet conversion
+   * script (0 is its background class), so classes count from 0 as the model's outputs do.
+   */
+  public TFRecordDataset intLabel(String feature, int offset) {
+    return with(new Column(feature, false, new long[0], true, null, offset));
+  }
+
+  /**
+   * An input decoded from an encoded image (JPEG, PNG; a {@code bytes_list} of one value, such as
+   * {@code image/encoded} or TFDS's {@code image}), of shape [height, width, channels] as {@code decoding} says.
+   */
+  public TFRecordDataset imageInput(String feature, ImageDecoding decoding) {
+    return with(new Column(feature, false, decoding.shape(), false, decoding, 0));
+  }
+
+  /**
+   * Parses records and decodes images on {@code threads} threads (1 by default: the thread that makes
+   * the batches, or {@link Dataset#prefetch}'s). The examples' order does not depend on it.
+   */
+  public TFRecordDataset decodeThreads(int threads) {
+    if (threads <= 0) {
+      throw new IllegalArgumentException("decodeThreads must be >= 1, got " + threads);
+    }
+    return new TFRecordDataset(files, columns, weight, compression, named, threads, skipCorrupt);
+  }
+
+  /**
+   * Leaves out records whose image cannot be decoded instead of failing; each pass logs how many it left
+   * out (logger {@code dev.topiary}, WARNING) and {@link #skippedImages()} counts them. Other problems
+   * (missing features, corrupt files) still fail.
+   */
+  public TFRecordDataset skipCorruptImages() {
+    return new TFRecordDataset(files, columns, weight, compression, named, threads, true);
+  }
+
+  /** The records this dataset left out for corrupt images, over all passes so far ({@link #skipCorruptImages()}). */
+  public long skippedImages() {
+    return skipped.get();
   }
 
   /** Float targets from a {@code float_list} feature of {@code shape} per example (scalar by default). */
@@ -117,17 +190,17 @@ public final class TFRecordDataset extends ForwardingDataset {
 
   /** The example weight from a {@code float_list} feature with one value. */
   public TFRecordDataset weight(String feature) {
-    return new TFRecordDataset(files, columns, feature, compression, named);
+    return new TFRecordDataset(files, columns, feature, compression, named, threads, skipCorrupt);
   }
 
   /** The files' compression ({@link TFRecords.Compression#AUTO} by default). */
   public TFRecordDataset compression(TFRecords.Compression c) {
-    return new TFRecordDataset(files, columns, weight, c, named);
+    return new TFRecordDataset(files, columns, weight, c, named, threads, skipCorrupt);
   }
 
   /** Batches name their arrays by feature name, so the model matches them to inputs and outputs by name. */
   public TFRecordDataset named() {
-    return new TFRecordDataset(files, columns, weight, compression, true);
+    return new TFRecordDataset(files, columns, weight, compression, true, threads, skipCorrupt);
   }
 
   @Override
@@ -138,22 +211,15 @@ public final class TFRecordDataset extends ForwardingDataset {
     return delegate;
   }
 
-  private Iterator<Example> open() {
-    return new ExampleReader();
-  }
+  /** One record's bytes, where it came from, and the pass it belongs to (for counting what was skipped). */
+  private record Record(int file, long index, byte[] bytes, RecordReader pass) {}
 
-  /** Reads the files one after another, parsing each record. */
-  private final class ExampleReader implements Iterator<Example>, AutoCloseable {
+  /** Reads the files one after another, giving their records in order. */
+  private final class RecordReader implements Iterator<Record>, AutoCloseable {
     private int file = -1;
     private TFRecords.@Nullable Reader reader;
-    private final List<String> inputNames = new ArrayList<>();
-    private final List<String> labelNames = new ArrayList<>();
-
-    ExampleReader() {
-      for (Column c : columns) {
-        (c.label ? labelNames : inputNames).add(c.feature);
-      }
-    }
+    private final AtomicLong skippedInPass = new AtomicLong();
+    private volatile @Nullable String firstSkipped;
 
     @Override
     public boolean hasNext() {
@@ -172,77 +238,19 @@ public final class TFRecordDataset extends ForwardingDataset {
     }
 
     @Override
-    public Example next() {
+    public Record next() {
       if (!hasNext()) {
         throw new NoSuchElementException();
       }
       long index = reader.index();
-      byte[] record = reader.next();
-      String where = "record " + index;
-      org.tensorflow.proto.Example proto;
-      try {
-        proto = org.tensorflow.proto.Example.parseFrom(record);
-      } catch (InvalidProtocolBufferException e) {
-        throw new CorruptFileException(files.get(file).toString(), where + ": not a tf.train.Example: " + e.getMessage());
-      }
-      Map<String, Feature> features = proto.getFeatures().getFeatureMap();
-      List<Example.Values> in = new ArrayList<>();
-      List<Example.Values> lab = new ArrayList<>();
-      for (Column c : columns) {
-        (c.label ? lab : in).add(values(c, features.get(c.feature), where));
-      }
-      Float w = null;
-      if (weight != null) {
-        Feature f = features.get(weight);
-        if (f == null || f.getKindCase() != Feature.KindCase.FLOAT_LIST || f.getFloatList().getValueCount() != 1) {
-          throw problem(where, "weight feature '" + weight + "' must be a float_list of one value, got " + describe(f));
-        }
-        w = f.getFloatList().getValue(0);
-      }
-      return new Example(in, lab, w, named ? inputNames : null, named ? labelNames : null);
+      return new Record(file, index, reader.next(), this);
     }
 
-    private Example.Values values(Column c, @Nullable Feature f, String where) {
-      if (f == null) {
-        throw problem(where, "has no feature '" + c.feature + "'");
+    void skip(String problem) {
+      skipped.incrementAndGet();
+      if (skippedInPass.incrementAndGet() == 1) {
+        firstSkipped = problem;
       }
-      int expected = c.size();
-      if (c.floats) {
-        if (f.getKindCase() != Feature.KindCase.FLOAT_LIST) {
-          throw problem(where, "feature '" + c.feature + "' is " + describe(f) + ", expected a float_list");
-        }
-        int n = f.getFloatList().getValueCount();
-        if (n != expected && !c.anyLength()) {
-          throw problem(where, "feature '" + c.feature + "' has " + n + " values, expected " + expected + " (shape "
-              + Arrays.toString(c.shape) + ")");
-        }
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) {
-          v[i] = f.getFloatList().getValue(i);
-        }
-        return c.anyLength() ? Example.Values.of(v) : Example.Values.of(v).reshape(c.shape);
-      }
-      if (f.getKindCase() != Feature.KindCase.INT64_LIST) {
-        throw problem(where, "feature '" + c.feature + "' is " + describe(f) + ", expected an int64_list");
-      }
-      int n = f.getInt64List().getValueCount();
-      if (n != expected && !c.anyLength()) {
-        throw problem(where, "feature '" + c.feature + "' has " + n + " values, expected " + expected + " (shape "
-            + Arrays.toString(c.shape) + ")");
-      }
-      int[] v = new int[n];
-      for (int i = 0; i < n; i++) {
-        long x = f.getInt64List().getValue(i);
-        if (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) {
-          throw problem(where, "feature '" + c.feature + "' value " + x + " is outside the int range");
-        }
-        v[i] = (int) x;
-      }
-      return c.anyLength() ? Example.Values.ofInts(v) : Example.Values.ofInts(v).reshape(c.shape);
-    }
-
-    private CorruptFileException problem(String where, String what) {
-      return new CorruptFileException(files.get(file).toString(), where + ": " + what);
     }
 
     @Override
@@ -251,7 +259,111 @@ public final class TFRecordDataset extends ForwardingDataset {
         reader.close();
         reader = null;
       }
+      long n = skippedInPass.get();
+      if (n > 0) {
+        LOG.log(System.Logger.Level.WARNING, "TFRecordDataset " + files + ": skipped " + n
+            + " records with corrupt images in this pass (the first: " + firstSkipped + ")");
+      }
     }
+  }
+
+  private static final System.Logger LOG = System.getLogger("dev.topiary");
+
+  /** The example of one record (null: left out for a corrupt image). Runs on the decoding threads. */
+  private @Nullable Example example(Record r) {
+    String where = "record " + r.index;
+    Path path = files.get(r.file);
+    org.tensorflow.proto.Example proto;
+    try {
+      proto = org.tensorflow.proto.Example.parseFrom(r.bytes);
+    } catch (InvalidProtocolBufferException e) {
+      throw new CorruptFileException(path.toString(), where + ": not a tf.train.Example: " + e.getMessage());
+    }
+    Map<String, Feature> features = proto.getFeatures().getFeatureMap();
+    List<Example.Values> in = new ArrayList<>();
+    List<Example.Values> lab = new ArrayList<>();
+    List<String> inputNames = new ArrayList<>();
+    List<String> labelNames = new ArrayList<>();
+    for (Column c : columns) {
+      Example.Values v;
+      if (c.image != null) {
+        Feature f = features.get(c.feature);
+        if (f == null || f.getKindCase() != Feature.KindCase.BYTES_LIST || f.getBytesList().getValueCount() != 1) {
+          throw problem(path, where, "image feature '" + c.feature + "' must be a bytes_list of one encoded image, got "
+              + describe(f));
+        }
+        try {
+          v = c.image.values(f.getBytesList().getValue(0).toByteArray());
+        } catch (IllegalArgumentException e) {
+          String what = "image feature '" + c.feature + "': " + e.getMessage();
+          if (skipCorrupt) {
+            r.pass.skip(path + ": " + where + ": " + what);
+            return null;
+          }
+          throw problem(path, where, what);
+        }
+      } else {
+        v = values(c, features.get(c.feature), path, where);
+      }
+      (c.label ? lab : in).add(v);
+      (c.label ? labelNames : inputNames).add(c.feature);
+    }
+    Float w = null;
+    if (weight != null) {
+      Feature f = features.get(weight);
+      if (f == null || f.getKindCase() != Feature.KindCase.FLOAT_LIST || f.getFloatList().getValueCount() != 1) {
+        throw problem(path, where, "weight feature '" + weight + "' must be a float_list of one value, got " + describe(f));
+      }
+      w = f.getFloatList().getValue(0);
+    }
+    return new Example(in, lab, w, named ? inputNames : null, named ? labelNames : null);
+  }
+
+  private static Example.Values values(Column c, @Nullable Feature f, Path path, String where) {
+    if (f == null) {
+      throw problem(path, where, "has no feature '" + c.feature + "'");
+    }
+    int expected = c.size();
+    if (c.floats) {
+      if (f.getKindCase() != Feature.KindCase.FLOAT_LIST) {
+        throw problem(path, where, "feature '" + c.feature + "' is " + describe(f) + ", expected a float_list");
+      }
+      int n = f.getFloatList().getValueCount();
+      if (n != expected && !c.anyLength()) {
+        throw problem(path, where, "feature '" + c.feature + "' has " + n + " values, expected " + expected + " (shape "
+            + Arrays.toString(c.shape) + ")");
+      }
+      float[] v = new float[n];
+      for (int i = 0; i < n; i++) {
+        v[i] = f.getFloatList().getValue(i);
+      }
+      return c.anyLength() ? Example.Values.of(v) : Example.Values.of(v).reshape(c.shape);
+    }
+    if (f.getKindCase() != Feature.KindCase.INT64_LIST) {
+      throw problem(path, where, "feature '" + c.feature + "' is " + describe(f) + ", expected an int64_list");
+    }
+    int n = f.getInt64List().getValueCount();
+    if (n != expected && !c.anyLength()) {
+      throw problem(path, where, "feature '" + c.feature + "' has " + n + " values, expected " + expected + " (shape "
+          + Arrays.toString(c.shape) + ")");
+    }
+    int[] v = new int[n];
+    for (int i = 0; i < n; i++) {
+      long x = f.getInt64List().getValue(i) + c.offset;
+      if (x < Integer.MIN_VALUE || x > Integer.MAX_VALUE) {
+        throw problem(path, where, "feature '" + c.feature + "' value " + x + " is outside the int range");
+      }
+      if (c.label && x < 0) {
+        throw problem(path, where, "label feature '" + c.feature + "' is " + x
+            + (c.offset == 0 ? "" : " after the offset " + c.offset) + ": class indices start at 0");
+      }
+      v[i] = (int) x;
+    }
+    return c.anyLength() ? Example.Values.ofInts(v) : Example.Values.ofInts(v).reshape(c.shape);
+  }
+
+  private static CorruptFileException problem(Path path, String where, String what) {
+    return new CorruptFileException(path.toString(), where + ": " + what);
   }
 
   private static String describe(@Nullable Feature f) {
@@ -284,6 +396,15 @@ public final class TFRecordDataset extends ForwardingDataset {
       b.addValue(v);
     }
     return Feature.newBuilder().setInt64List(b).build();
+  }
+
+  /** A {@code tf.train.Example} feature of byte strings (encoded images, text). */
+  public static Feature bytes(byte[]... values) {
+    org.tensorflow.proto.BytesList.Builder b = org.tensorflow.proto.BytesList.newBuilder();
+    for (byte[] v : values) {
+      b.addValue(com.google.protobuf.ByteString.copyFrom(v));
+    }
+    return Feature.newBuilder().setBytesList(b).build();
   }
 
   /** A {@code tf.train.Example} of named features. */
@@ -324,7 +445,7 @@ public final class TFRecordDataset extends ForwardingDataset {
 
   @Override
   public String toString() {
-    return "TFRecordDataset(" + files + ", " + columns.stream().map(c -> (c.label ? "label " : "input ") + c.feature).toList()
+    return "TFRecordDataset(" + files + ", " + columns.stream().map(c -> (c.label ? "label " : c.image != null ? "image " : "input ") + c.feature).toList()
         + ")";
   }
 }

@@ -3,6 +3,7 @@ package dev.topiary.keras;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.export.ReadLimits;
 import dev.topiary.dsl.training.Compile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,17 +95,23 @@ public final class KerasModels {
     return true;
   }
 
+  /** One budget for a whole read, failing with {@link KerasFileException}s like every other problem. */
+  private static ReadLimits.Tally tally(String file) {
+    return ReadLimits.tally(file, (f, problem) -> new KerasFileException(f, null, problem));
+  }
+
   private static KerasModel readKeras(String file, Path path) {
-    KerasArchive.Contents zip = KerasArchive.read(file, path);
+    ReadLimits.Tally tally = tally(file);
+    KerasArchive.Contents zip = KerasArchive.read(file, path, tally);
     String version = zip.metadata().path("keras_version").asText("3");
     KerasModelReader.Result model = new KerasModelReader(file, new KerasLayers(version)).read(zip.config());
-    try (H5File h5 = H5File.of(file + "!/" + KerasArchive.WEIGHTS, zip.weights())) {
+    try (H5File h5 = H5File.of(file + "!/" + KerasArchive.WEIGHTS, zip.weights(), tally)) {
       return new KerasModel(model.spec(), KerasWeightsReader.keras3(h5, model), version, "keras");
     }
   }
 
   private static KerasModel readLegacy(String file, Path path) {
-    try (H5File h5 = H5File.open(file, path)) {
+    try (H5File h5 = H5File.open(file, path, tally(file))) {
       String config = h5.stringAttribute("/", "model_config");
       if (config == null) {
         throw new KerasFileException(file, null, "an HDF5 file without a model_config attribute: not a Keras model"

@@ -1,9 +1,11 @@
 package dev.topiary.tflite;
 
 import dev.topiary.dsl.export.CorruptFileException;
+import dev.topiary.dsl.export.ReadLimits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,9 +50,13 @@ public final class TfliteFile {
   private final List<String> outputNames = new ArrayList<>();
   private final String description;
 
-  private TfliteFile(byte[] bytes, String source) {
-    this.source = source;
-    r = new FlatReader(bytes, source);
+  private final ReadLimits.Tally tally;
+
+  private TfliteFile(byte[] bytes, ReadLimits.Tally tally) {
+    this.source = tally.source();
+    this.tally = tally;
+    String source = this.source;
+    r = new FlatReader(bytes, tally);
     if (bytes.length < 8 || !r.identifier().equals(Schema.FILE_IDENTIFIER)) {
       throw r.corrupt("not a TFLite model (file identifier " + (bytes.length < 8 ? "missing" : "'" + r.identifier()
           + "'") + ", expected '" + Schema.FILE_IDENTIFIER + "')");
@@ -115,12 +121,18 @@ public final class TfliteFile {
     if (size > Integer.MAX_VALUE - 8) {
       throw new CorruptFileException(file.toString(), size + " bytes: larger than a single FlatBuffer can be");
     }
-    return parse(Files.readAllBytes(file), file.toString());
+    // The identifier (bytes 4 to 8) is checked before the file is read, its length against the budget.
+    ReadLimits.Tally tally = ReadLimits.tally(file.toString());
+    byte[] bytes = tally.readFile(file, Schema.FILE_IDENTIFIER.getBytes(StandardCharsets.US_ASCII), 4,
+        "TFLite model (file identifier '" + Schema.FILE_IDENTIFIER + "')");
+    return new TfliteFile(bytes, tally);
   }
 
   /** Parses and checks {@code bytes}; {@code source} names them in errors. */
   public static TfliteFile parse(byte[] bytes, String source) {
-    return new TfliteFile(bytes, source);
+    ReadLimits.Tally tally = ReadLimits.tally(source);
+    tally.charge(bytes.length, "the file");
+    return new TfliteFile(bytes, tally);
   }
 
   private int[] checkedTensorIndices(int[] indices, String what) {
@@ -260,6 +272,8 @@ public final class TfliteFile {
       throw r.corrupt("tensor '" + t.name() + "' has " + data.length + " bytes, not a multiple of " + width);
     }
     ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+    // Sparse or int8 tensors expand: charge the decoded floats to the read's budget before allocating.
+    tally.charge(4L * (data.length / width) + (t.sparsity() == null ? 0 : 8L * count), "tensor '" + t.name() + "' values");
     float[] stored = new float[data.length / width];
     for (int i = 0; i < stored.length; i++) {
       stored[i] = t.type() == Schema.FLOAT32 ? b.getFloat(4 * i) : t.type() == Schema.INT32 ? b.getInt(4 * i) : b.get(i);

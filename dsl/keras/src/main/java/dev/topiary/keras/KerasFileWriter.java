@@ -129,15 +129,14 @@ final class KerasFileWriter {
 
   /** jHDF writes to a path: an HDF5 file made in a temporary sibling of {@code target}, read back and removed. */
   private static byte[] h5Bytes(Path target, H5Content content) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    Path tmp = AtomicFiles.newFile(dir, ".topiary-keras-", ".h5");
+    Path tmp = AtomicFiles.newTempFile(target);
     try {
       try (WritableHdfFile file = HdfFile.write(tmp)) {
         content.fill(file);
       }
       return Files.readAllBytes(tmp);
     } finally {
-      Files.deleteIfExists(tmp);
+      AtomicFiles.release(tmp);
     }
   }
 

@@ -112,6 +112,7 @@ public final class KerasModels {
 
   private static KerasModel readLegacy(String file, Path path) {
     try (H5File h5 = H5File.open(file, path, tally(file))) {
+
       String config = h5.stringAttribute("/", "model_config");
       if (config == null) {
         throw new KerasFileException(file, null, "an HDF5 file without a model_config attribute: not a Keras model"
@@ -126,6 +127,10 @@ public final class KerasModels {
       KerasModelReader.Result model = new KerasModelReader(file, new KerasLayers(version)).read(root);
       String weights = h5.isGroup("/model_weights") ? "/model_weights" : "/";
       Map<String, HostArray> values = KerasWeightsReader.legacy(h5, weights, model);
+      String checksum = h5.stringAttribute("/", H5Integrity.ATTRIBUTE);
+      if (checksum != null) { // a file Topiary wrote: what was read must be what was written
+        H5Integrity.verify(file, checksum, config, values.values());
+      }
       return new KerasModel(model.spec(), values, version, "h5");
     }
   }

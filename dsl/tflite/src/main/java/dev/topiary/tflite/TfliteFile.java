@@ -49,6 +49,7 @@ public final class TfliteFile {
   private final List<String> inputNames = new ArrayList<>();
   private final List<String> outputNames = new ArrayList<>();
   private final String description;
+  private final boolean checksummed;
 
   private final ReadLimits.Tally tally;
 
@@ -67,6 +68,16 @@ public final class TfliteFile {
       throw r.corrupt("schema version " + version + ", expected " + Schema.VERSION);
     }
     description = r.string(model, Schema.Model.DESCRIPTION, "description");
+    // Verified first: a file Topiary wrote is refused for any changed byte before anything else is read.
+    int checksum = checksumPosition(r, model);
+    if (checksum >= 0) {
+      int stored = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(checksum);
+      if (stored != crc32(bytes, checksum)) {
+        throw r.corrupt("checksum mismatch (metadata '" + Schema.CHECKSUM_METADATA + "'): the file is corrupt or"
+            + " was changed after Topiary wrote it");
+      }
+    }
+    checksummed = checksum >= 0;
     for (int b : r.tables(model, Schema.Model.BUFFERS, "buffers")) {
       if (r.field(b, Schema.Buffer.OFFSET, "buffer") != 0) {
         throw r.corrupt("buffers stored outside the FlatBuffer (models over 2 GB) are not supported");
@@ -113,6 +124,54 @@ public final class TfliteFile {
       }
       break; // the first signature names the subgraph's inputs and outputs
     }
+  }
+
+  /** The position of Topiary's checksum in {@code bytes} (a TFLite file it wrote), found as the reader finds it. */
+  static int checksumPosition(byte[] bytes) {
+    FlatReader r = new FlatReader(bytes, ReadLimits.tally("the written file"));
+    int at = checksumPosition(r, r.indirect(0, "model"));
+    if (at < 0) {
+      throw new IllegalStateException("the written file has no checksum entry");
+    }
+    return at;
+  }
+
+  /**
+   * The position of the 4 checksum bytes: the data of the buffer that the metadata entry named
+   * {@link Schema#CHECKSUM_METADATA} names; -1 if there is no such entry (a file Topiary did not
+   * write, or wrote before it had checksums).
+   */
+  private static int checksumPosition(FlatReader r, int model) {
+    for (int m : r.tables(model, Schema.Model.METADATA, "metadata")) {
+      if (!r.string(m, Schema.Metadata.NAME, "metadata name").equals(Schema.CHECKSUM_METADATA)) {
+        continue;
+      }
+      int index = r.intField(m, Schema.Metadata.BUFFER, 0, "checksum buffer index");
+      int[] tables = r.tables(model, Schema.Model.BUFFERS, "buffers");
+      if (index <= 0 || index >= tables.length) {
+        throw r.corrupt("metadata '" + Schema.CHECKSUM_METADATA + "' names buffer " + index + " of " + tables.length);
+      }
+      int data = r.vector(tables[index], Schema.Buffer.DATA, 1, "checksum buffer");
+      if (data < 0 || r.length(data) != 4) {
+        throw r.corrupt("metadata '" + Schema.CHECKSUM_METADATA + "': its buffer does not hold 4 bytes");
+      }
+      return data;
+    }
+    return -1;
+  }
+
+  /** The CRC-32 of {@code bytes} with the 4 bytes at {@code at} read as zeros. */
+  static int crc32(byte[] bytes, int at) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(bytes, 0, at);
+    crc.update(new byte[4]);
+    crc.update(bytes, at + 4, bytes.length - at - 4);
+    return (int) crc.getValue();
+  }
+
+  /** Whether the file carried Topiary's checksum (and so was verified byte for byte). */
+  public boolean checksummed() {
+    return checksummed;
   }
 
   /** Reads and checks {@code file}. */

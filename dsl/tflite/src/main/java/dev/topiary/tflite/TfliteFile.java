@@ -77,6 +77,12 @@ public final class TfliteFile {
             + " was changed after Topiary wrote it");
       }
     }
+    // A file Topiary wrote names its checksum twice more (its description, the entry's name string):
+    // a damaged entry must not turn it into an unverified file, whose other damage would then pass.
+    if (checksum < 0 && (description.contains(Schema.CHECKSUM_METADATA) || contains(bytes, CHECKSUM_NAME))) {
+      throw r.corrupt("names Topiary's checksum '" + Schema.CHECKSUM_METADATA + "' but its metadata entry is missing"
+          + " or damaged: the file is corrupt");
+    }
     checksummed = checksum >= 0;
     for (int b : r.tables(model, Schema.Model.BUFFERS, "buffers")) {
       if (r.field(b, Schema.Buffer.OFFSET, "buffer") != 0) {
@@ -158,6 +164,21 @@ public final class TfliteFile {
       return data;
     }
     return -1;
+  }
+
+  private static final byte[] CHECKSUM_NAME = Schema.CHECKSUM_METADATA.getBytes(StandardCharsets.US_ASCII);
+
+  private static boolean contains(byte[] data, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= data.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (data[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /** The CRC-32 of {@code bytes} with the 4 bytes at {@code at} read as zeros. */

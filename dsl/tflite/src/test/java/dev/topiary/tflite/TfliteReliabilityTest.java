@@ -97,12 +97,32 @@ class TfliteReliabilityTest {
     byte[] bytes = TfliteExport.bytes(SPEC, weights, TfliteFlavour.SPARSE_INT8);
     Path original = dir.resolve("original.tflite");
     Files.write(original, bytes);
-    int at = indexOf(bytes, "topiary_crc32".getBytes(StandardCharsets.US_ASCII));
-    bytes[at] = 'T'; // now "Topiary_crc32": no longer Topiary's entry
+    // The entry renamed "Topiary_crc32" (no longer Topiary's) wherever the name appears: a file as
+    // another writer makes it.
+    int renamed = 0;
+    for (int at; (at = indexOf(bytes, "topiary_crc32".getBytes(StandardCharsets.US_ASCII))) >= 0; renamed++) {
+      bytes[at] = 'T';
+    }
+    assertThat(renamed).as("the entry's name and the description").isEqualTo(2);
     Path other = dir.resolve("other.tflite");
     Files.write(other, bytes);
     assertThat(TfliteFile.read(other).checksummed()).isFalse();
     assertThat(content(other)).isEqualTo(content(original));
+  }
+
+  /** Damage to the checksum's entry alone (here its buffer index) does not make the file an unverified one. */
+  @Test
+  void aDamagedChecksumEntryIsRefused() throws Exception {
+    byte[] bytes = TfliteExport.bytes(SPEC, weights, TfliteFlavour.INT8);
+    Path file = dir.resolve("damaged.tflite");
+    // FlatBuffers are built back to front: the entry's name, made after the description, comes first.
+    int at = indexOf(bytes, "topiary_crc32".getBytes(StandardCharsets.US_ASCII));
+    assertThat(new String(bytes, at - 20, 20, StandardCharsets.ISO_8859_1)).doesNotContain("metadata");
+    bytes[at] = 'T'; // the entry is no longer found
+    Files.write(file, bytes);
+    assertThatThrownBy(() -> TfliteFile.read(file)).isInstanceOf(CorruptFileException.class)
+        .hasMessage(file + ": names Topiary's checksum 'topiary_crc32' but its metadata entry is missing or damaged:"
+            + " the file is corrupt");
   }
 
   @Test

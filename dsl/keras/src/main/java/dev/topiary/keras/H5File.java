@@ -35,15 +35,6 @@ final class H5File implements AutoCloseable {
     this.tally = tally;
   }
 
-  /** Opens {@code path} (jHDF maps it: only what is read is charged to {@code tally}). */
-  static H5File open(String file, Path path, ReadLimits.Tally tally) {
-    try {
-      return new H5File(file, new HdfFile(path), java.nio.file.Files.size(path), tally);
-    } catch (java.io.IOException | RuntimeException e) {
-      throw new KerasFileException(file, null, "not a readable HDF5 file (" + describe(e) + ")");
-    }
-  }
-
   /** Reads {@code bytes} (already charged to {@code tally}). */
   static H5File of(String file, byte[] bytes, ReadLimits.Tally tally) {
     try {

@@ -110,8 +110,13 @@ public final class KerasModels {
     }
   }
 
-  private static KerasModel readLegacy(String file, Path path) {
-    try (H5File h5 = H5File.open(file, path, tally(file))) {
+  private static KerasModel readLegacy(String file, Path path) throws IOException {
+    // Read into memory (charged to the budget) rather than through jHDF's file channel: from a file,
+    // jHDF 0.9.4 loops forever on an object header that claims more bytes than the file has left, and
+    // allocates whatever size a header claims; from bytes both are bounds errors.
+    ReadLimits.Tally tally = tally(file);
+    byte[] bytes = tally.readFile(path, HDF5, 0, "HDF5 file");
+    try (H5File h5 = H5File.of(file, bytes, tally)) {
 
       String config = h5.stringAttribute("/", "model_config");
       if (config == null) {

@@ -5,6 +5,7 @@ import dev.topiary.dsl.config.ModelConfig;
 import dev.topiary.dsl.export.AtomicFiles;
 import dev.topiary.dsl.export.BinaryFormat;
 import dev.topiary.dsl.export.CorruptFileException;
+import dev.topiary.dsl.export.ReadLimits;
 import dev.topiary.dsl.state.SnapshotFile;
 import dev.topiary.dsl.training.Compile;
 import java.io.IOException;
@@ -35,7 +36,7 @@ import java.util.stream.Stream;
  * continues training exactly where the saved one stopped, or that can be stripped and exported.
  *
  * <p><b>A saved directory is one atomic unit.</b> {@link #save} writes all three files into a new
- * hidden sibling directory ({@code .<name>.saving-<random>}), flushes them to disk, then swaps it in
+ * hidden sibling directory ({@code .<name>.tmp-<random>}), flushes them to disk, then swaps it in
  * with two renames: the old directory to {@code .<name>.previous}, the new one to {@code <name>};
  * then it deletes the previous one. Killed at any moment, the disk holds the complete old or the
  * complete new model: if the kill fell between the two renames, {@code <name>} is missing and
@@ -78,7 +79,7 @@ public final class ModelFiles {
     Path previous = parent.resolve("." + name + ".previous");
     recover(target, previous, name);
     requireReplaceable(target);
-    Path temp = AtomicFiles.newDirectory(parent, "." + name + ".saving-");
+    Path temp = AtomicFiles.newTempDirectory(target);
     try {
       Path configFile = temp.resolve(CONFIG);
       Files.createFile(configFile);
@@ -104,13 +105,14 @@ public final class ModelFiles {
       AtomicFiles.syncDirectory(parent);
       AtomicFiles.deleteRecursively(previous);
     } finally {
-      AtomicFiles.deleteRecursively(temp);
+      AtomicFiles.release(temp);
     }
   }
 
   /**
    * Undoes what a killed save left: the complete previous model back in place if the kill fell
-   * between the two renames, else drops a leftover previous model and abandoned temporary ones.
+   * between the two renames, else drops a leftover previous model (abandoned temporary ones go when
+   * {@link AtomicFiles#newTempDirectory} makes the new one).
    */
   private static void recover(Path target, Path previous, String name) throws IOException {
     if (Files.isDirectory(previous, LinkOption.NOFOLLOW_LINKS)) {
@@ -118,14 +120,6 @@ public final class ModelFiles {
         AtomicFiles.deleteRecursively(previous);
       } else {
         Files.move(previous, target, StandardCopyOption.ATOMIC_MOVE);
-      }
-    }
-    String saving = "." + name + ".saving-";
-    try (Stream<Path> siblings = Files.list(target.getParent())) {
-      for (Path p : (Iterable<Path>) siblings::iterator) {
-        if (p.getFileName().toString().startsWith(saving) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-          AtomicFiles.deleteRecursively(p);
-        }
       }
     }
   }
@@ -185,21 +179,16 @@ public final class ModelFiles {
     Objects.requireNonNull(compile, "load: compile settings must not be null");
     Verified files = readVerified(dir);
     String source = files.stateFile().toString();
-    SnapshotFile.Contents verified = SnapshotFile.decode(files.state(), source);
+    SnapshotFile.Contents verified = SnapshotFile.decode(files.state(), files.tally());
     for (String key : List.of("epoch", "batch")) {
       String value = verified.properties().get(key);
       if (value == null || !value.matches("[0-9]{1,9}")) {
         throw new CorruptFileException(source, "not a saved model state (property '" + key + "' is " + value + ")");
       }
     }
-    Checkpoint state = Checkpoint.read(files.stateFile());
-    // Checkpoint.read reads the file again: use it only if it holds exactly the verified bytes (a
-    // concurrent save may have swapped the directory in between).
-    if (!verified.snapshot().equals(state.saved())
-        || !verified.properties().equals(Map.of("epoch", Integer.toString(state.epoch()), "batch",
-            Integer.toString(state.batch()), "fingerprint", state.fingerprint()))) {
-      throw new CorruptFileException(source, "changed while it was being read");
-    }
+    // From the verified bytes, not a second read of the file (which a concurrent save may have
+    // replaced, and which would hold the state in memory twice more).
+    Checkpoint state = Checkpoint.fromContents(verified, source);
     Model model = files.spec().compile(compile);
     try {
       restore(model, state, source);
@@ -220,7 +209,7 @@ public final class ModelFiles {
     Objects.requireNonNull(model, "restoreInto: model");
     Verified files = readVerified(dir);
     String source = files.stateFile().toString();
-    SnapshotFile.Contents verified = SnapshotFile.decode(files.state(), source);
+    SnapshotFile.Contents verified = SnapshotFile.decode(files.state(), files.tally());
     restore(model, Checkpoint.fromContents(verified, source), source);
   }
 
@@ -244,7 +233,7 @@ public final class ModelFiles {
   }
 
   /** The definition and the state's bytes of a directory, both matching its manifest. */
-  private record Verified(ModelSpec spec, byte[] state, Path stateFile) {}
+  private record Verified(ModelSpec spec, byte[] state, Path stateFile, ReadLimits.Tally tally) {}
 
   private static Verified readVerified(Path dir) throws IOException {
     Path target = dir.toAbsolutePath().normalize();
@@ -265,6 +254,8 @@ public final class ModelFiles {
     Map<String, String> hashes = new LinkedHashMap<>();
     readManifest(manifestFile, sizes, hashes);
     Map<String, byte[]> contents = new LinkedHashMap<>();
+    // One budget for the whole directory; the state's decoding is charged to it too.
+    ReadLimits.Tally tally = ReadLimits.tally(from.resolve(STATE).toString());
     for (String name : List.of(CONFIG, STATE)) {
       Path file = from.resolve(name);
       String source = file.toString();
@@ -276,7 +267,17 @@ public final class ModelFiles {
         throw new CorruptFileException(source, "has " + size + " bytes, " + MANIFEST + " says " + sizes.get(name)
             + ": the file was changed or comes from another save");
       }
-      byte[] bytes = BinaryFormat.readAll(file);
+      if (name.equals(CONFIG) && size > ModelConfig.MAX_JSON_BYTES) {
+        throw new CorruptFileException(source, "has " + size + " bytes, more than a model config may have ("
+            + ModelConfig.MAX_JSON_BYTES + ")");
+      }
+      byte[] bytes;
+      try {
+        bytes = name.equals(CONFIG) ? tally.readFile(file, null, 0, null)
+            : tally.readFile(file, SnapshotFile.magic(), 0, "Topiary checkpoint");
+      } catch (CorruptFileException e) {
+        throw e.file().equals(source) ? e : new CorruptFileException(source, problem(e));
+      }
       if (bytes.length != size || !sha256(bytes).equals(hashes.get(name))) {
         throw new CorruptFileException(source, "its SHA-256 does not match " + MANIFEST
             + ": the file was changed or comes from another save");
@@ -285,7 +286,14 @@ public final class ModelFiles {
     }
     Path configFile = from.resolve(CONFIG);
     String json = strictUtf8(contents.get(CONFIG), configFile.toString());
-    return new Verified(ModelConfig.fromJson(json, configFile.toString()), contents.get(STATE), from.resolve(STATE));
+    return new Verified(ModelConfig.fromJson(json, configFile.toString()), contents.get(STATE), from.resolve(STATE),
+        tally);
+  }
+
+  /** The problem an exception names, without its file. */
+  private static String problem(CorruptFileException e) {
+    String m = e.getMessage();
+    return m.startsWith(e.file() + ": ") ? m.substring(e.file().length() + 2) : m;
   }
 
   private static void readManifest(Path file, Map<String, Long> sizes, Map<String, String> hashes) throws IOException {

@@ -91,7 +91,7 @@ class ModelFilesKillTest {
         previousLeft++;
       }
       try (var siblings = Files.list(root)) {
-        if (siblings.anyMatch(p -> p.getFileName().toString().startsWith(".model.saving-"))) {
+        if (siblings.anyMatch(p -> p.getFileName().toString().startsWith(".model.tmp-"))) {
           tempLeft++;
         }
       }

@@ -123,9 +123,10 @@ class ModelFilesTest {
       a = ma.predict(inputs()).floats();
       ModelFiles.save(ma, dir);
       // What the disk holds after a kill between "model -> .model.previous" and ".model.saving-x -> model",
-      // plus an abandoned temporary directory from an earlier kill.
+      // plus abandoned temporary directories from earlier kills (this version's name and the former one).
       Files.move(dir, root.resolve(".model.previous"));
       Files.createDirectories(root.resolve(".model.saving-0123").resolve("junk"));
+      Files.createDirectories(root.resolve(".model.tmp-0123").resolve("junk"));
       assertThat(predictions(dir)).containsExactly(a);
       ModelFiles.save(mb, dir);
       assertThat(listing(root)).containsExactly("model");

@@ -4,6 +4,7 @@ import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.data.Dataset;
 import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.export.ReadLimits;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.Loss;
@@ -26,6 +27,14 @@ import java.nio.file.Path;
 /** Snippets of docs/guides/keras.md and docs/guides/tflite.md. */
 final class InteropSnippets {
   private InteropSnippets() {}
+
+  static void untrustedFiles(Path upload, Compile compile) throws IOException {
+    // [snippet:ReadBudget]
+    ReadLimits.setBudget(512L << 20);                     // every read in this JVM: at most 512 MiB
+    KerasModel keras = ReadLimits.withBudget(64L << 20,   // this thread, this read: 64 MiB
+        () -> KerasModels.read(upload));                  // too large, a zip bomb: KerasFileException
+    // [end:ReadBudget]
+  }
 
   static void keras(Dataset train, Compile compile) throws IOException {
     // [snippet:KerasRoundTrip]

@@ -1,6 +1,7 @@
 package dev.topiary.keras;
 
 import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.export.ReadLimits;
 import io.jhdf.HdfFile;
 import io.jhdf.api.Attribute;
 import io.jhdf.api.Dataset;
@@ -25,24 +26,19 @@ final class H5File implements AutoCloseable {
   private final String file;
   private final HdfFile hdf;
   private final long fileBytes;
+  private final ReadLimits.Tally tally;
 
-  private H5File(String file, HdfFile hdf, long fileBytes) {
+  private H5File(String file, HdfFile hdf, long fileBytes, ReadLimits.Tally tally) {
     this.file = file;
     this.hdf = hdf;
     this.fileBytes = fileBytes;
+    this.tally = tally;
   }
 
-  static H5File open(String file, Path path) {
+  /** Reads {@code bytes} (already charged to {@code tally}). */
+  static H5File of(String file, byte[] bytes, ReadLimits.Tally tally) {
     try {
-      return new H5File(file, new HdfFile(path), java.nio.file.Files.size(path));
-    } catch (java.io.IOException | RuntimeException e) {
-      throw new KerasFileException(file, null, "not a readable HDF5 file (" + describe(e) + ")");
-    }
-  }
-
-  static H5File of(String file, byte[] bytes) {
-    try {
-      return new H5File(file, HdfFile.fromBytes(bytes), bytes.length);
+      return new H5File(file, HdfFile.fromBytes(bytes), bytes.length, tally);
     } catch (RuntimeException e) {
       throw new KerasFileException(file, null, "not a readable HDF5 file (" + describe(e) + ")");
     }
@@ -129,6 +125,7 @@ final class H5File implements AutoCloseable {
         throw new KerasFileException(file, null, "attribute " + name + " of " + path + " claims " + a.getSizeInBytes()
             + " bytes, more than the file's " + fileBytes);
       }
+      tally.charge(a.getSizeInBytes(), "attribute " + name + " of " + path);
       return a.getData();
     } catch (KerasFileException e) {
       throw e;
@@ -177,6 +174,8 @@ final class H5File implements AutoCloseable {
       if (count == 0) {
         return HostArray.of(new float[0], shape);
       }
+      // A filtered (chunked, compressed) dataset is inflated into jHDF's buffer, then copied.
+      tally.charge(filtered ? 2 * bytes : bytes, "weight " + weight + " of layer '" + layer + "'");
       Object flat = ds.getDataFlat();
       if (!(flat instanceof float[] values) || values.length != count) {
         throw new KerasFileException(file, layer, "weight " + weight + " did not read as " + count + " float32 values");

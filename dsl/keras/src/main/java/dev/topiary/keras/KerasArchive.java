@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.dsl.export.ReadLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -25,11 +26,12 @@ final class KerasArchive {
 
   private KerasArchive() {}
 
-  static Contents read(String file, Path path) {
+  /** The three entries, each refused before inflating if it declares more than the budget of {@code tally} allows. */
+  static Contents read(String file, Path path, ReadLimits.Tally tally) {
     try (ZipFile zip = new ZipFile(path.toFile())) {
-      JsonNode config = json(file, zip, CONFIG, true);
-      JsonNode metadata = json(file, zip, METADATA, false);
-      byte[] weights = bytes(file, zip, WEIGHTS, MAX_WEIGHTS);
+      JsonNode config = json(file, zip, CONFIG, true, tally);
+      JsonNode metadata = json(file, zip, METADATA, false, tally);
+      byte[] weights = bytes(file, zip, WEIGHTS, MAX_WEIGHTS, tally);
       if (weights == null) {
         throw new KerasFileException(file, null, "the Keras archive has no " + WEIGHTS
             + (zip.getEntry("model.weights.npz") != null ? " (npz weights are not supported)" : ""));
@@ -54,8 +56,9 @@ final class KerasArchive {
     }
   }
 
-  private static JsonNode json(String file, ZipFile zip, String name, boolean required) throws IOException {
-    byte[] bytes = bytes(file, zip, name, MAX_JSON);
+  private static JsonNode json(String file, ZipFile zip, String name, boolean required, ReadLimits.Tally tally)
+      throws IOException {
+    byte[] bytes = bytes(file, zip, name, MAX_JSON, tally);
     if (bytes == null) {
       if (required) {
         throw new KerasFileException(file, null, "the zip has no " + name + ": not a Keras 3 model file");
@@ -65,18 +68,33 @@ final class KerasArchive {
     return parse(file, name, bytes);
   }
 
-  /** An entry's bytes, refusing one whose declared or actual size exceeds {@code max}. */
-  private static byte[] bytes(String file, ZipFile zip, String name, int max) throws IOException {
+  /**
+   * An entry's bytes, refusing before inflating one whose declared size exceeds {@code max} or the
+   * read budget, or whose declared expansion passes {@link ReadLimits#maxCompressionRatio} (a zip
+   * bomb); and refusing it while inflating once it inflates to more than it declared.
+   */
+  private static byte[] bytes(String file, ZipFile zip, String name, int max, ReadLimits.Tally tally)
+      throws IOException {
     ZipEntry e = zip.getEntry(name);
     if (e == null) {
       return null;
     }
     long declared = e.getSize();
+    if (declared < 0) { // ZipFile takes sizes from the central directory, which always has them
+      throw new KerasFileException(file, null, name + " declares no size");
+    }
     if (declared > max) {
       throw new KerasFileException(file, null, name + " claims " + declared + " bytes (at most " + max + " are read)");
     }
+    long compressed = e.getCompressedSize();
+    int ratio = ReadLimits.maxCompressionRatio();
+    if (declared > ReadLimits.RATIO_FREE_BYTES && compressed >= 0 && declared > compressed * ratio) {
+      throw new KerasFileException(file, null, name + " would inflate from " + compressed + " to " + declared
+          + " bytes, more than " + ratio + " times (a zip bomb? ReadLimits.setMaxCompressionRatio raises the limit)");
+    }
+    tally.charge(declared, name);
     try (InputStream in = zip.getInputStream(e)) {
-      byte[] out = in.readNBytes(declared >= 0 ? (int) declared : max);
+      byte[] out = in.readNBytes((int) declared);
       if (in.read() != -1) {
         throw new KerasFileException(file, null, name + " holds more bytes than its declared " + declared);
       }

@@ -74,10 +74,18 @@ final class KerasFileWriter {
       throws IOException {
     KerasModelWriter.Result model = new KerasModelWriter().write(spec, modelName);
     String config = KerasArchive.JSON.writeValueAsString(model.config());
+    // Exactly the weights written below (the reader digests what it reads).
+    List<HostArray> written = new ArrayList<>();
+    for (KerasModelWriter.Placed p : model.layers()) {
+      for (WeightSpec w : spec.weights(p.layer())) {
+        written.add(value(spec, weights, p, w));
+      }
+    }
     byte[] bytes = h5Bytes(path, file -> {
       file.putAttribute("keras_version", KERAS_VERSION);
       file.putAttribute("backend", "tensorflow");
       file.putAttribute("model_config", config);
+      file.putAttribute(H5Integrity.ATTRIBUTE, H5Integrity.value(config, written));
       WritableGroup root = file.putGroup("model_weights");
       root.putAttribute("keras_version", KERAS_VERSION);
       root.putAttribute("backend", "tensorflow");
@@ -129,15 +137,14 @@ final class KerasFileWriter {
 
   /** jHDF writes to a path: an HDF5 file made in a temporary sibling of {@code target}, read back and removed. */
   private static byte[] h5Bytes(Path target, H5Content content) throws IOException {
-    Path dir = target.toAbsolutePath().getParent();
-    Path tmp = AtomicFiles.newFile(dir, ".topiary-keras-", ".h5");
+    Path tmp = AtomicFiles.newTempFile(target);
     try {
       try (WritableHdfFile file = HdfFile.write(tmp)) {
         content.fill(file);
       }
       return Files.readAllBytes(tmp);
     } finally {
-      Files.deleteIfExists(tmp);
+      AtomicFiles.release(tmp);
     }
   }
 

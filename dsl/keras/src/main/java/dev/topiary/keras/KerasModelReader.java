@@ -144,6 +144,9 @@ final class KerasModelReader {
   }
 
   private long[] dims(JsonNode batchShape, String name) {
+    if (batchShape.size() < 2) { // [] has no batch dimension, [None] nothing besides it
+      throw error(name, "the batch shape " + batchShape + " needs at least one dimension besides the batch");
+    }
     long[] dims = new long[batchShape.size() - 1];
     for (int i = 1; i < batchShape.size(); i++) {
       JsonNode d = batchShape.get(i);

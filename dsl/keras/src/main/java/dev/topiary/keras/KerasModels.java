@@ -3,6 +3,7 @@ package dev.topiary.keras;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.export.ReadLimits;
 import dev.topiary.dsl.training.Compile;
 import java.io.IOException;
 import java.io.InputStream;
@@ -94,17 +95,29 @@ public final class KerasModels {
     return true;
   }
 
+  /** One budget for a whole read, failing with {@link KerasFileException}s like every other problem. */
+  private static ReadLimits.Tally tally(String file) {
+    return ReadLimits.tally(file, (f, problem) -> new KerasFileException(f, null, problem));
+  }
+
   private static KerasModel readKeras(String file, Path path) {
-    KerasArchive.Contents zip = KerasArchive.read(file, path);
+    ReadLimits.Tally tally = tally(file);
+    KerasArchive.Contents zip = KerasArchive.read(file, path, tally);
     String version = zip.metadata().path("keras_version").asText("3");
     KerasModelReader.Result model = new KerasModelReader(file, new KerasLayers(version)).read(zip.config());
-    try (H5File h5 = H5File.of(file + "!/" + KerasArchive.WEIGHTS, zip.weights())) {
+    try (H5File h5 = H5File.of(file + "!/" + KerasArchive.WEIGHTS, zip.weights(), tally)) {
       return new KerasModel(model.spec(), KerasWeightsReader.keras3(h5, model), version, "keras");
     }
   }
 
-  private static KerasModel readLegacy(String file, Path path) {
-    try (H5File h5 = H5File.open(file, path)) {
+  private static KerasModel readLegacy(String file, Path path) throws IOException {
+    // Read into memory (charged to the budget) rather than through jHDF's file channel: from a file,
+    // jHDF 0.9.4 loops forever on an object header that claims more bytes than the file has left, and
+    // allocates whatever size a header claims; from bytes both are bounds errors.
+    ReadLimits.Tally tally = tally(file);
+    byte[] bytes = tally.readFile(path, HDF5, 0, "HDF5 file");
+    try (H5File h5 = H5File.of(file, bytes, tally)) {
+
       String config = h5.stringAttribute("/", "model_config");
       if (config == null) {
         throw new KerasFileException(file, null, "an HDF5 file without a model_config attribute: not a Keras model"
@@ -119,6 +132,10 @@ public final class KerasModels {
       KerasModelReader.Result model = new KerasModelReader(file, new KerasLayers(version)).read(root);
       String weights = h5.isGroup("/model_weights") ? "/model_weights" : "/";
       Map<String, HostArray> values = KerasWeightsReader.legacy(h5, weights, model);
+      String checksum = h5.stringAttribute("/", H5Integrity.ATTRIBUTE);
+      if (checksum != null) { // a file Topiary wrote: what was read must be what was written
+        H5Integrity.verify(file, checksum, config, values.values());
+      }
       return new KerasModel(model.spec(), values, version, "h5");
     }
   }

@@ -1,6 +1,7 @@
 package dev.topiary.kotlin
 
 import dev.topiary.dsl.Model
+import dev.topiary.dsl.export.ReadLimits
 import dev.topiary.dsl.saving.Saving
 import dev.topiary.dsl.training.Compile
 import java.nio.file.Path
@@ -17,3 +18,17 @@ fun loadModel(path: Path, compile: Compile): Model = Saving.load(path, compile)
 
 /** Loads the weights in [path] (`.tflite`, `.tpsw`, a checkpoint, a Keras file, a model directory) into this model. */
 fun Model.loadWeights(path: Path) = Saving.loadWeights(this, path)
+
+/**
+ * The memory every model-file read may take, in bytes ([ReadLimits.budget]; default half the max heap);
+ * setting it applies to every thread ([ReadLimits.setBudget]).
+ */
+var readBudget: Long
+    get() = ReadLimits.budget()
+    set(bytes) = ReadLimits.setBudget(bytes)
+
+/**
+ * Runs [block] with [bytes] as the read budget of the file reads this thread makes meanwhile
+ * ([ReadLimits.withBudget]), e.g. to load a file a user uploaded under a tighter budget.
+ */
+fun <T> withReadBudget(bytes: Long, block: () -> T): T = ReadLimits.withBudget(bytes) { block() }

@@ -37,4 +37,23 @@ class SavingKtTest {
       }
     }
   }
+
+  @Test
+  fun aReadBudgetScopedToABlockRefusesLargerFiles() {
+    spec.compile(Loss.meanSquaredError(), seed = 2).use { model -> model.save(dir.resolve("m.tpsw")) }
+    val before = readBudget
+    val refused = org.assertj.core.api.Assertions.catchThrowable {
+      withReadBudget(16) { dev.topiary.dsl.export.SparseWeights.read(dir.resolve("m.tpsw")) }
+    }
+    assertThat(refused).isInstanceOf(dev.topiary.dsl.export.CorruptFileException::class.java)
+        .hasMessageContaining("more than the 16 left of the read budget of 16 bytes")
+    assertThat(withReadBudget(1L shl 20) { dev.topiary.dsl.export.SparseWeights.read(dir.resolve("m.tpsw")) }).hasSize(4)
+    assertThat(readBudget).isEqualTo(before)
+    readBudget = 12345
+    try {
+      assertThat(readBudget).isEqualTo(12345)
+    } finally {
+      dev.topiary.dsl.export.ReadLimits.resetBudget()
+    }
+  }
 }

@@ -40,6 +40,11 @@ import java.util.function.Supplier;
 public final class ModelConfig {
   public static final String FORMAT = "topiary-model";
   public static final int VERSION = 1;
+  /**
+   * Largest {@code model.json} read, checked against the file's length before reading: a config of
+   * thousands of layers takes a few hundred kilobytes, and its parsed form takes several times its size.
+   */
+  public static final long MAX_JSON_BYTES = 16L << 20;
   /** The model kinds a config may hold ({@link ModelSpec#kind()}). */
   private static final List<String> KINDS = List.of("Sequential", "Functional");
 
@@ -255,7 +260,12 @@ public final class ModelConfig {
 
   /** Reads {@code file}; invalid UTF-8, invalid JSON and invalid configs fail naming the file. */
   public static ModelSpec read(Path file) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
+    long size = Files.size(file);
+    if (size > MAX_JSON_BYTES) {
+      throw new CorruptFileException(file.toString(), "has " + size + " bytes, more than a model config may have ("
+          + MAX_JSON_BYTES + ")");
+    }
+    byte[] bytes = dev.topiary.dsl.export.ReadLimits.tally(file.toString()).readFile(file, null, 0, null);
     return fromParsed(() -> Json.parse(bytes), file.toString());
   }
 }

@@ -53,11 +53,26 @@ public final class Settings {
   }
 
   public long getLong(String key) {
-    Number n = number(key);
-    if (n.doubleValue() != Math.rint(n.doubleValue())) {
+    return whole(number(key), key);
+  }
+
+  /**
+   * {@code n} as a long: a whole number within the range of long. A Double such as {@code 1e308} is
+   * whole, but {@link Number#longValue} would silently clamp it to {@link Long#MAX_VALUE}.
+   */
+  private long whole(Number n, String key) {
+    if (n instanceof Long || n instanceof Integer || n instanceof Short || n instanceof Byte) {
+      return n.longValue();
+    }
+    double d = n.doubleValue();
+    if (d != Math.rint(d)) {
       throw new IllegalArgumentException(owner + ": setting '" + key + "' must be a whole number, got " + n);
     }
-    return n.longValue();
+    // 2^63 is the first double above the range of long; -2^63 itself is in range.
+    if (d >= 0x1p63 || d < -0x1p63) {
+      throw new IllegalArgumentException(owner + ": setting '" + key + "' is out of the range of a 64-bit integer: " + n);
+    }
+    return (long) d;
   }
 
   public int getInt(String key) {
@@ -121,7 +136,7 @@ public final class Settings {
       if (!(l.get(i) instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())) {
         throw new IllegalArgumentException(owner + ": setting '" + key + "' must hold whole numbers, got " + l);
       }
-      out[i] = ((Number) l.get(i)).longValue();
+      out[i] = whole(n, key);
     }
     return out;
   }

@@ -203,8 +203,10 @@ public final class Worker {
   static WorkerInput instantiate(String className) {
     Class<?> type;
     try {
-      type = Class.forName(className);
-    } catch (ClassNotFoundException e) {
+      // Loaded without initialising: a class that is not a WorkerInput must not get to run its static
+      // initialiser (any code) before it is refused.
+      type = Class.forName(className, false, Worker.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
       throw new IllegalArgumentException("--input " + className + ": no such class on the worker's class path");
     }
     if (!WorkerInput.class.isAssignableFrom(type)) {

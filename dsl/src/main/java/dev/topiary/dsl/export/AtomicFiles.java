@@ -8,7 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -22,17 +27,94 @@ import java.util.stream.Stream;
 public final class AtomicFiles {
   private AtomicFiles() {}
 
+  /** The infix of every temporary sibling: {@code .<target name>.tmp-<random>}. */
+  static final String TEMP_INFIX = ".tmp-";
+  /** Temporary siblings this JVM is writing now: never taken for stale by another save. */
+  private static final Set<Path> IN_USE = ConcurrentHashMap.newKeySet();
+
   /** Writes {@code bytes} to a temporary sibling of {@code file}, syncs it, then renames it over {@code file}. */
   public static void write(Path file, byte[] bytes) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path temp = newFile(dir, "." + file.getFileName() + ".", ".tmp");
+    Path temp = newTempFile(file);
     try {
       writeSynced(temp, bytes);
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       syncDirectory(dir);
     } finally {
-      Files.deleteIfExists(temp);
+      release(temp);
+    }
+  }
+
+  /**
+   * A new empty temporary file beside {@code target}, named {@code .<target name>.tmp-<random>}, after
+   * removing the stale ones an earlier, killed save of the same target left ({@link #removeStaleTemps}).
+   * Every save in Topiary makes its temporary files and directories here, so a kill at any moment
+   * leaves only names the next save of that target recognises and removes. Call {@link #release} when
+   * done (it deletes the file if it still exists).
+   */
+  public static Path newTempFile(Path target) throws IOException {
+    Path dir = parentOf(target);
+    removeStaleTemps(target);
+    Path temp = newFile(dir, tempPrefix(target), "");
+    IN_USE.add(temp);
+    return temp;
+  }
+
+  /** Like {@link #newTempFile}, a new empty temporary directory beside {@code target}. */
+  public static Path newTempDirectory(Path target) throws IOException {
+    Path dir = parentOf(target);
+    removeStaleTemps(target);
+    Path temp = newDirectory(dir, tempPrefix(target));
+    IN_USE.add(temp);
+    return temp;
+  }
+
+  /** Deletes a temporary file or directory from {@link #newTempFile} / {@link #newTempDirectory}, if it still exists. */
+  public static void release(Path temp) throws IOException {
+    try {
+      deleteRecursively(temp);
+    } finally {
+      IN_USE.remove(temp);
+    }
+  }
+
+  private static Path parentOf(Path target) throws IOException {
+    Path dir = target.toAbsolutePath().normalize().getParent();
+    Files.createDirectories(dir);
+    return dir;
+  }
+
+  /** {@code .<target name>.tmp-}. */
+  static String tempPrefix(Path target) {
+    return "." + target.toAbsolutePath().normalize().getFileName() + TEMP_INFIX;
+  }
+
+  /**
+   * Removes the temporary siblings of {@code target} that a killed save left: {@code .<name>.tmp-*},
+   * and the names earlier Topiary versions used ({@code .<name>.<16 hex>.tmp}, {@code <name>.partial<16
+   * hex>}, {@code .<name>.saving-*}), except those this JVM is writing now. One process saves
+   * to a target at a time: another process's save in progress would be taken for stale.
+   */
+  public static void removeStaleTemps(Path target) throws IOException {
+    Path dir = parentOf(target);
+    String name = target.toAbsolutePath().normalize().getFileName().toString();
+    String prefix = tempPrefix(target);
+    String legacy = "(\\." + Pattern.quote(name) + "\\.[0-9a-f]{16}\\.tmp|" + Pattern.quote(name) + "\\.partial[0-9a-f]{16}|\\."
+        + Pattern.quote(name) + "\\.saving-.+)";
+    Pattern old = Pattern.compile(legacy);
+    List<Path> stale = new ArrayList<>();
+    try (Stream<Path> siblings = Files.list(dir)) {
+      siblings.filter(p -> {
+        String n = p.getFileName().toString();
+        return (n.startsWith(prefix) || old.matcher(n).matches()) && !IN_USE.contains(p);
+      }).forEach(stale::add);
+    }
+    for (Path p : stale) {
+      try {
+        deleteRecursively(p);
+      } catch (java.nio.file.NoSuchFileException e) {
+        // removed meanwhile
+      }
     }
   }
 

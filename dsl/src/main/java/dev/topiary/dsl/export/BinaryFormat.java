@@ -23,7 +23,7 @@ import java.util.zip.CRC32;
  * problem is a {@link CorruptFileException} naming the file and what is wrong.
  */
 public final class BinaryFormat {
-  /** Largest file the readers accept (the whole file is read into one array). */
+  /** Largest file the readers accept (the whole file is read into one array); the {@link ReadLimits} budget bounds it further. */
   public static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 16;
   /** TensorFlow's own limit on the rank of a tensor (exceeding it aborts the process). */
   public static final int MAX_RANK = 254;
@@ -38,21 +38,14 @@ public final class BinaryFormat {
   }
 
   /**
-   * All bytes of {@code file}, refusing files larger than {@link #MAX_FILE_BYTES} before reading.
+   * All bytes of {@code file}, refusing files larger than {@link #MAX_FILE_BYTES} or the
+   * {@linkplain ReadLimits read budget} before reading.
    *
    * @throws CorruptFileException naming the file if it is too large
    * @throws NoSuchFileException and other I/O errors as they are
    */
   public static byte[] readAll(Path file) throws IOException {
-    long size = Files.size(file);
-    if (size > MAX_FILE_BYTES) {
-      throw new CorruptFileException(file.toString(), "too large to read (" + size + " bytes; at most " + MAX_FILE_BYTES + ")");
-    }
-    byte[] data = Files.readAllBytes(file);
-    if (data.length > MAX_FILE_BYTES) { // grew while reading
-      throw new CorruptFileException(file.toString(), "too large to read (" + data.length + " bytes)");
-    }
-    return data;
+    return ReadLimits.tally(file.toString()).readFile(file, null, 0, null);
   }
 
   /**
@@ -62,6 +55,17 @@ public final class BinaryFormat {
    * @throws CorruptFileException naming {@code source}: too short, foreign, newer, corrupt or truncated
    */
   public static Reader open(byte[] data, byte[] magic, int version, String source, String what) {
+    ReadLimits.Tally tally = ReadLimits.tally(source);
+    tally.charge(data.length, "the file");
+    return open(data, magic, version, what, tally);
+  }
+
+  /**
+   * {@link #open(byte[], byte[], int, String, String)} for bytes already charged to {@code tally}
+   * (which names the source); what the reader decodes is charged to it too.
+   */
+  public static Reader open(byte[] data, byte[] magic, int version, String what, ReadLimits.Tally tally) {
+    String source = tally.source();
     if (data.length < magic.length + 2 + 8) {
       throw new CorruptFileException(source, "too short to be a " + what + " (" + data.length + " bytes)");
     }
@@ -70,7 +74,7 @@ public final class BinaryFormat {
         throw new CorruptFileException(source, "not a " + what + " (bad magic)");
       }
     }
-    Reader in = new Reader(data, magic.length, data.length - 8, source);
+    Reader in = new Reader(data, magic.length, data.length - 8, tally);
     int found = in.u16("the format version");
     if (found > version) {
       throw new CorruptFileException(source, "written by a newer format version " + found + "; this Topiary reads"
@@ -147,13 +151,20 @@ public final class BinaryFormat {
     private final byte[] data;
     private final int limit;
     private final String source;
+    private final ReadLimits.Tally tally;
     private int at;
 
-    Reader(byte[] data, int from, int limit, String source) {
+    Reader(byte[] data, int from, int limit, ReadLimits.Tally tally) {
       this.data = data;
       this.at = from;
       this.limit = limit;
-      this.source = source;
+      this.source = tally.source();
+      this.tally = tally;
+    }
+
+    /** Charges {@code bytes} about to be allocated for {@code what} to the read's budget. */
+    public void charge(long bytes, String what) {
+      tally.charge(bytes, what);
     }
 
     /** The file (or resource) being read, for error messages. */
@@ -291,6 +302,7 @@ public final class BinaryFormat {
     /** Reads {@code n} floats, after checking that {@code 4 n} bytes remain. */
     public float[] floats(int n, String what) {
       require(4L * n, what);
+      charge(4L * n, what);
       float[] out = new float[n];
       ByteBuffer.wrap(data, at, 4 * n).asFloatBuffer().get(out);
       at += 4 * n;
@@ -300,6 +312,7 @@ public final class BinaryFormat {
     /** Reads {@code n} longs, after checking that {@code 8 n} bytes remain. */
     public long[] longs(int n, String what) {
       require(8L * n, what);
+      charge(8L * n, what);
       long[] out = new long[n];
       ByteBuffer.wrap(data, at, 8 * n).asLongBuffer().get(out);
       at += 8 * n;

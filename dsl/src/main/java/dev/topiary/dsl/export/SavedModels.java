@@ -89,7 +89,7 @@ public final class SavedModels {
       throw new IllegalArgumentException("cannot export to " + dir + ": it already exists");
     }
     Files.createDirectories(target.getParent());
-    Path temp = AtomicFiles.newDirectory(target.getParent(), target.getFileName() + ".partial");
+    Path temp = AtomicFiles.newTempDirectory(target);
     try {
       Path variablesDir = Files.createDirectory(temp.resolve("variables"));
       variables.write(variablesDir.resolve("variables"));
@@ -107,7 +107,7 @@ public final class SavedModels {
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       AtomicFiles.syncDirectory(target.getParent());
     } finally {
-      AtomicFiles.deleteRecursively(temp);
+      AtomicFiles.release(temp);
     }
   }
 }

@@ -28,6 +28,7 @@ public final class SparseWeights {
 
   static final byte[] MAGIC = "TPSW".getBytes(StandardCharsets.US_ASCII);
   public static final int VERSION = 1;
+  private static final String WHAT = "Topiary sparse weights file";
 
   private SparseWeights() {}
 
@@ -98,7 +99,13 @@ public final class SparseWeights {
    *     truncation, checksum mismatch, invalid shapes, inconsistent counts, bad names)
    */
   public static Map<String, HostArray> decode(byte[] data, String source) {
-    BinaryFormat.Reader in = BinaryFormat.open(data, MAGIC, VERSION, source, "Topiary sparse weights file");
+    ReadLimits.Tally tally = ReadLimits.tally(source);
+    tally.charge(data.length, "the file");
+    return decode(data, tally);
+  }
+
+  private static Map<String, HostArray> decode(byte[] data, ReadLimits.Tally tally) {
+    BinaryFormat.Reader in = BinaryFormat.open(data, MAGIC, VERSION, WHAT, tally);
     int encodingIndex = in.u8("the value encoding");
     if (encodingIndex >= Encoding.values().length) {
       throw in.corrupt("unknown value encoding " + encodingIndex);
@@ -148,6 +155,8 @@ public final class SparseWeights {
       }
     }
     in.require((long) nonZero * (encoding == Encoding.FLOAT32 ? Float.BYTES : 1), what + " values");
+    // The bitmask lets a file of n bytes describe 8 n elements (32 n bytes of floats): charge them first.
+    in.charge(4L * size, what + " values");
     float[] values = new float[size];
     for (int i = 0; i < size; i++) {
       if ((mask[i >>> 3] & (1 << (i & 7))) != 0) {
@@ -168,7 +177,8 @@ public final class SparseWeights {
    * @throws CorruptFileException naming the file and what is wrong
    */
   public static Map<String, HostArray> read(Path file) throws IOException {
-    return decode(BinaryFormat.readAll(file), file.toString());
+    ReadLimits.Tally tally = ReadLimits.tally(file.toString());
+    return decode(tally.readFile(file, MAGIC, 0, WHAT), tally);
   }
 
   /** Size after gzip (level 9) of {@code bytes}: how small a file gets once compressed. */

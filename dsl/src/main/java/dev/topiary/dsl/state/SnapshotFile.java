@@ -3,6 +3,7 @@ package dev.topiary.dsl.state;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.export.BinaryFormat;
 import dev.topiary.dsl.export.CorruptFileException;
+import dev.topiary.dsl.export.ReadLimits;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -24,12 +25,19 @@ public final class SnapshotFile {
   private static final int FLOAT32 = 0;
   private static final int INT64 = 1;
   static final byte[] MAGIC = "TPCK".getBytes(StandardCharsets.US_ASCII);
+
   public static final int VERSION = 1;
+  private static final String WHAT = "Topiary checkpoint";
 
   /** What a file holds. */
   public record Contents(Snapshot snapshot, Map<String, String> properties) {}
 
   private SnapshotFile() {}
+
+  /** The magic a checkpoint starts with (a copy: arrays are mutable). */
+  public static byte[] magic() {
+    return MAGIC.clone();
+  }
 
   public static void write(Path file, Snapshot snapshot, Map<String, String> properties) throws IOException {
     dev.topiary.dsl.export.AtomicFiles.write(file, encode(snapshot, properties));
@@ -80,7 +88,8 @@ public final class SnapshotFile {
    *     invalid shapes or names, counts that the file cannot hold
    */
   public static Contents read(Path file) throws IOException {
-    return decode(BinaryFormat.readAll(file), file.toString());
+    ReadLimits.Tally tally = ReadLimits.tally(file.toString());
+    return decode(tally.readFile(file, MAGIC, 0, WHAT), tally);
   }
 
   /**
@@ -89,7 +98,14 @@ public final class SnapshotFile {
    * @throws CorruptFileException naming {@code source} and what is wrong
    */
   public static Contents decode(byte[] data, String source) {
-    BinaryFormat.Reader in = BinaryFormat.open(data, MAGIC, VERSION, source, "Topiary checkpoint");
+    ReadLimits.Tally tally = ReadLimits.tally(source);
+    tally.charge(data.length, "the file");
+    return decode(data, tally);
+  }
+
+  /** {@link #decode(byte[], String)} for bytes already charged to {@code tally}, which names the file. */
+  public static Contents decode(byte[] data, ReadLimits.Tally tally) {
+    BinaryFormat.Reader in = BinaryFormat.open(data, MAGIC, VERSION, WHAT, tally);
     Map<String, String> properties = new LinkedHashMap<>();
     int count = in.count("the property count", 4); // two string lengths each
     for (int i = 0; i < count; i++) {

@@ -234,6 +234,22 @@ class ModelConfigTest {
         .hasMessageContaining("is not registered: call ConfigRegistry.registerSchedule");
   }
 
+  /** 1e308 is a whole number in JSON but no long: it must not become Long.MAX_VALUE (issue 29). */
+  @Test
+  void wholeNumbersBeyondTheRangeOfLongFailNamingTheFileAndTheKey() {
+    String json = ModelConfig.toJson(everything());
+    assertThat(json).contains("\"end\": 50,");
+    assertThatThrownBy(() -> ModelConfig.fromJson(json.replace("\"end\": 50,", "\"end\": 1e308,"), "m.json"))
+        .isInstanceOf(CorruptFileException.class).hasMessageStartingWith("m.json: ")
+        .hasMessageContaining("setting 'end' is out of the range of a 64-bit integer: 1.0E308");
+    assertThatThrownBy(() -> ModelConfig.fromJson(json.replace("\"units\": 16,", "\"units\": -1e19,"), "m.json"))
+        .isInstanceOf(CorruptFileException.class)
+        .hasMessage("m.json: layer 'dense': setting 'units' is out of the range of a 64-bit integer: -1.0E19");
+    // Whole doubles within range are still read as the whole number they are.
+    assertThat(ModelConfig.toJson(ModelConfig.fromJson(json.replace("\"end\": 50,", "\"end\": 5e1,"), "m.json")))
+        .isEqualTo(json);
+  }
+
   @Test
   void versionsOtherThanTheSupportedOneFailNamingThem() {
     String json = ModelConfig.toJson(everything());

@@ -88,6 +88,22 @@ class ClusterTest {
         .workerInputSteps()).isEqualTo(3);
   }
 
+  @Test
+  void aClassThatIsNotAWorkerInputIsRefusedWithoutRunningItsStaticInitialiser() {
+    assertThatThrownBy(() -> Worker.instantiate(NotAnInput.class.getName()))
+        .hasMessage("--input " + NotAnInput.class.getName() + " does not implement " + WorkerInput.class.getName());
+    assertThat(INITIALISED.get()).as("NotAnInput's static initialiser ran").isFalse();
+  }
+
+  static final java.util.concurrent.atomic.AtomicBoolean INITIALISED = new java.util.concurrent.atomic.AtomicBoolean();
+
+  /** Records whether its static initialiser ran (the worker must not run code of a class it refuses). */
+  public static final class NotAnInput {
+    static {
+      INITIALISED.set(true);
+    }
+  }
+
   public static final class Fixed implements WorkerInput {
     @Override
     public dev.topiary.dsl.data.Dataset open(WorkerContext context) {

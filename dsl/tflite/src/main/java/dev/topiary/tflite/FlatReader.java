@@ -1,6 +1,7 @@
 package dev.topiary.tflite;
 
 import dev.topiary.dsl.export.CorruptFileException;
+import dev.topiary.dsl.export.ReadLimits;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,23 @@ import java.nio.charset.StandardCharsets;
 final class FlatReader {
   private final ByteBuffer buf;
   private final String source;
+  private final ReadLimits.Tally tally;
 
-  FlatReader(byte[] bytes, String source) {
+  /** A reader whose copies out of {@code bytes} are charged to {@code tally} (which names the source). */
+  FlatReader(byte[] bytes, ReadLimits.Tally tally) {
     this.buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-    this.source = source;
+    this.source = tally.source();
+    this.tally = tally;
+  }
+
+  /**
+   * The length of the vector at {@code v}, its copy of {@code bytesEach} bytes per element charged to
+   * the read's budget first: tables may share one vector, so copies can add up to more than the file.
+   */
+  private int charged(int v, int bytesEach, String what) {
+    int n = length(v);
+    tally.charge((long) n * bytesEach, what);
+    return n;
   }
 
   CorruptFileException corrupt(String problem) {
@@ -129,7 +143,7 @@ final class FlatReader {
     if (v < 0) {
       return new int[0];
     }
-    int[] out = new int[length(v)];
+    int[] out = new int[charged(v, 4, what)];
     for (int i = 0; i < out.length; i++) {
       out[i] = buf.getInt(v + 4 * i);
     }
@@ -141,7 +155,7 @@ final class FlatReader {
     if (v < 0) {
       return new float[0];
     }
-    float[] out = new float[length(v)];
+    float[] out = new float[charged(v, 4, what)];
     for (int i = 0; i < out.length; i++) {
       out[i] = buf.getFloat(v + 4 * i);
     }
@@ -153,7 +167,7 @@ final class FlatReader {
     if (v < 0) {
       return new long[0];
     }
-    long[] out = new long[length(v)];
+    long[] out = new long[charged(v, 8, what)];
     for (int i = 0; i < out.length; i++) {
       out[i] = buf.getLong(v + 8 * i);
     }
@@ -166,7 +180,7 @@ final class FlatReader {
     if (v < 0) {
       return new int[0];
     }
-    int[] out = new int[length(v)];
+    int[] out = new int[charged(v, 4, what)];
     for (int i = 0; i < out.length; i++) {
       out[i] = width == 1 ? Byte.toUnsignedInt(buf.get(v + i)) : Short.toUnsignedInt(buf.getShort(v + 2 * i));
     }
@@ -178,7 +192,7 @@ final class FlatReader {
     if (v < 0) {
       return new byte[0];
     }
-    byte[] out = new byte[length(v)];
+    byte[] out = new byte[charged(v, 1, what)];
     buf.get(v, out);
     return out;
   }
@@ -189,7 +203,7 @@ final class FlatReader {
     if (v < 0) {
       return new int[0];
     }
-    int[] out = new int[length(v)];
+    int[] out = new int[charged(v, 4, what)];
     for (int i = 0; i < out.length; i++) {
       out[i] = indirect(v + 4 * i, what + " " + i);
     }

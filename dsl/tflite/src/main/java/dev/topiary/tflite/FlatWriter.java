@@ -37,6 +37,16 @@ final class FlatWriter {
       bufferOf[i] = bufferOffsets.size();
       bufferOffsets.add(b.endTable());
     }
+    // The checksum's buffer: 4 zero bytes, filled in once the file is complete (see sealed).
+    b.startVector(1, 4, 16);
+    for (int j = 0; j < 4; j++) {
+      b.putByte((byte) 0);
+    }
+    int checksumData = b.endVector();
+    b.startTable(Schema.Buffer.FIELDS);
+    b.addOffset(Schema.Buffer.DATA, checksumData, 0);
+    int checksumBuffer = bufferOffsets.size();
+    bufferOffsets.add(b.endTable());
     int[] tensors = new int[g.tensors.size()];
     for (int i = 0; i < tensors.length; i++) {
       tensors[i] = tensor(b, g.tensors.get(i), bufferOf[i]);
@@ -84,6 +94,11 @@ final class FlatWriter {
     int desc = b.createString(description);
     int bufferVec = offsets(b, bufferOffsets.stream().mapToInt(Integer::intValue).toArray());
     int signatureVec = offsets(b, new int[] {signature});
+    int metadataName = b.createString(Schema.CHECKSUM_METADATA);
+    b.startTable(Schema.Metadata.FIELDS);
+    b.addOffset(Schema.Metadata.NAME, metadataName, 0);
+    b.addInt(Schema.Metadata.BUFFER, checksumBuffer, 0);
+    int metadataVec = offsets(b, new int[] {b.endTable()});
     b.startTable(Schema.Model.FIELDS);
     b.addInt(Schema.Model.VERSION, Schema.VERSION, 0);
     b.addOffset(Schema.Model.OPERATOR_CODES, codeVec, 0);
@@ -91,8 +106,16 @@ final class FlatWriter {
     b.addOffset(Schema.Model.DESCRIPTION, desc, 0);
     b.addOffset(Schema.Model.BUFFERS, bufferVec, 0);
     b.addOffset(Schema.Model.SIGNATURE_DEFS, signatureVec, 0);
+    b.addOffset(Schema.Model.METADATA, metadataVec, 0);
     b.finish(b.endTable(), Schema.FILE_IDENTIFIER);
-    return b.sizedByteArray();
+    return sealed(b.sizedByteArray());
+  }
+
+  /** {@code bytes} with the CRC-32 of the whole file (its own 4 bytes zero) in the checksum's buffer. */
+  private static byte[] sealed(byte[] bytes) {
+    int at = TfliteFile.checksumPosition(bytes);
+    java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(at, TfliteFile.crc32(bytes, at));
+    return bytes;
   }
 
   private static int tensor(FlatBufferBuilder b, TfliteGraph.Tensor t, int buffer) {

@@ -101,8 +101,19 @@ final class Schema {
   /** Field slots, per table. */
   static final class Model {
     static final int VERSION = 0, OPERATOR_CODES = 1, SUBGRAPHS = 2, DESCRIPTION = 3, BUFFERS = 4,
-        SIGNATURE_DEFS = 7, FIELDS = 8;
+        METADATA = 6, SIGNATURE_DEFS = 7, FIELDS = 8;
   }
+
+  /** {@code table Metadata { name: string; buffer: uint; }}: a named buffer, ignored by the interpreter. */
+  static final class Metadata {
+    static final int NAME = 0, BUFFER = 1, FIELDS = 2;
+  }
+
+  /**
+   * The name of the metadata entry whose 4-byte buffer holds the CRC-32 (little-endian) of the whole
+   * file, read with those 4 bytes as zeros: Topiary's integrity check of the files it writes.
+   */
+  static final String CHECKSUM_METADATA = "topiary_crc32";
 
   static final class OperatorCode {
     static final int DEPRECATED_BUILTIN_CODE = 0, VERSION = 2, BUILTIN_CODE = 3, FIELDS = 4;

@@ -35,7 +35,8 @@ public final class TfliteExport {
   /** The {@code .tflite} bytes of a model definition with these (stripped) weights by variable name. */
   public static byte[] bytes(ModelSpec spec, Map<String, HostArray> weights, TfliteFlavour flavour) {
     TfliteGraph graph = Lowering.lower(spec, weights, flavour);
-    return FlatWriter.write(graph, "Topiary " + flavour.name().toLowerCase(java.util.Locale.ROOT));
+    return FlatWriter.write(graph, "Topiary " + flavour.name().toLowerCase(java.util.Locale.ROOT) + " (CRC-32 in metadata "
+        + Schema.CHECKSUM_METADATA + ")");
   }
 
   /**

@@ -1,9 +1,11 @@
 package dev.topiary.tflite;
 
 import dev.topiary.dsl.export.CorruptFileException;
+import dev.topiary.dsl.export.ReadLimits;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,10 +49,15 @@ public final class TfliteFile {
   private final List<String> inputNames = new ArrayList<>();
   private final List<String> outputNames = new ArrayList<>();
   private final String description;
+  private final boolean checksummed;
 
-  private TfliteFile(byte[] bytes, String source) {
-    this.source = source;
-    r = new FlatReader(bytes, source);
+  private final ReadLimits.Tally tally;
+
+  private TfliteFile(byte[] bytes, ReadLimits.Tally tally) {
+    this.source = tally.source();
+    this.tally = tally;
+    String source = this.source;
+    r = new FlatReader(bytes, tally);
     if (bytes.length < 8 || !r.identifier().equals(Schema.FILE_IDENTIFIER)) {
       throw r.corrupt("not a TFLite model (file identifier " + (bytes.length < 8 ? "missing" : "'" + r.identifier()
           + "'") + ", expected '" + Schema.FILE_IDENTIFIER + "')");
@@ -61,6 +68,22 @@ public final class TfliteFile {
       throw r.corrupt("schema version " + version + ", expected " + Schema.VERSION);
     }
     description = r.string(model, Schema.Model.DESCRIPTION, "description");
+    // Verified first: a file Topiary wrote is refused for any changed byte before anything else is read.
+    int checksum = checksumPosition(r, model);
+    if (checksum >= 0) {
+      int stored = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getInt(checksum);
+      if (stored != crc32(bytes, checksum)) {
+        throw r.corrupt("checksum mismatch (metadata '" + Schema.CHECKSUM_METADATA + "'): the file is corrupt or"
+            + " was changed after Topiary wrote it");
+      }
+    }
+    // A file Topiary wrote names its checksum twice more (its description, the entry's name string):
+    // a damaged entry must not turn it into an unverified file, whose other damage would then pass.
+    if (checksum < 0 && (description.contains(Schema.CHECKSUM_METADATA) || contains(bytes, CHECKSUM_NAME))) {
+      throw r.corrupt("names Topiary's checksum '" + Schema.CHECKSUM_METADATA + "' but its metadata entry is missing"
+          + " or damaged: the file is corrupt");
+    }
+    checksummed = checksum >= 0;
     for (int b : r.tables(model, Schema.Model.BUFFERS, "buffers")) {
       if (r.field(b, Schema.Buffer.OFFSET, "buffer") != 0) {
         throw r.corrupt("buffers stored outside the FlatBuffer (models over 2 GB) are not supported");
@@ -109,18 +132,87 @@ public final class TfliteFile {
     }
   }
 
+  /** The position of Topiary's checksum in {@code bytes} (a TFLite file it wrote), found as the reader finds it. */
+  static int checksumPosition(byte[] bytes) {
+    FlatReader r = new FlatReader(bytes, ReadLimits.tally("the written file"));
+    int at = checksumPosition(r, r.indirect(0, "model"));
+    if (at < 0) {
+      throw new IllegalStateException("the written file has no checksum entry");
+    }
+    return at;
+  }
+
+  /**
+   * The position of the 4 checksum bytes: the data of the buffer that the metadata entry named
+   * {@link Schema#CHECKSUM_METADATA} names; -1 if there is no such entry (a file Topiary did not
+   * write, or wrote before it had checksums).
+   */
+  private static int checksumPosition(FlatReader r, int model) {
+    for (int m : r.tables(model, Schema.Model.METADATA, "metadata")) {
+      if (!r.string(m, Schema.Metadata.NAME, "metadata name").equals(Schema.CHECKSUM_METADATA)) {
+        continue;
+      }
+      int index = r.intField(m, Schema.Metadata.BUFFER, 0, "checksum buffer index");
+      int[] tables = r.tables(model, Schema.Model.BUFFERS, "buffers");
+      if (index <= 0 || index >= tables.length) {
+        throw r.corrupt("metadata '" + Schema.CHECKSUM_METADATA + "' names buffer " + index + " of " + tables.length);
+      }
+      int data = r.vector(tables[index], Schema.Buffer.DATA, 1, "checksum buffer");
+      if (data < 0 || r.length(data) != 4) {
+        throw r.corrupt("metadata '" + Schema.CHECKSUM_METADATA + "': its buffer does not hold 4 bytes");
+      }
+      return data;
+    }
+    return -1;
+  }
+
+  private static final byte[] CHECKSUM_NAME = Schema.CHECKSUM_METADATA.getBytes(StandardCharsets.US_ASCII);
+
+  private static boolean contains(byte[] data, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= data.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (data[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** The CRC-32 of {@code bytes} with the 4 bytes at {@code at} read as zeros. */
+  static int crc32(byte[] bytes, int at) {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(bytes, 0, at);
+    crc.update(new byte[4]);
+    crc.update(bytes, at + 4, bytes.length - at - 4);
+    return (int) crc.getValue();
+  }
+
+  /** Whether the file carried Topiary's checksum (and so was verified byte for byte). */
+  public boolean checksummed() {
+    return checksummed;
+  }
+
   /** Reads and checks {@code file}. */
   public static TfliteFile read(Path file) throws IOException {
     long size = Files.size(file);
     if (size > Integer.MAX_VALUE - 8) {
       throw new CorruptFileException(file.toString(), size + " bytes: larger than a single FlatBuffer can be");
     }
-    return parse(Files.readAllBytes(file), file.toString());
+    // The identifier (bytes 4 to 8) is checked before the file is read, its length against the budget.
+    ReadLimits.Tally tally = ReadLimits.tally(file.toString());
+    byte[] bytes = tally.readFile(file, Schema.FILE_IDENTIFIER.getBytes(StandardCharsets.US_ASCII), 4,
+        "TFLite model (file identifier '" + Schema.FILE_IDENTIFIER + "')");
+    return new TfliteFile(bytes, tally);
   }
 
   /** Parses and checks {@code bytes}; {@code source} names them in errors. */
   public static TfliteFile parse(byte[] bytes, String source) {
-    return new TfliteFile(bytes, source);
+    ReadLimits.Tally tally = ReadLimits.tally(source);
+    tally.charge(bytes.length, "the file");
+    return new TfliteFile(bytes, tally);
   }
 
   private int[] checkedTensorIndices(int[] indices, String what) {
@@ -260,6 +352,8 @@ public final class TfliteFile {
       throw r.corrupt("tensor '" + t.name() + "' has " + data.length + " bytes, not a multiple of " + width);
     }
     ByteBuffer b = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+    // Sparse or int8 tensors expand: charge the decoded floats to the read's budget before allocating.
+    tally.charge(4L * (data.length / width) + (t.sparsity() == null ? 0 : 8L * count), "tensor '" + t.name() + "' values");
     float[] stored = new float[data.length / width];
     for (int i = 0; i < stored.length; i++) {
       stored[i] = t.type() == Schema.FLOAT32 ? b.getFloat(4 * i) : t.type() == Schema.INT32 ? b.getInt(4 * i) : b.get(i);

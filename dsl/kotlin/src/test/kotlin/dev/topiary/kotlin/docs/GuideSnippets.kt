@@ -167,6 +167,14 @@ fun sparse(stripped: Model, x: HostArray) {
     // [end:SparseKt]
 }
 
+fun readBudgetKt(upload: Path, compile: dev.topiary.dsl.training.Compile) {
+    // [snippet:ReadBudgetKt]
+    readBudget = 512L shl 20                                           // every read in this JVM
+    val model = withReadBudget(64L shl 20) { loadModel(upload, compile) }   // this thread, this read
+    // [end:ReadBudgetKt]
+    model.close()
+}
+
 fun savingKt(model: Model, spec: ModelSpec, compile: dev.topiary.dsl.training.Compile) {
     // [snippet:SavingAnyFormatKt]
     model.save(Path.of("mnist.keras"))

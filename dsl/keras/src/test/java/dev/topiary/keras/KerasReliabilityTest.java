@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.dsl.config.ModelConfig;
+import dev.topiary.dsl.export.ReadFuzz;
 import dev.topiary.dsl.export.ReadLimits;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -198,22 +199,13 @@ class KerasReliabilityTest {
 
   @Test
   void mutatedTopiaryKerasFilesAreRefusedOrUnchangedAndNeverExhaustTheHeap() throws Exception {
-    check(fuzz(1));
+    ReadFuzz.assertNoneHarmful("KerasReliabilityTest", fuzz(1));
   }
 
   @Tag("benchmark")
   @Test
   void longFuzzOfTopiaryKerasFiles() throws Exception {
-    check(fuzz(20));
-  }
-
-  private static void check(List<ReadFuzz.Figures> all) {
-    all.forEach(f -> System.out.println("KerasReliabilityTest " + f));
-    for (ReadFuzz.Figures f : all) {
-      assertThat(f.oom).as(f.format + " OutOfMemoryErrors").isZero();
-      assertThat(f.other).as(f.format + " other outcomes").isEmpty();
-      assertThat(f.changed).as(f.format + " silently changed: " + f.changedSamples).isZero();
-    }
+    ReadFuzz.assertNoneHarmful("KerasReliabilityTest", fuzz(20));
   }
 
   private List<ReadFuzz.Figures> fuzz(int scale) throws Exception {

@@ -24,8 +24,8 @@ import java.util.function.UnaryOperator;
  * small file Topiary wrote. Each read runs on its own thread with a time bound and the budget set by
  * {@link ReadLimits#withBudget}; its outcome is counted as refused (a {@link CorruptFileException}),
  * unchanged (read, same content), silently changed (read, other content), OutOfMemoryError, or other
- * (any other exception or a hang: a bug). Copied in the keras and tflite modules' tests, which cannot
- * see this module's test classes.
+ * (any other exception or a hang: a bug). The keras and tflite modules' tests use it through this
+ * module's test jar.
  */
 public final class ReadFuzz {
   /** What a reader makes of a file: something whose equals tells an unchanged read from a changed one. */
@@ -219,5 +219,19 @@ public final class ReadFuzz {
       b.put(p);
     }
     return b.array();
+  }
+
+  /**
+   * Prints each format's figures under {@code suite} and fails on any OutOfMemoryError, any other
+   * outcome, and any silently changed read of a file Topiary wrote.
+   */
+  public static void assertNoneHarmful(String suite, List<Figures> all) {
+    all.forEach(f -> System.out.println(suite + " " + f));
+    for (Figures f : all) {
+      org.assertj.core.api.Assertions.assertThat(f.oom).as(f.format + " OutOfMemoryErrors").isZero();
+      org.assertj.core.api.Assertions.assertThat(f.other).as(f.format + " other outcomes").isEmpty();
+      org.assertj.core.api.Assertions.assertThat(f.changed).as(f.format + " silently changed: " + f.changedSamples)
+          .isZero();
+    }
   }
 }

@@ -13,6 +13,15 @@ import org.jspecify.annotations.Nullable;
  * {@link FloatVector#SPECIES_PREFERRED}: mixing vector widths in one process made the wider kernels about
  * 10x slower (see the TF Java facts notes). Single-example sparse kernels gather {@code x} through the
  * column indices; batched ones broadcast a weight over a run of examples.
+ *
+ * <p>Why the tiles are written out (8 rows x 1 or 2 vectors of accumulators, each a local of its own)
+ * rather than as loops over arrays of accumulators: C2 keeps locals in vector registers but does not
+ * scalar-replace a {@code FloatVector[]}, so every accumulator goes through the heap. The same
+ * {@code denseT} tiles written once with {@code FloatVector[8]}/{@code [16]} ran 24-27x slower at
+ * 256 bits (batch 8: 2,800 vs 102 us; batch 32: 13,460 vs 554 us, 512 x 512) and 21-23x at 128 bits
+ * ({@code tests/benchmarks} KernelFoldingBenchmark, 2026-12-07, AMD EPYC AVX2, 2 cores under load 3-5).
+ * The repetition is the price of register tiling; the scalar kernels, which have no such tiles, are
+ * written once.
  */
 public final class VectorKernels implements Kernels {
   static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;

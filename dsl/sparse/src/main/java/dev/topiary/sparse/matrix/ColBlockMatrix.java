@@ -8,73 +8,30 @@ import dev.topiary.sparse.exec.Exec;
  * non-zero, one start index per block and the values as 4 planes (see {@link
  * dev.topiary.sparse.kernel.Kernels#colBlocks}). Inputs are padded to a multiple of 4 with zeros.
  */
-final class ColBlockMatrix extends WeightMatrix {
-  private final int[] ptr;
-  private final int[] idx;
-  private final float[] val;
-
+final class ColBlockMatrix extends BlockMatrix {
   ColBlockMatrix(float[] kernel, int in, int out) {
-    super(in, out);
-    int groups = (in + 3) / 4;
-    ptr = new int[out + 1];
-    int blocks = 0;
-    for (int j = 0; j < out; j++) {
-      for (int b = 0; b < groups; b++) {
-        blocks += any(kernel, b, j) ? 1 : 0;
-      }
-      ptr[j + 1] = blocks;
-    }
-    idx = new int[blocks];
-    val = new float[4 * blocks];
-    for (int j = 0; j < out; j++) {
-      int start = ptr[j];
-      int n = ptr[j + 1] - start;
-      int k = 0;
-      for (int b = 0; b < groups; b++) {
-        if (any(kernel, b, j)) {
-          idx[start + k] = 4 * b;
-          for (int q = 0; q < 4; q++) {
-            int i = 4 * b + q;
-            val[4 * start + q * n + k] = i < in ? kernel[i * out + j] : 0f;
-          }
-          k++;
-        }
-      }
-    }
+    super(kernel, in, out, out, (in + 3) / 4); // a line per output, a block per group of 4 inputs
   }
 
-  private boolean any(float[] kernel, int b, int j) {
-    for (int i = 4 * b; i < Math.min(in, 4 * b + 4); i++) {
-      if (kernel[i * out + j] != 0f) {
-        return true;
-      }
-    }
-    return false;
+  @Override
+  float weight(float[] kernel, int output, int group, int lane) {
+    int i = 4 * group + lane;
+    return i < in ? kernel[i * out + output] : 0f;
+  }
+
+  @Override
+  int index(int group) {
+    return 4 * group;
+  }
+
+  @Override
+  int kernelOffset(int output, int firstInput, int lane) {
+    return firstInput + lane < in ? (firstInput + lane) * out + output : -1;
   }
 
   @Override
   public Format format() {
     return Format.BLOCK_4X1;
-  }
-
-  @Override
-  public long bytes() {
-    return 4L * (ptr.length + idx.length + val.length);
-  }
-
-  @Override
-  public float[] toKernel() {
-    float[] kernel = new float[in * out];
-    for (int j = 0; j < out; j++) {
-      int start = ptr[j];
-      int n = ptr[j + 1] - start;
-      for (int k = 0; k < n; k++) {
-        for (int q = 0; q < 4 && idx[start + k] + q < in; q++) {
-          kernel[(idx[start + k] + q) * out + j] = val[4 * start + q * n + k];
-        }
-      }
-    }
-    return kernel;
   }
 
   @Override

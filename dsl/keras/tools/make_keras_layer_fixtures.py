@@ -95,6 +95,15 @@ def models():
     scaled = CustomScaleLayer(0.17)([c, residual])
     yield func("l_applications_parts", [c], [L.Flatten()(scaled),
                                              L.Flatten()(L.Dropout(0.2, noise_shape=(None, 1, 1, 1))(residual))])
+    # Keras 3 operation nodes (expressions on Keras tensors in a functional model): MobileNetV3's hard sigmoid
+    # relu6(x + 3) * (1 / 6), ConvNeXt's residual x + y, a constant on the left, division, and keras.ops activations.
+    from keras import ops
+    o = keras.Input((6,), name="x")
+    h = L.Dense(6, bias_initializer="random_normal", kernel_initializer=keras.initializers.RandomNormal(0, 2.0))(o)
+    yield func("l_operations", [o], [L.ReLU(6.0)(h + 3.0) * (1.0 / 6.0), h + o, 2.0 - h, h / 4.0, 0.5 * h - 1.0,
+                                     h * o, ops.relu6(h), ops.hard_sigmoid(h), ops.hard_silu(h), ops.sigmoid(h),
+                                     ops.silu(h), ops.gelu(h, approximate=False), ops.leaky_relu(h, 0.3),
+                                     ops.maximum(h, o)])
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),

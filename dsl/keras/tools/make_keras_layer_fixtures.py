@@ -104,6 +104,11 @@ def models():
                                      h * o, ops.relu6(h), ops.hard_sigmoid(h), ops.hard_silu(h), ops.sigmoid(h),
                                      ops.silu(h), ops.gelu(h, approximate=False), ops.leaky_relu(h, 0.3),
                                      ops.maximum(h, o)])
+    # Conv2D with groups: one channel per group (ConvNeXt's 7x7, here with 2 filters per channel, strides and no
+    # bias) and general groups (2 groups of 2 channels, dilated, same padding).
+    yield seq("l_grouped_conv", (7, 7, 4), L.Conv2D(8, 3, groups=4, strides=2, padding="same", use_bias=False),
+              L.Conv2D(6, 2, groups=2, dilation_rate=2, padding="same", activation="relu"),
+              L.Conv2D(4, (3, 1), groups=2), L.Flatten())
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),

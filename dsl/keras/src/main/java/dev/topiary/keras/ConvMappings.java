@@ -14,8 +14,14 @@ final class ConvMappings {
 
   /** The options every Keras convolution has that Topiary's take only at their default. */
   private static void common(KerasConfig k) {
+    common(k, true);
+  }
+
+  private static void common(KerasConfig k, boolean ungrouped) {
     k.channelsLast();
-    k.requireDefault("groups", 1);
+    if (ungrouped) {
+      k.requireDefault("groups", 1);
+    }
     k.requireNull("lora_rank");
     String padding = k.string("padding", "valid");
     if (!padding.equals("valid") && !padding.equals("same")) {
@@ -54,23 +60,26 @@ final class ConvMappings {
       out.put("groups", 1).put("use_bias", true);
       writeCommon(out, t);
     });
+    // Conv2D with groups > 1 (ConvNeXt's depthwise 7x7) reads as GroupedConv2D, a type of its own so that back
+    // ends running Conv2D refuse it by name; it writes back as Conv2D with its groups.
     r.add("Conv2D", "Conv2D", (k, l) -> {
-      common(k);
+      common(k, false);
       int[] kernel = k.ints("kernel_size", 2);
       int[] strides = k.ints("strides", 2);
-      return map("filters", k.integer("filters"), "kernel_size", list(kernel[0], kernel[1]),
-          "strides", list(strides[0], strides[1]), "dilation", k.has("dilation_rate") ? k.uniform("dilation_rate", 2) : 1,
+      int groups = k.integer("groups", 1);
+      Map<String, Object> s = new java.util.LinkedHashMap<>(map("filters", k.integer("filters"),
+          "kernel_size", list(kernel[0], kernel[1]), "strides", list(strides[0], strides[1]),
+          "dilation", k.has("dilation_rate") ? k.uniform("dilation_rate", 2) : 1,
           "padding", k.string("padding", "valid"), "activation", l.activation(k, "activation"),
-          "use_bias", k.bool("use_bias", true));
-    }, (t, out, l) -> {
-      out.put("filters", t.getInt("filters"));
-      out.set("kernel_size", ints(t.getLongs("kernel_size")));
-      out.set("strides", ints(t.getLongs("strides")));
-      long d = t.getLong("dilation");
-      out.set("dilation_rate", ints(d, d));
-      out.put("groups", 1).put("use_bias", t.getBoolean("use_bias"));
-      writeCommon(out, t);
-    });
+          "use_bias", k.bool("use_bias", true)));
+      if (groups != 1) {
+        s.put("groups", groups);
+        s.put(LayerMapping.TYPE, "GroupedConv2D");
+      }
+      return s;
+    }, (t, out, l) -> writeConv2D(t, out, 1));
+    r.add(new LayerMapping("Conv2D", "GroupedConv2D", null,
+        (t, out, l) -> writeConv2D(t, out, t.getInt("groups")), LayerMapping.VARS), false);
     conv3d(r, "Conv3D");
     conv3d(r, "Conv3DTranspose");
     r.add("Conv2DTranspose", "Conv2DTranspose", (k, l) -> {
@@ -108,6 +117,16 @@ final class ConvMappings {
       writeCommon(out, t);
     });
     pooling(r);
+  }
+
+  private static void writeConv2D(Settings t, ObjectNode out, int groups) {
+    out.put("filters", t.getInt("filters"));
+    out.set("kernel_size", ints(t.getLongs("kernel_size")));
+    out.set("strides", ints(t.getLongs("strides")));
+    long d = t.getLong("dilation");
+    out.set("dilation_rate", ints(d, d));
+    out.put("groups", groups).put("use_bias", t.getBoolean("use_bias"));
+    writeCommon(out, t);
   }
 
   private static void conv3d(KerasLayers r, String type) {

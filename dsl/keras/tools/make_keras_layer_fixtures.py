@@ -109,6 +109,14 @@ def models():
     yield seq("l_grouped_conv", (7, 7, 4), L.Conv2D(8, 3, groups=4, strides=2, padding="same", use_bias=False),
               L.Conv2D(6, 2, groups=2, dilation_rate=2, padding="same", activation="relu"),
               L.Conv2D(4, (3, 1), groups=2), L.Flatten())
+    # use_bias=False on the other convolutions: 1-D, separable 1-D, transposed 2-D, 3-D and transposed 3-D.
+    t = keras.Input((6, 3), name="steps")
+    i = keras.Input((4, 4, 2), name="image")
+    v = keras.Input((3, 3, 3, 2), name="volume")
+    yield func("l_no_bias_convs", [t, i, v], [
+        L.Flatten()(L.SeparableConv1D(2, 3, padding="same", use_bias=False)(L.Conv1D(4, 3, use_bias=False)(t))),
+        L.Flatten()(L.Conv2DTranspose(3, 3, strides=2, padding="same", use_bias=False)(i)),
+        L.Flatten()(L.Conv3DTranspose(2, 2, strides=2, use_bias=False)(L.Conv3D(2, 2, use_bias=False)(v)))])
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),

@@ -29,8 +29,18 @@ final class ConvMappings {
     }
   }
 
-  private static void biasAlways(KerasConfig k) {
-    k.requireDefault("use_bias", true);
+  /** {@code use_bias} in Topiary's settings: only when false, as Topiary writes it. */
+  private static Map<String, Object> withBias(KerasConfig k, Map<String, Object> settings) {
+    if (k.bool("use_bias", true)) {
+      return settings;
+    }
+    Map<String, Object> s = new java.util.LinkedHashMap<>(settings);
+    s.put("use_bias", false);
+    return s;
+  }
+
+  private static boolean bias(Settings t) {
+    return !t.has("use_bias") || t.getBoolean("use_bias");
   }
 
   private static void writeCommon(ObjectNode out, Settings t) {
@@ -48,16 +58,15 @@ final class ConvMappings {
   static void register(KerasLayers r) {
     r.add("Conv1D", "Conv1D", (k, l) -> {
       common(k);
-      biasAlways(k);
-      return map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
+      return withBias(k, map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
           "strides", k.ints("strides", 1)[0], "dilation", k.ints("dilation_rate", 1)[0],
-          "padding", k.string("padding", "valid"), "activation", l.activation(k, "activation"));
+          "padding", k.string("padding", "valid"), "activation", l.activation(k, "activation")));
     }, (t, out, l) -> {
       out.put("filters", t.getInt("filters"));
       out.set("kernel_size", ints(t.getLong("kernel_size")));
       out.set("strides", ints(t.getLong("strides")));
       out.set("dilation_rate", ints(t.getLong("dilation")));
-      out.put("groups", 1).put("use_bias", true);
+      out.put("groups", 1).put("use_bias", bias(t));
       writeCommon(out, t);
     });
     // Conv2D with groups > 1 (ConvNeXt's depthwise 7x7) reads as GroupedConv2D, a type of its own so that back
@@ -84,36 +93,34 @@ final class ConvMappings {
     conv3d(r, "Conv3DTranspose");
     r.add("Conv2DTranspose", "Conv2DTranspose", (k, l) -> {
       common(k);
-      biasAlways(k);
       k.requireAll("dilation_rate", 2, 1);
       k.requireNull("output_padding");
-      return map("filters", k.integer("filters"), "kernel_size", k.uniform("kernel_size", 2),
+      return withBias(k, map("filters", k.integer("filters"), "kernel_size", k.uniform("kernel_size", 2),
           "strides", k.uniform("strides", 2), "padding", k.string("padding", "valid"),
-          "activation", l.activation(k, "activation"));
+          "activation", l.activation(k, "activation")));
     }, (t, out, l) -> {
       out.put("filters", t.getInt("filters"));
       cube(out, "kernel_size", t.getLong("kernel_size"), 2);
       cube(out, "strides", t.getLong("strides"), 2);
       cube(out, "dilation_rate", 1, 2);
-      out.put("use_bias", true);
+      out.put("use_bias", bias(t));
       writeCommon(out, t);
     });
     depthwise(r, "DepthwiseConv2D");
     depthwise(r, "SeparableConv2D");
     r.add("SeparableConv1D", "SeparableConv1D", (k, l) -> {
       common(k);
-      biasAlways(k);
       k.requireDefault("depth_multiplier", 1);
       k.requireAll("dilation_rate", 1, 1);
-      return map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
+      return withBias(k, map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
           "strides", k.ints("strides", 1)[0], "padding", k.string("padding", "valid"),
-          "activation", l.activation(k, "activation"));
+          "activation", l.activation(k, "activation")));
     }, (t, out, l) -> {
       out.put("filters", t.getInt("filters")).put("depth_multiplier", 1);
       out.set("kernel_size", ints(t.getLong("kernel_size")));
       out.set("strides", ints(t.getLong("strides")));
       out.set("dilation_rate", ints(1));
-      out.put("use_bias", true);
+      out.put("use_bias", bias(t));
       writeCommon(out, t);
     });
     pooling(r);
@@ -132,11 +139,11 @@ final class ConvMappings {
   private static void conv3d(KerasLayers r, String type) {
     r.add(type, type, (k, l) -> {
       common(k);
-      biasAlways(k);
       k.requireAll("dilation_rate", 3, 1);
       k.requireNull("output_padding");
-      return map("size", k.uniform("kernel_size", 3), "filters", k.integer("filters"), "strides", k.uniform("strides", 3),
-          "padding", k.string("padding", "valid"), "activation", l.activation(k, "activation"));
+      return withBias(k, map("size", k.uniform("kernel_size", 3), "filters", k.integer("filters"),
+          "strides", k.uniform("strides", 3), "padding", k.string("padding", "valid"),
+          "activation", l.activation(k, "activation")));
     }, (t, out, l) -> {
       out.put("filters", t.getInt("filters"));
       cube(out, "kernel_size", t.getLong("size"), 3);
@@ -145,7 +152,7 @@ final class ConvMappings {
       if (type.equals("Conv3D")) {
         out.put("groups", 1); // Conv3DTranspose has no groups option
       }
-      out.put("use_bias", true);
+      out.put("use_bias", bias(t));
       writeCommon(out, t);
     });
   }

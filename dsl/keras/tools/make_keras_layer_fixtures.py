@@ -95,6 +95,28 @@ def models():
     scaled = CustomScaleLayer(0.17)([c, residual])
     yield func("l_applications_parts", [c], [L.Flatten()(scaled),
                                              L.Flatten()(L.Dropout(0.2, noise_shape=(None, 1, 1, 1))(residual))])
+    # Keras 3 operation nodes (expressions on Keras tensors in a functional model): MobileNetV3's hard sigmoid
+    # relu6(x + 3) * (1 / 6), ConvNeXt's residual x + y, a constant on the left, division, and keras.ops activations.
+    from keras import ops
+    o = keras.Input((6,), name="x")
+    h = L.Dense(6, bias_initializer="random_normal", kernel_initializer=keras.initializers.RandomNormal(0, 2.0))(o)
+    yield func("l_operations", [o], [L.ReLU(6.0)(h + 3.0) * (1.0 / 6.0), h + o, 2.0 - h, h / 4.0, 0.5 * h - 1.0,
+                                     h * o, ops.relu6(h), ops.hard_sigmoid(h), ops.hard_silu(h), ops.sigmoid(h),
+                                     ops.silu(h), ops.gelu(h, approximate=False), ops.leaky_relu(h, 0.3),
+                                     ops.maximum(h, o)])
+    # Conv2D with groups: one channel per group (ConvNeXt's 7x7, here with 2 filters per channel, strides and no
+    # bias) and general groups (2 groups of 2 channels, dilated, same padding).
+    yield seq("l_grouped_conv", (7, 7, 4), L.Conv2D(8, 3, groups=4, strides=2, padding="same", use_bias=False),
+              L.Conv2D(6, 2, groups=2, dilation_rate=2, padding="same", activation="relu"),
+              L.Conv2D(4, (3, 1), groups=2), L.Flatten())
+    # use_bias=False on the other convolutions: 1-D, separable 1-D, transposed 2-D, 3-D and transposed 3-D.
+    t = keras.Input((6, 3), name="steps")
+    i = keras.Input((4, 4, 2), name="image")
+    v = keras.Input((3, 3, 3, 2), name="volume")
+    yield func("l_no_bias_convs", [t, i, v], [
+        L.Flatten()(L.SeparableConv1D(2, 3, padding="same", use_bias=False)(L.Conv1D(4, 3, use_bias=False)(t))),
+        L.Flatten()(L.Conv2DTranspose(3, 3, strides=2, padding="same", use_bias=False)(i)),
+        L.Flatten()(L.Conv3DTranspose(2, 2, strides=2, use_bias=False)(L.Conv3D(2, 2, use_bias=False)(v)))])
     yield seq("l_conv2d", (9, 9, 2), L.Conv2D(3, (3, 2), strides=(2, 1), padding="same", activation="relu"),
               L.Conv2D(4, 3, dilation_rate=2, use_bias=False), L.Flatten())
     yield seq("l_conv1d", (10, 3), L.Conv1D(4, 3, strides=2, padding="valid", activation="elu"),

@@ -12,6 +12,7 @@ import dev.topiary.dsl.layers.convolution.Conv2DTranspose;
 import dev.topiary.dsl.layers.convolution.Conv3D;
 import dev.topiary.dsl.layers.convolution.Conv3DTranspose;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.GroupedConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv1D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.activations.ELU;
@@ -163,6 +164,9 @@ public final class LayerExamples {
     // convolution
     add(m, seq("Conv1D", new long[] {6, 3}, Conv1D.of(4, 3).activation(Activation.TANH), Flatten.of(), Dense.of(2)));
     add(m, seq("Conv2D", new long[] {5, 5, 2}, Conv2D.of(3, 3).activation(Activation.TANH), Flatten.of(), Dense.of(2)));
+    // one channel per group (ConvNeXt's depthwise form), 2 filters each
+    add(m, seq("GroupedConv2D", new long[] {5, 5, 2}, GroupedConv2D.of(4, 2, 3, 3).activation(Activation.TANH),
+        Flatten.of(), Dense.of(2)));
     add(m, seq("Conv3D", new long[] {4, 4, 4, 2}, Conv3D.of(2, 3).activation(Activation.TANH), Flatten.of(), Dense.of(2)));
     add(m, seq("Conv2DTranspose", new long[] {3, 3, 2}, Conv2DTranspose.of(2, 2).strides(2), Flatten.of(), Dense.of(2)));
     add(m, seq("Conv3DTranspose", new long[] {2, 2, 2, 2}, Conv3DTranspose.of(2, 2).strides(2), Flatten.of(),

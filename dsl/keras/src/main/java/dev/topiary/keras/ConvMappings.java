@@ -14,8 +14,14 @@ final class ConvMappings {
 
   /** The options every Keras convolution has that Topiary's take only at their default. */
   private static void common(KerasConfig k) {
+    common(k, true);
+  }
+
+  private static void common(KerasConfig k, boolean ungrouped) {
     k.channelsLast();
-    k.requireDefault("groups", 1);
+    if (ungrouped) {
+      k.requireDefault("groups", 1);
+    }
     k.requireNull("lora_rank");
     String padding = k.string("padding", "valid");
     if (!padding.equals("valid") && !padding.equals("same")) {
@@ -23,8 +29,18 @@ final class ConvMappings {
     }
   }
 
-  private static void biasAlways(KerasConfig k) {
-    k.requireDefault("use_bias", true);
+  /** {@code use_bias} in Topiary's settings: only when false, as Topiary writes it. */
+  private static Map<String, Object> withBias(KerasConfig k, Map<String, Object> settings) {
+    if (k.bool("use_bias", true)) {
+      return settings;
+    }
+    Map<String, Object> s = new java.util.LinkedHashMap<>(settings);
+    s.put("use_bias", false);
+    return s;
+  }
+
+  private static boolean bias(Settings t) {
+    return !t.has("use_bias") || t.getBoolean("use_bias");
   }
 
   private static void writeCommon(ObjectNode out, Settings t) {
@@ -42,82 +58,92 @@ final class ConvMappings {
   static void register(KerasLayers r) {
     r.add("Conv1D", "Conv1D", (k, l) -> {
       common(k);
-      biasAlways(k);
-      return map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
+      return withBias(k, map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
           "strides", k.ints("strides", 1)[0], "dilation", k.ints("dilation_rate", 1)[0],
-          "padding", k.string("padding", "valid"), "activation", l.activation(k, "activation"));
+          "padding", k.string("padding", "valid"), "activation", l.activation(k, "activation")));
     }, (t, out, l) -> {
       out.put("filters", t.getInt("filters"));
       out.set("kernel_size", ints(t.getLong("kernel_size")));
       out.set("strides", ints(t.getLong("strides")));
       out.set("dilation_rate", ints(t.getLong("dilation")));
-      out.put("groups", 1).put("use_bias", true);
+      out.put("groups", 1).put("use_bias", bias(t));
       writeCommon(out, t);
     });
+    // Conv2D with groups > 1 (ConvNeXt's depthwise 7x7) reads as GroupedConv2D, a type of its own so that back
+    // ends running Conv2D refuse it by name; it writes back as Conv2D with its groups.
     r.add("Conv2D", "Conv2D", (k, l) -> {
-      common(k);
+      common(k, false);
       int[] kernel = k.ints("kernel_size", 2);
       int[] strides = k.ints("strides", 2);
-      return map("filters", k.integer("filters"), "kernel_size", list(kernel[0], kernel[1]),
-          "strides", list(strides[0], strides[1]), "dilation", k.has("dilation_rate") ? k.uniform("dilation_rate", 2) : 1,
+      int groups = k.integer("groups", 1);
+      Map<String, Object> s = new java.util.LinkedHashMap<>(map("filters", k.integer("filters"),
+          "kernel_size", list(kernel[0], kernel[1]), "strides", list(strides[0], strides[1]),
+          "dilation", k.has("dilation_rate") ? k.uniform("dilation_rate", 2) : 1,
           "padding", k.string("padding", "valid"), "activation", l.activation(k, "activation"),
-          "use_bias", k.bool("use_bias", true));
-    }, (t, out, l) -> {
-      out.put("filters", t.getInt("filters"));
-      out.set("kernel_size", ints(t.getLongs("kernel_size")));
-      out.set("strides", ints(t.getLongs("strides")));
-      long d = t.getLong("dilation");
-      out.set("dilation_rate", ints(d, d));
-      out.put("groups", 1).put("use_bias", t.getBoolean("use_bias"));
-      writeCommon(out, t);
-    });
+          "use_bias", k.bool("use_bias", true)));
+      if (groups != 1) {
+        s.put("groups", groups);
+        s.put(LayerMapping.TYPE, "GroupedConv2D");
+      }
+      return s;
+    }, (t, out, l) -> writeConv2D(t, out, 1));
+    r.add(new LayerMapping("Conv2D", "GroupedConv2D", null,
+        (t, out, l) -> writeConv2D(t, out, t.getInt("groups")), LayerMapping.VARS), false);
     conv3d(r, "Conv3D");
     conv3d(r, "Conv3DTranspose");
     r.add("Conv2DTranspose", "Conv2DTranspose", (k, l) -> {
       common(k);
-      biasAlways(k);
       k.requireAll("dilation_rate", 2, 1);
       k.requireNull("output_padding");
-      return map("filters", k.integer("filters"), "kernel_size", k.uniform("kernel_size", 2),
+      return withBias(k, map("filters", k.integer("filters"), "kernel_size", k.uniform("kernel_size", 2),
           "strides", k.uniform("strides", 2), "padding", k.string("padding", "valid"),
-          "activation", l.activation(k, "activation"));
+          "activation", l.activation(k, "activation")));
     }, (t, out, l) -> {
       out.put("filters", t.getInt("filters"));
       cube(out, "kernel_size", t.getLong("kernel_size"), 2);
       cube(out, "strides", t.getLong("strides"), 2);
       cube(out, "dilation_rate", 1, 2);
-      out.put("use_bias", true);
+      out.put("use_bias", bias(t));
       writeCommon(out, t);
     });
     depthwise(r, "DepthwiseConv2D");
     depthwise(r, "SeparableConv2D");
     r.add("SeparableConv1D", "SeparableConv1D", (k, l) -> {
       common(k);
-      biasAlways(k);
       k.requireDefault("depth_multiplier", 1);
       k.requireAll("dilation_rate", 1, 1);
-      return map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
+      return withBias(k, map("filters", k.integer("filters"), "kernel_size", k.ints("kernel_size", 1)[0],
           "strides", k.ints("strides", 1)[0], "padding", k.string("padding", "valid"),
-          "activation", l.activation(k, "activation"));
+          "activation", l.activation(k, "activation")));
     }, (t, out, l) -> {
       out.put("filters", t.getInt("filters")).put("depth_multiplier", 1);
       out.set("kernel_size", ints(t.getLong("kernel_size")));
       out.set("strides", ints(t.getLong("strides")));
       out.set("dilation_rate", ints(1));
-      out.put("use_bias", true);
+      out.put("use_bias", bias(t));
       writeCommon(out, t);
     });
     pooling(r);
   }
 
+  private static void writeConv2D(Settings t, ObjectNode out, int groups) {
+    out.put("filters", t.getInt("filters"));
+    out.set("kernel_size", ints(t.getLongs("kernel_size")));
+    out.set("strides", ints(t.getLongs("strides")));
+    long d = t.getLong("dilation");
+    out.set("dilation_rate", ints(d, d));
+    out.put("groups", groups).put("use_bias", t.getBoolean("use_bias"));
+    writeCommon(out, t);
+  }
+
   private static void conv3d(KerasLayers r, String type) {
     r.add(type, type, (k, l) -> {
       common(k);
-      biasAlways(k);
       k.requireAll("dilation_rate", 3, 1);
       k.requireNull("output_padding");
-      return map("size", k.uniform("kernel_size", 3), "filters", k.integer("filters"), "strides", k.uniform("strides", 3),
-          "padding", k.string("padding", "valid"), "activation", l.activation(k, "activation"));
+      return withBias(k, map("size", k.uniform("kernel_size", 3), "filters", k.integer("filters"),
+          "strides", k.uniform("strides", 3), "padding", k.string("padding", "valid"),
+          "activation", l.activation(k, "activation")));
     }, (t, out, l) -> {
       out.put("filters", t.getInt("filters"));
       cube(out, "kernel_size", t.getLong("size"), 3);
@@ -126,7 +152,7 @@ final class ConvMappings {
       if (type.equals("Conv3D")) {
         out.put("groups", 1); // Conv3DTranspose has no groups option
       }
-      out.put("use_bias", true);
+      out.put("use_bias", bias(t));
       writeCommon(out, t);
     });
   }

@@ -35,7 +35,14 @@ final class KerasLayers {
   }
 
   void add(LayerMapping m) {
-    byKeras.put(m.kerasClass(), m);
+    add(m, true);
+  }
+
+  /** With {@code readable} false, only the writing direction (the Keras class reads through another mapping). */
+  void add(LayerMapping m, boolean readable) {
+    if (readable) {
+      byKeras.put(m.kerasClass(), m);
+    }
     byTopiary.put(m.topiaryType(), m);
   }
 
@@ -198,8 +205,9 @@ final class KerasLayers {
     }
     KerasConfig k = new KerasConfig(file, name, cls, config);
     Map<String, Object> settings = new LinkedHashMap<>(m.reader().read(k, this));
+    Object type = settings.remove(LayerMapping.TYPE);
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("type", m.topiaryType());
+    out.put("type", type != null ? type : m.topiaryType());
     out.put("settings", settings);
     return out;
   }

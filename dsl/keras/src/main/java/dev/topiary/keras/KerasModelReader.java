@@ -268,7 +268,9 @@ final class KerasModelReader {
       if (byName.put(name, entry) != null) {
         throw error(name, "two layers of model '" + modelName + "' have this name");
       }
-      paths.put(name, join(path, "layers/" + unique(KerasLayers.snake(cls), used)));
+      if (!KerasOps.isOperation(entry)) { // operations are not layers: no weights path, no place in Keras' count
+        paths.put(name, join(path, "layers/" + unique(KerasLayers.snake(cls), used)));
+      }
     }
     // Outputs of each layer call: (layer name, node index) -> output nodes.
     Map<String, List<List<Node>>> calls = new HashMap<>();
@@ -304,7 +306,12 @@ final class KerasModelReader {
         throw error(name, "the layer has no inbound_nodes");
       }
       for (int n = 0; n < inbound.size(); n++) {
-        pending.add(new PendingCall(entry, name, n, inbound.get(n)));
+        if (KerasOps.isOperation(entry)) { // x + 3.0, ops.relu6(x): read as the layer of the same math
+          KerasOps.Rewritten op = KerasOps.rewrite(file, entry, name, inbound.get(n));
+          pending.add(new PendingCall(op.entry(), name, n, op.inbound()));
+        } else {
+          pending.add(new PendingCall(entry, name, n, inbound.get(n)));
+        }
       }
     }
     boolean progress = true;
@@ -327,7 +334,8 @@ final class KerasModelReader {
         } else {
           // A shared layer: later calls reuse the layer (one set of weights) on other inputs.
           Node node = c.index == 0
-              ? apply(c.entry, c.name, paths.get(c.name), top ? c.name : legacy, args.positional, args.keywords)
+              ? apply(c.entry, c.name, paths.getOrDefault(c.name, join(path, "operations/" + c.name)),
+                  top ? c.name : legacy, args.positional, args.keywords)
               : reapply(c.name, args.positional, args.keywords);
           out = new ArrayList<>();
           out.add(node);

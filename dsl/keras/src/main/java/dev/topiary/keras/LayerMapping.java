@@ -16,6 +16,12 @@ import java.util.Map;
  */
 record LayerMapping(String kerasClass, String topiaryType, Reader reader, Writer writer, WeightGroups groups) {
 
+  /**
+   * A key a {@link Reader} may put in its settings to read the Keras layer as another Topiary type than
+   * {@link #topiaryType} (Keras' Conv2D with {@code groups > 1} is Topiary's GroupedConv2D).
+   */
+  static final String TYPE = "@type";
+
   /** Keras config -> the Topiary settings of {@link #topiaryType}. */
   interface Reader {
     Map<String, Object> read(KerasConfig keras, KerasLayers layers);

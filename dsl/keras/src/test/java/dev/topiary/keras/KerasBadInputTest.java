@@ -105,11 +105,25 @@ class KerasBadInputTest {
   }
 
   @Test
+  void anOperationNodeThatIsNotElementwiseMathIsRefusedNamingIt() throws IOException {
+    Path ops = Fixtures.file("keras-layers/l_operations.keras", dir);
+    // x / 4.0 saved as a node of class TrueDivide: as a power (x ** 4) it has no layer of the same math.
+    Path power = editConfig(ops, "power.keras", c -> c.replaceFirst("\"class_name\":\\s*\"TrueDivide\"",
+        "\"class_name\": \"Power\""));
+    assertThatThrownBy(() -> KerasModels.read(power)).isInstanceOf(KerasFileException.class)
+        .hasMessageContaining("power.keras").hasMessageContaining("layer 'true_divide'")
+        .hasMessageContaining("operation keras.src.ops.numpy.Power on 1 tensor(s) and 1 number(s) is not supported");
+    Path byZero = editConfig(ops, "by_zero.keras", c -> c.replaceFirst("\\]\\}\\}, 4\\.0\\]", "]}}, 0.0]"));
+    assertThatThrownBy(() -> KerasModels.read(byZero)).isInstanceOf(KerasFileException.class)
+        .hasMessageContaining("layer 'true_divide'").hasMessageContaining("TrueDivide by zero is not supported");
+  }
+
+  @Test
   void anUnsupportedOptionOfAKnownLayer() throws IOException {
     Path groups = editConfig("groups.keras", c -> c.replaceFirst("\"groups\":\\s*1", "\"groups\": 2"));
     assertThatThrownBy(() -> KerasModels.read(groups)).isInstanceOf(KerasFileException.class)
         .hasMessageContaining("groups.keras").hasMessageContaining("layer 'conv2d'")
-        .hasMessageContaining("Conv2D option groups=2 is not supported");
+        .hasMessageContaining("needs a channel count that is a multiple of groups 2, got (None, 28, 28, 1)");
     Path format = editConfig("channels_first.keras",
         c -> c.replaceFirst("\"data_format\":\\s*\"channels_last\"", "\"data_format\": \"channels_first\""));
     assertThatThrownBy(() -> KerasModels.read(format)).isInstanceOf(KerasFileException.class)
@@ -166,8 +180,13 @@ class KerasBadInputTest {
 
   /** The mnist_cnn fixture with its config.json edited. */
   private Path editConfig(String name, UnaryOperator<String> edit) throws IOException {
+    return editConfig(fixture("mnist_cnn.keras"), name, edit);
+  }
+
+  /** A .keras file with its config.json edited. */
+  private Path editConfig(Path original, String name, UnaryOperator<String> edit) throws IOException {
     Map<String, byte[]> entries = new LinkedHashMap<>();
-    try (ZipFile zip = new ZipFile(fixture("mnist_cnn.keras").toFile())) {
+    try (ZipFile zip = new ZipFile(original.toFile())) {
       for (ZipEntry e : java.util.Collections.list(zip.entries())) {
         entries.put(e.getName(), zip.getInputStream(e).readAllBytes());
       }

@@ -12,6 +12,7 @@ import dev.topiary.dsl.layers.convolution.Conv2DTranspose;
 import dev.topiary.dsl.layers.convolution.Conv3D;
 import dev.topiary.dsl.layers.convolution.Conv3DTranspose;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.GroupedConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv1D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
@@ -78,7 +79,7 @@ public final class BuiltInLayers {
         ReLU.TYPE, Softmax.TYPE, LeakyReLU.TYPE, ELU.TYPE, PReLU.TYPE,
         SpatialDropout1D.TYPE, SpatialDropout2D.TYPE, SpatialDropout3D.TYPE, GaussianNoise.TYPE, GaussianDropout.TYPE,
         Rescaling.TYPE, Normalization.TYPE,
-        Conv1D.TYPE, Conv2D.TYPE, Conv3D.TYPE, Conv2DTranspose.TYPE, Conv3DTranspose.TYPE,
+        Conv1D.TYPE, Conv2D.TYPE, GroupedConv2D.TYPE, Conv3D.TYPE, Conv2DTranspose.TYPE, Conv3DTranspose.TYPE,
         DepthwiseConv2D.TYPE, SeparableConv1D.TYPE, SeparableConv2D.TYPE,
         MaxPooling1D.TYPE, AveragePooling1D.TYPE, MaxPooling2D.TYPE, AveragePooling2D.TYPE,
         MaxPooling3D.TYPE, AveragePooling3D.TYPE,

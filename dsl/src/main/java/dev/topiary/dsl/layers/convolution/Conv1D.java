@@ -34,9 +34,10 @@ public final class Conv1D extends BaseLayer<Conv1D> {
   private final int dilation;
   private final Padding padding;
   private final Activation activation;
+  private final boolean useBias;
 
   private Conv1D(@Nullable String name, @Nullable PruningSpec pruning, int filters, int kernel, int stride, int dilation,
-      Padding padding, Activation activation) {
+      Padding padding, Activation activation, boolean useBias) {
     super(name, pruning);
     if (filters < 1 || kernel < 1 || stride < 1 || dilation < 1) {
       throw new IllegalArgumentException("Conv1D filters, kernel size, stride and dilation must be >= 1, got "
@@ -48,31 +49,41 @@ public final class Conv1D extends BaseLayer<Conv1D> {
     this.dilation = dilation;
     this.padding = padding;
     this.activation = activation;
+    this.useBias = useBias;
   }
 
   public static Conv1D of(int filters, int kernelSize) {
-    return new Conv1D(null, null, filters, kernelSize, 1, 1, Padding.VALID, Activation.LINEAR);
+    return new Conv1D(null, null, filters, kernelSize, 1, 1, Padding.VALID, Activation.LINEAR, true);
   }
 
   public Conv1D strides(int stride) {
-    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation);
+    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation, useBias);
   }
 
   public Conv1D dilation(int dilation) {
-    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation);
+    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation, useBias);
   }
 
   public Conv1D padding(Padding padding) {
-    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation);
+    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation, useBias);
   }
 
   public Conv1D activation(Activation activation) {
-    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation);
+    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation, useBias);
+  }
+
+  /** A copy with or without the bias (Keras' {@code use_bias}). */
+  public Conv1D useBias(boolean useBias) {
+    return new Conv1D(name(), pruning().orElse(null), filters, kernel, stride, dilation, padding, activation, useBias);
+  }
+
+  public boolean useBias() {
+    return useBias;
   }
 
   @Override
   protected Conv1D copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new Conv1D(name, pruning, filters, kernel, stride, dilation, padding, activation);
+    return new Conv1D(name, pruning, filters, kernel, stride, dilation, padding, activation, useBias);
   }
 
   @Override
@@ -97,7 +108,7 @@ public final class Conv1D extends BaseLayer<Conv1D> {
 
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
-    return WeightSpec.kernelAndBias(Shape.of(kernel, inputShapes.get(0).get(2), filters), filters, true);
+    return WeightSpec.kernelAndBias(Shape.of(kernel, inputShapes.get(0).get(2), filters), filters, useBias);
   }
 
   @Override
@@ -107,20 +118,24 @@ public final class Conv1D extends BaseLayer<Conv1D> {
     Operand<TFloat32> k = tf.expandDims(context.weight("kernel"), tf.constant(0));
     Operand<TFloat32> y = tf.nn.conv2d(image, k, List.of(1L, 1L, (long) stride, 1L), padding.name(),
         org.tensorflow.op.nn.Conv2d.dilations(List.of(1L, 1L, (long) dilation, 1L)));
-    y = tf.nn.biasAdd(tf.squeeze(y, Squeeze.axis(List.of(1L))), context.weight("bias"));
+    y = tf.squeeze(y, Squeeze.axis(List.of(1L)));
+    if (useBias) {
+      y = tf.nn.biasAdd(y, context.weight("bias"));
+    }
     return activation.apply(tf, y);
   }
 
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("filters", filters).put("kernel_size", kernel).put("strides", stride)
+    Settings s = Settings.of(typeName()).put("filters", filters).put("kernel_size", kernel).put("strides", stride)
         .put("dilation", dilation).put("padding", padding.name().toLowerCase(java.util.Locale.ROOT))
         .put("activation", activation.kerasName());
+    return useBias ? s : s.put("use_bias", false); // only when false: configs saved before it read as they did
   }
 
   private static Conv1D fromConfig(Settings s) {
     return Conv1D.of(s.getInt("filters"), s.getInt("kernel_size")).strides(s.getInt("strides"))
         .dilation(s.getInt("dilation")).padding(Padding.parse(s.getString("padding")))
-        .activation(Activation.parse(s.getString("activation")));
+        .activation(Activation.parse(s.getString("activation"))).useBias(!s.has("use_bias") || s.getBoolean("use_bias"));
   }
 }

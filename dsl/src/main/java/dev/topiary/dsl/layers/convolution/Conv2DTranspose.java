@@ -32,9 +32,10 @@ public final class Conv2DTranspose extends BaseLayer<Conv2DTranspose> {
   private final int stride;
   private final Padding padding;
   private final Activation activation;
+  private final boolean useBias;
 
   private Conv2DTranspose(@Nullable String name, @Nullable PruningSpec pruning, int filters, int kernel, int stride,
-      Padding padding, Activation activation) {
+      Padding padding, Activation activation, boolean useBias) {
     super(name, pruning);
     if (filters < 1 || kernel < 1 || stride < 1) {
       throw new IllegalArgumentException("Conv2DTranspose filters, kernel size and stride must be >= 1, got "
@@ -45,27 +46,37 @@ public final class Conv2DTranspose extends BaseLayer<Conv2DTranspose> {
     this.stride = stride;
     this.padding = padding;
     this.activation = activation;
+    this.useBias = useBias;
   }
 
   public static Conv2DTranspose of(int filters, int kernelSize) {
-    return new Conv2DTranspose(null, null, filters, kernelSize, 1, Padding.VALID, Activation.LINEAR);
+    return new Conv2DTranspose(null, null, filters, kernelSize, 1, Padding.VALID, Activation.LINEAR, true);
   }
 
   public Conv2DTranspose strides(int stride) {
-    return new Conv2DTranspose(name(), pruning().orElse(null), filters, kernel, stride, padding, activation);
+    return new Conv2DTranspose(name(), pruning().orElse(null), filters, kernel, stride, padding, activation, useBias);
   }
 
   public Conv2DTranspose padding(Padding padding) {
-    return new Conv2DTranspose(name(), pruning().orElse(null), filters, kernel, stride, padding, activation);
+    return new Conv2DTranspose(name(), pruning().orElse(null), filters, kernel, stride, padding, activation, useBias);
   }
 
   public Conv2DTranspose activation(Activation activation) {
-    return new Conv2DTranspose(name(), pruning().orElse(null), filters, kernel, stride, padding, activation);
+    return new Conv2DTranspose(name(), pruning().orElse(null), filters, kernel, stride, padding, activation, useBias);
+  }
+
+  /** A copy with or without the bias (Keras' {@code use_bias}). */
+  public Conv2DTranspose useBias(boolean useBias) {
+    return new Conv2DTranspose(name(), pruning().orElse(null), filters, kernel, stride, padding, activation, useBias);
+  }
+
+  public boolean useBias() {
+    return useBias;
   }
 
   @Override
   protected Conv2DTranspose copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new Conv2DTranspose(name, pruning, filters, kernel, stride, padding, activation);
+    return new Conv2DTranspose(name, pruning, filters, kernel, stride, padding, activation, useBias);
   }
 
   @Override
@@ -90,7 +101,7 @@ public final class Conv2DTranspose extends BaseLayer<Conv2DTranspose> {
 
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
-    return WeightSpec.kernelAndBias(Shape.of(kernel, kernel, filters, inputShapes.get(0).get(3)), filters, true);
+    return WeightSpec.kernelAndBias(Shape.of(kernel, kernel, filters, inputShapes.get(0).get(3)), filters, useBias);
   }
 
   @Override
@@ -102,18 +113,19 @@ public final class Conv2DTranspose extends BaseLayer<Conv2DTranspose> {
         (int) outputLength(x.shape().get(1)), (int) outputLength(x.shape().get(2)), filters})), tf.constant(0));
     Operand<TFloat32> y = tf.nn.conv2dBackpropInput(outShape, context.weight("kernel"), x,
         List.of(1L, (long) stride, (long) stride, 1L), padding.name());
-    return activation.apply(tf, tf.nn.biasAdd(y, context.weight("bias")));
+    return activation.apply(tf, useBias ? tf.nn.biasAdd(y, context.weight("bias")) : y);
   }
 
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("filters", filters).put("kernel_size", kernel).put("strides", stride)
+    Settings s = Settings.of(typeName()).put("filters", filters).put("kernel_size", kernel).put("strides", stride)
         .put("padding", padding.name().toLowerCase(java.util.Locale.ROOT)).put("activation", activation.kerasName());
+    return useBias ? s : s.put("use_bias", false); // only when false: configs saved before it read as they did
   }
 
   private static Conv2DTranspose fromConfig(Settings s) {
     return Conv2DTranspose.of(s.getInt("filters"), s.getInt("kernel_size")).strides(s.getInt("strides"))
         .padding(Padding.parse(s.getString("padding")))
-        .activation(Activation.parse(s.getString("activation")));
+        .activation(Activation.parse(s.getString("activation"))).useBias(!s.has("use_bias") || s.getBoolean("use_bias"));
   }
 }

@@ -22,17 +22,18 @@ public final class Conv3D extends BaseConv3D<Conv3D> {
       s -> readInto(of(s.getInt("filters"), s.getInt("size")), s));
 
   private Conv3D(@Nullable String name, @Nullable PruningSpec pruning, int size, int filters, int stride,
-      Padding padding, Activation activation) {
-    super(name, pruning, size, filters, stride, padding, activation);
+      Padding padding, Activation activation, boolean useBias) {
+    super(name, pruning, size, filters, stride, padding, activation, useBias);
   }
 
   public static Conv3D of(int filters, int kernelSize) {
-    return new Conv3D(null, null, kernelSize, filters, 1, Padding.VALID, Activation.LINEAR);
+    return new Conv3D(null, null, kernelSize, filters, 1, Padding.VALID, Activation.LINEAR, true);
   }
 
   @Override
-  Conv3D with(@Nullable String name, @Nullable PruningSpec pruning, int stride, Padding padding, Activation activation) {
-    return new Conv3D(name, pruning, size, filters, stride, padding, activation);
+  Conv3D with(@Nullable String name, @Nullable PruningSpec pruning, int stride, Padding padding, Activation activation,
+      boolean useBias) {
+    return new Conv3D(name, pruning, size, filters, stride, padding, activation, useBias);
   }
 
   @Override
@@ -57,13 +58,12 @@ public final class Conv3D extends BaseConv3D<Conv3D> {
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long channels = inputShapes.get(0).get(4);
-    return WeightSpec.kernelAndBias(Shape.of(size, size, size, channels, filters), filters, true);
+    return kernelAndBias(Shape.of(size, size, size, channels, filters));
   }
 
   @Override
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     Ops tf = context.tf();
-    return activation.apply(tf, tf.nn.biasAdd(
-        tf.nn.conv3d(inputs.get(0), context.weight("kernel"), perAxis(stride), padding.name()), context.weight("bias")));
+    return finish(context, tf.nn.conv3d(inputs.get(0), context.weight("kernel"), perAxis(stride), padding.name()));
   }
 }

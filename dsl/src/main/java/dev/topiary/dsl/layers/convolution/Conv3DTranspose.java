@@ -23,18 +23,18 @@ public final class Conv3DTranspose extends BaseConv3D<Conv3DTranspose> {
       s -> readInto(of(s.getInt("filters"), s.getInt("size")), s));
 
   private Conv3DTranspose(@Nullable String name, @Nullable PruningSpec pruning, int size, int filters, int stride,
-      Padding padding, Activation activation) {
-    super(name, pruning, size, filters, stride, padding, activation);
+      Padding padding, Activation activation, boolean useBias) {
+    super(name, pruning, size, filters, stride, padding, activation, useBias);
   }
 
   public static Conv3DTranspose of(int filters, int kernelSize) {
-    return new Conv3DTranspose(null, null, kernelSize, filters, 1, Padding.VALID, Activation.LINEAR);
+    return new Conv3DTranspose(null, null, kernelSize, filters, 1, Padding.VALID, Activation.LINEAR, true);
   }
 
   @Override
   Conv3DTranspose with(@Nullable String name, @Nullable PruningSpec pruning, int stride, Padding padding,
-      Activation activation) {
-    return new Conv3DTranspose(name, pruning, size, filters, stride, padding, activation);
+      Activation activation, boolean useBias) {
+    return new Conv3DTranspose(name, pruning, size, filters, stride, padding, activation, useBias);
   }
 
   @Override
@@ -56,7 +56,7 @@ public final class Conv3DTranspose extends BaseConv3D<Conv3DTranspose> {
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long channels = inputShapes.get(0).get(4);
-    return WeightSpec.kernelAndBias(Shape.of(size, size, size, filters, channels), filters, true);
+    return kernelAndBias(Shape.of(size, size, size, filters, channels));
   }
 
   @Override
@@ -67,8 +67,6 @@ public final class Conv3DTranspose extends BaseConv3D<Conv3DTranspose> {
     var batch = tf.slice(tf.shape(x), tf.constant(new int[] {0}), tf.constant(new int[] {1}));
     var sizes = tf.concat(List.of(batch, tf.constant(new int[] {(int) out[1], (int) out[2], (int) out[3], filters})),
         tf.constant(0));
-    return activation.apply(tf, tf.nn.biasAdd(
-        tf.nn.conv3dBackpropInput(sizes, context.weight("kernel"), x, perAxis(stride), padding.name()),
-        context.weight("bias")));
+    return finish(context, tf.nn.conv3dBackpropInput(sizes, context.weight("kernel"), x, perAxis(stride), padding.name()));
   }
 }

@@ -35,9 +35,10 @@ public final class SeparableConv1D extends BaseLayer<SeparableConv1D> {
   private final int stride;
   private final Padding padding;
   private final Activation activation;
+  private final boolean useBias;
 
   private SeparableConv1D(@Nullable String name, @Nullable PruningSpec pruning, int filters, int kernel, int stride,
-      Padding padding, Activation activation) {
+      Padding padding, Activation activation, boolean useBias) {
     super(name, pruning);
     if (filters < 1 || kernel < 1 || stride < 1) {
       throw new IllegalArgumentException("SeparableConv1D filters, kernel size and stride must be >= 1, got " + filters
@@ -48,27 +49,37 @@ public final class SeparableConv1D extends BaseLayer<SeparableConv1D> {
     this.stride = stride;
     this.padding = padding;
     this.activation = activation;
+    this.useBias = useBias;
   }
 
   public static SeparableConv1D of(int filters, int kernelSize) {
-    return new SeparableConv1D(null, null, filters, kernelSize, 1, Padding.VALID, Activation.LINEAR);
+    return new SeparableConv1D(null, null, filters, kernelSize, 1, Padding.VALID, Activation.LINEAR, true);
   }
 
   public SeparableConv1D strides(int stride) {
-    return new SeparableConv1D(name(), pruning().orElse(null), filters, kernel, stride, padding, activation);
+    return new SeparableConv1D(name(), pruning().orElse(null), filters, kernel, stride, padding, activation, useBias);
   }
 
   public SeparableConv1D padding(Padding padding) {
-    return new SeparableConv1D(name(), pruning().orElse(null), filters, kernel, stride, padding, activation);
+    return new SeparableConv1D(name(), pruning().orElse(null), filters, kernel, stride, padding, activation, useBias);
   }
 
   public SeparableConv1D activation(Activation activation) {
-    return new SeparableConv1D(name(), pruning().orElse(null), filters, kernel, stride, padding, activation);
+    return new SeparableConv1D(name(), pruning().orElse(null), filters, kernel, stride, padding, activation, useBias);
+  }
+
+  /** A copy with or without the bias (Keras' {@code use_bias}). */
+  public SeparableConv1D useBias(boolean useBias) {
+    return new SeparableConv1D(name(), pruning().orElse(null), filters, kernel, stride, padding, activation, useBias);
+  }
+
+  public boolean useBias() {
+    return useBias;
   }
 
   @Override
   protected SeparableConv1D copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new SeparableConv1D(name, pruning, filters, kernel, stride, padding, activation);
+    return new SeparableConv1D(name, pruning, filters, kernel, stride, padding, activation, useBias);
   }
 
   @Override
@@ -94,10 +105,12 @@ public final class SeparableConv1D extends BaseLayer<SeparableConv1D> {
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long channels = inputShapes.get(0).get(2);
-    return List.of(
-        WeightSpec.ofTrainable("depthwise_kernel", Shape.of(kernel, channels, 1), Initializer.GLOROT_UNIFORM),
-        WeightSpec.ofTrainable("pointwise_kernel", Shape.of(1, channels, filters), Initializer.GLOROT_UNIFORM),
-        WeightSpec.ofTrainable("bias", Shape.of(filters), Initializer.ZEROS));
+    WeightSpec depthwise = WeightSpec.ofTrainable("depthwise_kernel", Shape.of(kernel, channels, 1),
+        Initializer.GLOROT_UNIFORM);
+    WeightSpec pointwise = WeightSpec.ofTrainable("pointwise_kernel", Shape.of(1, channels, filters),
+        Initializer.GLOROT_UNIFORM);
+    return useBias ? List.of(depthwise, pointwise, WeightSpec.ofTrainable("bias", Shape.of(filters), Initializer.ZEROS))
+        : List.of(depthwise, pointwise);
   }
 
   @Override
@@ -108,18 +121,23 @@ public final class SeparableConv1D extends BaseLayer<SeparableConv1D> {
     Operand<TFloat32> pointwise = tf.expandDims(context.weight("pointwise_kernel"), tf.constant(0));
     Operand<TFloat32> y = tf.nn.depthwiseConv2dNative(image, depthwise, List.of(1L, 1L, (long) stride, 1L), padding.name());
     y = tf.nn.conv2d(y, pointwise, List.of(1L, 1L, 1L, 1L), "VALID");
-    y = tf.nn.biasAdd(tf.squeeze(y, Squeeze.axis(List.of(1L))), context.weight("bias"));
+    y = tf.squeeze(y, Squeeze.axis(List.of(1L)));
+    if (useBias) {
+      y = tf.nn.biasAdd(y, context.weight("bias"));
+    }
     return activation.apply(tf, y);
   }
 
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("filters", filters).put("kernel_size", kernel).put("strides", stride)
+    Settings s = Settings.of(typeName()).put("filters", filters).put("kernel_size", kernel).put("strides", stride)
         .put("padding", padding.name().toLowerCase(java.util.Locale.ROOT)).put("activation", activation.kerasName());
+    return useBias ? s : s.put("use_bias", false); // only when false: configs saved before it read as they did
   }
 
   private static SeparableConv1D fromConfig(Settings s) {
     return SeparableConv1D.of(s.getInt("filters"), s.getInt("kernel_size")).strides(s.getInt("strides"))
-        .padding(Padding.parse(s.getString("padding"))).activation(Activation.parse(s.getString("activation")));
+        .padding(Padding.parse(s.getString("padding"))).activation(Activation.parse(s.getString("activation")))
+        .useBias(!s.has("use_bias") || s.getBoolean("use_bias"));
   }
 }

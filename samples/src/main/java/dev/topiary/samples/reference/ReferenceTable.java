@@ -43,11 +43,12 @@ public final class ReferenceTable {
    * One line of the table.
    *
    * @param sparsity each pruned weight's measured sparsity after stripping (empty for the dense model)
+   * @param sizes each pruned weight's element count
    * @param tflite bytes per flavour, or the writer's refusal
    * @param sparseModel "x us (TF y us)" at batch 1, or the refusal
    */
   public record Row(String name, double target, double accuracy, Map<String, Double> sparsity,
-      Map<TfliteFlavour, String> tflite, String sparseModel) {}
+      Map<String, Integer> sizes, Map<TfliteFlavour, String> tflite, String sparseModel) {}
 
   /** Trains {@code spec} dense, then each variant from the dense weights; one row each. */
   public static List<Row> run(ModelSpec spec, Compile compile, Data train, Data test, Budget budget,
@@ -60,7 +61,7 @@ public final class ReferenceTable {
     try (Model model = spec.compile(compile)) {
       model.fit(train.inputs(), List.of(train.labels()), dense);
       Map<String, HostArray> trained = model.weights();
-      rows.add(measure("dense", 0, model, Map.of(), test, latency));
+      rows.add(measure("dense", 0, model, Map.of(), Map.of(), test, latency));
       for (Variant v : variants) {
         try (Model pruned = v.prune().apply(spec, fineSteps).compile(compile)) {
           pruned.setWeights(trained);
@@ -68,10 +69,12 @@ public final class ReferenceTable {
           try (Model stripped = pruned.strip()) {
             Map<String, HostArray> w = stripped.weights();
             Map<String, Double> sparsity = new LinkedHashMap<>();
+            Map<String, Integer> sizes = new LinkedHashMap<>();
             for (String name : pruned.sparsity().keySet()) {
               sparsity.put(name, Measurements.sparsity(w.get(name).floats()));
+              sizes.put(name, w.get(name).floats().length);
             }
-            rows.add(measure(v.name(), v.target(), stripped, sparsity, test, latency));
+            rows.add(measure(v.name(), v.target(), stripped, sparsity, sizes, test, latency));
           }
         }
       }
@@ -79,8 +82,8 @@ public final class ReferenceTable {
     return rows;
   }
 
-  private static Row measure(String name, double target, Model model, Map<String, Double> sparsity, Data test,
-      boolean latency) {
+  private static Row measure(String name, double target, Model model, Map<String, Double> sparsity,
+      Map<String, Integer> sizes, Data test, boolean latency) {
     HostArray predictions = model.predict(test.inputs(), 256).get(0);
     Map<TfliteFlavour, String> tflite = new EnumMap<>(TfliteFlavour.class);
     for (TfliteFlavour f : TfliteFlavour.values()) {
@@ -100,7 +103,7 @@ public final class ReferenceTable {
     } catch (IllegalArgumentException e) { // UnsupportedLayersException: names each layer
       sparse = "refused: " + e.getMessage();
     }
-    return new Row(name, target, accuracy(predictions, test.classIds()), sparsity, tflite, sparse);
+    return new Row(name, target, accuracy(predictions, test.classIds()), sparsity, sizes, tflite, sparse);
   }
 
   /** The fraction of rows whose highest score is at the class id. */

@@ -109,8 +109,8 @@ public final class Translation {
     List<String> a = Arrays.asList(args);
     int units = ReferenceTable.intOption(a, "--units", 64);
     int trainSize = ReferenceTable.intOption(a, "--train", 3000);
-    ReferenceTable.Budget budget = new ReferenceTable.Budget(ReferenceTable.intOption(a, "--epochs", 6),
-        ReferenceTable.intOption(a, "--fine-tune", 3), 64);
+    ReferenceTable.Budget budget = new ReferenceTable.Budget(ReferenceTable.intOption(a, "--epochs", 5),
+        ReferenceTable.intOption(a, "--fine-tune", 4), 64);
     System.out.printf("GNMT-style encoder-decoder (LSTM %d, Luong attention) on %d synthetic sentence pairs,"
         + " vocabulary %d, length %d%n", units, trainSize, VOCABULARY, LENGTH);
     long t0 = System.nanoTime();

@@ -165,6 +165,15 @@ def models():
     a = keras.Input((6,), name="features")
     h = inner(a)
     yield func("l_nested", [a], [L.Dense(2, name="head_a")(h), L.Dense(3, activation="softmax", name="head_b")(h)])
+    # Luong and Bahdanau attention (GNMT-style decoders), with and without a key; AdditiveAttention's
+    # scale vector set to random values below. Attention's use_scale and score_mode="concat" add scalar
+    # (shape ()) variables, which Topiary's Keras weight reader does not take yet: not in this fixture.
+    q = keras.Input((3, 4), name="query")
+    v = keras.Input((5, 4), name="value")
+    k = keras.Input((5, 4), name="key")
+    yield func("l_luong_attention", [q, v, k], [L.Attention()([q, v]), L.Attention()([q, v, k]),
+                                               L.AdditiveAttention()([q, v]),
+                                               L.AdditiveAttention(use_scale=False)([q, v, k])])
 
 
 def main(out, only=()):
@@ -180,6 +189,8 @@ def main(out, only=()):
                 w.assign(rng.normal(0, 0.5, w.shape))
             elif "layer_scale" in w.path or "p_re_lu" in w.path:
                 w.assign(rng.normal(0, 0.5, w.shape))
+            elif w.path.endswith("/scale") or w.path.endswith("/concat_score_weight"):
+                w.assign(rng.normal(0.3, 0.5, w.shape))
             elif "bias" in w.path:
                 w.assign(rng.normal(0, 0.1, w.shape))
         inputs = []

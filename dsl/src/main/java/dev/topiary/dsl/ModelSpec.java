@@ -307,7 +307,7 @@ public final class ModelSpec {
               + w.shape() + " has " + w.shape().size() + " elements; a weight holds at most " + (Integer.MAX_VALUE - 8));
         }
         java.util.SplittableRandom random = new java.util.SplittableRandom(Seeds.mix(seed, name));
-        out.put(name, dev.topiary.dsl.data.HostArray.of(w.initializer().values(w.shape(), random), w.shape().asArray()));
+        out.put(name, dev.topiary.dsl.data.HostArray.ofFloats(w.initializer().values(w.shape(), random), w.shape().asArray()));
       }
     }
     return out;

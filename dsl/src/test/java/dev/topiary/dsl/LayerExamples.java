@@ -5,6 +5,8 @@ import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BuiltInLayers;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.LayerType;
+import dev.topiary.dsl.layers.attention.AdditiveAttention;
+import dev.topiary.dsl.layers.attention.Attention;
 import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.Conv1D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
@@ -234,6 +236,14 @@ public final class LayerExamples {
     Node s = Input.named("s", 2, 3);
     Node t = Input.named("t", 4, 3);
     add(m, functional("Dot", List.of(s, t), Dense.of(2).apply(Flatten.of().apply(Dot.of().apply(s, t)))));
+    Node aq = Input.named("aq", 2, 3);
+    Node av = Input.named("av", 4, 5);
+    Node ak = Input.named("ak", 4, 3);
+    add(m, functional("Attention", List.of(aq, av, ak), Dense.of(2).apply(Flatten.of().apply(
+        Attention.of().apply(aq, av, ak)))));
+    Node bv = Input.named("bv", 4, 3);
+    add(m, functional("AdditiveAttention", List.of(aq, bv), Dense.of(2).apply(Flatten.of().apply(
+        AdditiveAttention.of().apply(aq, bv)))));
     return m;
   }
 

@@ -36,6 +36,6 @@ class KerasLayerCoverageTest {
       }
     }
     assertThat(covered).containsAll(builtIn);
-    assertThat(builtIn).hasSize(66);
+    assertThat(builtIn).hasSize(68);
   }
 }

@@ -5,6 +5,8 @@ import dev.topiary.dsl.layers.activations.LeakyReLU;
 import dev.topiary.dsl.layers.activations.PReLU;
 import dev.topiary.dsl.layers.activations.ReLU;
 import dev.topiary.dsl.layers.activations.Softmax;
+import dev.topiary.dsl.layers.attention.AdditiveAttention;
+import dev.topiary.dsl.layers.attention.Attention;
 import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.Conv1D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
@@ -86,7 +88,7 @@ public final class BuiltInLayers {
         GlobalAveragePooling1D.TYPE, GlobalMaxPooling1D.TYPE, GlobalAveragePooling2D.TYPE,
         GlobalMaxPooling2D.TYPE, GlobalAveragePooling3D.TYPE, GlobalMaxPooling3D.TYPE,
         SimpleRNN.TYPE, LSTM.TYPE, GRU.TYPE, Bidirectional.TYPE, TimeDistributed.TYPE,
-        MultiHeadAttention.TYPE,
+        MultiHeadAttention.TYPE, Attention.TYPE, AdditiveAttention.TYPE,
         BatchNormalization.TYPE, LayerNormalization.TYPE,
         Flatten.TYPE, Reshape.TYPE, Permute.TYPE, RepeatVector.TYPE, Cropping1D.TYPE, Cropping2D.TYPE,
         ZeroPadding1D.TYPE, ZeroPadding2D.TYPE, ZeroPadding3D.TYPE, UpSampling1D.TYPE, UpSampling2D.TYPE,

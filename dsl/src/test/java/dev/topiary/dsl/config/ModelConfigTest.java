@@ -474,7 +474,7 @@ class ModelConfigTest {
     String json = ModelConfig.toJson(Sequential.of(Input.of(3), new Scale(null, 2.5), Dense.of(2)));
     assertThatThrownBy(() -> ModelConfig.fromJson(json, "custom.json")).isInstanceOf(CorruptFileException.class)
         .hasMessageStartingWith("custom.json: unknown layer type 'TestScale'; register custom layers with"
-            + " ConfigRegistry.registerLayer before loading (known: Activation, Add, Average");
+            + " ConfigRegistry.registerLayer before loading (known: Activation, Add, AdditiveAttention, Attention, Average");
     ConfigRegistry.registerLayer(Scale.TYPE);
     ModelSpec back = ModelConfig.fromJson(json, "custom.json");
     assertThat(back.layer("test_scale")).isInstanceOfSatisfying(Scale.class, l -> assertThat(l.factor).isEqualTo(2.5));

@@ -157,7 +157,7 @@ final class EagerExecutor implements Executor {
     }
     Map<String, HostArray> out = new LinkedHashMap<>();
     for (String name : weightNames()) {
-      out.put(name, eagerly(tf -> HostArray.fromTensor(read(tf, name).asTensor())));
+      out.put(name, eagerly(tf -> HostArray.copyOf(read(tf, name).asTensor())));
     }
     return out;
   }

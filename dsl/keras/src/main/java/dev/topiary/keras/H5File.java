@@ -180,7 +180,8 @@ final class H5File implements AutoCloseable {
       if (!(flat instanceof float[] values) || values.length != count) {
         throw new KerasFileException(file, layer, "weight " + weight + " did not read as " + count + " float32 values");
       }
-      return HostArray.of(values, shape);
+      // Shape () (Attention's scale, concat score weight) is a scalar, not an array of examples.
+      return shape.length == 0 ? HostArray.ofFloats(values, shape) : HostArray.of(values, shape);
     } catch (KerasFileException e) {
       throw e;
     } catch (ArithmeticException e) {

@@ -98,6 +98,55 @@ class KerasRoundTripTest {
     return list;
   }
 
+  /** Scalar (shape ()) weights: Attention's scale and concat score weight, written and read back. */
+  @Test
+  void scalarWeightsRoundTrip() throws Exception {
+    dev.topiary.dsl.Node q = dev.topiary.dsl.Input.named("query", 3, 4);
+    dev.topiary.dsl.Node v = dev.topiary.dsl.Input.named("value", 5, 4);
+    dev.topiary.dsl.Node dot = dev.topiary.dsl.layers.attention.Attention.of().useScale(true).apply(q, v);
+    dev.topiary.dsl.Node concat = dev.topiary.dsl.layers.attention.Attention.of()
+        .scoreMode(dev.topiary.dsl.layers.attention.Attention.ScoreMode.CONCAT).useScale(true).apply(q, v);
+    ModelSpec spec = dev.topiary.dsl.Functional.of(List.of(q, v),
+        List.of(dev.topiary.dsl.layers.merging.Add.of().apply(dot, concat)));
+    Random random = new Random(5);
+    float[] a = new float[2 * 3 * 4];
+    float[] b = new float[2 * 5 * 4];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = random.nextFloat() - 0.5f;
+    }
+    for (int i = 0; i < b.length; i++) {
+      b[i] = random.nextFloat() - 0.5f;
+    }
+    List<HostArray> inputs = List.of(HostArray.of(a, 2, 3, 4), HostArray.of(b, 2, 5, 4));
+    var mse = dev.topiary.dsl.training.Compile.of(dev.topiary.dsl.training.Optimizer.adam(),
+        dev.topiary.dsl.training.Loss.meanSquaredError());
+    try (Model model = spec.compile(mse)) {
+      Map<String, HostArray> weights = new java.util.LinkedHashMap<>(model.weights());
+      // Values other than the initial ones, so that reading them back is seen.
+      weights.replaceAll((name, w) -> {
+        float[] values = w.floats();
+        for (int i = 0; i < values.length; i++) {
+          values[i] = 0.75f + i;
+        }
+        return HostArray.ofFloats(values, w.shape());
+      });
+      model.setWeights(weights);
+      List<HostArray> expected = model.predict(inputs, 2);
+      for (String format : List.of("keras", "h5")) {
+        Path file = tmp.resolve("scalars." + format);
+        KerasModels.save(model, file);
+        KerasModel back = KerasModels.read(file);
+        for (var e : weights.entrySet()) {
+          assertThat(back.weights().get(e.getKey()).floats()).as(format + " " + e.getKey())
+              .containsExactly(e.getValue().floats());
+        }
+        try (Model loaded = back.compile(mse)) {
+          assertThat(loaded.predict(inputs, 2).get(0)).as(format).isEqualTo(expected.get(0));
+        }
+      }
+    }
+  }
+
   @Test
   void prunedAndStrippedModelKeepsItsZeros() throws Exception {
     KerasModel keras = KerasModels.read(Fixtures.file("keras/mnist_cnn.keras", tmp));

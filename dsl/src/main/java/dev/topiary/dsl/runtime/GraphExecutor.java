@@ -546,7 +546,8 @@ public final class GraphExecutor implements Executor {
     Map<String, HostArray> out = new LinkedHashMap<>();
     try (Result r = runner.run()) {
       for (int i = 0; i < names.size(); i++) {
-        out.put(names.get(i), HostArray.fromTensor((TFloat32) r.get(i)));
+        // An exact copy: a scalar weight (Attention's scale) stays shape (), as setWeights expects it.
+        out.put(names.get(i), HostArray.copyOf(r.get(i)));
       }
     }
     return out;

@@ -10,6 +10,7 @@ import dev.topiary.dsl.training.Distribution;
 import dev.topiary.dsl.training.Fit;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Synchronous data-parallel training over the TF servers at {@code workers}, each started with
@@ -99,7 +100,7 @@ public record MultiWorker(List<String> workers, Duration timeout, int workerInpu
       }
 
       @Override
-      public TrainingData ownData(Fit fit, long seed) {
+      public @Nullable TrainingData ownData(Fit fit, long seed) {
         if (!readsOnWorkers()) {
           return null;
         }

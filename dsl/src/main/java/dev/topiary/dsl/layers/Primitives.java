@@ -137,11 +137,13 @@ public interface Primitives<T> {
   static int[] transposed(int[] in, int[] perm) {
     int[] sorted = perm.clone();
     java.util.Arrays.sort(sorted);
-    for (int d = 0; d < sorted.length; d++) {
-      if (sorted.length != in.length || sorted[d] != d) {
-        throw new IllegalArgumentException("transpose of an example of rank " + in.length + " needs a permutation of 0.."
-            + (in.length - 1) + ", got " + java.util.Arrays.toString(perm));
-      }
+    boolean permutation = sorted.length == in.length;
+    for (int d = 0; permutation && d < sorted.length; d++) {
+      permutation = sorted[d] == d;
+    }
+    if (!permutation) {
+      throw new IllegalArgumentException("transpose of an example of rank " + in.length + " needs a permutation of 0.."
+          + (in.length - 1) + ", got " + java.util.Arrays.toString(perm));
     }
     int[] out = new int[in.length];
     for (int d = 0; d < in.length; d++) {

@@ -19,6 +19,7 @@ import dev.topiary.tflite.TfliteFile;
 import dev.topiary.tflite.TfliteFlavour;
 import dev.topiary.tflite.TfliteLowering;
 import dev.topiary.dsl.config.ConfigRegistry;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.tflite.TfliteWeights;
 import java.io.IOException;
@@ -58,6 +59,15 @@ final class InteropSnippets {
     TfliteFile file = TfliteFile.read(Path.of("mnist.tflite"));                      // parsed back, bounds-checked
     model.setWeights(TfliteWeights.read(file, model.spec()));                        // densified, dequantised
     // [end:TfliteExport]
+  }
+
+  static void kerasForm() {
+    // [snippet:KerasForm]
+    ConfigRegistry.registerLayer(ScaledDense.TYPE.with(KerasForm.class,
+        KerasForm.of("my_layers>ScaledDense", "units")  // @register_keras_serializable(package="my_layers")
+            .withConstant("use_bias", true)               // a Keras option supported at one value: checked, written
+            .ignoring("seed")));                          // read and dropped: it does not change the outputs
+    // [end:KerasForm]
   }
 
   static void lowering(float[] kernelOutIn, int units, int in) {

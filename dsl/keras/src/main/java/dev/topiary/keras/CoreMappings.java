@@ -8,7 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Core, normalization, attention, reshaping and merging layers. */
+/**
+ * The core, normalization, attention, reshaping and merging layers whose Keras config differs in shape from
+ * their settings (noise shapes with nulls, windows as pairs, variables in several groups, configs holding
+ * arrays); the others declare a {@link dev.topiary.dsl.layers.KerasForm} on their layer type.
+ */
 final class CoreMappings {
   private CoreMappings() {}
 
@@ -31,15 +35,6 @@ final class CoreMappings {
   }
 
   static void register(KerasLayers r) {
-    r.add("Dense", "Dense", (k, l) -> {
-      k.requireNull("lora_rank");
-      k.requireNull("quantization_config");
-      return map("units", k.integer("units"), "activation", l.activation(k, "activation"), "use_bias",
-          k.bool("use_bias", true));
-    }, (t, out, l) -> out.put("units", t.getInt("units"))
-        .put("activation", KerasLayers.kerasActivation(t.getString("activation"))).put("use_bias", t.getBoolean("use_bias")));
-    r.add("Activation", "Activation", (k, l) -> map("activation", l.activation(k, "activation")),
-        (t, out, l) -> out.put("activation", KerasLayers.kerasActivation(t.getString("activation"))));
     // noise_shape: Keras' None sizes (the input's) are -1 in Topiary's settings.
     r.add("Dropout", "Dropout", (k, l) -> {
       Map<String, Object> m = map("rate", k.number("rate", 0));
@@ -71,13 +66,6 @@ final class CoreMappings {
         }
       }
     });
-    r.add("Embedding", "Embedding", (k, l) -> {
-      k.requireNull("quantization_config");
-      k.requireNull("lora_rank");
-      return map("input_dim", k.integer("input_dim"), "output_dim", k.integer("output_dim"), "mask_zero",
-          k.bool("mask_zero", false));
-    }, (t, out, l) -> out.put("input_dim", t.getInt("input_dim")).put("output_dim", t.getInt("output_dim"))
-        .put("mask_zero", t.has("mask_zero") && t.getBoolean("mask_zero")));
 
     r.add("BatchNormalization", "BatchNormalization", (k, l) -> {
       // axis is checked against the input rank when the layer is applied (KerasModelReader).
@@ -126,13 +114,6 @@ final class CoreMappings {
       out.set("variance", KerasLayers.JSON_VALUES.valueToTree(t.asMap().get("variance")));
     }, n -> List.of(new LayerMapping.Group("vars", n, n == 0 ? List.of() : List.of("count")))));
 
-    r.add("LayerNormalization", "LayerNormalization", (k, l) -> {
-      k.requireDefault("center", true);
-      k.requireDefault("scale", true);
-      k.requireDefault("rms_scaling", false);
-      return map("epsilon", k.number("epsilon", 1e-3));
-    }, (t, out, l) -> out.put("axis", -1).put("epsilon", t.getDouble("epsilon")).put("center", true).put("scale", true));
-
     r.add(new LayerMapping("MultiHeadAttention", "MultiHeadAttention", (k, l) -> {
       k.requireDefault("use_bias", true);
       k.requireNull("output_shape");
@@ -155,9 +136,6 @@ final class CoreMappings {
   }
 
   private static void registerReshaping(KerasLayers r) {
-    r.add("Reshape", "Reshape", (k, l) -> map("target_shape", list(k.flatLongs("target_shape"))),
-        (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("target_shape", ints(t.getLongs("target_shape"))));
-    r.plain("Flatten", "Flatten", (k, s) -> k.channelsLast());
     r.add("Permute", "Permute", (k, l) -> map("args", list(k.flatLongs("dims"))),
         (t, out, l) -> out.<com.fasterxml.jackson.databind.node.ObjectNode>set("dims", ints(t.getLongs("args"))));
     r.add("RepeatVector", "RepeatVector", (k, l) -> map("args", list(k.integer("n"))),
@@ -229,11 +207,6 @@ final class CoreMappings {
   }
 
   private static void registerMerging(KerasLayers r) {
-    for (String merge : new String[] {"Add", "Multiply", "Subtract", "Average", "Maximum", "Minimum"}) {
-      r.plain(merge, merge, (k, s) -> { });
-    }
-    r.add("Concatenate", "Concatenate", (k, l) -> map("axis", k.integer("axis", -1)),
-        (t, out, l) -> out.put("axis", t.getInt("axis")));
     // axes is checked against the input ranks when the layer is applied (KerasModelReader).
     r.add("Dot", "Dot", (k, l) -> map("normalize", k.bool("normalize", false)),
         (t, out, l) -> out.put("axes", -1).put("normalize", t.getBoolean("normalize")));

@@ -11,8 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -48,15 +48,6 @@ final class KerasLayers {
 
   void add(String kerasClass, String topiaryType, LayerMapping.Reader reader, LayerMapping.Writer writer) {
     add(new LayerMapping(kerasClass, topiaryType, reader, writer, LayerMapping.VARS));
-  }
-
-  /** A layer without settings on either side (Flatten, Add, ...), checking {@code data_format}. */
-  void plain(String kerasClass, String topiaryType, BiConsumer<KerasConfig, Map<String, Object>> check) {
-    add(kerasClass, topiaryType, (k, l) -> {
-      Map<String, Object> s = new LinkedHashMap<>();
-      check.accept(k, s);
-      return s;
-    }, (t, out, l) -> { });
   }
 
   /** The mapping of a Keras class: a built-in one, else a registered layer type's {@link KerasForm}. */
@@ -100,8 +91,10 @@ final class KerasLayers {
   }
 
   /**
-   * A layer type's Keras form as a mapping: its options copied both ways; any other option that is set
-   * fails naming it (it could change the math); the variables under the layer's own {@code vars}.
+   * A layer type's Keras form as a mapping: its options copied both ways (activations translated, absent ones
+   * defaulted), its constant and required options checked, initializers and the form's ignored options
+   * dropped, any other option that is set refused naming it (it could change the math); the variables under
+   * the form's path.
    */
   private static LayerMapping formMapping(String topiaryType, KerasForm form) {
     return new LayerMapping(form.className(), topiaryType, (k, l) -> {
@@ -110,18 +103,30 @@ final class KerasLayers {
         String key = it.next();
         JsonNode v = k.get(key);
         if (form.options().contains(key)) {
-          settings.put(key, v == null || v.isNull() ? null : JSON_VALUES.convertValue(v, Object.class));
-        } else if (!BASE_KEYS.contains(key) && v != null && !v.isNull()) {
+          settings.put(key, form.activations().contains(key) ? l.activation(k, key)
+              : v == null ? null : JSON_VALUES.convertValue(v, Object.class));
+        } else if (form.drops(key)) {
+          continue; // a constant that is also ignored is only written (LayerNormalization's axis: checked later)
+        } else if (form.onlyValue(key) != null) {
+          k.requireDefault(key, form.onlyValue(key));
+        } else if (!BASE_KEYS.contains(key) && v != null) {
           throw k.error("option " + key + "=" + v + " is not supported (Topiary's " + topiaryType + " reads "
-              + String.join(", ", form.options()) + ")");
+              + (form.options().isEmpty() ? "no options" : String.join(", ", form.options())) + ")");
         }
       }
+      form.defaults().forEach(settings::putIfAbsent);
       return settings;
     }, (t, out, l) -> {
+      Map<String, Object> values = t.asMap();
       for (String key : form.options()) {
-        out.set(key, JSON_VALUES.valueToTree(t.asMap().get(key)));
+        if (values.containsKey(key)) {
+          Object v = values.get(key);
+          out.set(key, form.activations().contains(key) && v instanceof String a ? JSON.textNode(kerasActivation(a))
+              : JSON_VALUES.valueToTree(v));
+        }
       }
-    }, LayerMapping.VARS);
+      form.constants().forEach((key, v) -> out.set(key, JSON_VALUES.valueToTree(v)));
+    }, n -> List.of(new LayerMapping.Group(form.weightsPath(), n)));
   }
 
   /** Keras classes whose constructor takes no {@code trainable} (Keras 3 passes it on and fails). */

@@ -2,6 +2,9 @@ package dev.topiary.kotlin
 
 import dev.topiary.dsl.Model
 import dev.topiary.dsl.ModelSpec
+import dev.topiary.dsl.layers.KerasForm
+import dev.topiary.dsl.layers.Layer
+import dev.topiary.dsl.layers.LayerType
 import dev.topiary.dsl.training.Compile
 import dev.topiary.dsl.training.Loss
 import dev.topiary.dsl.training.Metric
@@ -31,3 +34,9 @@ fun KerasModel.compile(
 
 /** Writes this model as a Keras file: `.keras` (Keras 3) or `.h5` (legacy), by the name's ending. */
 fun Model.saveKeras(path: Path) = KerasModels.save(this, path)
+
+/**
+ * This layer type with [form] as its Keras file form: register the result with
+ * `ConfigRegistry.registerLayer` and Keras files read and write the layer (see [KerasForm]).
+ */
+fun <L : Layer> LayerType<L>.withKerasForm(form: KerasForm): LayerType<L> = with(KerasForm::class.java, form)

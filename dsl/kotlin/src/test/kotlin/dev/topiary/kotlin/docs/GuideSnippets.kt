@@ -11,6 +11,7 @@ import dev.topiary.dsl.training.Loss
 import dev.topiary.dsl.training.Metric
 import dev.topiary.kotlin.*
 import dev.topiary.ops.PruningSpec
+import dev.topiary.dsl.layers.KerasForm
 import dev.topiary.samples.custom.ScaledDense
 import dev.topiary.sparse.Format
 import dev.topiary.tflite.TfliteFlavour
@@ -125,6 +126,13 @@ fun keras(x: HostArray, y: HostArray) {
         model.strip().use { it.saveKeras(Path.of("pruned.keras")) }
     }
     // [end:KerasKt]
+}
+
+fun kerasForm() {
+    // [snippet:KerasFormKt]
+    ConfigRegistry.registerLayer(ScaledDense.TYPE.withKerasForm(
+        KerasForm.of("my_layers>ScaledDense", "units").withConstant("use_bias", true).ignoring("seed")))
+    // [end:KerasFormKt]
 }
 
 fun tflite(model: Model) {

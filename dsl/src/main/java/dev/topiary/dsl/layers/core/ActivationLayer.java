@@ -3,6 +3,7 @@ package dev.topiary.dsl.layers.core;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.ElementwiseLayer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.ops.PruningSpec;
@@ -15,7 +16,9 @@ import org.tensorflow.types.TFloat32;
 public final class ActivationLayer extends ElementwiseLayer<ActivationLayer> {
   /** Reads this layer type from a saved config. */
   public static final LayerType<ActivationLayer> TYPE =
-      LayerType.of("Activation", ActivationLayer.class, ActivationLayer::fromConfig);
+      LayerType.of("Activation", ActivationLayer.class, ActivationLayer::fromConfig)
+          .with(KerasForm.class, KerasForm.of("Activation", "activation").withActivations("activation")
+              .withDefault("activation", "linear"));
 
   private final Activation activation;
 

@@ -3,6 +3,7 @@ package dev.topiary.dsl.layers.core;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
@@ -25,7 +26,9 @@ import org.tensorflow.types.TFloat32;
  */
 public class Dense extends BaseLayer<Dense> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<Dense> TYPE = LayerType.of("Dense", Dense.class, Dense::fromConfig);
+  public static final LayerType<Dense> TYPE = LayerType.of("Dense", Dense.class, Dense::fromConfig)
+      .with(KerasForm.class, KerasForm.of("Dense", "units", "activation", "use_bias").withActivations("activation")
+          .withDefault("activation", "linear").withDefault("use_bias", true));
 
   private final int units;
   private final Activation activation;

@@ -3,6 +3,7 @@ package dev.topiary.dsl.layers.core;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.WeightSpec;
@@ -23,7 +24,9 @@ import org.tensorflow.types.TInt32;
  */
 public final class Embedding extends BaseLayer<Embedding> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<Embedding> TYPE = LayerType.of("Embedding", Embedding.class, Embedding::fromConfig);
+  public static final LayerType<Embedding> TYPE = LayerType.of("Embedding", Embedding.class, Embedding::fromConfig)
+      .with(KerasForm.class, KerasForm.of("Embedding", "input_dim", "output_dim", "mask_zero")
+          .withDefault("mask_zero", false).ignoring("input_length")); // tf.keras 2's: the input shape says it
 
   private final int vocabulary;
   private final int dim;

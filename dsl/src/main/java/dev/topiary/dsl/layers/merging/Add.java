@@ -2,13 +2,15 @@ package dev.topiary.dsl.layers.merging;
 
 import dev.topiary.dsl.layers.Primitives;
 
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import org.jspecify.annotations.Nullable;
 
 /** Element-wise sum of two or more inputs of one shape (one AddN). */
 public final class Add extends Merge<Add> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<Add> TYPE = LayerType.of("Add", Add.class, s -> of());
+  public static final LayerType<Add> TYPE = LayerType.of("Add", Add.class, s -> of())
+      .with(KerasForm.class, KerasForm.of("Add"));
 
   private Add(@Nullable String name) {
     super(name);

@@ -2,6 +2,7 @@ package dev.topiary.dsl.layers.merging;
 
 import dev.topiary.dsl.layers.Primitives;
 
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -9,7 +10,8 @@ import org.jspecify.annotations.Nullable;
 /** Element-wise mean of two or more inputs of one shape. */
 public final class Average extends Merge<Average> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<Average> TYPE = LayerType.of("Average", Average.class, s -> of());
+  public static final LayerType<Average> TYPE = LayerType.of("Average", Average.class, s -> of())
+      .with(KerasForm.class, KerasForm.of("Average"));
 
   private Average(@Nullable String name) {
     super(name);

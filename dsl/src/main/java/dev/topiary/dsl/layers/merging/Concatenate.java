@@ -2,6 +2,7 @@ package dev.topiary.dsl.layers.merging;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.LoweredLayer;
@@ -19,7 +20,8 @@ import org.tensorflow.ndarray.Shape;
 public final class Concatenate extends BaseLayer<Concatenate> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<Concatenate> TYPE =
-      LayerType.of("Concatenate", Concatenate.class, Concatenate::fromConfig);
+      LayerType.of("Concatenate", Concatenate.class, Concatenate::fromConfig)
+          .with(KerasForm.class, KerasForm.of("Concatenate", "axis").withDefault("axis", -1));
 
   private final int axis;
 

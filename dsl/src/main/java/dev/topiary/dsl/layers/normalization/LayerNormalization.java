@@ -6,6 +6,7 @@ import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
@@ -22,7 +23,11 @@ import org.tensorflow.types.TFloat32;
 public final class LayerNormalization extends BaseLayer<LayerNormalization> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<LayerNormalization> TYPE =
-      LayerType.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig);
+      LayerType.of("LayerNormalization", LayerNormalization.class, LayerNormalization::fromConfig)
+          // axis is checked against the input's rank when the layer is applied (the keras module's reader).
+          .with(KerasForm.class, KerasForm.of("LayerNormalization", "epsilon").withDefault("epsilon", 1e-3)
+              .withConstant("axis", -1).ignoring("axis").withConstant("center", true).withConstant("scale", true)
+              .withRequired("rms_scaling", false));
 
   private final float epsilon;
 

@@ -1,6 +1,7 @@
 package dev.topiary.dsl.layers.recurrent;
 
 import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.ops.PruningSpec;
@@ -17,7 +18,9 @@ import org.tensorflow.types.TFloat32;
  */
 public final class GRU extends Recurrent<GRU> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<GRU> TYPE = LayerType.of("GRU", GRU.class, s -> read(of(s.getInt("units")), s));
+  public static final LayerType<GRU> TYPE = LayerType.of("GRU", GRU.class, s -> read(of(s.getInt("units")), s))
+      .with(KerasForm.class, kerasForm("GRU").withConstant("recurrent_activation", "sigmoid")
+          .withConstant("reset_after", true));
 
   private GRU(@Nullable String name, @Nullable PruningSpec pruning, int units, boolean returnSequences,
       boolean goBackwards, boolean returnState) {

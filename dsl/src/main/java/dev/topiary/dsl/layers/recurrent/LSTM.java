@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers.recurrent;
 
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.ops.PruningSpec;
@@ -18,7 +19,8 @@ import org.tensorflow.types.TFloat32;
  */
 public final class LSTM extends Recurrent<LSTM> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<LSTM> TYPE = LayerType.of("LSTM", LSTM.class, s -> read(of(s.getInt("units")), s));
+  public static final LayerType<LSTM> TYPE = LayerType.of("LSTM", LSTM.class, s -> read(of(s.getInt("units")), s))
+      .with(KerasForm.class, kerasForm("LSTM").withConstant("recurrent_activation", "sigmoid"));
 
   private LSTM(@Nullable String name, @Nullable PruningSpec pruning, int units, boolean returnSequences,
       boolean goBackwards, boolean returnState) {

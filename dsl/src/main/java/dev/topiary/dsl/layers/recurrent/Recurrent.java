@@ -3,6 +3,7 @@ package dev.topiary.dsl.layers.recurrent;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.Shapes;
@@ -295,6 +296,22 @@ public abstract class Recurrent<L extends Recurrent<L>> extends BaseLayer<L> {
   public Settings config() {
     return Settings.of(typeName()).put("units", units).put("return_sequences", returnSequences)
         .put("go_backwards", goBackwards).put("return_state", returnState);
+  }
+
+  /**
+   * The Keras form every recurrent layer shares: tanh, a bias, no dropout, not stateful, weights under
+   * {@code cell/vars}. Dropped when read: {@code seed} (dropout's, which is 0), {@code unit_forget_bias} (an
+   * initializer), {@code unroll} and {@code implementation} (how Keras computes, not what), and
+   * {@code zero_output_for_mask} (Topiary's masked steps already follow Keras 3's default for the layer).
+   */
+  static KerasForm kerasForm(String kerasClass) {
+    return KerasForm.of(kerasClass, "units", "return_sequences", "go_backwards", "return_state")
+        .withDefault("return_sequences", false).withDefault("go_backwards", false).withDefault("return_state", false)
+        .withConstant("activation", "tanh").withConstant("use_bias", true).withConstant("stateful", false)
+        .withConstant("unroll", false).ignoring("unroll", "implementation", "seed", "unit_forget_bias",
+            "zero_output_for_mask")
+        .withRequired("dropout", 0.0).withRequired("recurrent_dropout", 0.0).withRequired("time_major", false)
+        .withWeightsAt("cell/vars");
   }
 
   /** {@code layer} (of the saved units) with the saved options. */

@@ -1,5 +1,6 @@
 package dev.topiary.dsl.layers.recurrent;
 
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.ops.PruningSpec;
 import org.jspecify.annotations.Nullable;
@@ -14,7 +15,8 @@ import org.tensorflow.types.TFloat32;
 public final class SimpleRNN extends Recurrent<SimpleRNN> {
   /** Reads this layer type from a saved config. */
   public static final LayerType<SimpleRNN> TYPE =
-      LayerType.of("SimpleRNN", SimpleRNN.class, s -> read(of(s.getInt("units")), s));
+      LayerType.of("SimpleRNN", SimpleRNN.class, s -> read(of(s.getInt("units")), s))
+          .with(KerasForm.class, kerasForm("SimpleRNN"));
 
   private SimpleRNN(@Nullable String name, @Nullable PruningSpec pruning, int units, boolean returnSequences,
       boolean goBackwards, boolean returnState) {

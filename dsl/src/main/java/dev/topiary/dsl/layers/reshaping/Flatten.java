@@ -2,6 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
@@ -16,7 +17,8 @@ import org.tensorflow.types.TFloat32;
 /** {@code (batch, d1, d2, ...) -> (batch, d1 * d2 * ...)}, row-major as Keras. */
 public final class Flatten extends BaseLayer<Flatten> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<Flatten> TYPE = LayerType.of("Flatten", Flatten.class, Flatten::fromConfig);
+  public static final LayerType<Flatten> TYPE = LayerType.of("Flatten", Flatten.class, Flatten::fromConfig)
+      .with(KerasForm.class, KerasForm.of("Flatten").withRequired("data_format", "channels_last"));
 
   private Flatten(@Nullable String name) {
     super(name, null);

@@ -2,6 +2,7 @@ package dev.topiary.dsl.layers.reshaping;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
@@ -17,7 +18,8 @@ import org.tensorflow.types.TFloat32;
 /** Reshapes each example to {@code targetShape} (batch dimension excluded; one entry may be -1). */
 public final class Reshape extends BaseLayer<Reshape> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<Reshape> TYPE = LayerType.of("Reshape", Reshape.class, Reshape::fromConfig);
+  public static final LayerType<Reshape> TYPE = LayerType.of("Reshape", Reshape.class, Reshape::fromConfig)
+      .with(KerasForm.class, KerasForm.of("Reshape", "target_shape"));
 
   private final long[] target;
 

@@ -67,37 +67,6 @@ final class CoreMappings {
       }
     });
 
-    r.add("BatchNormalization", "BatchNormalization", (k, l) -> {
-      // axis is checked against the input rank when the layer is applied (KerasModelReader).
-      k.requireDefault("renorm", false);
-      Map<String, Object> m = map("momentum", k.number("momentum", 0.99), "epsilon", k.number("epsilon", 1e-3));
-      if (!k.bool("center", true)) {
-        m.put("center", false);
-      }
-      if (!k.bool("scale", true)) {
-        m.put("scale", false);
-      }
-      return m;
-    }, (t, out, l) -> out.put("axis", -1).put("momentum", t.getDouble("momentum")).put("epsilon", t.getDouble("epsilon"))
-        .put("center", !t.has("center") || t.getBoolean("center")).put("scale", !t.has("scale") || t.getBoolean("scale")));
-    // PReLU: its alpha initializer only matters before the weights are read (Topiary's is Keras' default,
-    // zeros); a regularizer or constraint would change training, so those are refused.
-    r.add("PReLU", "PReLU", (k, l) -> {
-      k.requireNull("alpha_regularizer");
-      k.requireNull("alpha_constraint");
-      return map("shared_axes", k.has("shared_axes") ? java.util.Arrays.stream(k.flatLongs("shared_axes")).boxed().toList()
-          : null);
-    }, (t, out, l) -> {
-      out.set("alpha_initializer", KerasLayers.JSON.objectNode().put("module", "keras.initializers")
-          .put("class_name", "Zeros").<com.fasterxml.jackson.databind.node.ObjectNode>set("config", KerasLayers.JSON.objectNode())
-          .putNull("registered_name"));
-      out.putNull("alpha_regularizer").putNull("alpha_constraint");
-      if (t.has("shared_axes")) {
-        out.set("shared_axes", ints(t.getLongs("shared_axes")));
-      } else {
-        out.putNull("shared_axes");
-      }
-    });
     // Normalization: given mean/variance live in the config; adapted ones are the variables mean, variance
     // and an int64 count (only used to adapt further), which Topiary skips reading and writes as 0.
     r.add(new LayerMapping("Normalization", "Normalization", (k, l) -> {
@@ -132,7 +101,6 @@ final class CoreMappings {
             new LayerMapping.Group("value_dense/vars", 2), new LayerMapping.Group("output_dense/vars", 2))));
 
     registerReshaping(r);
-    registerMerging(r);
   }
 
   private static void registerReshaping(KerasLayers r) {
@@ -204,11 +172,5 @@ final class CoreMappings {
       throw k.error("'" + key + "' must be a number, a pair or two pairs, got " + v);
     }
     return p;
-  }
-
-  private static void registerMerging(KerasLayers r) {
-    // axes is checked against the input ranks when the layer is applied (KerasModelReader).
-    r.add("Dot", "Dot", (k, l) -> map("normalize", k.bool("normalize", false)),
-        (t, out, l) -> out.put("axes", -1).put("normalize", t.getBoolean("normalize")));
   }
 }

@@ -5,6 +5,7 @@ import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
 import dev.topiary.dsl.layers.LayerShapeException;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.Primitives;
@@ -25,7 +26,8 @@ import org.tensorflow.ndarray.Shape;
  */
 public final class PReLU extends BaseLayer<PReLU> implements LoweredLayer {
   /** The type (the {@code keras} module maps Keras' {@code PReLU}: its initializer is not a setting). */
-  public static final LayerType<PReLU> TYPE = LayerType.of("PReLU", PReLU.class, PReLU::fromConfig);
+  public static final LayerType<PReLU> TYPE = LayerType.of("PReLU", PReLU.class, PReLU::fromConfig)
+      .with(KerasForm.class, KerasForm.of("PReLU", "shared_axes"));
 
   private final int[] sharedAxes;
 

@@ -2,6 +2,7 @@ package dev.topiary.dsl.layers.merging;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
@@ -20,7 +21,10 @@ import org.tensorflow.types.TFloat32;
  */
 public final class Dot extends BaseLayer<Dot> {
   /** Reads this layer type from a saved config. */
-  public static final LayerType<Dot> TYPE = LayerType.of("Dot", Dot.class, Dot::fromConfig);
+  public static final LayerType<Dot> TYPE = LayerType.of("Dot", Dot.class, Dot::fromConfig)
+      // axes is checked against the input ranks when the layer is applied (the keras module's reader).
+      .with(KerasForm.class, KerasForm.of("Dot", "normalize").withDefault("normalize", false)
+          .withConstant("axes", -1).ignoring("axes"));
 
   private final boolean normalize;
 

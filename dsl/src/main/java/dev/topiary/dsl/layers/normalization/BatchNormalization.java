@@ -6,6 +6,7 @@ import dev.topiary.dsl.layers.Primitives;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.KerasForm;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
@@ -30,7 +31,12 @@ import org.tensorflow.types.TInt64;
 public final class BatchNormalization extends BaseLayer<BatchNormalization> implements LoweredLayer {
   /** Reads this layer type from a saved config. */
   public static final LayerType<BatchNormalization> TYPE =
-      LayerType.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig);
+      LayerType.of("BatchNormalization", BatchNormalization.class, BatchNormalization::fromConfig)
+          // axis is checked against the input's rank when the layer is applied (the keras module's reader);
+          // synchronized only syncs statistics across devices; renorm's other options act only with renorm.
+          .with(KerasForm.class, KerasForm.of("BatchNormalization", "momentum", "epsilon", "center", "scale")
+              .withDefault("momentum", 0.99).withDefault("epsilon", 1e-3).withConstant("axis", -1)
+              .withRequired("renorm", false).ignoring("axis", "synchronized", "renorm_clipping", "renorm_momentum"));
 
   private final float momentum;
   private final float epsilon;

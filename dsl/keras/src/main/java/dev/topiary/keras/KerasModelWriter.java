@@ -2,6 +2,7 @@ package dev.topiary.keras;
 
 import static dev.topiary.keras.KerasLayers.JSON;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.dsl.ModelSpec;
@@ -77,8 +78,7 @@ final class KerasModelWriter {
       if (entry == null) {
         LayerMapping m = mappings.forTopiary(layer.typeName());
         entry = mappings.keras(layer.typeName(), layer.config(), name);
-        String path = "layers/" + unique(KerasLayers.snake(m.kerasClass()), used);
-        placed.add(new Placed(layer, name, m, path));
+        placed.add(new Placed(layer, name, m, null)); // the path once the layers are in Keras' order
         entries.put(layer, entry);
         if (!sequential) {
           entry.put("name", name);
@@ -101,6 +101,23 @@ final class KerasModelWriter {
         outs.add(ref(spec.layerName(out.layer()), h[0], h[1]));
       }
     }
+    if (!sequential) { // Keras lists a functional model's layers in its own graph order (KerasGraphOrder)
+      Map<String, Integer> position = new HashMap<>();
+      for (String name : KerasGraphOrder.layers(config)) {
+        position.put(name, position.size());
+      }
+      List<JsonNode> entryList = new ArrayList<>();
+      layers.forEach(entryList::add);
+      entryList.sort(java.util.Comparator.comparingInt(e -> position.getOrDefault(e.get("name").textValue(), Integer.MAX_VALUE)));
+      layers.removeAll();
+      layers.addAll(entryList);
+      placed.sort(java.util.Comparator.comparingInt(p -> position.getOrDefault(p.name(), Integer.MAX_VALUE)));
+    }
+    List<Placed> withPaths = new ArrayList<>();
+    for (Placed p : placed) { // numbered per class in model.layers order, as Keras' saver does
+      withPaths.add(new Placed(p.layer(), p.name(), p.mapping(), "layers/" + unique(KerasLayers.snake(p.mapping().kerasClass()), used)));
+    }
+    placed = withPaths;
     ObjectNode root = JSON.objectNode();
     // As Keras 3 writes them: Sequential under "keras"; Functional by its source module, registered.
     if (sequential) {

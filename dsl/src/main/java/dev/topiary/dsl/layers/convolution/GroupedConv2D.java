@@ -2,18 +2,13 @@ package dev.topiary.dsl.layers.convolution;
 
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.Activation;
-import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.LayerContext;
-import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.Padding;
-import dev.topiary.dsl.layers.Shapes;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.ops.PruningSpec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -35,49 +30,23 @@ import org.tensorflow.types.TFloat32;
  * option of {@link Conv2D}) so that a back end that runs Conv2D refuses it by name instead of running it
  * ungrouped.
  */
-public final class GroupedConv2D extends BaseLayer<GroupedConv2D> {
+public final class GroupedConv2D extends BaseConv2D<GroupedConv2D> {
   /** Reads this layer type from a saved config. */
   public static final LayerType<GroupedConv2D> TYPE = LayerType.of("GroupedConv2D", GroupedConv2D.class,
       GroupedConv2D::fromConfig);
 
-  private final int filters;
   private final int groups;
-  private final int kernelHeight;
-  private final int kernelWidth;
-  private final int strideRows;
-  private final int strideCols;
-  private final int dilation;
-  private final Padding padding;
-  private final Activation activation;
-  private final boolean useBias;
 
   private GroupedConv2D(@Nullable String name, @Nullable PruningSpec pruning, int filters, int groups, int kernelHeight,
       int kernelWidth, int strideRows, int strideCols, int dilation, Padding padding, Activation activation,
       boolean useBias) {
-    super(name, pruning);
-    if (filters < 1 || groups < 1 || kernelHeight < 1 || kernelWidth < 1 || strideRows < 1 || strideCols < 1
-        || dilation < 1) {
-      throw new IllegalArgumentException("GroupedConv2D filters, groups, kernel size, strides and dilation must be"
-          + " >= 1, got filters " + filters + ", groups " + groups + ", kernel " + kernelHeight + "x" + kernelWidth
-          + ", strides " + strideRows + "x" + strideCols + ", dilation " + dilation);
-    }
+    super(name, pruning, filters, kernelHeight, kernelWidth, strideRows, strideCols, dilation, padding, activation,
+        useBias);
+    requirePositive("groups", groups);
     if (filters % groups != 0) {
       throw new IllegalArgumentException("GroupedConv2D filters " + filters + " must be a multiple of groups " + groups);
     }
-    if (dilation > 1 && (strideRows > 1 || strideCols > 1)) {
-      throw new IllegalArgumentException("GroupedConv2D cannot combine dilation " + dilation
-          + " with strides > 1 (as in Keras)");
-    }
-    this.filters = filters;
     this.groups = groups;
-    this.kernelHeight = kernelHeight;
-    this.kernelWidth = kernelWidth;
-    this.strideRows = strideRows;
-    this.strideCols = strideCols;
-    this.dilation = dilation;
-    this.padding = padding == null ? Padding.VALID : padding;
-    this.activation = activation == null ? Activation.LINEAR : activation;
-    this.useBias = useBias;
   }
 
   /** {@code filters} outputs in {@code groups} groups, with a {@code kernelHeight x kernelWidth} window. */
@@ -86,34 +55,11 @@ public final class GroupedConv2D extends BaseLayer<GroupedConv2D> {
         Activation.LINEAR, true);
   }
 
-  private GroupedConv2D with(int strideRows, int strideCols, int dilation, Padding padding, Activation activation,
+  @Override
+  GroupedConv2D with(int strideRows, int strideCols, int dilation, Padding padding, Activation activation,
       boolean useBias) {
-    return new GroupedConv2D(name(), pruning().orElse(null), filters, groups, kernelHeight, kernelWidth, strideRows,
-        strideCols, dilation, padding, activation, useBias);
-  }
-
-  public GroupedConv2D strides(int rows, int cols) {
-    return with(rows, cols, dilation, padding, activation, useBias);
-  }
-
-  public GroupedConv2D dilation(int rate) {
-    return with(strideRows, strideCols, rate, padding, activation, useBias);
-  }
-
-  public GroupedConv2D padding(Padding padding) {
-    return with(strideRows, strideCols, dilation, padding, activation, useBias);
-  }
-
-  public GroupedConv2D activation(Activation activation) {
-    return with(strideRows, strideCols, dilation, padding, activation, useBias);
-  }
-
-  public GroupedConv2D useBias(boolean useBias) {
-    return with(strideRows, strideCols, dilation, padding, activation, useBias);
-  }
-
-  public int filters() {
-    return filters;
+    return new GroupedConv2D(name(), pruning().orElse(null), filters(), groups, kernelHeight(), kernelWidth(),
+        strideRows, strideCols, dilation, padding, activation, useBias);
   }
 
   public int groups() {
@@ -122,8 +68,8 @@ public final class GroupedConv2D extends BaseLayer<GroupedConv2D> {
 
   @Override
   protected GroupedConv2D copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new GroupedConv2D(name, pruning, filters, groups, kernelHeight, kernelWidth, strideRows, strideCols, dilation,
-        padding, activation, useBias);
+    return new GroupedConv2D(name, pruning, filters(), groups, kernelHeight(), kernelWidth(), strideRows(),
+        strideCols(), dilation(), padding(), activation(), useBias());
   }
 
   @Override
@@ -132,30 +78,20 @@ public final class GroupedConv2D extends BaseLayer<GroupedConv2D> {
   }
 
   @Override
-  public Set<String> prunableWeights() {
-    return Set.of("kernel");
+  boolean channelsFit(long channels) {
+    return channels % groups == 0;
   }
 
   @Override
-  public Shape outputShape(List<Shape> inputShapes) {
-    Shape in = requireRank(inputShapes, 4, "(batch, height, width, channels)");
-    if (in.get(3) < 0 || in.get(3) % groups != 0) {
-      throw new LayerShapeException(describe() + " needs a channel count that is a multiple of groups " + groups
-          + ", got " + Shapes.format(in));
-    }
-    long h = Shapes.windowOutput(in.get(1), kernelHeight, strideRows, dilation, padding);
-    long w = Shapes.windowOutput(in.get(2), kernelWidth, strideCols, dilation, padding);
-    if (h < 1 || w < 1) {
-      throw new LayerShapeException(describe() + " with a " + kernelHeight + "x" + kernelWidth
-          + " kernel and " + padding + " padding does not fit input " + Shapes.format(in));
-    }
-    return Shape.of(in.get(0), h, w, filters);
+  String channelsNeeded() {
+    return "a channel count that is a multiple of groups " + groups;
   }
 
   @Override
   public List<WeightSpec> weights(List<Shape> inputShapes) {
     long channels = inputShapes.get(0).get(3);
-    return WeightSpec.kernelAndBias(Shape.of(kernelHeight, kernelWidth, channels / groups, filters), filters, useBias);
+    return WeightSpec.kernelAndBias(Shape.of(kernelHeight(), kernelWidth(), channels / groups, filters()), filters(),
+        useBias());
   }
 
   @Override
@@ -164,45 +100,36 @@ public final class GroupedConv2D extends BaseLayer<GroupedConv2D> {
     Operand<TFloat32> x = inputs.get(0);
     long channels = x.shape().get(3);
     Operand<TFloat32> kernel = context.weight("kernel");
-    List<Long> strides = List.of(1L, (long) strideRows, (long) strideCols, 1L);
-    List<Long> dilations = List.of(1L, (long) dilation, (long) dilation, 1L);
+    List<Long> strides = List.of(1L, (long) strideRows(), (long) strideCols(), 1L);
+    List<Long> dilations = List.of(1L, (long) dilation(), (long) dilation(), 1L);
+    String padding = padding().name();
     Operand<TFloat32> y;
     if (channels == groups) { // one channel per group: a depthwise convolution with multiplier filters / channels
-      Operand<TFloat32> depthwise = tf.reshape(kernel, tf.constant(new long[] {kernelHeight, kernelWidth, channels,
-          filters / channels}));
-      y = tf.nn.depthwiseConv2dNative(x, depthwise, strides, padding.name(),
-          DepthwiseConv2dNative.dilations(dilations));
+      Operand<TFloat32> depthwise = tf.reshape(kernel, tf.constant(new long[] {kernelHeight(), kernelWidth(), channels,
+          filters() / channels}));
+      y = tf.nn.depthwiseConv2dNative(x, depthwise, strides, padding, DepthwiseConv2dNative.dilations(dilations));
     } else {
       List<org.tensorflow.Output<TFloat32>> xs = tf.split(tf.constant(3), x, (long) groups).output();
       List<org.tensorflow.Output<TFloat32>> ks = tf.split(tf.constant(3), kernel, (long) groups).output();
       List<Operand<TFloat32>> ys = new ArrayList<>();
       for (int g = 0; g < groups; g++) {
-        ys.add(tf.nn.conv2d(xs.get(g), ks.get(g), strides, padding.name(), Conv2d.dilations(dilations)));
+        ys.add(tf.nn.conv2d(xs.get(g), ks.get(g), strides, padding, Conv2d.dilations(dilations)));
       }
       y = tf.concat(ys, tf.constant(3));
     }
-    if (useBias) {
+    if (useBias()) {
       y = tf.nn.biasAdd(y, context.weight("bias"));
     }
-    return activation.apply(tf, y);
+    return activation().apply(tf, y);
   }
 
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("filters", filters).put("groups", groups)
-        .put("kernel_size", List.of(kernelHeight, kernelWidth)).put("strides", List.of(strideRows, strideCols))
-        .put("dilation", dilation).put("padding", padding.name().toLowerCase(Locale.ROOT))
-        .put("activation", activation.kerasName()).put("use_bias", useBias);
+    return windowConfig().put("groups", groups);
   }
 
   private static GroupedConv2D fromConfig(Settings s) {
-    long[] k = s.getLongs("kernel_size");
-    long[] st = s.getLongs("strides");
-    if (k.length != 2 || st.length != 2) {
-      throw new IllegalArgumentException(s.owner() + ": kernel_size and strides need 2 values each");
-    }
-    return GroupedConv2D.of(s.getInt("filters"), s.getInt("groups"), (int) k[0], (int) k[1])
-        .strides((int) st[0], (int) st[1]).dilation(s.getInt("dilation")).padding(Padding.parse(s.getString("padding")))
-        .activation(Activation.parse(s.getString("activation"))).useBias(s.getBoolean("use_bias"));
+    long[] k = kernelSize(s);
+    return readWindow(GroupedConv2D.of(s.getInt("filters"), s.getInt("groups"), (int) k[0], (int) k[1]), s);
   }
 }

@@ -41,6 +41,10 @@ class KerasApplicationsCheck {
     rows.add("| model | params | .keras | .h5 |");
     rows.add("|---|---:|---|---|");
     int failed = 0;
+    // With -Dtopiary.keras.dir=OUT each model is also written back as .keras and .h5 with Java's predictions,
+    // for dsl/keras/tools/check_keras.py OUT to reload in Keras.
+    String writeDir = System.getProperty("topiary.keras.dir", "");
+    Path writeBack = writeDir.isBlank() ? null : Files.createDirectories(Path.of(writeDir));
     java.util.regex.Pattern only = java.util.regex.Pattern.compile(System.getProperty("topiary.applications.only", ".*"));
     for (JsonNode name : index.get("models")) {
       if (!only.matcher(name.asText()).matches()) {
@@ -51,7 +55,7 @@ class KerasApplicationsCheck {
       List<HostArray> outputs = Fixtures.arrays(expected.get("outputs"));
       StringBuilder row = new StringBuilder("| " + name.asText() + " | " + String.format("%,d", expected.get("params").asLong()) + " |");
       for (String format : List.of("keras", "h5")) {
-        String cell = check(dir.resolve(name.asText() + "." + format), inputs, outputs);
+        String cell = check(dir.resolve(name.asText() + "." + format), inputs, outputs, writeBack, name.asText() + "_from_" + format);
         failed += cell.startsWith("ok") ? 0 : 1;
         row.append(' ').append(cell).append(" |");
       }
@@ -68,10 +72,15 @@ class KerasApplicationsCheck {
    * "ok 3.1e-06" (max abs diff over all outputs; "of 62" when the largest |output| is 62), "DIFF 2.0e-02", a
    * shape mismatch, or "fails: " and the first line of the error.
    */
-  private static String check(Path file, List<HostArray> inputs, List<HostArray> outputs) {
+  private static String check(Path file, List<HostArray> inputs, List<HostArray> outputs, Path writeBack, String base) {
     long start = System.nanoTime();
     try (Model model = KerasModels.load(file, Fixtures.COMPILE)) {
       List<HostArray> predicted = model.predict(inputs, 2);
+      if (writeBack != null) {
+        KerasModels.save(model, writeBack.resolve(base + ".keras"));
+        KerasModels.save(model, writeBack.resolve(base + ".h5"));
+        KerasRoundTripTest.writeExpectations(writeBack, base, inputs, predicted);
+      }
       double diff = 0;
       double largest = 1;
       for (int i = 0; i < outputs.size(); i++) {

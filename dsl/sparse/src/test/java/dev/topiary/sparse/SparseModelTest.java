@@ -11,6 +11,7 @@ import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.merging.Concatenate;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.GroupedConv2D;
 import dev.topiary.dsl.Node;
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
@@ -182,6 +183,24 @@ class SparseModelTest {
   @Test
   void depthwiseSeparableAndConcatenatedBranchesMatchTf() {
     matchesTf(separable(), TfModels.randomInput(9, 3, 9, 9, 4));
+  }
+
+  @Test
+  void aGroupedConvolutionWithOneChannelPerGroupRunsAsADepthwiseOneAndMatchesTf() {
+    // ConvNeXt's 7x7 (groups = channels), with a multiplier of 2 and then 1.
+    ModelSpec spec = Sequential.of(Input.of(9, 9, 4), GroupedConv2D.of(8, 4, 3, 3).strides(2).padding(Padding.SAME)
+        .activation(Activation.RELU), GroupedConv2D.of(8, 8, 3, 3).useBias(false), Flatten.of(), Dense.of(3));
+    matchesTf(spec, TfModels.randomInput(5, 3, 9, 9, 4));
+  }
+
+  @Test
+  void otherGroupingsAreRefusedNamingTheLayer() {
+    ModelSpec spec = Sequential.of(Input.of(6, 6, 4), GroupedConv2D.of(8, 2, 3, 3).named("grouped"), Flatten.of());
+    try (Model tf = TfModels.build(spec, Zeros.RANDOM, 0.5, 3)) {
+      assertThatThrownBy(() -> SparseModel.of(tf, SparseOptions.defaults().calibrate(false)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'grouped'")
+          .hasMessageContaining("2 groups over 4 channels");
+    }
   }
 
   @Test

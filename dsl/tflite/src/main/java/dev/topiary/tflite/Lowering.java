@@ -10,9 +10,11 @@ import dev.topiary.dsl.layers.LoweredLayer;
 import dev.topiary.dsl.layers.WeightSpec;
 import dev.topiary.dsl.config.ConfigRegistry;
 import org.jspecify.annotations.Nullable;
+import dev.topiary.dsl.layers.convolution.BaseConv2D;
 import dev.topiary.dsl.layers.convolution.BaseDepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.GroupedConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
@@ -42,7 +44,8 @@ import java.util.Set;
  * only it. Layers are matched by exact class: a subclass may compute something else, so it is refused.
  */
 final class Lowering {
-  static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, MaxPooling2D, AveragePooling2D, "
+  static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, GroupedConv2D (one channel per"
+      + " group), MaxPooling2D, AveragePooling2D, "
       + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, "
       + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled), and every"
       + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, gelu_approximate, swish,"
@@ -59,7 +62,7 @@ final class Lowering {
    * primitives ({@link LoweredPrimitives}).
    */
   private static final Set<Class<?>> CLASSES = Set.of(Dense.class, Conv2D.class, DepthwiseConv2D.class,
-      SeparableConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
+      SeparableConv2D.class, GroupedConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
       GlobalMaxPooling1D.class, Flatten.class, Reshape.class, Dropout.class, ActivationLayer.class,
       BatchNormalization.class, Embedding.class, LSTM.class);
 
@@ -139,7 +142,7 @@ final class Lowering {
     if (layer instanceof Dense d) {
       return d.activation();
     }
-    if (layer instanceof Conv2D c) {
+    if (layer instanceof BaseConv2D<?> c) {
       return c.activation();
     }
     if (layer instanceof BaseDepthwiseConv2D<?> d) {
@@ -197,6 +200,8 @@ final class Lowering {
         conv2d(n, in.get(0), (Conv2D) layer);
       } else if (c == DepthwiseConv2D.class || c == SeparableConv2D.class) {
         depthwise(n, in.get(0), (BaseDepthwiseConv2D<?>) layer);
+      } else if (c == GroupedConv2D.class) {
+        groupedConv(n, in.get(0), (GroupedConv2D) layer);
       } else if (c == MaxPooling2D.class || c == AveragePooling2D.class) {
         pool(n, in.get(0), (BasePooling2D<?>) layer, c == MaxPooling2D.class ? Schema.MAX_POOL_2D
             : Schema.AVERAGE_POOL_2D);
@@ -749,7 +754,7 @@ final class Lowering {
       int b = constFloats(biasName(n, useBias), bias, new int[] {channels});
       boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
       withActivation(n, a, (out, act) -> g.op(Schema.DEPTHWISE_CONV_2D, hybrid ? 6 : 1, new int[] {x, w, b},
-          new int[] {out}, depthwiseOptions(padding, stride, multiplier, act)));
+          new int[] {out}, depthwiseOptions(padding, stride, stride, multiplier, act, 1)));
       return;
     }
     int w = weight(spec.variableName(layer, "depthwise_kernel"), kernel, new int[] {1, k, k, channels}, Use.DEPTHWISE);
@@ -762,7 +767,7 @@ final class Lowering {
     int depthOut = g.add(new TfliteGraph.Tensor(name(n) + "_depthwise", midShape, midSig, Schema.FLOAT32, null, null, null));
     boolean hybridD = g.tensors.get(w).type() == Schema.INT8;
     g.op(Schema.DEPTHWISE_CONV_2D, hybridD ? 6 : 1, new int[] {x, w, zero}, new int[] {depthOut},
-        depthwiseOptions(padding, stride, multiplier, Schema.ACT_NONE));
+        depthwiseOptions(padding, stride, stride, multiplier, Schema.ACT_NONE, 1));
     float[] pk = values(layer, "pointwise_kernel"); // [1, 1, channels, filters]
     int pw = weight(spec.variableName(layer, "pointwise_kernel"), hwioToOhwi(pk, 1, 1, channels, pointwise),
         new int[] {pointwise, 1, 1, channels}, Use.CONV);
@@ -773,15 +778,43 @@ final class Lowering {
         new int[] {out}, convOptions(Schema.VALID, 1, 1, act, 1)));
   }
 
-  private static TfliteGraph.Options depthwiseOptions(byte padding, int stride, int multiplier, byte act) {
+  private static TfliteGraph.Options depthwiseOptions(byte padding, int strideW, int strideH, int multiplier, byte act,
+      int dilation) {
     return options(Schema.OPT_DEPTHWISE_CONV_2D, Schema.Depthwise.FIELDS,
         new TfliteGraph.Field(Schema.Depthwise.PADDING, 'b', padding),
-        new TfliteGraph.Field(Schema.Depthwise.STRIDE_W, 'i', stride),
-        new TfliteGraph.Field(Schema.Depthwise.STRIDE_H, 'i', stride),
+        new TfliteGraph.Field(Schema.Depthwise.STRIDE_W, 'i', strideW),
+        new TfliteGraph.Field(Schema.Depthwise.STRIDE_H, 'i', strideH),
         new TfliteGraph.Field(Schema.Depthwise.DEPTH_MULTIPLIER, 'i', multiplier),
         new TfliteGraph.Field(Schema.Depthwise.ACTIVATION, 'b', act),
-        new TfliteGraph.Field(Schema.Depthwise.DILATION_W, 'i', 1),
-        new TfliteGraph.Field(Schema.Depthwise.DILATION_H, 'i', 1));
+        new TfliteGraph.Field(Schema.Depthwise.DILATION_W, 'i', dilation),
+        new TfliteGraph.Field(Schema.Depthwise.DILATION_H, 'i', dilation));
+  }
+
+  /**
+   * A grouped convolution with one channel per group (ConvNeXt's 7x7) is a depthwise convolution with
+   * multiplier {@code filters / channels}: its kernel {@code [kh, kw, 1, filters]} has the bytes of TFLite's
+   * {@code [1, kh, kw, channels * m]} (filter {@code c * m + j} in both). Other groupings are refused: CONV_2D's
+   * grouped form runs in TFLite's reference kernels only.
+   */
+  private void groupedConv(Node n, int x, GroupedConv2D layer) {
+    int channels = (int) n.inputs().get(0).shape().get(3);
+    if (channels != layer.groups()) {
+      refuse(n, layer.groups() + " groups over " + channels + " channels: only one channel per group (a depthwise"
+          + " convolution) is written; TFLite runs grouped CONV_2D in its reference kernels only");
+      return;
+    }
+    int kh = layer.kernelHeight();
+    int kw = layer.kernelWidth();
+    int filters = layer.filters();
+    boolean useBias = layer.useBias();
+    int w = weight(spec.variableName(layer, "kernel"), values(layer, "kernel"), new int[] {1, kh, kw, filters},
+        Use.DEPTHWISE);
+    int b = constFloats(biasName(n, useBias), useBias ? values(layer, "bias") : new float[filters], new int[] {filters});
+    boolean hybrid = g.tensors.get(w).type() == Schema.INT8;
+    int version = hybrid ? 6 : layer.dilation() > 1 ? 2 : 1;
+    withActivation(n, layer.activation(), (out, act) -> g.op(Schema.DEPTHWISE_CONV_2D, version, new int[] {x, w, b},
+        new int[] {out}, depthwiseOptions(padding(layer.padding()), layer.strideCols(), layer.strideRows(),
+            filters / channels, act, layer.dilation())));
   }
 
   private void pool(Node n, int x, BasePooling2D<?> layer, int builtin) {

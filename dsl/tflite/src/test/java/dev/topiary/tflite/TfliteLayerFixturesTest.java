@@ -13,6 +13,7 @@ import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.GroupedConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
@@ -95,6 +96,11 @@ class TfliteLayerFixturesTest {
     Node se = dev.topiary.dsl.layers.merging.Multiply.of().apply(sep, excite);
     out.add(new Case("mobile_block", Functional.of(m, Dense.of(3).apply(GlobalAveragePooling2D.of().apply(se))),
         List.of(0), ""));
+    // ConvNeXt's per-channel convolution: a grouped convolution with one channel per group is written as a
+    // depthwise one (multiplier 2, unequal strides; then multiplier 1 with dilation).
+    out.add(new Case("grouped", Sequential.of(Input.of(9, 9, 8), GroupedConv2D.of(16, 8, 3, 3).strides(2, 1)
+        .padding(Padding.SAME).activation(Activation.RELU), GroupedConv2D.of(16, 16, 3, 3).dilation(2),
+        GlobalAveragePooling2D.of(), Dense.of(3)), List.of(0), ""));
     out.add(new Case("embedding", Sequential.of(Input.of(6), Embedding.of(1200, 8), Flatten.of(), Dense.of(2)),
         List.of(1200), ""));
     out.add(new Case("activations", Sequential.of(Input.of(8), Dense.of(8, Activation.GELU), Dense.of(8, Activation.ELU),

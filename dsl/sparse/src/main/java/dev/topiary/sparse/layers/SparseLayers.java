@@ -9,6 +9,7 @@ import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.BaseDepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.GroupedConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
@@ -52,6 +53,7 @@ public final class SparseLayers {
     register(DepthwiseConv2D.class, (l, in, out, w) -> depthwise(l, in, w, null));
     register(SeparableConv2D.class, (l, in, out, w) -> depthwise(l, in, w,
         w.matrix("pointwise_kernel", in.get(0)[2] * l.depthMultiplier(), l.filters(), out[0] * out[1])));
+    register(GroupedConv2D.class, SparseLayers::groupedConv);
     register(MultiHeadAttention.class, SparseLayers::attention);
     register(MaxPooling2D.class, (l, in, out, w) -> pool(true, l, in.get(0)));
     register(AveragePooling2D.class, (l, in, out, w) -> pool(false, l, in.get(0)));
@@ -160,6 +162,25 @@ public final class SparseLayers {
       @Nullable WeightMatrix pointwise) {
     return new DepthwiseConv2DOp(w.values("depthwise_kernel"), pointwise, l.useBias() ? w.values("bias") : null,
         l.activation(), in.get(0), l.kernelSize(), l.depthMultiplier(), l.strides(), l.padding() == Padding.SAME);
+  }
+
+  /**
+   * A grouped convolution with one channel per group (ConvNeXt's 7x7) runs as a depthwise convolution with
+   * multiplier {@code filters / channels}: its kernel {@code [kh, kw, 1, filters]} is the depthwise kernel
+   * {@code [kh, kw, channels, m]} (filter {@code c * m + j} in both). Other groupings, and windows the depthwise
+   * op does not take (not square, unequal strides, dilation), are refused naming the layer.
+   */
+  private static DepthwiseConv2DOp groupedConv(GroupedConv2D l, List<int[]> in, int[] out, Weights w) {
+    int channels = in.get(0)[2];
+    if (channels != l.groups() || l.kernelHeight() != l.kernelWidth() || l.strideRows() != l.strideCols()
+        || l.dilation() != 1) {
+      throw new IllegalArgumentException("layer '" + w.layerName() + "' (GroupedConv2D, " + l.groups() + " groups over "
+          + channels + " channels, " + l.kernelHeight() + "x" + l.kernelWidth() + " kernel, strides " + l.strideRows()
+          + "x" + l.strideCols() + ", dilation " + l.dilation() + "): SparseModel runs a grouped convolution only with"
+          + " one channel per group, a square kernel, equal strides and no dilation; run this model in TF");
+    }
+    return new DepthwiseConv2DOp(w.values("kernel"), null, l.useBias() ? w.values("bias") : null, l.activation(),
+        in.get(0), l.kernelHeight(), l.filters() / channels, l.strideRows(), l.padding() == Padding.SAME);
   }
 
   private static Pool2DOp pool(boolean max, BasePooling2D<?> l, int[] in) {

@@ -104,7 +104,9 @@ public final class GroupedConv2D extends BaseConv2D<GroupedConv2D> {
     List<Long> dilations = List.of(1L, (long) dilation(), (long) dilation(), 1L);
     String padding = padding().name();
     Operand<TFloat32> y;
-    if (channels == groups) { // one channel per group: a depthwise convolution with multiplier filters / channels
+    // One channel per group: a depthwise convolution with multiplier filters / channels, which TF's CPU kernel
+    // runs with equal strides and no dilation only (other cases go through the per-group convolutions).
+    if (channels == groups && strideRows() == strideCols() && dilation() == 1) {
       Operand<TFloat32> depthwise = tf.reshape(kernel, tf.constant(new long[] {kernelHeight(), kernelWidth(), channels,
           filters() / channels}));
       y = tf.nn.depthwiseConv2dNative(x, depthwise, strides, padding, DepthwiseConv2dNative.dilations(dilations));

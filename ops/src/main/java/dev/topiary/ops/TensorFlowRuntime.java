@@ -13,9 +13,10 @@ import org.tensorflow.TensorFlow;
  * TensorFlow 1.14 and newer (TF Java 1.1 ships 2.18). An older native runtime on the class path is
  * refused at first use with the version found.
  *
- * <p><b>oneDNN.</b> TF's oneDNN kernels (fused convolutions, matmuls, batch norm) train the CNN
- * tutorial about 1.7x faster on x86-64 CPUs, but TF leaves them off unless the CPU has AVX-512 VNNI
- * or AMX (an AVX2 laptop, an AMD Zen 3 server). TF reads {@code TF_ENABLE_ONEDNN_OPTS} once, while
+ * <p><b>oneDNN.</b> TF's oneDNN kernels (fused convolutions, matmuls, batch norm) train the tutorial
+ * CNN in about 0.4 of the CPU time per step on an AVX2 CPU, and no layer type measured slower
+ * (docs/results/speed.md), but TF leaves them off unless the CPU has AVX-512 VNNI or AMX (an AVX2
+ * laptop, an AMD Zen 3 server). TF reads {@code TF_ENABLE_ONEDNN_OPTS} once, while
  * its native library loads, from the C environment, which Java cannot change; so before anything
  * loads TF, this class sets the variable in the process's own environment (libc {@code setenv}
  * through JNA). What it does, in order:

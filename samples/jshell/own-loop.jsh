@@ -12,6 +12,8 @@ import dev.topiary.dsl.data.HostArray;
 
 var train = Idx.embedded("train");
 var images = HostArray.of(train.images().floats(), train.size(), 784);
+// TF is touched here before any Topiary call: let Topiary load it, so its oneDNN default applies.
+TensorFlowRuntime.requireSupported();
 var graph = new Graph();
 var tf = Ops.create(graph);
 var x = tf.placeholder(TFloat32.class, Placeholder.shape(Shape.of(-1, 784)));

@@ -147,6 +147,18 @@ class SamplesTest {
   @Test
   void eagerInspection() throws Exception {
     String json = run(EagerInspection::main);
-    assertThat(json).contains("\"max_abs_diff\": 0.0", "{\"weight\": \"dense_kernel\", \"sparsity\": 0.8");
+    assertThat(json).contains("{\"weight\": \"dense_kernel\", \"sparsity\": 0.8");
+    // Eager and graph outputs agree within float rounding, not bit for bit: with TF's oneDNN kernels (Topiary's
+    // default on x86-64) the graph runs fused Conv2D/BiasAdd/Relu kernels that eager op-by-op execution
+    // does not (measured 1.9e-6 on this model's logits; 0.0 with oneDNN off).
+    assertThat(number(json, "max_abs_diff")).isLessThanOrEqualTo(1e-5);
+    // An example whose top two logits are within that rounding may flip: at most one of the 2,000 either way.
+    assertThat(number(json, "eager_accuracy")).isCloseTo(number(json, "graph_accuracy"), org.assertj.core.data.Offset.offset(0.0006));
+  }
+
+  private static double number(String json, String key) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"" + key + "\": ([-0-9.Ee]+)").matcher(json);
+    assertThat(m.find()).as("%s in %s", key, json).isTrue();
+    return Double.parseDouble(m.group(1));
   }
 }

@@ -178,6 +178,8 @@ public final class HostArray {
 
   /** A new tensor holding these values; the caller closes it. */
   public Tensor toTensor() {
+    // May be a process's first TF use: the oneDNN switch must be set before TF loads.
+    dev.topiary.ops.TensorFlowRuntime.requireSupported();
     Shape s = Shape.of(shape);
     return switch (dtype) {
       case FLOAT32 -> TFloat32.tensorOf(s, DataBuffers.of((float[]) values, true, false));

@@ -53,6 +53,8 @@ final class WorkerFeeder {
 
   /** Starts the control thread (the worker's server must be running). */
   void start() {
+    // A worker process may touch TF here first: TF's oneDNN switch must be set before it loads.
+    dev.topiary.ops.TensorFlowRuntime.requireSupported();
     Thread t = new Thread(this::serve, "topiary-worker-input");
     t.setDaemon(true);
     t.start();

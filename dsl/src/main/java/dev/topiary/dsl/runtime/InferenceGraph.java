@@ -69,6 +69,8 @@ final class InferenceGraph implements AutoCloseable {
     if (!spec.prunedLayers().isEmpty()) {
       throw new IllegalArgumentException("an inference graph holds no pruning state: strip the model first");
     }
+    // Before TF loads (oneDNN switch) when an export is a process's first TF use.
+    dev.topiary.ops.TensorFlowRuntime.requireSupported();
     this.graph = new Graph();
     try {
       this.tf = Ops.create(graph);

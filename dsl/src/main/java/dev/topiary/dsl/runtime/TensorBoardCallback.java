@@ -50,6 +50,7 @@ final class TensorBoardCallback implements Callback {
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("cannot create the TensorBoard directory " + dir + ": " + e.getMessage(), e);
     }
+    dev.topiary.ops.TensorFlowRuntime.requireSupported();
     graph = new Graph();
     try {
       Ops tf = Ops.create(graph);

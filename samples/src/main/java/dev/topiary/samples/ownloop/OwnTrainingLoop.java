@@ -4,6 +4,7 @@ import dev.topiary.dsl.data.HostArray;
 import dev.topiary.ops.Measurements;
 import dev.topiary.ops.PruningHook;
 import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.TensorFlowRuntime;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.samples.data.Idx;
 import java.util.Locale;
@@ -37,6 +38,8 @@ public final class OwnTrainingLoop {
     int batch = 64;
     int stepsPerEpoch = train.size() / batch;
     long lastStep = (long) stepsPerEpoch * epochs - 1;
+    // This loop touches TF before any Topiary call: let Topiary load TF first, so its oneDNN default applies.
+    TensorFlowRuntime.requireSupported();
     try (Graph g = new Graph(); Session session = new Session(g)) {
       Ops tf = Ops.create(g);
       Random random = new Random(1);

@@ -21,13 +21,19 @@ import org.tensorflow.types.TFloat32;
  * process's first session), not the executor's.
  */
 final class TfDenseMatrix extends WeightMatrix {
-  private final Graph graph = new Graph();
+  private final Graph graph = newGraph();
   private final Session session;
   private final Placeholder<TFloat32> x;
   private final Operand<TFloat32> y;
   private final Placeholder<TFloat32> xT;
   private final Operand<TFloat32> yT;
   private final Operand<TFloat32> w;
+
+  /** A SparseModel may be a process's first TF use: TF's oneDNN switch must be set before TF loads. */
+  private static Graph newGraph() {
+    dev.topiary.ops.TensorFlowRuntime.requireSupported();
+    return new Graph();
+  }
   private boolean closed;
 
   TfDenseMatrix(float[] kernel, int in, int out) {

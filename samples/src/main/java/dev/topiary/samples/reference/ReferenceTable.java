@@ -2,6 +2,7 @@ package dev.topiary.samples.reference;
 
 import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.data.Dataset;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Fit;
@@ -17,6 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The reference's results table for one model: trained dense, then each pruning variant fine-tuned from
@@ -50,22 +53,45 @@ public final class ReferenceTable {
   public record Row(String name, double target, double accuracy, Map<String, Double> sparsity,
       Map<String, Integer> sizes, Map<TfliteFlavour, String> tflite, String sparseModel) {}
 
+  /** What each row measures besides accuracy. */
+  public enum Measure {
+    /** Accuracy and sparsity only (long tables: no export, no second pass over the test set). */
+    ACCURACY,
+    /** Also the {@code .tflite} bytes per flavour and whether {@link SparseModel} runs the model (and agrees). */
+    EXPORTS,
+    /** As {@link #EXPORTS}, plus SparseModel's and TF Java's latency at batch 1. */
+    LATENCY
+  }
+
   /** Trains {@code spec} dense, then each variant from the dense weights; one row each. */
   public static List<Row> run(ModelSpec spec, Compile compile, Data train, Data test, Budget budget,
       List<Variant> variants, boolean latency) {
+    return run(spec, compile, Dataset.of(train.inputs(), List.of(train.labels())), train.labels().shape()[0], test,
+        budget, variants, latency ? Measure.LATENCY : Measure.EXPORTS, row -> { });
+  }
+
+  /**
+   * As {@link #run(ModelSpec, Compile, Data, Data, Budget, List, boolean)} with the training data as a
+   * {@link Dataset} of {@code trainExamples} examples (an image pipeline with augmentation, say; arrays
+   * in memory are shuffled by {@code fit} with the compile seed), {@code onRow} called with each row
+   * as soon as it is measured (long runs print as they go).
+   */
+  public static List<Row> run(ModelSpec spec, Compile compile, Dataset train, long trainExamples, Data test,
+      Budget budget, List<Variant> variants, Measure measure, Consumer<Row> onRow) {
     List<Row> rows = new ArrayList<>();
     Fit dense = Fit.ofEpochs(budget.denseEpochs()).batchSize(budget.batchSize()).progress(ProgressSink.silent());
     Fit fine = Fit.ofEpochs(budget.fineTuneEpochs()).batchSize(budget.batchSize()).progress(ProgressSink.silent());
-    long stepsPerEpoch = (train.labels().shape()[0] + budget.batchSize() - 1) / budget.batchSize();
+    long stepsPerEpoch = (trainExamples + budget.batchSize() - 1) / budget.batchSize();
     long fineSteps = budget.fineTuneEpochs() * stepsPerEpoch;
     try (Model model = spec.compile(compile)) {
-      model.fit(train.inputs(), List.of(train.labels()), dense);
+      model.fit(train, dense);
       Map<String, HostArray> trained = model.weights();
-      rows.add(measure("dense", 0, model, Map.of(), Map.of(), test, latency));
+      rows.add(measure("dense", 0, model, Map.of(), Map.of(), test, measure));
+      onRow.accept(rows.get(rows.size() - 1));
       for (Variant v : variants) {
         try (Model pruned = v.prune().apply(spec, fineSteps).compile(compile)) {
           pruned.setWeights(trained);
-          pruned.fit(train.inputs(), List.of(train.labels()), fine);
+          pruned.fit(train, fine);
           try (Model stripped = pruned.strip()) {
             Map<String, HostArray> w = stripped.weights();
             Map<String, Double> sparsity = new LinkedHashMap<>();
@@ -74,7 +100,8 @@ public final class ReferenceTable {
               sparsity.put(name, Measurements.sparsity(w.get(name).floats()));
               sizes.put(name, w.get(name).floats().length);
             }
-            rows.add(measure(v.name(), v.target(), stripped, sparsity, sizes, test, latency));
+            rows.add(measure(v.name(), v.target(), stripped, sparsity, sizes, test, measure));
+            onRow.accept(rows.get(rows.size() - 1));
           }
         }
       }
@@ -83,8 +110,13 @@ public final class ReferenceTable {
   }
 
   private static Row measure(String name, double target, Model model, Map<String, Double> sparsity,
-      Map<String, Integer> sizes, Data test, boolean latency) {
+      Map<String, Integer> sizes, Data test, Measure measure) {
     HostArray predictions = model.predict(test.inputs(), 256).get(0);
+    double accuracy = accuracy(predictions, test.classIds());
+    if (measure == Measure.ACCURACY) {
+      return new Row(name, target, accuracy, sparsity, sizes, Map.of(), "not measured");
+    }
+    boolean latency = measure == Measure.LATENCY;
     Map<TfliteFlavour, String> tflite = new EnumMap<>(TfliteFlavour.class);
     for (TfliteFlavour f : TfliteFlavour.values()) {
       try {
@@ -103,7 +135,7 @@ public final class ReferenceTable {
     } catch (IllegalArgumentException e) { // UnsupportedLayersException: names each layer
       sparse = "refused: " + e.getMessage();
     }
-    return new Row(name, target, accuracy(predictions, test.classIds()), sparsity, sizes, tflite, sparse);
+    return new Row(name, target, accuracy, sparsity, sizes, tflite, sparse);
   }
 
   /** The fraction of rows whose highest score is at the class id. */
@@ -161,7 +193,7 @@ public final class ReferenceTable {
     s.append("---|".repeat(TfliteFlavour.values().length)).append("---|\n");
     List<String> refusals = new ArrayList<>();
     for (Row r : rows) {
-      s.append(String.format(Locale.ROOT, "| %s | %.4f | %s |", r.name(), r.accuracy(), sparsityRange(r.sparsity())));
+      s.append(String.format(Locale.ROOT, "| %s | %.4f | %s |", r.name(), r.accuracy(), sparsityText(r.sparsity())));
       for (TfliteFlavour f : TfliteFlavour.values()) {
         s.append(' ').append(cell(r.tflite().get(f), refusals)).append(" |");
       }
@@ -173,7 +205,10 @@ public final class ReferenceTable {
     return s.append('\n').toString();
   }
 
-  private static String cell(String value, List<String> refusals) {
+  private static String cell(@Nullable String value, List<String> refusals) {
+    if (value == null) {
+      return "-"; // Measure.ACCURACY: not exported
+    }
     if (!value.startsWith("refused: ")) {
       return value;
     }
@@ -186,13 +221,18 @@ public final class ReferenceTable {
     return "refused (" + (i + 1) + ")";
   }
 
-  private static String sparsityRange(Map<String, Double> sparsity) {
+  private static String sparsityText(Map<String, Double> sparsity) {
     if (sparsity.isEmpty()) {
       return "-";
     }
     double lo = sparsity.values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
     double hi = sparsity.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
     return String.format(Locale.ROOT, "%.3f-%.3f (%d weights)", lo, hi, sparsity.size());
+  }
+
+  /** The pruned weights' measured sparsity as "lo-hi (n weights)", "-" when none is pruned. */
+  public static String sparsityRange(Map<String, Double> sparsity) {
+    return sparsityText(sparsity);
   }
 
   /** {@code --name value} from {@code args}, else {@code fallback}. */

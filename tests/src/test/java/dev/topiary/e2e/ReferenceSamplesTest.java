@@ -2,13 +2,24 @@ package dev.topiary.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.topiary.dsl.Model;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.training.Compile;
+import dev.topiary.dsl.training.Loss;
+import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.keras.KerasModels;
+import dev.topiary.samples.data.Idx;
+import dev.topiary.samples.images.FashionReference;
+import dev.topiary.samples.reference.KerasMobileNetV2;
 import dev.topiary.samples.reference.KeywordSpotting;
 import dev.topiary.samples.reference.ReferenceTable;
 import dev.topiary.samples.reference.Translation;
 import dev.topiary.tflite.TfliteFlavour;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reference-table samples at reduced size: the dense model learns well above chance, the pruned
@@ -61,6 +72,47 @@ class ReferenceSamplesTest {
       assertExactSparsity(r);
       assertThat(r.sparsity()).containsKeys("embedding_embeddings", "lstm_kernel", "lstm_recurrent_kernel",
           "lstm_1_kernel", "dense_kernel");
+    }
+  }
+
+  /**
+   * The Keras MobileNetV2 pipeline on a small slice of MNIST (the sample's learning is measured by
+   * FashionReference; this checks the pipeline): the file read, pruned 50 % per layer and 2:4 from its
+   * weights, every model written as .keras (which reads back with its zeros) and .tflite in every flavour,
+   * and run by SparseModel.
+   */
+  @Test
+  void kerasMobileNetV2(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("mobilenetv2.keras");
+    ModelSpec architecture = FashionReference.mobileNetV2(0.35, 32, 10, 2);
+    try (Model m = architecture.compile(Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)))) {
+      KerasModels.save(m, file);
+    }
+    List<KerasMobileNetV2.Result> results = KerasMobileNetV2.run(file,
+        KerasMobileNetV2.asRgb32(Idx.embedded("train"), 256), KerasMobileNetV2.asRgb32(Idx.embedded("t10k"), 128),
+        new ReferenceTable.Budget(1, 1, 64), dir.resolve("out"), false);
+    List<ReferenceTable.Row> rows = results.stream().map(KerasMobileNetV2.Result::row).toList();
+    assertThat(rows).extracting(ReferenceTable.Row::name).containsExactly("dense", "50 %", "2:4");
+    assertExactSparsity(rows.get(1));
+    // The 35 convolution kernels (stem, expansions, projections, head) and the classifier; depthwise kernels stay dense.
+    assertThat(rows.get(1).sparsity()).hasSize(36).containsKey("dense_kernel");
+    for (Map.Entry<String, Double> e : rows.get(2).sparsity().entrySet()) {
+      // 2:4 along the input channels: half of every kernel, a third of the stem's three RGB channels.
+      int n = rows.get(2).sizes().get(e.getKey());
+      double expected = e.getKey().equals("conv2d_kernel") ? 1.0 / 3 : 0.5;
+      assertThat(Math.abs(e.getValue() * n - expected * n)).as("2:4 " + e.getKey()).isLessThanOrEqualTo(1.0);
+    }
+    for (KerasMobileNetV2.Result r : results) {
+      assertThat(r.fileBytes()).as(r.row().name()).hasSize(5);
+      assertThat(r.row().sparseModel()).as(r.row().name()).startsWith("runs, outputs within");
+    }
+    assertThat(Integer.parseInt(rows.get(1).tflite().get(TfliteFlavour.SPARSE)))
+        .isLessThan(Integer.parseInt(rows.get(1).tflite().get(TfliteFlavour.FLOAT32)));
+    try (Model back = KerasModels.load(dir.resolve("out").resolve("pruned_50.keras"),
+        Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(true)))) {
+      float[] kernel = back.weights().get("dense_kernel").floats();
+      assertThat(Math.abs(dev.topiary.ops.Measurements.sparsity(kernel) * kernel.length - 0.5 * kernel.length))
+          .as("the written file keeps the zeros").isLessThanOrEqualTo(1.0);
     }
   }
 

@@ -78,16 +78,31 @@ public final class ReferenceTable {
    */
   public static List<Row> run(ModelSpec spec, Compile compile, Dataset train, long trainExamples, Data test,
       Budget budget, List<Variant> variants, Measure measure, Consumer<Row> onRow) {
+    return run(spec, compile, null, train, trainExamples, test, budget, variants, measure, (row, model) -> onRow.accept(row));
+  }
+
+  /**
+   * As above, the dense model starting from {@code start} (a Keras file's weights, say) instead of its
+   * initializers when given, and {@code onRow} also given each row's (stripped) model while it is open, to
+   * write it to files.
+   */
+  public static List<Row> run(ModelSpec spec, Compile compile, @Nullable Map<String, HostArray> start, Dataset train,
+      long trainExamples, Data test, Budget budget, List<Variant> variants, Measure measure,
+      java.util.function.BiConsumer<Row, Model> onRow) {
     List<Row> rows = new ArrayList<>();
-    Fit dense = Fit.ofEpochs(budget.denseEpochs()).batchSize(budget.batchSize()).progress(ProgressSink.silent());
     Fit fine = Fit.ofEpochs(budget.fineTuneEpochs()).batchSize(budget.batchSize()).progress(ProgressSink.silent());
     long stepsPerEpoch = (trainExamples + budget.batchSize() - 1) / budget.batchSize();
     long fineSteps = budget.fineTuneEpochs() * stepsPerEpoch;
     try (Model model = spec.compile(compile)) {
-      model.fit(train, dense);
+      if (start != null) {
+        model.setWeights(start);
+      }
+      if (budget.denseEpochs() > 0) { // 0: a trained model (from a file) is measured as it is
+        model.fit(train, Fit.ofEpochs(budget.denseEpochs()).batchSize(budget.batchSize()).progress(ProgressSink.silent()));
+      }
       Map<String, HostArray> trained = model.weights();
       rows.add(measure("dense", 0, model, Map.of(), Map.of(), test, measure));
-      onRow.accept(rows.get(rows.size() - 1));
+      onRow.accept(rows.get(rows.size() - 1), model);
       for (Variant v : variants) {
         try (Model pruned = v.prune().apply(spec, fineSteps).compile(compile)) {
           pruned.setWeights(trained);
@@ -101,7 +116,7 @@ public final class ReferenceTable {
               sizes.put(name, w.get(name).floats().length);
             }
             rows.add(measure(v.name(), v.target(), stripped, sparsity, sizes, test, measure));
-            onRow.accept(rows.get(rows.size() - 1));
+            onRow.accept(rows.get(rows.size() - 1), stripped);
           }
         }
       }

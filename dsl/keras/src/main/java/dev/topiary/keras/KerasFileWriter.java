@@ -34,6 +34,8 @@ import java.util.zip.ZipOutputStream;
 final class KerasFileWriter {
   /** The Keras version whose readers these files are made for (and checked with, dsl/keras/tools/check_keras.py). */
   static final String KERAS_VERSION = "3.15.1";
+  /** The largest attribute an HDF5 object header message holds, as Keras' legacy saver counts it (HDF5_OBJECT_HEADER_LIMIT). */
+  static final int ATTRIBUTE_LIMIT = 64512;
 
   private KerasFileWriter() {}
 
@@ -74,6 +76,15 @@ final class KerasFileWriter {
       throws IOException {
     KerasModelWriter.Result model = new KerasModelWriter().write(spec, modelName);
     String config = KerasArchive.JSON.writeValueAsString(model.config());
+    int configBytes = config.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    if (configBytes > ATTRIBUTE_LIMIT) {
+      // Keras' legacy format keeps the whole config in one attribute of the root group; jHDF 0.9.4 writes
+      // attributes in the object header, whose messages hold at most 64 KiB (h5py then cannot open the root:
+      // "bad flag combination for message"), and Keras reads model_config from nowhere else.
+      throw new IllegalArgumentException(path + ": the model's Keras config is " + configBytes + " bytes, more than"
+          + " the " + ATTRIBUTE_LIMIT + " a legacy .h5 file can hold as written here (one HDF5 attribute in the"
+          + " object header); save it as .keras, which keeps the config in its own file");
+    }
     // Exactly the weights written below (the reader digests what it reads).
     List<HostArray> written = new ArrayList<>();
     for (KerasModelWriter.Placed p : model.layers()) {

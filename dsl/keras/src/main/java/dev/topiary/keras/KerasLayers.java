@@ -74,6 +74,17 @@ final class KerasLayers {
     return names;
   }
 
+  /** Topiary types that can be written: built-in mappings and registered types with a Keras form. */
+  private java.util.SortedSet<String> topiaryNames() {
+    java.util.SortedSet<String> names = new java.util.TreeSet<>(byTopiary.keySet());
+    for (LayerType<?> t : ConfigRegistry.registeredLayerTypes()) {
+      if (t.part(KerasForm.class).isPresent()) {
+        names.add(t.typeName());
+      }
+    }
+    return names;
+  }
+
   /** The registered layer type whose Keras form is named {@code kerasName} (class or registered name). */
   private @Nullable LayerMapping formFor(String kerasName) {
     return formWhere(f -> f.kerasName().equals(kerasName) || !f.custom() && f.className().equals(kerasName));
@@ -231,7 +242,7 @@ final class KerasLayers {
     LayerMapping m = forTopiary(topiaryType);
     if (m == null) {
       throw new IllegalArgumentException("layer '" + name + "': Topiary layer type " + topiaryType
-          + " has no Keras mapping (mapped: " + String.join(", ", byTopiary.keySet()) + "; map your own with a"
+          + " has no Keras mapping (mapped: " + String.join(", ", topiaryNames()) + "; map your own with a"
           + " KerasForm part on its LayerType)");
     }
     ObjectNode config = JSON.objectNode();

@@ -91,6 +91,14 @@ class KerasFormTest {
   }
 
   @Test
+  void anUnmappedTypeIsRefusedListingEveryMappedOne() {
+    assertThatThrownBy(() -> layers.keras("NoSuchLayer", Settings.of("t"), "odd"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'odd'").hasMessageContaining("NoSuchLayer")
+        .hasMessageContaining("Conv2D, ") // a mapping of the keras module
+        .hasMessageContaining("Dense, ").hasMessageContaining("LSTM, ").hasMessageContaining("ReLU, "); // forms
+  }
+
+  @Test
   void recurrentWeightsLiveUnderTheCell() {
     assertThat(layers.forTopiary("LSTM").groups().of(3)).containsExactly(new LayerMapping.Group("cell/vars", 3));
     assertThat(layers.forTopiary("Dense").groups().of(2)).containsExactly(new LayerMapping.Group("vars", 2));

@@ -50,8 +50,8 @@ import java.util.stream.Stream;
  *
  * <p>Pruned: every Conv2D and Dense kernel (the 1x1 expansion and projection convolutions, the stems,
  * the shortcut projections, the classifier), as TFMOT's registry. Left dense: depthwise kernels (as
- * the reference), batch normalization and biases; 2:4 also leaves the stem dense (3 input channels,
- * fewer than a group of 4: the warning names it).
+ * the reference), batch normalization and biases. Under 2:4 the stem (3 input channels, fewer than a
+ * group of 4) loses one weight in three, not half: the warning names it.
  *
  * <p>Run (after {@code FashionToImages --out DIR}): {@code mvn -B -ntp -q -pl samples -am compile exec:java
  * -Dexec.mainClass=dev.topiary.samples.images.FashionReference -Dexec.args="--images DIR"}. Options:

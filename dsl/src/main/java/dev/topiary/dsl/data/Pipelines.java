@@ -525,20 +525,27 @@ final class Pipelines {
    * Items turned into examples by {@code f} on {@code threads} threads, given in the items' order (the
    * order, and so every seeded transform after it, does not depend on the threads). A bounded window of
    * items is in flight; reading the items stays on the consumer's thread. A null result drops the item
-   * when {@code dropNulls}, else fails.
+   * when {@code dropNulls}, else fails. {@code f} may also take the item's position in the stream (0, 1, ...),
+   * counted on the consumer's thread, for transforms seeded per example.
    */
   static final class OrderedParallel<T> implements ExampleIterator {
     private final Iterator<? extends T> items;
-    private final Function<? super T, ? extends @Nullable Example> f;
+    private final java.util.function.BiFunction<? super T, Long, ? extends @Nullable Example> f;
     private final boolean dropNulls;
     private final java.util.concurrent.@Nullable ExecutorService pool;
     private final java.util.ArrayDeque<java.util.concurrent.Future<@Nullable Example>> window =
         new java.util.ArrayDeque<>();
     private final int capacity;
     private @Nullable Example next;
+    private long position; // of the next item taken from items
 
     OrderedParallel(Iterator<? extends T> items, Function<? super T, ? extends @Nullable Example> f, int threads,
         boolean dropNulls) {
+      this(items, (item, position) -> f.apply(item), threads, dropNulls);
+    }
+
+    OrderedParallel(Iterator<? extends T> items,
+        java.util.function.BiFunction<? super T, Long, ? extends @Nullable Example> f, int threads, boolean dropNulls) {
       checkThreads(threads);
       this.items = items;
       this.f = f;
@@ -559,11 +566,12 @@ final class Pipelines {
           if (!items.hasNext()) {
             return false;
           }
-          e = f.apply(items.next());
+          e = f.apply(items.next(), position++);
         } else {
           while (window.size() < capacity && items.hasNext()) {
             T item = items.next();
-            window.add(pool.submit(() -> f.apply(item)));
+            long at = position++;
+            window.add(pool.submit(() -> f.apply(item, at)));
           }
           if (window.isEmpty()) {
             return false;
@@ -693,44 +701,12 @@ final class Pipelines {
       this.threads = threads;
     }
 
-    private record Positioned(Example example, long position) {}
-
     @Override
     ExampleIterator exampleIterator(int epoch) {
       checkEpoch(epoch);
-      ExampleIterator in = examplesOf(source, epoch);
-      Iterator<Positioned> positioned = new Iterator<>() {
-        long position;
-
-        @Override
-        public boolean hasNext() {
-          return in.hasNext();
-        }
-
-        @Override
-        public Positioned next() {
-          return new Positioned(in.next(), position++);
-        }
-      };
-      OrderedParallel<Positioned> out = new OrderedParallel<>(positioned,
-          p -> augmentation.apply(p.example(), epoch, p.position()), threads, false);
-      return new Wrapped(in) {
-        @Override
-        public boolean hasNext() {
-          return out.hasNext();
-        }
-
-        @Override
-        public Example next() {
-          return out.next();
-        }
-
-        @Override
-        public void close() {
-          out.close();
-          super.close();
-        }
-      };
+      // Each example's random draws come from (seed, epoch, position), so the thread count changes nothing.
+      return new OrderedParallel<Example>(examplesOf(source, epoch),
+          (example, position) -> augmentation.apply(example, epoch, position), threads, false);
     }
 
     @Override

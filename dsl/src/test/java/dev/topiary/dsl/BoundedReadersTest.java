@@ -1,5 +1,7 @@
 package dev.topiary.dsl;
 
+import static dev.topiary.dsl.export.HostileFiles.sparse;
+import static dev.topiary.dsl.export.HostileFiles.fork;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,10 +17,7 @@ import dev.topiary.dsl.state.SnapshotFile;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Optimizer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,15 +39,6 @@ class BoundedReadersTest {
 
   @TempDir
   Path dir;
-
-  /** A sparse file of {@code size} bytes starting with {@code head}. */
-  static Path sparse(Path file, byte[] head, long size) throws IOException {
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-      f.write(head);
-      f.setLength(size);
-    }
-    return file;
-  }
 
   @Test
   void oversizedFilesAreRefusedBeforeTheyAreRead() throws Exception {
@@ -156,23 +145,6 @@ class BoundedReadersTest {
     Map<String, Object> root = (Map<String, Object>) Json.parse(Files.readString(manifest));
     ((Map<String, Object>) ((Map<String, Object>) root.get("files")).get(file)).put("size", size);
     Files.writeString(manifest, Json.write(root));
-  }
-
-  /** Runs {@code main} in a JVM of 256 MB heap and returns what it printed. */
-  static String fork(Class<?> main, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), main.getName()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      out = String.join("\n", r.lines().toList());
-    }
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return "no answer: " + out;
-    }
-    return out;
   }
 
   /** Reads one file in its own JVM and prints the outcome: refused, loaded, or an OutOfMemoryError. */

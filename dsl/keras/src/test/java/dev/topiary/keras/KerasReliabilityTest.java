@@ -1,15 +1,15 @@
 package dev.topiary.keras;
 
+import static dev.topiary.dsl.export.HostileFiles.sparse;
+import static dev.topiary.dsl.export.HostileFiles.fork;
+import static dev.topiary.dsl.export.HostileFiles.indexOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.dsl.config.ModelConfig;
 import dev.topiary.dsl.export.ReadFuzz;
 import dev.topiary.dsl.export.ReadLimits;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -127,30 +126,6 @@ class KerasReliabilityTest {
     }
   }
 
-  static Path sparse(Path file, byte[] head, long size) throws IOException {
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-      f.write(head);
-      f.setLength(size);
-    }
-    return file;
-  }
-
-  static String fork(Class<?> main, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), main.getName()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      out = String.join("\n", r.lines().filter(l -> !l.startsWith("SLF4J")).toList());
-    }
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return "no answer: " + out;
-    }
-    return out;
-  }
-
   /** Reads one Keras file in its own JVM and prints the outcome. */
   public static final class ForkedRead {
     public static void main(String[] args) {
@@ -182,19 +157,6 @@ class KerasReliabilityTest {
     assertThatThrownBy(() -> KerasModels.read(file)).isInstanceOf(KerasFileException.class)
         .hasMessage(file + ": checksum mismatch (attribute topiary_crc32): its model config or weights were changed"
             + " after Topiary wrote it, or the file is corrupt");
-  }
-
-  private static int indexOf(byte[] data, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= data.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (data[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   @Test

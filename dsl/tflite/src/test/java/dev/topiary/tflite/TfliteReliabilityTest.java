@@ -1,5 +1,8 @@
 package dev.topiary.tflite;
 
+import static dev.topiary.dsl.export.HostileFiles.sparse;
+import static dev.topiary.dsl.export.HostileFiles.fork;
+import static dev.topiary.dsl.export.HostileFiles.indexOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,9 +19,6 @@ import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -140,30 +139,6 @@ class TfliteReliabilityTest {
     assertThat(fork(ForkedRead.class, big.toString())).startsWith("refused: " + big + ": the file needs");
   }
 
-  static Path sparse(Path file, byte[] head, long size) throws Exception {
-    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-      f.write(head);
-      f.setLength(size);
-    }
-    return file;
-  }
-
-  static String fork(Class<?> main, String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), main.getName()));
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      out = String.join("\n", r.lines().toList());
-    }
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return "no answer: " + out;
-    }
-    return out;
-  }
-
   /** Reads one .tflite in its own JVM and prints the outcome. */
   public static final class ForkedRead {
     public static void main(String[] args) {
@@ -178,19 +153,6 @@ class TfliteReliabilityTest {
         System.out.println("other: " + e);
       }
     }
-  }
-
-  private static int indexOf(byte[] data, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= data.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (data[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   @Test

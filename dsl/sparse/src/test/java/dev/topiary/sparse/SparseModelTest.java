@@ -7,7 +7,9 @@ import dev.topiary.dsl.Functional;
 import dev.topiary.dsl.Input;
 import dev.topiary.dsl.layers.pooling.MaxPooling1D;
 import dev.topiary.dsl.layers.convolution.Conv1D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
 import dev.topiary.dsl.layers.merging.Concatenate;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
@@ -164,6 +166,25 @@ class SparseModelTest {
     // shares of 12 and 13: transposed on both (examples along the lanes, padding lanes at 512 bits)
     matchesTf(recurrent(), TfModels.randomIds(9, 25, 9, 50));
     matchesTf(unmaskedRecurrent(), TfModels.randomInput(10, 25, 6, 5));
+  }
+
+  @Test
+  void globalPoolingOverStepsMatchesTfWithAndWithoutAMask() {
+    // Masked: after a mask_zero Embedding only the real steps count (randomIds gives some id 0s); one sequence
+    // of only padding checks the mean's count of at least 1 and the max's pushed-down steps.
+    Node ids = Input.of(7);
+    Node e = Embedding.of(20, 4).maskZero(true).apply(ids);
+    ModelSpec masked = Functional.of(List.of(ids), List.of(Concatenate.of().apply(
+        GlobalAveragePooling1D.of().apply(e), GlobalMaxPooling1D.of().apply(e))));
+    float[] v = TfModels.randomIds(5, 6, 7, 20).floats().clone();
+    java.util.Arrays.fill(v, 0, 7, 0f);
+    matchesTf(masked, HostArray.of(v, 6, 7));
+    // Unmasked, with keepdims, after attention-shaped Dense layers on rank 3 (a ViT's head).
+    Node x = Input.of(5, 6);
+    Node h = Dense.of(4, Activation.GELU).apply(x);
+    ModelSpec plain = Functional.of(List.of(x), List.of(Flatten.of().apply(Concatenate.of().apply(
+        GlobalAveragePooling1D.of().keepDims(true).apply(h), GlobalMaxPooling1D.of().keepDims(true).apply(h)))));
+    matchesTf(plain, TfModels.randomInput(3, 4, 5, 6));
   }
 
   @Test

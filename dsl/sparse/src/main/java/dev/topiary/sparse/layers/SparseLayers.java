@@ -17,6 +17,8 @@ import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.core.Embedding;
 import dev.topiary.dsl.layers.pooling.AveragePooling2D;
 import dev.topiary.dsl.layers.pooling.BasePooling2D;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
+import dev.topiary.dsl.layers.pooling.GlobalMaxPooling1D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
 import dev.topiary.dsl.layers.recurrent.GRU;
 import dev.topiary.dsl.layers.recurrent.LSTM;
@@ -57,6 +59,8 @@ public final class SparseLayers {
     register(MultiHeadAttention.class, SparseLayers::attention);
     register(MaxPooling2D.class, (l, in, out, w) -> pool(true, l, in.get(0)));
     register(AveragePooling2D.class, (l, in, out, w) -> pool(false, l, in.get(0)));
+    register(GlobalAveragePooling1D.class, (l, in, out, w) -> new GlobalPooling1DOp(false, out));
+    register(GlobalMaxPooling1D.class, (l, in, out, w) -> new GlobalPooling1DOp(true, out));
     register(Flatten.class, (l, in, out, w) -> ShapeOps.reshape(out, false));
     register(Reshape.class, (l, in, out, w) -> ShapeOps.reshape(out, false));
     register(Dropout.class, (l, in, out, w) -> ShapeOps.reshape(out, true));

@@ -30,6 +30,9 @@ import java.util.zip.ZipOutputStream;
  * 3 and jHDF 0.9.4). So no childless group is written: a layer without weights gets no group at all,
  * which both Keras readers treat as "no variables" (Keras 3 reads a missing {@code vars} group as
  * empty; the legacy reader matches the layers that have weights, in order, to {@code layer_names}).
+ * jHDF writes every attribute inside the object header (at most 64 KiB a message), so the legacy
+ * {@code model_config} is afterwards turned into a variable-length string in a global heap
+ * ({@link H5VariableLengthString}) and long name lists are split as Keras splits them ({@link #putStrings}).
  */
 final class KerasFileWriter {
   /** The Keras version whose readers these files are made for (and checked with, dsl/keras/tools/check_keras.py). */

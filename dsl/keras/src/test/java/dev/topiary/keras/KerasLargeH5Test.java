@@ -99,6 +99,47 @@ class KerasLargeH5Test {
     }
   }
 
+  /**
+   * HDF5 checksums no global heap: a changed byte of the config, or a heap that claims more bytes than
+   * the file has, is refused naming the file (the config byte by Topiary's checksum); a changed reference
+   * to the heap by the object header's checksum.
+   */
+  @Test
+  void aDamagedGlobalHeapIsRefused() throws Exception {
+    ModelSpec spec = Sequential.of(Input.of(2), Dense.of(2).named("only"));
+    Path h5 = dir.resolve("small.h5");
+    KerasFileWriter.writeLegacy(spec, weights(spec), h5, "small");
+    byte[] original = Files.readAllBytes(h5);
+    int heap = indexOf(original, "GCOL");
+    int config = indexOf(original, "{\"");
+    int reference = indexOf(original, "model_config\0") + 13 + 24; // name, then datatype and dataspace
+    assertThat(heap).isPositive();
+    assertThat(config).isGreaterThan(heap);
+    List<java.util.function.Consumer<java.nio.ByteBuffer>> damages = List.of(
+        b -> b.put(config + 2, (byte) (b.get(config + 2) ^ 0x01)), // a config byte
+        b -> b.putLong(heap + 8, 1L << 40), // the collection's size
+        b -> b.putLong(heap + 24, 1L << 40), // the config object's size
+        b -> b.putShort(heap + 16, (short) 7), // the config object's index
+        b -> b.putInt(reference, Integer.MAX_VALUE)); // the reference's length
+    for (int i = 0; i < damages.size(); i++) {
+      byte[] bytes = original.clone();
+      damages.get(i).accept(java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+      Path damaged = Files.write(dir.resolve("damaged" + i + ".h5"), bytes);
+      assertThatThrownBy(() -> KerasModels.read(damaged)).as("damage " + i)
+          .isInstanceOf(KerasFileException.class).hasMessageContaining("damaged" + i + ".h5");
+    }
+  }
+
+  private static int indexOf(byte[] bytes, String text) {
+    byte[] t = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = 0; i + t.length <= bytes.length; i++) {
+      if (Arrays.equals(bytes, i, i + t.length, t, 0, t.length)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   @Test
   void namesAreSplitAsKerasSplitsThem() {
     // Values of 20,000 bytes (20,001 stored): three fit the 64,512-byte limit, so 7 values take 3 parts,

@@ -129,7 +129,7 @@ final class KerasFileWriter {
    * consecutive parts, which Keras' reader (and {@link H5File#stringsAttribute}) joins again.
    */
   static void putStrings(WritableGroup group, String name, String[] values) {
-    List<String[]> parts = chunks(values);
+    List<String[]> parts = chunks(group.getPath() + " " + name, values);
     if (parts.size() == 1) {
       group.putAttribute(name, values);
       return;
@@ -144,7 +144,7 @@ final class KerasFileWriter {
    * array_split does (the first parts one longer); jHDF stores each as fixed-length strings of the
    * longest value's UTF-8 bytes plus a terminator.
    */
-  static List<String[]> chunks(String[] values) {
+  static List<String[]> chunks(String attribute, String[] values) {
     int width = 1;
     String widest = "";
     for (String v : values) {
@@ -155,7 +155,7 @@ final class KerasFileWriter {
       }
     }
     if (width > ATTRIBUTE_LIMIT) {
-      throw new IllegalArgumentException("the name '" + widest.substring(0, 80) + "...' has " + (width - 1)
+      throw new IllegalArgumentException(attribute + ": the name '" + widest.substring(0, 80) + "...' has " + (width - 1)
           + " bytes, a legacy .h5 file holds names of at most " + (ATTRIBUTE_LIMIT - 1));
     }
     int n = 1;

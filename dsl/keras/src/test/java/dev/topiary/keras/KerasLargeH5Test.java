@@ -148,12 +148,13 @@ class KerasLargeH5Test {
     for (int i = 0; i < values.length; i++) {
       values[i] = Character.toString('a' + i).repeat(20_000);
     }
-    List<String[]> parts = KerasFileWriter.chunks(values);
+    List<String[]> parts = KerasFileWriter.chunks("/g names", values);
     assertThat(parts).extracting(p -> p.length).containsExactly(3, 2, 2);
     assertThat(parts.get(1)[0]).startsWith("d");
-    assertThat(KerasFileWriter.chunks(new String[] {"a", "b"})).hasSize(1);
-    assertThatThrownBy(() -> KerasFileWriter.chunks(new String[] {"x".repeat(70_000)}))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("70000 bytes");
+    assertThat(KerasFileWriter.chunks("/g names", new String[] {"a", "b"})).hasSize(1);
+    assertThatThrownBy(() -> KerasFileWriter.chunks("/model_weights/big weight_names",
+        new String[] {"x".repeat(70_000)})).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("/model_weights/big weight_names").hasMessageContaining("70000 bytes");
   }
 
   @Test

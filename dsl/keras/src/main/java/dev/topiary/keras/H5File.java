@@ -93,12 +93,25 @@ final class H5File implements AutoCloseable {
     throw new KerasFileException(file, null, "attribute " + name + " of " + path + " is not a string");
   }
 
-  /** A string-array attribute; absent means empty, as Keras' own reader treats it. */
+  /**
+   * A string-array attribute; absent means empty, as Keras' own reader treats it. Keras' legacy saver
+   * splits one above 64,512 bytes into {@code name0}, {@code name1}, ... (an HDF5 object header message
+   * holds at most 64 KiB); those are joined, in order, as Keras' reader joins them.
+   */
   List<String> stringsAttribute(String path, String name) {
     Object data = attribute(path, name);
     if (data == null) {
-      return List.of();
+      List<String> joined = new ArrayList<>();
+      Object part;
+      for (int i = 0; (part = attribute(path, name + i)) != null; i++) {
+        joined.addAll(strings(path, name + i, part));
+      }
+      return joined;
     }
+    return strings(path, name, data);
+  }
+
+  private List<String> strings(String path, String name, Object data) {
     if (data instanceof String s) {
       return List.of(s);
     }

@@ -30,6 +30,9 @@ import java.util.zip.ZipOutputStream;
  * 3 and jHDF 0.9.4). So no childless group is written: a layer without weights gets no group at all,
  * which both Keras readers treat as "no variables" (Keras 3 reads a missing {@code vars} group as
  * empty; the legacy reader matches the layers that have weights, in order, to {@code layer_names}).
+ * jHDF writes every attribute inside the object header (at most 64 KiB a message), so the legacy
+ * {@code model_config} is afterwards turned into a variable-length string in a global heap
+ * ({@link H5VariableLengthString}) and long name lists are split as Keras splits them ({@link #putStrings}).
  */
 final class KerasFileWriter {
   /** The Keras version whose readers these files are made for (and checked with, dsl/keras/tools/check_keras.py). */
@@ -76,15 +79,6 @@ final class KerasFileWriter {
       throws IOException {
     KerasModelWriter.Result model = new KerasModelWriter().write(spec, modelName);
     String config = KerasArchive.JSON.writeValueAsString(model.config());
-    int configBytes = config.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    if (configBytes > ATTRIBUTE_LIMIT) {
-      // Keras' legacy format keeps the whole config in one attribute of the root group; jHDF 0.9.4 writes
-      // attributes in the object header, whose messages hold at most 64 KiB (h5py then cannot open the root:
-      // "bad flag combination for message"), and Keras reads model_config from nowhere else.
-      throw new IllegalArgumentException(path + ": the model's Keras config is " + configBytes + " bytes, more than"
-          + " the " + ATTRIBUTE_LIMIT + " a legacy .h5 file can hold as written here (one HDF5 attribute in the"
-          + " object header); save it as .keras, which keeps the config in its own file");
-    }
     // Exactly the weights written below (the reader digests what it reads).
     List<HostArray> written = new ArrayList<>();
     for (KerasModelWriter.Placed p : model.layers()) {
@@ -95,7 +89,8 @@ final class KerasFileWriter {
     byte[] bytes = h5Bytes(path, file -> {
       file.putAttribute("keras_version", KERAS_VERSION);
       file.putAttribute("backend", "tensorflow");
-      file.putAttribute("model_config", config);
+      // Replaced below: the config goes to a global heap, as h5py stores it, so it may exceed 64 KiB.
+      file.putAttribute("model_config", H5VariableLengthString.placeholder());
       file.putAttribute(H5Integrity.ATTRIBUTE, H5Integrity.value(config, written));
       WritableGroup root = file.putGroup("model_weights");
       root.putAttribute("keras_version", KERAS_VERSION);
@@ -119,13 +114,62 @@ final class KerasFileWriter {
           weightNames[ws.size() + i] = p.name() + "/" + skipped.get(i);
           inner.putDataset(skipped.get(i), 0L);
         }
-        layer.putAttribute("weight_names", weightNames);
+        putStrings(layer, "weight_names", weightNames);
       }
       if (!names.isEmpty()) { // jHDF cannot write an empty array; absent reads as empty
-        root.putAttribute("layer_names", names.toArray(new String[0]));
+        putStrings(root, "layer_names", names.toArray(new String[0]));
       }
     });
-    AtomicFiles.write(path, bytes);
+    AtomicFiles.write(path, H5VariableLengthString.store(bytes, "model_config", config));
+  }
+
+  /**
+   * A string-array attribute, split as Keras' legacy saver splits one above {@link #ATTRIBUTE_LIMIT}
+   * bytes (an object header message holds at most 64 KiB): into {@code name0}, {@code name1}, ... of
+   * consecutive parts, which Keras' reader (and {@link H5File#stringsAttribute}) joins again.
+   */
+  static void putStrings(WritableGroup group, String name, String[] values) {
+    List<String[]> parts = chunks(group.getPath() + " " + name, values);
+    if (parts.size() == 1) {
+      group.putAttribute(name, values);
+      return;
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      group.putAttribute(name + i, parts.get(i));
+    }
+  }
+
+  /**
+   * {@code values} in as few consecutive parts as keep each below the limit, split as numpy's
+   * array_split does (the first parts one longer); jHDF stores each as fixed-length strings of the
+   * longest value's UTF-8 bytes plus a terminator.
+   */
+  static List<String[]> chunks(String attribute, String[] values) {
+    int width = 1;
+    String widest = "";
+    for (String v : values) {
+      int bytes = v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 1;
+      if (bytes > width) {
+        width = bytes;
+        widest = v;
+      }
+    }
+    if (width > ATTRIBUTE_LIMIT) {
+      throw new IllegalArgumentException(attribute + ": the name '" + widest.substring(0, 80) + "...' has " + (width - 1)
+          + " bytes, a legacy .h5 file holds names of at most " + (ATTRIBUTE_LIMIT - 1));
+    }
+    int n = 1;
+    while ((long) ((values.length + n - 1) / n) * width > ATTRIBUTE_LIMIT) {
+      n++;
+    }
+    List<String[]> out = new ArrayList<>();
+    int from = 0;
+    for (int i = 0; i < n; i++) {
+      int size = values.length / n + (i < values.length % n ? 1 : 0);
+      out.add(java.util.Arrays.copyOfRange(values, from, from + size));
+      from += size;
+    }
+    return out;
   }
 
   private static HostArray value(ModelSpec spec, Map<String, HostArray> weights, KerasModelWriter.Placed p,

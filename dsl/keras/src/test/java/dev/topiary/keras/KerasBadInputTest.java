@@ -31,36 +31,6 @@ class KerasBadInputTest {
     return Fixtures.file("keras/" + name, dir);
   }
 
-  /**
-   * A legacy .h5 keeps the whole config in one attribute of the root group, which the HDF5 writer holds to
-   * 64 KiB; a larger model is refused naming the file and the size (h5py could not open what was written
-   * before: "bad flag combination for message"), and .keras writes it.
-   */
-  @Test
-  void aConfigTooLargeForALegacyH5IsRefusedAndTheKerasFormatWritesIt() throws Exception {
-    java.util.List<dev.topiary.dsl.layers.Layer> layers = new java.util.ArrayList<>();
-    for (int i = 0; i < 400; i++) {
-      layers.add(dev.topiary.dsl.layers.core.Dense.of(2).named("dense_layer_number_" + i));
-    }
-    dev.topiary.dsl.ModelSpec spec = dev.topiary.dsl.Sequential.of(dev.topiary.dsl.Input.of(2),
-        layers.toArray(new dev.topiary.dsl.layers.Layer[0]));
-    Map<String, HostArray> weights = new LinkedHashMap<>();
-    for (dev.topiary.dsl.layers.Layer layer : spec.layers()) {
-      for (dev.topiary.dsl.layers.WeightSpec w : spec.weights(layer)) {
-        long[] shape = w.shape().asArray();
-        weights.put(spec.variableName(layer, w.name()), HostArray.of(new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)], shape));
-      }
-    }
-    Path h5 = dir.resolve("deep.h5");
-    assertThatThrownBy(() -> KerasFileWriter.writeLegacy(spec, weights, h5, "deep"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("deep.h5")
-        .hasMessageContaining("more than the 64512").hasMessageContaining("save it as .keras");
-    assertThat(h5).doesNotExist();
-    Path keras = dir.resolve("deep.keras");
-    KerasFileWriter.writeKeras(spec, weights, keras, "deep");
-    assertThat(KerasModels.read(keras).spec().layers()).hasSize(400);
-  }
-
   @Test
   void aFileThatIsNotAKerasModel() throws IOException {
     Path text = Files.writeString(dir.resolve("notes.keras"), "hello, not a model");

@@ -952,4 +952,60 @@ public final class VectorKernels implements Kernels {
   private static FloatVector exp(FloatVector v) {
     return v.lanewise(VectorOperators.EXP);
   }
+
+  @Override
+  public void depthwisePixel(float[] x, int[] taps, int[] wOff, int n, float[] w, float[] bias, float[] y, int yo,
+      int depth, float lo, float hi) {
+    FloatVector vlo = FloatVector.broadcast(S, lo);
+    FloatVector vhi = FloatVector.broadcast(S, hi);
+    int c = 0;
+    for (; c + 2 * L <= depth; c += 2 * L) { // two vectors of channels at a time: two FMA chains in flight
+      FloatVector a0 = FloatVector.fromArray(S, bias, c);
+      FloatVector a1 = FloatVector.fromArray(S, bias, c + L);
+      for (int t = 0; t < n; t++) {
+        int xo = taps[t] + c;
+        int wo = wOff[t] + c;
+        a0 = FloatVector.fromArray(S, x, xo).fma(FloatVector.fromArray(S, w, wo), a0);
+        a1 = FloatVector.fromArray(S, x, xo + L).fma(FloatVector.fromArray(S, w, wo + L), a1);
+      }
+      a0.max(vlo).min(vhi).intoArray(y, yo + c);
+      a1.max(vlo).min(vhi).intoArray(y, yo + c + L);
+    }
+    for (; c + L <= depth; c += L) {
+      FloatVector a0 = FloatVector.fromArray(S, bias, c);
+      for (int t = 0; t < n; t++) {
+        a0 = FloatVector.fromArray(S, x, taps[t] + c).fma(FloatVector.fromArray(S, w, wOff[t] + c), a0);
+      }
+      a0.max(vlo).min(vhi).intoArray(y, yo + c);
+    }
+    for (; c < depth; c++) {
+      float a = bias[c];
+      for (int t = 0; t < n; t++) {
+        a = Math.fma(x[taps[t] + c], w[wOff[t] + c], a);
+      }
+      y[yo + c] = Math.min(Math.max(a, lo), hi);
+    }
+  }
+
+  @Override
+  public void scaleShiftClamp(float[] y, int n, float @Nullable [] scale, float[] shift, float lo, float hi, int from,
+      int to) {
+    FloatVector vlo = FloatVector.broadcast(S, lo);
+    FloatVector vhi = FloatVector.broadcast(S, hi);
+    int bound = S.loopBound(n);
+    for (int r = from; r < to; r++) {
+      int o = r * n;
+      int j = 0;
+      for (; j < bound; j += L) {
+        FloatVector v = FloatVector.fromArray(S, y, o + j);
+        FloatVector t = FloatVector.fromArray(S, shift, j);
+        v = scale == null ? v.add(t) : v.fma(FloatVector.fromArray(S, scale, j), t);
+        v.max(vlo).min(vhi).intoArray(y, o + j);
+      }
+      for (; j < n; j++) {
+        float v = scale == null ? y[o + j] + shift[j] : Math.fma(y[o + j], scale[j], shift[j]);
+        y[o + j] = Math.min(Math.max(v, lo), hi);
+      }
+    }
+  }
 }

@@ -122,4 +122,21 @@ public interface Kernels {
    * {@code scale} may be null (1).
    */
   void scaleShiftClamp(float[] y, int n, float @Nullable [] scale, float[] shift, float lo, float hi, int from, int to);
+
+  /**
+   * {@link #depthwisePixel} for {@code pixels} output pixels side by side whose windows lie wholly inside
+   * the input (the interior of a row): pixel {@code p} reads {@code x} at {@code taps[t] + p * step} and
+   * writes {@code y} at {@code yo + p * depth}. Several pixels share each weight load and keep independent
+   * sums in flight.
+   */
+  default void depthwiseRow(float[] x, int[] taps, int[] wOff, int n, int step, int pixels, float[] w, float[] bias,
+      float[] y, int yo, int depth, float lo, float hi) {
+    int[] shifted = new int[n];
+    for (int p = 0; p < pixels; p++) {
+      for (int t = 0; t < n; t++) {
+        shifted[t] = taps[t] + p * step;
+      }
+      depthwisePixel(x, shifted, wOff, n, w, bias, y, yo + p * depth, depth, lo, hi);
+    }
+  }
 }

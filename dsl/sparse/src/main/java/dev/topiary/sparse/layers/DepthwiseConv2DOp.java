@@ -109,14 +109,41 @@ final class DepthwiseConv2DOp implements LayerOp {
     return List.of(new Value(y, batch, new int[] {oh, ow, pointwise.outputs()}));
   }
 
-  /** Output rows {@code from..to} (batch x output row) with one filter per channel. */
+  /**
+   * Output rows {@code from..to} (batch x output row) with one filter per channel: the columns whose
+   * window lies inside the input in one {@link dev.topiary.sparse.kernel.Kernels#depthwiseRow} call, the
+   * edges pixel by pixel.
+   */
   private void pixels(Exec exec, float[] d, float[] mid, int from, int to) {
     int[] taps = new int[k * k];
     int[] wOff = new int[k * k];
+    // interior columns: q * stride - padLeft >= 0 and q * stride - padLeft + k - 1 < wd
+    int q0 = Math.min(ow, (padLeft + stride - 1) / stride);
+    int q1 = Math.max(q0, Math.min(ow, wd - k + padLeft >= 0 ? (wd - k + padLeft) / stride + 1 : 0));
     for (int br = from; br < to; br++) {
       int b = br / oh;
       int r = br % oh;
+      if (q1 > q0) {
+        int n = 0;
+        for (int i = 0; i < k; i++) {
+          int yy = r * stride + i - padTop;
+          if (yy < 0 || yy >= h) {
+            continue;
+          }
+          for (int j = 0; j < k; j++) {
+            taps[n] = ((b * h + yy) * wd + q0 * stride + j - padLeft) * channels;
+            wOff[n] = (i * k + j) * channels;
+            n++;
+          }
+        }
+        exec.kernels().depthwiseRow(d, taps, wOff, n, stride * channels, q1 - q0, depthwise, pixelBias, mid,
+            ((b * oh + r) * ow + q0) * channels, channels, lo, hi);
+      }
       for (int q = 0; q < ow; q++) {
+        if (q == q0 && q1 > q0) {
+          q = q1 - 1;
+          continue;
+        }
         int n = 0;
         for (int i = 0; i < k; i++) {
           int yy = r * stride + i - padTop;

@@ -1008,4 +1008,54 @@ public final class VectorKernels implements Kernels {
       }
     }
   }
+
+  @Override
+  public void depthwiseRow(float[] x, int[] taps, int[] wOff, int n, int step, int pixels, float[] w, float[] bias,
+      float[] y, int yo, int depth, float lo, float hi) {
+    FloatVector vlo = FloatVector.broadcast(S, lo);
+    FloatVector vhi = FloatVector.broadcast(S, hi);
+    int vecEnd = depth - depth % L;
+    int p = 0;
+    // four pixels per weight load, four independent FMA chains
+    for (; p + 4 <= pixels; p += 4) {
+      int o = yo + p * depth;
+      int base = p * step;
+      for (int c = 0; c < vecEnd; c += L) {
+        FloatVector a0 = FloatVector.fromArray(S, bias, c);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int t = 0; t < n; t++) {
+          FloatVector wv = FloatVector.fromArray(S, w, wOff[t] + c);
+          int xo = taps[t] + base + c;
+          a0 = FloatVector.fromArray(S, x, xo).fma(wv, a0);
+          a1 = FloatVector.fromArray(S, x, xo + step).fma(wv, a1);
+          a2 = FloatVector.fromArray(S, x, xo + 2 * step).fma(wv, a2);
+          a3 = FloatVector.fromArray(S, x, xo + 3 * step).fma(wv, a3);
+        }
+        a0.max(vlo).min(vhi).intoArray(y, o + c);
+        a1.max(vlo).min(vhi).intoArray(y, o + depth + c);
+        a2.max(vlo).min(vhi).intoArray(y, o + 2 * depth + c);
+        a3.max(vlo).min(vhi).intoArray(y, o + 3 * depth + c);
+      }
+      for (int q = 0; q < 4; q++) {
+        for (int c = vecEnd; c < depth; c++) {
+          float a = bias[c];
+          for (int t = 0; t < n; t++) {
+            a = Math.fma(x[taps[t] + base + q * step + c], w[wOff[t] + c], a);
+          }
+          y[o + q * depth + c] = Math.min(Math.max(a, lo), hi);
+        }
+      }
+    }
+    if (p < pixels) {
+      int[] shifted = new int[n];
+      for (; p < pixels; p++) {
+        for (int t = 0; t < n; t++) {
+          shifted[t] = taps[t] + p * step;
+        }
+        depthwisePixel(x, shifted, wOff, n, w, bias, y, yo + p * depth, depth, lo, hi);
+      }
+    }
+  }
 }

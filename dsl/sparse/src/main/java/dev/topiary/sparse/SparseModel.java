@@ -25,7 +25,8 @@ import java.util.Map;
  * An inference-only copy of a (stripped) model that runs in plain Java with sparse kernels: Dense, the
  * products inside SimpleRNN / LSTM / GRU and Conv2D (im2col) on a {@link WeightMatrix} per kernel in the
  * format chosen for it (see {@link SparseOptions}), Embedding as a gather, the rest in Java. A batch
- * normalization and a ReLU / ReLU6 right after a convolution or Dense run inside it (see {@link Fusion}). Same
+ * normalization and a ReLU / ReLU6 right after a convolution or Dense run inside it (their per-channel scale
+ * and shift, and a clamp, applied in the pass that adds the bias). Same
  * {@code predict} as {@link Model#predict}; outputs equal TF's within float rounding. No TF resources are
  * held: the weights are copied out of the model, which may be closed afterwards. Thread-safe for
  * concurrent {@code predict} calls. Close it to stop its worker threads.

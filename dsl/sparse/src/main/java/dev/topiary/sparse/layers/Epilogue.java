@@ -7,8 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What follows a product per output channel, {@code activation(y * scale + shift)}: the layer's bias
- * ({@code shift}), a batch normalization folded into it ({@code scale} and {@code shift}, see
- * {@link Fusion}) and the activation. LINEAR, RELU and RELU6 run in the same pass as the bias (a clamp);
+ * ({@code shift}), a batch normalization folded into it ({@code scale} and {@code shift}: where
+ * SparseModel folds it) and the activation. LINEAR, RELU and RELU6 run in the same pass as the bias (a clamp);
  * other activations in a pass of their own after it.
  */
 public record Epilogue(float @Nullable [] scale, float @Nullable [] shift, Activation activation) {

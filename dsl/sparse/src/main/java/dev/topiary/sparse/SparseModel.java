@@ -24,7 +24,9 @@ import java.util.Map;
 /**
  * An inference-only copy of a (stripped) model that runs in plain Java with sparse kernels: Dense, the
  * products inside SimpleRNN / LSTM / GRU and Conv2D (im2col) on a {@link WeightMatrix} per kernel in the
- * format chosen for it (see {@link SparseOptions}), Embedding as a gather, the rest in Java. Same
+ * format chosen for it (see {@link SparseOptions}), Embedding as a gather, the rest in Java. A batch
+ * normalization and a ReLU / ReLU6 right after a convolution or Dense run inside it (their per-channel scale
+ * and shift, and a clamp, applied in the pass that adds the bias). Same
  * {@code predict} as {@link Model#predict}; outputs equal TF's within float rounding. No TF resources are
  * held: the weights are copied out of the model, which may be closed afterwards. Thread-safe for
  * concurrent {@code predict} calls. Close it to stop its worker threads.
@@ -92,6 +94,7 @@ public final class SparseModel implements AutoCloseable {
     checkWeights(spec, weights);
     Exec exec = new Exec(options.kernels().kernels(), options.threads());
     Planner planner = new Planner(options, exec);
+    Fusion.Plan fusion = Fusion.plan(spec, weights);
     try {
       Map<Node, LayerOp> ops = new IdentityHashMap<>();
       long other = 0;
@@ -137,7 +140,14 @@ public final class SparseModel implements AutoCloseable {
             return planner.stepMatrix(variable, name, weights.get(variable).floats(), in, out);
           }
         };
-        ops.put(n, translate(layer, inShapes, exampleShape(n), w));
+        Fusion.Tail tail = fusion.tails().get(n);
+        if (fusion.folded().contains(n)) {
+          ops.put(n, (in, ex) -> List.of(in.get(0))); // runs inside the layer before it
+        } else if (tail != null) {
+          ops.put(n, SparseLayers.fused(layer, inShapes, exampleShape(n), w, tail.scale(), tail.shift(), tail.activation()));
+        } else {
+          ops.put(n, translate(layer, inShapes, exampleShape(n), w));
+        }
       }
       Map<String, WeightMatrix> matrices = planner.matrices();
       Map<String, RowTable> tables = planner.tables();

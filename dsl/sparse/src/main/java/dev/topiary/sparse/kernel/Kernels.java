@@ -105,4 +105,38 @@ public interface Kernels {
    */
   void lstmCellT(float[] projT, float[] hrT, float[] bias, float[] cT, float[] hT, int u, int bp,
       boolean @Nullable [] update);
+
+  /**
+   * One output pixel of a depthwise convolution with one filter per channel, bias and clamp fused:
+   * {@code y[yo + c] = min(max(bias[c] + sum_t x[taps[t] + c] * w[wOff[t] + c], lo), hi)} for
+   * {@code c < depth}, over taps {@code t < n} (the window positions inside the input). The sum stays in
+   * registers over the taps and the pixel is written once; {@code lo}/{@code hi} are infinite for no clamp,
+   * {@code 0}/{@code inf} for ReLU, {@code 0}/{@code 6} for ReLU6.
+   */
+  void depthwisePixel(float[] x, int[] taps, int[] wOff, int n, float[] w, float[] bias, float[] y, int yo, int depth,
+      float lo, float hi);
+
+  /**
+   * {@code y[r][j] = min(max(y[r][j] * scale[j] + shift[j], lo), hi)} for rows {@code from..to} of
+   * {@code n} values, in place: a layer's bias, a folded batch normalization and ReLU / ReLU6 in one pass.
+   * {@code scale} may be null (1).
+   */
+  void scaleShiftClamp(float[] y, int n, float @Nullable [] scale, float[] shift, float lo, float hi, int from, int to);
+
+  /**
+   * {@link #depthwisePixel} for {@code pixels} output pixels side by side whose windows lie wholly inside
+   * the input (the interior of a row): pixel {@code p} reads {@code x} at {@code taps[t] + p * step} and
+   * writes {@code y} at {@code yo + p * depth}. Several pixels share each weight load and keep independent
+   * sums in flight.
+   */
+  default void depthwiseRow(float[] x, int[] taps, int[] wOff, int n, int step, int pixels, float[] w, float[] bias,
+      float[] y, int yo, int depth, float lo, float hi) {
+    int[] shifted = new int[n];
+    for (int p = 0; p < pixels; p++) {
+      for (int t = 0; t < n; t++) {
+        shifted[t] = taps[t] + p * step;
+      }
+      depthwisePixel(x, shifted, wOff, n, w, bias, y, yo + p * depth, depth, lo, hi);
+    }
+  }
 }

@@ -296,4 +296,32 @@ public final class ScalarKernels implements Kernels {
       y[yOff + b] += a * x[xOff + b];
     }
   }
+
+  @Override
+  public void depthwisePixel(float[] x, int[] taps, int[] wOff, int n, float[] w, float[] bias, float[] y, int yo,
+      int depth, float lo, float hi) {
+    System.arraycopy(bias, 0, y, yo, depth);
+    for (int t = 0; t < n; t++) {
+      int xo = taps[t];
+      int wo = wOff[t];
+      for (int c = 0; c < depth; c++) {
+        y[yo + c] += x[xo + c] * w[wo + c];
+      }
+    }
+    for (int c = 0; c < depth; c++) {
+      y[yo + c] = Math.min(Math.max(y[yo + c], lo), hi);
+    }
+  }
+
+  @Override
+  public void scaleShiftClamp(float[] y, int n, float @Nullable [] scale, float[] shift, float lo, float hi, int from,
+      int to) {
+    for (int r = from; r < to; r++) {
+      int o = r * n;
+      for (int j = 0; j < n; j++) {
+        float v = scale == null ? y[o + j] + shift[j] : y[o + j] * scale[j] + shift[j];
+        y[o + j] = Math.min(Math.max(v, lo), hi);
+      }
+    }
+  }
 }

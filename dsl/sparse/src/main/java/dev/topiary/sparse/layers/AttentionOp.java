@@ -1,5 +1,6 @@
 package dev.topiary.sparse.layers;
 
+import dev.topiary.dsl.layers.Activation;
 import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
@@ -49,9 +50,9 @@ final class AttentionOp implements LayerOp {
     int tq = qx.shape()[0];
     int tv = vx.shape()[0];
     int hd = heads * keyDim;
-    float[] q = DenseOp.project(query, queryBias, qx.data(), batch * tq, exec);
-    float[] k = DenseOp.project(key, keyBias, kx.data(), batch * tv, exec);
-    float[] v = DenseOp.project(value, valueBias, vx.data(), batch * tv, exec);
+    float[] q = DenseOp.project(query, Epilogue.of(queryBias, Activation.LINEAR), qx.data(), batch * tq, exec);
+    float[] k = DenseOp.project(key, Epilogue.of(keyBias, Activation.LINEAR), kx.data(), batch * tv, exec);
+    float[] v = DenseOp.project(value, Epilogue.of(valueBias, Activation.LINEAR), vx.data(), batch * tv, exec);
     float scale = (float) (1 / Math.sqrt(keyDim));
     float[] context = new float[batch * tq * hd];
     float[] scores = new float[tv];
@@ -88,7 +89,7 @@ final class AttentionOp implements LayerOp {
         }
       }
     }
-    float[] y = DenseOp.project(output, outputBias, context, batch * tq, exec);
+    float[] y = DenseOp.project(output, Epilogue.of(outputBias, Activation.LINEAR), context, batch * tq, exec);
     return List.of(new Value(y, batch, new int[] {tq, output.outputs()}));
   }
 }

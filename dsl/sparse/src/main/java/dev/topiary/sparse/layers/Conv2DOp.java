@@ -1,23 +1,21 @@
 package dev.topiary.sparse.layers;
 
-import dev.topiary.dsl.layers.Activation;
-import dev.topiary.sparse.exec.Activations;
 import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
 import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Conv2D (NHWC) as im2col + one product: each output pixel's receptive field, ordered as the kernel
  * {@code [kh, kw, in, out]} flattens, is a row of a {@code [pixels, kh kw in]} matrix multiplied by the
- * kernel's matrix (dense or sparse, as chosen). SAME padding splits as TF does (the extra row/column after).
+ * kernel's matrix (dense or sparse, as chosen); a 1x1 convolution with stride 1 multiplies the input itself.
+ * SAME padding splits as TF does (the extra row/column after). Bias, a folded batch normalization and the
+ * activation follow in one pass ({@link Epilogue}).
  */
 final class Conv2DOp implements LayerOp {
   private final WeightMatrix w;
-  private final float @Nullable [] bias;
-  private final Activation activation;
+  private final Epilogue epilogue;
   private final int h;
   private final int wd;
   private final int cin;
@@ -31,11 +29,9 @@ final class Conv2DOp implements LayerOp {
   private final int padTop;
   private final int padLeft;
 
-  Conv2DOp(WeightMatrix w, float @Nullable [] bias, Activation activation, int[] in, int kh, int kw, int sr, int sc,
-      int dil, boolean same) {
+  Conv2DOp(WeightMatrix w, Epilogue epilogue, int[] in, int kh, int kw, int sr, int sc, int dil, boolean same) {
     this.w = w;
-    this.bias = bias;
-    this.activation = activation;
+    this.epilogue = epilogue;
     this.h = in[0];
     this.wd = in[1];
     this.cin = in[2];
@@ -61,9 +57,14 @@ final class Conv2DOp implements LayerOp {
   public List<Value> run(List<Value> inputs, Exec exec) {
     Value x = inputs.get(0);
     int batch = x.batch();
+    float[] d = x.data();
+    if (kh == 1 && kw == 1 && sr == 1 && sc == 1) {
+      // A 1x1 convolution (MobileNet's pointwise layers): the input already is the [pixels, channels] matrix.
+      float[] y = DenseOp.project(w, epilogue, d, batch * oh * ow, exec);
+      return List.of(new Value(y, batch, new int[] {oh, ow, w.outputs()}));
+    }
     int patch = kh * kw * cin;
     float[] cols = new float[batch * oh * ow * patch];
-    float[] d = x.data();
     for (int b = 0; b < batch; b++) {
       for (int r = 0; r < oh; r++) {
         for (int q = 0; q < ow; q++) {
@@ -84,8 +85,7 @@ final class Conv2DOp implements LayerOp {
         }
       }
     }
-    float[] y = DenseOp.project(w, bias, cols, batch * oh * ow, exec);
-    Activations.apply(activation, y, y.length, w.outputs());
+    float[] y = DenseOp.project(w, epilogue, cols, batch * oh * ow, exec);
     return List.of(new Value(y, batch, new int[] {oh, ow, w.outputs()}));
   }
 }

@@ -1,13 +1,10 @@
 package dev.topiary.sparse.layers;
 
-import dev.topiary.dsl.layers.Activation;
-import dev.topiary.sparse.exec.Activations;
 import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
 import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * {@code activation(x . W + b)} over the last axis: the product on a {@link WeightMatrix}, every leading
@@ -15,13 +12,11 @@ import org.jspecify.annotations.Nullable;
  */
 final class DenseOp implements LayerOp {
   private final WeightMatrix w;
-  private final float @Nullable [] bias;
-  private final Activation activation;
+  private final Epilogue epilogue;
 
-  DenseOp(WeightMatrix w, float @Nullable [] bias, Activation activation) {
+  DenseOp(WeightMatrix w, Epilogue epilogue) {
     this.w = w;
-    this.bias = bias;
-    this.activation = activation;
+    this.epilogue = epilogue;
   }
 
   @Override
@@ -30,23 +25,15 @@ final class DenseOp implements LayerOp {
     int[] shape = x.shape().clone();
     int rows = x.batch() * (x.exampleSize() / w.inputs());
     shape[shape.length - 1] = w.outputs();
-    float[] y = project(w, bias, x.data(), rows, exec);
-    Activations.apply(activation, y, y.length, w.outputs());
+    float[] y = project(w, epilogue, x.data(), rows, exec);
     return List.of(new Value(y, x.batch(), shape));
   }
 
-  /** {@code x [rows, in] . W + bias}. */
-  static float[] project(WeightMatrix w, float @Nullable [] bias, float[] x, int rows, Exec exec) {
+  /** {@code epilogue(x [rows, in] . W)}: bias, folded batch normalization, activation. */
+  static float[] project(WeightMatrix w, Epilogue epilogue, float[] x, int rows, Exec exec) {
     float[] y = new float[rows * w.outputs()];
     w.multiply(exec, x, rows, y);
-    if (bias != null) {
-      int n = w.outputs();
-      for (int r = 0; r < rows; r++) {
-        for (int j = 0; j < n; j++) {
-          y[r * n + j] += bias[j];
-        }
-      }
-    }
+    epilogue.apply(y, rows, w.outputs(), exec);
     return y;
   }
 }

@@ -1,7 +1,5 @@
 package dev.topiary.sparse.layers;
 
-import dev.topiary.dsl.layers.Activation;
-import dev.topiary.sparse.exec.Activations;
 import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
@@ -12,16 +10,27 @@ import org.jspecify.annotations.Nullable;
 /**
  * DepthwiseConv2D (NHWC), and SeparableConv2D as it followed by its 1x1 pointwise convolution. The
  * depthwise step is a direct loop (each input channel meets only its own {@code kh x kw x multiplier}
- * filter, so there is no product to make sparse; TFMOT leaves the depthwise kernel dense too, and a
- * pruned one is skipped where zero); the pointwise step is one product of the pixels
- * {@code [pixels, channels * multiplier]} with the pointwise kernel's matrix (dense or sparse, as chosen),
- * which holds nearly all of a separable layer's weights and multiply-adds.
+ * filter, so there is no product to make sparse; TFMOT leaves the depthwise kernel dense too); the
+ * pointwise step is one product of the pixels {@code [pixels, channels * multiplier]} with the pointwise
+ * kernel's matrix (dense or sparse, as chosen), which holds nearly all of a separable layer's weights and
+ * multiply-adds.
+ *
+ * <p>With one filter per channel (MobileNet, DS-CNN) each output pixel is one {@link
+ * dev.topiary.sparse.kernel.Kernels#depthwisePixel} call: the channels along the vector lanes, the window's
+ * taps summed in registers, bias and a ReLU / ReLU6 clamp fused, and a folded batch normalization's scale
+ * multiplied into a private copy of the kernel. Zero inputs are not skipped: after a ReLU about half are
+ * zero at random, and the branch cost more than the multiply it saved (DS-CNN's depthwise layer: 300 us).
  */
 final class DepthwiseConv2DOp implements LayerOp {
   private final float[] depthwise; // [k, k, channels, multiplier], as Keras stores it
   private final @Nullable WeightMatrix pointwise;
-  private final float @Nullable [] bias;
-  private final Activation activation;
+  private final Epilogue epilogue;
+  /** The depthwise step's own bias and clamp when they are fused into the pixel loop, else zeros / none. */
+  private final float[] pixelBias;
+  private final float lo;
+  private final float hi;
+  /** Whether {@link #epilogue} still has to run on the depthwise step's output (not fused into the loop). */
+  private final boolean epilogueAfter;
   private final int h;
   private final int wd;
   private final int channels;
@@ -35,20 +44,40 @@ final class DepthwiseConv2DOp implements LayerOp {
 
   /**
    * @param pointwise the separable layer's pointwise kernel, or null for a depthwise layer
-   * @param bias the layer's bias (after the pointwise step for a separable layer), or null
+   * @param epilogue what follows the layer's product: the bias (after the pointwise step for a separable
+   *     layer), a folded batch normalization, the activation
    */
-  DepthwiseConv2DOp(float[] depthwise, @Nullable WeightMatrix pointwise, float @Nullable [] bias, Activation activation,
-      int[] in, int k, int multiplier, int stride, boolean same) {
-    this.depthwise = depthwise;
+  DepthwiseConv2DOp(float[] depthwise, @Nullable WeightMatrix pointwise, Epilogue epilogue, int[] in, int k,
+      int multiplier, int stride, boolean same) {
     this.pointwise = pointwise;
-    this.bias = bias;
-    this.activation = activation;
+    this.epilogue = epilogue;
     this.h = in[0];
     this.wd = in[1];
     this.channels = in[2];
     this.k = k;
     this.multiplier = multiplier;
     this.stride = stride;
+    int depth = channels * multiplier;
+    boolean fuse = pointwise == null && multiplier == 1 && epilogue.clamps();
+    if (fuse) {
+      float[] scale = epilogue.scale();
+      float[] kernel = depthwise.clone();
+      if (scale != null) {
+        for (int i = 0; i < kernel.length; i++) {
+          kernel[i] *= scale[i % depth];
+        }
+      }
+      this.depthwise = kernel;
+      this.pixelBias = epilogue.shift() != null ? epilogue.shift() : new float[depth];
+      this.lo = epilogue.lo();
+      this.hi = epilogue.hi();
+    } else {
+      this.depthwise = depthwise;
+      this.pixelBias = new float[depth];
+      this.lo = Float.NEGATIVE_INFINITY;
+      this.hi = Float.POSITIVE_INFINITY;
+    }
+    this.epilogueAfter = pointwise == null && !fuse;
     Window window = Window.of(h, wd, k, k, stride, stride, same);
     oh = window.outH();
     ow = window.outW();
@@ -63,52 +92,111 @@ final class DepthwiseConv2DOp implements LayerOp {
     int depth = channels * multiplier;
     float[] mid = new float[batch * oh * ow * depth];
     float[] d = x.data();
-    float @Nullable [] depthBias = pointwise == null ? bias : null;
     exec.forRows(batch * oh, (long) ow * k * k * depth, (from, to) -> {
-      for (int br = from; br < to; br++) {
-        int b = br / oh;
-        int r = br % oh;
-        for (int q = 0; q < ow; q++) {
-          int out = ((b * oh + r) * ow + q) * depth;
-          for (int i = 0; i < k; i++) {
-            int yy = r * stride + i - padTop;
-            if (yy < 0 || yy >= h) {
+      if (multiplier == 1) {
+        pixels(exec, d, mid, from, to);
+      } else {
+        multiplied(d, mid, from, to);
+      }
+    });
+    if (pointwise == null) {
+      if (epilogueAfter) {
+        epilogue.apply(mid, batch * oh * ow, depth, exec);
+      }
+      return List.of(new Value(mid, batch, new int[] {oh, ow, depth}));
+    }
+    float[] y = DenseOp.project(pointwise, epilogue, mid, batch * oh * ow, exec);
+    return List.of(new Value(y, batch, new int[] {oh, ow, pointwise.outputs()}));
+  }
+
+  /**
+   * Output rows {@code from..to} (batch x output row) with one filter per channel: the columns whose
+   * window lies inside the input in one {@link dev.topiary.sparse.kernel.Kernels#depthwiseRow} call, the
+   * edges pixel by pixel.
+   */
+  private void pixels(Exec exec, float[] d, float[] mid, int from, int to) {
+    int[] taps = new int[k * k];
+    int[] wOff = new int[k * k];
+    // interior columns: q * stride - padLeft >= 0 and q * stride - padLeft + k - 1 < wd
+    int q0 = Math.min(ow, (padLeft + stride - 1) / stride);
+    int q1 = Math.max(q0, Math.min(ow, wd - k + padLeft >= 0 ? (wd - k + padLeft) / stride + 1 : 0));
+    for (int br = from; br < to; br++) {
+      int b = br / oh;
+      int r = br % oh;
+      if (q1 > q0) {
+        int n = 0;
+        for (int i = 0; i < k; i++) {
+          int yy = r * stride + i - padTop;
+          if (yy < 0 || yy >= h) {
+            continue;
+          }
+          for (int j = 0; j < k; j++) {
+            taps[n] = ((b * h + yy) * wd + q0 * stride + j - padLeft) * channels;
+            wOff[n] = (i * k + j) * channels;
+            n++;
+          }
+        }
+        exec.kernels().depthwiseRow(d, taps, wOff, n, stride * channels, q1 - q0, depthwise, pixelBias, mid,
+            ((b * oh + r) * ow + q0) * channels, channels, lo, hi);
+      }
+      for (int q = 0; q < ow; q++) {
+        if (q == q0 && q1 > q0) {
+          q = q1 - 1;
+          continue;
+        }
+        int n = 0;
+        for (int i = 0; i < k; i++) {
+          int yy = r * stride + i - padTop;
+          if (yy < 0 || yy >= h) {
+            continue;
+          }
+          for (int j = 0; j < k; j++) {
+            int xx = q * stride + j - padLeft;
+            if (xx < 0 || xx >= wd) {
               continue;
             }
-            for (int j = 0; j < k; j++) {
-              int xx = q * stride + j - padLeft;
-              if (xx < 0 || xx >= wd) {
-                continue;
-              }
-              int src = ((b * h + yy) * wd + xx) * channels;
-              int filter = (i * k + j) * depth; // [i, j, c, m] flattened: c * multiplier + m
-              for (int c = 0; c < channels; c++) {
-                float v = d[src + c];
-                if (v == 0f) {
-                  continue;
-                }
-                int o = out + c * multiplier;
-                int f = filter + c * multiplier;
-                for (int m = 0; m < multiplier; m++) {
-                  mid[o + m] += v * depthwise[f + m];
-                }
-              }
-            }
+            taps[n] = ((b * h + yy) * wd + xx) * channels;
+            wOff[n] = (i * k + j) * channels;
+            n++;
           }
-          if (depthBias != null) {
-            for (int c = 0; c < depth; c++) {
-              mid[out + c] += depthBias[c];
+        }
+        exec.kernels().depthwisePixel(d, taps, wOff, n, depthwise, pixelBias, mid, ((b * oh + r) * ow + q) * channels,
+            channels, lo, hi);
+      }
+    }
+  }
+
+  /** Output rows {@code from..to} with {@code multiplier > 1} filters per channel (plain loops, no bias). */
+  private void multiplied(float[] d, float[] mid, int from, int to) {
+    int depth = channels * multiplier;
+    for (int br = from; br < to; br++) {
+      int b = br / oh;
+      int r = br % oh;
+      for (int q = 0; q < ow; q++) {
+        int out = ((b * oh + r) * ow + q) * depth;
+        for (int i = 0; i < k; i++) {
+          int yy = r * stride + i - padTop;
+          if (yy < 0 || yy >= h) {
+            continue;
+          }
+          for (int j = 0; j < k; j++) {
+            int xx = q * stride + j - padLeft;
+            if (xx < 0 || xx >= wd) {
+              continue;
+            }
+            int src = ((b * h + yy) * wd + xx) * channels;
+            int filter = (i * k + j) * depth; // [i, j, c, m] flattened: c * multiplier + m
+            for (int c = 0; c < channels; c++) {
+              float v = d[src + c];
+              int o = out + c * multiplier;
+              int f = filter + c * multiplier;
+              for (int m = 0; m < multiplier; m++) {
+                mid[o + m] += v * depthwise[f + m];
+              }
             }
           }
         }
       }
-    });
-    if (pointwise == null) {
-      Activations.apply(activation, mid, mid.length, depth);
-      return List.of(new Value(mid, batch, new int[] {oh, ow, depth}));
     }
-    float[] y = DenseOp.project(pointwise, bias, mid, batch * oh * ow, exec);
-    Activations.apply(activation, y, y.length, pointwise.outputs());
-    return List.of(new Value(y, batch, new int[] {oh, ow, pointwise.outputs()}));
   }
 }

@@ -3,6 +3,7 @@ package dev.topiary.sparse.layers;
 import dev.topiary.dsl.config.ConfigRegistry;
 import dev.topiary.dsl.layers.LoweredLayer;
 
+import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.Padding;
 import dev.topiary.dsl.layers.attention.MultiHeadAttention;
@@ -26,6 +27,7 @@ import dev.topiary.dsl.layers.recurrent.Recurrent;
 import dev.topiary.dsl.layers.recurrent.SimpleRNN;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.matrix.WeightMatrix;
 import java.util.Arrays;
 import java.util.List;
@@ -41,20 +43,15 @@ public final class SparseLayers {
   private static final Map<Class<?>, LayerTranslator<?>> TRANSLATORS = new ConcurrentHashMap<>();
 
   static {
-    register(Dense.class, (l, in, out, w) -> {
-      int features = in.get(0)[in.get(0).length - 1];
-      return new DenseOp(w.matrix("kernel", features, l.units(), rowsPerExample(in.get(0))),
-          l.useBias() ? w.values("bias") : null, l.activation());
-    });
+    register(Dense.class, (l, in, out, w) -> dense(l, in, w, own(l.useBias(), l.activation(), w)));
     register(Embedding.class, (l, in, out, w) -> new EmbeddingOp(w.layerName(),
         w.table("embeddings", l.inputDim(), l.outputDim()), l.maskZero()));
     register(LSTM.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.LSTM, l, in, w));
     register(GRU.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.GRU, l, in, w));
     register(SimpleRNN.class, (l, in, out, w) -> recurrent(RecurrentOp.Cell.SIMPLE, l, in, w));
-    register(Conv2D.class, SparseLayers::conv2d);
-    register(DepthwiseConv2D.class, (l, in, out, w) -> depthwise(l, in, w, null));
-    register(SeparableConv2D.class, (l, in, out, w) -> depthwise(l, in, w,
-        w.matrix("pointwise_kernel", in.get(0)[2] * l.depthMultiplier(), l.filters(), out[0] * out[1])));
+    register(Conv2D.class, (l, in, out, w) -> conv2d(l, in, out, w, own(l.useBias(), l.activation(), w)));
+    register(DepthwiseConv2D.class, (l, in, out, w) -> depthwise(l, in, out, w, own(l.useBias(), l.activation(), w)));
+    register(SeparableConv2D.class, (l, in, out, w) -> depthwise(l, in, out, w, own(l.useBias(), l.activation(), w)));
     register(GroupedConv2D.class, SparseLayers::groupedConv);
     register(MultiHeadAttention.class, SparseLayers::attention);
     register(MaxPooling2D.class, (l, in, out, w) -> pool(true, l, in.get(0)));
@@ -153,19 +150,71 @@ public final class SparseLayers {
         w.matrix("output_kernel", hd, q[1], q[0]), w.values("output_bias"));
   }
 
-  private static Conv2DOp conv2d(Conv2D l, List<int[]> in, int[] out, Weights w) {
+  /** A layer's own bias (if it has one) and activation. */
+  private static Epilogue own(boolean useBias, Activation activation, Weights w) {
+    return Epilogue.of(useBias ? w.values("bias") : null, activation);
+  }
+
+  /**
+   * The op of {@code layer} (a Conv2D, DepthwiseConv2D, SeparableConv2D or Dense of exactly these classes,
+   * with a linear activation) with what follows it folded in: {@code activation(z * scale + shift)} of its
+   * output {@code z} (bias included), {@code scale} and {@code shift} null for none (a batch normalization
+   * at inference is {@code gamma / sqrt(variance + epsilon)} and {@code beta - mean * scale}). Null if the
+   * layer is not one of these.
+   */
+  public static @Nullable LayerOp fused(Layer layer, List<int[]> in, int[] out, Weights w, float @Nullable [] scale,
+      float @Nullable [] shift, Activation activation) {
+    if (!fusable(layer)) {
+      return null;
+    }
+    boolean useBias = layer instanceof Conv2D c ? c.useBias() : layer instanceof Dense d ? d.useBias()
+        : ((BaseDepthwiseConv2D<?>) layer).useBias();
+    float[] bias = useBias ? w.values("bias") : null;
+    float[] combined = shift;
+    if (bias != null) {
+      combined = new float[bias.length];
+      for (int j = 0; j < bias.length; j++) {
+        combined[j] = (scale == null ? bias[j] : bias[j] * scale[j]) + (shift == null ? 0f : shift[j]);
+      }
+    }
+    Epilogue e = new Epilogue(scale, combined, activation);
+    if (layer instanceof Conv2D c) {
+      return conv2d(c, in, out, w, e);
+    }
+    if (layer instanceof Dense d) {
+      return dense(d, in, w, e);
+    }
+    return depthwise((BaseDepthwiseConv2D<?>) layer, in, out, w, e);
+  }
+
+  /** Whether {@link #fused} takes {@code layer}: one of its classes exactly, with a linear activation. */
+  public static boolean fusable(Layer layer) {
+    Class<?> c = layer.getClass();
+    Activation a = layer instanceof Conv2D v ? v.activation() : layer instanceof Dense d ? d.activation()
+        : layer instanceof BaseDepthwiseConv2D<?> b ? b.activation() : null;
+    return (c == Conv2D.class || c == Dense.class || c == DepthwiseConv2D.class || c == SeparableConv2D.class)
+        && a == Activation.LINEAR;
+  }
+
+  private static DenseOp dense(Dense l, List<int[]> in, Weights w, Epilogue e) {
+    int features = in.get(0)[in.get(0).length - 1];
+    return new DenseOp(w.matrix("kernel", features, l.units(), rowsPerExample(in.get(0))), e);
+  }
+
+  private static Conv2DOp conv2d(Conv2D l, List<int[]> in, int[] out, Weights w, Epilogue e) {
     int kh = l.kernelHeight();
     int kw = l.kernelWidth();
     int cin = in.get(0)[2];
-    return new Conv2DOp(w.matrix("kernel", kh * kw * cin, l.filters(), out[0] * out[1]),
-        l.useBias() ? w.values("bias") : null, l.activation(), in.get(0), kh, kw, l.strideRows(), l.strideCols(),
-        l.dilation(), l.padding() == Padding.SAME);
+    return new Conv2DOp(w.matrix("kernel", kh * kw * cin, l.filters(), out[0] * out[1]), e, in.get(0), kh, kw,
+        l.strideRows(), l.strideCols(), l.dilation(), l.padding() == Padding.SAME);
   }
 
-  private static DepthwiseConv2DOp depthwise(BaseDepthwiseConv2D<?> l, List<int[]> in, Weights w,
-      @Nullable WeightMatrix pointwise) {
-    return new DepthwiseConv2DOp(w.values("depthwise_kernel"), pointwise, l.useBias() ? w.values("bias") : null,
-        l.activation(), in.get(0), l.kernelSize(), l.depthMultiplier(), l.strides(), l.padding() == Padding.SAME);
+  private static DepthwiseConv2DOp depthwise(BaseDepthwiseConv2D<?> l, List<int[]> in, int[] out, Weights w,
+      Epilogue e) {
+    WeightMatrix pointwise = l instanceof SeparableConv2D s
+        ? w.matrix("pointwise_kernel", in.get(0)[2] * l.depthMultiplier(), s.filters(), out[0] * out[1]) : null;
+    return new DepthwiseConv2DOp(w.values("depthwise_kernel"), pointwise, e, in.get(0), l.kernelSize(),
+        l.depthMultiplier(), l.strides(), l.padding() == Padding.SAME);
   }
 
   /**
@@ -183,8 +232,7 @@ public final class SparseLayers {
           + "x" + l.strideCols() + ", dilation " + l.dilation() + "): SparseModel runs a grouped convolution only with"
           + " one channel per group, a square kernel, equal strides and no dilation; run this model in TF");
     }
-    return new DepthwiseConv2DOp(w.values("kernel"), null, l.useBias() ? w.values("bias") : null, l.activation(),
-        in.get(0), l.kernelHeight(), l.filters() / channels, l.strideRows(), l.padding() == Padding.SAME);
+    return new DepthwiseConv2DOp(w.values("kernel"), null, own(l.useBias(), l.activation(), w), in.get(0), l.kernelHeight(), l.filters() / channels, l.strideRows(), l.padding() == Padding.SAME);
   }
 
   private static Pool2DOp pool(boolean max, BasePooling2D<?> l, int[] in) {

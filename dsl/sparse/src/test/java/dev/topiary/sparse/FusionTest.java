@@ -1,0 +1,135 @@
+package dev.topiary.sparse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.topiary.dsl.Functional;
+import dev.topiary.dsl.Input;
+import dev.topiary.dsl.Model;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.Node;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.Activation;
+import dev.topiary.dsl.layers.Padding;
+import dev.topiary.dsl.layers.activations.ReLU;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.convolution.SeparableConv2D;
+import dev.topiary.dsl.layers.core.ActivationLayer;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.merging.Add;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
+import dev.topiary.sparse.TfModels.Zeros;
+import dev.topiary.sparse.kernel.KernelPath;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Batch normalization and ReLU / ReLU6 folded into the convolution or Dense before them, in every place
+ * MobileNetV2 and DS-CNN have them and in the places where they must not be folded, against TF.
+ */
+class FusionTest {
+  /**
+   * A MobileNetV2-shaped net: asymmetric zero padding, a strided stem conv -> BN -> ReLU(6), depthwise
+   * -> BN -> ReLU6 (Activation layer), a 1x1 projection -> BN whose output two layers read (an inverted
+   * residual's Add: BN folded, nothing after it), a separable conv -> BN -> ReLU, a depthwise conv with
+   * bias -> BN -> ReLU layer clipped at 4 (not a clamp Topiary fuses: it runs on its own), a conv with its
+   * own ReLU -> BN (after an activation: not folded), Dense -> BN on rank 4, global pooling, a classifier.
+   * 11 channels and rows of 10 pixels: the depthwise rows run 4 pixels at a time plus single pixels, and
+   * channels in whole vectors plus a tail, at 128 and 256 bits.
+   */
+  static ModelSpec mobileNetLike() {
+    Node x = Input.of(13, 21, 4);
+    Node p = ZeroPadding2D.of(0, 1, 0, 1).apply(x);
+    Node stem = ReLU.of().maxValue(6).apply(BatchNormalization.of().apply(
+        Conv2D.of(11, 3).strides(2).useBias(false).apply(p)));
+    Node dw = ActivationLayer.of(Activation.RELU6).apply(BatchNormalization.of().apply(
+        DepthwiseConv2D.of(3).padding(Padding.SAME).useBias(false).apply(stem)));
+    Node project = BatchNormalization.of().epsilon(1e-3f).apply(Conv2D.of(6, 1).useBias(false).apply(dw));
+    Node expand = BatchNormalization.of().apply(Conv2D.of(6, 1).apply(project));
+    Node sum = Add.of().apply(project, expand);
+    Node sep = ActivationLayer.of(Activation.RELU).apply(BatchNormalization.of().apply(
+        SeparableConv2D.of(7, 3).padding(Padding.SAME).apply(sum)));
+    Node clipped = ReLU.of().maxValue(4).apply(BatchNormalization.of().apply(DepthwiseConv2D.of(3).apply(sep)));
+    Node afterRelu = BatchNormalization.of().apply(Conv2D.of(5, 1).activation(Activation.RELU).apply(clipped));
+    Node dense = BatchNormalization.of().apply(Dense.of(6).apply(afterRelu));
+    return Functional.of(x, Dense.of(3).apply(GlobalAveragePooling2D.of().apply(dense)));
+  }
+
+  /** Random weights as {@link TfModels#build}, batch normalization's statistics made valid and far from 0 / 1. */
+  static Model build(ModelSpec spec, long seed) {
+    Model m = TfModels.build(spec, Zeros.RANDOM, 0.5, seed);
+    SplittableRandom r = new SplittableRandom(seed + 1);
+    Map<String, HostArray> w = new LinkedHashMap<>(m.weights());
+    for (Map.Entry<String, HostArray> e : w.entrySet()) {
+      String name = e.getKey();
+      if (name.endsWith("moving_variance") || name.endsWith("moving_mean") || name.endsWith("gamma")) {
+        float[] v = e.getValue().floats();
+        for (int i = 0; i < v.length; i++) {
+          v[i] = name.endsWith("moving_mean") ? (float) r.nextDouble(-1, 1) : (float) r.nextDouble(0.3, 2);
+        }
+        e.setValue(HostArray.of(v, e.getValue().shape()));
+      }
+    }
+    m.setWeights(w);
+    return m;
+  }
+
+  @Test
+  void foldedBatchNormalizationAndClampsMatchTfOnEveryPathBatchAndThreadCount() {
+    ModelSpec spec = mobileNetLike();
+    HostArray x = TfModels.randomInput(3, 5, 13, 21, 4);
+    try (Model tf = build(spec, 21)) {
+      HostArray expected = tf.predict(x);
+      for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
+        for (int threads : new int[] {1, 2}) {
+          try (SparseModel sparse = SparseModel.of(tf, SparseOptions.defaults().calibrate(false).kernels(path)
+              .threads(threads))) {
+            String what = path + ", " + threads + " thread(s)";
+            SparseModelTest.assertClose(sparse.predict(x), expected, 1e-4f, what);
+            SparseModelTest.assertClose(sparse.predict(List.of(x.slice(2, 3)), 1).get(0), expected.slice(2, 3), 1e-4f,
+                what + ", batch 1");
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void foldingLeavesTheStoredWeightsAsGiven() {
+    ModelSpec spec = mobileNetLike();
+    try (Model tf = build(spec, 5); SparseModel sparse = SparseModel.of(tf, SparseOptions.defaults().calibrate(false))) {
+      // the scale of a folded batch normalization multiplies the product's output, not the stored kernels
+      assertThat(sparse.weights()).isEqualTo(tf.weights());
+    }
+  }
+
+  @Test
+  void aBatchNormalizationWithInvalidStatisticsIsNotFoldedAndGivesTfsNaN() {
+    Node x = Input.of(4, 4, 2);
+    ModelSpec spec = Functional.of(x, BatchNormalization.of().apply(Conv2D.of(3, 1).useBias(false).apply(x)));
+    try (Model tf = TfModels.build(spec, Zeros.RANDOM, 0, 2)) {
+      Map<String, HostArray> w = new LinkedHashMap<>(tf.weights());
+      String variance = w.keySet().stream().filter(k -> k.endsWith("moving_variance")).findFirst().orElseThrow();
+      w.put(variance, HostArray.of(new float[] {1f, -5f, 1f}, 3)); // channel 1: sqrt of a negative number
+      tf.setWeights(w);
+      HostArray in = TfModels.randomInput(1, 2, 4, 4, 2);
+      float[] expected = tf.predict(in).floats();
+      try (SparseModel sparse = SparseModel.of(tf, SparseOptions.defaults().calibrate(false))) {
+        float[] actual = sparse.predict(in).floats();
+        for (int i = 0; i < expected.length; i++) {
+          if (i % 3 == 1) {
+            assertThat(actual[i]).as("channel 1 at %d", i).isNaN();
+            assertThat(expected[i]).isNaN();
+          } else {
+            assertThat(actual[i]).as("at %d", i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-5f));
+          }
+        }
+      }
+    }
+  }
+}

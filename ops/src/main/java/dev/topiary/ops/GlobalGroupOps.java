@@ -44,7 +44,7 @@ final class GlobalGroupOps {
       updates.add(tf.withName(state.get(2).name()).variable(tf.constant((long) state.get(2).start())));
     }
 
-    Ops g = tf.withSubScope(tf.scope().makeUnique("global_" + group.name() + "_prune"));
+    Ops g = SubScopes.of(tf, tf.scope().makeUnique("global_" + group.name() + "_prune"));
     Operand<TBool> recompute = now.shouldPrune();
     List<Operand<TFloat32>> current = new ArrayList<>();
     List<Identity<TFloat32>> pivots = new ArrayList<>();
@@ -54,7 +54,7 @@ final class GlobalGroupOps {
       pivots.add(g.withName("recompute_pivot_" + j).identity(g.switchCond(c, recompute).outputTrue()));
     }
     // Every op of the recompute branch hangs off the pivots, so it is dead, and skipped, unless `recompute`.
-    Ops branch = g.withSubScope("recompute").withControlDependencies(new ArrayList<Op>(pivots));
+    Ops branch = SubScopes.of(g, "recompute").withControlDependencies(new ArrayList<Op>(pivots));
     Operand<TFloat32> sparsity = branch.identity(g.switchCond(now.sparsity(), recompute).outputTrue());
     List<MaskResult> fresh = GlobalMagnitude.ops(branch, group, pivots, sparsity);
 
@@ -62,7 +62,7 @@ final class GlobalGroupOps {
     List<PrunedWeight> out = new ArrayList<>();
     for (int j = 0; j < count; j++) {
       Variable<TFloat32> weight = weights.get(j);
-      Ops w = g.withSubScope(Graphs.flatName(weight.op().name()));
+      Ops w = SubScopes.of(g, Graphs.flatName(weight.op().name()));
       Operand<TFloat32> storedMask = branch.identity(branch.assign(masks.get(j), fresh.get(j).mask()));
       Operand<TFloat32> storedThreshold = branch.identity(branch.assign(thresholds.get(j), fresh.get(j).threshold()));
       SwitchCond<TFloat32> keepMask = w.switchCond(w.identity(masks.get(j)), recompute);
@@ -72,11 +72,11 @@ final class GlobalGroupOps {
       Op counted = w.assignAdd(updates.get(j), w.dtypes.cast(recompute, TInt64.class));
       // Zero the pruned weights when the next step recomputes the masks.
       Identity<TFloat32> zeroPivot = w.withName("zero_pivot").identity(w.switchCond(current.get(j), zero).outputTrue());
-      Ops zeroBranch = w.withSubScope("zero").withControlDependencies(List.of(zeroPivot));
+      Ops zeroBranch = SubScopes.of(w, "zero").withControlDependencies(List.of(zeroPivot));
       Operand<TFloat32> zeroed = zeroBranch.identity(zeroBranch.assign(weight, zeroBranch.math.mul(zeroPivot, newMask)));
       Op zeroDone = w.merge(List.of(zeroed, w.switchCond(newMask, zero).outputFalse()));
       Op update = w.withControlDependencies(List.of(newThreshold, counted, zeroDone)).withName("update").noOp();
-      Ops stripScope = tf.withSubScope(Graphs.flatName(weight.op().name()) + "_strip");
+      Ops stripScope = SubScopes.of(tf, Graphs.flatName(weight.op().name()) + "_strip");
       Op strip = stripScope.assign(weight, stripScope.math.mul(stripScope.identity(weight), stripScope.identity(masks.get(j))));
       out.add(new PrunedWeight(weight, memberSpec, masks.get(j), thresholds.get(j), updates.get(j), update, strip));
     }

@@ -47,8 +47,8 @@ public final class PrunedWeight {
     this.mask = tf.withName(state.get(0).name()).variable(tf.fill(tf.constant(shape), tf.constant((float) state.get(0).start())));
     this.threshold = tf.withName(state.get(1).name()).variable(tf.constant((float) state.get(1).start()));
     this.maskUpdates = tf.withName(state.get(2).name()).variable(tf.constant((long) state.get(2).start()));
-    this.update = buildUpdate(tf.withSubScope(base + "_prune"), now, next);
-    Ops stripScope = tf.withSubScope(base + "_strip");
+    this.update = buildUpdate(SubScopes.of(tf, base + "_prune"), now, next);
+    Ops stripScope = SubScopes.of(tf, base + "_strip");
     this.strip = stripScope.assign(weight, stripScope.math.mul(stripScope.identity(weight), stripScope.identity(mask)));
   }
 
@@ -114,7 +114,7 @@ public final class PrunedWeight {
     // Every op of the recompute branch hangs off `pivot` (data or control), so the whole branch is
     // dead, and skipped, when `recompute` is false.
     Identity<TFloat32> pivot = tf.withName("recompute_pivot").identity(tf.switchCond(current, recompute).outputTrue());
-    Ops branch = tf.withSubScope("recompute").withControlDependencies(List.of(pivot));
+    Ops branch = SubScopes.of(tf, "recompute").withControlDependencies(List.of(pivot));
     Operand<TFloat32> sparsity = branch.identity(tf.switchCond(now.sparsity(), recompute).outputTrue());
     MaskResult fresh = spec.strategy().ops(branch, pivot, sparsity);
     Operand<TFloat32> storedMask = branch.identity(branch.assign(mask, fresh.mask()));
@@ -131,7 +131,7 @@ public final class PrunedWeight {
       // Zero the pruned weights when the next step recomputes the mask (a fixed mask never is).
       Operand<TBool> zero = next.shouldPrune();
       Identity<TFloat32> zeroPivot = tf.withName("zero_pivot").identity(tf.switchCond(current, zero).outputTrue());
-      Ops zeroBranch = tf.withSubScope("zero").withControlDependencies(List.of(zeroPivot));
+      Ops zeroBranch = SubScopes.of(tf, "zero").withControlDependencies(List.of(zeroPivot));
       Operand<TFloat32> zeroed = zeroBranch.identity(zeroBranch.assign(weight, zeroBranch.math.mul(zeroPivot, newMask)));
       done.add(tf.merge(List.of(zeroed, tf.switchCond(newMask, zero).outputFalse())));
     } else {

@@ -125,7 +125,7 @@ public final class PruningHook {
    */
   public Map<String, Operand<TFloat32>> summaries() {
     Map<String, Operand<TFloat32>> out = new LinkedHashMap<>();
-    Ops scope = tf.withSubScope("pruning_summaries");
+    Ops scope = SubScopes.of(tf, "pruning_summaries");
     for (PrunedWeight w : weights.values()) {
       out.put(w.name() + "/sparsity", w.sparsity(scope));
       out.put(w.name() + "/threshold", w.currentThreshold(scope));
@@ -238,7 +238,7 @@ public final class PruningHook {
       Map<Variable<TFloat32>, PrunedWeight> grouped = new IdentityHashMap<>();
       groups.forEach((group, members) -> {
         ScheduleOps[] d = decisions.computeIfAbsent(group.schedule(), s -> {
-          Ops scope = tf.withSubScope(tf.scope().makeUnique("pruning_schedule"));
+          Ops scope = SubScopes.of(tf, tf.scope().makeUnique("pruning_schedule"));
           Operand<TInt64> step = theStep.read(scope);
           return new ScheduleOps[] {s.at(scope, step), s.at(scope, scope.math.add(step, scope.constant(1L)))};
         });
@@ -254,7 +254,7 @@ public final class PruningHook {
           return;
         }
         ScheduleOps[] d = decisions.computeIfAbsent(spec.schedule(), s -> {
-          Ops scope = tf.withSubScope(tf.scope().makeUnique("pruning_schedule"));
+          Ops scope = SubScopes.of(tf, tf.scope().makeUnique("pruning_schedule"));
           Operand<TInt64> step = theStep.read(scope);
           return new ScheduleOps[] {s.at(scope, step), s.at(scope, scope.math.add(step, scope.constant(1L)))};
         });

@@ -14,6 +14,7 @@ import dev.topiary.ops.Measurements;
 import dev.topiary.ops.PrunedWeight;
 import dev.topiary.ops.PruningHook;
 import dev.topiary.ops.PruningStep;
+import dev.topiary.ops.SubScopes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,8 +54,6 @@ public final class GraphExecutor implements Executor {
   private final PruningStep step;
   private final @Nullable PruningHook pruning;
   private final Map<String, PrunedWeight> pruned = new LinkedHashMap<>();
-  /** Each layer's first-call scope in both passes, made before any op (see {@link #createLayerScopes}). */
-  private final Map<String, Ops> layerScopes = new java.util.HashMap<>();
   /** Placeholders, or with worker input placeholders with the dequeued batch as default. */
   private final List<Operand<TFloat32>> inputFeeds = new ArrayList<>();
   /** The step of the batch being trained, fed by the host loop (seeds stateless random ops). */
@@ -141,7 +140,6 @@ public final class GraphExecutor implements Executor {
     try {
       this.graph = g;
       this.tf = replication == null ? Ops.create(graph) : Ops.create(graph).withDevice(replication.device());
-      createLayerScopes();
       createVariables();
       this.loadAll = tf.withControlDependencies(variables.keySet().stream()
           .map(name -> (Op) tf.withName(name + "_load").assign(variables.get(name), loadFeeds.get(name)))
@@ -186,14 +184,14 @@ public final class GraphExecutor implements Executor {
       }
       Pass inference = new Pass(spec, compile.seed(), false, new Reads(false), null);
       this.inferenceOutputs = outputs(inference.run(inputFeeds), "output_");
-      this.evalObjectives = Objectives.of(tf.withSubScope("eval_objectives"), spec, compile, inferenceOutputs, labelFeeds,
+      this.evalObjectives = Objectives.of(SubScopes.of(tf, "eval_objectives"), spec, compile, inferenceOutputs, labelFeeds,
           sampleWeightFeed);
       for (String name : variables.keySet()) {
         Operand<TFloat32> read = inference.reads().get(name);
         weightReads.put(name, read != null ? read : tf.withName(name + "_weight_read").identity(variables.get(name)));
       }
       Pass training = new Pass(spec, compile.seed(), true, new Reads(true), stepFeed);
-      this.trainObjectives = Objectives.of(tf.withSubScope("train_objectives"), spec, compile,
+      this.trainObjectives = Objectives.of(SubScopes.of(tf, "train_objectives"), spec, compile,
           outputs(training.run(inputFeeds), "train_output_"), labelFeeds, sampleWeightFeed);
       this.trainStep = createTrainStep(training, compile.optimizer());
       this.stepRead = tf.withName("step_read").identity(step.variable());
@@ -223,22 +221,6 @@ public final class GraphExecutor implements Executor {
   private <T extends TType> Operand<T> fedOr(Operand<?> queued, Shape shape, String name) {
     Operand<T> checked = (Operand<T>) tf.withName(name + "_from_worker").ensureShape((Operand) queued, shape);
     return tf.withName(name).placeholderWithDefault(checked, shape);
-  }
-
-  /**
-   * The scopes of each layer's first call in both passes, made while the graph is still empty: TF Java's
-   * {@code withSubScope} reads the name of every operation already in the graph (to learn the names
-   * used under the new prefix), so making them as the passes reach each layer cost time quadratic in
-   * the model's size (2.9 of the 4 s the two passes of a MobileNetV2 took). The prefixes are unique and
-   * no operation is under them yet, so each scope is the same as one made later; each is used once.
-   */
-  private void createLayerScopes() {
-    for (boolean training : new boolean[] {false, true}) {
-      for (Layer layer : spec.layers()) {
-        String key = (training ? "train_" : "infer_") + spec.layerName(layer);
-        layerScopes.put(key, tf.withSubScope(tf.scope().makeUnique(key)));
-      }
-    }
   }
 
   private void createVariables() {
@@ -292,9 +274,8 @@ public final class GraphExecutor implements Executor {
 
     @Override
     public Ops scope(String layerName, int call) {
-      String key = (training ? "train_" : "infer_") + layerName + (call == 0 ? "" : "_call" + call);
-      Ops made = call == 0 ? layerScopes.remove(key) : null;
-      return made != null ? made : tf.withSubScope(tf.scope().makeUnique(key));
+      // SubScopes: TF Java's withSubScope walks every operation of the graph, quadratic over a model's layers.
+      return SubScopes.of(tf, tf.scope().makeUnique((training ? "train_" : "infer_") + layerName + (call == 0 ? "" : "_call" + call)));
     }
 
     @Override
@@ -355,7 +336,7 @@ public final class GraphExecutor implements Executor {
         }
       }
       Op allGradients = tf.withControlDependencies(gradientOps).withName("all_gradients").noOp();
-      Ops gated = tf.withSubScope("gated_gradients").withControlDependencies(List.of(allGradients));
+      Ops gated = SubScopes.of(tf, "gated_gradients").withControlDependencies(List.of(allGradients));
       List<Variable<TFloat32>> targets = new ArrayList<>();
       List<Operand<TFloat32>> values = new ArrayList<>();
       for (int i = 0; i < grads.length; i++) {
@@ -378,7 +359,7 @@ public final class GraphExecutor implements Executor {
       // Schedules read the steps completed before this one: without pruning the step advances after
       // the optimizer's update (which reads it first); with pruning it has already advanced in the
       // pruning update that every pruned read pulls in, so read it after that update and subtract 1.
-      after.add(optimizer.apply(tf.withSubScope(StateContract.OPTIMIZER_SCOPE), pairs, pruning == null
+      after.add(optimizer.apply(SubScopes.of(tf, StateContract.OPTIMIZER_SCOPE), pairs, pruning == null
           ? tf.withName("optimizer_step").identity(step.variable())
           : tf.withName("optimizer_step").math.sub(tf.withControlDependencies(List.of(pruning.update()))
               .identity(step.variable()), tf.constant(1L))));
@@ -401,7 +382,7 @@ public final class GraphExecutor implements Executor {
         vars.add(op);
       }
     });
-    Ops state = tf.withSubScope("state");
+    Ops state = SubScopes.of(tf, "state");
     List<Op> assigns = new ArrayList<>();
     for (Operation op : vars) {
       String name = op.name();

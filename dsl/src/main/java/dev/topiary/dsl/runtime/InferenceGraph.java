@@ -6,6 +6,7 @@ import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.export.SavedModels;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.ops.SubScopes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -100,7 +101,7 @@ final class InferenceGraph implements AutoCloseable {
       this.outputs = out;
 
       // The saver, as Python's tf.compat.v1.train.Saver builds it (a Const file name, fed when run).
-      Ops save = tf.withSubScope("save");
+      Ops save = SubScopes.of(tf, "save");
       this.saveFilename = save.withName("filename").constant("model");
       List<String> names = new ArrayList<>(handles.keySet());
       List<Op> assigns = new ArrayList<>();
@@ -216,7 +217,7 @@ final class InferenceGraph implements AutoCloseable {
   private final class Backend implements Pass.Backend {
     @Override
     public Ops scope(String layerName, int call) {
-      return tf.withSubScope(tf.scope().makeUnique(layerName + (call == 0 ? "" : "_call" + call)));
+      return SubScopes.of(tf, tf.scope().makeUnique(layerName + (call == 0 ? "" : "_call" + call)));
     }
 
     @Override

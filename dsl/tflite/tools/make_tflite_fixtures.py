@@ -15,6 +15,12 @@ Usage:
   mvn -pl dsl/tflite -am test -Dtest=TfliteLayerFixturesTest -Dsurefire.failIfNoSpecifiedTests=false \
       -Dtopiary.tflite.dir=/tmp/tflite-fixtures
   python dsl/tflite/tools/make_tflite_fixtures.py /tmp/tflite-fixtures
+
+The Keras Applications families (ApplicationsFamiliesTest, tests module) the same way, into
+tests/src/test/resources/applications:
+  mvn -pl tests -am test -Dtest=ApplicationsFamiliesTest -Dsurefire.failIfNoSpecifiedTests=false \
+      -Dtopiary.apps.tflite.dir=/tmp/apps-tflite
+  python dsl/tflite/tools/make_tflite_fixtures.py --family-fixtures /tmp/apps-tflite
 """
 import argparse
 import glob
@@ -27,6 +33,8 @@ import numpy as np
 import tensorflow as tf
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test", "resources", "tflite-interpreter")
+FAMILY_OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "src", "test",
+                          "resources", "applications")
 RESOLVER = tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
 
 
@@ -57,10 +65,39 @@ def run(path, inputs):
     return {name: interpreter.get_tensor(index) for name, index in signature["outputs"].items()}
 
 
+def families(directory):
+    """The Applications families' files (ApplicationsFamiliesTest with -Dtopiary.apps.tflite.dir): only the
+    interpreter's outputs and the SHA-256 of the file they came from are committed, not the .tflite files
+    (Java rewrites them byte for byte in every run; the test checks the digest)."""
+    for path in sorted(glob.glob(os.path.join(directory, "*.tflite"))):
+        name = os.path.basename(path)
+        inputs = inputs_of(path + ".json")
+        outputs = run(path, inputs)
+        with open(path, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        expected = {
+            "file": name,
+            "tensorflow": tf.__version__,
+            "resolver": "BUILTIN_WITHOUT_DEFAULT_DELEGATES",
+            "tflite_sha256": sha,
+            "outputs": {k: {"shape": list(v.shape), "values": [float(x) for x in v.astype(np.float32).ravel()]}
+                        for k, v in sorted(outputs.items())},
+        }
+        with open(os.path.join(FAMILY_OUT, name + ".expected.json"), "w") as f:
+            json.dump(expected, f, indent=1)
+            f.write("\n")
+        print(f"{name}: {os.path.getsize(path)} bytes, outputs {[list(v.shape) for v in outputs.values()]}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dir", help="where -Dtopiary.tflite.dir put the layer fixtures")
+    parser.add_argument("--family-fixtures", action="store_true",
+                        help="DIR holds ApplicationsFamiliesTest's files (-Dtopiary.apps.tflite.dir)")
     args = parser.parse_args()
+    if args.family_fixtures:
+        families(args.dir)
+        return
     os.makedirs(OUT, exist_ok=True)
     written = 0
     for path in sorted(glob.glob(os.path.join(args.dir, "layers_*.tflite"))):

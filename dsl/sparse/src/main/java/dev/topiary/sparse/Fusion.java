@@ -104,22 +104,14 @@ final class Fusion {
   }
 
   /**
-   * {scale, shift} of {@code bn} at inference, in float as its lowering computes them; null if a value
-   * is not finite (then the layer runs on its own, as the unfolded model would).
+   * {scale, shift} of {@code bn} at inference, as the layer defines them ({@link BatchNormalization#inference});
+   * null if a value is not finite (then the layer runs on its own, as the unfolded model would).
    */
   private static float @Nullable [][] affine(ModelSpec spec, BatchNormalization bn, Map<String, HostArray> weights) {
-    Set<String> names = new java.util.HashSet<>();
-    spec.weights(bn).forEach(w -> names.add(w.name()));
-    float[] mean = weights.get(spec.variableName(bn, "moving_mean")).floats();
-    float[] variance = weights.get(spec.variableName(bn, "moving_variance")).floats();
-    float[] gamma = names.contains("gamma") ? weights.get(spec.variableName(bn, "gamma")).floats() : null;
-    float[] beta = names.contains("beta") ? weights.get(spec.variableName(bn, "beta")).floats() : null;
-    float[] scale = new float[mean.length];
-    float[] shift = new float[mean.length];
-    for (int c = 0; c < mean.length; c++) {
-      float inv = (float) (1 / Math.sqrt(variance[c] + bn.epsilon()));
-      scale[c] = gamma == null ? inv : gamma[c] * inv;
-      shift[c] = (beta == null ? 0f : beta[c]) - mean[c] * scale[c];
+    BatchNormalization.Inference f = bn.inference(w -> weights.get(spec.variableName(bn, w)).floats());
+    float[] scale = f.scale();
+    float[] shift = f.shift();
+    for (int c = 0; c < scale.length; c++) {
       if (!Float.isFinite(scale[c]) || !Float.isFinite(shift[c])) {
         return null;
       }

@@ -624,33 +624,17 @@ final class Lowering {
       return bias;
     }
     BatchNormalization b = (BatchNormalization) bn.layer();
-    float eps = b.epsilon();
-    float[] mean = values(b, "moving_mean");
-    float[] var = values(b, "moving_variance");
-    float[] gamma = bnValues(b, "gamma", 1f, mean.length); // absent with scale=false
-    float[] beta = bnValues(b, "beta", 0f, mean.length); // absent with center=false
-    int channels = gamma.length;
+    BatchNormalization.Inference f = b.inference(w -> values(b, w));
+    int channels = f.scale().length;
     float[] out = new float[channels];
     for (int c = 0; c < channels; c++) {
-      float scale = (float) (gamma[c] / Math.sqrt(var[c] + eps));
-      out[c] = (bias[c] - mean[c]) * scale + beta[c];
+      float scale = f.scale()[c];
+      out[c] = (bias[c] - f.mean()[c]) * scale + f.beta()[c];
       for (int i = c; i < kernel.length; i += channels) {
         kernel[i] *= scale;
       }
     }
     return out;
-  }
-
-  /** A BatchNormalization's {@code gamma} or {@code beta}, or {@code fill} per channel when it has none. */
-  private float[] bnValues(Layer b, String weight, float fill, int channels) {
-    for (WeightSpec w : spec.weights(b)) {
-      if (w.name().equals(weight)) {
-        return values(b, weight);
-      }
-    }
-    float[] v = new float[channels];
-    java.util.Arrays.fill(v, fill);
-    return v;
   }
 
   /** The bias tensor's name: the layer's bias, or for a layer without one whose BN was folded, the BN's beta. */
@@ -831,19 +815,10 @@ final class Lowering {
     if (tensorOf.containsKey(n)) {
       return; // folded into the layer before it
     }
-    float eps = b.epsilon();
-    float[] mean = values(b, "moving_mean");
-    float[] var = values(b, "moving_variance");
-    float[] gamma = bnValues(b, "gamma", 1f, mean.length); // absent with scale=false
-    float[] beta = bnValues(b, "beta", 0f, mean.length); // absent with center=false
-    float[] scale = new float[gamma.length];
-    float[] shift = new float[gamma.length];
-    for (int c = 0; c < gamma.length; c++) {
-      scale[c] = (float) (gamma[c] / Math.sqrt(var[c] + eps));
-      shift[c] = beta[c] - mean[c] * scale[c];
-    }
-    int sc = constFloats(name(n) + "_scale", scale, new int[] {gamma.length});
-    int sh = constFloats(name(n) + "_shift", shift, new int[] {gamma.length});
+    BatchNormalization.Inference f = b.inference(w -> values(b, w));
+    int channels = f.scale().length;
+    int sc = constFloats(name(n) + "_scale", f.scale(), new int[] {channels});
+    int sh = constFloats(name(n) + "_shift", f.shift(), new int[] {channels});
     int mid = activationTensor(n, name(n) + "_scaled");
     g.op(Schema.MUL, 1, new int[] {x, sc}, new int[] {mid}, options(Schema.OPT_MUL, Schema.Binary.FIELDS));
     emit(n, Schema.ADD, 1, new int[] {mid, sh}, options(Schema.OPT_ADD, Schema.Binary.FIELDS));

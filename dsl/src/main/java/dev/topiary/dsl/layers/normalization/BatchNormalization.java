@@ -160,6 +160,37 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
     return p.add(p.multiply(inputs.get(0), factor), shift);
   }
 
+  /**
+   * This layer at inference per channel, from its weights by name ({@code weight.apply("moving_mean")} ...):
+   * {@code x * scale + shift} with {@code scale = gamma / sqrt(moving_variance + epsilon)} (in double, then
+   * float; gamma 1 with {@code scale} off) and {@code shift = beta - moving_mean * scale} (beta 0 with
+   * {@code center} off): what {@link #lower} computes, for back ends that fold it into the layer before it
+   * (the TFLite writer, the sparse runtime).
+   */
+  public Inference inference(java.util.function.Function<String, float[]> weight) {
+    float[] mean = weight.apply("moving_mean");
+    float[] variance = weight.apply("moving_variance");
+    float[] gamma = scale ? weight.apply("gamma") : null;
+    float[] beta = center ? weight.apply("beta") : new float[mean.length];
+    float[] factor = new float[mean.length];
+    for (int c = 0; c < mean.length; c++) {
+      factor[c] = (float) ((gamma == null ? 1f : gamma[c]) / Math.sqrt(variance[c] + epsilon));
+    }
+    return new Inference(mean, factor, beta);
+  }
+
+  /** See {@link #inference}: the moving mean, the scale and beta (zeros with {@code center} off) per channel. */
+  public record Inference(float[] mean, float[] scale, float[] beta) {
+    /** {@code beta - mean * scale} per channel. */
+    public float[] shift() {
+      float[] shift = new float[mean.length];
+      for (int c = 0; c < shift.length; c++) {
+        shift[c] = beta[c] - mean[c] * scale[c];
+      }
+      return shift;
+    }
+  }
+
   private Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> moving, Operand<TFloat32> batch) {
     return tf.math.add(tf.math.mul(moving, tf.constant(momentum)), tf.math.mul(batch, tf.constant(1 - momentum)));
   }

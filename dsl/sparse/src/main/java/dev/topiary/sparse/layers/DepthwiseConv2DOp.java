@@ -124,18 +124,8 @@ final class DepthwiseConv2DOp implements LayerOp {
       int b = br / oh;
       int r = br % oh;
       if (q1 > q0) {
-        int n = 0;
-        for (int i = 0; i < k; i++) {
-          int yy = r * stride + i - padTop;
-          if (yy < 0 || yy >= h) {
-            continue;
-          }
-          for (int j = 0; j < k; j++) {
-            taps[n] = ((b * h + yy) * wd + q0 * stride + j - padLeft) * channels;
-            wOff[n] = (i * k + j) * channels;
-            n++;
-          }
-        }
+        // the first interior pixel's taps; the row kernel steps them by stride * channels per pixel
+        int n = taps(b, r, q0, taps, wOff);
         exec.kernels().depthwiseRow(d, taps, wOff, n, stride * channels, q1 - q0, depthwise, pixelBias, mid,
             ((b * oh + r) * ow + q0) * channels, channels, lo, hi);
       }
@@ -144,26 +134,35 @@ final class DepthwiseConv2DOp implements LayerOp {
           q = q1 - 1;
           continue;
         }
-        int n = 0;
-        for (int i = 0; i < k; i++) {
-          int yy = r * stride + i - padTop;
-          if (yy < 0 || yy >= h) {
-            continue;
-          }
-          for (int j = 0; j < k; j++) {
-            int xx = q * stride + j - padLeft;
-            if (xx < 0 || xx >= wd) {
-              continue;
-            }
-            taps[n] = ((b * h + yy) * wd + xx) * channels;
-            wOff[n] = (i * k + j) * channels;
-            n++;
-          }
-        }
+        int n = taps(b, r, q, taps, wOff);
         exec.kernels().depthwisePixel(d, taps, wOff, n, depthwise, pixelBias, mid, ((b * oh + r) * ow + q) * channels,
             channels, lo, hi);
       }
     }
+  }
+
+  /**
+   * The window taps of output pixel (example {@code b}, row {@code r}, column {@code q}) that lie inside the
+   * input: each one's input offset in {@code taps} and its filter offset in {@code wOff}; returns how many.
+   */
+  private int taps(int b, int r, int q, int[] taps, int[] wOff) {
+    int n = 0;
+    for (int i = 0; i < k; i++) {
+      int yy = r * stride + i - padTop;
+      if (yy < 0 || yy >= h) {
+        continue;
+      }
+      for (int j = 0; j < k; j++) {
+        int xx = q * stride + j - padLeft;
+        if (xx < 0 || xx >= wd) {
+          continue;
+        }
+        taps[n] = ((b * h + yy) * wd + xx) * channels;
+        wOff[n] = (i * k + j) * channels;
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Output rows {@code from..to} with {@code multiplier > 1} filters per channel (plain loops, no bias). */

@@ -55,15 +55,16 @@ def random_input(np, detail, row, batch, seed):
     return rng.random(size=shape).astype(dtype)
 
 
-def time_invoke(interp):
-    """Median over ROUNDS of the best of BEST_OF invoke() calls, in us, after the warm-up."""
-    end = time.perf_counter() + WARMUP_SECONDS
+def time_invoke(interp, rounds_count=ROUNDS, warmup_seconds=WARMUP_SECONDS):
+    """Median over rounds_count of the best of BEST_OF invoke() calls, in us, after warmup_seconds of calls
+    (at least 3). tests/benchmarks/tools/tflite_applications_latency.py times whole networks with it too."""
+    end = time.perf_counter() + warmup_seconds
     runs = 0
     while runs < 3 or time.perf_counter() < end:
         interp.invoke()
         runs += 1
     rounds = []
-    for _ in range(ROUNDS):
+    for _ in range(rounds_count):
         best = float("inf")
         for _ in range(BEST_OF):
             t0 = time.perf_counter_ns()

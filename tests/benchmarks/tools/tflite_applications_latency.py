@@ -23,12 +23,14 @@ does not load.
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
+
+# The timing loop is the sparse benchmark's TFLite column's (dsl/tflite/tools/tflite_column.py); whole
+# networks get a longer warm-up.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "dsl", "tflite", "tools"))
+import tflite_column  # noqa: E402
 
 WARMUP_SECONDS = 1.0
-BEST_OF = 3
 
 
 def time_ms(tf, np, path, batch, shape, threads, rounds):
@@ -38,20 +40,7 @@ def time_ms(tf, np, path, batch, shape, threads, rounds):
     interp.allocate_tensors()
     x = np.random.default_rng(7).uniform(-1, 1, size=[batch] + list(shape)).astype(np.float32)
     interp.set_tensor(index, x)
-    end = time.perf_counter() + WARMUP_SECONDS
-    runs = 0
-    while runs < 3 or time.perf_counter() < end:
-        interp.invoke()
-        runs += 1
-    medians = []
-    for _ in range(rounds):
-        best = float("inf")
-        for _ in range(BEST_OF):
-            t0 = time.perf_counter_ns()
-            interp.invoke()
-            best = min(best, time.perf_counter_ns() - t0)
-        medians.append(best / 1e6)
-    return statistics.median(medians)
+    return tflite_column.time_invoke(interp, rounds, WARMUP_SECONDS) / 1e3
 
 
 def main():

@@ -35,6 +35,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_applications import FAMILIES, randomize, vit  # noqa: E402
+from make_keras_layer_fixtures import write_index  # noqa: E402
 
 CLASSES = 10
 # family -> K, the width divisor: each narrow copy has roughly 5,000-60,000 parameters.
@@ -138,13 +139,7 @@ def main(out, only):
                        "layers": len(model.layers), "input_shape": list(shape), "vit_scale": family == "ViT",
                        "outputs": [y.tolist()]}, f)
         print(f"{family:20} /{k:<3} {side:>3}px {model.count_params():>8,} params {len(model.layers):>4} layers", flush=True)
-    index = os.path.join(out, "apps-index.json")
-    families = names
-    if only and os.path.exists(index):
-        with open(index) as f:
-            families = [n for n in json.load(f)["models"] if n not in names] + names
-    with open(index, "w") as f:
-        json.dump({"models": families, "keras_version": keras.__version__}, f, indent=1)
+    write_index(os.path.join(out, "apps-index.json"), names, only)
 
 
 if __name__ == "__main__":

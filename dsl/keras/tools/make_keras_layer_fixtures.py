@@ -210,7 +210,11 @@ def main(out, only=()):
                        "input_names": [t.name for t in model.inputs],
                        "layers": [type(layer).__name__ for layer in model.layers]}, f)
         names.append(model.name)
-    index = os.path.join(out, "layers-index.json")
+    write_index(os.path.join(out, "layers-index.json"), names, only)
+
+
+def write_index(index, names, only):
+    """The index of the models written: with only some rewritten (only), the others it listed stay first."""
     if only and os.path.exists(index):
         with open(index) as f:
             names = [n for n in json.load(f)["models"] if n not in names] + names

@@ -29,7 +29,7 @@ public record Epilogue(float @Nullable [] scale, float @Nullable [] shift, Activ
 
   /** The lower bound of the clamp: 0 for ReLU / ReLU6, else minus infinity. */
   public float lo() {
-    return activation == Activation.LINEAR ? Float.NEGATIVE_INFINITY : 0f;
+    return activation == Activation.RELU || activation == Activation.RELU6 ? 0f : Float.NEGATIVE_INFINITY;
   }
 
   /** The upper bound of the clamp: 6 for ReLU6, else infinity. */
@@ -39,18 +39,13 @@ public record Epilogue(float @Nullable [] scale, float @Nullable [] shift, Activ
 
   /** Applies this to {@code y}, {@code rows} rows of {@code n} channels, in place. */
   public void apply(float[] y, int rows, int n, Exec exec) {
-    if (scale == null && shift == null && activation == Activation.LINEAR) {
-      return;
-    }
-    if (clamps()) {
+    // One pass for scale, shift and a clamp (unbounded for other activations, which take a pass of their own).
+    if (scale != null || shift != null || activation == Activation.RELU || activation == Activation.RELU6) {
       float[] t = shift != null ? shift : new float[n];
       exec.forRows(rows, n, (from, to) -> exec.kernels().scaleShiftClamp(y, n, scale, t, lo(), hi(), from, to));
-      return;
     }
-    if (scale != null || shift != null) {
-      exec.forRows(rows, n, (from, to) -> exec.kernels().scaleShiftClamp(y, n, scale, shift != null ? shift : new float[n],
-          Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, from, to));
+    if (!clamps()) {
+      Activations.apply(activation, y, rows * n, n);
     }
-    Activations.apply(activation, y, rows * n, n);
   }
 }

@@ -492,10 +492,11 @@ public final class ModelSpec {
   @FunctionalInterface
   public interface ContextFactory {
     /**
-     * The context for the {@code call}-th application (0 first) of {@code layer}, whose first input
-     * carries {@code inputMask} (or null).
+     * The context for the {@code call}-th application (0 first) of {@code layer}, whose inputs carry
+     * {@code inputMasks} (one per input, null where an input has none).
      */
-    LayerContext create(Layer layer, int call, org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> inputMask);
+    LayerContext create(Layer layer, int call,
+        List<org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool>> inputMasks);
   }
 
   /**
@@ -522,8 +523,12 @@ public final class ModelSpec {
       }
       Layer layer = n.layer();
       int call = calls.merge(layer, 1, Integer::sum) - 1;
-      org.tensorflow.Operand<org.tensorflow.types.TBool> mask = masks.get(n.inputs().get(0));
-      LayerContext context = contexts.create(layer, call, mask);
+      List<org.tensorflow.Operand<org.tensorflow.types.TBool>> inMasks = new ArrayList<>();
+      for (Node i : n.inputs()) {
+        inMasks.add(masks.get(i));
+      }
+      org.tensorflow.Operand<org.tensorflow.types.TBool> mask = inMasks.get(0);
+      LayerContext context = contexts.create(layer, call, java.util.Collections.unmodifiableList(inMasks));
       List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> in = n.inputs().stream().map(values::get).toList();
       List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> outs = layer.callOutputs(context, in);
       allOutputs.put(n, outs);

@@ -49,6 +49,14 @@ public interface LayerContext {
     return null;
   }
 
+  /**
+   * The mask of every input, in input order, each null where that input carries none: what Keras hands a
+   * layer whose inputs are a list (merges, attention). The first is {@link #inputMask()}.
+   */
+  default java.util.List<org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool>> inputMasks() {
+    return java.util.Collections.singletonList(inputMask());
+  }
+
   /** Assigns {@code value} to the non-trainable weight {@code name}; training pass only. */
   Op assign(String name, Operand<TFloat32> value);
 }

@@ -16,6 +16,14 @@ public interface LoweredLayer extends Layer {
   /** The layer's output for {@code inputs}, built with {@code ops}. */
   <T> T lower(Primitives<T> ops, List<T> inputs);
 
+  /**
+   * The primitives over this context's TF ops, for a layer whose {@link #call} adds to its lowering what
+   * only TF runs (masks, training).
+   */
+  static Primitives<Operand<TFloat32>> primitives(LayerContext context) {
+    return new TfPrimitives(context);
+  }
+
   @Override
   default Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     return lower(new TfPrimitives(context), inputs);

@@ -79,7 +79,8 @@ public final class Pass {
     return training;
   }
 
-  private LayerContext context(Layer layer, int call, @Nullable Operand<TBool> mask) {
+  private LayerContext context(Layer layer, int call, List<@Nullable Operand<TBool>> masks) {
+    @Nullable Operand<TBool> mask = masks.get(0);
     String layerName = spec.layerName(layer);
     Ops scope = backend.scope(layerName, call);
     long layerSeed = Seeds.mix(seed, layerName);
@@ -87,6 +88,11 @@ public final class Pass {
       @Override
       public @Nullable Operand<TBool> inputMask() {
         return mask;
+      }
+
+      @Override
+      public List<@Nullable Operand<TBool>> inputMasks() {
+        return masks;
       }
 
       @Override

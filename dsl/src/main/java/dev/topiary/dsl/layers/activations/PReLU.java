@@ -117,4 +117,12 @@ public final class PReLU extends BaseLayer<PReLU> implements LoweredLayer {
     }
     return of().sharedAxes(Arrays.stream(s.getLongs("shared_axes")).mapToInt(Math::toIntExact).toArray());
   }
+
+  /** Keeps the steps, so the mask passes through (Keras 3: {@code supports_masking}). */
+  @Override
+  public org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> outputMask(
+      dev.topiary.dsl.layers.LayerContext context, java.util.List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs,
+      org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
 }

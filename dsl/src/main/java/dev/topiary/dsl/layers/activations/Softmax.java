@@ -99,4 +99,16 @@ public final class Softmax extends BaseLayer<Softmax> implements LoweredLayer {
     }
     return new Softmax(null, s.has("axis") ? s.getInt("axis") : -1);
   }
+
+  /**
+   * Keeps the steps, so the mask passes through (Keras 3: {@code supports_masking}). Keras would also apply a
+   * (batch, steps) mask to the scores, aligned from the right against (steps, features): meaningful only
+   * where the two sizes coincide, so it is not copied.
+   */
+  @Override
+  public org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> outputMask(
+      dev.topiary.dsl.layers.LayerContext context, java.util.List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs,
+      org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
 }

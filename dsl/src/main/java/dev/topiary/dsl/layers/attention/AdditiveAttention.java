@@ -70,6 +70,24 @@ public final class AdditiveAttention extends BaseLayer<AdditiveAttention> implem
 
   @Override
   public <T> T lower(Primitives<T> p, List<T> inputs) {
+    return Attention.weightedValues(p, scores(p, inputs), inputs.get(1));
+  }
+
+  @Override
+  public org.tensorflow.Operand<org.tensorflow.types.TFloat32> call(dev.topiary.dsl.layers.LayerContext context,
+      List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs) {
+    return Attention.masked(context, inputs, this::scores);
+  }
+
+  /** The query's mask goes on, as in Keras 3. */
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(dev.topiary.dsl.layers.LayerContext context,
+      List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs,
+      org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
+
+  private <T> T scores(Primitives<T> p, List<T> inputs) {
     T q = inputs.get(0);
     T v = inputs.get(1);
     T k = inputs.size() == 3 ? inputs.get(2) : v;
@@ -77,7 +95,7 @@ public final class AdditiveAttention extends BaseLayer<AdditiveAttention> implem
     if (useScale) {
       t = p.multiply(t, p.weight("scale"));
     }
-    return Attention.weightedValues(p, Attention.sumLast(p, t), v);
+    return Attention.sumLast(p, t);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
 import dev.topiary.dsl.layers.KerasForm;
+import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LoweredLayer;
@@ -15,8 +16,13 @@ import dev.topiary.ops.PruningSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiFunction;
 import org.jspecify.annotations.Nullable;
+import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBool;
+import org.tensorflow.types.TFloat32;
 
 /**
  * Keras' {@code Attention}: Luong-style attention of a query sequence {@code (batch, Tq, dim)} over a
@@ -118,6 +124,43 @@ public final class Attention extends BaseLayer<Attention> implements LoweredLaye
 
   @Override
   public <T> T lower(Primitives<T> p, List<T> inputs) {
+    return weightedValues(p, scores(p, inputs), inputs.get(1));
+  }
+
+  @Override
+  public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
+    return masked(context, inputs, this::scores);
+  }
+
+  /** The query's mask goes on, as in Keras 3. */
+  @Override
+  public @Nullable Operand<TBool> outputMask(LayerContext context, List<Operand<TFloat32>> inputs,
+      @Nullable Operand<TBool> inputMask) {
+    return inputMask;
+  }
+
+  /**
+   * The layer in TF with Keras 3's masks (after a {@code mask_zero} Embedding): masked value steps get
+   * {@code scores - 1e9}, so they weigh nothing; outputs at masked query steps are 0. Unmasked, the
+   * lowering's own ops.
+   */
+  static Operand<TFloat32> masked(LayerContext context, List<Operand<TFloat32>> inputs,
+      BiFunction<Primitives<Operand<TFloat32>>, List<Operand<TFloat32>>, Operand<TFloat32>> scores) {
+    Primitives<Operand<TFloat32>> p = LoweredLayer.primitives(context);
+    Ops tf = context.tf();
+    List<@Nullable Operand<TBool>> masks = context.inputMasks();
+    Operand<TBool> query = masks.get(0);
+    Operand<TBool> value = masks.size() > 1 ? masks.get(1) : null;
+    Operand<TFloat32> s = scores.apply(p, inputs);
+    if (value != null) {
+      s = tf.select(tf.expandDims(value, tf.constant(-2)), s, tf.math.sub(s, tf.constant(1e9f)));
+    }
+    Operand<TFloat32> out = weightedValues(p, s, inputs.get(1));
+    return query == null ? out : tf.select(tf.expandDims(query, tf.constant(-1)), out, tf.constant(0f));
+  }
+
+  /** The scores {@code (Tq, Tv)} of each query step against each key step. */
+  <T> T scores(Primitives<T> p, List<T> inputs) {
     T q = inputs.get(0);
     T v = inputs.get(1);
     T k = inputs.size() == 3 ? inputs.get(2) : v;
@@ -134,7 +177,7 @@ public final class Attention extends BaseLayer<Attention> implements LoweredLaye
       }
       scores = p.multiply(sumLast(p, p.activation(Activation.TANH, sum)), p.weight("concat_score_weight"));
     }
-    return weightedValues(p, scores, v);
+    return scores;
   }
 
   /** {@code (Tq, dim)} as {@code (Tq, 1, dim)}, to broadcast against {@link #keyColumns}. */

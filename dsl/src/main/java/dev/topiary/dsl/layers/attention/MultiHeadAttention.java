@@ -3,6 +3,7 @@ package dev.topiary.dsl.layers.attention;
 import dev.topiary.dsl.config.Settings;
 import dev.topiary.dsl.layers.BaseLayer;
 import dev.topiary.dsl.layers.Initializer;
+import dev.topiary.dsl.layers.core.Dropout;
 import dev.topiary.dsl.layers.LayerType;
 import dev.topiary.dsl.layers.LayerContext;
 import dev.topiary.dsl.layers.LayerShapeException;
@@ -15,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
+import org.tensorflow.types.TBool;
 import org.tensorflow.types.TFloat32;
 
 /**
@@ -31,23 +33,37 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
 
   private final int heads;
   private final int keyDim;
+  private final double dropout;
 
-  private MultiHeadAttention(@Nullable String name, @Nullable PruningSpec pruning, int heads, int keyDim) {
+  private MultiHeadAttention(@Nullable String name, @Nullable PruningSpec pruning, int heads, int keyDim, double dropout) {
     super(name, pruning);
     if (heads < 1 || keyDim < 1) {
       throw new IllegalArgumentException("MultiHeadAttention needs heads >= 1 and keyDim >= 1, got " + heads + ", " + keyDim);
     }
+    if (!(dropout >= 0 && dropout < 1)) {
+      throw new IllegalArgumentException("MultiHeadAttention dropout must be in [0, 1), got " + dropout);
+    }
     this.heads = heads;
     this.keyDim = keyDim;
+    this.dropout = dropout;
   }
 
   public static MultiHeadAttention of(int heads, int keyDim) {
-    return new MultiHeadAttention(null, null, heads, keyDim);
+    return new MultiHeadAttention(null, null, heads, keyDim, 0);
+  }
+
+  /** Drops attention weights at this rate while training (Keras' {@code dropout}); none at inference. */
+  public MultiHeadAttention dropout(double rate) {
+    return new MultiHeadAttention(name(), pruning().orElse(null), heads, keyDim, rate);
+  }
+
+  public double dropout() {
+    return dropout;
   }
 
   @Override
   protected MultiHeadAttention copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new MultiHeadAttention(name, pruning, heads, keyDim);
+    return new MultiHeadAttention(name, pruning, heads, keyDim, dropout);
   }
 
   public int numHeads() {
@@ -133,10 +149,43 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
     // Einsum has a gradient in TF Java; BatchMatMul does not.
     Operand<TFloat32> scores = tf.math.mul(tf.linalg.einsum(List.of(q, k), "bqhd,bkhd->bhqk"),
         tf.constant((float) (1 / Math.sqrt(keyDim))));
+    Operand<TBool> allowed = attentionMask(tf, context.inputMasks(), inputs.size());
+    if (allowed != null) { // (batch, 1, T, S) over (batch, heads, T, S), as Keras' masked softmax: -1e9 where masked
+      scores = tf.select(tf.expandDims(allowed, tf.constant(1)), scores, tf.constant(-1e9f));
+    }
     Operand<TFloat32> attention = tf.nn.softmax(scores);
+    if (context.training() && dropout > 0) {
+      attention = Dropout.drop(context, attention, dropout, null);
+    }
     Operand<TFloat32> context2 = tf.linalg.einsum(List.of(attention, v), "bhqk,bkhd->bqhd");
     return tf.math.add(tf.linalg.einsum(List.of(context2, context.weight("output_kernel")), "bqhd,hdo->bqo"),
         context.weight("output_bias"));
+  }
+
+  /**
+   * Keras 3's automatic attention mask, {@code (batch, T, S)}, from its inputs' masks (a {@code mask_zero}
+   * Embedding's): the query's mask over T, the value's and (given apart) the key's over S, ANDed; null
+   * when no input is masked.
+   */
+  private static @Nullable Operand<TBool> attentionMask(Ops tf, List<@Nullable Operand<TBool>> masks, int inputs) {
+    Operand<TBool> query = masks.get(0);
+    Operand<TBool> value = inputs > 1 ? masks.get(1) : query; // apply(query) attends to the query itself
+    Operand<TBool> key = inputs > 2 ? masks.get(2) : null;
+    Operand<TBool> out = query == null ? null : tf.expandDims(query, tf.constant(-1));
+    for (Operand<TBool> m : java.util.Arrays.asList(value, key)) {
+      if (m != null) {
+        Operand<TBool> columns = tf.expandDims(m, tf.constant(-2));
+        out = out == null ? columns : tf.math.logicalAnd(out, columns);
+      }
+    }
+    return out;
+  }
+
+  /** The query's mask goes on, as in Keras 3. */
+  @Override
+  public @Nullable Operand<TBool> outputMask(LayerContext context, List<Operand<TFloat32>> inputs,
+      @Nullable Operand<TBool> inputMask) {
+    return inputMask;
   }
 
   private static Operand<TFloat32> project(Ops tf, Operand<TFloat32> x, Operand<TFloat32> kernel, Operand<TFloat32> bias) {
@@ -145,10 +194,12 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
 
   @Override
   public Settings config() {
-    return Settings.of(typeName()).put("num_heads", heads).put("key_dim", keyDim);
+    Settings s = Settings.of(typeName()).put("num_heads", heads).put("key_dim", keyDim);
+    return dropout == 0 ? s : s.put("dropout", dropout); // configs written before dropout existed read the same
   }
 
   private static MultiHeadAttention fromConfig(Settings s) {
-    return MultiHeadAttention.of(s.getInt("num_heads"), s.getInt("key_dim"));
+    MultiHeadAttention l = MultiHeadAttention.of(s.getInt("num_heads"), s.getInt("key_dim"));
+    return s.has("dropout") ? l.dropout(s.getDouble("dropout")) : l;
   }
 }

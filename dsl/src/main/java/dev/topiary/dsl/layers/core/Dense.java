@@ -153,4 +153,12 @@ public class Dense extends BaseLayer<Dense> {
   private static Dense fromConfig(Settings s) {
     return Dense.of(s.getInt("units"), Activation.parse(s.getString("activation"))).useBias(s.getBoolean("use_bias"));
   }
+
+  /** Keeps the steps, so the mask passes through (Keras 3: {@code supports_masking}). */
+  @Override
+  public org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> outputMask(
+      dev.topiary.dsl.layers.LayerContext context, java.util.List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs,
+      org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
+  }
 }

@@ -93,7 +93,7 @@ public final class Dropout extends BaseLayer<Dropout> {
    * kept with probability {@code 1 - rate} and scaled by {@code 1 / (1 - rate)}, drawn statelessly
    * ({@link LayerContext#statelessSeed}). SpatialDropout is this with one draw per (example, channel).
    */
-  static Operand<TFloat32> drop(LayerContext context, Operand<TFloat32> x, double rate, long @Nullable [] noiseShape) {
+  public static Operand<TFloat32> drop(LayerContext context, Operand<TFloat32> x, double rate, long @Nullable [] noiseShape) {
     Ops tf = context.tf();
     Operand<org.tensorflow.types.TInt32> shape = tf.shape(x);
     if (noiseShape != null) { // -1: the input's size on that axis

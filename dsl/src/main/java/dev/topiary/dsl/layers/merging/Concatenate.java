@@ -97,6 +97,30 @@ public final class Concatenate extends BaseLayer<Concatenate> implements Lowered
     return ops.concat(inputs, axis);
   }
 
+  /**
+   * Keras 3's rule: each input's mask (all true where it has none) spread over its features, joined along
+   * the axis, then any over the last axis; so joining features ORs the masks, joining steps joins them.
+   */
+  @Override
+  public org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> outputMask(dev.topiary.dsl.layers.LayerContext context,
+      List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs,
+      org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    List<org.tensorflow.@Nullable Operand<org.tensorflow.types.TBool>> masks = context.inputMasks();
+    if (masks.stream().allMatch(java.util.Objects::isNull)) {
+      return null;
+    }
+    org.tensorflow.op.Ops tf = context.tf();
+    List<org.tensorflow.Operand<org.tensorflow.types.TBool>> spread = new java.util.ArrayList<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      org.tensorflow.Operand<org.tensorflow.types.TFloat32> x = inputs.get(i);
+      org.tensorflow.Operand<org.tensorflow.types.TBool> m = masks.get(i);
+      spread.add(m == null ? tf.fill(tf.shape(x), tf.constant(true))
+          : tf.broadcastTo(tf.expandDims(m, tf.constant(-1)), tf.shape(x)));
+    }
+    int rank = inputs.get(0).shape().numDimensions();
+    return tf.reduceAny(tf.concat(spread, tf.constant(resolvedAxis(rank))), tf.constant(-1));
+  }
+
   @Override
   public Settings config() {
     return Settings.of(typeName()).put("axis", axis);

@@ -34,4 +34,9 @@ public final class Maximum extends Merge<Maximum> {
   <T> T merge(Primitives<T> p, T soFar, T next) {
     return p.binary(Primitives.Binary.MAXIMUM, soFar, next);
   }
+
+  @Override
+  MaskedValues maskedValues() {
+    return MaskedValues.OTHER_SIDE;
+  }
 }

@@ -34,4 +34,9 @@ public final class Minimum extends Merge<Minimum> {
   <T> T merge(Primitives<T> p, T soFar, T next) {
     return p.binary(Primitives.Binary.MINIMUM, soFar, next);
   }
+
+  @Override
+  MaskedValues maskedValues() {
+    return MaskedValues.OTHER_SIDE;
+  }
 }

@@ -34,4 +34,9 @@ public final class Multiply extends Merge<Multiply> {
   <T> T merge(Primitives<T> p, T soFar, T next) {
     return p.multiply(soFar, next);
   }
+
+  @Override
+  MaskedValues maskedValues() {
+    return MaskedValues.ONE_THEN_ZERO;
+  }
 }

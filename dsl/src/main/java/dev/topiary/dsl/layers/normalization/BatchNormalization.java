@@ -132,6 +132,9 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
     // Without scale or center the fused op gets ones or zeros in their place.
     Operand<TFloat32> gamma = scale ? context.weight("gamma") : tf.fill(tf.constant(new long[] {channels}), tf.constant(1f));
     Operand<TFloat32> beta = center ? context.weight("beta") : tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
+    if (context.training() && context.inputMask() != null) {
+      return maskedTraining(context, x, gamma, beta);
+    }
     if (context.training()) {
       Operand<TFloat32> empty = tf.constant(new float[0]);
       bn = tf.nn.fusedBatchNorm(nhwc, gamma, beta, empty, empty,
@@ -191,6 +194,42 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
     }
   }
 
+  /**
+   * Training on masked steps (after a {@code mask_zero} Embedding): Keras 3 takes the batch statistics over
+   * the real steps only, {@code sum(x) / (count + 1e-7)} and the biased variance likewise, and moves the
+   * moving statistics with them; every step is normalized with them.
+   */
+  private Operand<TFloat32> maskedTraining(LayerContext context, Operand<TFloat32> x, Operand<TFloat32> gamma,
+      Operand<TFloat32> beta) {
+    Ops tf = context.tf();
+    Operand<org.tensorflow.types.TBool> mask = context.inputMask();
+    int rank = x.shape().numDimensions();
+    if (mask.shape().numDimensions() != rank - 1) {
+      throw new LayerShapeException(describe() + " gets a mask of rank " + mask.shape().numDimensions()
+          + " for inputs of rank " + rank + ": Keras needs one less");
+    }
+    int[] axes = new int[rank - 1];
+    for (int i = 0; i < axes.length; i++) {
+      axes[i] = i;
+    }
+    Operand<org.tensorflow.types.TInt32> reduce = tf.constant(axes);
+    Operand<org.tensorflow.types.TBool> real = tf.broadcastTo(tf.expandDims(mask, tf.constant(-1)), tf.shape(x));
+    Operand<TFloat32> zeros = tf.constant(0f); // SelectV2 broadcasts it (ZerosLike has no gradient in TF Java)
+    Operand<TFloat32> count = tf.math.add(tf.reduceSum(tf.dtypes.cast(real, TFloat32.class), reduce,
+        org.tensorflow.op.core.ReduceSum.keepDims(true)), tf.constant(1e-7f));
+    Operand<TFloat32> mean = tf.math.div(tf.reduceSum(tf.select(real, x, zeros), reduce,
+        org.tensorflow.op.core.ReduceSum.keepDims(true)), count);
+    Operand<TFloat32> centered = tf.math.sub(x, mean);
+    Operand<TFloat32> variance = tf.math.div(tf.reduceSum(tf.math.square(tf.select(real, centered, zeros)), reduce,
+        org.tensorflow.op.core.ReduceSum.keepDims(true)), count);
+    Operand<TFloat32> flatMean = tf.reshape(mean, tf.constant(new long[] {-1}));
+    Operand<TFloat32> flatVariance = tf.reshape(variance, tf.constant(new long[] {-1}));
+    context.addUpdate(context.assign("moving_mean", movingAverage(tf, context.weight("moving_mean"), flatMean)));
+    context.addUpdate(context.assign("moving_variance", movingAverage(tf, context.weight("moving_variance"), flatVariance)));
+    Operand<TFloat32> inv = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant(epsilon))), gamma);
+    return tf.math.add(tf.math.mul(centered, inv), beta);
+  }
+
   private Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> moving, Operand<TFloat32> batch) {
     return tf.math.add(tf.math.mul(moving, tf.constant(momentum)), tf.math.mul(batch, tf.constant(1 - momentum)));
   }
@@ -208,5 +247,13 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
   private static BatchNormalization fromConfig(Settings s) {
     return BatchNormalization.of().momentum((float) s.getDouble("momentum")).epsilon((float) s.getDouble("epsilon"))
         .center(!s.has("center") || s.getBoolean("center")).scale(!s.has("scale") || s.getBoolean("scale"));
+  }
+
+  /** Keeps the steps, so the mask passes through (Keras 3: {@code supports_masking}). */
+  @Override
+  public org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> outputMask(
+      dev.topiary.dsl.layers.LayerContext context, java.util.List<org.tensorflow.Operand<org.tensorflow.types.TFloat32>> inputs,
+      org.tensorflow.@org.jspecify.annotations.Nullable Operand<org.tensorflow.types.TBool> inputMask) {
+    return inputMask;
   }
 }

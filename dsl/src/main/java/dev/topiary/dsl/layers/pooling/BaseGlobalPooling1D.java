@@ -11,7 +11,7 @@ import org.tensorflow.types.TFloat32;
 
 /**
  * Mean or max over the steps of a sequence, {@code (batch, steps, features) -> (batch, features)};
- * with an input mask only the real (unmasked) steps count.
+ * with an input mask the mean counts only the real (unmasked) steps, the max every step (as in Keras 3).
  */
 public abstract class BaseGlobalPooling1D<L extends BaseGlobalPooling1D<L>> extends BaseGlobalPooling<L> {
   BaseGlobalPooling1D(@Nullable String name, boolean keepDims) {

@@ -8,7 +8,7 @@ import org.tensorflow.Operand;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 
-/** Max over the (unmasked) steps: {@code (batch, steps, features) -> (batch, features)}. */
+/** Max over every step (a mask is ignored, as in Keras 3): {@code (batch, steps, features) -> (batch, features)}. */
 public final class GlobalMaxPooling1D extends BaseGlobalPooling1D<GlobalMaxPooling1D> {
   /** Reads this layer type from a saved config. */
   public static final LayerType<GlobalMaxPooling1D> TYPE =
@@ -37,10 +37,13 @@ public final class GlobalMaxPooling1D extends BaseGlobalPooling1D<GlobalMaxPooli
     return Primitives.Reduce.MAX;
   }
 
-  /** Masked steps are pushed far below any real value, so the max only sees real steps. */
+  /**
+   * Every step, masked or not: Keras 3's GlobalMaxPooling1D does not support masking (it drops the mask
+   * with a warning; tf.keras 2 refused it), unlike GlobalAveragePooling1D, and Keras' files are the
+   * reference.
+   */
   @Override
   Operand<TFloat32> reduceMasked(Ops tf, Operand<TFloat32> x, Operand<TFloat32> m) {
-    Operand<TFloat32> pushedDown = tf.math.sub(x, tf.math.mul(tf.math.sub(tf.constant(1f), m), tf.constant(1e9f)));
-    return tf.max(pushedDown, tf.constant(1));
+    return tf.max(x, tf.constant(1));
   }
 }

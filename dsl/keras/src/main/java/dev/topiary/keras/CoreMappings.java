@@ -90,13 +90,18 @@ final class CoreMappings {
       if (k.has("attention_axes") && !(k.flatLongs("attention_axes").length == 1 && k.flatLongs("attention_axes")[0] == 1)) {
         throw k.error("option attention_axes=" + k.get("attention_axes") + " is not supported (only the steps axis, 1)");
       }
-      k.requireDefault("dropout", 0.0);
       if (k.has("value_dim") && k.integer("value_dim") != k.integer("key_dim")) {
         throw k.error("option value_dim=" + k.integer("value_dim") + " is not supported (only value_dim = key_dim)");
       }
-      return map("num_heads", k.integer("num_heads"), "key_dim", k.integer("key_dim"));
+      double dropout = k.number("dropout", 0);
+      Map<String, Object> m = map("num_heads", k.integer("num_heads"), "key_dim", k.integer("key_dim"));
+      if (dropout != 0) {
+        m.put("dropout", dropout);
+      }
+      return m;
     }, (t, out, l) -> out.put("num_heads", t.getInt("num_heads")).put("key_dim", t.getInt("key_dim"))
-        .put("value_dim", t.getInt("key_dim")).put("use_bias", true),
+        .put("value_dim", t.getInt("key_dim")).put("use_bias", true)
+        .put("dropout", t.has("dropout") ? t.getDouble("dropout") : 0.0),
         n -> List.of(new LayerMapping.Group("query_dense/vars", 2), new LayerMapping.Group("key_dense/vars", 2),
             new LayerMapping.Group("value_dense/vars", 2), new LayerMapping.Group("output_dense/vars", 2))));
 

@@ -27,6 +27,8 @@ final class KerasModelReader {
   private final KerasLayers mappings;
   private final List<Placed> placed = new ArrayList<>();
   private final java.util.Set<String> names = new java.util.HashSet<>();
+  /** Operation nodes of Keras 3's mask computations (see {@link #maskNodes}), by name: not built. */
+  private final java.util.Set<String> maskNodes = new java.util.HashSet<>();
 
   KerasModelReader(String file, KerasLayers mappings) {
     this.file = file;
@@ -272,6 +274,7 @@ final class KerasModelReader {
         paths.put(name, join(path, "layers/" + unique(KerasLayers.snake(cls), used)));
       }
     }
+    maskNodes.addAll(maskNodes(config, byName));
     // Outputs of each layer call: (layer name, node index) -> output nodes.
     Map<String, List<List<Node>>> calls = new HashMap<>();
     List<TensorRef> inputRefs = refs(config.get("input_layers"), modelName, "input_layers");
@@ -304,6 +307,9 @@ final class KerasModelReader {
       JsonNode inbound = entry.get("inbound_nodes");
       if (inbound == null || !inbound.isArray()) {
         throw error(name, "the layer has no inbound_nodes");
+      }
+      if (maskNodes.contains(name)) {
+        continue;
       }
       for (int n = 0; n < inbound.size(); n++) {
         if (KerasOps.isOperation(entry)) { // x + 3.0, ops.relu6(x): read as the layer of the same math
@@ -360,6 +366,63 @@ final class KerasModelReader {
     return outputs;
   }
 
+  /** The Keras 3 operations a functional model's mask computations are written with. */
+  private static final java.util.Set<String> MASK_OPS = java.util.Set.of("NotEqual", "LogicalOr", "LogicalAnd",
+      "ExpandDims", "ZerosLike", "OnesLike", "Any", "All", "ConvertToTensor", "Concatenate", "BroadcastTo", "Squeeze");
+
+  /**
+   * The operation nodes that compute masks. Keras 3 writes the masks it propagated into a functional model:
+   * a {@code mask_zero} Embedding's {@code not_equal(ids, 0)}, the merges' {@code logical_or}, Concatenate's
+   * {@code expand_dims/zeros_like/concatenate/any}, each handed to the layers whose call takes a
+   * {@code mask}. Topiary computes every layer's mask itself by Keras 3's rules, so these nodes are not
+   * built, and a {@code mask} argument made by them is dropped. They are told apart by what Keras recorded:
+   * a node whose output any reference says is {@code bool}. Anything else among them (a comparison other
+   * than the Embedding's, a cast of a mask to floats) is refused, as a mask Topiary could not reproduce.
+   */
+  private java.util.Set<String> maskNodes(JsonNode config, Map<String, JsonNode> byName) {
+    java.util.Set<String> bools = new java.util.HashSet<>();
+    java.util.Set<String> embedded = new java.util.HashSet<>(); // tensors a mask_zero Embedding reads (layer:node:tensor)
+    for (JsonNode entry : config.get("layers")) {
+      boolean maskZero = KerasLayers.className(entry).equals("Embedding") && entry.path("config").path("mask_zero").asBoolean(false);
+      for (JsonNode t : entry.path("inbound_nodes").findValues("keras_history")) {
+        JsonNode kt = null;
+        if (t.isArray() && t.size() >= 3) {
+          kt = t;
+        }
+        if (kt != null && maskZero) {
+          embedded.add(kt.get(0).asText() + ":" + kt.get(1).asInt() + ":" + kt.get(2).asInt());
+        }
+      }
+      for (JsonNode t : entry.path("inbound_nodes").findParents("keras_history")) {
+        if ("bool".equals(t.path("dtype").asText()) && t.get("keras_history").isArray()) {
+          bools.add(t.get("keras_history").get(0).asText());
+        }
+      }
+    }
+    for (String name : bools) {
+      JsonNode entry = byName.get(name);
+      String cls = entry == null ? "?" : KerasLayers.className(entry);
+      // A legacy .h5 config drops the module: an operation there has a config without "trainable".
+      boolean operation = entry != null && (KerasOps.isOperation(entry)
+          || !entry.has("module") && !entry.path("config").has("trainable"));
+      if (!operation || !MASK_OPS.contains(cls)) {
+        throw error(name, "computes a boolean tensor with " + cls + "; Topiary reads the masks Keras propagates"
+            + " (mask_zero Embedding, merges, Concatenate), not other boolean computations");
+      }
+      if (cls.equals("NotEqual")) {
+        JsonNode args = entry.path("inbound_nodes").path(0).path("args");
+        JsonNode h = args.path(0).path("config").path("keras_history");
+        boolean embeddingMask = args.size() == 2 && args.get(1).isNumber() && args.get(1).asDouble() == 0
+            && h.isArray() && embedded.contains(h.get(0).asText() + ":" + h.get(1).asInt() + ":" + h.get(2).asInt());
+        if (!embeddingMask) {
+          throw error(name, "compares " + args + " to make a mask; Topiary reads only a mask_zero Embedding's own"
+              + " (its ids not equal to 0)");
+        }
+      }
+    }
+    return bools;
+  }
+
   private record PendingCall(JsonNode entry, String name, int index, JsonNode node) {}
 
   private record Call(List<Node> positional, Map<String, Node> keywords) {}
@@ -400,6 +463,9 @@ final class KerasModelReader {
           }
           List<TensorRef> refs = new ArrayList<>();
           collect(e.getValue(), refs, c.name);
+          if (e.getKey().equals("mask") && !refs.isEmpty() && refs.stream().allMatch(r -> maskNodes.contains(r.layer))) {
+            continue; // the mask Keras propagated: each layer computes it again by the same rules
+          }
           if (!e.getKey().equals("key") || refs.size() != 1) {
             throw error(c.name, "call argument " + e.getKey() + "=" + e.getValue() + " is not supported");
           }
@@ -423,6 +489,10 @@ final class KerasModelReader {
       throw error(c.name, "inbound node " + node + " is not understood");
     }
     for (TensorRef r : positional) {
+      if (maskNodes.contains(r.layer)) {
+        throw error(c.name, "takes the mask computed by '" + r.layer + "' as an input; Topiary reads masks only as"
+            + " Keras propagates them (mask_zero Embedding, then each layer's rule), not as values");
+      }
       if (!ready(calls, r)) {
         return null;
       }

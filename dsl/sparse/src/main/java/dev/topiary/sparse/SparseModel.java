@@ -298,11 +298,31 @@ public final class SparseModel implements AutoCloseable {
         values.put(n, all.get(n.output(0)).get(n.outputIndex()));
         continue;
       }
-      List<Value> outs = ops.get(n).run(n.inputs().stream().map(values::get).toList(), exec);
+      List<Value> in = n.inputs().stream().map(values::get).toList();
+      if (!followsMasks(n.layer()) && in.stream().anyMatch(v -> v.mask() != null)) {
+        throw new UnsupportedOperationException("layer '" + spec.layerName(n.layer()) + "' ("
+            + n.layer().typeName() + ") gets a mask from a mask_zero Embedding: SparseModel applies masks only in"
+            + " Dense, normalization, activations, recurrent layers and 1-D global pooling; run this model with TF");
+      }
+      List<Value> outs = ops.get(n).run(in, exec);
       all.put(n, outs);
       values.put(n, outs.get(0));
     }
     return spec.outputs().stream().map(values::get).toList();
+  }
+
+  /**
+   * Whether the layer's op here treats a mask as its TF graph does (Keras 3's rules): the others (attention,
+   * merges, convolutions) would run as if unmasked, so a mask reaching them is refused rather than ignored.
+   */
+  private static boolean followsMasks(Layer layer) {
+    return layer instanceof dev.topiary.dsl.layers.core.Dense
+        || layer instanceof dev.topiary.dsl.layers.ElementwiseLayer
+        || layer instanceof dev.topiary.dsl.layers.normalization.LayerNormalization
+        || layer instanceof dev.topiary.dsl.layers.normalization.BatchNormalization
+        || layer instanceof dev.topiary.dsl.layers.recurrent.Recurrent<?>
+        || layer instanceof dev.topiary.dsl.layers.recurrent.Bidirectional
+        || layer instanceof dev.topiary.dsl.layers.pooling.BaseGlobalPooling1D<?>;
   }
 
   @Override

@@ -170,8 +170,8 @@ class SparseModelTest {
 
   @Test
   void globalPoolingOverStepsMatchesTfWithAndWithoutAMask() {
-    // Masked: after a mask_zero Embedding only the real steps count (randomIds gives some id 0s); one sequence
-    // of only padding checks the mean's count of at least 1 and the max's pushed-down steps.
+    // Masked: after a mask_zero Embedding the mean counts only the real steps (randomIds gives some id 0s), the
+    // max every step (Keras 3); one sequence of only padding checks the mean's count of at least 1.
     Node ids = Input.of(7);
     Node e = Embedding.of(20, 4).maskZero(true).apply(ids);
     ModelSpec masked = Functional.of(List.of(ids), List.of(Concatenate.of().apply(

@@ -26,7 +26,7 @@ final class DenseOp implements LayerOp {
     int rows = x.batch() * (x.exampleSize() / w.inputs());
     shape[shape.length - 1] = w.outputs();
     float[] y = project(w, epilogue, x.data(), rows, exec);
-    return List.of(new Value(y, x.batch(), shape));
+    return List.of(new Value(y, x.batch(), shape, x.mask())); // Keras 3's Dense passes a mask on
   }
 
   /** {@code epilogue(x [rows, in] . W)}: bias, folded batch normalization, activation. */

@@ -7,12 +7,11 @@ import java.util.List;
 
 /**
  * GlobalAveragePooling1D / GlobalMaxPooling1D: {@code (steps, features) -> (features)} per example (or
- * {@code (1, features)} with keepdims). After a masking Embedding only the real steps count, as in the layers'
- * TF graphs: the mean divides by the real steps (at least 1), the max pushes masked steps down by 1e9. These
- * are not lowered layers because primitives carry no masks.
+ * {@code (1, features)} with keepdims). After a masking Embedding the mean counts only the real steps
+ * (dividing by at least 1), as the layer's TF graph does; the max reads every step, as Keras 3's
+ * GlobalMaxPooling1D (no masking). Not lowered layers because primitives carry no masks.
  */
 final class GlobalPooling1DOp implements LayerOp {
-  private static final float MASKED_DOWN = 1e9f;
   private final boolean max;
   private final int[] outShape;
 
@@ -36,13 +35,13 @@ final class GlobalPooling1DOp implements LayerOp {
       }
       int real = 0;
       for (int s = 0; s < steps; s++) {
-        boolean keep = mask == null || mask[b * steps + s];
+        boolean keep = max || mask == null || mask[b * steps + s];
         real += keep ? 1 : 0;
         int i = (b * steps + s) * features;
         for (int f = 0; f < features; f++) {
           float v = in[i + f];
           if (max) {
-            out[o + f] = Math.max(out[o + f], keep ? v : v - MASKED_DOWN);
+            out[o + f] = Math.max(out[o + f], v);
           } else if (keep) {
             out[o + f] += v;
           }

@@ -1,0 +1,50 @@
+package dev.topiary.sparse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.topiary.dsl.Functional;
+import dev.topiary.dsl.Input;
+import dev.topiary.dsl.Model;
+import dev.topiary.dsl.ModelSpec;
+import dev.topiary.dsl.Node;
+import dev.topiary.dsl.data.HostArray;
+import dev.topiary.dsl.layers.attention.MultiHeadAttention;
+import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.core.Embedding;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A mask_zero Embedding's mask in SparseModel: followed as TF follows it, or refused by layer name. */
+class SparseMaskTest {
+
+  /** Dense passes the mask (Keras 3), so the pooling after it averages the real steps only, as TF does. */
+  @Test
+  void denseCarriesTheMaskToThePooling() {
+    Node ids = Input.of(7);
+    Node h = Dense.of(3).apply(Dense.of(5).apply(Embedding.of(20, 4).maskZero(true).apply(ids)));
+    ModelSpec spec = Functional.of(ids, GlobalAveragePooling1D.of().apply(h));
+    HostArray x = HostArray.of(new float[] {3, 9, 1, 0, 0, 0, 0, 0, 0, 4, 4, 17, 2, 5}, 2, 7);
+    try (Model tf = TfModels.build(spec, TfModels.Zeros.RANDOM, 0.5, 3); SparseModel sparse = SparseModel.of(tf)) {
+      float[] expected = tf.predict(x).floats();
+      assertThat(sparse.predict(List.of(x), 8).get(0).floats()).containsExactly(expected, within(1e-5f));
+    }
+  }
+
+  /** Attention honours the mask in TF; SparseModel's attention does not, so it refuses instead of differing. */
+  @Test
+  void aMaskReachingAttentionIsRefusedByName() {
+    Node ids = Input.of(6);
+    Node e = Embedding.of(20, 4).maskZero(true).apply(ids);
+    Node a = MultiHeadAttention.of(2, 2).named("self_attention").apply(e, e);
+    ModelSpec spec = Functional.of(ids, GlobalAveragePooling1D.of().apply(a));
+    HostArray x = HostArray.of(new float[] {3, 9, 1, 0, 0, 0}, 1, 6);
+    try (Model tf = TfModels.build(spec, TfModels.Zeros.RANDOM, 0.5, 3); SparseModel sparse = SparseModel.of(tf)) {
+      assertThatThrownBy(() -> sparse.predict(List.of(x), 8))
+          .isInstanceOf(UnsupportedOperationException.class)
+          .hasMessageContaining("'self_attention' (MultiHeadAttention) gets a mask");
+    }
+  }
+}

@@ -302,7 +302,8 @@ public final class SparseModel implements AutoCloseable {
       if (!followsMasks(n.layer()) && in.stream().anyMatch(v -> v.mask() != null)) {
         throw new UnsupportedOperationException("layer '" + spec.layerName(n.layer()) + "' ("
             + n.layer().typeName() + ") gets a mask from a mask_zero Embedding: SparseModel applies masks only in"
-            + " Dense, normalization, activations, recurrent layers and 1-D global pooling; run this model with TF");
+            + " Dense, MultiHeadAttention, Add/Subtract/Average, normalization, activations, recurrent layers and"
+            + " 1-D global pooling; run this model with TF");
       }
       List<Value> outs = ops.get(n).run(in, exec);
       all.put(n, outs);
@@ -312,11 +313,16 @@ public final class SparseModel implements AutoCloseable {
   }
 
   /**
-   * Whether the layer's op here treats a mask as its TF graph does (Keras 3's rules): the others (attention,
-   * merges, convolutions) would run as if unmasked, so a mask reaching them is refused rather than ignored.
+   * Whether the layer's op here treats a mask as its TF graph does (Keras 3's rules): the others (Attention,
+   * Multiply/Maximum/Minimum, Concatenate, convolutions) would run as if unmasked, so a mask reaching them is
+   * refused rather than ignored.
    */
   private static boolean followsMasks(Layer layer) {
     return layer instanceof dev.topiary.dsl.layers.core.Dense
+        || layer instanceof dev.topiary.dsl.layers.attention.MultiHeadAttention
+        || layer instanceof dev.topiary.dsl.layers.merging.Add
+        || layer instanceof dev.topiary.dsl.layers.merging.Subtract
+        || layer instanceof dev.topiary.dsl.layers.merging.Average
         || layer instanceof dev.topiary.dsl.layers.ElementwiseLayer
         || layer instanceof dev.topiary.dsl.layers.normalization.LayerNormalization
         || layer instanceof dev.topiary.dsl.layers.normalization.BatchNormalization

@@ -12,10 +12,13 @@ import java.util.List;
  * value kernels, {@code [heads * keyDim, queryFeatures]} output kernel, each with its bias) are products
  * on {@link WeightMatrix}es in the planner's format, every step of the batch in one product; the
  * attention between them (scores scaled by {@code 1 / sqrt(keyDim)} after the dot product, as the layer
- * does, softmax over the value steps) is plain Java per example and head. Topiary's layer takes no
- * attention mask and drops input masks, so this does too.
+ * does, softmax over the value steps) is plain Java per example and head. After a mask_zero Embedding,
+ * as the layer's TF graph: a score whose query, value or key step is padding is -1e9 before the softmax,
+ * and the query's mask goes on.
  */
 final class AttentionOp implements LayerOp {
+  /** What the layer's graph puts in place of a masked score (Keras' large negative number). */
+  private static final float MASKED = -1e9f;
   private final int heads;
   private final int keyDim;
   private final WeightMatrix query;
@@ -53,6 +56,9 @@ final class AttentionOp implements LayerOp {
     float[] q = DenseOp.project(query, Epilogue.of(queryBias, Activation.LINEAR), qx.data(), batch * tq, exec);
     float[] k = DenseOp.project(key, Epilogue.of(keyBias, Activation.LINEAR), kx.data(), batch * tv, exec);
     float[] v = DenseOp.project(value, Epilogue.of(valueBias, Activation.LINEAR), vx.data(), batch * tv, exec);
+    boolean[] qm = qx.mask();
+    boolean[] vm = inputs.size() > 1 ? vx.mask() : qm;
+    boolean[] km = inputs.size() > 2 ? kx.mask() : null;
     float scale = (float) (1 / Math.sqrt(keyDim));
     float[] context = new float[batch * tq * hd];
     float[] scores = new float[tv];
@@ -69,6 +75,9 @@ final class AttentionOp implements LayerOp {
               s += q[qo + d] * k[ko + d];
             }
             s *= scale;
+            if (qm != null && !qm[b * tq + i] || vm != null && !vm[b * tv + j] || km != null && !km[b * tv + j]) {
+              s = MASKED;
+            }
             scores[j] = s;
             max = Math.max(max, s);
           }
@@ -90,6 +99,6 @@ final class AttentionOp implements LayerOp {
       }
     }
     float[] y = DenseOp.project(output, Epilogue.of(outputBias, Activation.LINEAR), context, batch * tq, exec);
-    return List.of(new Value(y, batch, new int[] {tq, output.outputs()}));
+    return List.of(new Value(y, batch, new int[] {tq, output.outputs()}, qm));
   }
 }

@@ -65,10 +65,30 @@ final class LoweredOps implements Primitives<LoweredOps.Sym> {
         slots[first + i] = fill[i] instanceof Value v ? v : ((Step) fill[i]).run(slots, batch);
       }
       Value y = slots[out.slot()];
-      Value x = values.get(0);
-      boolean keepMask = x.mask() != null && Arrays.equals(x.shape(), outShape);
-      return List.of(new Value(y.data(), batch, outShape, keepMask ? x.mask() : null));
+      return List.of(new Value(y.data(), batch, outShape, mask(layer, values, outShape)));
     };
+  }
+
+  /**
+   * The output's mask: Add, Subtract and Average OR their inputs' masks when every input has one (Keras 3);
+   * other layers keep the first input's when they keep its shape (normalization, activations).
+   */
+  private static boolean @org.jspecify.annotations.Nullable [] mask(LoweredLayer layer, List<Value> values, int[] outShape) {
+    if (layer instanceof dev.topiary.dsl.layers.merging.Add || layer instanceof dev.topiary.dsl.layers.merging.Subtract
+        || layer instanceof dev.topiary.dsl.layers.merging.Average) {
+      if (values.stream().anyMatch(v -> v.mask() == null)) {
+        return null;
+      }
+      boolean[] or = values.get(0).mask().clone();
+      for (Value v : values.subList(1, values.size())) {
+        for (int i = 0; i < or.length; i++) {
+          or[i] |= v.mask()[i];
+        }
+      }
+      return or;
+    }
+    Value x = values.get(0);
+    return x.mask() != null && Arrays.equals(x.shape(), outShape) ? x.mask() : null;
   }
 
   private Sym addFixed(float[] values, int[] shape) {

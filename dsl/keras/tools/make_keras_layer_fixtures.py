@@ -194,6 +194,12 @@ def models():
     gap = L.GlobalAveragePooling1D()
     yield func("l_masks", [ids], [gap(b), L.GlobalMaxPooling1D()(c), att, gap(L.AdditiveAttention()([h, e])),
                                   gap(L.Concatenate(axis=1)([h, L.Dense(6)(n)])), gap(L.Average()([h, a]))])[0], [("pad", 10)]
+    # A decoder's self-attention (use_causal_mask, a call argument Keras records in the node), and causal
+    # cross-attention from 5 query steps to 7 value steps (Keras' row >= column mask).
+    t = keras.Input((5, 6), name="x")
+    s = keras.Input((7, 6), name="memory")
+    yield func("l_causal_attention", [t, s], [L.MultiHeadAttention(num_heads=2, key_dim=3)(t, t, use_causal_mask=True),
+                                             L.MultiHeadAttention(num_heads=1, key_dim=4)(t, s, use_causal_mask=True)])
 
 
 def main(out, only=()):

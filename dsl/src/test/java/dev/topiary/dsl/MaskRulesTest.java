@@ -64,6 +64,25 @@ class MaskRulesTest {
     }
   }
 
+  /** Causal attention: changing step 4 of the input changes no output before step 4. */
+  @Test
+  void causalAttentionNeverLooksAhead() {
+    Node x = Input.of(5, 3);
+    ModelSpec spec = Functional.of(x, MultiHeadAttention.of(2, 2).causal(true).apply(x, x));
+    float[] a = new float[15];
+    for (int i = 0; i < a.length; i++) {
+      a[i] = (float) Math.sin(i + 1);
+    }
+    float[] b = a.clone();
+    b[12] += 3; // step 4, feature 0
+    try (Model m = spec.compile(MSE)) {
+      float[] ya = m.predict(HostArray.of(a, 1, 5, 3)).floats();
+      float[] yb = m.predict(HostArray.of(b, 1, 5, 3)).floats();
+      assertThat(java.util.Arrays.copyOf(yb, 12)).containsExactly(java.util.Arrays.copyOf(ya, 12), within(1e-6f));
+      assertThat(yb[12]).isNotCloseTo(ya[12], within(1e-4f));
+    }
+  }
+
   @Test
   void globalMaxPooling1DReadsEveryStepAsKeras3Does() {
     ModelSpec spec = Sequential.of(Input.of(3), Embedding.of(4, 2).maskZero(true), GlobalMaxPooling1D.of());

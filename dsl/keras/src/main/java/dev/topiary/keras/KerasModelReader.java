@@ -106,7 +106,7 @@ final class KerasModelReader {
         x = out.get(0);
         continue;
       }
-      x = apply(entry, layerName, layerPath, top ? layerName : legacy, List.of(x), Map.of());
+      x = apply(entry, layerName, layerPath, top ? layerName : legacy, List.of(x), Map.of(), false);
     }
     if (x == null) {
       throw error(null, "model '" + modelName + "' has no input and no layers");
@@ -186,8 +186,14 @@ final class KerasModelReader {
 
   /** Applies one Keras layer entry to {@code args} (plus MultiHeadAttention's key). */
   private Node apply(JsonNode entry, String name, String kerasPath, String legacyGroup, List<Node> args,
-      Map<String, Node> kwargs) {
+      Map<String, Node> kwargs, boolean causal) {
     Layer layer = mappings.read(file, entry, name);
+    if (causal) {
+      if (!(layer instanceof dev.topiary.dsl.layers.attention.MultiHeadAttention mha)) {
+        throw error(name, "call argument use_causal_mask=true is not supported for " + layer.typeName());
+      }
+      layer = mha.causal(true);
+    }
     String cls = KerasLayers.className(entry);
     LayerMapping mapping = mappings.forKeras(cls);
     String topiaryName = name;
@@ -211,9 +217,13 @@ final class KerasModelReader {
   }
 
   /** A further call of a layer already applied (a shared layer). */
-  private Node reapply(String name, List<Node> args, Map<String, Node> kwargs) {
+  private Node reapply(String name, List<Node> args, Map<String, Node> kwargs, boolean causal) {
     Layer layer = placed.stream().filter(p -> p.name().equals(name)).findFirst()
         .orElseThrow(() -> error(name, "a shared layer is called again before its first call")).layer();
+    boolean layerCausal = layer instanceof dev.topiary.dsl.layers.attention.MultiHeadAttention mha && mha.causal();
+    if (causal != layerCausal) {
+      throw error(name, "the shared layer is called with and without use_causal_mask; Topiary keeps it with the layer");
+    }
     List<Node> inputs = new ArrayList<>(args);
     if (kwargs.containsKey("key")) {
       inputs.add(kwargs.get("key"));
@@ -341,8 +351,8 @@ final class KerasModelReader {
           // A shared layer: later calls reuse the layer (one set of weights) on other inputs.
           Node node = c.index == 0
               ? apply(c.entry, c.name, paths.getOrDefault(c.name, join(path, "operations/" + c.name)),
-                  top ? c.name : legacy, args.positional, args.keywords)
-              : reapply(c.name, args.positional, args.keywords);
+                  top ? c.name : legacy, args.positional, args.keywords, args.causal)
+              : reapply(c.name, args.positional, args.keywords, args.causal);
           out = new ArrayList<>();
           out.add(node);
           int count = node.layer().outputShapes(node.inputs().stream().map(Node::shape).toList()).size();
@@ -425,7 +435,7 @@ final class KerasModelReader {
 
   private record PendingCall(JsonNode entry, String name, int index, JsonNode node) {}
 
-  private record Call(List<Node> positional, Map<String, Node> keywords) {}
+  private record Call(List<Node> positional, Map<String, Node> keywords, boolean causal) {}
 
   private record TensorRef(String layer, int node, int tensor) {}
 
@@ -446,6 +456,7 @@ final class KerasModelReader {
   private Call arguments(PendingCall c, Map<String, List<List<Node>>> calls) {
     List<TensorRef> positional = new ArrayList<>();
     Map<String, TensorRef> keywords = new LinkedHashMap<>();
+    boolean causal = false;
     JsonNode node = c.node;
     if (node.isObject()) { // Keras 3: {"args": [...], "kwargs": {...}}
       JsonNode args = node.get("args");
@@ -459,6 +470,10 @@ final class KerasModelReader {
         for (java.util.Iterator<Map.Entry<String, JsonNode>> it = kwargs.fields(); it.hasNext();) {
           Map.Entry<String, JsonNode> e = it.next();
           if (e.getValue().isNull() || e.getKey().equals("training")) {
+            continue;
+          }
+          if (e.getKey().equals("use_causal_mask") && e.getValue().isBoolean()) {
+            causal = e.getValue().booleanValue(); // MultiHeadAttention's; kept with the layer (see apply)
             continue;
           }
           List<TensorRef> refs = new ArrayList<>();
@@ -508,7 +523,7 @@ final class KerasModelReader {
     }
     Map<String, Node> k = new LinkedHashMap<>();
     keywords.forEach((key, r) -> k.put(key, tensor(calls, r)));
-    return new Call(p, k);
+    return new Call(p, k, causal);
   }
 
   /** Keras tensors in an argument: a {@code __keras_tensor__} object or nested lists of them. */

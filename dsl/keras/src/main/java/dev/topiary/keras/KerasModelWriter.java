@@ -142,6 +142,9 @@ final class KerasModelWriter {
       if (inputs.size() > 2) {
         kwargs.set("key", tensor(spec, inputs.get(2), history, inputNames));
       }
+      if (n.layer() instanceof dev.topiary.dsl.layers.attention.MultiHeadAttention m && m.causal()) {
+        kwargs.put("use_causal_mask", true); // a call argument in Keras, an option of the layer in Topiary
+      }
     } else if (inputs.size() == 1) {
       args.add(tensor(spec, inputs.get(0), history, inputNames));
     } else {

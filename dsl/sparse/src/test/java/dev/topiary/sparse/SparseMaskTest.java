@@ -54,6 +54,21 @@ class SparseMaskTest {
     }
   }
 
+  /** Causal self- and cross-attention (5 query steps, 7 value steps), as TF. */
+  @Test
+  void causalAttentionMatchesTf() {
+    Node x = Input.of(5, 6);
+    Node memory = Input.of(7, 6);
+    Node self = MultiHeadAttention.of(2, 3).causal(true).apply(x, x);
+    Node cross = MultiHeadAttention.of(1, 4).causal(true).apply(self, memory);
+    ModelSpec spec = Functional.of(List.of(x, memory), List.of(cross));
+    List<HostArray> in = List.of(TfModels.randomInput(3, 2, 5, 6), TfModels.randomInput(4, 2, 7, 6));
+    try (Model tf = TfModels.build(spec, TfModels.Zeros.RANDOM, 0.5, 5); SparseModel sparse = SparseModel.of(tf)) {
+      float[] expected = tf.predict(in, 8).get(0).floats();
+      assertThat(sparse.predict(in, 8).get(0).floats()).containsExactly(expected, within(1e-5f));
+    }
+  }
+
   /** Multiply changes padded values in TF (Keras 3); SparseModel's does not, so it refuses instead of differing. */
   @Test
   void aMaskReachingMultiplyIsRefusedByName() {

@@ -14,13 +14,14 @@ import java.util.List;
  * attention between them (scores scaled by {@code 1 / sqrt(keyDim)} after the dot product, as the layer
  * does, softmax over the value steps) is plain Java per example and head. After a mask_zero Embedding,
  * as the layer's TF graph: a score whose query, value or key step is padding is -1e9 before the softmax,
- * and the query's mask goes on.
+ * and the query's mask goes on; causal attention likewise masks value steps after the query's.
  */
 final class AttentionOp implements LayerOp {
   /** What the layer's graph puts in place of a masked score (Keras' large negative number). */
   private static final float MASKED = -1e9f;
   private final int heads;
   private final int keyDim;
+  private final boolean causal;
   private final WeightMatrix query;
   private final WeightMatrix key;
   private final WeightMatrix value;
@@ -30,10 +31,11 @@ final class AttentionOp implements LayerOp {
   private final float[] valueBias;
   private final float[] outputBias;
 
-  AttentionOp(int heads, int keyDim, WeightMatrix query, float[] queryBias, WeightMatrix key, float[] keyBias,
+  AttentionOp(int heads, int keyDim, boolean causal, WeightMatrix query, float[] queryBias, WeightMatrix key, float[] keyBias,
       WeightMatrix value, float[] valueBias, WeightMatrix output, float[] outputBias) {
     this.heads = heads;
     this.keyDim = keyDim;
+    this.causal = causal;
     this.query = query;
     this.key = key;
     this.value = value;
@@ -75,7 +77,8 @@ final class AttentionOp implements LayerOp {
               s += q[qo + d] * k[ko + d];
             }
             s *= scale;
-            if (qm != null && !qm[b * tq + i] || vm != null && !vm[b * tv + j] || km != null && !km[b * tv + j]) {
+            if (qm != null && !qm[b * tq + i] || vm != null && !vm[b * tv + j] || km != null && !km[b * tv + j]
+                || causal && j > i) {
               s = MASKED;
             }
             scores[j] = s;

@@ -143,7 +143,7 @@ public final class SparseLayers {
     int[] v = in.size() > 1 ? in.get(1) : q;
     int[] k = in.size() > 2 ? in.get(2) : v;
     int hd = heads * keyDim;
-    return new AttentionOp(heads, keyDim,
+    return new AttentionOp(heads, keyDim, l.causal(),
         w.matrix("query_kernel", q[1], hd, q[0]), w.values("query_bias"),
         w.matrix("key_kernel", k[1], hd, k[0]), w.values("key_bias"),
         w.matrix("value_kernel", v[1], hd, v[0]), w.values("value_bias"),

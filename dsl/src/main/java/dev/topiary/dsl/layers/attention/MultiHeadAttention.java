@@ -34,8 +34,10 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
   private final int heads;
   private final int keyDim;
   private final double dropout;
+  private final boolean causal;
 
-  private MultiHeadAttention(@Nullable String name, @Nullable PruningSpec pruning, int heads, int keyDim, double dropout) {
+  private MultiHeadAttention(@Nullable String name, @Nullable PruningSpec pruning, int heads, int keyDim, double dropout,
+      boolean causal) {
     super(name, pruning);
     if (heads < 1 || keyDim < 1) {
       throw new IllegalArgumentException("MultiHeadAttention needs heads >= 1 and keyDim >= 1, got " + heads + ", " + keyDim);
@@ -46,24 +48,37 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
     this.heads = heads;
     this.keyDim = keyDim;
     this.dropout = dropout;
+    this.causal = causal;
   }
 
   public static MultiHeadAttention of(int heads, int keyDim) {
-    return new MultiHeadAttention(null, null, heads, keyDim, 0);
+    return new MultiHeadAttention(null, null, heads, keyDim, 0, false);
   }
 
   /** Drops attention weights at this rate while training (Keras' {@code dropout}); none at inference. */
   public MultiHeadAttention dropout(double rate) {
-    return new MultiHeadAttention(name(), pruning().orElse(null), heads, keyDim, rate);
+    return new MultiHeadAttention(name(), pruning().orElse(null), heads, keyDim, rate, causal);
   }
 
   public double dropout() {
     return dropout;
   }
 
+  /**
+   * Query step i attends to value steps j <= i only, a decoder's self-attention (Keras' call argument
+   * {@code use_causal_mask=True}, kept here with the layer since a Topiary layer has no call arguments).
+   */
+  public MultiHeadAttention causal(boolean on) {
+    return new MultiHeadAttention(name(), pruning().orElse(null), heads, keyDim, dropout, on);
+  }
+
+  public boolean causal() {
+    return causal;
+  }
+
   @Override
   protected MultiHeadAttention copy(@Nullable String name, @Nullable PruningSpec pruning) {
-    return new MultiHeadAttention(name, pruning, heads, keyDim, dropout);
+    return new MultiHeadAttention(name, pruning, heads, keyDim, dropout, causal);
   }
 
   public int numHeads() {
@@ -150,6 +165,10 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
     Operand<TFloat32> scores = tf.math.mul(tf.linalg.einsum(List.of(q, k), "bqhd,bkhd->bhqk"),
         tf.constant((float) (1 / Math.sqrt(keyDim))));
     Operand<TBool> allowed = attentionMask(tf, context.inputMasks(), inputs.size());
+    if (causal) {
+      Operand<TBool> lower = tf.constant(causalMask((int) query.shape().get(1), (int) value.shape().get(1)));
+      allowed = allowed == null ? lower : tf.math.logicalAnd(allowed, lower);
+    }
     if (allowed != null) { // (batch, 1, T, S) over (batch, heads, T, S), as Keras' masked softmax: -1e9 where masked
       scores = tf.select(tf.expandDims(allowed, tf.constant(1)), scores, tf.constant(-1e9f));
     }
@@ -181,6 +200,20 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
     return out;
   }
 
+  /**
+   * Keras' causal mask, {@code [1, T, S]}: query step i sees value steps j <= i (its cumulative-sum form
+   * {@code row >= column}, also for T != S).
+   */
+  public static boolean[][][] causalMask(int queries, int values) {
+    boolean[][][] m = new boolean[1][queries][values];
+    for (int i = 0; i < queries; i++) {
+      for (int j = 0; j < values; j++) {
+        m[0][i][j] = i >= j;
+      }
+    }
+    return m;
+  }
+
   /** The query's mask goes on, as in Keras 3. */
   @Override
   public @Nullable Operand<TBool> outputMask(LayerContext context, List<Operand<TFloat32>> inputs,
@@ -195,11 +228,16 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
   @Override
   public Settings config() {
     Settings s = Settings.of(typeName()).put("num_heads", heads).put("key_dim", keyDim);
-    return dropout == 0 ? s : s.put("dropout", dropout); // configs written before dropout existed read the same
+    // options only when set, so configs written before they existed read and write the same
+    if (dropout != 0) {
+      s.put("dropout", dropout);
+    }
+    return causal ? s.put("use_causal_mask", true) : s;
   }
 
   private static MultiHeadAttention fromConfig(Settings s) {
     MultiHeadAttention l = MultiHeadAttention.of(s.getInt("num_heads"), s.getInt("key_dim"));
-    return s.has("dropout") ? l.dropout(s.getDouble("dropout")) : l;
+    l = s.has("dropout") ? l.dropout(s.getDouble("dropout")) : l;
+    return s.has("use_causal_mask") ? l.causal(s.getBoolean("use_causal_mask")) : l;
   }
 }

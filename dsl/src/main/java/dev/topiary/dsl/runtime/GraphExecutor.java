@@ -77,6 +77,8 @@ public final class GraphExecutor implements Executor {
   private final Map<String, Placeholder<?>> restoreFeeds = new LinkedHashMap<>();
   private final Map<String, Op> restoreAssigns = new LinkedHashMap<>();
   private final Op restoreAll;
+  /** The ops TF Java registered as initializers (variables' initial values), run once with the first load. */
+  private final List<Operation> initializers = new ArrayList<>();
   /** How this graph takes part in a multi-worker fit, or null in one process. */
   private final @Nullable Replication replication;
   /** The batch's number of examples as a float (weights replicas' contributions), replicas only. */
@@ -119,22 +121,58 @@ public final class GraphExecutor implements Executor {
    * build their own inference-only graph: {@link InferenceGraph}.)
    */
   public static GraphExecutor build(ModelSpec spec, Compile compile) {
-    return new GraphExecutor(spec, compile, null);
+    return new GraphExecutor(spec, compile, null, null);
+  }
+
+  /**
+   * A trainable model graph of {@code spec} holding {@code weights} (every layer weight by variable
+   * name, already checked) from the start: the state {@link #build} followed by {@link #loadWeights}
+   * gives, without generating random initial values that would be overwritten.
+   */
+  public static GraphExecutor build(ModelSpec spec, Compile compile, Map<String, HostArray> weights) {
+    return new GraphExecutor(spec, compile, null, weights);
   }
 
   /** One replica of a multi-worker fit: the same graph, placed and combined by {@code replication}. */
   public static GraphExecutor replica(ModelSpec spec, Compile compile, Replication replication) {
-    return new GraphExecutor(spec, compile, replication);
+    return new GraphExecutor(spec, compile, replication, null);
+  }
+
+  /**
+   * The session settings of a model graph: TF's graph optimizer (Grappler) as by default, but one
+   * round of its optimizers instead of two, and without the optimizers that change nothing in the
+   * graphs Topiary builds. Grappler runs on every new combination of feeds and fetches, and on the
+   * training step of a large model it took most of the first step (InceptionResNetV2, 29k nodes: 13 s
+   * of a 19 s first step on a loaded 2-core machine), its second round finding nothing left to change
+   * (3 of 9k nodes). Off: the memory optimizer (recomputation and swapping, for accelerators), the
+   * layout optimizer (NCHW/NHWC conversion; every Topiary op is NHWC, and on a CPU it converts
+   * nothing by default), the shape optimizer and the MLIR (TFG) pass (shape attributes, no rewrite):
+   * none of them changed a node of a Keras Applications training graph. On: what makes the step
+   * fast (model pruning, common subexpressions, constant folding, arithmetic, remapper fusions,
+   * dependency pruning, loops).
+   */
+  static org.tensorflow.proto.ConfigProto sessionConfig() {
+    return org.tensorflow.proto.ConfigProto.newBuilder()
+        .setGraphOptions(org.tensorflow.proto.GraphOptions.newBuilder()
+            .setRewriteOptions(org.tensorflow.proto.RewriterConfig.newBuilder()
+                .setMetaOptimizerIterations(org.tensorflow.proto.RewriterConfig.NumIterationsType.ONE)
+                .setMemoryOptimization(org.tensorflow.proto.RewriterConfig.MemOptType.NO_MEM_OPT)
+                .setLayoutOptimizer(org.tensorflow.proto.RewriterConfig.Toggle.OFF)
+                .setShapeOptimization(org.tensorflow.proto.RewriterConfig.Toggle.OFF)
+                .setDisableTfgOptimizer(true)))
+        .build();
   }
 
   @SuppressWarnings("this-escape")
-  private GraphExecutor(ModelSpec spec, Compile compile, @Nullable Replication replication) {
+  private GraphExecutor(ModelSpec spec, Compile compile, @Nullable Replication replication,
+      @Nullable Map<String, HostArray> weights) {
     dev.topiary.ops.TensorFlowRuntime.requireSupported();
     this.spec = spec;
     this.replication = replication;
     // Compute the initial weights before anything native exists: a model too large for the host
-    // fails here with its layer named, and nothing needs closing.
-    Map<String, HostArray> initial = spec.initialWeights(compile.seed());
+    // fails here with its layer named, and nothing needs closing. Given weights (a model read from a
+    // file) are used as they are: random values would only be overwritten.
+    Map<String, HostArray> initial = weights != null ? weights : spec.initialWeights(compile.seed());
     Graph g = new Graph();
     Session s = null;
     try {
@@ -200,9 +238,19 @@ public final class GraphExecutor implements Executor {
       }
       this.summaryOps = pruning == null ? Map.of() : pruning.summaries();
       this.restoreAll = createStateOps();
-      s = replication == null ? new Session(graph) : replication.open(graph);
-      this.session = s;
-      loadWeights(initial);
+      if (replication == null) {
+        // The initializers (optimizer slots, masks, the step) run in the same first run as the weights'
+        // load: one set-up of TF's graph optimizer and executor instead of two (each walks the whole
+        // graph). Nothing an initializer computes reads a layer weight. Where TF Java's marker cannot
+        // be set, the session initializes itself first, as without this.
+        s = new Session(graph, sessionConfig());
+        this.session = s;
+        load(initial, markInitializersRan(s) ? initializers : List.of());
+      } else {
+        s = replication.open(graph);
+        this.session = s;
+        loadWeights(initial);
+      }
     } catch (RuntimeException | Error e) {
       // A session keeps its graph open: Graph.close() would wait for it forever.
       if (s != null) {
@@ -381,6 +429,9 @@ public final class GraphExecutor implements Executor {
       if (op.type().equals("VariableV2")) {
         vars.add(op);
       }
+      if (graph.isInitializer(op)) {
+        initializers.add(op);
+      }
     });
     Ops state = SubScopes.of(tf, "state");
     List<Op> assigns = new ArrayList<>();
@@ -398,6 +449,22 @@ public final class GraphExecutor implements Executor {
       assigns.add(assign);
     }
     return state.withControlDependencies(assigns).withName("restore_all").noOp();
+  }
+
+  /**
+   * Tells {@code session} that its graph's initializers have run (TF Java keeps that package-private),
+   * so its next run does not start with a run of its own for them; false where reflection is refused
+   * (the module path without {@code --add-opens tensorflow/org.tensorflow=ALL-UNNAMED}).
+   */
+  private static boolean markInitializersRan(Session session) {
+    try {
+      java.lang.reflect.Method mark = Session.class.getDeclaredMethod("markAllInitializersAsRan");
+      mark.setAccessible(true);
+      mark.invoke(session);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
   }
 
   private static Op asOp(Output<?> output) {
@@ -556,11 +623,18 @@ public final class GraphExecutor implements Executor {
 
   @Override
   public void loadWeights(Map<String, HostArray> weights) {
+    load(weights, List.of());
+  }
+
+  /** Assigns every layer weight from {@code weights}, running {@code alsoRun} in the same session run. */
+  private void load(Map<String, HostArray> weights, List<Operation> alsoRun) {
     try (Feeds feeds = new Feeds(session.runner())) {
       for (var e : loadFeeds.entrySet()) {
         feeds.feed(e.getValue(), weights.get(e.getKey()).toTensor());
       }
-      feeds.runner.addTarget(loadAll).run();
+      feeds.runner.addTarget(loadAll);
+      alsoRun.forEach(feeds.runner::addTarget);
+      feeds.runner.run();
     }
   }
 

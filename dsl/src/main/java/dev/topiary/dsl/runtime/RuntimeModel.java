@@ -61,6 +61,19 @@ public class RuntimeModel implements Model {
   }
 
   /**
+   * A graph model of {@code spec} holding {@code weights} from the start: what {@link ModelSpec#compile}
+   * followed by {@link #setWeights} gives (the same checks, the same error for a missing, misshapen or
+   * non-finite weight, raised before anything is built), without generating random initial values
+   * that the weights would replace. A model read from a file is built this way.
+   */
+  public static Model graph(ModelSpec spec, Compile compile, Map<String, HostArray> weights) {
+    java.util.Objects.requireNonNull(compile, "compile: compile settings must not be null");
+    java.util.Objects.requireNonNull(weights, "weights must not be null");
+    checkWeights(spec, weights);
+    return new RuntimeModel(spec, compile, GraphExecutor.build(spec, compile, weights));
+  }
+
+  /**
    * The executor of this model (for the eager bridge and tests). The model a callback is given during
    * a multi-worker fit is bound to the fit's distributed executor.
    */
@@ -403,6 +416,12 @@ public class RuntimeModel implements Model {
   public void setWeights(Map<String, HostArray> weights) {
     nonNull(weights, "setWeights", "weights");
     requireOpen();
+    checkWeights(spec, weights);
+    executor.loadWeights(weights);
+  }
+
+  /** What {@link #setWeights} accepts: every weight of {@code spec}, of its shape, finite. */
+  private static void checkWeights(ModelSpec spec, Map<String, HostArray> weights) {
     Map<String, long[]> expected = new LinkedHashMap<>();
     spec.layers().forEach(l -> spec.weights(l).forEach(w -> expected.put(spec.variableName(l, w.name()), w.shape().asArray())));
     StateContract.checkWeights(expected, weights);
@@ -414,7 +433,6 @@ public class RuntimeModel implements Model {
             + " at flat index " + at + "; weights must be finite");
       }
     }
-    executor.loadWeights(weights);
   }
 
   /**

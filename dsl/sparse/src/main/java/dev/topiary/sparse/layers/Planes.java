@@ -267,14 +267,16 @@ public final class Planes {
   /**
    * A k x k convolution on planes, run directly (no im2col): depthwise (output channel {@code c} reads input
    * channel {@code c} only) or full (every input channel; the stem convolution of MobileNet). Each input
-   * plane is copied zero-padded and, for stride {@code s > 1}, split into {@code s x s} phases (pixel
-   * {@code (s y + n, s x + m)} of the padded plane at {@code (y, x)} of phase {@code (n, m)}), each phase
-   * {@code pw} values wide. Then every tap {@code (i, j)} of every output pixel {@code (r, q)} reads phase
-   * {@code (i mod s, j mod s)} at {@code (r + i / s) pw + q + j / s}: a fixed offset from the output's flat
-   * index {@code r pw + q}, so the whole output plane (with {@code pw - ow} spare columns per row, dropped when
-   * it is copied out) is one run of FMAs along the vector lanes, without a scalar tail per row (MobileNetV2's
-   * 7 x 7 and 14 x 14 planes have rows shorter than two vectors). Zero weights of a full convolution are
-   * skipped. A folded batch normalization's scale is multiplied into the filters.
+   * plane is copied zero-padded and, for stride {@code s > 1}, split into {@code s} row phases (padded row
+   * {@code s y + n} at row {@code y} of phase {@code n}) and, for a full convolution, {@code s} column
+   * phases as well, each phase {@code pw} values wide. Every tap {@code (i, j)} of an output pixel then
+   * reads its phase at a fixed offset from the output's flat index, so the whole output plane (with spare
+   * columns per row, dropped when it is copied out) is one run of FMAs along the vector lanes, without a
+   * scalar tail per row (MobileNetV2's 7 x 7 and 14 x 14 planes have rows shorter than two vectors). A
+   * depthwise convolution keeps whole rows (no column phases: splitting columns is a strided copy of the
+   * input, which cost more than computing every column of a strided row and keeping every {@code s}-th).
+   * Zero weights of a full convolution are skipped. A folded batch normalization's scale is multiplied into
+   * the filters.
    */
   static final class Conv implements LayerOp {
     private final boolean depthwise;
@@ -293,6 +295,9 @@ public final class Planes {
     private final int ow;
     private final int padTop;
     private final int padLeft;
+    /** Column phases (1 or s), and the flat columns from one output pixel to the next (s / cs). */
+    private final int cs;
+    private final int step;
     /** Width and rows of a phase, values per phase, values per input plane (all its phases). */
     private final int pw;
     private final int ph;
@@ -318,12 +323,13 @@ public final class Planes {
       this.s = stride;
       this.padTop = padTop;
       this.padLeft = padLeft;
-      int reach = (k - 1) / s;
-      pw = ow + reach;
-      ph = oh + reach;
+      cs = depthwise ? 1 : s;
+      step = s / cs;
+      pw = cs == s ? ow + (k - 1) / s : (ow - 1) * s + k;
+      ph = oh + (k - 1) / s;
       flat = (oh * pw + 15) / 16 * 16;
       phase = ph * pw + 32; // the last vector of a flat run reads up to 16 values past the rows
-      planeSize = s * s * phase;
+      planeSize = s * cs * phase;
       float[] scale = e.scale();
       src = new int[cout][];
       weights = new float[cout][];
@@ -338,7 +344,7 @@ public final class Planes {
               if (wv == 0f && !depthwise) {
                 continue;
               }
-              t[n] = (depthwise ? 0 : ci * planeSize) + ((i % s) * s + j % s) * phase + (i / s) * pw + j / s;
+              t[n] = (depthwise ? 0 : ci * planeSize) + ((i % s) * cs + j % cs) * phase + (i / s) * pw + j / cs;
               v[n++] = wv * (scale == null ? 1f : scale[co]);
             }
           }
@@ -360,18 +366,18 @@ public final class Planes {
             continue;
           }
           int row = from + iy * wd;
-          for (int m = 0; m < s; m++) {
-            int o = to + (n * s + m) * phase + y * pw;
-            // columns u with 0 <= s u + m - padLeft < wd
-            int u0 = Math.max(0, Math.floorDiv(padLeft - m + s - 1, s));
-            int u1 = Math.min(pw, Math.floorDiv(wd - 1 + padLeft - m, s) + 1);
-            if (s == 1) {
+          for (int m = 0; m < cs; m++) {
+            int o = to + (n * cs + m) * phase + y * pw;
+            // columns u with 0 <= cs u + m - padLeft < wd
+            int u0 = Math.max(0, Math.floorDiv(padLeft - m + cs - 1, cs));
+            int u1 = Math.min(pw, Math.floorDiv(wd - 1 + padLeft - m, cs) + 1);
+            if (cs == 1) {
               if (u1 > u0) {
                 System.arraycopy(d, row + u0 - padLeft, buf, o + u0, u1 - u0);
               }
             } else {
               for (int u = u0; u < u1; u++) {
-                buf[o + u] = d[row + s * u + m - padLeft];
+                buf[o + u] = d[row + cs * u + m - padLeft];
               }
             }
           }
@@ -418,10 +424,16 @@ public final class Planes {
       return List.of(Value.chw(y, batch, new int[] {oh, ow, cout}));
     }
 
-    /** The {@code ow} real columns of each flat row into the output plane at {@code to}. */
+    /** The {@code ow} real columns of each flat row (every {@code step}-th) into the output plane at {@code to}. */
     private void copyOut(float[] out, float[] y, int to) {
       for (int r = 0; r < oh; r++) {
-        System.arraycopy(out, r * pw, y, to + r * ow, ow);
+        if (step == 1) {
+          System.arraycopy(out, r * pw, y, to + r * ow, ow);
+        } else {
+          for (int q = 0, o = to + r * ow, f = r * pw; q < ow; q++, f += step) {
+            y[o + q] = out[f];
+          }
+        }
       }
     }
   }

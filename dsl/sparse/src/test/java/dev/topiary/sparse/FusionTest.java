@@ -152,7 +152,7 @@ class FusionTest {
         List<HostArray> expected = tf.predict(List.of(x), 3);
         for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
           for (int threads : new int[] {1, 2}) {
-            SparseOptions o = SparseOptions.defaults().calibrate(false).kernels(path).threads(threads);
+            SparseOptions o = SparseOptions.defaults().calibrate(false).kernels(path).threads(threads).channelMajorFrom(1);
             try (SparseModel planes = SparseModel.of(tf, o); SparseModel last = SparseModel.of(tf, o.channelMajor(false))) {
               // the chain really runs on planes in the one, not at all in the other
               assertThat(planes.channelMajorLayers()).hasSize(13);
@@ -172,6 +172,13 @@ class FusionTest {
         }
       }
     }
+  }
+
+  @Test
+  void channelMajorPixelsMustNotBeNegative() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SparseOptions.defaults().channelMajorFrom(-3))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-3");
+    assertThat(SparseOptions.defaults().channelMajor(false).channelMajorPixels()).isZero();
   }
 
   @Test

@@ -31,6 +31,20 @@ final class Planner {
     return matrix(variable, layer, kernel, in, out, rowsPerExample, false);
   }
 
+  /** A kernel multiplied on channel-major planes ({@link dev.topiary.sparse.layers.Planes}): CSR rows. */
+  WeightMatrix planeMatrix(String variable, String layer, float[] kernel, int in, int out) {
+    WeightMatrix cached = matrices.get(variable);
+    if (cached != null) {
+      return cached;
+    }
+    Matrices.Pattern p = Matrices.Pattern.of(kernel, in, out);
+    WeightMatrix m = Matrices.build(Format.CSR, kernel, in, out, "weight '" + variable + "'");
+    matrices.put(variable, m);
+    plans.put(variable, new WeightPlan(variable, layer, in, out, p.sparsity(), m.format(), "channel-major planes",
+        m.bytes(), Map.of()));
+    return m;
+  }
+
   /** A matrix multiplied once per time step, one example or a transposed batch share (recurrent cells). */
   WeightMatrix stepMatrix(String variable, String layer, float[] kernel, int in, int out) {
     return matrix(variable, layer, kernel, in, out, 1, true);

@@ -99,6 +99,88 @@ class FusionTest {
     }
   }
 
+  /**
+   * A chain for channel-major planes: it begins after the input (a 1x1 conv -> BN -> ReLU6 reads the
+   * channels-last input), asymmetric zero padding and a depthwise conv stride 2 VALID on planes (MobileNetV2's
+   * downsampling), a 1x1 projection -> BN read by two layers and a 1x1 conv with its own bias and ReLU, their
+   * residual Add, depthwise convs stride 1 SAME with bias, stride 2 SAME (odd rows and columns), 5x5 stride 1
+   * VALID, a 1x1 conv without bias; then the chain ends three ways: global average pooling reads the planes,
+   * a 3x3 conv (channels-last only) reads them transposed, and the last depthwise output is a model output.
+   * Beside it a stem: a 3x3 stride 2 SAME conv on the 4 input channels -> BN -> ReLU6 on planes, pooled.
+   * Rows of 7-29 pixels (9 x 14 after the first stride, 5 x 7 after the second): full vectors and scalar tails
+   * at every width.
+   */
+  static ModelSpec planeChain() {
+    Node x = Input.of(19, 29, 4);
+    Node expand = ReLU.of().maxValue(6).apply(BatchNormalization.of().apply(Conv2D.of(8, 1).useBias(false).apply(x)));
+    Node down = ActivationLayer.of(Activation.RELU6).apply(BatchNormalization.of().apply(
+        DepthwiseConv2D.of(3).strides(2).useBias(false).apply(ZeroPadding2D.of(0, 1, 0, 1).apply(expand))));
+    Node project = BatchNormalization.of().apply(Conv2D.of(6, 1).useBias(false).apply(down));
+    Node branch = Conv2D.of(6, 1).activation(Activation.RELU).apply(project);
+    Node sum = Add.of().apply(project, branch);
+    Node same = DepthwiseConv2D.of(3).padding(Padding.SAME).activation(Activation.RELU).apply(sum);
+    Node odd = BatchNormalization.of().apply(DepthwiseConv2D.of(3).strides(2).padding(Padding.SAME).apply(same));
+    Node wide = DepthwiseConv2D.of(5).useBias(false).apply(same);
+    Node last = Conv2D.of(7, 1).useBias(false).apply(wide);
+    Node pooled = GlobalAveragePooling2D.of().apply(last);
+    Node transposed = GlobalAveragePooling2D.of().apply(Conv2D.of(3, 3).apply(last));
+    Node stem = GlobalAveragePooling2D.of().apply(ReLU.of().maxValue(6).apply(BatchNormalization.of().apply(
+        Conv2D.of(5, 3).strides(2).padding(Padding.SAME).useBias(false).apply(x))));
+    Node logits = Dense.of(3).apply(dev.topiary.dsl.layers.merging.Concatenate.of().apply(pooled, transposed, stem));
+    return Functional.of(List.of(x), List.of(logits, odd));
+  }
+
+  @Test
+  void channelMajorChainsMatchTfOnEveryPathBatchAndThreadCount() {
+    ModelSpec spec = planeChain();
+    HostArray x = TfModels.randomInput(4, 3, 19, 29, 4);
+    for (TfModels.Zeros zeros : new TfModels.Zeros[] {Zeros.RANDOM, Zeros.TWO_FOUR}) {
+      try (Model tf = build(spec, 31)) {
+        // as build, then the kernels' zeros as pruning leaves them
+        Map<String, HostArray> w = new LinkedHashMap<>(tf.weights());
+        SplittableRandom r = new SplittableRandom(9);
+        w.replaceAll((k, v) -> {
+          if (!k.endsWith("_kernel") || k.contains("depthwise") || v.shape().length != 4) {
+            return v;
+          }
+          float[] f = v.floats();
+          int out = (int) v.shape()[3];
+          TfModels.zero(f, f.length / out, out, zeros, 0.875, r);
+          return HostArray.of(f, v.shape());
+        });
+        tf.setWeights(w);
+        List<HostArray> expected = tf.predict(List.of(x), 3);
+        for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
+          for (int threads : new int[] {1, 2}) {
+            SparseOptions o = SparseOptions.defaults().calibrate(false).kernels(path).threads(threads).channelMajorFrom(1);
+            try (SparseModel planes = SparseModel.of(tf, o); SparseModel last = SparseModel.of(tf, o.channelMajor(false))) {
+              // the chain really runs on planes in the one, not at all in the other
+              assertThat(planes.channelMajorLayers()).hasSize(13);
+              assertThat(last.channelMajorLayers()).isEmpty();
+              for (SparseModel m : List.of(planes, last)) {
+                String what = zeros + ", " + path + ", " + threads + " thread(s), planes on: " + (m == planes);
+                for (int batch : new int[] {3, 2, 1}) {
+                  List<HostArray> actual = m.predict(List.of(x.slice(0, batch)), batch);
+                  for (int o2 = 0; o2 < 2; o2++) {
+                    SparseModelTest.assertClose(actual.get(o2), expected.get(o2).slice(0, batch), 1e-4f,
+                        what + ", batch " + batch + ", output " + o2);
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void channelMajorPixelsMustNotBeNegative() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> SparseOptions.defaults().channelMajorFrom(-3))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-3");
+    assertThat(SparseOptions.defaults().channelMajor(false).channelMajorPixels()).isZero();
+  }
+
   @Test
   void foldingLeavesTheStoredWeightsAsGiven() {
     ModelSpec spec = mobileNetLike();

@@ -128,7 +128,7 @@ class SparseModelTest {
         }
         try (SparseModel auto = SparseModel.of(tf, SparseOptions.defaults().calibrationBatches(1, 4))) {
           assertClose(auto.predict(xs, 128).get(0), expected, TOL, "calibrated " + auto.plan());
-          assertThat(auto.plan()).allMatch(p -> p.reason().startsWith("calibrated"));
+          assertThat(auto.plan()).allMatch(p -> p.reason().startsWith("calibrated") || p.reason().equals("channel-major planes"));
         }
         try (SparseModel heuristic = SparseModel.of(tf, SparseOptions.defaults().calibrate(false))) {
           assertClose(heuristic.predict(xs, 128).get(0), expected, TOL, "heuristic");

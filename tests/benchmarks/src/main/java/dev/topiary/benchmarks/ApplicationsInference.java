@@ -42,12 +42,13 @@ import java.util.SplittableRandom;
  * (cd tests/benchmarks &amp;&amp; java --add-modules jdk.incubator.vector \
  *     -cp "$(cat target/benchmarks.classpath):target/classes" dev.topiary.benchmarks.ApplicationsInference \
  *     dscnn mobilenetv2=/tmp/mobilenetv2.keras [--batches 1,32] [--sparsities 0.5,2:4,0.75,0.875] [--rounds 7]
- *     [--threads 1] [--tflite DIR])
+ *     [--threads 1] [--tflite DIR] [--channels-last])
  * </pre>
  *
  * <p>{@code --tflite DIR} also writes each pruned model as {@code .tflite} (float32 and sparse flavours)
  * with {@code DIR/models.json} (the Java side's medians), for {@code tools/tflite_applications_latency.py}.
- * Prints one markdown table.
+ * {@code --channels-last} also times, in the same rounds, a SparseModel with channel-major planes off
+ * ({@code SparseOptions.channelMajor(false)}), printed on the console. Prints one markdown table.
  */
 public final class ApplicationsInference {
   private static final Compile COMPILE = Compile.of(Optimizer.sgd(0.01f), Loss.meanSquaredError()).seed(1);
@@ -61,6 +62,8 @@ public final class ApplicationsInference {
     int rounds = Integer.parseInt(option(a, "--rounds", "7"));
     int threads = Integer.parseInt(option(a, "--threads", "1"));
     String tflite = option(a, "--tflite", "");
+    // also time the same SparseModel with every layer channels-last (no channel-major planes), interleaved
+    boolean channelsLast = a.remove("--channels-last");
     Path tfliteDir = tflite.isEmpty() ? null : Files.createDirectories(Path.of(tflite));
     StringBuilder json = new StringBuilder("[\n");
     StringBuilder table = new StringBuilder("| model | pruned | batch | TF Java ms | SparseModel ms | SparseModel / TF |"
@@ -99,7 +102,17 @@ public final class ApplicationsInference {
             for (int batch : batches) {
               HostArray x = input(inShape, batch, 7);
               float diff = maxDiff(sparse.predict(List.of(x), batch).get(0), tf.predict(List.of(x), batch).get(0));
-              double[][] t = interleaved(rounds, () -> tf.predict(List.of(x), batch), () -> sparse.predict(List.of(x), batch));
+              double[][] t;
+              if (channelsLast) {
+                try (SparseModel nhwc = SparseModel.of(tf, SparseOptions.defaults().threads(threads).channelMajor(false))) {
+                  t = interleaved(rounds, () -> tf.predict(List.of(x), batch), () -> sparse.predict(List.of(x), batch),
+                      () -> nhwc.predict(List.of(x), batch));
+                }
+                System.out.printf(Locale.ROOT, "%s %s batch %d: channels-last SparseModel %.2f ms (%.2f..%.2f)%n", name,
+                    label, batch, t[2][rounds / 2], t[2][0], t[2][rounds - 1]);
+              } else {
+                t = interleaved(rounds, () -> tf.predict(List.of(x), batch), () -> sparse.predict(List.of(x), batch));
+              }
               table.append(String.format(Locale.ROOT, "| %s | %s | %d | %.2f | %.2f | %.2f | %.1e |%n", name, label, batch,
                   t[0][rounds / 2], t[1][rounds / 2], t[1][rounds / 2] / t[0][rounds / 2], diff));
               System.out.printf(Locale.ROOT, "%s %s batch %d: TF %.2f ms (%.2f..%.2f), sparse %.2f ms (%.2f..%.2f),"

@@ -19,9 +19,40 @@ public final class Value {
   private final boolean @Nullable [] mask;
   private final @Nullable RowTable table;
   private final int @Nullable [] ids;
+  /**
+   * Channel-major: {@code shape} is still {@code [h, w, c]}, but {@code data} holds per example {@code c}
+   * planes of {@link #planeStride} values, each the {@code h * w} pixels row by row, then padding.
+   */
+  private final boolean chw;
 
   public Value(float[] data, int batch, int[] shape, boolean @Nullable [] mask) {
-    this(data, batch, shape, mask, null, null);
+    this(data, batch, shape, mask, null, null, false);
+  }
+
+  /**
+   * A channel-major value of example shape {@code [h, w, c]}: {@code data} is {@code [batch][c][planeStride(h
+   * w)]} (see {@link #planeStride}).
+   */
+  public static Value chw(float[] data, int batch, int[] shape) {
+    if (shape.length != 3 || data.length != batch * shape[2] * planeStride(shape[0] * shape[1])) {
+      throw new IllegalArgumentException("a channel-major value of batch " + batch + " x " + Arrays.toString(shape)
+          + " needs " + batch + " x " + (shape.length == 3 ? shape[2] : -1) + " planes, got " + data.length + " values");
+    }
+    return new Value(data, batch, shape, null, null, null, true);
+  }
+
+  /**
+   * Values per channel plane of {@code pixels} pixels: rounded up to 16, so that a plane is whole vectors at
+   * every width up to 512 bits (the kernels run over a plane without a scalar tail; the padding lanes hold
+   * values no layer reads as pixels).
+   */
+  public static int planeStride(int pixels) {
+    return (pixels + 15) / 16 * 16;
+  }
+
+  /** Whether {@link #data} is channel-major (see {@link #chw(float[], int, int[])}). */
+  public boolean isChw() {
+    return chw;
   }
 
   public Value(float[] data, int batch, int[] shape) {
@@ -29,7 +60,8 @@ public final class Value {
   }
 
   private Value(float @Nullable [] data, int batch, int[] shape, boolean @Nullable [] mask, @Nullable RowTable table,
-      int @Nullable [] ids) {
+      int @Nullable [] ids, boolean chw) {
+    this.chw = chw;
     this.data = data;
     this.batch = batch;
     this.shape = shape;
@@ -43,7 +75,7 @@ public final class Value {
    * dimension]}; {@code shape}'s last dimension is the table's.
    */
   public static Value gathered(RowTable table, int[] ids, int batch, int[] shape, boolean @Nullable [] mask) {
-    return new Value(null, batch, shape, mask, table, ids);
+    return new Value(null, batch, shape, mask, table, ids, false);
   }
 
   /**
@@ -89,11 +121,11 @@ public final class Value {
   }
 
   public Value withMask(boolean @Nullable [] mask) {
-    return new Value(data, batch, shape, mask, table, ids);
+    return new Value(data, batch, shape, mask, table, ids, chw);
   }
 
   @Override
   public String toString() {
-    return "batch " + batch + " x " + Arrays.toString(shape);
+    return "batch " + batch + " x " + Arrays.toString(shape) + (chw ? " channel-major" : "");
   }
 }

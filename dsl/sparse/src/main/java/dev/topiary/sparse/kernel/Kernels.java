@@ -139,4 +139,24 @@ public interface Kernels {
       depthwisePixel(x, shifted, wOff, n, w, bias, y, yo + p * depth, depth, lo, hi);
     }
   }
+
+  /**
+   * A 1x1 convolution on channel-major planes (CSR rows over output channels, natural order): for output
+   * channels {@code j} in {@code from..to} and pixels {@code p < len},
+   * {@code y[yo + j ys + p] = min(max((sum_k val[k] x[xo + idx[k] xs + p]) scale[j] + shift[j], lo), hi)},
+   * {@code k} over {@code ptr[j]..ptr[j + 1]}. Each non-zero weight is one broadcast and one FMA per vector
+   * of pixels: no gathers, no transposes. {@code len} is a multiple of {@link #lanes()}; {@code scale} may be
+   * null (1).
+   */
+  void planeSpmm(int[] ptr, int[] idx, float[] val, float[] x, int xo, int xs, float[] y, int yo, int ys, int len,
+      float @Nullable [] scale, float[] shift, float lo, float hi, int from, int to);
+
+  /**
+   * One output row of a depthwise convolution on a channel-major plane:
+   * {@code y[yo + q] = min(max(bias + sum_t w[wo + t] x[src[t] + q], lo), hi)} for {@code q < len}, taps
+   * {@code t < n} (the window rows of a padded, for strides above 1 column-split, copy of the plane, so that
+   * every tap reads {@code len} consecutive values).
+   */
+  void planeTaps(float[] x, int[] src, float[] w, int wo, int n, float bias, float lo, float hi, float[] y, int yo,
+      int len);
 }

@@ -324,4 +324,33 @@ public final class ScalarKernels implements Kernels {
       }
     }
   }
+
+  @Override
+  public void planeSpmm(int[] ptr, int[] idx, float[] val, float[] x, int xo, int xs, float[] y, int yo, int ys, int len,
+      float @Nullable [] scale, float[] shift, float lo, float hi, int from, int to) {
+    for (int j = from; j < to; j++) {
+      int out = yo + j * ys;
+      java.util.Arrays.fill(y, out, out + len, 0f);
+      for (int k = ptr[j]; k < ptr[j + 1]; k++) {
+        axpy(val[k], x, xo + idx[k] * xs, y, out, len);
+      }
+      float sc = scale == null ? 1f : scale[j];
+      float sh = shift[j];
+      for (int p = out; p < out + len; p++) {
+        y[p] = Math.min(Math.max(y[p] * sc + sh, lo), hi);
+      }
+    }
+  }
+
+  @Override
+  public void planeTaps(float[] x, int[] src, float[] w, int wo, int n, float bias, float lo, float hi, float[] y,
+      int yo, int len) {
+    for (int q = 0; q < len; q++) {
+      float a = bias;
+      for (int t = 0; t < n; t++) {
+        a = Math.fma(x[src[t] + q], w[wo + t], a);
+      }
+      y[yo + q] = Math.min(Math.max(a, lo), hi);
+    }
+  }
 }

@@ -167,6 +167,22 @@ public final class SparseLayers {
     if (!fusable(layer)) {
       return null;
     }
+    Epilogue e = epilogue(layer, w, scale, shift, activation);
+    if (layer instanceof Conv2D c) {
+      return conv2d(c, in, out, w, e);
+    }
+    if (layer instanceof Dense d) {
+      return dense(d, in, w, e);
+    }
+    return depthwise((BaseDepthwiseConv2D<?>) layer, in, out, w, e);
+  }
+
+  /**
+   * What follows the product of {@code layer} (a {@link #fusable} one): its bias (if it has one) times
+   * {@code scale}, plus {@code shift}, then {@code activation}.
+   */
+  public static Epilogue epilogue(Layer layer, Weights w, float @Nullable [] scale, float @Nullable [] shift,
+      Activation activation) {
     boolean useBias = layer instanceof Conv2D c ? c.useBias() : layer instanceof Dense d ? d.useBias()
         : ((BaseDepthwiseConv2D<?>) layer).useBias();
     float[] bias = useBias ? w.values("bias") : null;
@@ -177,14 +193,7 @@ public final class SparseLayers {
         combined[j] = (scale == null ? bias[j] : bias[j] * scale[j]) + (shift == null ? 0f : shift[j]);
       }
     }
-    Epilogue e = new Epilogue(scale, combined, activation);
-    if (layer instanceof Conv2D c) {
-      return conv2d(c, in, out, w, e);
-    }
-    if (layer instanceof Dense d) {
-      return dense(d, in, w, e);
-    }
-    return depthwise((BaseDepthwiseConv2D<?>) layer, in, out, w, e);
+    return new Epilogue(scale, combined, activation);
   }
 
   /** Whether {@link #fused} takes {@code layer}: one of its classes exactly, with a linear activation. */

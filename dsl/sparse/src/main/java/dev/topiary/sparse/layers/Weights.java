@@ -32,6 +32,13 @@ public interface Weights {
     return matrix(name, in, out, 1);
   }
 
+  /**
+   * Weight {@code name}, a kernel {@code [in, out]}, for a 1x1 convolution on channel-major planes, which
+   * multiplies it as CSR rows whatever its sparsity (each weight scales a whole tile of pixels, so a dense
+   * row costs no more as CSR): recorded in the plan as such, without calibration.
+   */
+  WeightMatrix planeMatrix(String name, int in, int out);
+
   /** Weight {@code name}, {@code [rows, dim]}, as a lookup table (compressed when mostly zeros). */
   RowTable table(String name, int rows, int dim);
 }

@@ -1102,4 +1102,125 @@ public final class VectorKernels implements Kernels {
       }
     }
   }
+
+  @Override
+  public void planeSpmm(int[] ptr, int[] idx, float[] val, float[] x, int xo, int xs, float[] y, int yo, int ys, int len,
+      float @Nullable [] scale, float[] shift, float lo, float hi, int from, int to) {
+    FloatVector vlo = FloatVector.broadcast(S, lo);
+    FloatVector vhi = FloatVector.broadcast(S, hi);
+    for (int j = from; j < to; j++) {
+      int k0 = ptr[j];
+      int k1 = ptr[j + 1];
+      FloatVector vs = FloatVector.broadcast(S, scale == null ? 1f : scale[j]);
+      FloatVector vt = FloatVector.broadcast(S, shift[j]);
+      int out = yo + j * ys;
+      int p = 0;
+      // eight vectors of pixels per weight: eight FMA chains in flight (an FMA's latency is 4-5 cycles; with
+      // fewer chains the loop waits on it), one broadcast for all eight
+      for (; p + 8 * L <= len; p += 8 * L) {
+        FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+        FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
+        for (int k = k0; k < k1; k++) {
+          FloatVector w = FloatVector.broadcast(S, val[k]);
+          int xi = xo + idx[k] * xs + p;
+          a0 = FloatVector.fromArray(S, x, xi).fma(w, a0);
+          a1 = FloatVector.fromArray(S, x, xi + L).fma(w, a1);
+          a2 = FloatVector.fromArray(S, x, xi + 2 * L).fma(w, a2);
+          a3 = FloatVector.fromArray(S, x, xi + 3 * L).fma(w, a3);
+          a4 = FloatVector.fromArray(S, x, xi + 4 * L).fma(w, a4);
+          a5 = FloatVector.fromArray(S, x, xi + 5 * L).fma(w, a5);
+          a6 = FloatVector.fromArray(S, x, xi + 6 * L).fma(w, a6);
+          a7 = FloatVector.fromArray(S, x, xi + 7 * L).fma(w, a7);
+        }
+        int o = out + p;
+        a0.fma(vs, vt).max(vlo).min(vhi).intoArray(y, o);
+        a1.fma(vs, vt).max(vlo).min(vhi).intoArray(y, o + L);
+        a2.fma(vs, vt).max(vlo).min(vhi).intoArray(y, o + 2 * L);
+        a3.fma(vs, vt).max(vlo).min(vhi).intoArray(y, o + 3 * L);
+        a4.fma(vs, vt).max(vlo).min(vhi).intoArray(y, o + 4 * L);
+        a5.fma(vs, vt).max(vlo).min(vhi).intoArray(y, o + 5 * L);
+        a6.fma(vs, vt).max(vlo).min(vhi).intoArray(y, o + 6 * L);
+        a7.fma(vs, vt).max(vlo).min(vhi).intoArray(y, o + 7 * L);
+      }
+      for (; p + 2 * L <= len; p += 2 * L) {
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        for (int k = k0; k < k1; k++) {
+          FloatVector w = FloatVector.broadcast(S, val[k]);
+          int xi = xo + idx[k] * xs + p;
+          a0 = FloatVector.fromArray(S, x, xi).fma(w, a0);
+          a1 = FloatVector.fromArray(S, x, xi + L).fma(w, a1);
+        }
+        a0.fma(vs, vt).max(vlo).min(vhi).intoArray(y, out + p);
+        a1.fma(vs, vt).max(vlo).min(vhi).intoArray(y, out + p + L);
+      }
+      for (; p < len; p += L) {
+        FloatVector a0 = FloatVector.zero(S);
+        for (int k = k0; k < k1; k++) {
+          a0 = FloatVector.fromArray(S, x, xo + idx[k] * xs + p).fma(FloatVector.broadcast(S, val[k]), a0);
+        }
+        a0.fma(vs, vt).max(vlo).min(vhi).intoArray(y, out + p);
+      }
+    }
+  }
+
+  @Override
+  public void planeTaps(float[] x, int[] src, float[] w, int wo, int n, float bias, float lo, float hi, float[] y,
+      int yo, int len) {
+    FloatVector vlo = FloatVector.broadcast(S, lo);
+    FloatVector vhi = FloatVector.broadcast(S, hi);
+    FloatVector vb = FloatVector.broadcast(S, bias);
+    int q = 0;
+    // eight vectors per tap: eight FMA chains in flight (see planeSpmm)
+    for (; q + 8 * L <= len; q += 8 * L) {
+      FloatVector a0 = vb, a1 = vb, a2 = vb, a3 = vb, a4 = vb, a5 = vb, a6 = vb, a7 = vb;
+      for (int t = 0; t < n; t++) {
+        FloatVector wv = FloatVector.broadcast(S, w[wo + t]);
+        int xi = src[t] + q;
+        a0 = FloatVector.fromArray(S, x, xi).fma(wv, a0);
+        a1 = FloatVector.fromArray(S, x, xi + L).fma(wv, a1);
+        a2 = FloatVector.fromArray(S, x, xi + 2 * L).fma(wv, a2);
+        a3 = FloatVector.fromArray(S, x, xi + 3 * L).fma(wv, a3);
+        a4 = FloatVector.fromArray(S, x, xi + 4 * L).fma(wv, a4);
+        a5 = FloatVector.fromArray(S, x, xi + 5 * L).fma(wv, a5);
+        a6 = FloatVector.fromArray(S, x, xi + 6 * L).fma(wv, a6);
+        a7 = FloatVector.fromArray(S, x, xi + 7 * L).fma(wv, a7);
+      }
+      int o = yo + q;
+      a0.max(vlo).min(vhi).intoArray(y, o);
+      a1.max(vlo).min(vhi).intoArray(y, o + L);
+      a2.max(vlo).min(vhi).intoArray(y, o + 2 * L);
+      a3.max(vlo).min(vhi).intoArray(y, o + 3 * L);
+      a4.max(vlo).min(vhi).intoArray(y, o + 4 * L);
+      a5.max(vlo).min(vhi).intoArray(y, o + 5 * L);
+      a6.max(vlo).min(vhi).intoArray(y, o + 6 * L);
+      a7.max(vlo).min(vhi).intoArray(y, o + 7 * L);
+    }
+    for (; q + 2 * L <= len; q += 2 * L) {
+      FloatVector a0 = vb;
+      FloatVector a1 = vb;
+      for (int t = 0; t < n; t++) {
+        FloatVector wv = FloatVector.broadcast(S, w[wo + t]);
+        int xi = src[t] + q;
+        a0 = FloatVector.fromArray(S, x, xi).fma(wv, a0);
+        a1 = FloatVector.fromArray(S, x, xi + L).fma(wv, a1);
+      }
+      a0.max(vlo).min(vhi).intoArray(y, yo + q);
+      a1.max(vlo).min(vhi).intoArray(y, yo + q + L);
+    }
+    for (; q + L <= len; q += L) {
+      FloatVector a0 = vb;
+      for (int t = 0; t < n; t++) {
+        a0 = FloatVector.fromArray(S, x, src[t] + q).fma(FloatVector.broadcast(S, w[wo + t]), a0);
+      }
+      a0.max(vlo).min(vhi).intoArray(y, yo + q);
+    }
+    for (; q < len; q++) {
+      float a = bias;
+      for (int t = 0; t < n; t++) {
+        a = Math.fma(x[src[t] + q], w[wo + t], a);
+      }
+      y[yo + q] = Math.min(Math.max(a, lo), hi);
+    }
+  }
 }

@@ -1,0 +1,486 @@
+package dev.topiary.sparse.layers;
+
+import dev.topiary.dsl.layers.Activation;
+import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.convolution.Conv2D;
+import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
+import dev.topiary.dsl.layers.merging.Add;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
+import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
+import dev.topiary.sparse.exec.Exec;
+import dev.topiary.sparse.exec.LayerOp;
+import dev.topiary.sparse.exec.Value;
+import dev.topiary.sparse.matrix.WeightMatrix;
+import java.util.Arrays;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The layers that run on channel-major values ({@link Value#isChw}: one contiguous plane of pixels per
+ * channel), as XNNPACK's sparse inference keeps MobileNet's activations across its depthwise / 1x1 chain.
+ * A sparse 1x1 convolution is then {@code out[co][:] += w * in[ci][:]} over the non-zeros of row
+ * {@code co}: a broadcast and an FMA per vector of pixels, with no transpose of the activation in and out
+ * (channels-last, a sparse product gathers inputs per pixel or transposes each chunk of pixels, and at
+ * 112 x 112 and 56 x 56 pixels with 16-144 channels that cost more than dense). A depthwise convolution
+ * runs per plane along its rows; zero padding, {@code Add} and global average pooling on planes.
+ * Which layers run so is decided once when the model is built ({@link #kind}); the model transposes a
+ * value where a channel-major chain begins and ends.
+ */
+public final class Planes {
+  /** Pixels per tile of a 1x1 convolution are chosen so that the input tile stays in cache (floats). */
+  private static final int TILE_FLOATS = Integer.getInteger("topiary.planeTileFloats", 16384);
+
+  /** Input channels up to which a k x k Conv2D runs on planes (MobileNet's stem reads 3). */
+  static final int STEM_CHANNELS = 4;
+
+  private Planes() {}
+
+  /** How a layer call takes part in a channel-major chain. */
+  public enum Kind {
+    /** It does not run on planes. */
+    NONE,
+    /** Runs on planes and is worth a chain of its own (a 1x1 or depthwise convolution). */
+    START,
+    /** Runs on planes when its inputs are planes (padding, Add); channels-last otherwise. */
+    FOLLOW,
+    /** Reads planes when its input is planes and gives a channels-last value (global average pooling). */
+    END
+  }
+
+  /**
+   * How {@code layer} with example input shapes {@code in} and (after what is folded into it) activation
+   * {@code activation} (null for a layer without one) can run on planes.
+   */
+  public static Kind kind(Layer layer, List<int[]> in, @Nullable Activation activation) {
+    if (in.isEmpty() || in.get(0).length != 3) {
+      return Kind.NONE;
+    }
+    Class<?> c = layer.getClass();
+    if (c == Conv2D.class) {
+      Conv2D v = (Conv2D) layer;
+      boolean pointwise = v.kernelHeight() == 1 && v.kernelWidth() == 1 && v.strideRows() == 1 && v.strideCols() == 1;
+      // a k x k convolution runs on planes directly only on a few input channels (a stem reading an image):
+      // with many, each tap's plane would be read once per output channel
+      boolean stem = v.kernelHeight() == v.kernelWidth() && v.strideRows() == v.strideCols() && in.get(0)[2] <= STEM_CHANNELS;
+      return (pointwise || stem) && v.dilation() == 1 && activation != null && Epilogue.isClamp(activation)
+          ? Kind.START : Kind.NONE;
+    }
+    if (c == DepthwiseConv2D.class) {
+      return ((DepthwiseConv2D) layer).depthMultiplier() == 1 && activation != null && Epilogue.isClamp(activation) ? Kind.START : Kind.NONE;
+    }
+    if (c == ZeroPadding2D.class) {
+      return Kind.FOLLOW;
+    }
+    if (c == Add.class) {
+      for (int[] s : in) {
+        if (!Arrays.equals(s, in.get(0))) {
+          return Kind.NONE; // broadcasting
+        }
+      }
+      return Kind.FOLLOW;
+    }
+    if (c == GlobalAveragePooling2D.class) {
+      return Kind.END;
+    }
+    return Kind.NONE;
+  }
+
+  /**
+   * The op of {@code layer} on planes ({@link #kind} not NONE), with {@code epilogue} (bias, folded batch
+   * normalization, clamp) for a convolution.
+   */
+  public static LayerOp op(Layer layer, List<int[]> in, int[] out, Weights w, Epilogue epilogue) {
+    return op(layer, in, out, w, epilogue, null);
+  }
+
+  /**
+   * As {@link #op(Layer, List, int[], Weights, Epilogue)}; for a k x k or depthwise convolution,
+   * {@code padding} {top, bottom, left, right} is a ZeroPadding2D before it folded in ({@code in} is then the
+   * padding's input), or null.
+   */
+  public static LayerOp op(Layer layer, List<int[]> in, int[] out, Weights w, Epilogue epilogue,
+      int @Nullable [] padding) {
+    int[] x = in.get(0);
+    int[] pad = padding != null ? padding : new int[4];
+    int ph = x[0] + pad[0] + pad[1];
+    int pw = x[1] + pad[2] + pad[3];
+    if (layer instanceof Conv2D v && v.kernelHeight() == 1 && padding == null && v.strideRows() == 1) {
+      WeightMatrix m = w.planeMatrix("kernel", x[2], out[2]);
+      return new Conv1x1(m.toKernel(), x[0], x[1], x[2], out[2], epilogue);
+    }
+    if (layer instanceof Conv2D v) {
+      Window win = Window.of(ph, pw, v.kernelHeight(), v.kernelWidth(), v.strideRows(), v.strideCols(),
+          v.padding() == dev.topiary.dsl.layers.Padding.SAME);
+      WeightMatrix m = w.planeMatrix("kernel", v.kernelHeight() * v.kernelWidth() * x[2], out[2]);
+      return new Conv(false, m.toKernel(), epilogue, x, out, v.kernelHeight(), v.strideRows(),
+          win.padTop() + pad[0], win.padLeft() + pad[2]);
+    }
+    if (layer instanceof DepthwiseConv2D d) {
+      Window win = Window.of(ph, pw, d.kernelSize(), d.kernelSize(), d.strides(), d.strides(),
+          d.padding() == dev.topiary.dsl.layers.Padding.SAME);
+      return new Conv(true, w.values("depthwise_kernel"), epilogue, x, out, d.kernelSize(), d.strides(),
+          win.padTop() + pad[0], win.padLeft() + pad[2]);
+    }
+    if (layer instanceof ZeroPadding2D) {
+      return padding((ZeroPadding2D) layer, x, out);
+    }
+    if (layer instanceof Add) {
+      return (inputs, exec) -> {
+        float[] sum = inputs.get(0).data().clone();
+        for (int i = 1; i < inputs.size(); i++) {
+          float[] d = inputs.get(i).data();
+          for (int j = 0; j < sum.length; j++) {
+            sum[j] += d[j];
+          }
+        }
+        return List.of(Value.chw(sum, inputs.get(0).batch(), out));
+      };
+    }
+    if (layer instanceof GlobalAveragePooling2D) {
+      return average(x, out);
+    }
+    throw new IllegalArgumentException("layer '" + w.layerName() + "' (" + layer.getClass().getSimpleName()
+        + ") does not run on channel-major planes");
+  }
+
+  /** {@code v} channel-major (a copy; {@code v} is channels-last, example shape {@code [h, w, c]}). */
+  public static Value toChw(Value v) {
+    int[] s = v.shape();
+    int pixels = s[0] * s[1];
+    int c = s[2];
+    int ps = Value.planeStride(pixels);
+    float[] d = v.data();
+    float[] out = new float[v.batch() * c * ps];
+    for (int b = 0; b < v.batch(); b++) {
+      int src = b * pixels * c;
+      int dst = b * c * ps;
+      // blocks of 16 pixels: each block's source rows are read once, its destination rows stay in cache
+      for (int p0 = 0; p0 < pixels; p0 += 16) {
+        int p1 = Math.min(pixels, p0 + 16);
+        for (int ch = 0; ch < c; ch++) {
+          int o = dst + ch * ps;
+          for (int p = p0; p < p1; p++) {
+            out[o + p] = d[src + p * c + ch];
+          }
+        }
+      }
+    }
+    return Value.chw(out, v.batch(), s);
+  }
+
+  /** {@code v} channels-last (a copy; {@code v} is channel-major). */
+  public static Value toNhwc(Value v) {
+    int[] s = v.shape();
+    int pixels = s[0] * s[1];
+    int c = s[2];
+    int ps = Value.planeStride(pixels);
+    float[] d = v.data();
+    float[] out = new float[v.batch() * pixels * c];
+    for (int b = 0; b < v.batch(); b++) {
+      int src = b * c * ps;
+      int dst = b * pixels * c;
+      for (int p0 = 0; p0 < pixels; p0 += 16) {
+        int p1 = Math.min(pixels, p0 + 16);
+        for (int ch = 0; ch < c; ch++) {
+          int i = src + ch * ps;
+          for (int p = p0; p < p1; p++) {
+            out[dst + p * c + ch] = d[i + p];
+          }
+        }
+      }
+    }
+    return new Value(out, v.batch(), s);
+  }
+
+  /**
+   * A 1x1 convolution (stride 1) on planes: CSR rows over output channels, each non-zero scaling a tile of
+   * input pixels into the output channel's tile; bias, folded batch normalization and clamp in the pass that
+   * stores it. Tiles of pixels are sized so that the input tile ({@code cin} rows) stays in cache while
+   * every output channel reads it.
+   */
+  static final class Conv1x1 implements LayerOp {
+    private final int[] ptr;
+    private final int[] idx;
+    private final float[] val;
+    private final float @Nullable [] scale;
+    private final float[] shift;
+    private final float lo;
+    private final float hi;
+    private final int h;
+    private final int w;
+    private final int cin;
+    private final int cout;
+    private final int tile;
+
+    Conv1x1(float[] kernel, int h, int w, int cin, int cout, Epilogue e) {
+      this.h = h;
+      this.w = w;
+      this.cin = cin;
+      this.cout = cout;
+      ptr = new int[cout + 1];
+      int nnz = 0;
+      for (float v : kernel) {
+        nnz += v != 0f ? 1 : 0;
+      }
+      idx = new int[nnz];
+      val = new float[nnz];
+      int k = 0;
+      for (int j = 0; j < cout; j++) {
+        for (int i = 0; i < cin; i++) {
+          float v = kernel[i * cout + j];
+          if (v != 0f) {
+            idx[k] = i;
+            val[k++] = v;
+          }
+        }
+        ptr[j + 1] = k;
+      }
+      scale = e.scale();
+      shift = e.shift() != null ? e.shift() : new float[cout];
+      lo = e.lo();
+      hi = e.hi();
+      int ps = Value.planeStride(h * w);
+      tile = Math.min(ps, Math.max(64, TILE_FLOATS / Math.max(1, cin) / 16 * 16));
+    }
+
+    @Override
+    public List<Value> run(List<Value> inputs, Exec exec) {
+      Value x = inputs.get(0);
+      int batch = x.batch();
+      int ps = Value.planeStride(h * w);
+      float[] d = x.data();
+      float[] y = new float[batch * cout * ps];
+      int tiles = (ps + tile - 1) / tile;
+      exec.forRows(batch * tiles, (long) Math.max(1, val.length) * tile, (from, to) -> {
+        for (int i = from; i < to; i++) {
+          int b = i / tiles;
+          int t0 = i % tiles * tile;
+          int len = Math.min(tile, ps - t0);
+          exec.kernels().planeSpmm(ptr, idx, val, d, b * cin * ps + t0, ps, y, b * cout * ps + t0, ps, len, scale,
+              shift, lo, hi, 0, cout);
+        }
+      });
+      return List.of(Value.chw(y, batch, new int[] {h, w, cout}));
+    }
+  }
+
+  /**
+   * A k x k convolution on planes, run directly (no im2col): depthwise (output channel {@code c} reads input
+   * channel {@code c} only) or full (every input channel; the stem convolution of MobileNet). Each input
+   * plane is copied zero-padded and, for stride {@code s > 1}, split into {@code s} row phases (padded row
+   * {@code s y + n} at row {@code y} of phase {@code n}) and, for a full convolution, {@code s} column
+   * phases as well, each phase {@code pw} values wide. Every tap {@code (i, j)} of an output pixel then
+   * reads its phase at a fixed offset from the output's flat index, so the whole output plane (with spare
+   * columns per row, dropped when it is copied out) is one run of FMAs along the vector lanes, without a
+   * scalar tail per row (MobileNetV2's 7 x 7 and 14 x 14 planes have rows shorter than two vectors). A
+   * depthwise convolution keeps whole rows (no column phases: splitting columns is a strided copy of the
+   * input, which cost more than computing every column of a strided row and keeping every {@code s}-th).
+   * Zero weights of a full convolution are skipped. A folded batch normalization's scale is multiplied into
+   * the filters.
+   */
+  static final class Conv implements LayerOp {
+    private final boolean depthwise;
+    /** Per output channel its taps: offsets into the phases (of its input plane for depthwise) and weights. */
+    private final int[][] src;
+    private final float[][] weights;
+    private final float[] bias;
+    private final float lo;
+    private final float hi;
+    private final int h;
+    private final int wd;
+    private final int cin;
+    private final int cout;
+    private final int s;
+    private final int oh;
+    private final int ow;
+    private final int padTop;
+    private final int padLeft;
+    /** Column phases (1 or s), and the flat columns from one output pixel to the next (s / cs). */
+    private final int cs;
+    private final int step;
+    /** Width and rows of a phase, values per phase, values per input plane (all its phases). */
+    private final int pw;
+    private final int ph;
+    private final int phase;
+    private final int planeSize;
+    /** Flat outputs per plane, rounded up to 16 (whole vectors at every width). */
+    private final int flat;
+
+    /**
+     * @param kernel Keras' {@code [k, k, cin, cout]} (full) or {@code [k, k, c, 1]} (depthwise)
+     * @param in the example input shape; {@code extraTop}/{@code extraLeft}: zero padding folded in before
+     *     the window's own (a ZeroPadding2D that only this layer reads), {@code out} the output shape
+     */
+    Conv(boolean depthwise, float[] kernel, Epilogue e, int[] in, int[] out, int k, int stride, int padTop,
+        int padLeft) {
+      this.depthwise = depthwise;
+      this.h = in[0];
+      this.wd = in[1];
+      this.cin = in[2];
+      this.oh = out[0];
+      this.ow = out[1];
+      this.cout = out[2];
+      this.s = stride;
+      this.padTop = padTop;
+      this.padLeft = padLeft;
+      cs = depthwise ? 1 : s;
+      step = s / cs;
+      pw = cs == s ? ow + (k - 1) / s : (ow - 1) * s + k;
+      ph = oh + (k - 1) / s;
+      flat = (oh * pw + 15) / 16 * 16;
+      phase = ph * pw + 32; // the last vector of a flat run reads up to 16 values past the rows
+      planeSize = s * cs * phase;
+      float[] scale = e.scale();
+      src = new int[cout][];
+      weights = new float[cout][];
+      for (int co = 0; co < cout; co++) {
+        int[] t = new int[k * k * (depthwise ? 1 : cin)];
+        float[] v = new float[t.length];
+        int n = 0;
+        for (int ci = depthwise ? co : 0; ci < (depthwise ? co + 1 : cin); ci++) {
+          for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+              float wv = kernel[(i * k + j) * (depthwise ? cin : cin * cout) + (depthwise ? co : ci * cout + co)];
+              if (wv == 0f && !depthwise) {
+                continue;
+              }
+              t[n] = (depthwise ? 0 : ci * planeSize) + ((i % s) * cs + j % cs) * phase + (i / s) * pw + j / cs;
+              v[n++] = wv * (scale == null ? 1f : scale[co]);
+            }
+          }
+        }
+        src[co] = java.util.Arrays.copyOf(t, n);
+        weights[co] = java.util.Arrays.copyOf(v, n);
+      }
+      bias = e.shift() != null ? e.shift() : new float[cout];
+      lo = e.lo();
+      hi = e.hi();
+    }
+
+    /** Copies input plane {@code from} of {@code d} into its phases at {@code to} of {@code buf} (zeros kept). */
+    private void split(float[] d, int from, float[] buf, int to) {
+      for (int n = 0; n < s; n++) {
+        for (int y = 0; y < ph; y++) {
+          int iy = s * y + n - padTop;
+          if (iy < 0 || iy >= h) {
+            continue;
+          }
+          int row = from + iy * wd;
+          for (int m = 0; m < cs; m++) {
+            int o = to + (n * cs + m) * phase + y * pw;
+            // columns u with 0 <= cs u + m - padLeft < wd
+            int u0 = Math.max(0, Math.floorDiv(padLeft - m + cs - 1, cs));
+            int u1 = Math.min(pw, Math.floorDiv(wd - 1 + padLeft - m, cs) + 1);
+            if (cs == 1) {
+              if (u1 > u0) {
+                System.arraycopy(d, row + u0 - padLeft, buf, o + u0, u1 - u0);
+              }
+            } else {
+              for (int u = u0; u < u1; u++) {
+                buf[o + u] = d[row + cs * u + m - padLeft];
+              }
+            }
+          }
+        }
+      }
+    }
+
+    @Override
+    public List<Value> run(List<Value> inputs, Exec exec) {
+      Value x = inputs.get(0);
+      int batch = x.batch();
+      int psIn = Value.planeStride(h * wd);
+      int psOut = Value.planeStride(oh * ow);
+      float[] d = x.data();
+      float[] y = new float[batch * cout * psOut];
+      if (depthwise) {
+        exec.forRows(batch * cout, (long) flat * src[0].length, (from, to) -> {
+          // zeros where the window reaches past the input: the same places for every plane, written once
+          float[] buf = new float[planeSize];
+          float[] out = new float[flat];
+          for (int bc = from; bc < to; bc++) {
+            int c = bc % cout;
+            split(d, bc * psIn, buf, 0);
+            exec.kernels().planeTaps(buf, src[c], weights[c], 0, src[c].length, bias[c], lo, hi, out, 0, flat);
+            copyOut(out, y, bc * psOut);
+          }
+        });
+      } else {
+        for (int b = 0; b < batch; b++) {
+          float[] buf = new float[cin * planeSize];
+          for (int ci = 0; ci < cin; ci++) {
+            split(d, (b * cin + ci) * psIn, buf, ci * planeSize);
+          }
+          int yb = b * cout * psOut;
+          exec.forRows(cout, (long) flat * src[0].length, (from, to) -> {
+            float[] out = new float[flat];
+            for (int co = from; co < to; co++) {
+              exec.kernels().planeTaps(buf, src[co], weights[co], 0, src[co].length, bias[co], lo, hi, out, 0, flat);
+              copyOut(out, y, yb + co * psOut);
+            }
+          });
+        }
+      }
+      return List.of(Value.chw(y, batch, new int[] {oh, ow, cout}));
+    }
+
+    /** The {@code ow} real columns of each flat row (every {@code step}-th) into the output plane at {@code to}. */
+    private void copyOut(float[] out, float[] y, int to) {
+      for (int r = 0; r < oh; r++) {
+        if (step == 1) {
+          System.arraycopy(out, r * pw, y, to + r * ow, ow);
+        } else {
+          for (int q = 0, o = to + r * ow, f = r * pw; q < ow; q++, f += step) {
+            y[o + q] = out[f];
+          }
+        }
+      }
+    }
+  }
+
+  /** ZeroPadding2D's amounts {top, bottom, left, right}, as its config carries them. */
+  public static int[] paddingOf(ZeroPadding2D layer) {
+    return java.util.Arrays.stream(layer.config().getLongs("padding")).mapToInt(Math::toIntExact).toArray();
+  }
+
+  /** ZeroPadding2D on planes: each input row copied to its place in the zeroed output plane. */
+  private static LayerOp padding(ZeroPadding2D layer, int[] in, int[] out) {
+    int[] amounts = paddingOf(layer);
+    int top = amounts[0];
+    int left = amounts[2];
+    int psIn = Value.planeStride(in[0] * in[1]);
+    int psOut = Value.planeStride(out[0] * out[1]);
+    return (inputs, exec) -> {
+      Value x = inputs.get(0);
+      float[] d = x.data();
+      int planes = x.batch() * in[2];
+      float[] y = new float[planes * psOut];
+      for (int bc = 0; bc < planes; bc++) {
+        for (int r = 0; r < in[0]; r++) {
+          System.arraycopy(d, bc * psIn + r * in[1], y, bc * psOut + (r + top) * out[1] + left, in[1]);
+        }
+      }
+      return List.of(Value.chw(y, x.batch(), out));
+    };
+  }
+
+  private static LayerOp average(int[] in, int[] out) {
+    int pixels = in[0] * in[1];
+    int c = in[2];
+    int ps = Value.planeStride(pixels);
+    return (inputs, exec) -> {
+      Value x = inputs.get(0);
+      float[] d = x.data();
+      float[] y = new float[x.batch() * c];
+      for (int bc = 0; bc < y.length; bc++) {
+        float sum = 0;
+        int o = bc * ps;
+        for (int p = 0; p < pixels; p++) {
+          sum += d[o + p];
+        }
+        y[bc] = sum / pixels;
+      }
+      return List.of(new Value(y, x.batch(), out));
+    };
+  }
+}

@@ -1,7 +1,6 @@
 package dev.topiary.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -50,8 +49,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * layer for layer, with every width divided so the files stay small): read from {@code .keras} and
  * {@code .h5}, each predicts Keras' outputs; pruned as the reference's registry prunes, fine-tuned (batch
  * normalization in training mode) and stripped; written as {@code .tflite} (float32 and sparse, 50 %) whose
- * interpreter outputs were committed (the ViT encoder's attention has no TFLite lowering yet: refused by
- * name); and run by {@code SparseModel} at 50 % and 2:4. The full-size families are checked by
+ * interpreter outputs were committed; and run by {@code SparseModel} at 50 % and 2:4. The full-size families are checked by
  * {@code KerasApplicationsCheck} (not in the default run).
  *
  * <p>{@code -Dtopiary.apps.tflite.dir=DIR} keeps the {@code .tflite} files with their inputs for
@@ -172,14 +170,6 @@ class ApplicationsFamiliesTest {
               family + " " + variant + " SparseModel batch 1");
         }
         if (!variant.equals("50")) {
-          continue;
-        }
-        if (family.equals("ViT")) {
-          // TFLite has no attention lowering yet: refused naming both layers, not written wrong.
-          assertThatThrownBy(() -> TfliteExport.bytes(model, TfliteFlavour.FLOAT32))
-              .isInstanceOf(dev.topiary.tflite.UnsupportedLayersException.class)
-              .hasMessageContaining("'multi_head_attention' (MultiHeadAttention)")
-              .hasMessageContaining("'multi_head_attention_1' (MultiHeadAttention)");
           continue;
         }
         for (TfliteFlavour flavour : List.of(TfliteFlavour.FLOAT32, TfliteFlavour.SPARSE)) {

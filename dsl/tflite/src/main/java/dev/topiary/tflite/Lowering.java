@@ -48,7 +48,7 @@ final class Lowering {
   static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, GroupedConv2D (one channel per"
       + " group), MaxPooling2D, AveragePooling2D, "
       + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, "
-      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled), MultiHeadAttention (self and cross attention), and every"
+      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output or the sequence, unrolled), MultiHeadAttention (self and cross attention), and every"
       + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, gelu_approximate, swish,"
       + " exponential, hard_sigmoid_keras3, hard_silu, leaky_relu";
   /** The converter's {@code min_elements_for_weights}: smaller weights stay float in dynamic-range quantization. */
@@ -78,7 +78,10 @@ final class Lowering {
   private boolean lastWeightBlockSparse;
   /** Weight tensors stored as 1x4 blocks, which FULLY_CONNECTED reads directly (version 8). */
   private final Set<Integer> blockSparse = new java.util.HashSet<>();
-  /** A mask_zero Embedding node -> its int32 ids tensor, from which the LSTM after it builds its mask. */
+  /**
+   * A mask_zero Embedding node (or a sequence-returning LSTM it feeds, which passes the mask on) -> the
+   * Embedding's int32 ids tensor, from which the LSTM after it builds its mask.
+   */
   private final Map<Node, Integer> maskIds = new IdentityHashMap<>();
 
   private Lowering(ModelSpec spec, Map<String, HostArray> weights, TfliteFlavour flavour) {
@@ -874,11 +877,24 @@ final class Lowering {
    * UNIDIRECTIONAL_SEQUENCE_LSTM cannot keep the state on padding steps: the input projection of all
    * steps in one FULLY_CONNECTED, then per step GATHER of the step, FULLY_CONNECTED of h by the
    * recurrent kernel, ADD, GATHER of the four gates (i, f, c, o), LOGISTIC/TANH, MUL/ADD; with a
-   * mask_zero Embedding before it, the new state is keep * new + (1 - keep) * old per example.
+   * mask_zero Embedding before it, the new state is keep * new + (1 - keep) * old per example. With
+   * return_sequences each step's h (after that blend: a padding step repeats the previous output, as the
+   * model computes it) is RESHAPEd to {@code (1, units)} and the steps CONCATENATEd in processing order
+   * (reversed with go_backwards, as Keras); the mask goes on to the LSTMs after it.
    */
   private void lstm(Node n, int x, LSTM layer) {
-    if (layer.returnsSequences() || layer.returnsState()) {
-      throw new Unsupported("only the last output is supported (return_sequences and return_state false)");
+    if (layer.returnsState()) {
+      throw new Unsupported("return_state is not supported (the states would be further outputs): only the last"
+          + " output or the sequence (return_sequences)");
+    }
+    boolean sequences = layer.returnsSequences();
+    if (sequences && maskIds.containsKey(n.inputs().get(0))) {
+      for (Node m : spec.nodes()) {
+        if (m.inputs().contains(n) && (m.isInput() || m.layer().getClass() != LSTM.class)) {
+          throw new Unsupported("its output carries the mask of a mask_zero Embedding: only an LSTM straight after it"
+              + " can honour the mask in TFLite, not " + describe(m));
+        }
+      }
     }
     int units = layer.units();
     int gates = 4 * units;
@@ -921,6 +937,8 @@ final class Lowering {
     int h = constFloats(base + "_h0", new float[units], new int[] {1, units});
     int c = constFloats(base + "_c0", new float[units], new int[] {1, units});
     boolean backwards = layer.goesBackwards();
+    int[] outputs = new int[sequences ? steps : 0];
+    int stepShape = sequences ? constInts(base + "_step_shape", new int[] {-1, 1, units}) : -1;
     for (int i = 0; i < steps; i++) {
       int t = backwards ? steps - 1 - i : i;
       String p = base + "_t" + t;
@@ -955,8 +973,20 @@ final class Lowering {
       }
       h = hNew;
       c = cNew;
+      if (sequences) {
+        outputs[i] = floatTensor(p + "_output", 1, 1, units);
+        g.op(Schema.RESHAPE, 1, new int[] {h, stepShape}, new int[] {outputs[i]}, TfliteGraph.Options.NONE);
+      }
     }
-    tensorOf.put(n, h);
+    if (!sequences) {
+      tensorOf.put(n, h);
+      return;
+    }
+    if (ids != null) {
+      maskIds.put(n, ids); // the sequence keeps the input's mask (as the model's outputMask)
+    }
+    emit(n, Schema.CONCATENATION, 1, outputs, options(Schema.OPT_CONCATENATION, Schema.Concatenation.FIELDS,
+        new TfliteGraph.Field(Schema.Concatenation.AXIS, 'i', 1)));
   }
 
   /**

@@ -28,6 +28,7 @@ import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalMaxPooling2D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.recurrent.LSTM;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Compile;
@@ -118,6 +119,14 @@ class TfliteLayerFixturesTest {
     Node cross = MultiHeadAttention.of(2, 3).apply(Dense.of(10, Activation.GELU).apply(self), memory, keys);
     out.add(new Case("attention", Functional.of(List.of(text, memory, keys),
         List.of(Dense.of(3).apply(GlobalAveragePooling1D.of().apply(cross)))), List.of(0, 0, 0), ""));
+    // Sequence-returning LSTMs (recurrent kernels of 1,024 weights: int8 in the int8 flavours), one backwards,
+    // then a Dense on every step; and after a mask_zero Embedding (ids 0-4: about one step in five padding)
+    // the mask going on through two sequence-returning LSTMs into one returning its last output.
+    out.add(new Case("lstm_sequences", Sequential.of(Input.of(5, 6), LSTM.of(16).returnSequences(true),
+        LSTM.of(8).returnSequences(true).goBackwards(true), Dense.of(3)), List.of(0), ""));
+    out.add(new Case("lstm_masked_sequences", Sequential.of(Input.of(7), Embedding.of(5, 8).maskZero(true),
+        LSTM.of(16).returnSequences(true), LSTM.of(6).returnSequences(true).goBackwards(true), LSTM.of(4),
+        Dense.of(2)), List.of(5), ""));
     return out.stream();
   }
 

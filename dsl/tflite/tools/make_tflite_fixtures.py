@@ -86,7 +86,15 @@ def families(directory):
         with open(os.path.join(FAMILY_OUT, name + ".expected.json"), "w") as f:
             json.dump(expected, f, indent=1)
             f.write("\n")
-        print(f"{name}: {os.path.getsize(path)} bytes, outputs {[list(v.shape) for v in outputs.values()]}")
+        line = f"{name}: {os.path.getsize(path)} bytes, outputs {[list(v.shape) for v in outputs.values()]}"
+        with open(path + ".json") as f:
+            java = json.load(f).get("java_outputs")
+        if java is not None and len(outputs) == 1:  # TF Java's outputs (float weights), as the test compares
+            out = next(iter(outputs.values())).astype(np.float32).ravel()
+            java = np.asarray(java, dtype=np.float32)
+            diff = float(np.abs(out - java).max())
+            line += f", max |interpreter - TF Java| {diff:.3g} ({diff / max(1.0, float(np.abs(java).max())):.3g} of max(1, |TF|))"
+        print(line)
 
 
 def main():

@@ -16,6 +16,7 @@ import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.GroupedConv2D;
 import dev.topiary.dsl.layers.convolution.SeparableConv2D;
+import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.core.ActivationLayer;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.core.Dropout;
@@ -47,7 +48,7 @@ final class Lowering {
   static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, GroupedConv2D (one channel per"
       + " group), MaxPooling2D, AveragePooling2D, "
       + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, "
-      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output, unrolled), and every"
+      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output or the sequence, unrolled), MultiHeadAttention (self and cross attention), and every"
       + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, gelu_approximate, swish,"
       + " exponential, hard_sigmoid_keras3, hard_silu, leaky_relu";
   /** The converter's {@code min_elements_for_weights}: smaller weights stay float in dynamic-range quantization. */
@@ -64,7 +65,7 @@ final class Lowering {
   private static final Set<Class<?>> CLASSES = Set.of(Dense.class, Conv2D.class, DepthwiseConv2D.class,
       SeparableConv2D.class, GroupedConv2D.class, MaxPooling2D.class, AveragePooling2D.class, GlobalAveragePooling1D.class,
       GlobalMaxPooling1D.class, Flatten.class, Reshape.class, Dropout.class, ActivationLayer.class,
-      BatchNormalization.class, Embedding.class, LSTM.class);
+      BatchNormalization.class, Embedding.class, LSTM.class, MultiHeadAttention.class);
 
   private final ModelSpec spec;
   private final Map<String, HostArray> weights;
@@ -77,7 +78,10 @@ final class Lowering {
   private boolean lastWeightBlockSparse;
   /** Weight tensors stored as 1x4 blocks, which FULLY_CONNECTED reads directly (version 8). */
   private final Set<Integer> blockSparse = new java.util.HashSet<>();
-  /** A mask_zero Embedding node -> its int32 ids tensor, from which the LSTM after it builds its mask. */
+  /**
+   * A mask_zero Embedding node (or a sequence-returning LSTM it feeds, which passes the mask on) -> the
+   * Embedding's int32 ids tensor, from which the LSTM after it builds its mask.
+   */
   private final Map<Node, Integer> maskIds = new IdentityHashMap<>();
 
   private Lowering(ModelSpec spec, Map<String, HostArray> weights, TfliteFlavour flavour) {
@@ -243,6 +247,8 @@ final class Lowering {
         embedding(n, in.get(0), (Embedding) layer);
       } else if (c == LSTM.class) {
         lstm(n, in.get(0), (LSTM) layer);
+      } else if (c == MultiHeadAttention.class) {
+        multiHeadAttention(n, in, (MultiHeadAttention) layer);
       } else {
         refuse(n, "no TFLite builtin for this layer type");
       }
@@ -871,11 +877,24 @@ final class Lowering {
    * UNIDIRECTIONAL_SEQUENCE_LSTM cannot keep the state on padding steps: the input projection of all
    * steps in one FULLY_CONNECTED, then per step GATHER of the step, FULLY_CONNECTED of h by the
    * recurrent kernel, ADD, GATHER of the four gates (i, f, c, o), LOGISTIC/TANH, MUL/ADD; with a
-   * mask_zero Embedding before it, the new state is keep * new + (1 - keep) * old per example.
+   * mask_zero Embedding before it, the new state is keep * new + (1 - keep) * old per example. With
+   * return_sequences each step's h (after that blend: a padding step repeats the previous output, as the
+   * model computes it) is RESHAPEd to {@code (1, units)} and the steps CONCATENATEd in processing order
+   * (reversed with go_backwards, as Keras); the mask goes on to the LSTMs after it.
    */
   private void lstm(Node n, int x, LSTM layer) {
-    if (layer.returnsSequences() || layer.returnsState()) {
-      throw new Unsupported("only the last output is supported (return_sequences and return_state false)");
+    if (layer.returnsState()) {
+      throw new Unsupported("return_state is not supported (the states would be further outputs): only the last"
+          + " output or the sequence (return_sequences)");
+    }
+    boolean sequences = layer.returnsSequences();
+    if (sequences && maskIds.containsKey(n.inputs().get(0))) {
+      for (Node m : spec.nodes()) {
+        if (m.inputs().contains(n) && (m.isInput() || m.layer().getClass() != LSTM.class)) {
+          throw new Unsupported("its output carries the mask of a mask_zero Embedding: only an LSTM straight after it"
+              + " can honour the mask in TFLite, not " + describe(m));
+        }
+      }
     }
     int units = layer.units();
     int gates = 4 * units;
@@ -918,6 +937,8 @@ final class Lowering {
     int h = constFloats(base + "_h0", new float[units], new int[] {1, units});
     int c = constFloats(base + "_c0", new float[units], new int[] {1, units});
     boolean backwards = layer.goesBackwards();
+    int[] outputs = new int[sequences ? steps : 0];
+    int stepShape = sequences ? constInts(base + "_step_shape", new int[] {-1, 1, units}) : -1;
     for (int i = 0; i < steps; i++) {
       int t = backwards ? steps - 1 - i : i;
       String p = base + "_t" + t;
@@ -952,8 +973,109 @@ final class Lowering {
       }
       h = hNew;
       c = cNew;
+      if (sequences) {
+        outputs[i] = floatTensor(p + "_output", 1, 1, units);
+        g.op(Schema.RESHAPE, 1, new int[] {h, stepShape}, new int[] {outputs[i]}, TfliteGraph.Options.NONE);
+      }
     }
-    tensorOf.put(n, h);
+    if (!sequences) {
+      tensorOf.put(n, h);
+      return;
+    }
+    if (ids != null) {
+      maskIds.put(n, ids); // the sequence keeps the input's mask (as the model's outputMask)
+    }
+    emit(n, Schema.CONCATENATION, 1, outputs, options(Schema.OPT_CONCATENATION, Schema.Concatenation.FIELDS,
+        new TfliteGraph.Field(Schema.Concatenation.AXIS, 'i', 1)));
+  }
+
+  /**
+   * Keras' MultiHeadAttention as the converter writes it: each projection one FULLY_CONNECTED on the
+   * rank-3 sequence (keep_num_dims; kernel {@code [heads * keyDim, features]}, so it is stored as the flavour
+   * asks: int8, CSR or 1x4 blocks), RESHAPE to {@code (steps, heads, keyDim)} and TRANSPOSE to heads first (the
+   * key to {@code (heads, keyDim, steps)}); BATCH_MATMUL for the scores, MUL by {@code 1 / sqrt(keyDim)},
+   * SOFTMAX over the value steps, BATCH_MATMUL with the values, back to {@code (steps, heads * keyDim)} and the
+   * output projection. Inputs are query[, value[, key]] (key defaults to value, value to query).
+   */
+  private void multiHeadAttention(Node n, List<Integer> in, MultiHeadAttention layer) {
+    int heads = layer.numHeads();
+    int keyDim = layer.keyDim();
+    int width = heads * keyDim;
+    Node queryNode = n.inputs().get(0);
+    Node valueNode = n.inputs().size() > 1 ? n.inputs().get(1) : queryNode;
+    Node keyNode = n.inputs().size() > 2 ? n.inputs().get(2) : valueNode;
+    int query = in.get(0);
+    int value = in.size() > 1 ? in.get(1) : query;
+    int key = in.size() > 2 ? in.get(2) : value;
+    int queryFeatures = (int) queryNode.shape().get(2);
+    int queryLength = (int) queryNode.shape().get(1);
+    int valueLength = (int) valueNode.shape().get(1);
+    String base = name(n);
+    int q = projection(base + "_query", query, layer, "query", (int) queryNode.shape().get(1), queryFeatures, heads,
+        keyDim, new int[] {0, 2, 1, 3});
+    int k = projection(base + "_key", key, layer, "key", valueLength, (int) keyNode.shape().get(2), heads, keyDim,
+        new int[] {0, 2, 3, 1});
+    int v = projection(base + "_value", value, layer, "value", valueLength, (int) valueNode.shape().get(2), heads,
+        keyDim, new int[] {0, 2, 1, 3});
+    int scores = floatTensor(base + "_scores", 1, heads, queryLength, valueLength);
+    g.op(Schema.BATCH_MATMUL, 1, new int[] {q, k}, new int[] {scores}, options(Schema.OPT_BATCH_MATMUL,
+        Schema.BatchMatMul.FIELDS));
+    int scale = constFloats(base + "_scale", new float[] {(float) (1 / Math.sqrt(keyDim))}, new int[0]);
+    int scaled = binary(Schema.MUL, scores, scale, floatTensor(base + "_scaled_scores", 1, heads, queryLength,
+        valueLength));
+    int weights = floatTensor(base + "_attention", 1, heads, queryLength, valueLength);
+    g.op(Schema.SOFTMAX, 1, new int[] {scaled}, new int[] {weights}, options(Schema.OPT_SOFTMAX, Schema.Softmax.FIELDS,
+        new TfliteGraph.Field(Schema.Softmax.BETA, 'f', 1.0)));
+    int context = floatTensor(base + "_context", 1, heads, queryLength, keyDim);
+    g.op(Schema.BATCH_MATMUL, 1, new int[] {weights, v}, new int[] {context}, options(Schema.OPT_BATCH_MATMUL,
+        Schema.BatchMatMul.FIELDS));
+    int stepsFirst = floatTensor(base + "_context_steps", 1, queryLength, heads, keyDim);
+    g.op(Schema.TRANSPOSE, 1, new int[] {context, constInts(base + "_context_perm", new int[] {0, 2, 1, 3})},
+        new int[] {stepsFirst}, TfliteGraph.Options.NONE);
+    int flat = floatTensor(base + "_context_flat", 1, queryLength, width);
+    g.op(Schema.RESHAPE, 1, new int[] {stepsFirst, constInts(base + "_context_shape", new int[] {-1, queryLength,
+        width})}, new int[] {flat}, TfliteGraph.Options.NONE);
+    // output_kernel [heads, keyDim, features] is [heads * keyDim, features]: FULLY_CONNECTED's [features, width].
+    int w = weight(spec.variableName(layer, "output_kernel"), transpose(values(layer, "output_kernel"), width,
+        queryFeatures), new int[] {queryFeatures, width}, Use.FULLY_CONNECTED);
+    if (lastWeightBlockSparse) {
+      blockSparse.add(w);
+    }
+    int b = constFloats(spec.variableName(layer, "output_bias"), values(layer, "output_bias"),
+        new int[] {queryFeatures});
+    int out = activationTensor(n, base);
+    fullyConnectedOp(flat, w, b, out, Schema.ACT_NONE, true);
+    tensorOf.put(n, out);
+  }
+
+  /**
+   * One attention projection: FULLY_CONNECTED of {@code x} {@code (steps, features)} by the layer's
+   * {@code <which>_kernel [features, heads, keyDim]} plus bias, RESHAPE to {@code (steps, heads, keyDim)},
+   * TRANSPOSE by {@code perm} (of the four dimensions with the batch).
+   */
+  private int projection(String base, int x, MultiHeadAttention layer, String which, int steps, int features, int heads,
+      int keyDim, int[] perm) {
+    int width = heads * keyDim;
+    int w = weight(spec.variableName(layer, which + "_kernel"), transpose(values(layer, which + "_kernel"), features,
+        width), new int[] {width, features}, Use.FULLY_CONNECTED);
+    if (lastWeightBlockSparse) {
+      blockSparse.add(w);
+    }
+    int b = constFloats(spec.variableName(layer, which + "_bias"), values(layer, which + "_bias"), new int[] {width});
+    int projected = floatTensor(base + "_projected", 1, steps, width);
+    fullyConnectedOp(x, w, b, projected, Schema.ACT_NONE, true);
+    int split = floatTensor(base + "_heads", 1, steps, heads, keyDim);
+    g.op(Schema.RESHAPE, 1, new int[] {projected, constInts(base + "_shape", new int[] {-1, steps, heads, keyDim})},
+        new int[] {split}, TfliteGraph.Options.NONE);
+    int[] dims = {1, steps, heads, keyDim};
+    int[] moved = new int[4];
+    for (int d = 0; d < 4; d++) {
+      moved[d] = dims[perm[d]];
+    }
+    int out = floatTensor(base + "_transposed", moved);
+    g.op(Schema.TRANSPOSE, 1, new int[] {split, constInts(base + "_perm", perm)}, new int[] {out},
+        TfliteGraph.Options.NONE);
+    return out;
   }
 
   private int binary(int builtin, int a, int b, int out) {

@@ -44,6 +44,7 @@ final class Schema {
   static final int NOT_EQUAL = 72;
   static final int ELU = 111;
   static final int DENSIFY = 124;
+  static final int BATCH_MATMUL = 126;
   /** Codes below this one are also written to the deprecated byte field (as the converter does). */
   static final int PLACEHOLDER_FOR_GREATER_OP_CODES = 127;
   static final int GELU = 150;
@@ -78,6 +79,7 @@ final class Schema {
   static final byte OPT_GATHER = 23;
   static final byte OPT_REDUCER = 27;
   static final byte OPT_CAST = 37;
+  static final byte OPT_BATCH_MATMUL = 101;
   static final byte OPT_GELU = 116;
 
   // Padding
@@ -217,5 +219,10 @@ final class Schema {
   /** GeluOptions. */
   static final class Gelu {
     static final int APPROXIMATE = 0, FIELDS = 1;
+  }
+
+  /** BatchMatMulOptions. */
+  static final class BatchMatMul {
+    static final int ADJ_X = 0, ADJ_Y = 1, ASYMMETRIC_QUANTIZE_INPUTS = 2, FIELDS = 3;
   }
 }

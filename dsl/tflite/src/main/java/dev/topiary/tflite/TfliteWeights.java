@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * The weights of a Topiary model read back from a {@code .tflite} file Topiary wrote for it: each
  * constant named after a model variable, densified and dequantised, back in Topiary's layout
- * (fully connected {@code [out, in]} to {@code [in, out]}, conv {@code [out, h, w, in]} to
+ * (fully connected {@code [out, in]} to {@code [in, out]}, attention's {@code [in, heads, keyDim]} or
+ * {@code [heads, keyDim, out]}, conv {@code [out, h, w, in]} to
  * {@code [h, w, in, out]}). A BatchNormalization the writer folded into the layer before it comes
  * back as the identity (gamma 1, mean 0, variance 1 - epsilon; beta the folded bias of a layer without
  * one), one written as MUL/ADD as gamma = scale, beta = shift. Loading these into the model
@@ -50,7 +51,8 @@ public final class TfliteWeights {
         java.util.Optional<TfliteFile.Tensor> t = file.tensor(name);
         float[] v;
         if (t.isPresent() && t.get().buffer() != 0) {
-          v = fromLayout(file.values(t.get()), layout.getOrDefault(t.get().index(), Layout.AS_IS), shape, name, file);
+          v = fromLayout(file.values(t.get()), layout.getOrDefault(t.get().index(), Layout.AS_IS), shape, t.get().shape(),
+              name, file);
         } else if (layer.getClass() == BatchNormalization.class) {
           v = batchNorm(file, spec, layer, w.name(), (int) shape[0]);
         } else {
@@ -110,7 +112,7 @@ public final class TfliteWeights {
     return v;
   }
 
-  private static float[] fromLayout(float[] v, Layout layout, long[] shape, String name, TfliteFile file) {
+  private static float[] fromLayout(float[] v, Layout layout, long[] shape, int[] stored, String name, TfliteFile file) {
     long size = 1;
     for (long d : shape) {
       size *= d;
@@ -118,8 +120,14 @@ public final class TfliteWeights {
     checked(v, (int) size, name, file);
     switch (layout) {
       case FULLY_CONNECTED -> {
-        int in = (int) shape[0];
-        int units = (int) shape[1];
+        // The stored [out, in], not the variable's shape: attention's [features, heads, keyDim] kernels are
+        // [heads * keyDim, features] in the file, its [heads, keyDim, features] output kernel [features, heads * keyDim].
+        if (stored.length != 2 || (long) stored[0] * stored[1] != v.length) {
+          throw new IllegalArgumentException(file + ": fully connected weight '" + name + "' has shape "
+              + java.util.Arrays.toString(stored) + ", expected [out, in] with " + v.length + " values");
+        }
+        int units = stored[0];
+        int in = stored[1];
         float[] t = new float[v.length];
         for (int o = 0; o < units; o++) {
           for (int i = 0; i < in; i++) {

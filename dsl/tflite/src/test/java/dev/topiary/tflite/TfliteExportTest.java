@@ -258,11 +258,11 @@ class TfliteExportTest {
 
   @Test
   void unsupportedLayersAreAllListed() {
-    ModelSpec spec = Sequential.of(Input.of(10, 4), Conv1D.of(4, 3), LSTM.of(8).returnSequences(true), Dense.of(2, Activation.SELU));
+    ModelSpec spec = Sequential.of(Input.of(10, 4), Conv1D.of(4, 3), LSTM.of(8).returnState(true), Dense.of(2, Activation.SELU));
     try (Model model = spec.compile(COMPILE)) {
       assertThatThrownBy(() -> TfliteExport.bytes(model, TfliteFlavour.FLOAT32))
           .isInstanceOfSatisfying(UnsupportedLayersException.class, e -> assertThat(e.problems()).hasSize(3))
-          .hasMessageContaining("'conv1d' (Conv1D)").hasMessageContaining("'lstm' (LSTM): only the last output")
+          .hasMessageContaining("'conv1d' (Conv1D)").hasMessageContaining("'lstm' (LSTM): return_state is not supported")
           .hasMessageContaining("'dense' (Dense): activation 'selu'");
     }
     ModelSpec masked = Sequential.of(Input.of(6), dev.topiary.dsl.layers.core.Embedding.of(50, 4).maskZero(true),
@@ -270,6 +270,15 @@ class TfliteExportTest {
     try (Model model = masked.compile(COMPILE)) {
       assertThatThrownBy(() -> TfliteExport.bytes(model, TfliteFlavour.INT8))
           .isInstanceOf(UnsupportedLayersException.class).hasMessageContaining("'embedding' (Embedding): mask_zero");
+    }
+    // A sequence-returning LSTM passes the mask on: only LSTMs after it rebuild it from the ids.
+    ModelSpec maskedSequence = Sequential.of(Input.of(6), dev.topiary.dsl.layers.core.Embedding.of(50, 4).maskZero(true),
+        LSTM.of(4).returnSequences(true), Dense.of(2));
+    try (Model model = maskedSequence.compile(COMPILE)) {
+      assertThatThrownBy(() -> TfliteExport.bytes(model, TfliteFlavour.FLOAT32))
+          .isInstanceOfSatisfying(UnsupportedLayersException.class, e -> assertThat(e.problems()).hasSize(1))
+          .hasMessageContaining("'lstm' (LSTM): its output carries the mask of a mask_zero Embedding")
+          .hasMessageContaining("not 'dense' (Dense)");
     }
   }
 

@@ -11,6 +11,7 @@ import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.Padding;
+import dev.topiary.dsl.layers.attention.MultiHeadAttention;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.convolution.DepthwiseConv2D;
 import dev.topiary.dsl.layers.convolution.GroupedConv2D;
@@ -27,6 +28,7 @@ import dev.topiary.dsl.layers.pooling.GlobalAveragePooling1D;
 import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.pooling.GlobalMaxPooling2D;
 import dev.topiary.dsl.layers.pooling.MaxPooling2D;
+import dev.topiary.dsl.layers.recurrent.LSTM;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
 import dev.topiary.dsl.training.Compile;
@@ -108,6 +110,23 @@ class TfliteLayerFixturesTest {
         ActivationLayer.of(Activation.SIGMOID)), List.of(0), ""));
     out.add(new Case("blocks_1x4", Sequential.of(Input.of(10, 8), Dense.of(64), GlobalAveragePooling1D.of(),
         Dense.of(12, Activation.RELU)), List.of(0), "dense_1_kernel"));
+    // Attention: self-attention (4 heads of 8, kernels of 1,024 weights: int8 in the int8 flavours), then
+    // cross attention with the value and the key from two other sequences (of a third width), rank-3 Dense.
+    Node text = Input.named("text", 6, 32);
+    Node memory = Input.named("memory", 5, 16);
+    Node keys = Input.named("keys", 5, 12);
+    Node self = MultiHeadAttention.of(4, 8).apply(text);
+    Node cross = MultiHeadAttention.of(2, 3).apply(Dense.of(10, Activation.GELU).apply(self), memory, keys);
+    out.add(new Case("attention", Functional.of(List.of(text, memory, keys),
+        List.of(Dense.of(3).apply(GlobalAveragePooling1D.of().apply(cross)))), List.of(0, 0, 0), ""));
+    // Sequence-returning LSTMs (recurrent kernels of 1,024 weights: int8 in the int8 flavours), one backwards,
+    // then a Dense on every step; and after a mask_zero Embedding (ids 0-4: about one step in five padding)
+    // the mask going on through two sequence-returning LSTMs into one returning its last output.
+    out.add(new Case("lstm_sequences", Sequential.of(Input.of(5, 6), LSTM.of(16).returnSequences(true),
+        LSTM.of(8).returnSequences(true).goBackwards(true), Dense.of(3)), List.of(0), ""));
+    out.add(new Case("lstm_masked_sequences", Sequential.of(Input.of(7), Embedding.of(5, 8).maskZero(true),
+        LSTM.of(16).returnSequences(true), LSTM.of(6).returnSequences(true).goBackwards(true), LSTM.of(4),
+        Dense.of(2)), List.of(5), ""));
     return out.stream();
   }
 
@@ -139,6 +158,13 @@ class TfliteLayerFixturesTest {
         if (c.name().equals("blocks_1x4") && flavour == TfliteFlavour.SPARSE) {
           TfliteFile.Tensor t = f.tensor("dense_1_kernel").orElseThrow();
           assertThat(t.sparsity().blockMap()).containsExactly(1);
+        }
+        if (c.name().equals("attention")) { // the pruned projections keep their zeros / go int8 as a Dense kernel
+          for (String k : List.of("query", "key", "value", "output")) {
+            TfliteFile.Tensor t = f.tensor("multi_head_attention_" + k + "_kernel").orElseThrow();
+            assertThat(t.sparsity() != null).as("%s %s kernel stored sparse", flavour, k).isEqualTo(flavour == TfliteFlavour.SPARSE);
+            assertThat(t.isInt8()).as("%s %s kernel int8", flavour, k).isEqualTo(flavour.int8());
+          }
         }
         String file = "layers_" + c.name() + "_" + flavour.name().toLowerCase(Locale.ROOT) + ".tflite";
         Files.write(root.resolve(file), bytes);

@@ -48,7 +48,7 @@ final class Lowering {
   static final String SUPPORTED = "Dense, Conv2D, DepthwiseConv2D, SeparableConv2D, GroupedConv2D (one channel per"
       + " group), MaxPooling2D, AveragePooling2D, "
       + "GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten, Reshape, Dropout, Activation, "
-      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output or the sequence, unrolled), MultiHeadAttention (self and cross attention), and every"
+      + "BatchNormalization, Embedding (mask_zero only straight into LSTMs), LSTM (last output or the sequence, unrolled), MultiHeadAttention (self and cross attention, causal), and every"
       + " LoweredLayer; activations linear, relu, relu6, sigmoid, tanh, softmax, elu, gelu, gelu_approximate, swish,"
       + " exponential, hard_sigmoid_keras3, hard_silu, leaky_relu";
   /** The converter's {@code min_elements_for_weights}: smaller weights stay float in dynamic-range quantization. */
@@ -1023,6 +1023,19 @@ final class Lowering {
     int scale = constFloats(base + "_scale", new float[] {(float) (1 / Math.sqrt(keyDim))}, new int[0]);
     int scaled = binary(Schema.MUL, scores, scale, floatTensor(base + "_scaled_scores", 1, heads, queryLength,
         valueLength));
+    if (layer.causal()) {
+      // Keras' causal mask as a constant added to the scores: -1e9 where a query step would see a later
+      // value step (TF's graph puts -1e9 there; either way its weight is exp(-1e9 - max) = 0).
+      boolean[][] allowed = MultiHeadAttention.causalMask(queryLength, valueLength)[0];
+      float[] bias = new float[queryLength * valueLength];
+      for (int i = 0; i < queryLength; i++) {
+        for (int j = 0; j < valueLength; j++) {
+          bias[i * valueLength + j] = allowed[i][j] ? 0f : -1e9f;
+        }
+      }
+      scaled = binary(Schema.ADD, scaled, constFloats(base + "_causal_mask", bias, new int[] {queryLength, valueLength}),
+          floatTensor(base + "_masked_scores", 1, heads, queryLength, valueLength));
+    }
     int weights = floatTensor(base + "_attention", 1, heads, queryLength, valueLength);
     g.op(Schema.SOFTMAX, 1, new int[] {scaled}, new int[] {weights}, options(Schema.OPT_SOFTMAX, Schema.Softmax.FIELDS,
         new TfliteGraph.Field(Schema.Softmax.BETA, 'f', 1.0)));

@@ -119,6 +119,12 @@ class TfliteLayerFixturesTest {
     Node cross = MultiHeadAttention.of(2, 3).apply(Dense.of(10, Activation.GELU).apply(self), memory, keys);
     out.add(new Case("attention", Functional.of(List.of(text, memory, keys),
         List.of(Dense.of(3).apply(GlobalAveragePooling1D.of().apply(cross)))), List.of(0, 0, 0), ""));
+    // A decoder's causal self-attention, and causal cross attention from 6 query steps to 5 memory steps.
+    Node tokens = Input.named("tokens", 6, 8);
+    Node past = Input.named("past", 5, 8);
+    Node causal = MultiHeadAttention.of(2, 4).causal(true).apply(tokens, tokens);
+    out.add(new Case("causal_attention", Functional.of(List.of(tokens, past),
+        List.of(MultiHeadAttention.of(1, 4).causal(true).apply(causal, past))), List.of(0, 0), ""));
     // Sequence-returning LSTMs (recurrent kernels of 1,024 weights: int8 in the int8 flavours), one backwards,
     // then a Dense on every step; and after a mask_zero Embedding (ids 0-4: about one step in five padding)
     // the mask going on through two sequence-returning LSTMs into one returning its last output.

@@ -39,4 +39,26 @@ class SparseKtTest {
       }
     }
   }
+
+  @Test
+  fun choosesChannelMajorPlanesByPixels() {
+    val spec = sequential {
+      input(16, 16, 3)
+      conv2d(8, 1)
+      layer(dev.topiary.dsl.layers.convolution.DepthwiseConv2D.of(3))
+      globalAveragePooling2d()
+    }
+    spec.compile(Loss.meanSquaredError(), seed = 5).use { model ->
+      model.sparse(calibrate = false, channelMajorFrom = 1).use { planes ->
+        assertThat(planes.channelMajorLayers()).isNotEmpty()
+        val x = HostArray.of(FloatArray(16 * 16 * 3) { (it % 7) / 7f }, 1, 16, 16, 3)
+        val expected = model.predict(x).floats()
+        val actual = planes.predict(x).floats()
+        for (i in expected.indices) {
+          assertThat(actual[i]).isCloseTo(expected[i], within(1e-5f))
+        }
+      }
+      model.sparse(calibrate = false, channelMajorFrom = 0).use { assertThat(it.channelMajorLayers()).isEmpty() }
+    }
+  }
 }

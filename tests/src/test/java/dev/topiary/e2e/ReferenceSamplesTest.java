@@ -64,10 +64,15 @@ class ReferenceSamplesTest {
     assertThat(rows.get(1).accuracy()).isGreaterThan(dense - 0.05);
     assertThat(rows.get(2).accuracy()).isGreaterThan(dense - 0.2);
     for (ReferenceTable.Row r : rows) {
-      // The LSTMs return sequences: the TFLite writer refuses them by name; SparseModel runs the model.
-      assertThat(r.tflite().get(TfliteFlavour.FLOAT32)).contains("refused", "'lstm' (LSTM)", "'lstm_1' (LSTM)");
+      // Sequence-returning LSTMs and attention: written in every TFLite flavour (sizes in bytes), run by SparseModel.
+      for (TfliteFlavour f : TfliteFlavour.values()) {
+        assertThat(r.tflite().get(f)).as(r.name() + " " + f).matches("\\d+");
+      }
       assertThat(r.sparseModel()).as(r.name()).startsWith("runs, outputs within");
     }
+    // At 90 % the sparse flavour keeps only the non-zeros: smaller than float32.
+    assertThat(Integer.parseInt(rows.get(2).tflite().get(TfliteFlavour.SPARSE)))
+        .isLessThan(Integer.parseInt(rows.get(2).tflite().get(TfliteFlavour.FLOAT32)));
     for (ReferenceTable.Row r : rows.subList(1, 3)) {
       assertExactSparsity(r);
       assertThat(r.sparsity()).containsKeys("embedding_embeddings", "lstm_kernel", "lstm_recurrent_kernel",

@@ -493,10 +493,29 @@ final class KerasModelReader {
           throw error(c.name, "inbound node entry " + t + " is not understood");
         }
         positional.add(new TensorRef(t.get(0).textValue(), t.get(1).asInt(), t.get(2).asInt()));
+        // The call's other arguments: tf.keras 2 writes MultiHeadAttention's value and key here. Anything
+        // else that changes the call (an attention_mask, a mask tensor) is refused rather than dropped.
         if (t.size() > 3 && t.get(3).isObject()) {
-          JsonNode key = t.get(3).get("key");
-          if (key != null && key.isArray() && key.size() >= 3) {
-            keywords.put("key", new TensorRef(key.get(0).textValue(), key.get(1).asInt(), key.get(2).asInt()));
+          for (java.util.Iterator<Map.Entry<String, JsonNode>> it = t.get(3).fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            boolean ref = v.isArray() && v.size() >= 3 && v.get(0).isTextual();
+            if (v.isNull() || e.getKey().equals("training") || e.getKey().equals("use_causal_mask") && v.isBoolean()
+                && !v.booleanValue()) {
+              continue;
+            }
+            if (ref && (e.getKey().equals("key") || e.getKey().equals("value"))) {
+              TensorRef r = new TensorRef(v.get(0).textValue(), v.get(1).asInt(), v.get(2).asInt());
+              if (e.getKey().equals("key")) {
+                keywords.put("key", r);
+              } else {
+                positional.add(r);
+              }
+            } else if (e.getKey().equals("use_causal_mask") && v.isBoolean()) {
+              causal = true;
+            } else {
+              throw error(c.name, "call argument " + e.getKey() + "=" + v + " is not supported");
+            }
           }
         }
       }

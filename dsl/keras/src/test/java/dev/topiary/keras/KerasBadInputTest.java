@@ -104,6 +104,49 @@ class KerasBadInputTest {
         .hasMessageContaining("Lambda layers hold Python code a file cannot carry");
   }
 
+  /** The MultiHeadAttention node of l_attention rewritten as tf.keras 2 writes a call: [[query, 0, 0, {kwargs}]]. */
+  private Path tfKeras2Attention(String name, String kwargs) throws IOException {
+    return editConfig(Fixtures.file("keras-layers/l_attention.keras", dir), name, c -> {
+      try {
+        com.fasterxml.jackson.databind.node.ObjectNode root =
+            (com.fasterxml.jackson.databind.node.ObjectNode) Fixtures.JSON.readTree(c);
+        for (com.fasterxml.jackson.databind.JsonNode l : root.get("config").get("layers")) {
+          if (l.get("class_name").asText().equals("MultiHeadAttention")) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) l).set("inbound_nodes",
+                Fixtures.JSON.readTree("[[[\"query\", 0, 0, " + kwargs + "]]]"));
+          }
+        }
+        return Fixtures.JSON.writeValueAsString(root);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  @Test
+  void aTfKeras2CallsValueIsReadAndAnAttentionMaskRefused() throws IOException {
+    Path cross = tfKeras2Attention("tf2_value.keras", "{\"value\": [\"value\", 0, 0]}");
+    var expected = Fixtures.json("keras-layers/l_attention.json");
+    try (dev.topiary.dsl.Model m = KerasModels.load(cross, Fixtures.COMPILE)) {
+      HostArray out = m.predict(Fixtures.arrays(expected.get("inputs")), 8).get(0);
+      assertThat(Fixtures.maxAbsDiff(out, Fixtures.arrays(expected.get("outputs")).get(0))).isLessThanOrEqualTo(1e-5);
+    }
+    Path masked = tfKeras2Attention("tf2_mask.keras",
+        "{\"value\": [\"value\", 0, 0], \"attention_mask\": [\"value\", 0, 0]}");
+    assertThatThrownBy(() -> KerasModels.read(masked)).isInstanceOf(KerasFileException.class)
+        .hasMessageContaining("tf2_mask.keras").hasMessageContaining("call argument attention_mask=");
+  }
+
+  @Test
+  void aBooleanComputationOtherThanKerasOwnMaskIsRefused() throws IOException {
+    // l_masks' Embedding mask is not_equal(ids, 0); comparing with 1 is a mask of the user's own making
+    Path other = editConfig(Fixtures.file("keras-layers/l_masks.keras", dir), "not_one.keras",
+        c -> c.replaceFirst("(\"keras_history\": \\[\"ids\", 0, 0\\]\\}\\}, )0", "$11"));
+    assertThatThrownBy(() -> KerasModels.read(other)).isInstanceOf(KerasFileException.class)
+        .hasMessageContaining("not_one.keras").hasMessageContaining("layer 'not_equal_1'")
+        .hasMessageContaining("only a mask_zero Embedding's own");
+  }
+
   @Test
   void anOperationNodeThatIsNotElementwiseMathIsRefusedNamingIt() throws IOException {
     Path ops = Fixtures.file("keras-layers/l_operations.keras", dir);

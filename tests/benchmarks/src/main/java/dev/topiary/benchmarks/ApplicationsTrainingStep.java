@@ -134,7 +134,7 @@ public final class ApplicationsTrainingStep {
     return new HostArray[] {HostArray.of(x, shape), HostArray.ofLabels(y)};
   }
 
-  private static String option(List<String> args, String name, String fallback) {
+  static String option(List<String> args, String name, String fallback) {
     int i = args.indexOf(name);
     if (i < 0) {
       if (fallback == null) {

@@ -53,10 +53,10 @@ public final class PrunedOverhead {
 
   public static void main(String[] args) throws IOException {
     List<String> a = List.of(args);
-    Path file = Path.of(option(a, "--model", null));
-    int batch = Integer.parseInt(option(a, "--batch", "32"));
-    int rounds = Integer.parseInt(option(a, "--rounds", "12"));
-    int batches = Integer.parseInt(option(a, "--batches", "4"));
+    Path file = Path.of(ApplicationsTrainingStep.option(a, "--model", null));
+    int batch = Integer.parseInt(ApplicationsTrainingStep.option(a, "--batch", "32"));
+    int rounds = Integer.parseInt(ApplicationsTrainingStep.option(a, "--rounds", "12"));
+    int batches = Integer.parseInt(ApplicationsTrainingStep.option(a, "--batches", "4"));
     if (batches < 2 || rounds < 2) {
       throw new IllegalArgumentException("--batches and --rounds must be at least 2 (one of each is warm-up)");
     }
@@ -128,19 +128,5 @@ public final class PrunedOverhead {
     int n = s.length;
     return String.format(Locale.ROOT, "{\"median\": %.3f, \"q1\": %.3f, \"q3\": %.3f, \"min\": %.3f, \"max\": %.3f}",
         median(s), s[n / 4], s[3 * n / 4], s[0], s[n - 1]);
-  }
-
-  private static String option(List<String> args, String name, String fallback) {
-    int i = args.indexOf(name);
-    if (i < 0) {
-      if (fallback == null) {
-        throw new IllegalArgumentException(name + " is required");
-      }
-      return fallback;
-    }
-    if (i + 1 >= args.size()) {
-      throw new IllegalArgumentException(name + " needs a value");
-    }
-    return args.get(i + 1);
   }
 }

@@ -65,7 +65,7 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
   }
 
   /**
-   * Query step i attends to value steps j <= i only, a decoder's self-attention (Keras' call argument
+   * Query step i attends to value steps {@code j <= i} only, a decoder's self-attention (Keras' call argument
    * {@code use_causal_mask=True}, kept here with the layer since a Topiary layer has no call arguments).
    */
   public MultiHeadAttention causal(boolean on) {
@@ -201,7 +201,7 @@ public final class MultiHeadAttention extends BaseLayer<MultiHeadAttention> {
   }
 
   /**
-   * Keras' causal mask, {@code [1, T, S]}: query step i sees value steps j <= i (its cumulative-sum form
+   * Keras' causal mask, {@code [1, T, S]}: query step i sees value steps {@code j <= i} (its cumulative-sum form
    * {@code row >= column}, also for T != S).
    */
   public static boolean[][][] causalMask(int queries, int values) {

@@ -168,30 +168,23 @@ final class DepthwiseConv2DOp implements LayerOp {
   /** Output rows {@code from..to} with {@code multiplier > 1} filters per channel (plain loops, no bias). */
   private void multiplied(float[] d, float[] mid, int from, int to) {
     int depth = channels * multiplier;
+    int[] taps = new int[k * k];
+    int[] wOff = new int[k * k];
     for (int br = from; br < to; br++) {
       int b = br / oh;
       int r = br % oh;
       for (int q = 0; q < ow; q++) {
         int out = ((b * oh + r) * ow + q) * depth;
-        for (int i = 0; i < k; i++) {
-          int yy = r * stride + i - padTop;
-          if (yy < 0 || yy >= h) {
-            continue;
-          }
-          for (int j = 0; j < k; j++) {
-            int xx = q * stride + j - padLeft;
-            if (xx < 0 || xx >= wd) {
-              continue;
-            }
-            int src = ((b * h + yy) * wd + xx) * channels;
-            int filter = (i * k + j) * depth; // [i, j, c, m] flattened: c * multiplier + m
-            for (int c = 0; c < channels; c++) {
-              float v = d[src + c];
-              int o = out + c * multiplier;
-              int f = filter + c * multiplier;
-              for (int m = 0; m < multiplier; m++) {
-                mid[o + m] += v * depthwise[f + m];
-              }
+        int n = taps(b, r, q, taps, wOff);
+        for (int t = 0; t < n; t++) {
+          int src = taps[t];
+          int filter = wOff[t] * multiplier; // [i, j, c, m] flattened: (i * k + j) * depth + c * multiplier + m
+          for (int c = 0; c < channels; c++) {
+            float v = d[src + c];
+            int o = out + c * multiplier;
+            int f = filter + c * multiplier;
+            for (int m = 0; m < multiplier; m++) {
+              mid[o + m] += v * depthwise[f + m];
             }
           }
         }

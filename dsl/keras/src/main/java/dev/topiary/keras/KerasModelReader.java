@@ -395,12 +395,8 @@ final class KerasModelReader {
     for (JsonNode entry : config.get("layers")) {
       boolean maskZero = KerasLayers.className(entry).equals("Embedding") && entry.path("config").path("mask_zero").asBoolean(false);
       for (JsonNode t : entry.path("inbound_nodes").findValues("keras_history")) {
-        JsonNode kt = null;
-        if (t.isArray() && t.size() >= 3) {
-          kt = t;
-        }
-        if (kt != null && maskZero) {
-          embedded.add(kt.get(0).asText() + ":" + kt.get(1).asInt() + ":" + kt.get(2).asInt());
+        if (maskZero && t.isArray() && t.size() >= 3) {
+          embedded.add(historyKey(t));
         }
       }
       for (JsonNode t : entry.path("inbound_nodes").findParents("keras_history")) {
@@ -423,7 +419,7 @@ final class KerasModelReader {
         JsonNode args = entry.path("inbound_nodes").path(0).path("args");
         JsonNode h = args.path(0).path("config").path("keras_history");
         boolean embeddingMask = args.size() == 2 && args.get(1).isNumber() && args.get(1).asDouble() == 0
-            && h.isArray() && embedded.contains(h.get(0).asText() + ":" + h.get(1).asInt() + ":" + h.get(2).asInt());
+            && h.isArray() && h.size() >= 3 && embedded.contains(historyKey(h));
         if (!embeddingMask) {
           throw error(name, "compares " + args + " to make a mask; Topiary reads only a mask_zero Embedding's own"
               + " (its ids not equal to 0)");
@@ -431,6 +427,11 @@ final class KerasModelReader {
       }
     }
     return bools;
+  }
+
+  /** A Keras tensor's {@code keras_history} [layer, node, tensor] as one key. */
+  private static String historyKey(JsonNode history) {
+    return history.get(0).asText() + ":" + history.get(1).asInt() + ":" + history.get(2).asInt();
   }
 
   private record PendingCall(JsonNode entry, String name, int index, JsonNode node) {}

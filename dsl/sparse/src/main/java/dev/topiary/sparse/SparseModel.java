@@ -7,6 +7,7 @@ import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.layers.Layer;
 import dev.topiary.dsl.layers.Shapes;
 import dev.topiary.dsl.layers.WeightSpec;
+import dev.topiary.sparse.exec.Buffers;
 import dev.topiary.sparse.exec.Exec;
 import dev.topiary.sparse.exec.LayerOp;
 import dev.topiary.sparse.exec.Value;
@@ -63,6 +64,10 @@ public final class SparseModel implements AutoCloseable {
   private final Map<String, RowTable> tables;
   /** Every weight's shape, in model order. */
   private final Map<String, long[]> shapes;
+  /** The intermediate values' arrays, reused from run to run. */
+  private final Buffers buffers = new Buffers();
+  /** For each node, the values it is the last to read (see {@link #deaths}). */
+  private final Map<Node, List<Node>> dies;
 
   private SparseModel(ModelSpec spec, SparseOptions options, Exec exec, Map<Node, LayerOp> ops,
       Map<Node, Boolean> planes, List<WeightPlan> plans, long bytes, Map<String, HostArray> others, Map<String, WeightMatrix> matrices, Map<String, RowTable> tables, Map<String, long[]> shapes) {
@@ -77,6 +82,7 @@ public final class SparseModel implements AutoCloseable {
     this.planes = planes;
     this.plans = List.copyOf(plans);
     this.bytes = bytes;
+    this.dies = deaths(spec);
   }
 
   /** {@code model} (ideally stripped; masks are applied either way) with the default options. */
@@ -419,12 +425,18 @@ public final class SparseModel implements AutoCloseable {
 
 
   private List<Value> run(List<Value> inputs) {
+    Buffers.Run buffers = this.buffers.run();
+    Exec exec = this.exec.forRun(buffers);
     Map<Node, Value> values = new IdentityHashMap<>();
     Map<Node, List<Value>> all = new IdentityHashMap<>();
     Map<Node, Value> toChw = new IdentityHashMap<>();
     Map<Node, Value> toNhwc = new IdentityHashMap<>();
+    // how many live values hold each array (a layer may pass its input's array on): it goes back to the
+    // buffers when the last of them is dead
+    Map<float[], Integer> holders = new IdentityHashMap<>();
     for (int i = 0; i < inputs.size(); i++) {
       values.put(spec.inputs().get(i), inputs.get(i));
+      all.put(spec.inputs().get(i), List.of(inputs.get(i)));
     }
     for (Node n : spec.nodes()) {
       if (n.isInput()) {
@@ -432,6 +444,7 @@ public final class SparseModel implements AutoCloseable {
       }
       if (n.isFurtherOutput()) {
         values.put(n, all.get(n.output(0)).get(n.outputIndex()));
+        release(n, all, toChw, toNhwc, holders, buffers);
         continue;
       }
       Boolean chw = planes.get(n);
@@ -440,7 +453,11 @@ public final class SparseModel implements AutoCloseable {
         Value v = values.get(i);
         if (chw != null && v.isChw() != chw) {
           // where a channel-major chain begins or ends: one copy per value and layout, whoever reads it
-          v = (chw ? toChw : toNhwc).computeIfAbsent(i, k -> chw ? Planes.toChw(values.get(k)) : Planes.toNhwc(values.get(k)));
+          v = (chw ? toChw : toNhwc).computeIfAbsent(i, k -> {
+            Value t = chw ? Planes.toChw(values.get(k), exec) : Planes.toNhwc(values.get(k), exec);
+            hold(t, holders);
+            return t;
+          });
         }
         ins.add(v);
       }
@@ -453,8 +470,71 @@ public final class SparseModel implements AutoCloseable {
       List<Value> outs = ops.get(n).run(ins, exec);
       all.put(n, outs);
       values.put(n, outs.get(0));
+      outs.forEach(v -> hold(v, holders));
+      release(n, all, toChw, toNhwc, holders, buffers);
     }
-    return spec.outputs().stream().map(values::get).map(v -> v.isChw() ? Planes.toNhwc(v) : v).toList();
+    // the outputs' arrays are the caller's now (never released: their nodes are kept alive)
+    return spec.outputs().stream().map(values::get).map(v -> v.isChw() ? Planes.toNhwc(v, null) : v).toList();
+  }
+
+  private static void hold(Value v, Map<float[], Integer> holders) {
+    float[] a = v.dataIfBuilt();
+    if (a != null) {
+      holders.merge(a, 1, Integer::sum);
+    }
+  }
+
+  /**
+   * After {@code reader} ran: the values (and their transposed copies) that it was the last to read, their
+   * arrays back to {@code buffers} where no live value holds them any more.
+   */
+  private void release(Node reader, Map<Node, List<Value>> all, Map<Node, Value> toChw,
+      Map<Node, Value> toNhwc, Map<float[], Integer> holders, Buffers.Run buffers) {
+    List<Node> dead = dies.get(reader);
+    if (dead == null) {
+      return;
+    }
+    for (Node d : dead) {
+      List<Value> held = new ArrayList<>(all.remove(d));
+      Value t = toChw.remove(d);
+      if (t != null) {
+        held.add(t);
+      }
+      t = toNhwc.remove(d);
+      if (t != null) {
+        held.add(t);
+      }
+      for (Value v : held) {
+        float[] a = v.dataIfBuilt();
+        if (a != null && holders.merge(a, -1, Integer::sum) <= 0) {
+          holders.remove(a);
+          buffers.release(a);
+        }
+      }
+    }
+  }
+
+  /**
+   * For each node, the values that nobody reads after it (by their first output node, the input nodes
+   * included); a model output's value never dies. A further output reads its call's first output.
+   */
+  private static Map<Node, List<Node>> deaths(ModelSpec spec) {
+    Map<Node, Node> last = new IdentityHashMap<>();
+    for (Node n : spec.nodes()) {
+      if (n.isFurtherOutput()) {
+        last.put(n.output(0), n);
+      } else if (!n.isInput()) {
+        for (Node i : n.inputs()) {
+          last.put(i.isFurtherOutput() ? i.output(0) : i, n);
+        }
+      }
+    }
+    for (Node o : spec.outputs()) {
+      last.remove(o.isFurtherOutput() ? o.output(0) : o);
+    }
+    Map<Node, List<Node>> dies = new IdentityHashMap<>();
+    last.forEach((value, reader) -> dies.computeIfAbsent(reader, k -> new ArrayList<>()).add(value));
+    return dies;
   }
 
   /**

@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where products run: the kernels and a pool of {@code threads - 1} workers (the calling thread takes
@@ -26,8 +27,10 @@ public final class Exec implements AutoCloseable {
 
   private final Kernels kernels;
   private final int threads;
-  private final ExecutorService pool;
+  private final @Nullable ExecutorService pool;
   private final long minParallelWork;
+  /** Where this run's values come from and go back to; null outside a model run (every array new). */
+  private final Buffers.@Nullable Run buffers;
 
   public Exec(Kernels kernels, int threads) {
     this(kernels, threads, MIN_PARALLEL_WORK);
@@ -46,6 +49,46 @@ public final class Exec implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.buffers = null;
+  }
+
+  private Exec(Exec shared, Buffers.Run buffers) {
+    this.kernels = shared.kernels;
+    this.threads = shared.threads;
+    this.pool = shared.pool;
+    this.minParallelWork = shared.minParallelWork;
+    this.buffers = buffers;
+  }
+
+  /** This executor for one model run: the same kernels and workers, values' arrays from {@code buffers}. */
+  public Exec forRun(Buffers.Run buffers) {
+    return new Exec(this, buffers);
+  }
+
+  /**
+   * An array for a layer's output or scratch: reused from an earlier value of the run (or run) when there is
+   * one, so its contents are undefined: the layer must write every element that anything reads (a
+   * channel-major value's plane padding included), never accumulate into it. Zeroed arrays: {@link #zeros}.
+   */
+  public float[] floats(int n) {
+    return buffers != null ? buffers.floats(n) : new float[n];
+  }
+
+  /** As {@link #floats}, every element 0. */
+  public float[] zeros(int n) {
+    if (buffers == null) {
+      return new float[n];
+    }
+    float[] a = buffers.floats(n);
+    java.util.Arrays.fill(a, 0f);
+    return a;
+  }
+
+  /** Gives back a scratch array from {@link #floats} that the layer no longer needs (not one it returns). */
+  public void release(float[] a) {
+    if (buffers != null) {
+      buffers.release(a);
+    }
   }
 
   public Kernels kernels() {

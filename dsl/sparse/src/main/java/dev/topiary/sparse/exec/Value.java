@@ -89,6 +89,11 @@ public final class Value {
     return data;
   }
 
+  /** The values' array if it exists (a {@link #gathered} value builds it only when {@link #data} is asked). */
+  public synchronized float @Nullable [] dataIfBuilt() {
+    return data;
+  }
+
   public int batch() {
     return batch;
   }

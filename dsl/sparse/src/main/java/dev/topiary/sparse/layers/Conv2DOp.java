@@ -64,7 +64,7 @@ final class Conv2DOp implements LayerOp {
       return List.of(new Value(y, batch, new int[] {oh, ow, w.outputs()}));
     }
     int patch = kh * kw * cin;
-    float[] cols = new float[batch * oh * ow * patch];
+    float[] cols = exec.zeros(batch * oh * ow * patch); // the window's taps past the input stay 0
     for (int b = 0; b < batch; b++) {
       for (int r = 0; r < oh; r++) {
         for (int q = 0; q < ow; q++) {
@@ -86,6 +86,7 @@ final class Conv2DOp implements LayerOp {
       }
     }
     float[] y = DenseOp.project(w, epilogue, cols, batch * oh * ow, exec);
+    exec.release(cols);
     return List.of(new Value(y, batch, new int[] {oh, ow, w.outputs()}));
   }
 }

@@ -31,7 +31,8 @@ final class DenseOp implements LayerOp {
 
   /** {@code epilogue(x [rows, in] . W)}: bias, folded batch normalization, activation. */
   static float[] project(WeightMatrix w, Epilogue epilogue, float[] x, int rows, Exec exec) {
-    float[] y = new float[rows * w.outputs()];
+    // zeroed: some formats' products add into y
+    float[] y = exec.zeros(rows * w.outputs());
     w.multiply(exec, x, rows, y);
     epilogue.apply(y, rows, w.outputs(), exec);
     return y;

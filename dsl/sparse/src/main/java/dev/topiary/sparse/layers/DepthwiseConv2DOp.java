@@ -90,7 +90,7 @@ final class DepthwiseConv2DOp implements LayerOp {
     Value x = inputs.get(0);
     int batch = x.batch();
     int depth = channels * multiplier;
-    float[] mid = new float[batch * oh * ow * depth];
+    float[] mid = exec.zeros(batch * oh * ow * depth); // the depth-multiplier loop adds into it
     float[] d = x.data();
     exec.forRows(batch * oh, (long) ow * k * k * depth, (from, to) -> {
       if (multiplier == 1) {
@@ -106,6 +106,7 @@ final class DepthwiseConv2DOp implements LayerOp {
       return List.of(new Value(mid, batch, new int[] {oh, ow, depth}));
     }
     float[] y = DenseOp.project(pointwise, epilogue, mid, batch * oh * ow, exec);
+    exec.release(mid);
     return List.of(new Value(y, batch, new int[] {oh, ow, pointwise.outputs()}));
   }
 

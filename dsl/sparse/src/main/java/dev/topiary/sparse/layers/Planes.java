@@ -126,7 +126,9 @@ public final class Planes {
     }
     if (layer instanceof Add) {
       return (inputs, exec) -> {
-        float[] sum = inputs.get(0).data().clone();
+        float[] first = inputs.get(0).data();
+        float[] sum = exec.floats(first.length);
+        System.arraycopy(first, 0, sum, 0, first.length);
         for (int i = 1; i < inputs.size(); i++) {
           float[] d = inputs.get(i).data();
           for (int j = 0; j < sum.length; j++) {
@@ -143,17 +145,21 @@ public final class Planes {
         + ") does not run on channel-major planes");
   }
 
-  /** {@code v} channel-major (a copy; {@code v} is channels-last, example shape {@code [h, w, c]}). */
-  public static Value toChw(Value v) {
+  /**
+   * {@code v} channel-major (a copy; {@code v} is channels-last, example shape {@code [h, w, c]}), in an array
+   * from {@code exec}'s buffers (null: a new one).
+   */
+  public static Value toChw(Value v, @Nullable Exec exec) {
     int[] s = v.shape();
     int pixels = s[0] * s[1];
     int c = s[2];
     int ps = Value.planeStride(pixels);
     float[] d = v.data();
-    float[] out = new float[v.batch() * c * ps];
+    float[] out = exec != null ? exec.floats(v.batch() * c * ps) : new float[v.batch() * c * ps];
     for (int b = 0; b < v.batch(); b++) {
       int src = b * pixels * c;
       int dst = b * c * ps;
+      zeroPlanePadding(out, dst, c, pixels, ps);
       // blocks of 16 pixels: each block's source rows are read once, its destination rows stay in cache
       for (int p0 = 0; p0 < pixels; p0 += 16) {
         int p1 = Math.min(pixels, p0 + 16);
@@ -168,14 +174,14 @@ public final class Planes {
     return Value.chw(out, v.batch(), s);
   }
 
-  /** {@code v} channels-last (a copy; {@code v} is channel-major). */
-  public static Value toNhwc(Value v) {
+  /** {@code v} channels-last (a copy; {@code v} is channel-major), in an array as {@link #toChw}'s. */
+  public static Value toNhwc(Value v, @Nullable Exec exec) {
     int[] s = v.shape();
     int pixels = s[0] * s[1];
     int c = s[2];
     int ps = Value.planeStride(pixels);
     float[] d = v.data();
-    float[] out = new float[v.batch() * pixels * c];
+    float[] out = exec != null ? exec.floats(v.batch() * pixels * c) : new float[v.batch() * pixels * c];
     for (int b = 0; b < v.batch(); b++) {
       int src = b * c * ps;
       int dst = b * pixels * c;
@@ -249,7 +255,7 @@ public final class Planes {
       int batch = x.batch();
       int ps = Value.planeStride(h * w);
       float[] d = x.data();
-      float[] y = new float[batch * cout * ps];
+      float[] y = exec.floats(batch * cout * ps); // planeSpmm writes every value, plane padding included
       int tiles = (ps + tile - 1) / tile;
       exec.forRows(batch * tiles, (long) Math.max(1, val.length) * tile, (from, to) -> {
         for (int i = from; i < to; i++) {
@@ -392,7 +398,8 @@ public final class Planes {
       int psIn = Value.planeStride(h * wd);
       int psOut = Value.planeStride(oh * ow);
       float[] d = x.data();
-      float[] y = new float[batch * cout * psOut];
+      float[] y = exec.floats(batch * cout * psOut);
+      zeroPlanePadding(y, 0, batch * cout, oh * ow, psOut); // copyOut writes the pixels
       if (depthwise) {
         exec.forRows(batch * cout, (long) flat * src[0].length, (from, to) -> {
           // zeros where the window reaches past the input: the same places for every plane, written once
@@ -438,6 +445,19 @@ public final class Planes {
     }
   }
 
+  /**
+   * Zeros after the {@code pixels} of each of {@code planes} planes of {@code ps} values from {@code from}: a
+   * value's plane padding is read as a whole by the next 1x1 convolution and Add (never into a pixel), and
+   * an array reused from the buffers holds an earlier value's numbers there.
+   */
+  private static void zeroPlanePadding(float[] y, int from, int planes, int pixels, int ps) {
+    if (ps > pixels) {
+      for (int p = 0; p < planes; p++) {
+        java.util.Arrays.fill(y, from + p * ps + pixels, from + (p + 1) * ps, 0f);
+      }
+    }
+  }
+
   /** ZeroPadding2D's amounts {top, bottom, left, right}, as its config carries them. */
   public static int[] paddingOf(ZeroPadding2D layer) {
     return java.util.Arrays.stream(layer.config().getLongs("padding")).mapToInt(Math::toIntExact).toArray();
@@ -454,7 +474,7 @@ public final class Planes {
       Value x = inputs.get(0);
       float[] d = x.data();
       int planes = x.batch() * in[2];
-      float[] y = new float[planes * psOut];
+      float[] y = exec.zeros(planes * psOut);
       for (int bc = 0; bc < planes; bc++) {
         for (int r = 0; r < in[0]; r++) {
           System.arraycopy(d, bc * psIn + r * in[1], y, bc * psOut + (r + top) * out[1] + left, in[1]);

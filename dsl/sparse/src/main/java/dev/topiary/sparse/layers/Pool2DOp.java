@@ -39,7 +39,7 @@ final class Pool2DOp implements LayerOp {
   public List<Value> run(List<Value> inputs, dev.topiary.sparse.exec.Exec exec) {
     Value x = inputs.get(0);
     float[] d = x.data();
-    float[] out = new float[x.batch() * oh * ow * ch];
+    float[] out = exec.floats(x.batch() * oh * ow * ch); // every output written below
     for (int b = 0; b < x.batch(); b++) {
       for (int r = 0; r < oh; r++) {
         for (int q = 0; q < ow; q++) {

@@ -64,14 +64,17 @@ public final class SparseModel implements AutoCloseable {
   private final Map<String, RowTable> tables;
   /** Every weight's shape, in model order. */
   private final Map<String, long[]> shapes;
+  /** The 1x1 convolutions computed inside the depthwise convolution that reads them, by name. */
+  private final List<String> expandedInDepthwise;
   /** The intermediate values' arrays, reused from run to run. */
   private final Buffers buffers = new Buffers();
   /** For each node, the values it is the last to read (see {@link #deaths}). */
   private final Map<Node, List<Node>> dies;
 
   private SparseModel(ModelSpec spec, SparseOptions options, Exec exec, Map<Node, LayerOp> ops,
-      Map<Node, Boolean> planes, List<WeightPlan> plans, long bytes, Map<String, HostArray> others, Map<String, WeightMatrix> matrices, Map<String, RowTable> tables, Map<String, long[]> shapes) {
+      Map<Node, Boolean> planes, List<WeightPlan> plans, long bytes, Map<String, HostArray> others, Map<String, WeightMatrix> matrices, Map<String, RowTable> tables, Map<String, long[]> shapes, List<String> expandedInDepthwise) {
     this.tables = tables;
+    this.expandedInDepthwise = List.copyOf(expandedInDepthwise);
     this.others = others;
     this.matrices = matrices;
     this.shapes = shapes;
@@ -118,6 +121,7 @@ public final class SparseModel implements AutoCloseable {
     try {
       Map<Node, LayerOp> ops = new IdentityHashMap<>();
       Map<Node, Boolean> planes = new IdentityHashMap<>();
+      Map<Node, Planes.Pointwise> expansions = new IdentityHashMap<>();
       Layout layout = layout(spec, fusion, options);
       long other = 0;
       Map<String, HostArray> kept = new java.util.LinkedHashMap<>();
@@ -187,12 +191,19 @@ public final class SparseModel implements AutoCloseable {
           Epilogue e = kind != Planes.Kind.START ? null : tail != null
               ? SparseLayers.epilogue(layer, w, tail.scale(), tail.shift(), tail.activation())
               : SparseLayers.epilogue(layer, w, null, null, ownActivation(layer));
+          Node reader = layout.expandFolded().get(n);
+          if (reader != null) {
+            // computed by the depthwise convolution that reads it: passes its input planes on
+            expansions.put(reader, Planes.expansion(w, inShapes.get(0)[2], exampleShape(n)[2], e));
+            ops.put(n, (in, ex) -> List.of(in.get(0)));
+            continue;
+          }
           Node pad = n.inputs().get(0);
           if (layout.padFolded().get(pad) == n) {
             ops.put(n, Planes.op(layer, List.of(exampleShape(pad.inputs().get(0))), exampleShape(n), w, e,
-                Planes.paddingOf((ZeroPadding2D) pad.layer())));
+                Planes.paddingOf((ZeroPadding2D) pad.layer()), expansions.get(n)));
           } else {
-            ops.put(n, Planes.op(layer, inShapes, exampleShape(n), w, e));
+            ops.put(n, Planes.op(layer, inShapes, exampleShape(n), w, e, null, expansions.get(n)));
           }
         } else if (tail != null) {
           ops.put(n, SparseLayers.fused(layer, inShapes, exampleShape(n), w, tail.scale(), tail.shift(), tail.activation()));
@@ -213,7 +224,8 @@ public final class SparseModel implements AutoCloseable {
           }
         }
       }
-      return new SparseModel(spec, options, exec, ops, planes, planner.plans(), planner.bytes() + other, kept, matrices, tables, shapes);
+      return new SparseModel(spec, options, exec, ops, planes, planner.plans(), planner.bytes() + other, kept, matrices, tables, shapes,
+          spec.nodes().stream().filter(layout.expandFolded()::containsKey).map(n -> spec.layerName(n.layer())).toList());
     } catch (RuntimeException | Error e) {
       exec.close();
       closeAll(planner.matrices());
@@ -227,7 +239,8 @@ public final class SparseModel implements AutoCloseable {
    * convolution, which pads itself instead ({@code padFolded}; MobileNetV2 pads before each strided depthwise
    * convolution, and the padded planes were copied once more: 1.2 ms at 113 x 113 x 96).
    */
-  private record Layout(Map<Node, Planes.Kind> kinds, Map<Node, Boolean> planes, Map<Node, Node> padFolded) {}
+  private record Layout(Map<Node, Planes.Kind> kinds, Map<Node, Boolean> planes, Map<Node, Node> padFolded,
+      Map<Node, Node> expandFolded) {}
 
   /**
    * Chains of convolutions on planes, decided once here: a 1x1, depthwise or stem convolution starts one
@@ -270,7 +283,43 @@ public final class SparseModel implements AutoCloseable {
         }
       }
     }
-    return new Layout(kinds, planes, folded);
+    return new Layout(kinds, planes, folded, expansions(spec, fusion, planes, folded, readers));
+  }
+
+  /**
+   * The 1x1 convolutions on planes whose output only a depthwise convolution on planes reads (through what
+   * is folded into either: batch normalization, activation, zero padding), each with that depthwise
+   * convolution, which computes the expansion itself band by band (MobileNetV2's inverted residual blocks):
+   * the expanded planes, six times the block's input, never go to memory and back.
+   */
+  private static Map<Node, Node> expansions(ModelSpec spec, Fusion.Plan fusion, Map<Node, Boolean> planes,
+      Map<Node, Node> padFolded, Map<Node, List<Node>> readers) {
+    Map<Node, Node> expansions = new IdentityHashMap<>();
+    for (Node n : spec.nodes()) {
+      if (!Boolean.TRUE.equals(planes.get(n)) || n.layer().getClass() != Conv2D.class) {
+        continue;
+      }
+      Conv2D c = (Conv2D) n.layer();
+      if (c.kernelHeight() != 1 || c.kernelWidth() != 1 || c.strideRows() != 1 || c.strideCols() != 1) {
+        continue;
+      }
+      Node value = n;
+      while (true) {
+        List<Node> r = readers.getOrDefault(value, List.of());
+        if (r.size() != 1 || spec.outputs().contains(value)) {
+          value = null;
+          break;
+        }
+        value = r.get(0);
+        if (!fusion.folded().contains(value) && !padFolded.containsKey(value)) {
+          break;
+        }
+      }
+      if (value != null && value.layer().getClass() == DepthwiseConv2D.class && Boolean.TRUE.equals(planes.get(value))) {
+        expansions.put(n, value);
+      }
+    }
+    return expansions;
   }
 
   /** How node {@code n} can take part in a channel-major chain. */
@@ -346,6 +395,11 @@ public final class SparseModel implements AutoCloseable {
   public List<String> channelMajorLayers() {
     return spec.nodes().stream().filter(n -> Boolean.TRUE.equals(planes.get(n)))
         .map(n -> spec.layerName(n.layer())).toList();
+  }
+
+  /** The 1x1 convolutions that the depthwise convolution after them computes band by band (for tests). */
+  List<String> expandedInDepthwise() {
+    return expandedInDepthwise;
   }
 
   /** The format of every kernel and why it was chosen. */

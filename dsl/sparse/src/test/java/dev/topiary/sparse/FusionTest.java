@@ -174,6 +174,60 @@ class FusionTest {
     }
   }
 
+  /**
+   * Inverted residual blocks whose 1x1 expansion the depthwise convolution computes itself, band by band, on
+   * planes large enough for several bands (bands of about 4096 output values): 5x5 stride 1 SAME (bands share
+   * four expanded rows), stride 2 VALID after a folded asymmetric ZeroPadding2D, stride 2 SAME on odd rows;
+   * expansions with batch normalization and ReLU6 folded, with their own ReLU, and one read twice (not fused).
+   */
+  @Test
+  void expansionsComputedInsideTheDepthwiseConvolutionMatchTf() {
+    Node x = Input.of(100, 90, 4);
+    Node e1 = ReLU.of().maxValue(6).apply(BatchNormalization.of().apply(Conv2D.of(8, 1).useBias(false).apply(x)));
+    Node d1 = ActivationLayer.of(Activation.RELU6).apply(BatchNormalization.of().apply(
+        DepthwiseConv2D.of(5).padding(Padding.SAME).useBias(false).apply(e1)));
+    Node p1 = BatchNormalization.of().apply(Conv2D.of(6, 1).useBias(false).apply(d1));
+    Node e2 = Conv2D.of(12, 1).activation(Activation.RELU6).apply(p1);
+    Node d2 = ActivationLayer.of(Activation.RELU6).apply(BatchNormalization.of().apply(
+        DepthwiseConv2D.of(3).strides(2).useBias(false).apply(ZeroPadding2D.of(0, 1, 0, 1).apply(e2))));
+    Node e3 = Conv2D.of(8, 1).activation(Activation.RELU).apply(d2);
+    Node d3 = DepthwiseConv2D.of(3).strides(2).padding(Padding.SAME).activation(Activation.RELU).apply(e3);
+    Node twice = Conv2D.of(5, 1).activation(Activation.RELU).apply(d3);
+    Node d4 = DepthwiseConv2D.of(3).padding(Padding.SAME).activation(Activation.RELU).apply(twice);
+    Node pooled = GlobalAveragePooling2D.of().apply(Add.of().apply(Conv2D.of(5, 1).apply(d4), twice));
+    ModelSpec spec = Functional.of(x, Dense.of(3).apply(pooled));
+    HostArray in = TfModels.randomInput(6, 2, 100, 90, 4);
+    try (Model tf = build(spec, 17)) {
+      Map<String, HostArray> w = new LinkedHashMap<>(tf.weights());
+      SplittableRandom r = new SplittableRandom(3);
+      w.replaceAll((k, v) -> {
+        if (!k.endsWith("_kernel") || k.contains("depthwise") || v.shape().length != 4) {
+          return v;
+        }
+        float[] f = v.floats();
+        int out = (int) v.shape()[3];
+        TfModels.zero(f, f.length / out, out, Zeros.RANDOM, 0.5, r);
+        return HostArray.of(f, v.shape());
+      });
+      tf.setWeights(w);
+      HostArray expected = tf.predict(in);
+      for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
+        for (int threads : new int[] {1, 2}) {
+          SparseOptions o = SparseOptions.defaults().calibrate(false).kernels(path).threads(threads).channelMajorFrom(1);
+          try (SparseModel sparse = SparseModel.of(tf, o)) {
+            assertThat(sparse.expandedInDepthwise()).containsExactly(
+                spec.layerName(e1.layer().getClass() == ReLU.class ? e1.inputs().get(0).inputs().get(0).layer() : e1.layer()),
+                spec.layerName(e2.layer()), spec.layerName(e3.layer()));
+            String what = path + ", " + threads + " thread(s)";
+            SparseModelTest.assertClose(sparse.predict(in), expected, 1e-4f, what);
+            SparseModelTest.assertClose(sparse.predict(List.of(in.slice(1, 2)), 1).get(0), expected.slice(1, 2), 1e-4f,
+                what + ", batch 1");
+          }
+        }
+      }
+    }
+  }
+
   @Test
   void channelMajorPixelsMustNotBeNegative() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> SparseOptions.defaults().channelMajorFrom(-3))

@@ -30,6 +30,12 @@ public final class Planes {
   /** Pixels per tile of a 1x1 convolution are chosen so that the input tile stays in cache (floats). */
   private static final int TILE_FLOATS = Integer.getInteger("topiary.planeTileFloats", 16384);
 
+  /**
+   * Output values per band of a depthwise convolution fused with the 1x1 expansion before it (its input
+   * rows, expanded rows and phases then stay in the first cache levels).
+   */
+  private static final int BAND_FLOATS = Integer.getInteger("topiary.planeBandFloats", 4096);
+
   /** Input channels up to which a k x k Conv2D runs on planes (MobileNet's stem reads 3). */
   static final int STEM_CHANNELS = 4;
 
@@ -100,6 +106,20 @@ public final class Planes {
    */
   public static LayerOp op(Layer layer, List<int[]> in, int[] out, Weights w, Epilogue epilogue,
       int @Nullable [] padding) {
+    return op(layer, in, out, w, epilogue, padding, null);
+  }
+
+  /**
+   * As {@link #op(Layer, List, int[], Weights, Epilogue, int[])}; a depthwise convolution with {@code
+   * expansion} computes the 1x1 convolution before it itself ({@code in} is then the expansion's output shape;
+   * the op reads the expansion's input planes).
+   */
+  public static LayerOp op(Layer layer, List<int[]> in, int[] out, Weights w, Epilogue epilogue,
+      int @Nullable [] padding, @Nullable Pointwise expansion) {
+    if (expansion != null && !(layer instanceof DepthwiseConv2D)) {
+      throw new IllegalArgumentException("layer '" + w.layerName() + "' (" + layer.getClass().getSimpleName()
+          + ") cannot compute a 1x1 convolution before it");
+    }
     int[] x = in.get(0);
     int[] pad = padding != null ? padding : new int[4];
     int ph = x[0] + pad[0] + pad[1];
@@ -118,7 +138,7 @@ public final class Planes {
     if (layer instanceof DepthwiseConv2D d) {
       Window win = Window.of(ph, pw, d.kernelSize(), d.kernelSize(), d.strides(), d.strides(),
           d.padding() == dev.topiary.dsl.layers.Padding.SAME);
-      return new Conv(true, w.values("depthwise_kernel"), epilogue, x, out, d.kernelSize(), d.strides(),
+      return new Conv(true, expansion, w.values("depthwise_kernel"), epilogue, x, out, d.kernelSize(), d.strides(),
           win.padTop() + pad[0], win.padLeft() + pad[2]);
     }
     if (layer instanceof ZeroPadding2D) {
@@ -198,38 +218,24 @@ public final class Planes {
     return new Value(out, v.batch(), s);
   }
 
-  /**
-   * A 1x1 convolution (stride 1) on planes: CSR rows over output channels, each non-zero scaling a tile of
-   * input pixels into the output channel's tile; bias, folded batch normalization and clamp in the pass that
-   * stores it. Tiles of pixels are sized so that the input tile ({@code cin} rows) stays in cache while
-   * every output channel reads it.
-   */
-  static final class Conv1x1 implements LayerOp {
-    private final int[] ptr;
-    private final int[] idx;
-    private final float[] val;
-    private final float @Nullable [] scale;
-    private final float[] shift;
-    private final float lo;
-    private final float hi;
-    private final int h;
-    private final int w;
-    private final int cin;
-    private final int cout;
-    private final int tile;
+  /** A 1x1 convolution (its weight {@code kernel}) to be computed by the depthwise convolution reading it. */
+  public static Pointwise expansion(Weights w, int cin, int cout, Epilogue epilogue) {
+    return Pointwise.of(w.planeMatrix("kernel", cin, cout).toKernel(), cin, cout, epilogue);
+  }
 
-    Conv1x1(float[] kernel, int h, int w, int cin, int cout, Epilogue e) {
-      this.h = h;
-      this.w = w;
-      this.cin = cin;
-      this.cout = cout;
-      ptr = new int[cout + 1];
+  /**
+   * A 1x1 convolution's kernel {@code [cin, cout]} as CSR rows over output channels (the non-zeros of each,
+   * by input channel), with its epilogue: scale (folded batch normalization, or null), shift, clamp.
+   */
+  public record Pointwise(int[] ptr, int[] idx, float[] val, float @Nullable [] scale, float[] shift, float lo, float hi) {
+    static Pointwise of(float[] kernel, int cin, int cout, Epilogue e) {
+      int[] ptr = new int[cout + 1];
       int nnz = 0;
       for (float v : kernel) {
         nnz += v != 0f ? 1 : 0;
       }
-      idx = new int[nnz];
-      val = new float[nnz];
+      int[] idx = new int[nnz];
+      float[] val = new float[nnz];
       int k = 0;
       for (int j = 0; j < cout; j++) {
         for (int i = 0; i < cin; i++) {
@@ -241,10 +247,35 @@ public final class Planes {
         }
         ptr[j + 1] = k;
       }
-      scale = e.scale();
-      shift = e.shift() != null ? e.shift() : new float[cout];
-      lo = e.lo();
-      hi = e.hi();
+      return new Pointwise(ptr, idx, val, e.scale(), e.shift() != null ? e.shift() : new float[cout], e.lo(), e.hi());
+    }
+
+    /** Output channels {@code from..to}, {@code len} values each: see {@link dev.topiary.sparse.kernel.Kernels#planeSpmm}. */
+    void run(Exec exec, float[] x, int xo, int xs, float[] y, int yo, int ys, int len, int from, int to) {
+      exec.kernels().planeSpmm(ptr, idx, val, x, xo, xs, y, yo, ys, len, scale, shift, lo, hi, from, to);
+    }
+  }
+
+  /**
+   * A 1x1 convolution (stride 1) on planes: CSR rows over output channels, each non-zero scaling a tile of
+   * input pixels into the output channel's tile; bias, folded batch normalization and clamp in the pass that
+   * stores it. Tiles of pixels are sized so that the input tile ({@code cin} rows) stays in cache while
+   * every output channel reads it.
+   */
+  static final class Conv1x1 implements LayerOp {
+    private final Pointwise pw;
+    private final int h;
+    private final int w;
+    private final int cin;
+    private final int cout;
+    private final int tile;
+
+    Conv1x1(float[] kernel, int h, int w, int cin, int cout, Epilogue e) {
+      this.h = h;
+      this.w = w;
+      this.cin = cin;
+      this.cout = cout;
+      pw = Pointwise.of(kernel, cin, cout, e);
       int ps = Value.planeStride(h * w);
       tile = Math.min(ps, Math.max(64, TILE_FLOATS / Math.max(1, cin) / 16 * 16));
     }
@@ -257,13 +288,12 @@ public final class Planes {
       float[] d = x.data();
       float[] y = exec.floats(batch * cout * ps); // planeSpmm writes every value, plane padding included
       int tiles = (ps + tile - 1) / tile;
-      exec.forRows(batch * tiles, (long) Math.max(1, val.length) * tile, (from, to) -> {
+      exec.forRows(batch * tiles, (long) Math.max(1, pw.val().length) * tile, (from, to) -> {
         for (int i = from; i < to; i++) {
           int b = i / tiles;
           int t0 = i % tiles * tile;
           int len = Math.min(tile, ps - t0);
-          exec.kernels().planeSpmm(ptr, idx, val, d, b * cin * ps + t0, ps, y, b * cout * ps + t0, ps, len, scale,
-              shift, lo, hi, 0, cout);
+          pw.run(exec, d, b * cin * ps + t0, ps, y, b * cout * ps + t0, ps, len, 0, cout);
         }
       });
       return List.of(Value.chw(y, batch, new int[] {h, w, cout}));
@@ -286,6 +316,11 @@ public final class Planes {
    */
   static final class Conv implements LayerOp {
     private final boolean depthwise;
+    /**
+     * A 1x1 convolution before a depthwise one, computed here band by band (null: the input planes are the
+     * depthwise convolution's): its output never goes to memory (see {@link #expanded}).
+     */
+    private final @Nullable Pointwise expand;
     /** Per output channel its taps: offsets into the phases (of its input plane for depthwise) and weights. */
     private final int[][] src;
     private final float[][] weights;
@@ -296,6 +331,7 @@ public final class Planes {
     private final int wd;
     private final int cin;
     private final int cout;
+    private final int k;
     private final int s;
     private final int oh;
     private final int ow;
@@ -304,36 +340,48 @@ public final class Planes {
     /** Column phases (1 or s), and the flat columns from one output pixel to the next (s / cs). */
     private final int cs;
     private final int step;
-    /** Width and rows of a phase, values per phase, values per input plane (all its phases). */
+    /** Output rows per band: the buffers of a band stay in cache. */
+    private final int band;
+    /** Width and rows of a phase (for one band), values per phase, values per input plane (all its phases). */
     private final int pw;
     private final int ph;
     private final int phase;
     private final int planeSize;
-    /** Flat outputs per plane, rounded up to 16 (whole vectors at every width). */
+    /** Flat outputs per band, rounded up to 16 (whole vectors at every width). */
     private final int flat;
 
-    /**
-     * @param kernel Keras' {@code [k, k, cin, cout]} (full) or {@code [k, k, c, 1]} (depthwise)
-     * @param in the example input shape; {@code extraTop}/{@code extraLeft}: zero padding folded in before
-     *     the window's own (a ZeroPadding2D that only this layer reads), {@code out} the output shape
-     */
     Conv(boolean depthwise, float[] kernel, Epilogue e, int[] in, int[] out, int k, int stride, int padTop,
         int padLeft) {
+      this(depthwise, null, kernel, e, in, out, k, stride, padTop, padLeft);
+    }
+
+    /**
+     * @param expand a 1x1 convolution whose output only this depthwise convolution reads, or null
+     * @param kernel Keras' {@code [k, k, cin, cout]} (full) or {@code [k, k, c, 1]} (depthwise)
+     * @param in the example input shape (the expansion's output for a fused one); {@code padTop}/{@code
+     *     padLeft} the window's padding with a folded ZeroPadding2D's, {@code out} the output shape
+     */
+    Conv(boolean depthwise, @Nullable Pointwise expand, float[] kernel, Epilogue e, int[] in, int[] out, int k,
+        int stride, int padTop, int padLeft) {
       this.depthwise = depthwise;
+      this.expand = expand;
       this.h = in[0];
       this.wd = in[1];
       this.cin = in[2];
       this.oh = out[0];
       this.ow = out[1];
       this.cout = out[2];
+      this.k = k;
       this.s = stride;
       this.padTop = padTop;
       this.padLeft = padLeft;
       cs = depthwise ? 1 : s;
       step = s / cs;
       pw = cs == s ? ow + (k - 1) / s : (ow - 1) * s + k;
-      ph = oh + (k - 1) / s;
-      flat = (oh * pw + 15) / 16 * 16;
+      // a fused expansion recomputes the k - s rows two bands share: bands of about 4096 output values
+      band = expand == null ? oh : Math.max(1, Math.min(oh, BAND_FLOATS / Math.max(1, s * pw)));
+      ph = band + (k - 1) / s;
+      flat = (band * pw + 15) / 16 * 16;
       phase = ph * pw + 32; // the last vector of a flat run reads up to 16 values past the rows
       planeSize = s * cs * phase;
       float[] scale = e.scale();
@@ -363,17 +411,35 @@ public final class Planes {
       hi = e.hi();
     }
 
-    /** Copies input plane {@code from} of {@code d} into its phases at {@code to} of {@code buf} (zeros kept). */
-    private void split(float[] d, int from, float[] buf, int to) {
+    /** Input rows {@code [first, last)} that output rows {@code r0..r1} read (the window's rows inside the input). */
+    private int firstRow(int r0) {
+      return Math.max(0, s * r0 - padTop);
+    }
+
+    private int lastRow(int r1) {
+      return Math.min(h, s * (r1 - 1) + k - padTop);
+    }
+
+    /**
+     * Copies the input rows that output rows {@code r0..r1} read into their phases at {@code to} of {@code buf}:
+     * input row {@code iy} of the plane is at {@code rows + iy * wd} of {@code d}; a window row past the input
+     * is zeroed (the buffer serves every band), columns past it stay zero.
+     */
+    private void split(float[] d, int rows, float[] buf, int to, int r0, int r1) {
       for (int n = 0; n < s; n++) {
         for (int y = 0; y < ph; y++) {
-          int iy = s * y + n - padTop;
-          if (iy < 0 || iy >= h) {
-            continue;
+          int py = s * (r0 + y) + n; // padded row
+          if (py >= s * (r1 - 1) + k) {
+            break; // no output row of this band reads it
           }
-          int row = from + iy * wd;
+          int iy = py - padTop;
           for (int m = 0; m < cs; m++) {
             int o = to + (n * cs + m) * phase + y * pw;
+            if (iy < 0 || iy >= h) {
+              java.util.Arrays.fill(buf, o, o + pw, 0f);
+              continue;
+            }
+            int row = rows + iy * wd;
             // columns u with 0 <= cs u + m - padLeft < wd
             int u0 = Math.max(0, Math.floorDiv(padLeft - m + cs - 1, cs));
             int u1 = Math.min(pw, Math.floorDiv(wd - 1 + padLeft - m, cs) + 1);
@@ -400,30 +466,58 @@ public final class Planes {
       float[] d = x.data();
       float[] y = exec.floats(batch * cout * psOut);
       zeroPlanePadding(y, 0, batch * cout, oh * ow, psOut); // copyOut writes the pixels
-      if (depthwise) {
+      int bands = (oh + band - 1) / band;
+      if (expand != null) {
+        // a band's input rows (every input channel) stay in cache while each channel of the band is expanded
+        // and convolved; channel groups only to give every thread a share at batch 1
+        int groups = Math.max(1, Math.min(cout, 2 * exec.threads() / Math.max(1, batch * bands)));
+        int xcs = x.shape()[2];
+        exec.forRows(batch * bands * groups, (long) flat * (src[0].length + 4) * cout / groups, (from, to) -> {
+          float[] buf = new float[planeSize];
+          float[] out = new float[flat];
+          float[] rows = new float[((s * (band - 1) + k) * wd + 15) / 16 * 16];
+          for (int item = from; item < to; item++) {
+            int g = item % groups;
+            int bb = item / groups;
+            int b = bb / bands;
+            int r0 = bb % bands * band;
+            int r1 = Math.min(oh, r0 + band);
+            int first = firstRow(r0);
+            int len = ((lastRow(r1) - first) * wd + 15) / 16 * 16;
+            // the flat run of the band's input rows, moved back so that its whole vectors end inside the plane
+            int start = Math.max(0, Math.min(first * wd, psIn - len));
+            for (int c = g * cout / groups; c < (g + 1) * cout / groups; c++) {
+              expand.run(exec, d, b * xcs * psIn + start, psIn, rows, 0, 0, len, c, c + 1);
+              split(rows, -start, buf, 0, r0, r1);
+              exec.kernels().planeTaps(buf, src[c], weights[c], 0, src[c].length, bias[c], lo, hi, out, 0, flat);
+              copyOut(out, y, (b * cout + c) * psOut, r0, r1);
+            }
+          }
+        });
+      } else if (depthwise) {
         exec.forRows(batch * cout, (long) flat * src[0].length, (from, to) -> {
           // zeros where the window reaches past the input: the same places for every plane, written once
           float[] buf = new float[planeSize];
           float[] out = new float[flat];
           for (int bc = from; bc < to; bc++) {
             int c = bc % cout;
-            split(d, bc * psIn, buf, 0);
+            split(d, bc * psIn, buf, 0, 0, oh);
             exec.kernels().planeTaps(buf, src[c], weights[c], 0, src[c].length, bias[c], lo, hi, out, 0, flat);
-            copyOut(out, y, bc * psOut);
+            copyOut(out, y, bc * psOut, 0, oh);
           }
         });
       } else {
         for (int b = 0; b < batch; b++) {
           float[] buf = new float[cin * planeSize];
           for (int ci = 0; ci < cin; ci++) {
-            split(d, (b * cin + ci) * psIn, buf, ci * planeSize);
+            split(d, (b * cin + ci) * psIn, buf, ci * planeSize, 0, oh);
           }
           int yb = b * cout * psOut;
           exec.forRows(cout, (long) flat * src[0].length, (from, to) -> {
             float[] out = new float[flat];
             for (int co = from; co < to; co++) {
               exec.kernels().planeTaps(buf, src[co], weights[co], 0, src[co].length, bias[co], lo, hi, out, 0, flat);
-              copyOut(out, y, yb + co * psOut);
+              copyOut(out, y, yb + co * psOut, 0, oh);
             }
           });
         }
@@ -431,13 +525,17 @@ public final class Planes {
       return List.of(Value.chw(y, batch, new int[] {oh, ow, cout}));
     }
 
-    /** The {@code ow} real columns of each flat row (every {@code step}-th) into the output plane at {@code to}. */
-    private void copyOut(float[] out, float[] y, int to) {
-      for (int r = 0; r < oh; r++) {
+    /**
+     * Output rows {@code r0..r1}: the {@code ow} real columns of each flat row (every {@code step}-th) into the
+     * output plane at {@code to}.
+     */
+    private void copyOut(float[] out, float[] y, int to, int r0, int r1) {
+      for (int r = r0; r < r1; r++) {
+        int f = (r - r0) * pw;
         if (step == 1) {
-          System.arraycopy(out, r * pw, y, to + r * ow, ow);
+          System.arraycopy(out, f, y, to + r * ow, ow);
         } else {
-          for (int q = 0, o = to + r * ow, f = r * pw; q < ow; q++, f += step) {
+          for (int q = 0, o = to + r * ow; q < ow; q++, f += step) {
             y[o + q] = out[f];
           }
         }

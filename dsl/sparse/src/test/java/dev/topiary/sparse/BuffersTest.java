@@ -126,6 +126,50 @@ class BuffersTest {
     }
   }
 
+  /**
+   * {@code predict} is thread-safe: concurrent calls share the model's pool, each run taking and giving back
+   * its own arrays; every call's outputs equal the sequential ones bit for bit.
+   */
+  @Test
+  void concurrentPredictionsSharingThePoolGiveTheSequentialOutputs() throws Exception {
+    ModelSpec spec = FusionTest.planeChain();
+    List<HostArray> inputs = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      inputs.add(TfModels.randomInput(20 + i, 1 + i % 3, 19, 29, 4));
+    }
+    try (Model tf = FusionTest.build(spec, 43);
+        SparseModel sparse = poisoned(() -> SparseModel.of(tf, SparseOptions.defaults().calibrate(false)
+            .channelMajorFrom(1).threads(2)))) {
+      List<List<HostArray>> expected = new ArrayList<>();
+      for (HostArray x : inputs) {
+        expected.add(sparse.predict(List.of(x), 3));
+      }
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          int first = t;
+          futures.add(pool.submit(() -> {
+            for (int call = 0; call < 12; call++) {
+              int i = (first + call) % inputs.size();
+              List<HostArray> out = sparse.predict(List.of(inputs.get(i)), 3);
+              for (int k = 0; k < out.size(); k++) {
+                assertThat(out.get(k).floats()).as("input %d, output %d", i, k)
+                    .containsExactly(expected.get(i).get(k).floats());
+              }
+            }
+            return null;
+          }));
+        }
+        for (java.util.concurrent.Future<?> f : futures) {
+          f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
   private static SparseModel poisoned(java.util.function.Supplier<SparseModel> make) {
     System.setProperty("topiary.sparse.poisonBuffers", "true");
     try {

@@ -313,6 +313,12 @@ public final class Planes {
    * input, which cost more than computing every column of a strided row and keeping every {@code s}-th).
    * Zero weights of a full convolution are skipped. A folded batch normalization's scale is multiplied into
    * the filters.
+   *
+   * <p>A depthwise convolution with an {@code expand}ed 1x1 convolution before it runs in bands of output
+   * rows: for each band and channel the 1x1 convolution computes just the input rows the band's windows
+   * read (one flat run, into a small buffer), which are split into phases and convolved at once; two bands
+   * recompute the {@code k - s} rows they share. The expanded planes, the largest values of MobileNetV2,
+   * are never stored. Without an expansion a plane is one band.
    */
   static final class Conv implements LayerOp {
     private final boolean depthwise;

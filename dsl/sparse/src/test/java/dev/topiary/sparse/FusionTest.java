@@ -130,25 +130,29 @@ class FusionTest {
     return Functional.of(List.of(x), List.of(logits, odd));
   }
 
+  /** Zeros in the Conv2D kernels (not depthwise ones) as pruning leaves them, {@code sparsity} of each. */
+  static void pruneConvolutions(Model tf, Zeros zeros, double sparsity, long seed) {
+    Map<String, HostArray> w = new LinkedHashMap<>(tf.weights());
+    SplittableRandom r = new SplittableRandom(seed);
+    w.replaceAll((k, v) -> {
+      if (!k.endsWith("_kernel") || k.contains("depthwise") || v.shape().length != 4) {
+        return v;
+      }
+      float[] f = v.floats();
+      int out = (int) v.shape()[3];
+      TfModels.zero(f, f.length / out, out, zeros, sparsity, r);
+      return HostArray.of(f, v.shape());
+    });
+    tf.setWeights(w);
+  }
+
   @Test
   void channelMajorChainsMatchTfOnEveryPathBatchAndThreadCount() {
     ModelSpec spec = planeChain();
     HostArray x = TfModels.randomInput(4, 3, 19, 29, 4);
     for (TfModels.Zeros zeros : new TfModels.Zeros[] {Zeros.RANDOM, Zeros.TWO_FOUR}) {
       try (Model tf = build(spec, 31)) {
-        // as build, then the kernels' zeros as pruning leaves them
-        Map<String, HostArray> w = new LinkedHashMap<>(tf.weights());
-        SplittableRandom r = new SplittableRandom(9);
-        w.replaceAll((k, v) -> {
-          if (!k.endsWith("_kernel") || k.contains("depthwise") || v.shape().length != 4) {
-            return v;
-          }
-          float[] f = v.floats();
-          int out = (int) v.shape()[3];
-          TfModels.zero(f, f.length / out, out, zeros, 0.875, r);
-          return HostArray.of(f, v.shape());
-        });
-        tf.setWeights(w);
+        pruneConvolutions(tf, zeros, 0.875, 9);
         List<HostArray> expected = tf.predict(List.of(x), 3);
         for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
           for (int threads : new int[] {1, 2}) {
@@ -198,18 +202,7 @@ class FusionTest {
     ModelSpec spec = Functional.of(x, Dense.of(3).apply(pooled));
     HostArray in = TfModels.randomInput(6, 2, 100, 90, 4);
     try (Model tf = build(spec, 17)) {
-      Map<String, HostArray> w = new LinkedHashMap<>(tf.weights());
-      SplittableRandom r = new SplittableRandom(3);
-      w.replaceAll((k, v) -> {
-        if (!k.endsWith("_kernel") || k.contains("depthwise") || v.shape().length != 4) {
-          return v;
-        }
-        float[] f = v.floats();
-        int out = (int) v.shape()[3];
-        TfModels.zero(f, f.length / out, out, Zeros.RANDOM, 0.5, r);
-        return HostArray.of(f, v.shape());
-      });
-      tf.setWeights(w);
+      pruneConvolutions(tf, Zeros.RANDOM, 0.5, 3);
       HostArray expected = tf.predict(in);
       for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
         for (int threads : new int[] {1, 2}) {

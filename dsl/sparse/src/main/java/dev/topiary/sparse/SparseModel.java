@@ -613,6 +613,7 @@ public final class SparseModel implements AutoCloseable {
   @Override
   public void close() {
     exec.close();
+    buffers.clear();
     closeAll(matrices);
   }
 

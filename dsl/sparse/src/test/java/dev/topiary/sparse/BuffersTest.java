@@ -47,6 +47,10 @@ class BuffersTest {
     assertThat(again).isSameAs(a);
     assertThat(run.floats(10)).isNotSameAs(a);
     assertThat(pool.retained()).isZero();
+    run.release(again);
+    pool.clear();
+    assertThat(pool.retained()).isZero();
+    assertThat(run.floats(10)).isNotSameAs(again);
   }
 
   @Test

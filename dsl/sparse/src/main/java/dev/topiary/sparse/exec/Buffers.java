@@ -59,6 +59,12 @@ public final class Buffers {
     return retained;
   }
 
+  /** Drops every array held for reuse (a closed model keeps none). */
+  public synchronized void clear() {
+    free.clear();
+    retained = 0;
+  }
+
   private synchronized float[] take(int n) {
     ArrayDeque<float[]> q = free.get(n);
     float[] a = q == null ? null : q.pollLast();

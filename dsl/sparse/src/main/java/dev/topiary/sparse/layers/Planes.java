@@ -324,7 +324,7 @@ public final class Planes {
     private final boolean depthwise;
     /**
      * A 1x1 convolution before a depthwise one, computed here band by band (null: the input planes are the
-     * depthwise convolution's): its output never goes to memory (see {@link #expanded}).
+     * depthwise convolution's): its output never goes to memory (see the class comment).
      */
     private final @Nullable Pointwise expand;
     /** Per output channel its taps: offsets into the phases (of its input plane for depthwise) and weights. */
@@ -502,7 +502,8 @@ public final class Planes {
         });
       } else if (depthwise) {
         exec.forRows(batch * cout, (long) flat * src[0].length, (from, to) -> {
-          // zeros where the window reaches past the input: the same places for every plane, written once
+          // the columns where the window reaches past the input stay zero for every plane (split zeroes the
+          // rows past it)
           float[] buf = new float[planeSize];
           float[] out = new float[flat];
           for (int bc = from; bc < to; bc++) {

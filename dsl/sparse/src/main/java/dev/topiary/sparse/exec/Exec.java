@@ -69,6 +69,7 @@ public final class Exec implements AutoCloseable {
    * An array for a layer's output or scratch: reused from an earlier value of the run (or run) when there is
    * one, so its contents are undefined: the layer must write every element that anything reads (a
    * channel-major value's plane padding included), never accumulate into it. Zeroed arrays: {@link #zeros}.
+   * Call it (and {@link #release}) from the thread running the op, not inside a {@link #forRows} share.
    */
   public float[] floats(int n) {
     return buffers != null ? buffers.floats(n) : new float[n];

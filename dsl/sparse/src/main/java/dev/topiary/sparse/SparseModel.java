@@ -47,6 +47,9 @@ import java.util.Map;
  * }</pre>
  */
 public final class SparseModel implements AutoCloseable {
+  /** The op of a layer computed inside another one (folded into the layer before or after it): its input as is. */
+  private static final LayerOp PASS_ON = (in, ex) -> List.of(in.get(0));
+
   private final ModelSpec spec;
   private final SparseOptions options;
   private final Exec exec;
@@ -174,7 +177,7 @@ public final class SparseModel implements AutoCloseable {
         };
         Fusion.Tail tail = fusion.tails().get(n);
         if (fusion.folded().contains(n)) {
-          ops.put(n, (in, ex) -> List.of(in.get(0))); // runs inside the layer before it
+          ops.put(n, PASS_ON); // runs inside the layer before it
           continue;
         }
         Planes.Kind kind = layout.kinds().get(n);
@@ -182,7 +185,7 @@ public final class SparseModel implements AutoCloseable {
         if (layout.padFolded().containsKey(n)) {
           // a ZeroPadding2D that the convolution after it pads itself (in the copy of each plane it makes
           // anyway): passes its planes on unchanged
-          ops.put(n, (in, ex) -> List.of(in.get(0)));
+          ops.put(n, PASS_ON);
           planes.put(n, true);
           continue;
         }
@@ -195,7 +198,7 @@ public final class SparseModel implements AutoCloseable {
           if (reader != null) {
             // computed by the depthwise convolution that reads it: passes its input planes on
             expansions.put(reader, Planes.expansion(w, inShapes.get(0)[2], exampleShape(n)[2], e));
-            ops.put(n, (in, ex) -> List.of(in.get(0)));
+            ops.put(n, PASS_ON);
             continue;
           }
           Node pad = n.inputs().get(0);
@@ -477,7 +480,6 @@ public final class SparseModel implements AutoCloseable {
     return parts.stream().map(HostArray::concat).toList();
   }
 
-
   private List<Value> run(List<Value> inputs) {
     Buffers.Run buffers = this.buffers.run();
     Exec exec = this.exec.forRun(buffers);
@@ -527,8 +529,9 @@ public final class SparseModel implements AutoCloseable {
       outs.forEach(v -> hold(v, holders));
       release(n, all, toChw, toNhwc, holders, buffers);
     }
-    // the outputs' arrays are the caller's now (never released: their nodes are kept alive)
-    return spec.outputs().stream().map(values::get).map(v -> v.isChw() ? Planes.toNhwc(v, null) : v).toList();
+    // the outputs' arrays are the caller's now (never released: their nodes are kept alive); a channel-major
+    // output is transposed into a new array (the model's executor, outside the run's buffers)
+    return spec.outputs().stream().map(values::get).map(v -> v.isChw() ? Planes.toNhwc(v, this.exec) : v).toList();
   }
 
   private static void hold(Value v, Map<float[], Integer> holders) {

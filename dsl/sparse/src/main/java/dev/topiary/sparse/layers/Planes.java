@@ -167,15 +167,15 @@ public final class Planes {
 
   /**
    * {@code v} channel-major (a copy; {@code v} is channels-last, example shape {@code [h, w, c]}), in an array
-   * from {@code exec}'s buffers (null: a new one).
+   * from {@link Exec#floats}.
    */
-  public static Value toChw(Value v, @Nullable Exec exec) {
+  public static Value toChw(Value v, Exec exec) {
     int[] s = v.shape();
     int pixels = s[0] * s[1];
     int c = s[2];
     int ps = Value.planeStride(pixels);
     float[] d = v.data();
-    float[] out = exec != null ? exec.floats(v.batch() * c * ps) : new float[v.batch() * c * ps];
+    float[] out = exec.floats(v.batch() * c * ps);
     for (int b = 0; b < v.batch(); b++) {
       int src = b * pixels * c;
       int dst = b * c * ps;
@@ -195,13 +195,13 @@ public final class Planes {
   }
 
   /** {@code v} channels-last (a copy; {@code v} is channel-major), in an array as {@link #toChw}'s. */
-  public static Value toNhwc(Value v, @Nullable Exec exec) {
+  public static Value toNhwc(Value v, Exec exec) {
     int[] s = v.shape();
     int pixels = s[0] * s[1];
     int c = s[2];
     int ps = Value.planeStride(pixels);
     float[] d = v.data();
-    float[] out = exec != null ? exec.floats(v.batch() * pixels * c) : new float[v.batch() * pixels * c];
+    float[] out = exec.floats(v.batch() * pixels * c);
     for (int b = 0; b < v.batch(); b++) {
       int src = b * c * ps;
       int dst = b * pixels * c;

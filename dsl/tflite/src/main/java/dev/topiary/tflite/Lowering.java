@@ -74,8 +74,6 @@ final class Lowering {
   private final Map<Node, Integer> tensorOf = new IdentityHashMap<>();
   private final Map<Node, Node> foldedInto = new IdentityHashMap<>(); // conv/dense node -> the BN it absorbs
   private final List<String> problems = new ArrayList<>();
-  /** Set by {@link #weight}: whether the last weight went to its op as block-sparse (no DENSIFY). */
-  private boolean lastWeightBlockSparse;
   /** Weight tensors stored as 1x4 blocks, which FULLY_CONNECTED reads directly (version 8). */
   private final Set<Integer> blockSparse = new java.util.HashSet<>();
   /**
@@ -384,11 +382,7 @@ final class Lowering {
     public int fullyConnectedKernel(String name, float[] outIn, int out, int inputs) {
       int[] shape = {out, inputs};
       checkSize(name, outIn, shape);
-      int w = Lowering.this.weight(name, outIn.clone(), shape, Use.FULLY_CONNECTED);
-      if (lastWeightBlockSparse) {
-        blockSparse.add(w);
-      }
-      return w;
+      return Lowering.this.weight(name, outIn.clone(), shape, Use.FULLY_CONNECTED);
     }
 
     @Override
@@ -665,9 +659,6 @@ final class Lowering {
       }
     }
     int w = weight(spec.variableName(layer, "kernel"), transposed, new int[] {units, in}, Use.FULLY_CONNECTED);
-    if (lastWeightBlockSparse) {
-      blockSparse.add(w);
-    }
     int b = constFloats(biasName(n, useBias), bias, new int[] {units});
     boolean keepDims = n.inputs().get(0).shape().numDimensions() > 2;
     withActivation(n, activationOf(layer), (out, act) -> fullyConnectedOp(x, w, b, out, act, keepDims));
@@ -904,14 +895,8 @@ final class Lowering {
     String base = name(n);
     int wx = weight(spec.variableName(layer, "kernel"), transpose(values(layer, "kernel"), features, gates),
         new int[] {gates, features}, Use.FULLY_CONNECTED);
-    if (lastWeightBlockSparse) {
-      blockSparse.add(wx);
-    }
     int wh = weight(spec.variableName(layer, "recurrent_kernel"), transpose(values(layer, "recurrent_kernel"), units,
         gates), new int[] {gates, units}, Use.FULLY_CONNECTED);
-    if (lastWeightBlockSparse) {
-      blockSparse.add(wh);
-    }
     int bias = constFloats(spec.variableName(layer, "bias"), values(layer, "bias"), new int[] {gates});
     int projected = floatTensor(base + "_projected", 1, steps, gates);
     fullyConnectedOp(x, wx, bias, projected, Schema.ACT_NONE, true);
@@ -1051,9 +1036,6 @@ final class Lowering {
     // output_kernel [heads, keyDim, features] is [heads * keyDim, features]: FULLY_CONNECTED's [features, width].
     int w = weight(spec.variableName(layer, "output_kernel"), transpose(values(layer, "output_kernel"), width,
         queryFeatures), new int[] {queryFeatures, width}, Use.FULLY_CONNECTED);
-    if (lastWeightBlockSparse) {
-      blockSparse.add(w);
-    }
     int b = constFloats(spec.variableName(layer, "output_bias"), values(layer, "output_bias"),
         new int[] {queryFeatures});
     int out = activationTensor(n, base);
@@ -1071,9 +1053,6 @@ final class Lowering {
     int width = heads * keyDim;
     int w = weight(spec.variableName(layer, which + "_kernel"), transpose(values(layer, which + "_kernel"), features,
         width), new int[] {width, features}, Use.FULLY_CONNECTED);
-    if (lastWeightBlockSparse) {
-      blockSparse.add(w);
-    }
     int b = constFloats(spec.variableName(layer, which + "_bias"), values(layer, which + "_bias"), new int[] {width});
     int projected = floatTensor(base + "_projected", 1, steps, width);
     fullyConnectedOp(x, w, b, projected, Schema.ACT_NONE, true);
@@ -1139,10 +1118,10 @@ final class Lowering {
 
   /**
    * A constant weight stored as the flavour asks; returns the tensor its op reads: the constant itself,
-   * or the output of a DENSIFY of it. Sets {@link #lastWeightBlockSparse}.
+   * or the output of a DENSIFY of it. A weight stored as 1x4 blocks, which FULLY_CONNECTED reads directly,
+   * goes into {@link #blockSparse}.
    */
   private int weight(String name, float[] values, int[] shape, Use use) {
-    lastWeightBlockSparse = false;
     TfliteGraph.Quantization quant = null;
     byte[] q = null;
     byte type = Schema.FLOAT32;
@@ -1164,8 +1143,9 @@ final class Lowering {
           ? WeightEncoding.blocks1x4(values, shape[0], shape[1]) : null;
       long blockBytes = block == null ? Long.MAX_VALUE : block.data().length + WeightEncoding.indexBytes(block.sparsity());
       if (block != null && blockBytes < csrBytes && blockBytes < dense.length) {
-        lastWeightBlockSparse = true;
-        return g.add(new TfliteGraph.Tensor(name, shape, null, type, block.data(), quant, block.sparsity()));
+        int blocks = g.add(new TfliteGraph.Tensor(name, shape, null, type, block.data(), quant, block.sparsity()));
+        blockSparse.add(blocks);
+        return blocks;
       }
       // A DENSIFY adds a tensor and an op (and int8 weights a DEQUANTIZE, and the densified tensor
       // its own copy of the scales and int64 zero points): sparse only when that still saves bytes.

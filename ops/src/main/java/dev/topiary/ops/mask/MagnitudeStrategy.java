@@ -1,5 +1,7 @@
 package dev.topiary.ops.mask;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Ops;
@@ -19,6 +21,16 @@ public final class MagnitudeStrategy implements MaskStrategy {
   @Override
   public MaskResult ops(Ops tf, Operand<TFloat32> weights, Operand<TFloat32> sparsity) {
     return MagnitudeRules.ops(tf, tf.math.abs(weights), sparsity);
+  }
+
+  /** One radix selection for many tensors at once (see {@link MagnitudeRules#ops(Ops, List, Operand, int, long)}). */
+  @Override
+  public List<MaskResult> ops(Ops tf, List<Operand<TFloat32>> weights, Operand<TFloat32> sparsity) {
+    List<Operand<TFloat32>> magnitudes = new ArrayList<>();
+    for (Operand<TFloat32> w : weights) {
+      magnitudes.add(tf.math.abs(w));
+    }
+    return MagnitudeRules.ops(tf, magnitudes, sparsity, MagnitudeRules.CHUNK_SEGMENTS, MagnitudeRules.CHUNK_ELEMENTS);
   }
 
   @Override

@@ -4,7 +4,19 @@ import static dev.topiary.ops.TestTensors.oneTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.topiary.ops.TestTensors;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import org.tensorflow.EagerSession;
+import org.tensorflow.Graph;
+import org.tensorflow.Operand;
+import org.tensorflow.Result;
+import org.tensorflow.Session;
+import org.tensorflow.ndarray.buffer.DataBuffers;
+import org.tensorflow.op.Ops;
+import org.tensorflow.types.TFloat32;
 import org.junit.jupiter.api.Test;
 import org.tensorflow.ndarray.NdArrays;
 import org.tensorflow.ndarray.Shape;
@@ -256,6 +268,75 @@ class MaskStrategyTest {
         MaskRunner.all(MaskStrategy.mByN(1, 3), w, shape, 0f);
       }
     }
+  }
+
+  @Test
+  void tensorsSelectedTogetherGetEachTheirOwnMaskInGraphAndEager() {
+    Random random = new Random(7);
+    // Chunks of at most 3 tensors and 200 values: tensors over 100 values go alone, the rest in chunks
+    // split by count and by size; a scalar, a single value and all-tied or zero tensors among them.
+    long[][] shapes = {{37}, {5, 6}, {}, {1}, {3, 3, 2, 4}, {150}, {20, 4}, {7}, {2, 2}, {64, 33}, {9, 9}, {40}};
+    List<float[]> weights = new ArrayList<>();
+    for (int j = 0; j < shapes.length; j++) {
+      int size = 1;
+      for (long d : shapes[j]) {
+        size *= (int) d;
+      }
+      float[] w = new float[size];
+      for (int i = 0; i < size; i++) {
+        w[i] = switch (j % 4) {
+          case 0 -> (random.nextInt(33) - 16) / 8f; // many ties, zeros and both signs
+          case 1 -> (float) random.nextGaussian();
+          case 2 -> 0.25f; // all tied
+          default -> i % 3 == 0 ? -0f : (float) random.nextGaussian() * 1e-40f; // zeros and subnormals
+        };
+      }
+      weights.add(w);
+    }
+    for (float sparsity : new float[] {0f, 0.3f, 0.5f, 0.9999f}) {
+      List<HostMask> expected = new ArrayList<>();
+      for (int j = 0; j < shapes.length; j++) {
+        expected.add(MAGNITUDE.host(weights.get(j), shapes[j], sparsity));
+      }
+      try (Graph g = new Graph(); Session session = new Session(g)) {
+        Ops tf = Ops.create(g);
+        List<MaskResult> results = MagnitudeRules.ops(tf, magnitudes(tf, weights, shapes), tf.constant(sparsity), 3, 200);
+        for (int j = 0; j < shapes.length; j++) {
+          try (Result out = session.runner().fetch(results.get(j).mask()).fetch(results.get(j).threshold()).run()) {
+            assertThat(new HostMask(TestTensors.floats(out.get(0)), shapes[j], TestTensors.floats(out.get(1))[0]))
+                .as("graph, tensor %d %s at %s", j, Arrays.toString(shapes[j]), sparsity).isEqualTo(expected.get(j));
+          }
+        }
+      }
+      try (EagerSession session = EagerSession.create()) {
+        Ops tf = Ops.create(session);
+        List<MaskResult> results = MAGNITUDE.ops(tf, constants(tf, weights, shapes), tf.constant(sparsity));
+        for (int j = 0; j < shapes.length; j++) {
+          assertThat(results.get(j).mask().shape()).isEqualTo(Shape.of(shapes[j]));
+          assertThat(new HostMask(TestTensors.floats(results.get(j).mask()), shapes[j],
+                  TestTensors.floats(results.get(j).threshold())[0]))
+              .as("eager, tensor %d at %s", j, sparsity).isEqualTo(expected.get(j));
+        }
+      }
+    }
+  }
+
+  private static List<Operand<TFloat32>> magnitudes(Ops tf, List<float[]> weights, long[][] shapes) {
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    for (Operand<TFloat32> c : constants(tf, weights, shapes)) {
+      out.add(tf.math.abs(c));
+    }
+    return out;
+  }
+
+  private static List<Operand<TFloat32>> constants(Ops tf, List<float[]> weights, long[][] shapes) {
+    List<Operand<TFloat32>> out = new ArrayList<>();
+    for (int j = 0; j < shapes.length; j++) {
+      try (TFloat32 t = TFloat32.tensorOf(Shape.of(shapes[j]), DataBuffers.of(weights.get(j), true, false))) {
+        out.add(tf.constant(t));
+      }
+    }
+    return out;
   }
 
   @Test

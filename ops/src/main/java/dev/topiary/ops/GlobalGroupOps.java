@@ -5,7 +5,6 @@ import dev.topiary.ops.schedule.ScheduleOps;
 import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
-import org.tensorflow.ndarray.Shape;
 import org.tensorflow.op.Op;
 import org.tensorflow.op.Ops;
 import org.tensorflow.op.core.Identity;
@@ -33,15 +32,10 @@ final class GlobalGroupOps {
     List<Variable<TFloat32>> thresholds = new ArrayList<>();
     List<Variable<TInt64>> updates = new ArrayList<>();
     for (Variable<TFloat32> weight : weights) {
-      Shape shape = weight.shape();
-      if (shape.hasUnknownDimension()) {
-        throw new IllegalArgumentException(
-            "weight '" + weight.op().name() + "' has shape " + shape + "; pruning needs a fully known shape");
-      }
-      List<PruningState.Variable> state = PruningState.of(weight.op().name(), shape.asArray());
-      masks.add(tf.withName(state.get(0).name()).variable(tf.fill(tf.constant(shape), tf.constant((float) state.get(0).start()))));
-      thresholds.add(tf.withName(state.get(1).name()).variable(tf.constant((float) state.get(1).start())));
-      updates.add(tf.withName(state.get(2).name()).variable(tf.constant((long) state.get(2).start())));
+      PrunedWeight.State state = PrunedWeight.State.create(tf, weight);
+      masks.add(state.mask());
+      thresholds.add(state.threshold());
+      updates.add(state.updates());
     }
 
     Ops g = SubScopes.of(tf, tf.scope().makeUnique("global_" + group.name() + "_prune"));

@@ -1,7 +1,9 @@
 package dev.topiary.ops;
 
 import dev.topiary.ops.mask.MaskResult;
+import dev.topiary.ops.mask.MaskStrategy;
 import dev.topiary.ops.schedule.ScheduleOps;
+import java.util.ArrayList;
 import java.util.List;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -31,27 +33,6 @@ public final class PrunedWeight {
   private final Op update;
   private final Op strip;
 
-  private PrunedWeight(Ops tf, Variable<TFloat32> weight, PruningSpec spec, ScheduleOps now, ScheduleOps next) {
-    Shape shape = weight.shape();
-    if (shape.hasUnknownDimension()) {
-      throw new IllegalArgumentException(
-          "weight '" + weight.op().name() + "' has shape " + shape + "; pruning needs a fully known shape");
-    }
-    spec.strategy().validate(shape);
-    this.name = weight.op().name();
-    this.weight = weight;
-    this.spec = spec;
-    String base = Graphs.flatName(name);
-    // Names and start values come from the state contract, which eager models and files share.
-    List<PruningState.Variable> state = PruningState.of(name, shape.asArray());
-    this.mask = tf.withName(state.get(0).name()).variable(tf.fill(tf.constant(shape), tf.constant((float) state.get(0).start())));
-    this.threshold = tf.withName(state.get(1).name()).variable(tf.constant((float) state.get(1).start()));
-    this.maskUpdates = tf.withName(state.get(2).name()).variable(tf.constant((long) state.get(2).start()));
-    this.update = buildUpdate(SubScopes.of(tf, base + "_prune"), now, next);
-    Ops stripScope = SubScopes.of(tf, base + "_strip");
-    this.strip = stripScope.assign(weight, stripScope.math.mul(stripScope.identity(weight), stripScope.identity(mask)));
-  }
-
   /** A weight whose state and update ops were built elsewhere (a global group, {@link GlobalGroupOps}). */
   PrunedWeight(Variable<TFloat32> weight, PruningSpec spec, Variable<TFloat32> mask, Variable<TFloat32> threshold,
       Variable<TInt64> maskUpdates, Op update, Op strip) {
@@ -65,10 +46,6 @@ public final class PrunedWeight {
     this.strip = strip;
   }
 
-  /**
-   * Attaches pruning state to {@code weight}; {@code now} and {@code next} are its schedule evaluated
-   * at the current and the following step.
-   */
   /** Name of the mask variable of weight {@code weightName}; see {@link PruningState#maskName}. */
   public static String maskName(String weightName) {
     return PruningState.maskName(weightName);
@@ -84,12 +61,14 @@ public final class PrunedWeight {
     return PruningState.updatesName(weightName);
   }
 
-  static PrunedWeight attach(Ops tf, Variable<TFloat32> weight, PruningSpec spec, ScheduleOps now, ScheduleOps next) {
-    return new PrunedWeight(tf, weight, spec, now, next);
-  }
-
   /**
-   * One training step's pruning, exactly equivalent to the reference's "if the schedule says so,
+   * Attaches pruning state to each of {@code weights} ({@code specs} in the same order: one schedule,
+   * equal strategies); {@code now} and {@code next} are that schedule evaluated at the current and the
+   * following step. The weights' masks are recomputed behind one gate and built together
+   * ({@link MaskStrategy#ops(Ops, List, Operand)}); a strategy whose mask is fixed after its first
+   * update gates each weight on its own update count, so such weights are attached one by one.
+   *
+   * <p>One training step's pruning, exactly equivalent to the reference's "if the schedule says so,
    * recompute mask and threshold from the current weights; then {@code weight := weight * mask}":
    *
    * <ul>
@@ -104,40 +83,101 @@ public final class PrunedWeight {
    *       whole tensor on every step.
    * </ul>
    */
-  private Op buildUpdate(Ops tf, ScheduleOps now, ScheduleOps next) {
-    Operand<TFloat32> current = tf.identity(weight);
+  static List<PrunedWeight> attach(Ops tf, List<Variable<TFloat32>> weights, List<PruningSpec> specs,
+      ScheduleOps now, ScheduleOps next) {
+    MaskStrategy strategy = specs.get(0).strategy();
+    if (strategy.fixedAfterFirstUpdate() && weights.size() > 1) {
+      List<PrunedWeight> out = new ArrayList<>();
+      for (int j = 0; j < weights.size(); j++) {
+        out.addAll(attach(tf, List.of(weights.get(j)), List.of(specs.get(j)), now, next));
+      }
+      return out;
+    }
+    int count = weights.size();
+    List<Ops> scopes = new ArrayList<>();
+    List<State> states = new ArrayList<>();
+    for (Variable<TFloat32> weight : weights) {
+      states.add(State.create(tf, weight));
+      strategy.validate(weight.shape());
+      scopes.add(SubScopes.of(tf, Graphs.flatName(weight.op().name()) + "_prune"));
+    }
+
     Operand<TBool> recompute = now.shouldPrune();
-    if (spec.strategy().fixedAfterFirstUpdate()) {
-      recompute = tf.math.logicalAnd(recompute, tf.math.equal(tf.identity(maskUpdates), tf.constant(0L)));
+    if (strategy.fixedAfterFirstUpdate()) {
+      Ops w = scopes.get(0);
+      recompute = w.math.logicalAnd(recompute, w.math.equal(w.identity(states.get(0).updates()), w.constant(0L)));
+    }
+    // Every op of a recompute branch hangs off a pivot (data or control), so the whole branch is dead,
+    // and skipped, when `recompute` is false.
+    List<Operand<TFloat32>> current = new ArrayList<>();
+    List<Identity<TFloat32>> pivots = new ArrayList<>();
+    List<Ops> branches = new ArrayList<>();
+    for (int j = 0; j < count; j++) {
+      Ops w = scopes.get(j);
+      current.add(w.identity(weights.get(j)));
+      pivots.add(w.withName("recompute_pivot").identity(w.switchCond(current.get(j), recompute).outputTrue()));
+      branches.add(SubScopes.of(w, "recompute").withControlDependencies(List.of(pivots.get(j))));
+    }
+    // One weight's masks are built in its own branch; several weights' in a branch of their own, gated once.
+    Ops masks = count == 1 ? scopes.get(0) : SubScopes.of(tf, "pruning_masks");
+    Ops maskBranch = count == 1 ? branches.get(0) : SubScopes.of(masks, "recompute").withControlDependencies(
+        List.of(masks.withName("recompute_pivot").identity(masks.switchCond(recompute, recompute).outputTrue())));
+    Operand<TFloat32> sparsity = maskBranch.identity(masks.switchCond(now.sparsity(), recompute).outputTrue());
+    List<MaskResult> fresh = strategy.ops(maskBranch, new ArrayList<>(pivots), sparsity);
+    if (fresh.size() != count) {
+      throw new IllegalStateException("mask strategy " + strategy + " returned " + fresh.size() + " masks for " + count + " weights");
     }
 
-    // Every op of the recompute branch hangs off `pivot` (data or control), so the whole branch is
-    // dead, and skipped, when `recompute` is false.
-    Identity<TFloat32> pivot = tf.withName("recompute_pivot").identity(tf.switchCond(current, recompute).outputTrue());
-    Ops branch = SubScopes.of(tf, "recompute").withControlDependencies(List.of(pivot));
-    Operand<TFloat32> sparsity = branch.identity(tf.switchCond(now.sparsity(), recompute).outputTrue());
-    MaskResult fresh = spec.strategy().ops(branch, pivot, sparsity);
-    Operand<TFloat32> storedMask = branch.identity(branch.assign(mask, fresh.mask()));
-    Operand<TFloat32> storedThreshold = branch.identity(branch.assign(threshold, fresh.threshold()));
-
-    SwitchCond<TFloat32> keepMask = tf.switchCond(tf.identity(mask), recompute);
-    SwitchCond<TFloat32> keepThreshold = tf.switchCond(tf.identity(threshold), recompute);
-    Operand<TFloat32> newMask = tf.merge(List.of(storedMask, keepMask.outputFalse())).output();
-    Op newThreshold = tf.merge(List.of(storedThreshold, keepThreshold.outputFalse()));
-    Op count = tf.assignAdd(maskUpdates, tf.dtypes.cast(recompute, TInt64.class));
-    List<Op> done = new java.util.ArrayList<>(List.of(newThreshold, count));
-
-    if (!spec.strategy().fixedAfterFirstUpdate()) {
-      // Zero the pruned weights when the next step recomputes the mask (a fixed mask never is).
-      Operand<TBool> zero = next.shouldPrune();
-      Identity<TFloat32> zeroPivot = tf.withName("zero_pivot").identity(tf.switchCond(current, zero).outputTrue());
-      Ops zeroBranch = SubScopes.of(tf, "zero").withControlDependencies(List.of(zeroPivot));
-      Operand<TFloat32> zeroed = zeroBranch.identity(zeroBranch.assign(weight, zeroBranch.math.mul(zeroPivot, newMask)));
-      done.add(tf.merge(List.of(zeroed, tf.switchCond(newMask, zero).outputFalse())));
-    } else {
-      done.add(asOp(newMask));
+    Operand<TBool> zero = strategy.fixedAfterFirstUpdate() ? null : next.shouldPrune();
+    List<PrunedWeight> out = new ArrayList<>();
+    for (int j = 0; j < count; j++) {
+      Ops w = scopes.get(j);
+      Ops branch = branches.get(j);
+      Variable<TFloat32> weight = weights.get(j);
+      Variable<TFloat32> mask = states.get(j).mask();
+      Variable<TFloat32> threshold = states.get(j).threshold();
+      Variable<TInt64> maskUpdates = states.get(j).updates();
+      Operand<TFloat32> storedMask = branch.identity(branch.assign(mask, fresh.get(j).mask()));
+      Operand<TFloat32> storedThreshold = branch.identity(branch.assign(threshold, fresh.get(j).threshold()));
+      SwitchCond<TFloat32> keepMask = w.switchCond(w.identity(mask), recompute);
+      SwitchCond<TFloat32> keepThreshold = w.switchCond(w.identity(threshold), recompute);
+      Operand<TFloat32> newMask = w.merge(List.of(storedMask, keepMask.outputFalse())).output();
+      Op newThreshold = w.merge(List.of(storedThreshold, keepThreshold.outputFalse()));
+      Op counted = w.assignAdd(maskUpdates, w.dtypes.cast(recompute, TInt64.class));
+      List<Op> done = new ArrayList<>(List.of(newThreshold, counted));
+      if (zero != null) {
+        // Zero the pruned weights when the next step recomputes the mask (a fixed mask never is).
+        Identity<TFloat32> zeroPivot = w.withName("zero_pivot").identity(w.switchCond(current.get(j), zero).outputTrue());
+        Ops zeroBranch = SubScopes.of(w, "zero").withControlDependencies(List.of(zeroPivot));
+        Operand<TFloat32> zeroed = zeroBranch.identity(zeroBranch.assign(weight, zeroBranch.math.mul(zeroPivot, newMask)));
+        done.add(w.merge(List.of(zeroed, w.switchCond(newMask, zero).outputFalse())));
+      } else {
+        done.add(asOp(newMask));
+      }
+      Op update = w.withControlDependencies(done).withName("update").noOp();
+      Ops stripScope = SubScopes.of(tf, Graphs.flatName(weight.op().name()) + "_strip");
+      Op strip = stripScope.assign(weight, stripScope.math.mul(stripScope.identity(weight), stripScope.identity(mask)));
+      out.add(new PrunedWeight(weight, specs.get(j), mask, threshold, maskUpdates, update, strip));
     }
-    return tf.withControlDependencies(done).withName("update").noOp();
+    return out;
+  }
+
+  /** A weight's pruning state variables, named and started as the state contract ({@link PruningState}) says. */
+  record State(Variable<TFloat32> mask, Variable<TFloat32> threshold, Variable<TInt64> updates) {
+    /** Creates the state of {@code weight}, a variable of fully known shape. */
+    static State create(Ops tf, Variable<TFloat32> weight) {
+      Shape shape = weight.shape();
+      if (shape.hasUnknownDimension()) {
+        throw new IllegalArgumentException(
+            "weight '" + weight.op().name() + "' has shape " + shape + "; pruning needs a fully known shape");
+      }
+      // Names and start values come from the state contract, which eager models and files share.
+      List<PruningState.Variable> state = PruningState.of(weight.op().name(), shape.asArray());
+      return new State(
+          tf.withName(state.get(0).name()).variable(tf.fill(tf.constant(shape), tf.constant((float) state.get(0).start()))),
+          tf.withName(state.get(1).name()).variable(tf.constant((float) state.get(1).start())),
+          tf.withName(state.get(2).name()).variable(tf.constant((long) state.get(2).start())));
+    }
   }
 
   private static Op asOp(Operand<?> operand) {

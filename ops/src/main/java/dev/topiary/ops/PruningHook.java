@@ -1,6 +1,7 @@
 package dev.topiary.ops;
 
 import java.util.ArrayList;
+import dev.topiary.ops.mask.MaskStrategy;
 import dev.topiary.ops.schedule.PruningSchedule;
 import dev.topiary.ops.schedule.ScheduleOps;
 import java.util.Collections;
@@ -235,31 +236,39 @@ public final class PruningHook {
       // Each distinct schedule is evaluated once per step (at this step and the next), shared by
       // the weights that use it.
       Map<PruningSchedule, ScheduleOps[]> decisions = new IdentityHashMap<>();
-      Map<Variable<TFloat32>, PrunedWeight> grouped = new IdentityHashMap<>();
+      java.util.function.Function<PruningSchedule, ScheduleOps[]> decide = schedule ->
+          decisions.computeIfAbsent(schedule, s -> {
+            Ops scope = SubScopes.of(tf, tf.scope().makeUnique("pruning_schedule"));
+            Operand<TInt64> step = theStep.read(scope);
+            return new ScheduleOps[] {s.at(scope, step), s.at(scope, scope.math.add(step, scope.constant(1L)))};
+          });
+      Map<Variable<TFloat32>, PrunedWeight> byWeight = new IdentityHashMap<>();
       groups.forEach((group, members) -> {
-        ScheduleOps[] d = decisions.computeIfAbsent(group.schedule(), s -> {
-          Ops scope = SubScopes.of(tf, tf.scope().makeUnique("pruning_schedule"));
-          Operand<TInt64> step = theStep.read(scope);
-          return new ScheduleOps[] {s.at(scope, step), s.at(scope, scope.math.add(step, scope.constant(1L)))};
-        });
+        ScheduleOps[] d = decide.apply(group.schedule());
         List<PrunedWeight> attached = GlobalGroupOps.attach(tf, members, group, d[0], d[1]);
         for (int j = 0; j < members.size(); j++) {
-          grouped.put(members.get(j), attached.get(j));
+          byWeight.put(members.get(j), attached.get(j));
         }
       });
-      Map<Variable<TFloat32>, PrunedWeight> built = new LinkedHashMap<>();
+      // The other weights sharing a schedule and a strategy get their masks built together
+      // (PrunedWeight.attach); arrays as keys compare by identity, and the map keeps the order.
+      Map<ScheduleOps[], Map<MaskStrategy, List<Variable<TFloat32>>>> together = new LinkedHashMap<>();
       specs.forEach((w, spec) -> {
-        if (grouped.containsKey(w)) {
-          built.put(w, grouped.get(w));
-          return;
+        if (!byWeight.containsKey(w)) {
+          together.computeIfAbsent(decide.apply(spec.schedule()), k -> new LinkedHashMap<>())
+              .computeIfAbsent(spec.strategy(), k -> new ArrayList<>()).add(w);
         }
-        ScheduleOps[] d = decisions.computeIfAbsent(spec.schedule(), s -> {
-          Ops scope = SubScopes.of(tf, tf.scope().makeUnique("pruning_schedule"));
-          Operand<TInt64> step = theStep.read(scope);
-          return new ScheduleOps[] {s.at(scope, step), s.at(scope, scope.math.add(step, scope.constant(1L)))};
-        });
-        built.put(w, PrunedWeight.attach(tf, w, spec, d[0], d[1]));
       });
+      together.forEach((d, byStrategy) -> byStrategy.values().forEach(members -> {
+        List<PrunedWeight> attached =
+            PrunedWeight.attach(tf, members, members.stream().map(specs::get).toList(), d[0], d[1]);
+        for (int j = 0; j < members.size(); j++) {
+          byWeight.put(members.get(j), attached.get(j));
+        }
+      }));
+      // The hook keeps the order in which the weights were added.
+      Map<Variable<TFloat32>, PrunedWeight> built = new LinkedHashMap<>();
+      specs.keySet().forEach(w -> built.put(w, byWeight.get(w)));
       return new PruningHook(tf, theStep, built);
     }
   }

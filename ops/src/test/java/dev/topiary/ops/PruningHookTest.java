@@ -112,16 +112,24 @@ class PruningHookTest {
   void nonPruningStepsRunNoneOfTheMaskComputation() {
     Variable<TFloat32> w = variable("kernel", randomWeights(4096, 1), 64, 64);
     Variable<TFloat32> conv = variable("conv", randomWeights(3 * 3 * 8 * 4, 2), 3, 3, 8, 4);
+    Variable<TFloat32> a = variable("a", randomWeights(300, 3), 300);
+    Variable<TFloat32> b = variable("b", randomWeights(40, 4), 8, 5);
+    PruningSpec shared = PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 2));
     PruningHook hook =
         PruningHook.builder(tf)
             .prune(w, PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 2)))
             .prune(conv, PruningSpec.mByN(2, 4, ConstantSparsity.of(0.5, 0, -1, 2)))
+            .prune(a, shared)
+            .prune(b, shared)
             .build();
     List<String> pruningStep = executedNodes(hook.update()); // step 0: prunes
     List<String> otherStep = executedNodes(hook.update()); // step 1: does not
 
     assertThat(pruningStep).anyMatch(n -> n.startsWith("kernel_prune/recompute/"));
     assertThat(pruningStep).anyMatch(n -> n.contains("TopK") || n.startsWith("conv_prune/recompute/"));
+    // a and b share a schedule and a strategy: their masks come from one selection, gated once.
+    assertThat(pruningStep).anyMatch(n -> n.startsWith("pruning_masks/recompute/") && n.contains("Bincount"));
+    assertThat(pruningStep).anyMatch(n -> n.startsWith("a_prune/recompute/"));
     assertThat(otherStep).noneMatch(n -> n.contains("/recompute/"));
     assertThat(otherStep).noneMatch(n -> n.contains("TopK") || n.contains("Bincount"));
     assertThat(otherStep).anyMatch(n -> n.startsWith("kernel_prune/")); // the update itself runs
@@ -136,6 +144,75 @@ class PruningHookTest {
       assertThat(names).isNotEmpty();
       return names;
     }
+  }
+
+  /**
+   * Weights sharing a schedule and a strategy have their masks built together (one selection over
+   * all of them); each must still get exactly its own mask, on every recompute, with the stored
+   * weights zeroed before each.
+   */
+  @Test
+  void weightsSharingASpecGetEachTheirOwnMaskOnEveryUpdate() {
+    PruningSpec shared = PruningSpec.of(PolynomialDecay.of(0.3, 0.8, 0, 4, 3, 2));
+    long[][] shapes = {{50}, {6, 7}, {3, 3, 4, 5}, {1}, {2, 2}};
+    List<Variable<TFloat32>> weights = new ArrayList<>();
+    PruningHook.Builder builder = PruningHook.builder(tf);
+    for (int j = 0; j < shapes.length; j++) {
+      Variable<TFloat32> v = variable("w" + j, tiedWeights((int) Shape.of(shapes[j]).size(), j), shapes[j]);
+      weights.add(v);
+      builder.prune(v, shared);
+    }
+    PruningHook hook = builder.build();
+    Random random = new Random(11);
+    int updates = 0;
+    for (int step = 0; step < 6; step++) {
+      // What each weight holds when the step starts (after the last "optimizer step").
+      List<float[]> before = new ArrayList<>();
+      for (Variable<TFloat32> v : weights) {
+        before.add(fetchFloats(session(), tf.identity(v)));
+      }
+      session().run(hook.update());
+      // The schedule's Java form (tested bit for bit against its ops elsewhere): steps 0, 2, 4.
+      boolean recomputed = shared.schedule().at(step).shouldPrune();
+      boolean zeroed = shared.schedule().at(step + 1).shouldPrune();
+      float sparsity = shared.schedule().at(step).sparsity();
+      updates += recomputed ? 1 : 0;
+      for (int j = 0; j < shapes.length; j++) {
+        PrunedWeight pw = hook.weight(weights.get(j));
+        if (recomputed) {
+          var expected = MaskStrategy.magnitude().host(before.get(j), shapes[j], sparsity);
+          assertThat(fetchFloats(session(), tf.identity(pw.mask()))).as("mask of w%d at step %d", j, step)
+              .containsExactly(expected.mask());
+          assertThat(fetchFloat(session(), pw.currentThreshold(tf))).isEqualTo(expected.threshold());
+        }
+        assertThat(fetchLong(session(), tf.identity(pw.maskUpdates()))).isEqualTo(updates);
+        if (zeroed) { // the next step recomputes: the stored weights are zeroed where masked
+          float[] mask = fetchFloats(session(), tf.identity(pw.mask()));
+          float[] stored = fetchFloats(session(), tf.identity(weights.get(j)));
+          for (int i = 0; i < mask.length; i++) {
+            assertThat(stored[i]).isEqualTo(mask[i] == 0f ? 0f : before.get(j)[i]);
+          }
+        }
+      }
+      for (int j = 0; j < shapes.length; j++) { // an optimizer step moves every weight
+        float[] now = fetchFloats(session(), tf.identity(weights.get(j)));
+        for (int i = 0; i < now.length; i++) {
+          now[i] += (random.nextInt(9) - 4) / 16f;
+        }
+        set(weights.get(j), now);
+      }
+    }
+    assertThat(updates).isEqualTo(3);
+  }
+
+  /** Multiples of 1/8, so magnitudes tie; {@code seed} varies them per weight. */
+  private static float[] tiedWeights(int n, int seed) {
+    Random random = new Random(seed);
+    float[] out = new float[n];
+    for (int i = 0; i < n; i++) {
+      out[i] = (random.nextInt(41) - 20) / 8f;
+    }
+    return out;
   }
 
   @Test

@@ -23,14 +23,14 @@ public final class MagnitudeStrategy implements MaskStrategy {
     return MagnitudeRules.ops(tf, tf.math.abs(weights), sparsity);
   }
 
-  /** One radix selection for many tensors at once (see {@link MagnitudeRules#ops(Ops, List, Operand, int, long)}). */
+  /** The masks of many tensors, their histograms searched together (see {@link MagnitudeRules#ops(Ops, List, Operand, int)}). */
   @Override
   public List<MaskResult> ops(Ops tf, List<Operand<TFloat32>> weights, Operand<TFloat32> sparsity) {
     List<Operand<TFloat32>> magnitudes = new ArrayList<>();
     for (Operand<TFloat32> w : weights) {
       magnitudes.add(tf.math.abs(w));
     }
-    return MagnitudeRules.ops(tf, magnitudes, sparsity, MagnitudeRules.CHUNK_SEGMENTS, MagnitudeRules.CHUNK_ELEMENTS);
+    return MagnitudeRules.ops(tf, magnitudes, sparsity, MagnitudeRules.CHUNK);
   }
 
   @Override

@@ -273,8 +273,8 @@ class MaskStrategyTest {
   @Test
   void tensorsSelectedTogetherGetEachTheirOwnMaskInGraphAndEager() {
     Random random = new Random(7);
-    // Chunks of at most 3 tensors and 200 values: tensors over 100 values go alone, the rest in chunks
-    // split by count and by size; a scalar, a single value and all-tied or zero tensors among them.
+    // Chunks of at most 3 tensors in the graph (the last one of 3, not 1), all 12 in one chunk eagerly;
+    // a scalar, a single value and all-tied or zero tensors among them.
     long[][] shapes = {{37}, {5, 6}, {}, {1}, {3, 3, 2, 4}, {150}, {20, 4}, {7}, {2, 2}, {64, 33}, {9, 9}, {40}};
     List<float[]> weights = new ArrayList<>();
     for (int j = 0; j < shapes.length; j++) {
@@ -300,7 +300,7 @@ class MaskStrategyTest {
       }
       try (Graph g = new Graph(); Session session = new Session(g)) {
         Ops tf = Ops.create(g);
-        List<MaskResult> results = MagnitudeRules.ops(tf, magnitudes(tf, weights, shapes), tf.constant(sparsity), 3, 200);
+        List<MaskResult> results = MagnitudeRules.ops(tf, magnitudes(tf, weights, shapes), tf.constant(sparsity), 3);
         for (int j = 0; j < shapes.length; j++) {
           try (Result out = session.runner().fetch(results.get(j).mask()).fetch(results.get(j).threshold()).run()) {
             assertThat(new HostMask(TestTensors.floats(out.get(0)), shapes[j], TestTensors.floats(out.get(1))[0]))

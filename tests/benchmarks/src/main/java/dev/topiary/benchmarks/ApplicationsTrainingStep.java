@@ -32,7 +32,8 @@ import java.util.Random;
  * model's softmax output, no metric, random data, one {@code fit} epoch of {@code warmup + steps} batches;
  * a step's time is the time between consecutive batch ends. Pruned: every layer the reference prunes
  * (convolution and Dense kernels), {@code ConstantSparsity(0.5, 0, -1, 100)}: the masks reach 50 % at
- * step 0 and update every 100 steps, so the timed steps carry the per-step masking, not an update. One
+ * step 0 and update every 100 steps, so the timed steps carry the per-step masking, not an update
+ * ({@code --frequency 1} updates them every step: the steady step then times a mask update). One
  * JSON line per run:
  *
  * <pre>
@@ -57,6 +58,7 @@ public final class ApplicationsTrainingStep {
     int warmup = Integer.parseInt(option(a, "--warmup", "2"));
     int steps = Integer.parseInt(option(a, "--steps", "5"));
     String variant = option(a, "--variant", "dense");
+    int frequency = Integer.parseInt(option(a, "--frequency", "100"));
     OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     long t0 = System.nanoTime();
@@ -65,7 +67,7 @@ public final class ApplicationsTrainingStep {
     double readS = (System.nanoTime() - t0) / 1e9;
     ModelSpec spec = switch (variant) {
       case "dense" -> keras.spec();
-      case "pruned" -> keras.spec().prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 100)), PruningPolicy.all());
+      case "pruned" -> keras.spec().prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, frequency)), PruningPolicy.all());
       default -> throw new IllegalArgumentException("--variant: dense or pruned, not '" + variant + "'");
     };
     Compile compile = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(false)).seed(1);

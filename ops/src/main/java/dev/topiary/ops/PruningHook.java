@@ -1,9 +1,9 @@
 package dev.topiary.ops;
 
-import java.util.ArrayList;
 import dev.topiary.ops.mask.MaskStrategy;
 import dev.topiary.ops.schedule.PruningSchedule;
 import dev.topiary.ops.schedule.ScheduleOps;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;

@@ -391,12 +391,12 @@ final class KerasModelReader {
    */
   private java.util.Set<String> maskNodes(JsonNode config, Map<String, JsonNode> byName) {
     java.util.Set<String> bools = new java.util.HashSet<>();
-    java.util.Set<String> embedded = new java.util.HashSet<>(); // tensors a mask_zero Embedding reads (layer:node:tensor)
+    java.util.Set<TensorRef> embedded = new java.util.HashSet<>(); // tensors a mask_zero Embedding reads
     for (JsonNode entry : config.get("layers")) {
       boolean maskZero = KerasLayers.className(entry).equals("Embedding") && entry.path("config").path("mask_zero").asBoolean(false);
       for (JsonNode t : entry.path("inbound_nodes").findValues("keras_history")) {
         if (maskZero && t.isArray() && t.size() >= 3) {
-          embedded.add(historyKey(t));
+          embedded.add(TensorRef.of(t));
         }
       }
       for (JsonNode t : entry.path("inbound_nodes").findParents("keras_history")) {
@@ -419,7 +419,7 @@ final class KerasModelReader {
         JsonNode args = entry.path("inbound_nodes").path(0).path("args");
         JsonNode h = args.path(0).path("config").path("keras_history");
         boolean embeddingMask = args.size() == 2 && args.get(1).isNumber() && args.get(1).asDouble() == 0
-            && h.isArray() && h.size() >= 3 && embedded.contains(historyKey(h));
+            && h.isArray() && h.size() >= 3 && embedded.contains(TensorRef.of(h));
         if (!embeddingMask) {
           throw error(name, "compares " + args + " to make a mask; Topiary reads only a mask_zero Embedding's own"
               + " (its ids not equal to 0)");
@@ -429,16 +429,17 @@ final class KerasModelReader {
     return bools;
   }
 
-  /** A Keras tensor's {@code keras_history} [layer, node, tensor] as one key. */
-  private static String historyKey(JsonNode history) {
-    return history.get(0).asText() + ":" + history.get(1).asInt() + ":" + history.get(2).asInt();
-  }
-
   private record PendingCall(JsonNode entry, String name, int index, JsonNode node) {}
 
   private record Call(List<Node> positional, Map<String, Node> keywords, boolean causal) {}
 
-  private record TensorRef(String layer, int node, int tensor) {}
+  /** A Keras tensor reference: the {@code [layer, node, tensor]} of inbound nodes and {@code keras_history}. */
+  private record TensorRef(String layer, int node, int tensor) {
+    /** From a {@code [layer, node, tensor, ...]} array whose first element is checked to be text. */
+    static TensorRef of(JsonNode triple) {
+      return new TensorRef(triple.get(0).asText(), triple.path(1).asInt(), triple.path(2).asInt());
+    }
+  }
 
   private Node tensor(Map<String, List<List<Node>>> calls, TensorRef r) {
     List<List<Node>> done = calls.get(r.layer);
@@ -493,7 +494,7 @@ final class KerasModelReader {
         if (!t.isArray() || t.size() < 3 || !t.get(0).isTextual()) {
           throw error(c.name, "inbound node entry " + t + " is not understood");
         }
-        positional.add(new TensorRef(t.get(0).textValue(), t.get(1).asInt(), t.get(2).asInt()));
+        positional.add(TensorRef.of(t));
         // The call's other arguments: tf.keras 2 writes MultiHeadAttention's value and key here. Anything
         // else that changes the call (an attention_mask, a mask tensor) is refused rather than dropped.
         if (t.size() > 3 && t.get(3).isObject()) {
@@ -506,7 +507,7 @@ final class KerasModelReader {
               continue;
             }
             if (ref && (e.getKey().equals("key") || e.getKey().equals("value"))) {
-              TensorRef r = new TensorRef(v.get(0).textValue(), v.get(1).asInt(), v.get(2).asInt());
+              TensorRef r = TensorRef.of(v);
               if (e.getKey().equals("key")) {
                 keywords.put("key", r);
               } else {
@@ -559,7 +560,7 @@ final class KerasModelReader {
       if (!h.isArray() || h.size() < 3 || !h.get(0).isTextual()) {
         throw error(layer, "a call argument has no keras_history");
       }
-      out.add(new TensorRef(h.get(0).textValue(), h.get(1).asInt(), h.get(2).asInt()));
+      out.add(TensorRef.of(h));
       return;
     }
     throw error(layer, "call argument " + a + " is not supported (only tensors)");
@@ -571,14 +572,14 @@ final class KerasModelReader {
     }
     List<TensorRef> out = new ArrayList<>();
     if (v.get(0).isTextual()) { // a single [name, node, tensor]
-      out.add(new TensorRef(v.get(0).textValue(), v.path(1).asInt(), v.path(2).asInt()));
+      out.add(TensorRef.of(v));
       return out;
     }
     for (JsonNode r : v) {
       if (!r.isArray() || r.size() < 3 || !r.get(0).isTextual()) {
         throw error(null, "model '" + model + "' " + key + " entry " + r + " is not [name, node, tensor]");
       }
-      out.add(new TensorRef(r.get(0).textValue(), r.get(1).asInt(), r.get(2).asInt()));
+      out.add(TensorRef.of(r));
     }
     return out;
   }

@@ -112,15 +112,14 @@ final class MagnitudeRules {
     Operand<TInt32> k =
         tf.math.maximum(tf.dtypes.cast(tf.math.round(keptReal), TInt32.class), tf.constant(1));
 
+    // Bincount counts a tensor of any shape, and the other steps are elementwise: no flattening.
     List<Operand<TInt32>> bits = new ArrayList<>();
-    List<Operand<TInt32>> flats = new ArrayList<>();
     List<Operand<TInt32>> highs = new ArrayList<>();
     List<Operand<TInt32>> highCounts = new ArrayList<>();
     Operand<TInt32> noWeights = tf.constant(new int[0]);
     for (Operand<TFloat32> m : magnitudes) {
       bits.add(tf.bitcast(m, TInt32.class));
-      flats.add(tf.reshape(bits.get(bits.size() - 1), tf.constant(new int[] {-1})));
-      highs.add(tf.bitwise.rightShift(flats.get(flats.size() - 1), tf.constant(HALF_BITS)));
+      highs.add(tf.bitwise.rightShift(bits.get(bits.size() - 1), tf.constant(HALF_BITS)));
       highCounts.add(tf.math.bincount(highs.get(highs.size() - 1), tf.constant(HIGH_BUCKETS), noWeights));
     }
     Digit top = kthLargestDigit(tf, rows(tf, highCounts, HIGH_BUCKETS), count, HIGH_BUCKETS, k);
@@ -129,7 +128,7 @@ final class MagnitudeRules {
     List<Operand<TInt32>> lowCounts = new ArrayList<>();
     for (int j = 0; j < count; j++) {
       Operand<TInt32> inBucket = tf.dtypes.cast(tf.math.equal(highs.get(j), topDigits.get(j)), TInt32.class);
-      Operand<TInt32> low = tf.bitwise.bitwiseAnd(flats.get(j), tf.constant(LOW_MASK));
+      Operand<TInt32> low = tf.bitwise.bitwiseAnd(bits.get(j), tf.constant(LOW_MASK));
       lowCounts.add(tf.math.bincount(low, tf.constant(LOW_MASK + 1), inBucket));
     }
     Digit bottom = kthLargestDigit(tf, rows(tf, lowCounts, LOW_MASK + 1), count, LOW_MASK + 1, top.rank());

@@ -67,30 +67,27 @@ final class MagnitudeRules {
    */
   static List<MaskResult> ops(Ops tf, List<Operand<TFloat32>> magnitudes, Operand<TFloat32> sparsity, int chunk) {
     MaskResult[] out = new MaskResult[magnitudes.size()];
-    List<Integer> members = new ArrayList<>();
-    for (int j = 0; j <= magnitudes.size(); j++) {
-      boolean last = j == magnitudes.size();
-      if (!last) {
-        Shape shape = magnitudes.get(j).shape();
-        if (shape.hasUnknownDimension() || shape.size() == 0) {
-          out[j] = ops(tf, magnitudes.get(j), sparsity);
-          continue;
-        }
-        members.add(j);
+    List<Integer> together = new ArrayList<>();
+    for (int j = 0; j < magnitudes.size(); j++) {
+      Shape shape = magnitudes.get(j).shape();
+      if (shape.hasUnknownDimension() || shape.size() == 0) {
+        out[j] = ops(tf, magnitudes.get(j), sparsity);
+      } else {
+        together.add(j);
       }
-      if (members.size() == chunk || (last && !members.isEmpty())) {
-        List<Operand<TFloat32>> selected = new ArrayList<>();
-        float[] sizes = new float[members.size()];
-        for (int i = 0; i < sizes.length; i++) {
-          selected.add(magnitudes.get(members.get(i)));
-          // float32(N) as the single-tensor form's cast of its int32 size: the same rounding.
-          sizes[i] = (float) Math.toIntExact(selected.get(i).shape().size());
-        }
-        List<MaskResult> results = select(tf, selected, tf.constant(sizes), sparsity);
-        for (int i = 0; i < sizes.length; i++) {
-          out[members.get(i)] = results.get(i);
-        }
-        members.clear();
+    }
+    for (int from = 0; from < together.size(); from += chunk) {
+      List<Integer> members = together.subList(from, Math.min(from + chunk, together.size()));
+      List<Operand<TFloat32>> selected = new ArrayList<>();
+      float[] sizes = new float[members.size()];
+      for (int i = 0; i < sizes.length; i++) {
+        selected.add(magnitudes.get(members.get(i)));
+        // float32(N) as the single-tensor form's cast of its int32 size: the same rounding.
+        sizes[i] = (float) Math.toIntExact(selected.get(i).shape().size());
+      }
+      List<MaskResult> results = select(tf, selected, tf.constant(sizes), sparsity);
+      for (int i = 0; i < sizes.length; i++) {
+        out[members.get(i)] = results.get(i);
       }
     }
     return List.of(out);

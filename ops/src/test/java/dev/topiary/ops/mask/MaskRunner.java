@@ -43,7 +43,7 @@ final class MaskRunner {
     return java;
   }
 
-  private static org.tensorflow.Operand<TFloat32> constant(Ops tf, float[] weights, long[] shape) {
+  static org.tensorflow.Operand<TFloat32> constant(Ops tf, float[] weights, long[] shape) {
     try (TFloat32 t = TFloat32.tensorOf(Shape.of(shape), DataBuffers.of(weights, true, false))) {
       return tf.constant(t);
     }

@@ -14,7 +14,6 @@ import org.tensorflow.Graph;
 import org.tensorflow.Operand;
 import org.tensorflow.Result;
 import org.tensorflow.Session;
-import org.tensorflow.ndarray.buffer.DataBuffers;
 import org.tensorflow.op.Ops;
 import org.tensorflow.types.TFloat32;
 import org.junit.jupiter.api.Test;
@@ -278,10 +277,7 @@ class MaskStrategyTest {
     long[][] shapes = {{37}, {5, 6}, {}, {1}, {3, 3, 2, 4}, {150}, {20, 4}, {7}, {2, 2}, {64, 33}, {9, 9}, {40}};
     List<float[]> weights = new ArrayList<>();
     for (int j = 0; j < shapes.length; j++) {
-      int size = 1;
-      for (long d : shapes[j]) {
-        size *= (int) d;
-      }
+      int size = (int) Shape.of(shapes[j]).size();
       float[] w = new float[size];
       for (int i = 0; i < size; i++) {
         w[i] = switch (j % 4) {
@@ -332,12 +328,11 @@ class MaskStrategyTest {
   private static List<Operand<TFloat32>> constants(Ops tf, List<float[]> weights, long[][] shapes) {
     List<Operand<TFloat32>> out = new ArrayList<>();
     for (int j = 0; j < shapes.length; j++) {
-      try (TFloat32 t = TFloat32.tensorOf(Shape.of(shapes[j]), DataBuffers.of(weights.get(j), true, false))) {
-        out.add(tf.constant(t));
-      }
+      out.add(MaskRunner.constant(tf, weights.get(j), shapes[j]));
     }
     return out;
   }
+
 
   @Test
   void gaussianWeightsKeepExactlyKInJavaEagerAndGraph() {

@@ -22,6 +22,7 @@ import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.layers.reshaping.ZeroPadding2D;
 import dev.topiary.sparse.TfModels.Zeros;
 import dev.topiary.sparse.kernel.KernelPath;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,7 +183,9 @@ class FusionTest {
    * Inverted residual blocks whose 1x1 expansion the depthwise convolution computes itself, band by band, on
    * planes large enough for several bands (bands of about 4096 output values): 5x5 stride 1 SAME (bands share
    * four expanded rows), stride 2 VALID after a folded asymmetric ZeroPadding2D, stride 2 SAME on odd rows;
-   * expansions with batch normalization and ReLU6 folded, with their own ReLU, and one read twice (not fused).
+   * expansions with batch normalization and ReLU6 folded, with their own ReLU, and one read twice (not fused);
+   * then planes of 13 x 12, 7 x 6 and 4 x 3 pixels, rows narrower than a vector at 512, 256 and 128 bits (a
+   * row's one run of vector lanes reaches into the next row's place), fused and not.
    */
   @Test
   void expansionsComputedInsideTheDepthwiseConvolutionMatchTf() {
@@ -199,22 +202,43 @@ class FusionTest {
     Node twice = Conv2D.of(5, 1).activation(Activation.RELU).apply(d3);
     Node d4 = DepthwiseConv2D.of(3).padding(Padding.SAME).activation(Activation.RELU).apply(twice);
     Node pooled = GlobalAveragePooling2D.of().apply(Add.of().apply(Conv2D.of(5, 1).apply(d4), twice));
-    ModelSpec spec = Functional.of(x, Dense.of(3).apply(pooled));
+    List<Node> narrow = new ArrayList<>();
+    // besides the classifier (whose pooled inputs average most of an error away), the planes themselves are
+    // outputs: each fused depthwise convolution's, and each of the narrow chain's
+    List<Node> outputs = new ArrayList<>(List.of(d1, d2, d3));
+    Node n = twice;
+    for (int stride : new int[] {2, 1, 2, 1, 2, 1}) { // 25 x 23 -> 13 x 12 -> 7 x 6 -> 4 x 3
+      // no ReLU in this chain: with one per layer, 8 channels kept little of the input
+      Node e = Conv2D.of(8, 1).apply(n);
+      narrow.add(e);
+      n = DepthwiseConv2D.of(3).strides(stride).padding(Padding.SAME).apply(e);
+      outputs.add(n);
+    }
+    Node unfused = DepthwiseConv2D.of(3).padding(Padding.SAME).activation(Activation.RELU6).apply(n);
+    Node tail = GlobalAveragePooling2D.of().apply(Conv2D.of(5, 1).activation(Activation.RELU).apply(unfused));
+    outputs.add(unfused);
+    outputs.add(0, Dense.of(3).apply(Add.of().apply(pooled, tail)));
+    ModelSpec spec = Functional.of(List.of(x), outputs);
     HostArray in = TfModels.randomInput(6, 2, 100, 90, 4);
     try (Model tf = build(spec, 17)) {
       pruneConvolutions(tf, Zeros.RANDOM, 0.5, 3);
-      HostArray expected = tf.predict(in);
+      List<HostArray> expected = tf.predict(List.of(in), 2);
       for (KernelPath path : new KernelPath[] {KernelPath.SCALAR, KernelPath.AUTO}) {
         for (int threads : new int[] {1, 2}) {
           SparseOptions o = SparseOptions.defaults().calibrate(false).kernels(path).threads(threads).channelMajorFrom(1);
           try (SparseModel sparse = SparseModel.of(tf, o)) {
-            assertThat(sparse.expandedInDepthwise()).containsExactly(
+            List<String> expanded = new ArrayList<>(List.of(
                 spec.layerName(e1.layer().getClass() == ReLU.class ? e1.inputs().get(0).inputs().get(0).layer() : e1.layer()),
-                spec.layerName(e2.layer()), spec.layerName(e3.layer()));
-            String what = path + ", " + threads + " thread(s)";
-            SparseModelTest.assertClose(sparse.predict(in), expected, 1e-4f, what);
-            SparseModelTest.assertClose(sparse.predict(List.of(in.slice(1, 2)), 1).get(0), expected.slice(1, 2), 1e-4f,
-                what + ", batch 1");
+                spec.layerName(e2.layer()), spec.layerName(e3.layer())));
+            narrow.forEach(e -> expanded.add(spec.layerName(e.layer())));
+            assertThat(sparse.expandedInDepthwise()).containsExactlyElementsOf(expanded);
+            List<HostArray> actual = sparse.predict(List.of(in), 2);
+            List<HostArray> one = sparse.predict(List.of(in.slice(1, 2)), 1);
+            for (int i = 0; i < outputs.size(); i++) {
+              String what = path + ", " + threads + " thread(s), output " + i + " (" + spec.layerName(outputs.get(i).layer()) + ")";
+              SparseModelTest.assertClose(actual.get(i), expected.get(i), 1e-4f, what);
+              SparseModelTest.assertClose(one.get(i), expected.get(i).slice(1, 2), 1e-4f, what + ", batch 1");
+            }
           }
         }
       }

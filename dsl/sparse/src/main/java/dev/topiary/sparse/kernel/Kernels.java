@@ -159,4 +159,22 @@ public interface Kernels {
    */
   void planeTaps(float[] x, int[] src, float[] w, int wo, int n, float bias, float lo, float hi, float[] y, int yo,
       int len);
+
+  /**
+   * {@link #planeSpmm} for one output channel {@code j}, on runs of {@link #lanes()} values placed by two
+   * tables instead of one flat run: for runs {@code v} in {@code from..to} and {@code q < lanes()},
+   * {@code y[yo + yt[v] + q] = min(max((sum_k val[k] x[xo + idx[k] xs + xt[v] + q]) scale + shift, lo), hi)}.
+   * The runs are computed and stored in the order of {@code v}, so that a run reaching past the end of a
+   * row into the next one's place is overwritten by that row's runs (tables of rows narrower than a vector).
+   */
+  void planeSpmmAt(int[] ptr, int[] idx, float[] val, int j, float[] x, int xo, int xs, int[] xt, float[] y, int yo,
+      int[] yt, int from, int to, float scale, float shift, float lo, float hi);
+
+  /**
+   * {@link #planeTaps} on runs of {@link #lanes()} values placed by two tables: for runs {@code v} in {@code from..to} and
+   * {@code q < lanes()}, {@code y[yo + yt[v] + q] = min(max(bias + sum_t w[wo + t] x[src[t] + xt[v] + q], lo),
+   * hi)}, taps {@code t < nt}, stored in the order of {@code v} (see {@link #planeSpmmAt}).
+   */
+  void planeTapsAt(float[] x, int[] src, float[] w, int wo, int nt, float bias, float lo, float hi, int[] xt,
+      float[] y, int yo, int[] yt, int from, int to);
 }

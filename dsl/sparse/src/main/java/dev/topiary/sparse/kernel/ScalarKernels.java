@@ -353,4 +353,28 @@ public final class ScalarKernels implements Kernels {
       y[yo + q] = Math.min(Math.max(a, lo), hi);
     }
   }
+
+  @Override
+  public void planeSpmmAt(int[] ptr, int[] idx, float[] val, int j, float[] x, int xo, int xs, int[] xt, float[] y,
+      int yo, int[] yt, int from, int to, float scale, float shift, float lo, float hi) {
+    for (int v = from; v < to; v++) {
+      float a = 0f;
+      for (int k = ptr[j]; k < ptr[j + 1]; k++) {
+        a = Math.fma(val[k], x[xo + idx[k] * xs + xt[v]], a);
+      }
+      y[yo + yt[v]] = Math.min(Math.max(a * scale + shift, lo), hi);
+    }
+  }
+
+  @Override
+  public void planeTapsAt(float[] x, int[] src, float[] w, int wo, int nt, float bias, float lo, float hi, int[] xt,
+      float[] y, int yo, int[] yt, int from, int to) {
+    for (int v = from; v < to; v++) {
+      float a = bias;
+      for (int t = 0; t < nt; t++) {
+        a = Math.fma(x[src[t] + xt[v]], w[wo + t], a);
+      }
+      y[yo + yt[v]] = Math.min(Math.max(a, lo), hi);
+    }
+  }
 }

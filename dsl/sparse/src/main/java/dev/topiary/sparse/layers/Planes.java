@@ -250,6 +250,12 @@ public final class Planes {
       return new Pointwise(ptr, idx, val, e.scale(), e.shift() != null ? e.shift() : new float[cout], e.lo(), e.hi());
     }
 
+    /** Output channel {@code c} on runs placed by tables: see {@link dev.topiary.sparse.kernel.Kernels#planeSpmmAt}. */
+    void runAt(Exec exec, float[] x, int xo, int xs, int[] xt, float[] y, int yo, int[] yt, int n, int c) {
+      exec.kernels().planeSpmmAt(ptr, idx, val, c, x, xo, xs, xt, y, yo, yt, 0, n, scale == null ? 1f : scale[c], shift[c],
+          lo, hi);
+    }
+
     /** Output channels {@code from..to}, {@code len} values each: see {@link dev.topiary.sparse.kernel.Kernels#planeSpmm}. */
     void run(Exec exec, float[] x, int xo, int xs, float[] y, int yo, int ys, int len, int from, int to) {
       exec.kernels().planeSpmm(ptr, idx, val, x, xo, xs, y, yo, ys, len, scale, shift, lo, hi, from, to);
@@ -316,9 +322,12 @@ public final class Planes {
    *
    * <p>A depthwise convolution with an {@code expand}ed 1x1 convolution before it runs in bands of output
    * rows: for each band and channel the 1x1 convolution computes just the input rows the band's windows
-   * read (one flat run, into a small buffer), which are split into phases and convolved at once; two bands
-   * recompute the {@code k - s} rows they share. The expanded planes, the largest values of MobileNetV2,
-   * are never stored. Without an expansion a plane is one band.
+   * read, straight into their places in the phases (runs of vector lanes placed by tables, see {@link
+   * Runs}; where a row cannot be placed so, one flat run into a small buffer, then split), and they are
+   * convolved at once; two bands recompute the {@code k - s} rows they share. The expanded planes, the
+   * largest values of MobileNetV2, are never stored. Without an expansion a plane is one band. At stride 1
+   * the taps write the output rows in place as well; at stride 2 they compute every column of a flat run
+   * and the copy keeps every other one.
    */
   static final class Conv implements LayerOp {
     private final boolean depthwise;
@@ -355,6 +364,8 @@ public final class Planes {
     private final int planeSize;
     /** Flat outputs per band, rounded up to 16 (whole vectors at every width). */
     private final int flat;
+    /** Where runs of vectors go, for the width of the kernels that last ran (see {@link Runs}). */
+    private volatile @Nullable Runs runs;
 
     Conv(boolean depthwise, float[] kernel, Epilogue e, int[] in, int[] out, int k, int stride, int padTop,
         int padLeft) {
@@ -478,10 +489,11 @@ public final class Planes {
         // and convolved; channel groups only to give every thread a share at batch 1
         int groups = Math.max(1, Math.min(cout, 2 * exec.threads() / Math.max(1, batch * bands)));
         int xcs = x.shape()[2];
+        Runs at = runs(exec.kernels().lanes());
         exec.forRows(batch * bands * groups, (long) flat * (src[0].length + 4) * cout / groups, (from, to) -> {
           float[] buf = new float[planeSize];
-          float[] out = new float[flat];
-          float[] rows = new float[((s * (band - 1) + k) * wd + 15) / 16 * 16];
+          float[] out = new float[outSize()];
+          float[] rows = at.expandIn() == null ? new float[((s * (band - 1) + k) * wd + 15) / 16 * 16] : null;
           for (int item = from; item < to; item++) {
             int g = item % groups;
             int bb = item / groups;
@@ -493,24 +505,26 @@ public final class Planes {
             // the flat run of the band's input rows, moved back so that its whole vectors end inside the plane
             int start = Math.max(0, Math.min(first * wd, psIn - len));
             for (int c = g * cout / groups; c < (g + 1) * cout / groups; c++) {
-              expand.run(exec, d, b * xcs * psIn + start, psIn, rows, 0, 0, len, c, c + 1);
-              split(rows, -start, buf, 0, r0, r1);
-              exec.kernels().planeTaps(buf, src[c], weights[c], 0, src[c].length, bias[c], lo, hi, out, 0, flat);
-              copyOut(out, y, (b * cout + c) * psOut, r0, r1);
+              if (rows == null) {
+                expandInto(exec, at, d, b * xcs * psIn, buf, r0, r1, c);
+              } else {
+                expand.run(exec, d, b * xcs * psIn + start, psIn, rows, 0, 0, len, c, c + 1);
+                split(rows, -start, buf, 0, r0, r1);
+              }
+              taps(exec, at, buf, out, c, y, (b * cout + c) * psOut, r0, r1);
             }
           }
         });
       } else if (depthwise) {
+        Runs at = runs(exec.kernels().lanes());
         exec.forRows(batch * cout, (long) flat * src[0].length, (from, to) -> {
           // the columns where the window reaches past the input stay zero for every plane (split zeroes the
           // rows past it)
           float[] buf = new float[planeSize];
-          float[] out = new float[flat];
+          float[] out = new float[outSize()];
           for (int bc = from; bc < to; bc++) {
-            int c = bc % cout;
             split(d, bc * psIn, buf, 0, 0, oh);
-            exec.kernels().planeTaps(buf, src[c], weights[c], 0, src[c].length, bias[c], lo, hi, out, 0, flat);
-            copyOut(out, y, bc * psOut, 0, oh);
+            taps(exec, at, buf, out, bc % cout, y, bc * psOut, 0, oh);
           }
         });
       } else {
@@ -530,6 +544,136 @@ public final class Planes {
         }
       }
       return List.of(Value.chw(y, batch, new int[] {oh, ow, cout}));
+    }
+
+    /**
+     * Where the runs of vectors of the two table kernels go ({@link dev.topiary.sparse.kernel.Kernels#planeSpmmAt},
+     * {@code planeTapsAt}), for kernels of {@code lanes} values per vector; a table is null where its layer
+     * keeps the flat run and its copy. The runs of a row of width {@code w} start at 0, {@code lanes}, ...
+     * and, where {@code w} is not a multiple, at {@code w - lanes} (its last values computed twice, alike):
+     * nothing lands past the row. A row narrower than a vector is one run that reaches into the next row's
+     * place (overwritten by that row, or, in a phase, by zeros: see {@link #expandInto}).
+     *
+     * @param expandIn per run of one phase's input rows (rows {@code s} input rows apart): its offset in
+     *     the expansion's input plane; {@code expandOut} its offset in the phase
+     * @param tapsIn per run of output rows (stride 1): its offset in the phases; {@code tapsOut} in the
+     *     output plane
+     */
+    record Runs(int lanes, int perRowIn, int @Nullable [] expandIn, int @Nullable [] expandOut, int perRowOut,
+        int @Nullable [] tapsIn, int @Nullable [] tapsOut) {}
+
+    /**
+     * The flat run of a band, or the rows of a band that {@link #taps} computes aside: fewer than {@code 16 /
+     * ow + 1} rows, each run reaching at most 16 values.
+     */
+    private int outSize() {
+      return Math.max(flat, 2 * 16 + ow);
+    }
+
+    private Runs runs(int lanes) {
+      Runs r = runs;
+      if (r == null || r.lanes() != lanes) {
+        r = makeRuns(lanes);
+        runs = r;
+      }
+      return r;
+    }
+
+    private Runs makeRuns(int lanes) {
+      int[] inRuns = starts(wd, lanes);
+      int[] outRuns = starts(ow, lanes);
+      int[][] expand = null;
+      // the expansion writes each input row into its place in a phase when every input column has one
+      // there, and a row narrower than a vector reads inside its array (the plane's padding holds the rest)
+      if (this.expand != null && padLeft + wd <= pw && (wd >= lanes || (h - 1) * wd + lanes <= Value.planeStride(h * wd))) {
+        expand = table(ph, inRuns, s * wd, pw);
+      }
+      // stride 1: the taps write the output plane's rows themselves (no flat run to copy out)
+      int[][] taps = s == 1 ? table(band, outRuns, pw, ow) : null;
+      return new Runs(lanes, inRuns.length, expand == null ? null : expand[0], expand == null ? null : expand[1],
+          outRuns.length, taps == null ? null : taps[0], taps == null ? null : taps[1]);
+    }
+
+    /** The offsets of runs starting at {@code starts} in each of {@code rows} rows, {@code in} / {@code out} apart. */
+    private static int[][] table(int rows, int[] starts, int in, int out) {
+      int[][] t = new int[2][rows * starts.length];
+      for (int r = 0, v = 0; r < rows; r++) {
+        for (int q : starts) {
+          t[0][v] = r * in + q;
+          t[1][v++] = r * out + q;
+        }
+      }
+      return t;
+    }
+
+    /** Where the runs of {@code lanes} values of a row of {@code width} start (see {@link Runs}). */
+    private static int[] starts(int width, int lanes) {
+      if (width <= lanes) {
+        return new int[] {0};
+      }
+      int n = (width + lanes - 1) / lanes;
+      int[] q = new int[n];
+      for (int i = 0; i < n; i++) {
+        q[i] = Math.min(i * lanes, width - lanes);
+      }
+      return q;
+    }
+
+    /**
+     * The expansion's channel {@code c} of the input rows that output rows {@code r0..r1} read, computed into
+     * their places in the phases of {@code buf} (as {@link #split} places them), the padding around them
+     * zeroed: no flat run of rows, no copy.
+     */
+    private void expandInto(Exec exec, Runs at, float[] d, int plane, float[] buf, int r0, int r1, int c) {
+      int limit = s * (r1 - 1) + k; // padded rows from here on are read by no output row of the band
+      boolean narrow = wd < at.lanes();
+      for (int n = 0; n < s; n++) {
+        // phase rows y hold padded rows s (r0 + y) + n: the band reads those below limit, the input has
+        // those from padTop to padTop + h
+        int end = Math.min(ph, Math.floorDiv(limit - n - s * r0 + s - 1, s));
+        int y0 = Math.min(end, Math.max(0, Math.floorDiv(padTop - n - s * r0 + s - 1, s)));
+        int y1 = Math.max(y0, Math.min(end, Math.floorDiv(h + padTop - n - s * r0 + s - 1, s)));
+        int base = n * phase;
+        if (y1 > y0) {
+          int iy = s * (r0 + y0) + n - padTop;
+          expand.runAt(exec, d, plane + iy * wd, Value.planeStride(h * wd), at.expandIn(), buf,
+              base + y0 * pw + padLeft, at.expandOut(), (y1 - y0) * at.perRowIn(), c);
+        }
+        java.util.Arrays.fill(buf, base, base + y0 * pw, 0f);
+        java.util.Arrays.fill(buf, base + y1 * pw, base + end * pw, 0f);
+        if (narrow) {
+          // a row's one run reached past it, into the padding after it and before the next row
+          // (rows below y1 were zeroed above; what reached past end is read by no output of the band)
+          for (int y = y0; y < y1; y++) {
+            java.util.Arrays.fill(buf, base + y * pw + padLeft + wd, Math.min(base + end * pw, base + (y + 1) * pw + padLeft), 0f);
+          }
+        }
+      }
+    }
+
+    /**
+     * Output rows {@code r0..r1} of channel {@code c} from the phases in {@code buf}, into the output plane at
+     * {@code to}: straight from the taps where {@link Runs} has their table, else as a flat run in {@code out}
+     * and its copy.
+     */
+    private void taps(Exec exec, Runs at, float[] buf, float[] out, int c, float[] y, int to, int r0, int r1) {
+      if (at.tapsIn() == null) {
+        exec.kernels().planeTaps(buf, src[c], weights[c], 0, src[c].length, bias[c], lo, hi, out, 0, flat);
+        copyOut(out, y, to, r0, r1);
+        return;
+      }
+      // a run reaching past the band would write into rows another thread may own: the rows whose runs do
+      // (rows narrower than a vector) go through out
+      int rows = r1 - r0;
+      int direct = ow >= at.lanes() ? rows : Math.max(0, Math.floorDiv(rows * ow - at.lanes(), ow) + 1);
+      int per = at.perRowOut();
+      exec.kernels().planeTapsAt(buf, src[c], weights[c], 0, src[c].length, bias[c], lo, hi, at.tapsIn(), y,
+          to + r0 * ow, at.tapsOut(), 0, direct * per);
+      if (direct < rows) {
+        exec.kernels().planeTapsAt(buf, src[c], weights[c], 0, src[c].length, bias[c], lo, hi, at.tapsIn(), out,
+            -direct * ow, at.tapsOut(), direct * per, rows * per);
+        System.arraycopy(out, 0, y, to + (r0 + direct) * ow, (rows - direct) * ow);
+      }
     }
 
     /**

@@ -1223,4 +1223,94 @@ public final class VectorKernels implements Kernels {
       y[yo + q] = Math.min(Math.max(a, lo), hi);
     }
   }
+
+  @Override
+  public void planeSpmmAt(int[] ptr, int[] idx, float[] val, int j, float[] x, int xo, int xs, int[] xt, float[] y,
+      int yo, int[] yt, int from, int to, float scale, float shift, float lo, float hi) {
+    FloatVector vlo = FloatVector.broadcast(S, lo);
+    FloatVector vhi = FloatVector.broadcast(S, hi);
+    FloatVector vs = FloatVector.broadcast(S, scale);
+    FloatVector vt = FloatVector.broadcast(S, shift);
+    int k0 = ptr[j];
+    int k1 = ptr[j + 1];
+    int v = from;
+    // eight runs per weight, as planeSpmm's eight vectors: eight FMA chains in flight
+    for (; v + 8 <= to; v += 8) {
+      int x0 = xo + xt[v], x1 = xo + xt[v + 1], x2 = xo + xt[v + 2], x3 = xo + xt[v + 3];
+      int x4 = xo + xt[v + 4], x5 = xo + xt[v + 5], x6 = xo + xt[v + 6], x7 = xo + xt[v + 7];
+      FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+      FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
+      for (int k = k0; k < k1; k++) {
+        FloatVector w = FloatVector.broadcast(S, val[k]);
+        int c = idx[k] * xs;
+        a0 = FloatVector.fromArray(S, x, x0 + c).fma(w, a0);
+        a1 = FloatVector.fromArray(S, x, x1 + c).fma(w, a1);
+        a2 = FloatVector.fromArray(S, x, x2 + c).fma(w, a2);
+        a3 = FloatVector.fromArray(S, x, x3 + c).fma(w, a3);
+        a4 = FloatVector.fromArray(S, x, x4 + c).fma(w, a4);
+        a5 = FloatVector.fromArray(S, x, x5 + c).fma(w, a5);
+        a6 = FloatVector.fromArray(S, x, x6 + c).fma(w, a6);
+        a7 = FloatVector.fromArray(S, x, x7 + c).fma(w, a7);
+      }
+      // stored in table order (see Kernels#planeSpmmAt)
+      a0.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v]);
+      a1.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v + 1]);
+      a2.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v + 2]);
+      a3.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v + 3]);
+      a4.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v + 4]);
+      a5.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v + 5]);
+      a6.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v + 6]);
+      a7.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v + 7]);
+    }
+    for (; v < to; v++) {
+      FloatVector a0 = FloatVector.zero(S);
+      int x0 = xo + xt[v];
+      for (int k = k0; k < k1; k++) {
+        a0 = FloatVector.fromArray(S, x, x0 + idx[k] * xs).fma(FloatVector.broadcast(S, val[k]), a0);
+      }
+      a0.fma(vs, vt).max(vlo).min(vhi).intoArray(y, yo + yt[v]);
+    }
+  }
+
+  @Override
+  public void planeTapsAt(float[] x, int[] src, float[] w, int wo, int nt, float bias, float lo, float hi, int[] xt,
+      float[] y, int yo, int[] yt, int from, int to) {
+    FloatVector vlo = FloatVector.broadcast(S, lo);
+    FloatVector vhi = FloatVector.broadcast(S, hi);
+    FloatVector vb = FloatVector.broadcast(S, bias);
+    int v = from;
+    for (; v + 8 <= to; v += 8) {
+      int x0 = xt[v], x1 = xt[v + 1], x2 = xt[v + 2], x3 = xt[v + 3];
+      int x4 = xt[v + 4], x5 = xt[v + 5], x6 = xt[v + 6], x7 = xt[v + 7];
+      FloatVector a0 = vb, a1 = vb, a2 = vb, a3 = vb, a4 = vb, a5 = vb, a6 = vb, a7 = vb;
+      for (int t = 0; t < nt; t++) {
+        FloatVector wv = FloatVector.broadcast(S, w[wo + t]);
+        int c = src[t];
+        a0 = FloatVector.fromArray(S, x, x0 + c).fma(wv, a0);
+        a1 = FloatVector.fromArray(S, x, x1 + c).fma(wv, a1);
+        a2 = FloatVector.fromArray(S, x, x2 + c).fma(wv, a2);
+        a3 = FloatVector.fromArray(S, x, x3 + c).fma(wv, a3);
+        a4 = FloatVector.fromArray(S, x, x4 + c).fma(wv, a4);
+        a5 = FloatVector.fromArray(S, x, x5 + c).fma(wv, a5);
+        a6 = FloatVector.fromArray(S, x, x6 + c).fma(wv, a6);
+        a7 = FloatVector.fromArray(S, x, x7 + c).fma(wv, a7);
+      }
+      a0.max(vlo).min(vhi).intoArray(y, yo + yt[v]);
+      a1.max(vlo).min(vhi).intoArray(y, yo + yt[v + 1]);
+      a2.max(vlo).min(vhi).intoArray(y, yo + yt[v + 2]);
+      a3.max(vlo).min(vhi).intoArray(y, yo + yt[v + 3]);
+      a4.max(vlo).min(vhi).intoArray(y, yo + yt[v + 4]);
+      a5.max(vlo).min(vhi).intoArray(y, yo + yt[v + 5]);
+      a6.max(vlo).min(vhi).intoArray(y, yo + yt[v + 6]);
+      a7.max(vlo).min(vhi).intoArray(y, yo + yt[v + 7]);
+    }
+    for (; v < to; v++) {
+      FloatVector a0 = vb;
+      int x0 = xt[v];
+      for (int t = 0; t < nt; t++) {
+        a0 = FloatVector.fromArray(S, x, x0 + src[t]).fma(FloatVector.broadcast(S, w[wo + t]), a0);
+      }
+      a0.max(vlo).min(vhi).intoArray(y, yo + yt[v]);
+    }
+  }
 }

@@ -2,7 +2,7 @@
 # Training step of Keras Applications models in Topiary (dense, pruned) and in Keras 3 (jit_compile "auto" and
 # False), interleaved per model and round; one JSON line per run on stdout (not run by CI). Needs the models
 # written first (keras_applications_step.py write --out "$APPS") and the module compiled:
-#   mvn -B -ntp -q -pl tests/benchmarks -am compile dependency:build-classpath \
+#   mvn -B -ntp -q -pl tests/benchmarks -am package -DskipTests dependency:build-classpath \
 #       -Dmdep.outputFile=target/apps.classpath -Dmdep.includeScope=runtime
 #   APPS=/tmp/apps MODELS="mobilenetv2_0.35 mobilenetv2_1.0 resnet50" ROUNDS=2 BATCH=32 \
 #       PYTHON=.venv/bin/python tests/benchmarks/tools/applications_rows.sh > rows.jsonl

@@ -37,9 +37,11 @@ import java.util.Random;
  * JSON line per run:
  *
  * <pre>
- * mvn -B -ntp -o -q -pl tests/benchmarks -am compile exec:java \
- *     -Dexec.mainClass=dev.topiary.benchmarks.ApplicationsTrainingStep \
- *     -Dexec.args="--model /tmp/apps/resnet50.keras --batch 32 --warmup 2 --steps 5 --variant pruned"
+ * mvn -B -ntp -q -pl tests/benchmarks -am package -DskipTests dependency:build-classpath \
+ *     -Dmdep.outputFile=target/apps.classpath -Dmdep.includeScope=runtime
+ * java -Xmx12g -cp "$(cat tests/benchmarks/target/apps.classpath):tests/benchmarks/target/classes" \
+ *     dev.topiary.benchmarks.ApplicationsTrainingStep --model /tmp/apps/resnet50.keras --batch 32 --warmup 2 \
+ *     --steps 5 --variant pruned
  * </pre>
  *
  * <p>{@code build_s} is {@code KerasModels.read} plus compile (graph, gradients, optimizer) plus loading the

@@ -42,7 +42,7 @@ import java.util.Map;
  * is refused, as it would measure the update, not the per-step cost). Not run by CI:
  *
  * <pre>
- * mvn -B -ntp -o -q -pl tests/benchmarks -am compile dependency:build-classpath \
+ * mvn -B -ntp -o -q -pl tests/benchmarks -am package -DskipTests dependency:build-classpath \
  *     -Dmdep.outputFile=target/apps.classpath -Dmdep.includeScope=runtime
  * java -cp "$(cat tests/benchmarks/target/apps.classpath):tests/benchmarks/target/classes" \
  *     dev.topiary.benchmarks.PrunedOverhead --model /tmp/apps/mobilenetv2_1.0.keras --batch 32 --rounds 12 --batches 4

@@ -225,7 +225,7 @@ public final class ApplicationsInference {
     return d;
   }
 
-  private static String option(List<String> args, String name, String fallback) {
+  static String option(List<String> args, String name, String fallback) {
     int i = args.indexOf(name);
     if (i < 0) {
       return fallback;

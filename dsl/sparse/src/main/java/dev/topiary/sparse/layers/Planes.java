@@ -325,9 +325,10 @@ public final class Planes {
    * read, straight into their places in the phases (runs of vector lanes placed by tables, see {@link
    * Runs}; where a row cannot be placed so, one flat run into a small buffer, then split), and they are
    * convolved at once; two bands recompute the {@code k - s} rows they share. The expanded planes, the
-   * largest values of MobileNetV2, are never stored. Without an expansion a plane is one band. At stride 1
-   * the taps write the output rows in place as well; at stride 2 they compute every column of a flat run
-   * and the copy keeps every other one.
+   * largest values of MobileNetV2, are never stored. At stride {@code s > 1} the expansion's input is split
+   * by column phase first, so that its runs fill whole rows of the column phases as well. The taps then
+   * write the output rows in place. Without an expansion a plane is one band, and a strided depthwise
+   * convolution computes every column of a flat run, the copy keeping every {@code s}-th.
    */
   static final class Conv implements LayerOp {
     private final boolean depthwise;
@@ -366,6 +367,19 @@ public final class Planes {
     private final int flat;
     /** Where runs of vectors go, for the width of the kernels that last ran (see {@link Runs}). */
     private volatile @Nullable Runs runs;
+    /**
+     * For an expansion, per column phase {@code m}: its first input column, how many of its input columns the
+     * taps read, and where the first of them goes in the phase's rows.
+     */
+    private final int[] colFirst;
+    private final int[] colCount;
+    private final int[] colAt;
+    /**
+     * The rows of the expansion's input as its runs read them: the plane's own rows ({@code cs == 1}), or
+     * rows split by column phase ({@code cs > 1}, see {@link #byColumnPhase}), {@code half} values per phase.
+     */
+    private final int half;
+    private final int xRow;
 
     Conv(boolean depthwise, float[] kernel, Epilogue e, int[] in, int[] out, int k, int stride, int padTop,
         int padLeft) {
@@ -392,7 +406,11 @@ public final class Planes {
       this.s = stride;
       this.padTop = padTop;
       this.padLeft = padLeft;
-      cs = depthwise ? 1 : s;
+      // columns split into phases: a stem, and a depthwise convolution whose expansion writes its rows into
+      // the phases (from its input split by column phase, a sixth of the expanded values); an unfused depthwise
+      // convolution computes every column of a strided row and keeps every s-th (splitting the columns of its
+      // own input is a strided copy of the values it convolves, which cost more)
+      cs = depthwise && expand == null ? 1 : s;
       step = s / cs;
       pw = cs == s ? ow + (k - 1) / s : (ow - 1) * s + k;
       // a fused expansion recomputes the k - s rows two bands share: bands of about 4096 output values
@@ -426,6 +444,19 @@ public final class Planes {
       bias = e.shift() != null ? e.shift() : new float[cout];
       lo = e.lo();
       hi = e.hi();
+      colFirst = new int[cs];
+      colCount = new int[cs];
+      colAt = new int[cs];
+      for (int m = 0; m < cs; m++) {
+        // input column c sits at padded column c + padLeft: phase (c + padLeft) % cs, column (c + padLeft) / cs;
+        // the taps read phase columns up to pw (the rest, past the last window, are left out)
+        colFirst[m] = Math.floorMod(m - padLeft, cs);
+        colAt[m] = (colFirst[m] + padLeft) / cs;
+        int all = colFirst[m] < wd ? (wd - colFirst[m] + cs - 1) / cs : 0;
+        colCount[m] = Math.max(0, Math.min(all, pw - colAt[m]));
+      }
+      half = cs == 1 ? wd : (wd + cs - 1) / cs;
+      xRow = cs * half;
     }
 
     /** Input rows {@code [first, last)} that output rows {@code r0..r1} read (the window's rows inside the input). */
@@ -490,6 +521,8 @@ public final class Planes {
         int groups = Math.max(1, Math.min(cout, 2 * exec.threads() / Math.max(1, batch * bands)));
         int xcs = x.shape()[2];
         Runs at = runs(exec.kernels().lanes());
+        float[] split = cs > 1 ? byColumnPhase(x, exec) : d;
+        int splitPlane = cs > 1 ? columnPhasePlane() : psIn;
         exec.forRows(batch * bands * groups, (long) flat * (src[0].length + 4) * cout / groups, (from, to) -> {
           float[] buf = new float[planeSize];
           float[] out = new float[outSize()];
@@ -506,7 +539,7 @@ public final class Planes {
             int start = Math.max(0, Math.min(first * wd, psIn - len));
             for (int c = g * cout / groups; c < (g + 1) * cout / groups; c++) {
               if (rows == null) {
-                expandInto(exec, at, d, b * xcs * psIn, buf, r0, r1, c);
+                expandInto(exec, at, split, b * xcs * splitPlane, splitPlane, buf, r0, r1, c);
               } else {
                 expand.run(exec, d, b * xcs * psIn + start, psIn, rows, 0, 0, len, c, c + 1);
                 split(rows, -start, buf, 0, r0, r1);
@@ -515,6 +548,9 @@ public final class Planes {
             }
           }
         });
+        if (split != d) {
+          exec.release(split);
+        }
       } else if (depthwise) {
         Runs at = runs(exec.kernels().lanes());
         exec.forRows(batch * cout, (long) flat * src[0].length, (from, to) -> {
@@ -554,13 +590,13 @@ public final class Planes {
      * nothing lands past the row. A row narrower than a vector is one run that reaches into the next row's
      * place (overwritten by that row, or, in a phase, by zeros: see {@link #expandInto}).
      *
-     * @param expandIn per run of one phase's input rows (rows {@code s} input rows apart): its offset in
-     *     the expansion's input plane; {@code expandOut} its offset in the phase
+     * @param expandIn per column phase, per run of one phase's input rows (rows {@code s} input rows apart):
+     *     its offset in the expansion's input rows ({@link #xRow}); {@code expandOut} its offset in the phase
      * @param tapsIn per run of output rows (stride 1): its offset in the phases; {@code tapsOut} in the
      *     output plane
      */
-    record Runs(int lanes, int perRowIn, int @Nullable [] expandIn, int @Nullable [] expandOut, int perRowOut,
-        int @Nullable [] tapsIn, int @Nullable [] tapsOut) {}
+    record Runs(int lanes, int @Nullable [] perRowIn, int @Nullable [][] expandIn, int @Nullable [][] expandOut,
+        int perRowOut, int @Nullable [] tapsIn, int @Nullable [] tapsOut) {}
 
     /**
      * The flat run of a band, or the rows of a band that {@link #taps} computes aside: fewer than {@code 16 /
@@ -580,18 +616,27 @@ public final class Planes {
     }
 
     private Runs makeRuns(int lanes) {
-      int[] inRuns = starts(wd, lanes);
       int[] outRuns = starts(ow, lanes);
-      int[][] expand = null;
-      // the expansion writes each input row into its place in a phase when every input column has one
-      // there, and a row narrower than a vector reads inside its array (the plane's padding holds the rest)
-      if (this.expand != null && padLeft + wd <= pw && (wd >= lanes || (h - 1) * wd + lanes <= Value.planeStride(h * wd))) {
-        expand = table(ph, inRuns, s * wd, pw);
+      int[][] in = null;
+      int[][] at = null;
+      int[] perRow = null;
+      // the expansion writes each input row into its place in a phase; a row narrower than a vector must read
+      // inside its array (the plane's padding holds the rest; rows split by column phase carry their own)
+      if (this.expand != null && (cs > 1 || wd >= lanes || (h - 1) * wd + lanes <= Value.planeStride(h * wd))) {
+        in = new int[cs][];
+        at = new int[cs][];
+        perRow = new int[cs];
+        for (int m = 0; m < cs; m++) {
+          int[] starts = colCount[m] > 0 ? starts(colCount[m], lanes) : new int[0];
+          int[][] t = table(ph, starts, s * xRow, pw);
+          in[m] = t[0];
+          at[m] = t[1];
+          perRow[m] = starts.length;
+        }
       }
-      // stride 1: the taps write the output plane's rows themselves (no flat run to copy out)
-      int[][] taps = s == 1 ? table(band, outRuns, pw, ow) : null;
-      return new Runs(lanes, inRuns.length, expand == null ? null : expand[0], expand == null ? null : expand[1],
-          outRuns.length, taps == null ? null : taps[0], taps == null ? null : taps[1]);
+      // the taps write the output plane's rows themselves where every column of a flat run is an output
+      int[][] taps = step == 1 ? table(band, outRuns, pw, ow) : null;
+      return new Runs(lanes, perRow, in, at, outRuns.length, taps == null ? null : taps[0], taps == null ? null : taps[1]);
     }
 
     /** The offsets of runs starting at {@code starts} in each of {@code rows} rows, {@code in} / {@code out} apart. */
@@ -622,33 +667,67 @@ public final class Planes {
     /**
      * The expansion's channel {@code c} of the input rows that output rows {@code r0..r1} read, computed into
      * their places in the phases of {@code buf} (as {@link #split} places them), the padding around them
-     * zeroed: no flat run of rows, no copy.
+     * zeroed: no flat run of rows, no copy. {@code d} holds the input rows from {@code plane} ({@code
+     * planeStride} values per input channel, rows of {@link #xRow}).
      */
-    private void expandInto(Exec exec, Runs at, float[] d, int plane, float[] buf, int r0, int r1, int c) {
+    private void expandInto(Exec exec, Runs at, float[] d, int plane, int planeStride, float[] buf, int r0, int r1,
+        int c) {
       int limit = s * (r1 - 1) + k; // padded rows from here on are read by no output row of the band
-      boolean narrow = wd < at.lanes();
       for (int n = 0; n < s; n++) {
         // phase rows y hold padded rows s (r0 + y) + n: the band reads those below limit, the input has
         // those from padTop to padTop + h
         int end = Math.min(ph, Math.floorDiv(limit - n - s * r0 + s - 1, s));
         int y0 = Math.min(end, Math.max(0, Math.floorDiv(padTop - n - s * r0 + s - 1, s)));
         int y1 = Math.max(y0, Math.min(end, Math.floorDiv(h + padTop - n - s * r0 + s - 1, s)));
-        int base = n * phase;
-        if (y1 > y0) {
-          int iy = s * (r0 + y0) + n - padTop;
-          expand.runAt(exec, d, plane + iy * wd, Value.planeStride(h * wd), at.expandIn(), buf,
-              base + y0 * pw + padLeft, at.expandOut(), (y1 - y0) * at.perRowIn(), c);
-        }
-        java.util.Arrays.fill(buf, base, base + y0 * pw, 0f);
-        java.util.Arrays.fill(buf, base + y1 * pw, base + end * pw, 0f);
-        if (narrow) {
-          // a row's one run reached past it, into the padding after it and before the next row
-          // (rows below y1 were zeroed above; what reached past end is read by no output of the band)
-          for (int y = y0; y < y1; y++) {
-            java.util.Arrays.fill(buf, base + y * pw + padLeft + wd, Math.min(base + end * pw, base + (y + 1) * pw + padLeft), 0f);
+        for (int m = 0; m < cs; m++) {
+          int base = (n * cs + m) * phase;
+          if (y1 > y0 && at.perRowIn()[m] > 0) {
+            int iy = s * (r0 + y0) + n - padTop;
+            expand.runAt(exec, d, plane + iy * xRow + (cs == 1 ? 0 : m * half), planeStride, at.expandIn()[m], buf,
+                base + y0 * pw + colAt[m], at.expandOut()[m], (y1 - y0) * at.perRowIn()[m], c);
+          }
+          java.util.Arrays.fill(buf, base, base + y0 * pw, 0f);
+          java.util.Arrays.fill(buf, base + y1 * pw, base + end * pw, 0f);
+          if (colCount[m] > 0 && colCount[m] < at.lanes()) {
+            // a row's one run reached past it, into the padding after it and before the next row
+            // (rows below y1 were zeroed above; what reached past end is read by no output of the band)
+            for (int y = y0; y < y1; y++) {
+              java.util.Arrays.fill(buf, base + y * pw + colAt[m] + colCount[m],
+                  Math.min(base + end * pw, base + (y + 1) * pw + colAt[m]), 0f);
+            }
           }
         }
       }
+    }
+
+    /** Values per input channel of {@link #byColumnPhase}'s rows: the rows, and 16 past them that a run may read. */
+    private int columnPhasePlane() {
+      return h * xRow + 16;
+    }
+
+    /**
+     * The expansion's input with each row split by column phase (the columns of phase {@code m} together, at
+     * {@code m * half}), so that its runs write whole rows of a column phase: a strided copy of the block's
+     * input, a sixth of what splitting the expanded values would copy.
+     */
+    private float[] byColumnPhase(Value x, Exec exec) {
+      float[] d = x.data();
+      int psIn = Value.planeStride(h * wd);
+      int planes = x.batch() * x.shape()[2];
+      int ps = columnPhasePlane();
+      float[] out = exec.floats(planes * ps);
+      for (int p = 0; p < planes; p++) {
+        for (int iy = 0; iy < h; iy++) {
+          int row = p * psIn + iy * wd;
+          for (int m = 0; m < cs; m++) {
+            int o = p * ps + iy * xRow + m * half;
+            for (int u = 0, i = row + colFirst[m]; u < colCount[m]; u++, i += cs) {
+              out[o + u] = d[i];
+            }
+          }
+        }
+      }
+      return out;
     }
 
     /**

@@ -67,11 +67,7 @@ public final class ApplicationsTrainingStep {
     long cpu0 = os.getProcessCpuTime();
     KerasModel keras = KerasModels.read(file);
     double readS = (System.nanoTime() - t0) / 1e9;
-    ModelSpec spec = switch (variant) {
-      case "dense" -> keras.spec();
-      case "pruned" -> keras.spec().prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, frequency)), PruningPolicy.all());
-      default -> throw new IllegalArgumentException("--variant: dense or pruned, not '" + variant + "'");
-    };
+    ModelSpec spec = variant(keras, variant, frequency);
     Compile compile = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(false)).seed(1);
     try (Model model = keras.compile(spec, compile)) {
       double buildS = (System.nanoTime() - t0) / 1e9;
@@ -119,6 +115,18 @@ public final class ApplicationsTrainingStep {
   }
 
   /** {@code n} random inputs in [0, 1) of shape {@code in} (first dimension the batch), labels below {@code classes}. */
+  /**
+   * The file's model as {@code --variant} names it: {@code dense}, or {@code pruned} (every prunable weight at
+   * 50 % from step 0, masks updated every {@code frequency} steps).
+   */
+  static ModelSpec variant(KerasModel keras, String variant, int frequency) {
+    return switch (variant) {
+      case "dense" -> keras.spec();
+      case "pruned" -> keras.spec().prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, frequency)), PruningPolicy.all());
+      default -> throw new IllegalArgumentException("--variant: dense or pruned, not '" + variant + "'");
+    };
+  }
+
   static HostArray[] data(long[] in, int classes, int n) {
     int size = 1;
     long[] shape = in.clone();

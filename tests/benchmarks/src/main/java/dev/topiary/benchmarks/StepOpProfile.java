@@ -37,7 +37,7 @@ import org.tensorflow.types.TInt64;
  *
  * <pre>
  * java -cp "$(cat tests/benchmarks/target/apps.classpath):tests/benchmarks/target/classes" \
- *     dev.topiary.benchmarks.StepOpProfile --model /tmp/apps/mobilenetv2_1.0.keras --batch 32 --runs 2
+ *     dev.topiary.benchmarks.StepOpProfile --model /tmp/apps/mobilenetv2_1.0.keras --batch 32 --runs 2 [--variant pruned]
  * </pre>
  */
 public final class StepOpProfile {
@@ -48,8 +48,11 @@ public final class StepOpProfile {
     Path file = Path.of(a.get(a.indexOf("--model") + 1));
     int batch = a.contains("--batch") ? Integer.parseInt(a.get(a.indexOf("--batch") + 1)) : 32;
     int runs = a.contains("--runs") ? Integer.parseInt(a.get(a.indexOf("--runs") + 1)) : 2;
+    String variant = a.contains("--variant") ? a.get(a.indexOf("--variant") + 1) : "dense";
     KerasModel keras = KerasModels.read(file);
-    ModelSpec spec = keras.spec();
+    // pruned: masks updated every 100 steps from step 0, so the traced steps (2, 3, ...) carry the per-step
+    // masking and no update
+    ModelSpec spec = ApplicationsTrainingStep.variant(keras, variant, 100);
     Compile compile = Compile.of(Optimizer.adam(), Loss.sparseCategoricalCrossentropy(false)).seed(1);
     try (Model model = keras.compile(spec, compile)) {
       long[] out = spec.outputs().get(0).shape().asArray();
@@ -93,9 +96,9 @@ public final class StepOpProfile {
         }
       }
       final double total = nodeTotal;
-      System.out.printf(Locale.ROOT, "%s batch %d: traced step wall %.1f ms, node time %.1f ms per step%n",
-          file.getFileName(), batch, wallTotal / runs, total / runs);
-      byType.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(25)
+      System.out.printf(Locale.ROOT, "%s %s batch %d: traced step wall %.1f ms, node time %.1f ms per step%n",
+          file.getFileName(), variant, batch, wallTotal / runs, total / runs);
+      byType.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(40)
           .forEach(e -> System.out.printf(Locale.ROOT, "  %-32s %8.1f ms %5.1f %%%n", e.getKey(), e.getValue() / runs,
               100 * e.getValue() / total));
     }

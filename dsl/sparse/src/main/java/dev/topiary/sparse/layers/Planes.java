@@ -513,7 +513,7 @@ public final class Planes {
       int psOut = Value.planeStride(oh * ow);
       float[] d = x.data();
       float[] y = exec.floats(batch * cout * psOut);
-      zeroPlanePadding(y, 0, batch * cout, oh * ow, psOut); // copyOut writes the pixels
+      zeroPlanePadding(y, 0, batch * cout, oh * ow, psOut); // the taps (or copyOut) write the pixels
       int bands = (oh + band - 1) / band;
       if (expand != null) {
         // a band's input rows (every input channel) stay in cache while each channel of the band is expanded
@@ -521,8 +521,8 @@ public final class Planes {
         int groups = Math.max(1, Math.min(cout, 2 * exec.threads() / Math.max(1, batch * bands)));
         int xcs = x.shape()[2];
         Runs at = runs(exec.kernels().lanes());
-        float[] split = cs > 1 ? byColumnPhase(x, exec) : d;
-        int splitPlane = cs > 1 ? columnPhasePlane() : psIn;
+        float[] source = cs > 1 ? byColumnPhase(x, exec) : d;
+        int sourcePlane = cs > 1 ? columnPhasePlane() : psIn;
         exec.forRows(batch * bands * groups, (long) flat * (src[0].length + 4) * cout / groups, (from, to) -> {
           float[] buf = new float[planeSize];
           float[] out = new float[outSize()];
@@ -533,13 +533,13 @@ public final class Planes {
             int b = bb / bands;
             int r0 = bb % bands * band;
             int r1 = Math.min(oh, r0 + band);
-            int first = firstRow(r0);
-            int len = ((lastRow(r1) - first) * wd + 15) / 16 * 16;
-            // the flat run of the band's input rows, moved back so that its whole vectors end inside the plane
-            int start = Math.max(0, Math.min(first * wd, psIn - len));
+            // without tables: the flat run of the band's input rows, moved back so that its whole vectors end
+            // inside the plane, then split into the phases
+            int len = ((lastRow(r1) - firstRow(r0)) * wd + 15) / 16 * 16;
+            int start = Math.max(0, Math.min(firstRow(r0) * wd, psIn - len));
             for (int c = g * cout / groups; c < (g + 1) * cout / groups; c++) {
               if (rows == null) {
-                expandInto(exec, at, split, b * xcs * splitPlane, splitPlane, buf, r0, r1, c);
+                expandInto(exec, at, source, b * xcs * sourcePlane, sourcePlane, buf, r0, r1, c);
               } else {
                 expand.run(exec, d, b * xcs * psIn + start, psIn, rows, 0, 0, len, c, c + 1);
                 split(rows, -start, buf, 0, r0, r1);
@@ -548,8 +548,8 @@ public final class Planes {
             }
           }
         });
-        if (split != d) {
-          exec.release(split);
+        if (source != d) {
+          exec.release(source);
         }
       } else if (depthwise) {
         Runs at = runs(exec.kernels().lanes());

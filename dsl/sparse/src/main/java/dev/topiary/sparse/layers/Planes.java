@@ -455,8 +455,8 @@ public final class Planes {
         int all = colFirst[m] < wd ? (wd - colFirst[m] + cs - 1) / cs : 0;
         colCount[m] = Math.max(0, Math.min(all, pw - colAt[m]));
       }
-      half = cs == 1 ? wd : (wd + cs - 1) / cs;
-      xRow = cs * half;
+      half = (wd + cs - 1) / cs;
+      xRow = cs * half; // wd when the columns are not split
     }
 
     /** Input rows {@code [first, last)} that output rows {@code r0..r1} read (the window's rows inside the input). */
@@ -683,7 +683,7 @@ public final class Planes {
           int base = (n * cs + m) * phase;
           if (y1 > y0 && at.perRowIn()[m] > 0) {
             int iy = s * (r0 + y0) + n - padTop;
-            expand.runAt(exec, d, plane + iy * xRow + (cs == 1 ? 0 : m * half), planeStride, at.expandIn()[m], buf,
+            expand.runAt(exec, d, plane + iy * xRow + m * half, planeStride, at.expandIn()[m], buf,
                 base + y0 * pw + colAt[m], at.expandOut()[m], (y1 - y0) * at.perRowIn()[m], c);
           }
           java.util.Arrays.fill(buf, base, base + y0 * pw, 0f);

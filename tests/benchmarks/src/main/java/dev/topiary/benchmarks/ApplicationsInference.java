@@ -172,7 +172,7 @@ public final class ApplicationsInference {
     return out;
   }
 
-  private static HostArray input(long[] shape, int batch, long seed) {
+  static HostArray input(long[] shape, int batch, long seed) {
     long[] full = shape.clone();
     full[0] = batch;
     int n = 1;

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * Two builds of {@code topiary-sparse} (two jars, e.g. before and after a change) timed in one process,
@@ -67,18 +66,7 @@ public final class SparseBuildsComparison {
     ModelSpec spec = file.spec();
     try (Model tf = spec.compile(Compile.of(Optimizer.sgd(0.01f), Loss.meanSquaredError()).seed(1))) {
       tf.setWeights(ApplicationsInference.prune(spec, file.weights(), sparsity));
-      long[] shape = spec.inputs().get(0).shape().asArray();
-      shape[0] = batch;
-      int n = 1;
-      for (long d : shape) {
-        n *= (int) d;
-      }
-      float[] v = new float[n];
-      SplittableRandom r = new SplittableRandom(7);
-      for (int i = 0; i < n; i++) {
-        v[i] = (float) r.nextDouble(-1, 1);
-      }
-      HostArray x = HostArray.of(v, shape);
+      HostArray x = ApplicationsInference.input(spec.inputs().get(0).shape().asArray(), batch, 7);
       Build[] builds = {new Build(Path.of(a.get(0)), tf, threads), new Build(Path.of(a.get(1)), tf, threads)};
       float[] outA = builds[0].predict(x, batch);
       float[] outB = builds[1].predict(x, batch);

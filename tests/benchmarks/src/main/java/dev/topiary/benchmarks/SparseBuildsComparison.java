@@ -38,8 +38,9 @@ import java.util.Locale;
  * </pre>
  *
  * <p>{@code --sparsity} as {@link ApplicationsInference}'s ({@code 0.875}, {@code 2:4}, ...); the batch is 1
- * ({@code --batch} to change it). Prints both builds' medians and fastest rounds, the ratio B / A per round
- * (median and quartiles), in how many rounds B was faster, and the largest difference between their outputs.
+ * ({@code --batch} to change it); {@code --threads 1,2} runs A on one thread and B on two (one number: both).
+ * Prints both builds' medians and fastest rounds, the ratio B / A per round (median and quartiles), in how many
+ * rounds B was faster, and the largest difference between their outputs.
  */
 public final class SparseBuildsComparison {
   private SparseBuildsComparison() {}
@@ -48,12 +49,13 @@ public final class SparseBuildsComparison {
     List<String> a = new ArrayList<>(Arrays.asList(args));
     String model = ApplicationsInference.option(a, "--model", null);
     String sparsity = ApplicationsInference.option(a, "--sparsity", "0.875");
-    int threads = Integer.parseInt(ApplicationsInference.option(a, "--threads", "1"));
+    // one count for both builds, or A's and B's: "1,2" compares A on one thread with B on two
+    String[] threads = ApplicationsInference.option(a, "--threads", "1").split(",");
     int rounds = Integer.parseInt(ApplicationsInference.option(a, "--rounds", "80"));
     int batch = Integer.parseInt(ApplicationsInference.option(a, "--batch", "1"));
     if (model == null || a.size() != 2) {
-      throw new IllegalArgumentException("usage: --model FILE.keras [--sparsity S] [--threads N] [--rounds N] [--batch N]"
-          + " A.jar B.jar (got " + a + ")");
+      throw new IllegalArgumentException("usage: --model FILE.keras [--sparsity S] [--threads N|A,B] [--rounds N]"
+          + " [--batch N] A.jar B.jar (got " + a + ")");
     }
     try {
       Class.forName("dev.topiary.sparse.SparseModel");
@@ -67,7 +69,8 @@ public final class SparseBuildsComparison {
     try (Model tf = spec.compile(Compile.of(Optimizer.sgd(0.01f), Loss.meanSquaredError()).seed(1))) {
       tf.setWeights(ApplicationsInference.prune(spec, file.weights(), sparsity));
       HostArray x = ApplicationsInference.input(spec.inputs().get(0).shape().asArray(), batch, 7);
-      Build[] builds = {new Build(Path.of(a.get(0)), tf, threads), new Build(Path.of(a.get(1)), tf, threads)};
+      Build[] builds = {new Build(Path.of(a.get(0)), tf, Integer.parseInt(threads[0])),
+          new Build(Path.of(a.get(1)), tf, Integer.parseInt(threads[threads.length - 1]))};
       float[] outA = builds[0].predict(x, batch);
       float[] outB = builds[1].predict(x, batch);
       float diff = 0;

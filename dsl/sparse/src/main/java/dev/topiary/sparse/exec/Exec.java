@@ -1,23 +1,20 @@
 package dev.topiary.sparse.exec;
 
 import dev.topiary.sparse.kernel.Kernels;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Where products run: the kernels and a pool of {@code threads - 1} workers (the calling thread takes
- * one share). A product is split by output rows, so batch 1 is spread as well as large batches; small
+ * Where products run: the kernels and {@code threads - 1} {@link Workers} (the calling thread takes
+ * shares too). A product is split by output rows, so batch 1 is spread as well as large batches; small
  * products (under {@link #MIN_PARALLEL_WORK} multiply-adds) stay on the calling thread, where a hand-off
  * would cost more than it saves.
  */
 public final class Exec implements AutoCloseable {
   /** Multiply-adds below which a product is not split (a hand-off costs some microseconds). */
   public static final long MIN_PARALLEL_WORK = 200_000;
+
+  /** Shares a product is split into per thread. */
+  static final int SHARES_PER_THREAD = 2;
 
   /** A share of rows {@code [from, to)}. */
   @FunctionalInterface
@@ -27,7 +24,7 @@ public final class Exec implements AutoCloseable {
 
   private final Kernels kernels;
   private final int threads;
-  private final @Nullable ExecutorService pool;
+  private final @Nullable Workers pool;
   private final long minParallelWork;
   /** Where this run's values come from and go back to; null outside a model run (every array new). */
   private final Buffers.@Nullable Run buffers;
@@ -44,11 +41,7 @@ public final class Exec implements AutoCloseable {
     }
     this.kernels = kernels;
     this.threads = threads;
-    this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-      Thread t = new Thread(r, "topiary-sparse-worker");
-      t.setDaemon(true);
-      return t;
-    });
+    this.pool = threads == 1 ? null : new Workers(threads - 1, "topiary-sparse-worker");
     this.buffers = null;
   }
 
@@ -106,43 +99,23 @@ public final class Exec implements AutoCloseable {
     return (batch + l - 1) / l * l;
   }
 
-  /** Runs {@code task} over {@code [0, rows)}, split over the threads when the work is large enough. */
+  /**
+   * Runs {@code task} over {@code [0, rows)}, split over the threads when the work is large enough: in
+   * {@link #SHARES_PER_THREAD} shares per thread, so that a thread slowed by others on its core leaves its
+   * later shares to the rest.
+   */
   public void forRows(int rows, long workPerRow, RangeTask task) {
-    int parts = pool == null || rows * workPerRow < minParallelWork ? 1 : Math.min(threads, rows);
-    if (parts == 1) {
+    if (pool == null || rows < 2 || (long) rows * workPerRow < minParallelWork) {
       task.run(0, rows);
       return;
     }
-    List<Future<?>> futures = new ArrayList<>(parts - 1);
-    for (int p = 1; p < parts; p++) {
-      int from = (int) ((long) rows * p / parts);
-      int to = (int) ((long) rows * (p + 1) / parts);
-      futures.add(pool.submit(() -> task.run(from, to)));
-    }
-    task.run(0, (int) ((long) rows / parts));
-    for (Future<?> f : futures) {
-      try {
-        f.get();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for a worker", e);
-      } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException r) {
-          throw r;
-        }
-        if (cause instanceof Error err) {
-          throw err;
-        }
-        throw new IllegalStateException(cause);
-      }
-    }
+    pool.run(rows, Math.min(rows, threads * SHARES_PER_THREAD), task);
   }
 
   @Override
   public void close() {
     if (pool != null) {
-      pool.shutdownNow();
+      pool.close();
     }
   }
 }

@@ -11,7 +11,10 @@ import org.jspecify.annotations.Nullable;
  * {@code SparseOptions.defaults().threads(2).format("dense_1", Format.BLOCK_1X4).calibrate(false)}.
  *
  * <ul>
- *   <li>{@code threads}: products split by output rows over this many threads (default 1);
+ *   <li>{@code threads}: products split by output rows over this many threads (default 1): the calling
+ *       thread and {@code threads - 1} workers, which spin for 0.2 ms after each product for the next one
+ *       (that is what makes a second thread pay at batch 1) and then sleep; more threads than free cores
+ *       slow a model down;
  *   <li>{@code format(name, f)}: the format of a layer's kernels ({@code "lstm"}) or of one weight by
  *       variable name ({@code "lstm_recurrent_kernel"}), instead of the automatic choice;
  *   <li>{@code calibrate}: time the candidate formats of each kernel on this machine and keep the fastest

@@ -1,7 +1,7 @@
 package dev.topiary.dsl;
 
-import static dev.topiary.dsl.export.HostileFiles.sparse;
-import static dev.topiary.dsl.export.HostileFiles.fork;
+import static dev.topiary.fuzz.HostileFiles.sparse;
+import static dev.topiary.fuzz.HostileFiles.fork;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,14 +1,15 @@
 package dev.topiary.keras;
 
-import static dev.topiary.dsl.export.HostileFiles.sparse;
-import static dev.topiary.dsl.export.HostileFiles.fork;
-import static dev.topiary.dsl.export.HostileFiles.indexOf;
+import static dev.topiary.fuzz.HostileFiles.sparse;
+import static dev.topiary.fuzz.HostileFiles.fork;
+import static dev.topiary.fuzz.HostileFiles.indexOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.dsl.config.ModelConfig;
-import dev.topiary.dsl.export.ReadFuzz;
+import dev.topiary.dsl.export.CorruptFileException;
 import dev.topiary.dsl.export.ReadLimits;
+import dev.topiary.fuzz.ReadFuzz;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -33,6 +34,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code .keras} and {@code .h5} files under a small read budget.
  */
 class KerasReliabilityTest {
+  /** Topiary's read budget and refusal, for {@link ReadFuzz}. */
+  private static final ReadFuzz.Limits LIMITS =
+      new ReadFuzz.Limits((bytes, read) -> ReadLimits.withBudget(bytes, read::read), CorruptFileException.class);
+
   private static final long BOMB = 300L << 20;
 
   @TempDir
@@ -181,7 +186,7 @@ class KerasReliabilityTest {
       Path written = dir.resolve("written." + format);
       KerasModels.save(mlp.spec(), mlp.weights(), written);
       all.add(ReadFuzz.run("." + format, Files.readAllBytes(written), dir.resolve("fuzz." + format), read, 16L << 20,
-          150 * scale, 100 * scale, format.hashCode(), UnaryOperator.identity()));
+          150 * scale, 100 * scale, format.hashCode(), UnaryOperator.identity(), LIMITS));
     }
     return all;
   }

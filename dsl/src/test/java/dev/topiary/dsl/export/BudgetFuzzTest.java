@@ -14,6 +14,7 @@ import dev.topiary.dsl.state.SnapshotFile;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Optimizer;
+import dev.topiary.fuzz.ReadFuzz;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,6 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * mvn -Pbench} runs the {@code benchmark}-tagged long version (20 times as many mutations).
  */
 class BudgetFuzzTest {
+  /** Topiary's read budget and refusal, for {@link ReadFuzz}. */
+  private static final ReadFuzz.Limits LIMITS =
+      new ReadFuzz.Limits((bytes, read) -> ReadLimits.withBudget(bytes, read::read), CorruptFileException.class);
+
   private static final long BUDGET = 16L << 20;
 
   @TempDir
@@ -71,15 +76,15 @@ class BudgetFuzzTest {
 
     byte[] tpck = SnapshotFile.encode(snapshot(), Map.of("epoch", "1", "batch", "2"));
     Path tpckFile = dir.resolve("fuzz.tpck");
-    all.add(ReadFuzz.run(".tpck", tpck, tpckFile, SnapshotFile::read, BUDGET, 150 * scale, 100 * scale, 1, raw));
-    all.add(ReadFuzz.run(".tpck crafted", tpck, tpckFile, SnapshotFile::read, BUDGET, 100 * scale, 150 * scale, 2, crc));
+    all.add(ReadFuzz.run(".tpck", tpck, tpckFile, SnapshotFile::read, BUDGET, 150 * scale, 100 * scale, 1, raw, LIMITS));
+    all.add(ReadFuzz.run(".tpck crafted", tpck, tpckFile, SnapshotFile::read, BUDGET, 100 * scale, 150 * scale, 2, crc, LIMITS));
 
     Path tpswFile = dir.resolve("fuzz.tpsw");
     for (SparseWeights.Encoding e : SparseWeights.Encoding.values()) {
       byte[] tpsw = SparseWeights.encode(snapshot().variables(), e);
       String name = ".tpsw " + e.name().toLowerCase(java.util.Locale.ROOT);
-      all.add(ReadFuzz.run(name, tpsw, tpswFile, SparseWeights::read, BUDGET, 75 * scale, 50 * scale, 3, raw));
-      all.add(ReadFuzz.run(name + " crafted", tpsw, tpswFile, SparseWeights::read, BUDGET, 50 * scale, 75 * scale, 4, crc));
+      all.add(ReadFuzz.run(name, tpsw, tpswFile, SparseWeights::read, BUDGET, 75 * scale, 50 * scale, 3, raw, LIMITS));
+      all.add(ReadFuzz.run(name + " crafted", tpsw, tpswFile, SparseWeights::read, BUDGET, 50 * scale, 75 * scale, 4, crc, LIMITS));
     }
 
     Path model = dir.resolve("model");
@@ -93,7 +98,7 @@ class BudgetFuzzTest {
     for (String name : List.of(ModelFiles.CONFIG, ModelFiles.STATE, ModelFiles.MANIFEST)) {
       Path file = model.resolve(name);
       ReadFuzz.Figures f = ReadFuzz.run(name, Files.readAllBytes(file), file, directory, BUDGET, 50 * scale,
-          35 * scale, name.hashCode(), raw);
+          35 * scale, name.hashCode(), raw, LIMITS);
       dirFigures.refused += f.refused;
       dirFigures.unchanged += f.unchanged;
       dirFigures.changed += f.changed;

@@ -1,8 +1,8 @@
 package dev.topiary.tflite;
 
-import static dev.topiary.dsl.export.HostileFiles.sparse;
-import static dev.topiary.dsl.export.HostileFiles.fork;
-import static dev.topiary.dsl.export.HostileFiles.indexOf;
+import static dev.topiary.fuzz.HostileFiles.sparse;
+import static dev.topiary.fuzz.HostileFiles.fork;
+import static dev.topiary.fuzz.HostileFiles.indexOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,13 +12,13 @@ import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.data.HostArray;
 import dev.topiary.dsl.export.CorruptFileException;
-import dev.topiary.dsl.export.ReadFuzz;
 import dev.topiary.dsl.export.ReadLimits;
 import dev.topiary.dsl.layers.Activation;
 import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.core.Dense;
 import dev.topiary.dsl.layers.reshaping.Flatten;
 import dev.topiary.dsl.layers.reshaping.Reshape;
+import dev.topiary.fuzz.ReadFuzz;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * a small read budget.
  */
 class TfliteReliabilityTest {
+  /** Topiary's read budget and refusal, for {@link ReadFuzz}. */
+  private static final ReadFuzz.Limits LIMITS =
+      new ReadFuzz.Limits((bytes, read) -> ReadLimits.withBudget(bytes, read::read), CorruptFileException.class);
+
   private static final ModelSpec SPEC = Sequential.of(Input.of(6, 6), Reshape.of(6, 6, 1),
       Conv2D.of(4, 3).activation(Activation.RELU), Flatten.of(), Dense.of(3));
   private static Map<String, HostArray> weights;
@@ -171,7 +175,8 @@ class TfliteReliabilityTest {
     for (TfliteFlavour flavour : TfliteFlavour.values()) {
       byte[] bytes = TfliteExport.bytes(SPEC, weights, flavour);
       all.add(ReadFuzz.run(".tflite " + flavour.name().toLowerCase(Locale.ROOT), bytes, dir.resolve("fuzz.tflite"),
-          TfliteReliabilityTest::content, 16L << 20, 60 * scale, 40 * scale, flavour.ordinal(), UnaryOperator.identity()));
+          TfliteReliabilityTest::content, 16L << 20, 60 * scale, 40 * scale, flavour.ordinal(), UnaryOperator.identity(),
+          LIMITS));
     }
     return all;
   }

@@ -9,6 +9,7 @@ import dev.topiary.dsl.training.Fit;
 import dev.topiary.dsl.training.ProgressSink;
 import dev.topiary.ops.Measurements;
 import dev.topiary.sparse.SparseModel;
+import dev.topiary.sparse.SparseOptions;
 import dev.topiary.tflite.TfliteExport;
 import dev.topiary.tflite.TfliteFlavour;
 import java.util.ArrayList;
@@ -141,10 +142,12 @@ public final class ReferenceTable {
       }
     }
     String sparse;
-    try (SparseModel s = SparseModel.of(model)) {
+    // as many threads as TF Java's own pools use by default: the machine's cores
+    int threads = Runtime.getRuntime().availableProcessors();
+    try (SparseModel s = SparseModel.of(model, SparseOptions.defaults().threads(threads))) {
       List<HostArray> one = test.inputs().stream().map(x -> x.slice(0, 1)).toList();
-      sparse = latency ? String.format(Locale.ROOT, "%.0f us (TF Java %.0f us)", median(() -> s.predict(one, 1)),
-          median(() -> model.predict(one, 1))) : "runs";
+      sparse = latency ? String.format(Locale.ROOT, "%.0f us on %d thread(s) (TF Java %.0f us)",
+          median(() -> s.predict(one, 1)), threads, median(() -> model.predict(one, 1))) : "runs";
       float diff = maxDiff(predictions, s.predict(test.inputs(), 256).get(0));
       sparse += String.format(Locale.ROOT, ", outputs within %.1e of TF", diff);
     } catch (IllegalArgumentException e) { // UnsupportedLayersException: names each layer

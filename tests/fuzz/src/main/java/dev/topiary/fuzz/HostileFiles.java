@@ -1,4 +1,4 @@
-package dev.topiary.dsl.export;
+package dev.topiary.fuzz;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -11,9 +11,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What the reliability tests of every file format share (dsl's, keras', tflite's; through dsl's test jar,
- * as {@link ReadFuzz}): oversized files that take no disk, a small-heap JVM to read them in, and finding
- * bytes to change.
+ * What the reliability tests of every file format share (dsl's, keras', tflite's, as {@link ReadFuzz}):
+ * oversized files that take no disk, a small-heap JVM to read them in, and finding bytes to change.
  */
 public final class HostileFiles {
   private HostileFiles() {}
@@ -36,15 +35,25 @@ public final class HostileFiles {
         "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), main.getName()));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out;
-    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      out = String.join("\n", r.lines().filter(l -> !l.startsWith("SLF4J")).toList());
+    // read on a thread of its own: a child that hangs keeps its output open, and reading it here would
+    // wait for it forever instead of the two minutes
+    StringBuffer out = new StringBuffer();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        r.lines().filter(l -> !l.startsWith("SLF4J"))
+            .forEach(l -> out.append(out.length() == 0 ? "" : "\n").append(l));
+      } catch (IOException | java.io.UncheckedIOException e) {
+        // the child was killed: what it printed so far is all there is
+      }
+    }, "fork-output");
+    reader.setDaemon(true);
+    reader.start();
+    boolean ended = p.waitFor(120, TimeUnit.SECONDS);
+    if (!ended) {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
-    if (!p.waitFor(120, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return "no answer: " + out;
-    }
-    return out;
+    reader.join(10_000);
+    return ended ? out.toString() : "no answer: " + out;
   }
 
   /** The first index of {@code needle} in {@code data}, or -1. */

@@ -1,4 +1,4 @@
-package dev.topiary.dsl.export;
+package dev.topiary.fuzz;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -22,16 +22,38 @@ import java.util.function.UnaryOperator;
  * bytes set, ranges zeroed, overwritten, inserted, deleted, duplicated, truncations) and size-field
  * mutations (a 2-, 4- or 8-byte window, either byte order, set to a large or boundary value) of a
  * small file Topiary wrote. Each read runs on its own thread with a time bound and the budget set by
- * {@link ReadLimits#withBudget}; its outcome is counted as refused (a {@link CorruptFileException}),
- * unchanged (read, same content), silently changed (read, other content), OutOfMemoryError, or other
- * (any other exception or a hang: a bug). The keras and tflite modules' tests use it through this
- * module's test jar.
+ * the {@link Limits} (Topiary's {@code ReadLimits.withBudget}); its outcome is counted as refused (the
+ * limits' refusal, Topiary's {@code CorruptFileException}), unchanged (read, same content), silently
+ * changed (read, other content), OutOfMemoryError, or other (any other exception or a hang: a bug).
+ *
+ * <p>A module of its own, depending on no Topiary module, so that dsl, keras and tflite test their readers
+ * with it as a plain test dependency: a dependency on dsl's test jar made the samples' {@code -am compile
+ * exec:java} (the README's main job) fail, since {@code exec:java} resolves every reactor module's test
+ * dependencies and a test jar exists only after {@code package}.
  */
 public final class ReadFuzz {
   /** What a reader makes of a file: something whose equals tells an unchanged read from a changed one. */
   @FunctionalInterface
   public interface Read {
     Object read(Path file) throws Exception;
+  }
+
+  /**
+   * How the reads are bounded and how a reader refuses a file: {@code new Limits((bytes, read) ->
+   * ReadLimits.withBudget(bytes, read::read), CorruptFileException.class)}.
+   */
+  public record Limits(Budgeted budgeted, Class<? extends Throwable> refusal) {}
+
+  /** Runs {@code read} under a budget of {@code bytes}. */
+  @FunctionalInterface
+  public interface Budgeted {
+    Object withBudget(long bytes, IoRead read) throws Exception;
+  }
+
+  /** A read that fails only with an {@link java.io.IOException} or unchecked exceptions. */
+  @FunctionalInterface
+  public interface IoRead {
+    Object read() throws java.io.IOException;
   }
 
   /** The counts of one format. */
@@ -44,7 +66,7 @@ public final class ReadFuzz {
     public final List<String> other = new ArrayList<>();
     public final List<String> changedSamples = new ArrayList<>();
 
-    Figures(String format) {
+    public Figures(String format) {
       this.format = format;
     }
 
@@ -68,12 +90,12 @@ public final class ReadFuzz {
   /**
    * Runs {@code wholeFile} whole-file and {@code sizeFields} size-field mutations of {@code original},
    * each written to {@code file} (after {@code seal}, e.g. a recomputed checksum, or the identity) and
-   * read by {@code read} under {@code budget} bytes.
+   * read by {@code read} under {@code budget} bytes of {@code limits}.
    */
   public static Figures run(String format, byte[] original, Path file, Read read, long budget, int wholeFile,
-      int sizeFields, long seed, UnaryOperator<byte[]> seal) throws Exception {
+      int sizeFields, long seed, UnaryOperator<byte[]> seal, Limits limits) throws Exception {
     Files.write(file, original);
-    Object baseline = ReadLimits.withBudget(budget, () -> {
+    Object baseline = limits.budgeted().withBudget(budget, () -> {
       try {
         return read.read(file);
       } catch (java.io.IOException e) {
@@ -97,7 +119,7 @@ public final class ReadFuzz {
         }
         Files.write(file, seal.apply(mutated));
         String what = (i < wholeFile ? "whole-file" : "size-field") + " mutation " + i;
-        Future<Object> result = pool.submit(() -> ReadLimits.withBudget(budget, () -> {
+        Future<Object> result = pool.submit(() -> limits.budgeted().withBudget(budget, () -> {
           try {
             return read.read(file);
           } catch (java.io.IOException | RuntimeException e) {
@@ -118,7 +140,7 @@ public final class ReadFuzz {
           }
         } catch (ExecutionException e) {
           Throwable cause = e.getCause();
-          if (cause instanceof CorruptFileException) {
+          if (limits.refusal().isInstance(cause)) {
             figures.refused++;
           } else if (cause instanceof OutOfMemoryError) {
             figures.oom++;

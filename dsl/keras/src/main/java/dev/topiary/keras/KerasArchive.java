@@ -8,6 +8,7 @@ import dev.topiary.dsl.export.ReadLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -94,7 +95,20 @@ final class KerasArchive {
     }
     tally.charge(declared, name);
     try (InputStream in = zip.getInputStream(e)) {
-      byte[] out = in.readNBytes((int) declared);
+      // Into one array of the declared size where the archive holds at least that many bytes (Keras stores
+      // its weights uncompressed): readNBytes(n) reads 8 KB pieces and joins them, and the collector copied
+      // the pieces of a large file again at every young collection (InceptionResNetV2: 225 MB). A size the
+      // archive cannot hold is read piece by piece and fails at its end, with nothing allocated ahead.
+      byte[] out;
+      if (declared <= zipBytes(zip)) {
+        out = new byte[(int) declared];
+        int n = in.readNBytes(out, 0, out.length);
+        if (n < out.length) {
+          out = Arrays.copyOf(out, n); // truncated: refused below
+        }
+      } else {
+        out = in.readNBytes((int) declared);
+      }
       if (in.read() != -1) {
         throw new KerasFileException(file, null, name + " holds more bytes than its declared " + declared);
       }
@@ -112,6 +126,10 @@ final class KerasArchive {
     } catch (java.util.zip.ZipException | java.io.EOFException ex) {
       throw new KerasFileException(file, null, name + " is corrupt or truncated (" + ex.getMessage() + ")");
     }
+  }
+
+  private static long zipBytes(ZipFile zip) {
+    return new java.io.File(zip.getName()).length();
   }
 
   private static final class ObjectMapperHolder {

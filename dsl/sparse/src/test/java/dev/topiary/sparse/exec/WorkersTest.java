@@ -46,7 +46,7 @@ class WorkersTest {
    * first would wait for the second, which would never start, and the latch would time out.
    */
   @Test
-  void aWorkerTakesASharesAlsoAfterItFellAsleep() throws InterruptedException {
+  void aWorkerTakesAShareAlsoAfterItFellAsleep() throws InterruptedException {
     try (Exec exec = exec(2)) {
       for (int product = 0; product < 40; product++) {
         CountDownLatch both = new CountDownLatch(2);

@@ -114,7 +114,6 @@ public final class ApplicationsTrainingStep {
     }
   }
 
-  /** {@code n} random inputs in [0, 1) of shape {@code in} (first dimension the batch), labels below {@code classes}. */
   /**
    * The file's model as {@code --variant} names it: {@code dense}, or {@code pruned} (every prunable weight at
    * 50 % from step 0, masks updated every {@code frequency} steps).
@@ -127,6 +126,7 @@ public final class ApplicationsTrainingStep {
     };
   }
 
+  /** {@code n} random inputs in [0, 1) of shape {@code in} (first dimension the batch), labels below {@code classes}. */
   static HostArray[] data(long[] in, int classes, int n) {
     int size = 1;
     long[] shape = in.clone();

@@ -37,11 +37,10 @@ public final class HostileFiles {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     // read on a thread of its own: a child that hangs keeps its output open, and reading it here would
     // wait for it forever instead of the two minutes
-    StringBuffer out = new StringBuffer();
+    List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
     Thread reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        r.lines().filter(l -> !l.startsWith("SLF4J"))
-            .forEach(l -> out.append(out.length() == 0 ? "" : "\n").append(l));
+        r.lines().filter(l -> !l.startsWith("SLF4J")).forEach(lines::add);
       } catch (IOException | java.io.UncheckedIOException e) {
         // the child was killed: what it printed so far is all there is
       }
@@ -53,7 +52,11 @@ public final class HostileFiles {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     reader.join(10_000);
-    return ended ? out.toString() : "no answer: " + out;
+    String out;
+    synchronized (lines) {
+      out = String.join("\n", lines);
+    }
+    return ended ? out : "no answer: " + out;
   }
 
   /** The first index of {@code needle} in {@code data}, or -1. */

@@ -101,6 +101,38 @@ class BuildWithWeightsTest {
     }
   }
 
+  /**
+   * The step a model answers without a session run after its build must be the step variable's, and
+   * anything that may move the variable (training, a training-loss pass through the pruned reads, a
+   * restore) must make it ask the variable again. The expected values are the fits' batch counts and
+   * the step variable as a snapshot reads it.
+   */
+  @Test
+  void answersTheStepOfTheVariableAfterBuildTrainingAndRestore() {
+    ModelSpec spec = spec();
+    HostArray[] data = TinyProblem.data(32);
+    try (Model trained = RuntimeModel.graph(spec, COMPILE, weights(spec));
+        Model restored = RuntimeModel.graph(spec, COMPILE, weights(spec));
+        RuntimeModel probed = (RuntimeModel) RuntimeModel.graph(spec, COMPILE, weights(spec))) {
+      assertThat(trained.step()).isZero();
+      assertThat(stepVariable(trained)).isZero();
+      trained.fit(data[0], data[1], Fit.ofEpochs(1).batchSize(8).shuffle(false).progress(ProgressSink.silent()));
+      assertThat(trained.step()).isEqualTo(4);
+
+      restored.restore(trained.snapshot());
+      assertThat(restored.step()).isEqualTo(4);
+
+      // The training pass reads the pruned kernel through the pruning update, which advances the step.
+      probed.trainingLoss(java.util.List.of(data[0]), java.util.List.of(data[1]));
+      assertThat(stepVariable(probed)).isEqualTo(1);
+      assertThat(probed.step()).isEqualTo(1);
+    }
+  }
+
+  private static long stepVariable(Model model) {
+    return model.snapshot().variables().get(dev.topiary.ops.PruningState.STEP).longs()[0];
+  }
+
   /** The name of the one mask variable (the pruned Dense's kernel). */
   private static String mask(Map<String, HostArray> variables) {
     var masks = variables.keySet().stream().filter(n -> n.endsWith("_prune_mask")).toList();

@@ -82,7 +82,7 @@ public final class Adam extends Optimizer {
     Ops tf = update.tf();
     return tf.train.applyAdam(g.variable(), update.slot(g.variable(), "adam_m"), update.slot(g.variable(), "adam_v"),
         update.global(BETA1_POWER).value(), update.global(BETA2_POWER).value(), update.learningRate(),
-        tf.constant(beta1), tf.constant(beta2), tf.constant(epsilon), g.gradient());
+        update.constant(beta1), update.constant(beta2), update.constant(epsilon), g.gradient());
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.topiary.dsl.training;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.tensorflow.ndarray.Shape;
 import org.jspecify.annotations.Nullable;
 import org.tensorflow.Operand;
 import org.tensorflow.op.Op;
@@ -20,6 +21,8 @@ public final class OptimizerUpdate {
   private final String optimizer;
   private final Map<String, Variable<TFloat32>> slots = new HashMap<>();
   private final Map<String, Global> globals = new HashMap<>();
+  private final Map<Float, Operand<TFloat32>> constants = new HashMap<>();
+  private final Map<Shape, Operand<TFloat32>> zeros = new HashMap<>();
   private final @Nullable Operand<TFloat32> learningRate;
   private final @Nullable Operand<TInt64> step;
 
@@ -65,9 +68,23 @@ public final class OptimizerUpdate {
     return tf;
   }
 
-  /** A zero-initialized slot shaped like {@code variable}, named {@code <variable>_<slot>}. */
+  /**
+   * A float32 scalar constant of this update, one op per value however often it is asked for (an
+   * optimizer's hyperparameters, given to every variable's update). A model of a thousand variables
+   * would otherwise hold thousands of equal constants, and TF walks every op of the graph for each new
+   * combination of feeds and fetches a session runs (the first of them places the whole graph).
+   */
+  public Operand<TFloat32> constant(float value) {
+    return constants.computeIfAbsent(value, v -> tf.constant(v));
+  }
+
+  /**
+   * A zero-initialized slot shaped like {@code variable}, named {@code <variable>_<slot>}; slots of one
+   * shape start from one zeros op.
+   */
   public Variable<TFloat32> createSlot(Variable<TFloat32> variable, String slot) {
-    return createSlot(variable, slot, tf.fill(tf.constant(variable.shape()), tf.constant(0f)));
+    return createSlot(variable, slot, zeros.computeIfAbsent(variable.shape(),
+        shape -> tf.fill(tf.constant(shape), constant(0f))));
   }
 
   /** A slot for {@code variable} starting at {@code initial} (of the variable's shape). */

@@ -61,8 +61,8 @@ public final class RmsProp extends Optimizer {
   protected Op applyDense(OptimizerUpdate update, Gradient g) {
     Ops tf = update.tf();
     return tf.train.applyRmsProp(g.variable(), update.slot(g.variable(), "rmsprop_ms"),
-        update.slot(g.variable(), "rmsprop_mom"), update.learningRate(), tf.constant(rho), tf.constant(momentum),
-        tf.constant(epsilon), g.gradient());
+        update.slot(g.variable(), "rmsprop_mom"), update.learningRate(), update.constant(rho), update.constant(momentum),
+        update.constant(epsilon), g.gradient());
   }
 
   @Override

@@ -66,7 +66,7 @@ public final class Sgd extends Optimizer {
       return tf.train.applyGradientDescent(g.variable(), update.learningRate(), g.gradient());
     }
     return tf.train.applyMomentum(g.variable(), update.slot(g.variable(), "momentum"), update.learningRate(),
-        g.gradient(), tf.constant(momentum), ApplyMomentum.useNesterov(nesterov));
+        g.gradient(), update.constant(momentum), ApplyMomentum.useNesterov(nesterov));
   }
 
   @Override

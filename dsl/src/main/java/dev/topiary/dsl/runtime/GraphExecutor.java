@@ -51,6 +51,8 @@ public final class GraphExecutor implements Executor {
   private final Ops tf;
   private final Map<String, Variable<TFloat32>> variables = new LinkedHashMap<>();
   private final Map<String, Placeholder<TFloat32>> loadFeeds = new LinkedHashMap<>();
+  /** Each layer weight's assignment from its load feed, also its restore (one pair of ops per weight). */
+  private final Map<String, Op> loadAssigns = new LinkedHashMap<>();
   private final Op loadAll;
   private final PruningStep step;
   private final @Nullable PruningHook pruning;
@@ -192,9 +194,9 @@ public final class GraphExecutor implements Executor {
       this.graph = g;
       this.tf = replication == null ? Ops.create(graph) : Ops.create(graph).withDevice(replication.device());
       createVariables();
-      this.loadAll = tf.withControlDependencies(variables.keySet().stream()
-          .map(name -> (Op) tf.withName(name + "_load").assign(variables.get(name), loadFeeds.get(name)))
-          .toList()).withName("load_weights").noOp();
+      variables.forEach((name, variable) ->
+          loadAssigns.put(name, tf.withName(name + "_load").assign(variable, loadFeeds.get(name))));
+      this.loadAll = tf.withControlDependencies(List.copyOf(loadAssigns.values())).withName("load_weights").noOp();
       this.step = PruningStep.create(tf);
       this.pruning = createPruning();
 
@@ -456,9 +458,13 @@ public final class GraphExecutor implements Executor {
           ? HostArray.DType.FLOAT32 : HostArray.DType.INT64, variable.shape().asArray()));
       String flat = name.replace('/', '_');
       stateReads.put(name, state.withName(flat + "_read").identity((Operand) variable));
-      Placeholder<?> feed = state.withName(flat + "_restore_value").placeholder((Class) variable.type());
+      // A layer weight restores through its load ops: TF walks every op of the graph on each new
+      // combination of feeds and fetches, and a second pair per weight would only add to that.
+      Placeholder<?> feed = loadFeeds.containsKey(name) ? loadFeeds.get(name)
+          : state.withName(flat + "_restore_value").placeholder((Class) variable.type());
       restoreFeeds.put(name, feed);
-      Op assign = state.withName(flat + "_restore").assign((Operand) variable, (Operand) feed);
+      Op assign = loadAssigns.containsKey(name) ? loadAssigns.get(name)
+          : state.withName(flat + "_restore").assign((Operand) variable, (Operand) feed);
       restoreAssigns.put(name, assign);
       assigns.add(assign);
     }
@@ -654,6 +660,11 @@ public final class GraphExecutor implements Executor {
       alsoRun.forEach(feeds.runner::addTarget);
       feeds.runner.run().close();
     }
+  }
+
+  /** The graph, for tests of its size. */
+  Graph graph() {
+    return graph;
   }
 
   @Override

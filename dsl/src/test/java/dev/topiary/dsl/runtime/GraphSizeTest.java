@@ -7,7 +7,10 @@ import dev.topiary.dsl.Model;
 import dev.topiary.dsl.ModelSpec;
 import dev.topiary.dsl.Sequential;
 import dev.topiary.dsl.layers.Layer;
+import dev.topiary.dsl.layers.convolution.Conv2D;
 import dev.topiary.dsl.layers.core.Dense;
+import dev.topiary.dsl.layers.normalization.BatchNormalization;
+import dev.topiary.dsl.layers.pooling.GlobalAveragePooling2D;
 import dev.topiary.dsl.training.Compile;
 import dev.topiary.dsl.training.Loss;
 import dev.topiary.dsl.training.Optimizer;
@@ -66,5 +69,22 @@ class GraphSizeTest {
     assertThat(eight.get("Assign") + eight.getOrDefault("state Assign", 0) + eight.getOrDefault("optimizer Assign", 0)
         - two.get("Assign") - two.getOrDefault("state Assign", 0) - two.getOrDefault("optimizer Assign", 0))
         .as("a load per weight, an initializer and a restore per slot").isEqualTo(12 + 12 * 2 * 2);
+  }
+
+  @Test
+  void batchNormalizationOnNhwcReshapesNothing() {
+    ModelSpec spec = Sequential.of(Input.of(8, 8, 3), Conv2D.of(4, 3), BatchNormalization.of(),
+        GlobalAveragePooling2D.of(), Dense.of(2));
+    try (Model model = spec.compile(Compile.of(Optimizer.adam(), Loss.meanSquaredError()).seed(3))) {
+      GraphExecutor executor = (GraphExecutor) ((RuntimeModel) model).executor();
+      java.util.List<String> reshapes = new ArrayList<>();
+      executor.graph().operations().forEachRemaining((GraphOperation op) -> {
+        if (op.type().equals("Reshape") && op.name().contains("batch_normalization")) {
+          reshapes.add(op.name());
+        }
+      });
+      // FusedBatchNorm takes NHWC as it is: no fold into [N*H*W, 1, 1, C] and back, in either pass.
+      assertThat(reshapes).isEmpty();
+    }
   }
 }

@@ -124,29 +124,38 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
   public Operand<TFloat32> call(LayerContext context, List<Operand<TFloat32>> inputs) {
     Ops tf = context.tf();
     Operand<TFloat32> x = inputs.get(0);
-    long channels = x.shape().get(x.shape().numDimensions() - 1);
-    // FusedBatchNorm wants NHWC: fold every leading axis into N, normalize, restore the shape.
-    Operand<TInt64> originalShape = tf.shape(x, TInt64.class);
-    Operand<TFloat32> nhwc = tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels}));
-    FusedBatchNorm<TFloat32, TFloat32> bn;
+    int rank = x.shape().numDimensions();
+    long channels = x.shape().get(rank - 1);
     // Without scale or center the fused op gets ones or zeros in their place.
-    Operand<TFloat32> gamma = scale ? context.weight("gamma") : tf.fill(tf.constant(new long[] {channels}), tf.constant(1f));
-    Operand<TFloat32> beta = center ? context.weight("beta") : tf.fill(tf.constant(new long[] {channels}), tf.constant(0f));
+    Operand<TFloat32> gamma = scale ? context.weight("gamma") : tf.constant(filled(channels, 1f));
+    Operand<TFloat32> beta = center ? context.weight("beta") : tf.constant(filled(channels, 0f));
     if (context.training() && context.inputMask() != null) {
       return maskedTraining(context, x, gamma, beta);
     }
+    // FusedBatchNorm wants NHWC, which a rank-4 input is (channels last); any other rank has its leading
+    // axes folded into N and restored after. Not reshaping what is NHWC already saves four ops per call
+    // and two more in the gradient, which TF walks at every new run signature.
+    Operand<TFloat32> nhwc = rank == 4 ? x : tf.reshape(x, tf.constant(new long[] {-1, 1, 1, channels}));
+    FusedBatchNorm<TFloat32, TFloat32> bn;
     if (context.training()) {
       Operand<TFloat32> empty = tf.constant(new float[0]);
       bn = tf.nn.fusedBatchNorm(nhwc, gamma, beta, empty, empty,
           FusedBatchNorm.epsilon(epsilon), FusedBatchNorm.isTraining(true), FusedBatchNorm.exponentialAvgFactor(1f));
-      context.addUpdate(context.assign("moving_mean", movingAverage(tf, context.weight("moving_mean"), bn.batchMean())));
+      MovingAverage moving = new MovingAverage(tf);
+      context.addUpdate(context.assign("moving_mean", moving.of(context.weight("moving_mean"), bn.batchMean())));
       context.addUpdate(context.assign("moving_variance",
-          movingAverage(tf, context.weight("moving_variance"), bn.batchVariance())));
+          moving.of(context.weight("moving_variance"), bn.batchVariance())));
     } else {
       bn = tf.nn.fusedBatchNorm(nhwc, gamma, beta, context.weight("moving_mean"), context.weight("moving_variance"),
           FusedBatchNorm.epsilon(epsilon), FusedBatchNorm.isTraining(false));
     }
-    return tf.reshape(bn.y(), originalShape);
+    return rank == 4 ? bn.y() : tf.reshape(bn.y(), tf.shape(x, TInt64.class));
+  }
+
+  private static float[] filled(long length, float value) {
+    float[] out = new float[Math.toIntExact(length)];
+    java.util.Arrays.fill(out, value);
+    return out;
   }
 
   /**
@@ -224,14 +233,28 @@ public final class BatchNormalization extends BaseLayer<BatchNormalization> impl
         org.tensorflow.op.core.ReduceSum.keepDims(true)), count);
     Operand<TFloat32> flatMean = tf.reshape(mean, tf.constant(new long[] {-1}));
     Operand<TFloat32> flatVariance = tf.reshape(variance, tf.constant(new long[] {-1}));
-    context.addUpdate(context.assign("moving_mean", movingAverage(tf, context.weight("moving_mean"), flatMean)));
-    context.addUpdate(context.assign("moving_variance", movingAverage(tf, context.weight("moving_variance"), flatVariance)));
+    MovingAverage moving = new MovingAverage(tf);
+    context.addUpdate(context.assign("moving_mean", moving.of(context.weight("moving_mean"), flatMean)));
+    context.addUpdate(context.assign("moving_variance", moving.of(context.weight("moving_variance"), flatVariance)));
     Operand<TFloat32> inv = tf.math.mul(tf.math.rsqrt(tf.math.add(variance, tf.constant(epsilon))), gamma);
     return tf.math.add(tf.math.mul(centered, inv), beta);
   }
 
-  private Operand<TFloat32> movingAverage(Ops tf, Operand<TFloat32> moving, Operand<TFloat32> batch) {
-    return tf.math.add(tf.math.mul(moving, tf.constant(momentum)), tf.math.mul(batch, tf.constant(1 - momentum)));
+  /** {@code moving * momentum + batch * (1 - momentum)}, both factors made once for a call's two statistics. */
+  private final class MovingAverage {
+    private final Ops tf;
+    private final Operand<TFloat32> keep;
+    private final Operand<TFloat32> take;
+
+    MovingAverage(Ops tf) {
+      this.tf = tf;
+      this.keep = tf.constant(momentum);
+      this.take = tf.constant(1 - momentum);
+    }
+
+    Operand<TFloat32> of(Operand<TFloat32> moving, Operand<TFloat32> batch) {
+      return tf.math.add(tf.math.mul(moving, keep), tf.math.mul(batch, take));
+    }
   }
 
   @Override

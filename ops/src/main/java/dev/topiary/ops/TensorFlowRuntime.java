@@ -42,6 +42,10 @@ public final class TensorFlowRuntime {
   public static final String ONEDNN_PROPERTY = "topiary.onednn";
 
   private static volatile boolean checked;
+  /** Whether the oneDNN switch was set (guarded by the class lock). */
+  private static boolean decided;
+  /** Whether {@link #preload()} started its thread (guarded by the class lock). */
+  private static boolean preloading;
   private static volatile String onednn = "not decided: TensorFlow not loaded through Topiary yet";
 
   private TensorFlowRuntime() {}
@@ -56,11 +60,51 @@ public final class TensorFlowRuntime {
     if (!checked) {
       synchronized (TensorFlowRuntime.class) {
         if (!checked) {
-          onednn = chooseOnednn();
+          decideOnednn();
           requireSupported(TensorFlow.version());
           checked = true;
         }
       }
+    }
+  }
+
+  /**
+   * Starts {@link #requireSupported()} on a background thread and returns at once. Loading TF's native
+   * library takes 0.3-0.7 s on a 2-core machine, which a program can spend on work that needs no TF,
+   * such as reading a model file: {@code KerasModels.load} does so, and a program that reads a file
+   * and compiles it later can call this first. The oneDNN switch is set here, on the caller's thread
+   * (the C environment must not change while another thread may read it). A failure to load is
+   * reported by the next {@link #requireSupported()}, which every Topiary path calls before touching TF.
+   *
+   * @throws IllegalArgumentException for a {@code -Dtopiary.onednn} that is neither true nor false
+   */
+  public static void preload() {
+    synchronized (TensorFlowRuntime.class) {
+      if (checked || preloading) {
+        return;
+      }
+      decideOnednn();
+      preloading = true;
+    }
+    Thread loader = new Thread(() -> {
+      try {
+        requireSupported();
+      } catch (RuntimeException | LinkageError e) {
+        // Left to the caller's own requireSupported(), which fails the same way and names it.
+      }
+    }, "topiary-tensorflow-preload");
+    loader.setDaemon(true);
+    loader.start();
+  }
+
+  /**
+   * Sets TF's oneDNN switch once per process: after {@link #preload()} set it on the caller's thread, its
+   * loader thread must not call {@code setenv} again while other threads run.
+   */
+  private static void decideOnednn() {
+    if (!decided) {
+      onednn = chooseOnednn();
+      decided = true;
     }
   }
 

@@ -68,6 +68,19 @@ class OnednnSwitchTest {
         .isEqualTo(wantedOff.contains(CONV_PRIMITIVE));
   }
 
+  /** preload() loads TF on another thread while the caller goes on; the switch must work as without it. */
+  @Test
+  void preloadSetsTheSwitchBeforeItsThreadLoadsTensorFlow() throws Exception {
+    String on = run(Map.of(), List.of(), "preload");
+    String off = run(Map.of(), List.of("-Dtopiary.onednn=false"), "preload");
+    assertThat(on).contains("preload returned before TensorFlow was checked");
+    if (X86_64) {
+      assertThat(on).contains("topiary onednn: on: Topiary's default on x86-64").contains(TF_LINE).contains(CONV_PRIMITIVE);
+    }
+    assertThat(off).contains("topiary onednn: off: -Dtopiary.onednn=false").doesNotContain(TF_LINE)
+        .doesNotContain(CONV_PRIMITIVE).contains("conv ran");
+  }
+
   @Test
   void aPropertyNeitherTrueNorFalseIsNamed() throws Exception {
     String out = run(Map.of(), List.of("-Dtopiary.onednn=yes"));
@@ -99,6 +112,13 @@ class OnednnSwitchTest {
     public static void main(String[] args) {
       if (args.length > 0 && args[0].equals("late")) {
         System.out.println("TensorFlow " + TensorFlow.version() + " loaded first");
+      }
+      if (args.length > 0 && args[0].equals("preload")) {
+        TensorFlowRuntime.preload();
+        // TF's native library takes hundreds of milliseconds to load; preload must not wait for it.
+        if (!org.bytedeco.javacpp.Loader.getLoadedLibraries().containsKey("jnitensorflow")) {
+          System.out.println("preload returned before TensorFlow was checked");
+        }
       }
       try {
         TensorFlowRuntime.requireSupported();

@@ -12,6 +12,8 @@ import dev.topiary.dsl.training.Optimizer;
 import dev.topiary.keras.KerasModel;
 import dev.topiary.keras.KerasModels;
 import dev.topiary.ops.PruningSpec;
+import dev.topiary.ops.TensorFlowRuntime;
+import dev.topiary.ops.schedule.ConstantSparsity;
 import dev.topiary.ops.schedule.PolynomialDecay;
 import dev.topiary.samples.custom.ScaledDense;
 import dev.topiary.tflite.TfliteExport;
@@ -50,6 +52,17 @@ final class InteropSnippets {
     Model asIs = KerasModels.load(Path.of("mnist_cnn.keras"), compile);   // read + compile + weights
     // [end:KerasRoundTrip]
     asIs.close();
+  }
+
+  static void startUp(Compile compile) throws IOException {
+    // [snippet:KerasStartUp]
+    TensorFlowRuntime.preload();                                     // TF's native library loads meanwhile
+    KerasModel keras = KerasModels.read(Path.of("mnist_cnn.keras"));
+    ModelSpec pruned = keras.spec().prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0, -1, 100)));
+    try (Model model = keras.compile(pruned, compile)) {             // waits for TF only if still loading
+      // ...
+    }
+    // [end:KerasStartUp]
   }
 
   static void tflite(Model model) throws IOException {

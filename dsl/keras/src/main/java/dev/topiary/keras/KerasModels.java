@@ -55,8 +55,12 @@ public final class KerasModels {
     throw new KerasFileException(file, null, "not a Keras model file (neither a .keras zip nor an HDF5 .h5 file)");
   }
 
-  /** Reads a Keras file and builds it with {@code compile}, weights loaded. */
+  /**
+   * Reads a Keras file and builds it with {@code compile}, weights loaded. TF's native library loads on
+   * another thread while the file is read ({@link dev.topiary.ops.TensorFlowRuntime#preload()}).
+   */
   public static Model load(Path path, Compile compile) throws IOException {
+    dev.topiary.ops.TensorFlowRuntime.preload();
     return read(path).compile(compile);
   }
 

@@ -11,14 +11,24 @@ import dev.topiary.dsl.training.Metric
 import dev.topiary.dsl.training.Optimizer
 import dev.topiary.keras.KerasModel
 import dev.topiary.keras.KerasModels
+import dev.topiary.ops.TensorFlowRuntime
 import java.nio.file.Path
 
 // Keras interop from Kotlin. topiary-keras is an optional dependency of this module: Kotlin users
 // who call these add dev.topiary:topiary-keras themselves (the DSL alone never needs it), and the
 // dependency points one way (kotlin -> keras -> dsl).
 
-/** Reads a Keras 3 `.keras` or legacy `.h5` file: its architecture ([KerasModel.spec]) and weights. */
-fun kerasModel(path: Path): KerasModel = KerasModels.read(path)
+/**
+ * Reads a Keras 3 `.keras` or legacy `.h5` file: its architecture ([KerasModel.spec]) and weights.
+ * [preloadTensorFlow]: TF's native library loads on another thread while the file is read
+ * ([TensorFlowRuntime.preload]), for a model compiled next.
+ */
+fun kerasModel(path: Path, preloadTensorFlow: Boolean = false): KerasModel {
+  if (preloadTensorFlow) {
+    TensorFlowRuntime.preload()
+  }
+  return KerasModels.read(path)
+}
 
 /**
  * Builds [spec] (the Keras architecture, or e.g. `spec.prunedWith(...)` of it) with named compile

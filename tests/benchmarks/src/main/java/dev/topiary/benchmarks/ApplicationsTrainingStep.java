@@ -44,9 +44,10 @@ import java.util.Random;
  *     --steps 5 --variant pruned
  * </pre>
  *
- * <p>{@code build_s} is {@code KerasModels.read} plus compile (graph, gradients, optimizer) plus loading the
- * weights; {@code first_step_s} the first batch of the first {@code fit} (the session's first run: TF's
- * graph optimization and kernel set-up). {@code build_cpu_s} and {@code first_step_cpu_s} are the same
+ * <p>{@code build_s} is {@code KerasModels.read} (with TF's native library loading beside it,
+ * {@code TensorFlowRuntime.preload}) plus compile (graph, gradients, optimizer) plus loading the
+ * weights; {@code first_step_s} the first batch of the first {@code fit} (the session's first run:
+ * TF's graph optimization and kernel set-up). {@code build_cpu_s} and {@code first_step_cpu_s} are the same
  * spans in CPU time of the process (all threads): on a machine loaded by other jobs, the work done,
  * which the wall times lose in the wait for a core.
  */
@@ -65,6 +66,9 @@ public final class ApplicationsTrainingStep {
 
     long t0 = System.nanoTime();
     long cpu0 = os.getProcessCpuTime();
+    // As the Keras guide advises a program that reads a file and compiles it after a change of its own:
+    // TF's native library loads while the file is read.
+    TensorFlowRuntime.preload();
     KerasModel keras = KerasModels.read(file);
     double readS = (System.nanoTime() - t0) / 1e9;
     ModelSpec spec = variant(keras, variant, frequency);

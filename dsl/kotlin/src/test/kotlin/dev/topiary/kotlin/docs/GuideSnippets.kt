@@ -128,6 +128,13 @@ fun keras(x: HostArray, y: HostArray) {
     // [end:KerasKt]
 }
 
+fun kerasStartUp() {
+    // [snippet:KerasStartUpKt]
+    val keras = kerasModel(Path.of("mnist_cnn.keras"), preloadTensorFlow = true)  // TF loads meanwhile
+    // [end:KerasStartUpKt]
+    keras.spec()
+}
+
 fun kerasForm() {
     // [snippet:KerasFormKt]
     ConfigRegistry.registerLayer(ScaledDense.TYPE.withKerasForm(

@@ -83,7 +83,7 @@ public final class GraphExecutor implements Executor {
    */
   private long knownStep = -1;
   private final Map<String, StateContract.Layout> layout = new LinkedHashMap<>();
-  private final Map<String, Operand<?>> stateReads = new LinkedHashMap<>();
+  private final Map<String, Output<?>> stateReads = new LinkedHashMap<>();
   private final Map<String, Placeholder<?>> restoreFeeds = new LinkedHashMap<>();
   private final Map<String, Op> restoreAssigns = new LinkedHashMap<>();
   private final Op restoreAll;
@@ -457,7 +457,9 @@ public final class GraphExecutor implements Executor {
       layout.put(name, new StateContract.Layout(variable.type() == TFloat32.class
           ? HostArray.DType.FLOAT32 : HostArray.DType.INT64, variable.shape().asArray()));
       String flat = name.replace('/', '_');
-      stateReads.put(name, state.withName(flat + "_read").identity((Operand) variable));
+      // Fetched as it is: TF hands a fetched variable's value over as an Identity would (neither copies),
+      // and the snapshot copies it at once; an Identity per variable would only grow the graph.
+      stateReads.put(name, variable);
       // A layer weight restores through its load ops: TF walks every op of the graph on each new
       // combination of feeds and fetches, and a second pair per weight would only add to that.
       Placeholder<?> feed = loadFeeds.containsKey(name) ? loadFeeds.get(name)
@@ -688,7 +690,7 @@ public final class GraphExecutor implements Executor {
 
   @Override
   public HostArray read(String variable) {
-    Operand<?> read = stateReads.get(variable);
+    Output<?> read = stateReads.get(variable);
     if (read == null) {
       throw new IllegalArgumentException("no variable '" + variable + "' in this model");
     }

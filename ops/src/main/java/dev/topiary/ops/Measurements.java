@@ -40,6 +40,17 @@ public final class Measurements {
 
   /** Mean over every element of a float32 tensor of any rank (0 for an empty tensor). */
   static Operand<TFloat32> mean(Ops tf, Operand<TFloat32> values) {
+    org.tensorflow.ndarray.Shape shape = values.shape();
+    if (!shape.isUnknown() && !shape.hasUnknownDimension() && shape.size() <= Integer.MAX_VALUE) {
+      // A weight's shape is known when the graph is built: its axes and element count as constants, two
+      // ops where computing them takes six (TF walks every op of a graph for each new run signature).
+      // The same values: the count is the int32 size rounded to float once, as the Cast below rounds it.
+      int[] axes = new int[shape.numDimensions()];
+      for (int i = 0; i < axes.length; i++) {
+        axes[i] = i;
+      }
+      return tf.math.divNoNan(tf.sum(values, tf.constant(axes)), tf.constant((float) (int) shape.size()));
+    }
     Operand<TInt32> allAxes = tf.range(tf.constant(0), tf.rank(values), tf.constant(1));
     Operand<TFloat32> count = tf.dtypes.cast(tf.size(values), TFloat32.class);
     return tf.math.divNoNan(tf.sum(values, allAxes), count);

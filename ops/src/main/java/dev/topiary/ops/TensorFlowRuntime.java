@@ -44,8 +44,8 @@ public final class TensorFlowRuntime {
   private static volatile boolean checked;
   /** Whether the oneDNN switch was set (guarded by the class lock). */
   private static boolean decided;
-  /** Whether {@link #preload()} started its thread (guarded by the class lock). */
-  private static boolean preloading;
+  /** Whether {@link #preload()} started its thread (written under the class lock). */
+  private static volatile boolean preloading;
   private static volatile String onednn = "not decided: TensorFlow not loaded through Topiary yet";
 
   private TensorFlowRuntime() {}
@@ -79,6 +79,9 @@ public final class TensorFlowRuntime {
    * @throws IllegalArgumentException for a {@code -Dtopiary.onednn} that is neither true nor false
    */
   public static void preload() {
+    if (checked || preloading) {
+      return; // a second call must not wait on the class lock, which the loading thread holds
+    }
     synchronized (TensorFlowRuntime.class) {
       if (checked || preloading) {
         return;

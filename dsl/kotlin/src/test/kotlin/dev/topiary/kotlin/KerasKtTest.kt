@@ -23,7 +23,7 @@ class KerasKtTest {
     KerasPruning::class.java.getResourceAsStream("mnist_cnn_pretrained.keras")!!.use {
       Files.copy(it, file, StandardCopyOption.REPLACE_EXISTING)
     }
-    val keras = kerasModel(file)
+    val keras = kerasModel(file, preloadTensorFlow = true) // TF loads while the file is read
     assertThat(keras.spec().layerNames()).contains("conv2d_1", "dense_1")
     val test = Idx.embedded("t10k")
     val pruned = keras.spec().prunedWith(PruningSpec.of(ConstantSparsity.of(0.5, 0)))

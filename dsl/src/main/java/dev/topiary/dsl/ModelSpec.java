@@ -30,6 +30,8 @@ public final class ModelSpec {
   private final List<Node> order;
   private final List<Layer> layers;
   private final Map<Layer, String> layerNames;
+  /** The layers by name: a reader looks up every layer of a model of hundreds by name. */
+  private final Map<String, Layer> layersByName = new java.util.HashMap<>();
   private final Map<Node, String> inputNames;
   private final Map<Layer, List<Shape>> firstInputShapes;
 
@@ -62,6 +64,7 @@ public final class ModelSpec {
       }
     }
     this.layerNames = nameLayers(layers);
+    layers.forEach(l -> layersByName.put(layerNames.get(l), l));
     this.inputNames = nameInputs(this.inputs);
     validateSharedLayersAndPruning();
     validateGlobalGroups();
@@ -266,9 +269,11 @@ public final class ModelSpec {
 
   /** The layer named {@code name}. */
   public Layer layer(String name) {
-    return layers.stream().filter(l -> layerNames.get(l).equals(name)).findFirst()
-        .orElseThrow(() -> new IllegalArgumentException("no layer named '" + name + "'; layers: "
-            + layers.stream().map(layerNames::get).toList()));
+    Layer layer = layersByName.get(name);
+    if (layer == null) {
+      throw new IllegalArgumentException("no layer named '" + name + "'; layers: " + layerNames());
+    }
+    return layer;
   }
 
   /** The weights of {@code layer}, for the input shapes of its first application. */

@@ -27,7 +27,7 @@ final class CoreMappings {
   /** A config value as plain Java (numbers, lists, maps), or null. */
   static Object value(KerasConfig k, String key) {
     JsonNode v = k.get(key);
-    return v == null || v.isNull() ? null : KerasLayers.JSON_VALUES.convertValue(v, Object.class);
+    return v == null || v.isNull() ? null : KerasLayers.plainValue(v);
   }
 
   static List<Long> list(long... v) {

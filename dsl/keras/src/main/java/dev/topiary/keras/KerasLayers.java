@@ -23,6 +23,8 @@ import org.jspecify.annotations.Nullable;
 final class KerasLayers {
   static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private final Map<String, LayerMapping> byKeras = new LinkedHashMap<>();
+  /** The registered Keras forms this read has looked up, by Keras class (empty where none matched). */
+  private final Map<String, java.util.Optional<LayerMapping>> forms = new java.util.HashMap<>();
   private final Map<String, LayerMapping> byTopiary = new LinkedHashMap<>();
   /** The Keras version of the file being read ("2.x" files define hard_sigmoid differently). */
   private final String kerasVersion;
@@ -53,7 +55,12 @@ final class KerasLayers {
   /** The mapping of a Keras class: a built-in one, else a registered layer type's {@link KerasForm}. */
   @Nullable LayerMapping forKeras(String kerasClass) {
     LayerMapping m = byKeras.get(kerasClass);
-    return m != null ? m : formFor(kerasClass);
+    if (m != null) {
+      return m;
+    }
+    // Found once per class and read: a model has hundreds of layers of a few classes, and the search
+    // walks every registered layer type.
+    return forms.computeIfAbsent(kerasClass, c -> java.util.Optional.ofNullable(formFor(c))).orElse(null);
   }
 
   @Nullable LayerMapping forTopiary(String topiaryType) {
@@ -115,7 +122,7 @@ final class KerasLayers {
         JsonNode v = k.get(key);
         if (form.options().contains(key)) {
           settings.put(key, form.activations().contains(key) ? l.activation(k, key)
-              : v == null ? null : JSON_VALUES.convertValue(v, Object.class));
+              : v == null ? null : plainValue(v));
         } else if (form.drops(key)) {
           continue; // a constant that is also ignored is only written (LayerNormalization's axis: checked later)
         } else if (form.onlyValue(key) != null) {
@@ -154,6 +161,37 @@ final class KerasLayers {
   /** Keys every Keras 3 layer config has, which do not change the math of an inference model. */
   private static final java.util.Set<String> BASE_KEYS = java.util.Set.of("name", "trainable", "dtype");
   static final com.fasterxml.jackson.databind.ObjectMapper JSON_VALUES = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * A JSON value as plain Java, what {@code JSON_VALUES.convertValue(v, Object.class)} gives (null,
+   * Boolean, the node's Integer/Long/BigInteger/Double, String, ArrayList, LinkedHashMap) without its
+   * round trip through a token buffer, which took most of a cold read's option handling. Parsing caps
+   * the nesting (Jackson's 1000 levels), so the recursion is bounded.
+   */
+  static @Nullable Object plainValue(JsonNode v) {
+    switch (v.getNodeType()) {
+      case NULL, MISSING:
+        return null;
+      case BOOLEAN:
+        return v.booleanValue();
+      case NUMBER:
+        return v.numberValue();
+      case STRING:
+        return v.textValue();
+      case ARRAY: {
+        List<Object> list = new java.util.ArrayList<>(v.size());
+        v.forEach(e -> list.add(plainValue(e)));
+        return list;
+      }
+      case OBJECT: {
+        Map<String, Object> map = new LinkedHashMap<>();
+        v.fields().forEachRemaining(e -> map.put(e.getKey(), plainValue(e.getValue())));
+        return map;
+      }
+      default:
+        return JSON_VALUES.convertValue(v, Object.class);
+    }
+  }
 
   /**
    * A Keras layer entry ({@code {"class_name", "config", ...}}) as a Topiary layer named as in Keras.
@@ -284,10 +322,15 @@ final class KerasLayers {
 
   /** Keras' snake case of a class name (Conv2D -> conv2d, MaxPooling2D -> max_pooling2d, LSTM -> lstm). */
   static String snake(String className) {
-    String s = className.replaceAll("\\W+", "");
-    s = s.replaceAll("(.)([A-Z][a-z]+)", "$1_$2");
-    return s.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    String s = NON_WORD.matcher(className).replaceAll("");
+    s = WORD_START.matcher(s).replaceAll("$1_$2");
+    return LOWER_UPPER.matcher(s).replaceAll("$1_$2").toLowerCase(java.util.Locale.ROOT);
   }
+
+  // Compiled once: snake() runs for every layer of a model read.
+  private static final java.util.regex.Pattern NON_WORD = java.util.regex.Pattern.compile("\\W+");
+  private static final java.util.regex.Pattern WORD_START = java.util.regex.Pattern.compile("(.)([A-Z][a-z]+)");
+  private static final java.util.regex.Pattern LOWER_UPPER = java.util.regex.Pattern.compile("([a-z])([A-Z])");
 
   /** Keras' activation name (a string; custom activation objects are refused) as Topiary's. */
   String activation(KerasConfig k, String key) {

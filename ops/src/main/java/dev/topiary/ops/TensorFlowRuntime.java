@@ -72,11 +72,9 @@ public final class TensorFlowRuntime {
    * Starts {@link #requireSupported()} on a background thread and returns at once. Loading TF's native
    * library takes 0.3-0.7 s on a 2-core machine, which a program can spend on work that needs no TF,
    * such as reading a model file: {@code KerasModels.load} does so, and a program that reads a file
-   * and compiles it later can call this first. The oneDNN switch is set here, on the caller's thread
-   * (the C environment must not change while another thread may read it). A failure to load is
+   * and compiles it later can call this first. The thread also sets the oneDNN switch first (JNA's own
+   * start-up, 0.1 s cold) and initializes TF Java's session-option classes (0.1 s cold). A failure is
    * reported by the next {@link #requireSupported()}, which every Topiary path calls before touching TF.
-   *
-   * @throws IllegalArgumentException for a {@code -Dtopiary.onednn} that is neither true nor false
    */
   public static void preload() {
     if (checked || preloading) {
@@ -86,12 +84,12 @@ public final class TensorFlowRuntime {
       if (checked || preloading) {
         return;
       }
-      decideOnednn();
       preloading = true;
     }
     Thread loader = new Thread(() -> {
       try {
         requireSupported();
+        org.tensorflow.proto.ConfigProto.getDefaultInstance();
       } catch (RuntimeException | LinkageError e) {
         // Left to the caller's own requireSupported(), which fails the same way and names it.
       }
@@ -101,8 +99,8 @@ public final class TensorFlowRuntime {
   }
 
   /**
-   * Sets TF's oneDNN switch once per process: after {@link #preload()} set it on the caller's thread, its
-   * loader thread must not call {@code setenv} again while other threads run.
+   * Sets TF's oneDNN switch once per process: a second choice, after a load that failed its version
+   * check, would find TF loaded and report it loaded "before Topiary".
    */
   private static void decideOnednn() {
     if (!decided) {

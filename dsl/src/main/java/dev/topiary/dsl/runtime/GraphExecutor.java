@@ -545,7 +545,15 @@ public final class GraphExecutor implements Executor {
 
   @Override
   public float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
-    return runObjectives(inputs, labels, null, trainObjectives, step(), null).get("loss").floatValue();
+    // The training pass reads pruned weights through the pruning update, which advances the step and, at
+    // an update step, recomputes masks and masks the weights: a loss "without training" puts the state
+    // back as it was (a gradient check asks for it again and again).
+    Snapshot before = pruning == null ? null : snapshot();
+    float loss = runObjectives(inputs, labels, null, trainObjectives, step(), null).get("loss").floatValue();
+    if (before != null) {
+      restore(before);
+    }
+    return loss;
   }
 
   /**

@@ -95,15 +95,7 @@ public final class ReadFuzz {
   public static Figures run(String format, byte[] original, Path file, Read read, long budget, int wholeFile,
       int sizeFields, long seed, UnaryOperator<byte[]> seal, Limits limits) throws Exception {
     Files.write(file, original);
-    Object baseline = limits.budgeted().withBudget(budget, () -> {
-      try {
-        return read.read(file);
-      } catch (java.io.IOException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
+    Object baseline = limits.budgeted().withBudget(budget, ioRead(read, file));
     Figures figures = new Figures(format);
     Random random = new Random(seed);
     ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
@@ -119,15 +111,7 @@ public final class ReadFuzz {
         }
         Files.write(file, seal.apply(mutated));
         String what = (i < wholeFile ? "whole-file" : "size-field") + " mutation " + i;
-        Future<Object> result = pool.submit(() -> limits.budgeted().withBudget(budget, () -> {
-          try {
-            return read.read(file);
-          } catch (java.io.IOException | RuntimeException e) {
-            throw e;
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        }));
+        Future<Object> result = pool.submit(() -> limits.budgeted().withBudget(budget, ioRead(read, file)));
         try {
           Object content = result.get(30, TimeUnit.SECONDS);
           if (Objects.equals(content, baseline)) {
@@ -159,6 +143,19 @@ public final class ReadFuzz {
       Files.write(file, original); // as found: a directory's other files are fuzzed next
     }
     return figures;
+  }
+
+  /** {@code read} of {@code file} as the budget takes it: checked exceptions other than I/O wrapped. */
+  private static IoRead ioRead(Read read, Path file) {
+    return () -> {
+      try {
+        return read.read(file);
+      } catch (java.io.IOException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    };
   }
 
   private static byte[] flip(byte[] data, Random r) {

@@ -365,7 +365,11 @@ public class RuntimeModel implements Model {
     }
   }
 
-  /** The training-pass loss on one batch, without training (gradient checks). */
+  /**
+   * The training-pass loss on one batch, without training (gradient checks). A pruned graph model's state
+   * is copied out and put back around it (its pruned reads pull in the pruning update), which for a large
+   * model costs as much as a snapshot and a restore.
+   */
   public float trainingLoss(List<HostArray> inputs, List<HostArray> labels) {
     arrays(inputs, "trainingLoss", "inputs");
     arrays(labels, "trainingLoss", "labels");
